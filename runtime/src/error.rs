@@ -1,0 +1,108 @@
+//! The one error type of the runtime: everything a user, a hyper-parameter or a file can get
+//! wrong is reported as a [`KilnError`], never as a panic.
+
+use core::fmt;
+
+/// Shorthand for results of kiln's runtime.
+pub type Result<T, E = KilnError> = core::result::Result<T, E>;
+
+/// What went wrong, with enough detail to fix it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum KilnError {
+    /// A hyper-parameter is outside its valid range (`what` names it, `why` gives the range).
+    InvalidHyperParameter {
+        what: &'static str,
+        value: f64,
+        why: &'static str,
+    },
+    /// A buffer's length disagrees with the shape it must have.
+    LengthMismatch {
+        what: &'static str,
+        expected: usize,
+        actual: usize,
+    },
+    /// A shape has a zero-sized dimension where none is allowed.
+    EmptyShape { what: &'static str },
+    /// A class label is not below the number of classes.
+    LabelOutOfRange {
+        index: usize,
+        label: usize,
+        classes: usize,
+    },
+    /// A value that must be finite is NaN or infinite.
+    NonFinite { what: &'static str, index: usize },
+    /// The set of parameters given to a stateful optimiser changed between steps.
+    ParameterSetChanged {
+        index: usize,
+        expected_len: usize,
+        actual_len: usize,
+    },
+}
+
+impl fmt::Display for KilnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KilnError::InvalidHyperParameter { what, value, why } => {
+                write!(f, "invalid {what} = {value}: {why}")
+            }
+            KilnError::LengthMismatch {
+                what,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{what} has length {actual}, but its shape needs {expected}"
+            ),
+            KilnError::EmptyShape { what } => write!(f, "{what} has a zero-sized dimension"),
+            KilnError::LabelOutOfRange {
+                index,
+                label,
+                classes,
+            } => write!(
+                f,
+                "label {label} of sample {index} is out of range for {classes} classes (valid: 0..{classes})"
+            ),
+            KilnError::NonFinite { what, index } => {
+                write!(f, "{what} is not finite at index {index}")
+            }
+            KilnError::ParameterSetChanged {
+                index,
+                expected_len,
+                actual_len,
+            } => write!(
+                f,
+                "parameter #{index} has {actual_len} elements but the optimiser's state was built for {expected_len}: use one optimiser per model"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KilnError {}
+
+/// Checks that a hyper-parameter is finite and satisfies `ok`, or returns the error naming it.
+pub(crate) fn check_hyper(
+    what: &'static str,
+    value: f64,
+    ok: bool,
+    why: &'static str,
+) -> Result<()> {
+    if value.is_finite() && ok {
+        Ok(())
+    } else {
+        Err(KilnError::InvalidHyperParameter { what, value, why })
+    }
+}
+
+/// Checks a buffer length against the length its shape requires.
+pub(crate) fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<()> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(KilnError::LengthMismatch {
+            what,
+            expected,
+            actual,
+        })
+    }
+}

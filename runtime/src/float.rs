@@ -1,0 +1,197 @@
+//! The element types kiln computes in (`f32`, `f64`), behind one trait so every kernel is
+//! written once. Maths goes through `libm` so the same code builds without `std`.
+
+use core::fmt::{Debug, Display};
+use core::iter::Sum;
+use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// A floating-point element type kiln can compute in: implemented for `f32` and `f64`.
+pub trait Float:
+    Copy
+    + Send
+    + Sync
+    + 'static
+    + Default
+    + Debug
+    + Display
+    + PartialEq
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + DivAssign
+    + Sum
+{
+    const ZERO: Self;
+    const ONE: Self;
+    /// Machine epsilon.
+    const EPSILON: Self;
+    /// Name used in messages and file headers: `"f32"` or `"f64"`.
+    const NAME: &'static str;
+
+    fn from_f64(x: f64) -> Self;
+    fn to_f64(self) -> f64;
+    fn from_usize(x: usize) -> Self {
+        Self::from_f64(x as f64)
+    }
+    fn exp(self) -> Self;
+    fn ln(self) -> Self;
+    fn ln_1p(self) -> Self;
+    fn tanh(self) -> Self;
+    fn sqrt(self) -> Self;
+    fn erf(self) -> Self;
+    fn cos(self) -> Self;
+    fn powf(self, e: Self) -> Self;
+    fn abs(self) -> Self;
+    fn is_finite(self) -> bool;
+    fn is_nan(self) -> bool;
+    /// Fused multiply-add `self * a + b`, exact where the hardware has FMA.
+    fn mul_add(self, a: Self, b: Self) -> Self;
+    #[inline(always)]
+    fn max(self, other: Self) -> Self {
+        if self > other || other.is_nan() {
+            self
+        } else {
+            other
+        }
+    }
+    #[inline(always)]
+    fn min(self, other: Self) -> Self {
+        if self < other || other.is_nan() {
+            self
+        } else {
+            other
+        }
+    }
+    /// `C = alpha * A B + beta * C` with general strides (row stride, column stride) for each
+    /// matrix; `A` is `m x k`, `B` is `k x n`, `C` is `m x n`. See [`crate::gemm`].
+    ///
+    /// # Safety
+    /// The pointers and strides must describe matrices lying inside live allocations, and `C`
+    /// must not overlap `A` or `B`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm_raw(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: Self,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+        csc: isize,
+    );
+}
+
+macro_rules! impl_float {
+    ($t:ident, $gemm:ident, $m:ident) => {
+        impl Float for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const EPSILON: Self = $t::EPSILON;
+            const NAME: &'static str = stringify!($t);
+            #[inline(always)]
+            fn from_f64(x: f64) -> Self {
+                x as $t
+            }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn exp(self) -> Self {
+                libm::Libm::<$t>::exp(self)
+            }
+            #[inline(always)]
+            fn ln(self) -> Self {
+                libm::Libm::<$t>::log(self)
+            }
+            #[inline(always)]
+            fn ln_1p(self) -> Self {
+                libm::Libm::<$t>::log1p(self)
+            }
+            #[inline(always)]
+            fn tanh(self) -> Self {
+                libm::Libm::<$t>::tanh(self)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                libm::Libm::<$t>::sqrt(self)
+            }
+            #[inline(always)]
+            fn erf(self) -> Self {
+                libm::Libm::<$t>::erf(self)
+            }
+            #[inline(always)]
+            fn cos(self) -> Self {
+                libm::Libm::<$t>::cos(self)
+            }
+            #[inline(always)]
+            fn powf(self, e: Self) -> Self {
+                libm::Libm::<$t>::pow(self, e)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                libm::Libm::<$t>::fabs(self)
+            }
+            #[inline(always)]
+            fn is_finite(self) -> bool {
+                $t::is_finite(self)
+            }
+            #[inline(always)]
+            fn is_nan(self) -> bool {
+                $t::is_nan(self)
+            }
+            #[inline(always)]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                libm::Libm::<$t>::fma(self, a, b)
+            }
+            #[inline]
+            unsafe fn gemm_raw(
+                m: usize,
+                k: usize,
+                n: usize,
+                alpha: Self,
+                a: *const Self,
+                rsa: isize,
+                csa: isize,
+                b: *const Self,
+                rsb: isize,
+                csb: isize,
+                beta: Self,
+                c: *mut Self,
+                rsc: isize,
+                csc: isize,
+            ) {
+                matrixmultiply::$gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+            }
+        }
+    };
+}
+
+impl_float!(f32, sgemm, f32);
+impl_float!(f64, dgemm, f64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maths_matches_known_values() {
+        assert!((Float::exp(1.0f64) - core::f64::consts::E).abs() < 1e-15);
+        assert!((Float::ln(core::f32::consts::E) - 1.0).abs() < 1e-6);
+        assert!((Float::erf(0.5f64) - 0.520_499_877_813_046_5).abs() < 1e-15);
+        assert_eq!(Float::max(2.0f32, f32::NAN), 2.0);
+        assert_eq!(<f64 as Float>::NAME, "f64");
+    }
+}
