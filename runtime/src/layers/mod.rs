@@ -1,0 +1,280 @@
+//! Layers as generated networks use them: each layer kind is a struct whose sizes are const
+//! generics, with its forward, its training forward and its backward side by side in one file.
+//!
+//! Conventions: activations are row-major `[batch, width]` slices; `backward` receives dL/dy
+//! (and may overwrite it as scratch), *overwrites* the layer's parameter gradients in `grads`
+//! (a layer of the same type, used as the gradient mirror) and, when asked, writes dL/dx.
+
+use crate::float::Float;
+use crate::param::{Param, ParamKind};
+use crate::rng::KilnRng;
+use crate::Result;
+
+pub mod activation;
+pub mod batch_norm;
+pub mod dense;
+pub mod dropout;
+pub mod layer_norm;
+pub mod maxout;
+pub mod prelu;
+
+pub use activation::Act;
+pub use batch_norm::BatchNorm;
+pub use dense::Dense;
+pub use dropout::Dropout;
+pub use layer_norm::LayerNorm;
+pub use maxout::Maxout;
+pub use prelu::PRelu;
+
+/// One layer of a generated network. `IN` and `OUT` are per-sample widths.
+pub trait Layer<T: Float>: Send + Sync + Sized {
+    /// Per-sample input width.
+    const IN: usize;
+    /// Per-sample output width.
+    const OUT: usize;
+    /// What the training forward keeps for backward, and scratch for inference (batch-sized
+    /// buffers grown on first use, then reused: no allocation per call after warm-up).
+    type Cache: Default + Send + Sync;
+
+    /// PyTorch names of the trainable tensors, in visit order (`weight`, `bias`, ...).
+    fn param_names(&self) -> &'static [&'static str];
+    /// PyTorch names of the non-trainable state tensors (`running_mean`, ...), in visit order.
+    fn buffer_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// A layer of the same shape and configuration with every tensor zero: the gradient mirror.
+    fn zeros_like(&self) -> Self;
+
+    /// Inference forward (eval mode) of `batch` rows: `y = f(x)`.
+    fn forward(&self, x: &[T], y: &mut [T], batch: usize, cache: &mut Self::Cache);
+    /// Training forward (train mode): like `forward`, keeping in `cache` what backward needs.
+    fn forward_train(
+        &mut self,
+        x: &[T],
+        y: &mut [T],
+        batch: usize,
+        cache: &mut Self::Cache,
+        rng: &mut KilnRng,
+    ) -> Result<()>;
+    /// Backward of the last `forward_train`: `dy` is dL/dy (overwritten), gradients of the
+    /// parameters are written into `grads`, and dL/dx into `dx` when given.
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        &self,
+        x: &[T],
+        y: &[T],
+        dy: &mut [T],
+        dx: Option<&mut [T]>,
+        batch: usize,
+        cache: &mut Self::Cache,
+        grads: &mut Self,
+    );
+
+    /// Visits the trainable tensors with their index into [`Layer::param_names`].
+    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T]));
+    /// Visits the trainable tensors mutably.
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T]));
+    /// Visits each trainable tensor with the matching tensor of `grads`.
+    fn visit_with_grads(&mut self, grads: &Self, f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T]));
+    /// Visits the non-trainable state tensors mutably (saved in checkpoints).
+    fn visit_buffers_mut(&mut self, _f: &mut dyn FnMut(usize, &mut [T])) {}
+}
+
+/// A zero-filled boxed `[[T; C]; R]` built on the heap (no large stack temporary).
+pub fn boxed_matrix<T: Float, const R: usize, const C: usize>() -> Box<[[T; C]; R]> {
+    let v: Box<[[T; C]]> = vec![[T::ZERO; C]; R].into_boxed_slice();
+    match v.try_into() {
+        Ok(b) => b,
+        Err(_) => unreachable!("a vector of R rows converts to [_; R]"),
+    }
+}
+
+/// A zero-filled boxed `[T; N]` built on the heap.
+pub fn boxed_vector<T: Float, const N: usize>() -> Box<[T; N]> {
+    let v: Box<[T]> = vec![T::ZERO; N].into_boxed_slice();
+    match v.try_into() {
+        Ok(b) => b,
+        Err(_) => unreachable!("a vector of N elements converts to [_; N]"),
+    }
+}
+
+/// Resizes a batch buffer to exactly `n` elements; capacity is kept, so a buffer that has seen
+/// the largest batch never reallocates again.
+#[inline]
+pub fn ensure_len<T: Float>(v: &mut Vec<T>, n: usize) {
+    if v.len() != n {
+        v.resize(n, T::ZERO);
+    }
+}
+
+/// Adds the rows of a row-major `[rows, width]` block into `out` (bias gradients).
+#[inline]
+pub fn sum_rows<T: Float>(block: &[T], width: usize, out: &mut [T]) {
+    out.fill(T::ZERO);
+    for row in block.chunks_exact(width) {
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o += v;
+        }
+    }
+}
+
+/// A parameter name `prefix.suffix` formatted into a stack buffer, so visiting parameters by
+/// name allocates nothing.
+pub struct NameBuf {
+    buf: [u8; 128],
+    len: usize,
+}
+
+impl NameBuf {
+    /// `prefix.suffix`, truncated at 128 bytes (names are generated and far shorter).
+    pub fn new(prefix: &str, suffix: &str) -> Self {
+        let mut n = NameBuf {
+            buf: [0; 128],
+            len: 0,
+        };
+        for part in [prefix, ".", suffix] {
+            let take = part.len().min(n.buf.len() - n.len);
+            n.buf[n.len..n.len + take].copy_from_slice(&part.as_bytes()[..take]);
+            n.len += take;
+        }
+        n
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Truncation may cut a multi-byte character; names are ASCII, but stay safe.
+        match core::str::from_utf8(&self.buf[..self.len]) {
+            Ok(s) => s,
+            Err(e) => core::str::from_utf8(&self.buf[..e.valid_up_to()]).unwrap_or(""),
+        }
+    }
+}
+
+/// Visits a layer's parameters with their gradients as named [`Param`]s (`prefix.weight`).
+pub fn visit_named<T: Float, L: Layer<T>>(
+    layer: &mut L,
+    grads: &L,
+    prefix: &str,
+    f: &mut dyn FnMut(Param<'_, T>),
+) {
+    let names = layer.param_names();
+    layer.visit_with_grads(grads, &mut |i, kind, value, grad| {
+        let name = NameBuf::new(prefix, names[i]);
+        f(Param {
+            name: name.as_str(),
+            kind,
+            value,
+            grad,
+        })
+    });
+}
+
+/// Visits a layer's parameters mutably with their full names (`prefix.weight`).
+pub fn visit_named_mut<T: Float, L: Layer<T>>(
+    layer: &mut L,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, ParamKind, &mut [T]),
+) {
+    let names = layer.param_names();
+    layer.visit_params_mut(&mut |i, kind, value| {
+        f(NameBuf::new(prefix, names[i]).as_str(), kind, value)
+    });
+}
+
+/// Visits a layer's parameters with their full names (`prefix.weight`).
+pub fn visit_named_ref<T: Float, L: Layer<T>>(
+    layer: &L,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, ParamKind, &[T]),
+) {
+    let names = layer.param_names();
+    layer.visit_params(&mut |i, kind, value| f(NameBuf::new(prefix, names[i]).as_str(), kind, value));
+}
+
+/// Visits a layer's state buffers mutably with their full names (`prefix.running_mean`).
+pub fn visit_named_buffers<T: Float, L: Layer<T>>(
+    layer: &mut L,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, &mut [T]),
+) {
+    let names = layer.buffer_names();
+    layer.visit_buffers_mut(&mut |i, value| f(NameBuf::new(prefix, names[i]).as_str(), value));
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! Finite-difference checks shared by the layer tests.
+    use super::*;
+
+    /// Central-difference gradient of `L = sum(c .* layer(x))` w.r.t. x and every parameter,
+    /// compared with the layer's backward. Returns the max relative error.
+    pub fn check_layer<L: Layer<f64>>(layer: &mut L, x: &[f64], batch: usize, seed: u64) -> f64 {
+        let out = L::OUT * batch;
+        let c: Vec<f64> = (0..out).map(|i| ((i * 7 + 3) % 11) as f64 / 5.0 - 1.0).collect();
+        let run = |layer: &mut L, x: &[f64]| -> f64 {
+            let mut y = vec![0.0; out];
+            let mut cache = L::Cache::default();
+            let mut rng = crate::rng::seeded(seed);
+            layer.forward_train(x, &mut y, batch, &mut cache, &mut rng).unwrap();
+            y.iter().zip(&c).map(|(a, b)| a * b).sum()
+        };
+        let mut y = vec![0.0; out];
+        let mut cache = L::Cache::default();
+        let mut rng = crate::rng::seeded(seed);
+        layer.forward_train(x, &mut y, batch, &mut cache, &mut rng).unwrap();
+        let mut dy = c.clone();
+        let mut dx = vec![0.0; x.len()];
+        let mut grads = layer.zeros_like();
+        layer.backward(x, &y, &mut dy, Some(&mut dx), batch, &mut cache, &mut grads);
+        let h = 1e-6;
+        let mut worst = 0.0f64;
+        let mut cmp = |num: f64, ana: f64| {
+            let err = (num - ana).abs() / num.abs().max(ana.abs()).max(1e-9);
+            let err = if (num - ana).abs() < 1e-9 { 0.0 } else { err };
+            worst = worst.max(err);
+        };
+        let mut xp = x.to_vec();
+        for i in 0..x.len() {
+            let orig = xp[i];
+            xp[i] = orig + h;
+            let lp = run(layer, &xp);
+            xp[i] = orig - h;
+            let lm = run(layer, &xp);
+            xp[i] = orig;
+            cmp((lp - lm) / (2.0 * h), dx[i]);
+        }
+        let mut analytic: Vec<Vec<f64>> = Vec::new();
+        grads.visit_params(&mut |_, _, g| analytic.push(g.to_vec()));
+        for (p, ana) in analytic.iter().enumerate() {
+            for i in 0..ana.len() {
+                let bump = |layer: &mut L, delta: f64| {
+                    layer.visit_params_mut(&mut |j, _, v| {
+                        if j == p {
+                            v[i] += delta
+                        }
+                    })
+                };
+                bump(layer, h);
+                let lp = run(layer, x);
+                bump(layer, -2.0 * h);
+                let lm = run(layer, x);
+                bump(layer, h);
+                cmp((lp - lm) / (2.0 * h), ana[i]);
+            }
+        }
+        worst
+    }
+
+    /// Deterministic inputs away from zero (activation kinks).
+    pub fn probe_input(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| {
+                let v = ((i * 37 + 11) % 23) as f64 / 23.0 * 2.0 - 1.0;
+                if v.abs() < 0.05 {
+                    v + 0.1
+                } else {
+                    v
+                }
+            })
+            .collect()
+    }
+}

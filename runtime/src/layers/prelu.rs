@@ -1,0 +1,118 @@
+//! PReLU with learnable slopes (PyTorch's `nn.PReLU`): `y = x` for `x > 0`, `a x` otherwise;
+//! one slope shared by all features (`C = 1`) or one per feature (`C = F`), initialised to 0.25.
+//! Backward: `dx = dy` (x > 0) or `a dy`; `da = sum dy x` over the elements with `x <= 0`.
+
+use super::{boxed_vector, Layer};
+use crate::float::Float;
+use crate::param::ParamKind;
+use crate::rng::KilnRng;
+use crate::Result;
+
+/// PReLU over `F` features with `C` slopes (`C` is 1 or `F`).
+#[derive(Debug, Clone)]
+pub struct PRelu<T: Float, const F: usize, const C: usize> {
+    pub weight: Box<[T; C]>,
+}
+
+impl<T: Float, const F: usize, const C: usize> PRelu<T, F, C> {
+    const VALID: () = assert!(C == 1 || C == F, "PReLU has one slope or one per feature");
+
+    /// Every slope set to `init` (PyTorch's default is 0.25).
+    pub fn new(init: f64) -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::VALID;
+        let mut p = PRelu { weight: boxed_vector() };
+        p.weight.fill(T::from_f64(init));
+        p
+    }
+
+    #[inline(always)]
+    fn slope(&self, j: usize) -> T {
+        self.weight[if C == 1 { 0 } else { j }]
+    }
+}
+
+impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
+    const IN: usize = F;
+    const OUT: usize = F;
+    type Cache = ();
+
+    fn param_names(&self) -> &'static [&'static str] {
+        &["weight"]
+    }
+
+    fn zeros_like(&self) -> Self {
+        Self::new(0.0)
+    }
+
+    fn forward(&self, x: &[T], y: &mut [T], _batch: usize, _cache: &mut ()) {
+        for (yr, xr) in y.chunks_exact_mut(F).zip(x.chunks_exact(F)) {
+            for j in 0..F {
+                let v = xr[j];
+                yr[j] = if v > T::ZERO { v } else { self.slope(j) * v };
+            }
+        }
+    }
+
+    fn forward_train(&mut self, x: &[T], y: &mut [T], b: usize, c: &mut (), _r: &mut KilnRng) -> Result<()> {
+        self.forward(x, y, b, c);
+        Ok(())
+    }
+
+    fn backward(
+        &self,
+        x: &[T],
+        _y: &[T],
+        dy: &mut [T],
+        dx: Option<&mut [T]>,
+        _batch: usize,
+        _cache: &mut (),
+        grads: &mut Self,
+    ) {
+        grads.weight.fill(T::ZERO);
+        for (xr, dr) in x.chunks_exact(F).zip(dy.chunks_exact(F)) {
+            for j in 0..F {
+                if xr[j] <= T::ZERO {
+                    grads.weight[if C == 1 { 0 } else { j }] += dr[j] * xr[j];
+                }
+            }
+        }
+        if let Some(dx) = dx {
+            for ((o, xr), dr) in dx.chunks_exact_mut(F).zip(x.chunks_exact(F)).zip(dy.chunks_exact(F)) {
+                for j in 0..F {
+                    o[j] = if xr[j] > T::ZERO { dr[j] } else { self.slope(j) * dr[j] };
+                }
+            }
+        }
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
+        f(0, ParamKind::Slope, &self.weight[..]);
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
+        f(0, ParamKind::Slope, &mut self.weight[..]);
+    }
+
+    fn visit_with_grads(&mut self, g: &Self, f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T])) {
+        f(0, ParamKind::Slope, &mut self.weight[..], &g.weight[..]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{check_layer, probe_input};
+    use super::*;
+
+    #[test]
+    fn forward_and_finite_differences() {
+        let p = PRelu::<f64, 2, 2>::new(0.25);
+        let mut y = [0.0; 4];
+        p.forward(&[1.0, -2.0, -4.0, 3.0], &mut y, 2, &mut ());
+        assert_eq!(y, [1.0, -0.5, -1.0, 3.0]);
+        let err = check_layer(&mut PRelu::<f64, 4, 4>::new(0.3), &probe_input(12), 3, 0);
+        assert!(err < 1e-7, "{err}");
+        let err = check_layer(&mut PRelu::<f64, 4, 1>::new(0.1), &probe_input(12), 3, 0);
+        assert!(err < 1e-7, "{err}");
+    }
+}
