@@ -32,6 +32,8 @@ pub enum KilnError {
     },
     /// A value that must be finite is NaN or infinite.
     NonFinite { what: &'static str, index: usize },
+    /// A loss was needed from a network declared with `loss: none`.
+    NoLoss,
     /// The set of parameters given to a stateful optimiser changed between steps.
     ParameterSetChanged {
         index: usize,
@@ -66,6 +68,10 @@ impl fmt::Display for KilnError {
             KilnError::NonFinite { what, index } => {
                 write!(f, "{what} is not finite at index {index}")
             }
+            KilnError::NoLoss => write!(
+                f,
+                "this network was declared with `loss: none` (inference only); declare a loss to train or gradcheck it"
+            ),
             KilnError::ParameterSetChanged {
                 index,
                 expected_len,

@@ -143,3 +143,33 @@ pub fn predict<T: Float, N: Network<T>>(net: &N, x: &[T], batch: usize) -> Resul
 pub fn check_output(batch: usize, width: usize, len: usize) -> Result<()> {
     check_len("network output", batch * width, len)
 }
+
+/// Checks the input of a backward pass against the batch of the training forward before it.
+pub fn check_backward(batch: usize, width: usize, x_len: usize, dx_len: Option<usize>) -> Result<()> {
+    if batch == 0 {
+        return Err(KilnError::EmptyShape {
+            what: "training state (backward called before any forward_train)",
+        });
+    }
+    check_len("backward input (must be the forward_train input)", batch * width, x_len)?;
+    if let Some(n) = dx_len {
+        check_len("backward input gradient", batch * width, n)?;
+    }
+    Ok(())
+}
+
+/// The loss of a network declared with `loss: none`: inference only, so any use is an error.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoLoss;
+
+impl<T: Float> Loss<T> for NoLoss {
+    type Target = [T];
+
+    fn loss_and_grad(&self, _o: &[T], _w: usize, _t: &[T], _g: &mut [T]) -> Result<T> {
+        Err(KilnError::NoLoss)
+    }
+
+    fn loss(&self, _o: &[T], _w: usize, _t: &[T]) -> Result<T> {
+        Err(KilnError::NoLoss)
+    }
+}

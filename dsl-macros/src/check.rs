@@ -1,0 +1,183 @@
+//! Stage 2: meaning and shapes. Resolves every layer to its kind, threads the per-sample shape
+//! through the list with each kind's shape rule, fuses activations into the layer before them,
+//! and checks the declared output and the loss. Errors are collected, not thrown: after a shape
+//! error the remaining layers are still parsed (their own errors are reported), but no further
+//! shape errors are derived from a shape that is already wrong.
+
+use proc_macro2::Span;
+use syn::{Attribute, Ident, Visibility};
+
+use crate::args::count;
+use crate::ctxt::Ctxt;
+use crate::layers::{self, activation::ActLayer, ActSpec, LayerKind, Prev};
+use crate::loss::LossSpec;
+use crate::parse::{FieldValue, LayerCall, NetworkDecl, Value};
+use crate::shape::Shape;
+
+/// A declaration whose every layer is known and every shape agrees.
+pub struct Checked {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub input: Shape,
+    pub layers: Vec<CheckedLayer>,
+    pub output: Shape,
+    pub loss: LossSpec,
+}
+
+/// One emitted layer: `index` is its position in `layers: [...]` (PyTorch's `layers.{index}`).
+pub struct CheckedLayer {
+    pub index: usize,
+    pub kind: Box<dyn LayerKind>,
+    pub input: Shape,
+    pub output: Shape,
+}
+
+const FIELDS: &str = "`input`, `layers`, `output` and `loss`";
+
+pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
+    let mut input = None;
+    let mut layer_calls = None;
+    let mut output = None;
+    let mut loss_call = None;
+    for field in &decl.fields {
+        let key = field.key.to_string();
+        let slot_taken = match (key.as_str(), &field.value) {
+            ("input", FieldValue::Dims(d, s)) => input.replace((d, *s)).is_some(),
+            ("output", FieldValue::Dims(d, s)) => output.replace((d, *s)).is_some(),
+            ("layers", FieldValue::Layers(l, s)) => layer_calls.replace((l, *s)).is_some(),
+            ("loss", FieldValue::Call(c)) => loss_call.replace(c).is_some(),
+            ("input" | "output", _) => {
+                cx.error_spanned_by(&field.key, format!("`{key}` takes a shape in brackets, e.g. `{key}: [64]`"));
+                false
+            }
+            ("layers", _) => {
+                cx.error_spanned_by(&field.key, "`layers` takes a bracketed list, e.g. `layers: [dense(10)]`");
+                false
+            }
+            ("loss", _) => {
+                cx.error_spanned_by(&field.key, "`loss` takes a loss name, e.g. `loss: softmax_cross_entropy`");
+                false
+            }
+            _ => {
+                cx.error_spanned_by(&field.key, format!("unknown field `{key}`; a network declares {FIELDS}"));
+                false
+            }
+        };
+        if slot_taken {
+            cx.error_spanned_by(&field.key, format!("`{key}` is declared twice"));
+        }
+    }
+    let missing = |what: &str, example: &str, cx: &mut Ctxt| {
+        cx.error_at(decl.body_span, format!("missing `{what}`; add e.g. `{example}`"));
+    };
+    if input.is_none() {
+        missing("input", "input: [64],", cx);
+    }
+    if layer_calls.is_none() {
+        missing("layers", "layers: [dense(10)],", cx);
+    }
+    if loss_call.is_none() {
+        cx.error_at(
+            decl.body_span,
+            "missing `loss`; training needs one (e.g. `loss: softmax_cross_entropy,`), or write `loss: none,` for an inference-only network",
+        );
+    }
+
+    let input_shape = input.and_then(|(dims, span)| dims_shape(dims, span, "input", cx));
+    let declared_output = output.and_then(|(dims, span)| dims_shape(dims, span, "output", cx).map(|s| (s, span)));
+    let loss = loss_call.and_then(|c| LossSpec::parse(c, cx).map(|l| (l, c)));
+
+    let mut checked: Vec<CheckedLayer> = Vec::new();
+    let mut shape = input_shape.clone();
+    let mut last_call: Option<&LayerCall> = None;
+    let mut last_was_fusable = false;
+    if let Some((calls, span)) = layer_calls {
+        if calls.is_empty() {
+            cx.error_at(span, "`layers` is empty; a network needs at least one layer");
+        }
+        for (index, call) in calls.iter().enumerate() {
+            let prev_what = match last_call {
+                None => "the input".to_string(),
+                Some(c) => format!("`{}` (layers[{}])", c.name, index - 1),
+            };
+            last_call = Some(call);
+            // Activations first: fused into the layer before when it takes them.
+            let kind: Box<dyn LayerKind> = match ActSpec::parse(call, cx) {
+                Some(Some(act)) => {
+                    if last_was_fusable {
+                        if let Some(prev) = checked.last_mut() {
+                            if prev.kind.fuse(&act) {
+                                last_was_fusable = false;
+                                continue;
+                            }
+                        }
+                    }
+                    Box::new(ActLayer { act })
+                }
+                Some(None) => {
+                    last_was_fusable = false;
+                    continue;
+                }
+                None => match layers::parse_layer(call, cx) {
+                    Some(k) => k,
+                    None => {
+                        shape = None;
+                        last_was_fusable = false;
+                        continue;
+                    }
+                },
+            };
+            last_was_fusable = true;
+            let Some(cur) = shape.take() else { continue };
+            let prev = Prev { what: &prev_what };
+            if let Some(out) = kind.output_shape(call, &cur, &prev, cx) {
+                if out.numel() == 0 {
+                    cx.error_spanned_by(call.loc, format!("`{}` produces an empty shape {out}", call.name));
+                    continue;
+                }
+                shape = Some(out.clone());
+                checked.push(CheckedLayer {
+                    index,
+                    kind,
+                    input: cur,
+                    output: out,
+                });
+            }
+        }
+    }
+
+    if let (Some(actual), Some((declared, span))) = (&shape, &declared_output) {
+        if actual != declared {
+            let last = last_call.map(|c| format!("`{}`", c.name)).unwrap_or_default();
+            cx.error_at(
+                *span,
+                format!("the declared output {declared} does not match what the last layer {last} produces: {actual}"),
+            );
+        }
+    }
+    if let (Some(out), Some((l, call))) = (&shape, &loss) {
+        l.check(call, out, cx);
+    }
+    if cx.has_errors() {
+        return None;
+    }
+    Some(Checked {
+        attrs: decl.attrs,
+        vis: decl.vis,
+        name: decl.name,
+        input: input_shape?,
+        layers: checked,
+        output: shape?,
+        loss: loss?.0,
+    })
+}
+
+fn dims_shape(dims: &[Value], span: Span, what: &str, cx: &mut Ctxt) -> Option<Shape> {
+    if dims.is_empty() {
+        cx.error_at(span, format!("`{what}` needs at least one dimension, e.g. `[64]`"));
+        return None;
+    }
+    let parsed: Vec<Option<usize>> = dims.iter().map(|d| count(d, &format!("an {what} dimension"), 1, cx)).collect();
+    parsed.into_iter().collect::<Option<Vec<_>>>().map(Shape)
+}

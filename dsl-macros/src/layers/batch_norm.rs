@@ -1,0 +1,54 @@
+//! `batch_norm`, `batch_norm(momentum = 0.1, eps = 1e-5)`: batch normalisation over features
+//! (`kiln_runtime::layers::BatchNorm`, PyTorch's `BatchNorm1d`). Shape rule: the identity on
+//! a flat input. Place it after the affine map and before the activation ([CS 6.11]).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{flat_input, rt, LayerKind, Prev};
+use crate::args::{number, Args};
+use crate::ctxt::Ctxt;
+use crate::parse::LayerCall;
+use crate::shape::Shape;
+
+pub struct BatchNorm {
+    momentum: f64,
+    eps: f64,
+}
+
+impl BatchNorm {
+    pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
+        let mut args = Args::new(call);
+        let momentum = match args.named("momentum", cx) {
+            Some(v) => number(v, "`momentum`", |m| (0.0..=1.0).contains(&m), "in [0, 1]", cx),
+            None => Some(0.1),
+        };
+        let eps = match args.named("eps", cx) {
+            Some(v) => number(v, "`eps`", |e| e > 0.0, "positive", cx),
+            None => Some(1e-5),
+        };
+        args.finish(cx, "`batch_norm`", "`momentum = ...` and `eps = ...`");
+        Some(BatchNorm {
+            momentum: momentum?,
+            eps: eps?,
+        })
+    }
+}
+
+impl LayerKind for BatchNorm {
+    fn output_shape(&self, call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<Shape> {
+        flat_input(call, input, prev, cx).map(Shape::flat)
+    }
+
+    fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
+        let rt = rt();
+        let n = input.numel();
+        quote!(#rt::layers::BatchNorm<T, #n>)
+    }
+
+    fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
+        let ty = self.field_type(input, output);
+        let (m, e) = (self.momentum, self.eps);
+        quote!(<#ty>::new(#m, #e)?)
+    }
+}

@@ -1,0 +1,100 @@
+//! `dense(out)`, `dense(in -> out)`, options `bias = false`, `init = ...`: a fully connected
+//! layer (`kiln_runtime::layers::Dense`), into which a following activation is fused.
+//! Shape rule: `[in] -> [out]`; an `in -> out` annotation is checked against the actual input.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{flat_input, rt, ActSpec, LayerKind, Prev};
+use crate::args::{boolean, count, Args};
+use crate::ctxt::Ctxt;
+use crate::init::InitSpec;
+use crate::parse::{Arg, LayerCall, Value};
+use crate::shape::Shape;
+
+pub struct Dense {
+    declared_in: Option<(usize, Value)>,
+    out: usize,
+    bias: bool,
+    init: Option<InitSpec>,
+    act: Option<ActSpec>,
+}
+
+impl Dense {
+    pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
+        let mut args = Args::new(call);
+        let (declared_in, out) = match args.positional(0) {
+            Some(Arg::Positional(v)) => (None, count(v, "the output width of `dense`", 1, cx)),
+            Some(Arg::Arrow(i, o)) => {
+                let inn = count(i, "the input width of `dense`", 1, cx).map(|n| (n, i.clone()));
+                (inn, count(o, "the output width of `dense`", 1, cx))
+            }
+            _ => {
+                cx.error_spanned_by(call.loc, "`dense` needs its output width: `dense(128)` or `dense(64 -> 128)`");
+                (None, None)
+            }
+        };
+        let bias = match args.named("bias", cx) {
+            Some(v) => boolean(v, "`bias`", cx),
+            None => Some(true),
+        };
+        let init = match args.named("init", cx) {
+            Some(v) => InitSpec::parse(v, cx).map(Some),
+            None => Some(None),
+        };
+        args.finish(cx, "`dense`", "an output width (or `in -> out`), `bias = true|false` and `init = ...`");
+        Some(Dense {
+            declared_in,
+            out: out?,
+            bias: bias?,
+            init: init?,
+            act: None,
+        })
+    }
+}
+
+impl LayerKind for Dense {
+    fn output_shape(&self, call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<Shape> {
+        let n = flat_input(call, input, prev, cx)?;
+        if let Some((declared, v)) = &self.declared_in {
+            if *declared != n {
+                cx.error_spanned_by(
+                    v.loc(),
+                    format!(
+                        "`dense({declared} -> {out})` expects input [{declared}], but {} produces [{n}]; write `dense({n} -> {out})` or change the layer before it",
+                        prev.what,
+                        out = self.out
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(Shape::flat(self.out))
+    }
+
+    fn fuse(&mut self, act: &ActSpec) -> bool {
+        if self.act.is_some() {
+            return false;
+        }
+        self.act = Some(act.clone());
+        true
+    }
+
+    fn field_type(&self, input: &Shape, output: &Shape) -> TokenStream {
+        let rt = rt();
+        let (i, o) = (input.numel(), output.numel());
+        quote!(#rt::layers::Dense<T, #i, #o>)
+    }
+
+    fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
+        let rt = rt();
+        let ty = self.field_type(input, output);
+        let bias = self.bias;
+        let act = self.act.as_ref().map(|a| a.tokens()).unwrap_or_else(|| quote!(#rt::activation::Activation::Identity));
+        let init = match &self.init {
+            Some(i) => i.tokens(),
+            None => InitSpec::default_for(self.act.as_ref()).tokens(),
+        };
+        quote!(<#ty>::new(#bias, #act, #init, rng)?)
+    }
+}

@@ -1,0 +1,45 @@
+//! `layer_norm`, `layer_norm(eps = 1e-5)`: per-sample normalisation over features with a
+//! learnable scale and shift (`kiln_runtime::layers::LayerNorm`). Shape rule: the identity.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{flat_input, rt, LayerKind, Prev};
+use crate::args::{number, Args};
+use crate::ctxt::Ctxt;
+use crate::parse::LayerCall;
+use crate::shape::Shape;
+
+pub struct LayerNorm {
+    eps: f64,
+}
+
+impl LayerNorm {
+    pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
+        let mut args = Args::new(call);
+        let eps = match args.named("eps", cx) {
+            Some(v) => number(v, "`eps`", |e| e > 0.0, "positive", cx),
+            None => Some(1e-5),
+        };
+        args.finish(cx, "`layer_norm`", "`eps = ...`");
+        Some(LayerNorm { eps: eps? })
+    }
+}
+
+impl LayerKind for LayerNorm {
+    fn output_shape(&self, call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<Shape> {
+        flat_input(call, input, prev, cx).map(Shape::flat)
+    }
+
+    fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
+        let rt = rt();
+        let n = input.numel();
+        quote!(#rt::layers::LayerNorm<T, #n>)
+    }
+
+    fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
+        let ty = self.field_type(input, output);
+        let e = self.eps;
+        quote!(<#ty>::new(#e)?)
+    }
+}

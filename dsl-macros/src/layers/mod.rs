@@ -1,0 +1,117 @@
+//! One module per layer kind, each holding the kind's argument parsing, its shape rule and
+//! the code it emits (the runtime layer type it instantiates and how it is built). The
+//! forward and backward calls are the same for every kind (`emit.rs` writes them through the
+//! runtime's `Layer` trait), so a new kind is one new file here plus one line in [`parse_layer`].
+
+use proc_macro2::TokenStream;
+
+use crate::ctxt::Ctxt;
+use crate::parse::LayerCall;
+use crate::shape::Shape;
+
+pub mod activation;
+pub mod batch_norm;
+pub mod dense;
+pub mod dropout;
+pub mod layer_norm;
+pub mod maxout;
+pub mod prelu;
+
+pub use activation::ActSpec;
+
+/// Where a layer's input comes from, for error messages.
+pub struct Prev<'a> {
+    /// `the input` or `` `relu` (layer 3) ``.
+    pub what: &'a str,
+}
+
+/// What the checker and emitter need from a layer kind.
+pub trait LayerKind {
+    /// The shape rule: this layer's per-sample output for `input`, or errors in `cx`.
+    fn output_shape(&self, call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<Shape>;
+    /// Takes an activation into its own forward pass (bias and activation fused with the
+    /// product); `false` when it cannot, and the activation becomes a layer of its own.
+    fn fuse(&mut self, _act: &ActSpec) -> bool {
+        false
+    }
+    /// The runtime layer type, generic over the element type `T`.
+    fn field_type(&self, input: &Shape, output: &Shape) -> TokenStream;
+    /// An expression building the layer; `rng: &mut KilnRng` is in scope.
+    fn construct(&self, input: &Shape, output: &Shape) -> TokenStream;
+}
+
+/// The names `layers: [...]` accepts, for the unknown-layer message.
+pub const KNOWN: &str = "dense, dropout, batch_norm, layer_norm, prelu, maxout, or an activation (identity, sigmoid, tanh, relu, leaky_relu, elu, softplus, hard_sigmoid, hardsigmoid, hard_tanh, gelu, gelu_tanh, swish, silu)";
+
+/// Parses a layer call into its kind, or records why it cannot.
+pub fn parse_layer(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>> {
+    let name = call.name.to_string();
+    match name.as_str() {
+        "dense" | "linear" => dense::Dense::parse(call, cx).map(|l| Box::new(l) as _),
+        "dropout" => dropout::Dropout::parse(call, cx).map(|l| Box::new(l) as _),
+        "batch_norm" => batch_norm::BatchNorm::parse(call, cx).map(|l| Box::new(l) as _),
+        "layer_norm" => layer_norm::LayerNorm::parse(call, cx).map(|l| Box::new(l) as _),
+        "prelu" => prelu::PRelu::parse(call, cx).map(|l| Box::new(l) as _),
+        "maxout" => maxout::Maxout::parse(call, cx).map(|l| Box::new(l) as _),
+        _ => match activation::ActSpec::parse(call, cx) {
+            Some(Some(act)) => Some(Box::new(activation::ActLayer { act }) as _),
+            Some(None) => None,
+            None => {
+                let hint = suggest(&name).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                cx.error_spanned_by(&call.name, format!("unknown layer `{name}`{hint}; expected {KNOWN}"));
+                None
+            }
+        },
+    }
+}
+
+/// The closest known layer name, if one is close enough to be a typo.
+fn suggest(name: &str) -> Option<&'static str> {
+    const NAMES: &[&str] = &[
+        "dense", "dropout", "batch_norm", "layer_norm", "prelu", "maxout", "identity", "sigmoid", "tanh", "relu",
+        "leaky_relu", "elu", "softplus", "hard_sigmoid", "hardsigmoid", "hard_tanh", "gelu", "gelu_tanh", "swish",
+        "silu",
+    ];
+    NAMES
+        .iter()
+        .map(|n| (edit_distance(name, n), *n))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 4))
+        .min()
+        .map(|(_, n)| n)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The flat feature count of `input`, or an error telling the user to flatten first.
+pub fn flat_input(call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<usize> {
+    match input.as_flat() {
+        Some(n) => Some(n),
+        None => {
+            cx.error_spanned_by(
+                call.loc,
+                format!(
+                    "`{}` takes a flat input [features], but {} produces {input}; add `flatten` before it",
+                    call.name, prev.what
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The path of the runtime crate in generated code.
+pub fn rt() -> TokenStream {
+    quote::quote!(::kiln::runtime)
+}

@@ -1,0 +1,234 @@
+//! Stage 1: the syntax tree of a `network!` declaration. Parsing is purely syntactic; every
+//! meaning (which layers exist, what their options are, shapes) is checked in `check`.
+//!
+//! ```text
+//! network! {
+//!     /// docs
+//!     pub struct Name {
+//!         input: [64],
+//!         layers: [ dense(128), relu, dropout(0.2), dense(64 -> 64), tanh, dense(10) ],
+//!         output: [10],                     // optional, checked
+//!         loss: softmax_cross_entropy,      // or `none` for an inference-only network
+//!     }
+//! }
+//! ```
+
+use crate::loc::Loc;
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{bracketed, parenthesized, Attribute, Ident, Token, Visibility};
+
+/// The whole declaration.
+pub struct NetworkDecl {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    /// The braces' span, for errors about missing fields.
+    pub body_span: Span,
+    pub fields: Vec<Field>,
+}
+
+/// One `key: value` entry of the body.
+pub struct Field {
+    pub key: Ident,
+    pub value: FieldValue,
+}
+
+pub enum FieldValue {
+    /// `[64]` or `[1, 28, 28]`.
+    Dims(Vec<Value>, Span),
+    /// `[ dense(128), relu, ... ]`.
+    Layers(Vec<LayerCall>, Span),
+    /// `softmax_cross_entropy(label_smoothing = 0.1)`.
+    Call(LayerCall),
+}
+
+/// A layer or loss invocation: `name` or `name(args)`.
+pub struct LayerCall {
+    pub name: Ident,
+    pub args: Vec<Arg>,
+    /// The whole call (name and arguments), for errors.
+    pub loc: Loc,
+}
+
+/// An argument: positional `value`, `in -> out`, or `key = value`.
+pub enum Arg {
+    Positional(Value),
+    Arrow(Value, Value),
+    Named(Ident, Value),
+}
+
+/// An argument value.
+#[derive(Clone)]
+pub enum Value {
+    Int(u64, Loc),
+    Float(f64, Loc),
+    Ident(Ident),
+    Call(Ident, Vec<Value>, Loc),
+}
+
+impl Value {
+    pub fn loc(&self) -> Loc {
+        match self {
+            Value::Int(_, s) | Value::Float(_, s) | Value::Call(_, _, s) => *s,
+            Value::Ident(i) => Loc::of(i.span()),
+        }
+    }
+
+    /// The value as a number, if it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(v, _) => Some(*v as f64),
+            Value::Float(v, _) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// Short text for error messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Int(v, _) => v.to_string(),
+            Value::Float(v, _) => v.to_string(),
+            Value::Ident(i) => format!("`{i}`"),
+            Value::Call(i, _, _) => format!("`{i}(..)`"),
+        }
+    }
+}
+
+impl Parse for NetworkDecl {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        input.parse::<Token![struct]>()?;
+        let name: Ident = input.parse()?;
+        let content;
+        let brace = syn::braced!(content in input);
+        let mut fields = Vec::new();
+        while !content.is_empty() {
+            fields.push(content.parse()?);
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<Token![,]>()?;
+        }
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the network's closing brace; declare one network per `network!`"));
+        }
+        Ok(NetworkDecl {
+            attrs,
+            vis,
+            name,
+            body_span: brace.span.join(),
+            fields,
+        })
+    }
+}
+
+impl Parse for Field {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        input.parse::<Token![:]>()?;
+        let value = if input.peek(syn::token::Bracket) {
+            let content;
+            let bracket = bracketed!(content in input);
+            let span = bracket.span.join();
+            if key == "layers" {
+                let calls = Punctuated::<LayerCall, Token![,]>::parse_terminated(&content)?;
+                FieldValue::Layers(calls.into_iter().collect(), span)
+            } else {
+                let dims = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+                FieldValue::Dims(dims.into_iter().collect(), span)
+            }
+        } else {
+            FieldValue::Call(input.parse()?)
+        };
+        Ok(Field { key, value })
+    }
+}
+
+impl Parse for LayerCall {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        let mut loc = Loc::of(name.span());
+        let mut args = Vec::new();
+        if input.peek(syn::token::Paren) {
+            let content;
+            let paren = parenthesized!(content in input);
+            loc = Loc::new(name.span(), paren.span.close());
+            let parsed = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?;
+            args = parsed.into_iter().collect();
+        }
+        Ok(LayerCall { name, args, loc })
+    }
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if (input.peek(Ident) || input.peek(Token![type])) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            input.parse::<Token![=]>()?;
+            return Ok(Arg::Named(key, input.parse()?));
+        }
+        let first: Value = input.parse()?;
+        if input.peek(Token![->]) {
+            input.parse::<Token![->]>()?;
+            return Ok(Arg::Arrow(first, input.parse()?));
+        }
+        Ok(Arg::Positional(first))
+    }
+}
+
+impl Parse for Value {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let start = input.span();
+        let negative = if input.peek(Token![-]) {
+            input.parse::<Token![-]>()?;
+            true
+        } else {
+            false
+        };
+        let sign = if negative { -1.0 } else { 1.0 };
+        if input.peek(syn::LitInt) {
+            let lit: syn::LitInt = input.parse()?;
+            if negative {
+                let v: f64 = lit.base10_parse::<f64>()?;
+                return Ok(Value::Float(-v, Loc::new(start, lit.span())));
+            }
+            return Ok(Value::Int(lit.base10_parse()?, Loc::of(lit.span())));
+        }
+        if input.peek(syn::LitFloat) {
+            let lit: syn::LitFloat = input.parse()?;
+            return Ok(Value::Float(sign * lit.base10_parse::<f64>()?, Loc::new(start, lit.span())));
+        }
+        if negative {
+            return Err(input.error("expected a number after `-`"));
+        }
+        if input.peek(syn::LitBool) {
+            let b: syn::LitBool = input.parse()?;
+            let word = if b.value { "true" } else { "false" };
+            return Ok(Value::Ident(Ident::new(word, b.span)));
+        }
+        if input.peek(Ident) {
+            let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            if input.peek(syn::token::Paren) {
+                let content;
+                let paren = parenthesized!(content in input);
+                let args = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+                let loc = Loc::new(name.span(), paren.span.close());
+                return Ok(Value::Call(name, args.into_iter().collect(), loc));
+            }
+            return Ok(Value::Ident(name));
+        }
+        Err(syn::Error::new(input.span(), "expected a number, a name or a call like `normal(0.01)`"))
+    }
+}
+
+/// Where an argument is.
+pub fn arg_loc(arg: &Arg) -> Loc {
+    match arg {
+        Arg::Positional(v) => v.loc(),
+        Arg::Arrow(a, b) => Loc::new(a.loc().start, b.loc().end),
+        Arg::Named(k, v) => Loc::new(k.span(), v.loc().end),
+    }
+}
