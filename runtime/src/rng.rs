@@ -76,7 +76,7 @@ mod tests {
     #[test]
     fn pinned_values_for_seed_42() {
         let mut rng = seeded(42);
-        let raw: Vec<u64> = (0..3).map(|_| rng.next_u64()).collect();
+        let raw: Vec<u64> = (0..4).map(|_| rng.next_u64()).collect();
         assert_eq!(raw, PINNED_U64);
         let mut rng = seeded(42);
         let u: Vec<f64> = (0..3).map(|_| uniform(&mut rng, -1.0f64, 1.0)).collect();
@@ -86,10 +86,11 @@ mod tests {
         assert_eq!(z, PINNED_NORMAL);
     }
 
-    const PINNED_U64: [u64; 3] = [
+    const PINNED_U64: [u64; 4] = [
         12578764544318200737,
         17529487244874322312,
         7886285670807131020,
+        11572758976476374866,
     ];
     const PINNED_UNIFORM: [f64; 3] = [0.36379238461334285, 0.900550815344968, -0.1449671942869606];
     const PINNED_NORMAL: [f64; 3] = [1.4402540791191, -0.735682235615744, 0.4852373357206243];

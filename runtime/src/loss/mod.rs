@@ -7,7 +7,7 @@
 //!   divide. The gradient is that of the reduced value.
 //! - A sequence loss averaged over time steps [CS 7.7] is [`SoftmaxCrossEntropy`] with
 //!   [`Reduction::Mean`] over the `steps * batch` rows; [`perplexity`] is its exponential.
-//! - Shapes and labels are validated (a [`KilnError`](crate::KilnError) names what is wrong,
+//! - Shapes and labels are validated (a [`KilnError`] names what is wrong,
 //!   and nothing is written to `grad` then); an empty batch is an error, as its mean is 0/0.
 //! - Values are not: NaN or infinite outputs propagate into the loss and the gradient (usually
 //!   as NaN), so a diverging run shows up in the returned loss rather than as an error.

@@ -28,8 +28,10 @@ impl LabelSmoothing {
                 let off = eps / classes as f64;
                 (1.0 - eps + off, off)
             }
-            LabelSmoothing::Notes(eps) if eps == 0.0 => (1.0, 0.0),
             LabelSmoothing::Notes(eps) => {
+                if eps == 0.0 {
+                    return Ok((1.0, 0.0));
+                }
                 if classes < 2 {
                     return Err(KilnError::InvalidHyperParameter {
                         what: "label smoothing (notes form) with one class",
