@@ -1,31 +1,154 @@
-//! TEMPORARY stub.
-use crate::{Float, Result};
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Reduction { Mean, Sum }
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum LabelSmoothing { None, PyTorch(f64), Notes(f64) }
+//! Losses: each computes its value and its gradient with respect to the network's output in one
+//! fused pass, over a row-major `[rows, width]` batch (a sample is a row).
+//!
+//! Conventions, as PyTorch's `nn.*Loss`:
+//! - [`Reduction::Mean`] divides by the number of rows for [`SoftmaxCrossEntropy`] and by the
+//!   number of elements for [`BceWithLogits`], [`Mse`] and [`Mae`]; [`Reduction::Sum`] does not
+//!   divide. The gradient is that of the reduced value.
+//! - A sequence loss averaged over time steps [CS 7.7] is [`SoftmaxCrossEntropy`] with
+//!   [`Reduction::Mean`] over the `steps * batch` rows; [`perplexity`] is its exponential.
+//! - Shapes and labels are validated (a [`KilnError`] names what is wrong,
+//!   and nothing is written to `grad` then); an empty batch is an error, as its mean is 0/0.
+//! - Values are not: NaN or infinite outputs propagate into the loss and the gradient (usually
+//!   as NaN), so a diverging run shows up in the returned loss rather than as an error.
+//! - Per-row work is done in `T`; the total is accumulated in f64 and rounded once.
+
+mod bce_with_logits;
+mod mae;
+pub mod metrics;
+mod mse;
+mod perplexity;
+mod softmax_cross_entropy;
+
+pub use bce_with_logits::BceWithLogits;
+pub use mae::Mae;
+pub use metrics::{accuracy, argmax_rows};
+pub use mse::Mse;
+pub use perplexity::perplexity;
+pub use softmax_cross_entropy::{LabelSmoothing, SoftmaxCrossEntropy};
+
+use crate::error::{check_len, KilnError, Result};
+use crate::float::Float;
+
+/// How per-sample losses are combined into one number (PyTorch's `reduction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reduction {
+    /// Average: over rows for cross-entropy, over elements for the element-wise losses.
+    #[default]
+    Mean,
+    /// Plain sum.
+    Sum,
+}
+
+/// A loss over a row-major `[rows, width]` output.
 pub trait Loss<T: Float> {
+    /// What the output is compared with: `[usize]` class labels (one per row) for
+    /// cross-entropy, `[T]` (one per output element) for the others.
     type Target: ?Sized;
-    fn loss_and_grad(&self, output: &[T], width: usize, target: &Self::Target, grad: &mut [T]) -> Result<T>;
+
+    /// Value of the loss over a row-major `[rows, width]` output, and its gradient w.r.t. the
+    /// output written into `grad` (same length as output).
+    fn loss_and_grad(
+        &self,
+        output: &[T],
+        width: usize,
+        target: &Self::Target,
+        grad: &mut [T],
+    ) -> Result<T>;
+
+    /// Value of the loss alone (same validation as [`Loss::loss_and_grad`]).
     fn loss(&self, output: &[T], width: usize, target: &Self::Target) -> Result<T>;
 }
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SoftmaxCrossEntropy { pub label_smoothing: LabelSmoothing, pub reduction: Reduction }
-impl Default for SoftmaxCrossEntropy { fn default() -> Self { Self { label_smoothing: LabelSmoothing::None, reduction: Reduction::Mean } } }
-impl<T: Float> Loss<T> for SoftmaxCrossEntropy {
-    type Target = [usize];
-    fn loss_and_grad(&self, o: &[T], w: usize, t: &[usize], g: &mut [T]) -> Result<T> {
-        let rows = o.len() / w; let mut total = T::ZERO;
-        for r in 0..rows { let row = &o[r*w..(r+1)*w]; let m = row.iter().fold(row[0], |a, &b| a.max(b)); let s: T = row.iter().map(|&v| (v-m).exp()).sum(); let lse = m + s.ln(); total += lse - row[t[r]];
-            for j in 0..w { g[r*w+j] = ((row[j]-lse).exp() - if j == t[r] { T::ONE } else { T::ZERO }) / T::from_usize(rows); } }
-        Ok(total / T::from_usize(rows))
+
+/// Checks that `output` is a non-empty `[rows, width]` matrix and returns `rows`.
+pub(crate) fn check_output(len: usize, width: usize) -> Result<usize> {
+    if width == 0 {
+        return Err(KilnError::EmptyShape {
+            what: "loss output width",
+        });
     }
-    fn loss(&self, o: &[T], w: usize, t: &[usize]) -> Result<T> { let mut g = vec![T::ZERO; o.len()]; self.loss_and_grad(o, w, t, &mut g) }
+    if len == 0 {
+        return Err(KilnError::EmptyShape {
+            what: "loss output (no rows)",
+        });
+    }
+    let rows = len / width;
+    check_len("loss output (rows * width)", rows * width, len)?;
+    Ok(rows)
 }
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Mse { pub half: bool }
-impl<T: Float> Loss<T> for Mse {
-    type Target = [T];
-    fn loss_and_grad(&self, o: &[T], _w: usize, t: &[T], g: &mut [T]) -> Result<T> { let n = T::from_usize(o.len()); let mut s = T::ZERO; for i in 0..o.len() { let d = o[i]-t[i]; s += d*d; g[i] = (T::ONE+T::ONE)*d/n; } Ok(s/n) }
-    fn loss(&self, o: &[T], w: usize, t: &[T]) -> Result<T> { let mut g = vec![T::ZERO; o.len()]; self.loss_and_grad(o, w, t, &mut g) }
+
+/// Shared body of the element-wise losses: `f(x, y)` gives the loss of one element and its
+/// derivative in `x`; the reduction divides both by the element count for the mean.
+pub(crate) fn elementwise<T: Float>(
+    output: &[T],
+    width: usize,
+    target: &[T],
+    grad: Option<&mut [T]>,
+    reduction: Reduction,
+    f: impl Fn(T, T) -> (T, T),
+) -> Result<T> {
+    check_output(output.len(), width)?;
+    check_len("loss target", output.len(), target.len())?;
+    if let Some(g) = grad.as_deref() {
+        check_len("loss gradient", output.len(), g.len())?;
+    }
+    let n = output.len();
+    let mut total = 0.0f64;
+    match grad {
+        Some(g) => {
+            let scale = match reduction {
+                Reduction::Mean => T::ONE / T::from_usize(n),
+                Reduction::Sum => T::ONE,
+            };
+            for ((&x, &y), gi) in output.iter().zip(target).zip(g.iter_mut()) {
+                let (l, d) = f(x, y);
+                total += l.to_f64();
+                *gi = d * scale;
+            }
+        }
+        None => {
+            for (&x, &y) in output.iter().zip(target) {
+                total += f(x, y).0.to_f64();
+            }
+        }
+    }
+    Ok(T::from_f64(reduce(total, n, reduction)))
+}
+
+/// Applies the reduction to an f64 total over `count` terms.
+#[inline]
+pub(crate) fn reduce(total: f64, count: usize, reduction: Reduction) -> f64 {
+    match reduction {
+        Reduction::Mean => total / count as f64,
+        Reduction::Sum => total,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    /// Central finite differences `(f(x+h) - f(x-h)) / 2h` of `f` at every coordinate of `x`.
+    pub fn numeric_grad(x: &[f64], h: f64, f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
+        let mut xs = x.to_vec();
+        (0..x.len())
+            .map(|i| {
+                let x0 = xs[i];
+                xs[i] = x0 + h;
+                let up = f(&xs);
+                xs[i] = x0 - h;
+                let down = f(&xs);
+                xs[i] = x0;
+                (up - down) / (2.0 * h)
+            })
+            .collect()
+    }
+
+    pub fn assert_close(a: &[f64], b: &[f64], tol: f64) {
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (x - y).abs() <= tol * (1.0 + y.abs()),
+                "index {i}: {x} vs {y} (tol {tol})"
+            );
+        }
+    }
 }
