@@ -125,8 +125,8 @@ impl InitSpec {
             InitSpec::Normal(mean, std) => quote!(#i::Normal { mean: #mean, std: #std }),
             InitSpec::XavierUniform(gain) => quote!(#i::XavierUniform { gain: #gain }),
             InitSpec::XavierNormal(gain) => quote!(#i::XavierNormal { gain: #gain }),
-            InitSpec::KaimingUniform(s) => quote!(#i::KaimingUniform { negative_slope: #s, mode: #fan_in }),
-            InitSpec::KaimingNormal(s) => quote!(#i::KaimingNormal { negative_slope: #s, mode: #fan_in }),
+            InitSpec::KaimingUniform(s) => quote!(#i::KaimingUniform { gain: #rt::init::gain::leaky_relu(#s), mode: #fan_in }),
+            InitSpec::KaimingNormal(s) => quote!(#i::KaimingNormal { gain: #rt::init::gain::leaky_relu(#s), mode: #fan_in }),
             InitSpec::Orthogonal(gain) => quote!(#i::Orthogonal { gain: #gain }),
         }
     }
