@@ -59,7 +59,9 @@ impl<'a> Args<'a> {
                 continue;
             }
             let msg = match a {
-                Arg::Named(k, _) => format!("unknown option `{k}` for {what}; it accepts {accepted}"),
+                Arg::Named(k, _) => {
+                    format!("unknown option `{k}` for {what}; it accepts {accepted}")
+                }
                 _ => format!("unexpected argument for {what}; it accepts {accepted}"),
             };
             cx.error_spanned_by(arg_loc(a), msg);
@@ -79,14 +81,23 @@ pub fn count(v: &Value, what: &str, min: u64, cx: &mut Ctxt) -> Option<usize> {
             None
         }
         other => {
-            cx.error_spanned_by(other.loc(), format!("{what} must be a whole number, got {}", other.describe()));
+            cx.error_spanned_by(
+                other.loc(),
+                format!("{what} must be a whole number, got {}", other.describe()),
+            );
             None
         }
     }
 }
 
 /// A number satisfying `ok`, or an error naming `what` and the valid range.
-pub fn number(v: &Value, what: &str, ok: impl Fn(f64) -> bool, range: &str, cx: &mut Ctxt) -> Option<f64> {
+pub fn number(
+    v: &Value,
+    what: &str,
+    ok: impl Fn(f64) -> bool,
+    range: &str,
+    cx: &mut Ctxt,
+) -> Option<f64> {
     match v.as_f64() {
         Some(x) if x.is_finite() && ok(x) => Some(x),
         Some(x) => {
@@ -94,7 +105,10 @@ pub fn number(v: &Value, what: &str, ok: impl Fn(f64) -> bool, range: &str, cx: 
             None
         }
         None => {
-            cx.error_spanned_by(v.loc(), format!("{what} must be a number, got {}", v.describe()));
+            cx.error_spanned_by(
+                v.loc(),
+                format!("{what} must be a number, got {}", v.describe()),
+            );
             None
         }
     }
@@ -106,7 +120,10 @@ pub fn boolean(v: &Value, what: &str, cx: &mut Ctxt) -> Option<bool> {
         Value::Ident(i) if i == "true" => Some(true),
         Value::Ident(i) if i == "false" => Some(false),
         other => {
-            cx.error_spanned_by(other.loc(), format!("{what} must be `true` or `false`, got {}", other.describe()));
+            cx.error_spanned_by(
+                other.loc(),
+                format!("{what} must be `true` or `false`, got {}", other.describe()),
+            );
             None
         }
     }

@@ -48,19 +48,31 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
             ("layers", FieldValue::Layers(l, s)) => layer_calls.replace((l, *s)).is_some(),
             ("loss", FieldValue::Call(c)) => loss_call.replace(c).is_some(),
             ("input" | "output", _) => {
-                cx.error_spanned_by(&field.key, format!("`{key}` takes a shape in brackets, e.g. `{key}: [64]`"));
+                cx.error_spanned_by(
+                    &field.key,
+                    format!("`{key}` takes a shape in brackets, e.g. `{key}: [64]`"),
+                );
                 false
             }
             ("layers", _) => {
-                cx.error_spanned_by(&field.key, "`layers` takes a bracketed list, e.g. `layers: [dense(10)]`");
+                cx.error_spanned_by(
+                    &field.key,
+                    "`layers` takes a bracketed list, e.g. `layers: [dense(10)]`",
+                );
                 false
             }
             ("loss", _) => {
-                cx.error_spanned_by(&field.key, "`loss` takes a loss name, e.g. `loss: softmax_cross_entropy`");
+                cx.error_spanned_by(
+                    &field.key,
+                    "`loss` takes a loss name, e.g. `loss: softmax_cross_entropy`",
+                );
                 false
             }
             _ => {
-                cx.error_spanned_by(&field.key, format!("unknown field `{key}`; a network declares {FIELDS}"));
+                cx.error_spanned_by(
+                    &field.key,
+                    format!("unknown field `{key}`; a network declares {FIELDS}"),
+                );
                 false
             }
         };
@@ -69,7 +81,10 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
         }
     }
     let missing = |what: &str, example: &str, cx: &mut Ctxt| {
-        cx.error_at(decl.body_span, format!("missing `{what}`; add e.g. `{example}`"));
+        cx.error_at(
+            decl.body_span,
+            format!("missing `{what}`; add e.g. `{example}`"),
+        );
     };
     if input.is_none() {
         missing("input", "input: [64],", cx);
@@ -85,7 +100,8 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
     }
 
     let input_shape = input.and_then(|(dims, span)| dims_shape(dims, span, "input", cx));
-    let declared_output = output.and_then(|(dims, span)| dims_shape(dims, span, "output", cx).map(|s| (s, span)));
+    let declared_output =
+        output.and_then(|(dims, span)| dims_shape(dims, span, "output", cx).map(|s| (s, span)));
     let loss = loss_call.and_then(|c| LossSpec::parse(c, cx).map(|l| (l, c)));
 
     let mut checked: Vec<CheckedLayer> = Vec::new();
@@ -94,7 +110,10 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
     let mut last_was_fusable = false;
     if let Some((calls, span)) = layer_calls {
         if calls.is_empty() {
-            cx.error_at(span, "`layers` is empty; a network needs at least one layer");
+            cx.error_at(
+                span,
+                "`layers` is empty; a network needs at least one layer",
+            );
         }
         for (index, call) in calls.iter().enumerate() {
             let prev_what = match last_call {
@@ -133,7 +152,10 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
             let prev = Prev { what: &prev_what };
             if let Some(out) = kind.output_shape(call, &cur, &prev, cx) {
                 if out.numel() == 0 {
-                    cx.error_spanned_by(call.loc, format!("`{}` produces an empty shape {out}", call.name));
+                    cx.error_spanned_by(
+                        call.loc,
+                        format!("`{}` produces an empty shape {out}", call.name),
+                    );
                     continue;
                 }
                 shape = Some(out.clone());
@@ -149,7 +171,9 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
 
     if let (Some(actual), Some((declared, span))) = (&shape, &declared_output) {
         if actual != declared {
-            let last = last_call.map(|c| format!("`{}`", c.name)).unwrap_or_default();
+            let last = last_call
+                .map(|c| format!("`{}`", c.name))
+                .unwrap_or_default();
             cx.error_at(
                 *span,
                 format!("the declared output {declared} does not match what the last layer {last} produces: {actual}"),
@@ -175,9 +199,15 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
 
 fn dims_shape(dims: &[Value], span: Span, what: &str, cx: &mut Ctxt) -> Option<Shape> {
     if dims.is_empty() {
-        cx.error_at(span, format!("`{what}` needs at least one dimension, e.g. `[64]`"));
+        cx.error_at(
+            span,
+            format!("`{what}` needs at least one dimension, e.g. `[64]`"),
+        );
         return None;
     }
-    let parsed: Vec<Option<usize>> = dims.iter().map(|d| count(d, &format!("an {what} dimension"), 1, cx)).collect();
+    let parsed: Vec<Option<usize>> = dims
+        .iter()
+        .map(|d| count(d, &format!("an {what} dimension"), 1, cx))
+        .collect();
     parsed.into_iter().collect::<Option<Vec<_>>>().map(Shape)
 }

@@ -15,7 +15,8 @@ pub struct Ctxt {
 impl Ctxt {
     /// Records an error at the span of `tokens`.
     pub fn error_spanned_by<A: ToTokens, M: Display>(&mut self, tokens: A, msg: M) {
-        self.errors.push(syn::Error::new_spanned(tokens.into_token_stream(), msg));
+        self.errors
+            .push(syn::Error::new_spanned(tokens.into_token_stream(), msg));
     }
 
     /// Records an error at a span.

@@ -28,13 +28,31 @@ pub fn emit(net: &Checked) -> TokenStream {
     let out_dims = &output.0;
     let n = layers.len();
 
-    let field: Vec<_> = layers.iter().map(|l| format_ident!("layer{}", l.index)).collect();
-    let cache: Vec<_> = layers.iter().map(|l| format_ident!("c{}", l.index)).collect();
-    let act: Vec<_> = layers.iter().map(|l| format_ident!("a{}", l.index)).collect();
-    let ty: Vec<_> = layers.iter().map(|l| l.kind.field_type(&l.input, &l.output)).collect();
-    let ctor: Vec<_> = layers.iter().map(|l| l.kind.construct(&l.input, &l.output)).collect();
+    let field: Vec<_> = layers
+        .iter()
+        .map(|l| format_ident!("layer{}", l.index))
+        .collect();
+    let cache: Vec<_> = layers
+        .iter()
+        .map(|l| format_ident!("c{}", l.index))
+        .collect();
+    let act: Vec<_> = layers
+        .iter()
+        .map(|l| format_ident!("a{}", l.index))
+        .collect();
+    let ty: Vec<_> = layers
+        .iter()
+        .map(|l| l.kind.field_type(&l.input, &l.output))
+        .collect();
+    let ctor: Vec<_> = layers
+        .iter()
+        .map(|l| l.kind.construct(&l.input, &l.output))
+        .collect();
     let width_out: Vec<usize> = layers.iter().map(|l| l.output.numel()).collect();
-    let prefix: Vec<String> = layers.iter().map(|l| format!("layers.{}", l.index)).collect();
+    let prefix: Vec<String> = layers
+        .iter()
+        .map(|l| format!("layers.{}", l.index))
+        .collect();
     let layer_tr = quote!(#rt::layers::Layer);
 
     let (loss_ty, loss_ctor) = match loss.ty() {
@@ -54,7 +72,11 @@ pub fn emit(net: &Checked) -> TokenStream {
         if i == n - 1 {
             quote!(#layer_tr::forward(&self.#f, #src, y, batch, &mut s.#c);)
         } else {
-            let dst = if i % 2 == 0 { quote!(s.ping) } else { quote!(s.pong) };
+            let dst = if i % 2 == 0 {
+                quote!(s.ping)
+            } else {
+                quote!(s.pong)
+            };
             let w = width_out[i];
             quote! {
                 #rt::layers::ensure_len(&mut #dst, batch * #w);
@@ -66,7 +88,12 @@ pub fn emit(net: &Checked) -> TokenStream {
     // Training forward: every layer's output is kept for the backward pass.
     let fwd_train = (0..n).map(|i| {
         let (f, c, a, w) = (&field[i], &cache[i], &act[i], width_out[i]);
-        let src = if i == 0 { quote!(x) } else { let p = &act[i - 1]; quote!(&t.#p) };
+        let src = if i == 0 {
+            quote!(x)
+        } else {
+            let p = &act[i - 1];
+            quote!(&t.#p)
+        };
         quote! {
             #rt::layers::ensure_len(&mut t.#a, batch * #w);
             #layer_tr::forward_train(&mut self.#f, #src, &mut t.#a, batch, &mut t.#c, &mut t.rng)?;
@@ -131,7 +158,9 @@ pub fn emit(net: &Checked) -> TokenStream {
         }
     });
 
-    let doc_scratch = format!("Inference buffers for [`{name}`]: they grow to the largest batch seen, then are reused.");
+    let doc_scratch = format!(
+        "Inference buffers for [`{name}`]: they grow to the largest batch seen, then are reused."
+    );
     let doc_train = format!(
         "Training state for [`{name}`]: kept activations, layer caches, gradients and the dropout RNG."
     );

@@ -33,7 +33,10 @@ impl InitSpec {
             Value::Ident(i) => (i.to_string(), &[]),
             Value::Call(i, a, _) => (i.to_string(), a.as_slice()),
             other => {
-                cx.error_spanned_by(other.loc(), format!("`init` must name an initialiser: {ACCEPTED}"));
+                cx.error_spanned_by(
+                    other.loc(),
+                    format!("`init` must name an initialiser: {ACCEPTED}"),
+                );
                 return None;
             }
         };
@@ -54,15 +57,25 @@ impl InitSpec {
         };
         let max_args = match name.as_str() {
             "zeros" => 0,
-            "constant" | "xavier_uniform" | "xavier_normal" | "kaiming_uniform" | "kaiming_normal" | "orthogonal" => 1,
+            "constant" | "xavier_uniform" | "xavier_normal" | "kaiming_uniform"
+            | "kaiming_normal" | "orthogonal" => 1,
             "uniform" | "normal" => 2,
             _ => {
-                cx.error_spanned_by(v.loc(), format!("unknown initialiser `{name}`; expected {ACCEPTED}"));
+                cx.error_spanned_by(
+                    v.loc(),
+                    format!("unknown initialiser `{name}`; expected {ACCEPTED}"),
+                );
                 return None;
             }
         };
         if args.len() > max_args {
-            cx.error_spanned_by(v.loc(), format!("`{name}` takes at most {max_args} argument(s), got {}", args.len()));
+            cx.error_spanned_by(
+                v.loc(),
+                format!(
+                    "`{name}` takes at most {max_args} argument(s), got {}",
+                    args.len()
+                ),
+            );
             return None;
         }
         let a0 = num(0, "the initialiser's first argument", cx)?;
@@ -77,22 +90,37 @@ impl InitSpec {
                 }
             },
             "uniform" => match (a0, a1) {
-                (Some(a), None) => InitSpec::Uniform(-positive(Some(a), 0.0, "the uniform range", cx)?, a),
+                (Some(a), None) => {
+                    InitSpec::Uniform(-positive(Some(a), 0.0, "the uniform range", cx)?, a)
+                }
                 (Some(lo), Some(hi)) if lo < hi => InitSpec::Uniform(lo, hi),
                 (Some(lo), Some(hi)) => {
-                    cx.error_spanned_by(v.loc(), format!("`uniform(low, high)` needs low < high, got {lo} and {hi}"));
+                    cx.error_spanned_by(
+                        v.loc(),
+                        format!("`uniform(low, high)` needs low < high, got {lo} and {hi}"),
+                    );
                     return None;
                 }
                 _ => {
-                    cx.error_spanned_by(v.loc(), "`uniform` needs a range: `uniform(0.05)` or `uniform(-0.1, 0.1)`");
+                    cx.error_spanned_by(
+                        v.loc(),
+                        "`uniform` needs a range: `uniform(0.05)` or `uniform(-0.1, 0.1)`",
+                    );
                     return None;
                 }
             },
             "normal" => match (a0, a1) {
-                (Some(s), None) => InitSpec::Normal(0.0, positive(Some(s), 0.0, "the standard deviation", cx)?),
-                (Some(m), Some(s)) => InitSpec::Normal(m, positive(Some(s), 0.0, "the standard deviation", cx)?),
+                (Some(s), None) => {
+                    InitSpec::Normal(0.0, positive(Some(s), 0.0, "the standard deviation", cx)?)
+                }
+                (Some(m), Some(s)) => {
+                    InitSpec::Normal(m, positive(Some(s), 0.0, "the standard deviation", cx)?)
+                }
                 _ => {
-                    cx.error_spanned_by(v.loc(), "`normal` needs a standard deviation: `normal(0.01)`");
+                    cx.error_spanned_by(
+                        v.loc(),
+                        "`normal` needs a standard deviation: `normal(0.01)`",
+                    );
                     return None;
                 }
             },
@@ -125,8 +153,12 @@ impl InitSpec {
             InitSpec::Normal(mean, std) => quote!(#i::Normal { mean: #mean, std: #std }),
             InitSpec::XavierUniform(gain) => quote!(#i::XavierUniform { gain: #gain }),
             InitSpec::XavierNormal(gain) => quote!(#i::XavierNormal { gain: #gain }),
-            InitSpec::KaimingUniform(s) => quote!(#i::KaimingUniform { gain: #rt::init::gain::leaky_relu(#s), mode: #fan_in }),
-            InitSpec::KaimingNormal(s) => quote!(#i::KaimingNormal { gain: #rt::init::gain::leaky_relu(#s), mode: #fan_in }),
+            InitSpec::KaimingUniform(s) => {
+                quote!(#i::KaimingUniform { gain: #rt::init::gain::leaky_relu(#s), mode: #fan_in })
+            }
+            InitSpec::KaimingNormal(s) => {
+                quote!(#i::KaimingNormal { gain: #rt::init::gain::leaky_relu(#s), mode: #fan_in })
+            }
             InitSpec::Orthogonal(gain) => quote!(#i::Orthogonal { gain: #gain }),
         }
     }

@@ -44,8 +44,11 @@ pub fn network(input: TokenStream) -> TokenStream {
     }
     match checked {
         Some(net) => emit::emit(&net).into(),
-        None => syn::Error::new(proc_macro2::Span::call_site(), "network! could not check this declaration")
-            .to_compile_error()
-            .into(),
+        None => syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "network! could not check this declaration",
+        )
+        .to_compile_error()
+        .into(),
     }
 }

@@ -18,7 +18,10 @@ impl Loc {
     }
 
     pub fn of(span: Span) -> Self {
-        Loc { start: span, end: span }
+        Loc {
+            start: span,
+            end: span,
+        }
     }
 }
 

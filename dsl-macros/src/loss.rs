@@ -30,14 +30,26 @@ impl LossSpec {
             "softmax_cross_entropy" | "cross_entropy" => {
                 let pt = args.named("label_smoothing", cx);
                 let notes = args.named("label_smoothing_notes", cx);
-                let eps = |v, cx: &mut Ctxt| number(v, "label smoothing", |e| (0.0..1.0).contains(&e), "in [0, 1)", cx);
+                let eps = |v, cx: &mut Ctxt| {
+                    number(
+                        v,
+                        "label smoothing",
+                        |e| (0.0..1.0).contains(&e),
+                        "in [0, 1)",
+                        cx,
+                    )
+                };
                 match (pt, notes) {
                     (Some(_), Some(b)) => {
                         cx.error_spanned_by(b.loc(), "give `label_smoothing` (PyTorch's form) or `label_smoothing_notes`, not both");
                         None
                     }
-                    (Some(a), None) => eps(a, cx).map(|e| LossSpec::SoftmaxCe { smoothing: Some((true, e)) }),
-                    (None, Some(b)) => eps(b, cx).map(|e| LossSpec::SoftmaxCe { smoothing: Some((false, e)) }),
+                    (Some(a), None) => eps(a, cx).map(|e| LossSpec::SoftmaxCe {
+                        smoothing: Some((true, e)),
+                    }),
+                    (None, Some(b)) => eps(b, cx).map(|e| LossSpec::SoftmaxCe {
+                        smoothing: Some((false, e)),
+                    }),
                     (None, None) => Some(LossSpec::SoftmaxCe { smoothing: None }),
                 }
             }
@@ -55,7 +67,11 @@ impl LossSpec {
                 return None;
             }
         };
-        args.finish(cx, &format!("loss `{name}`"), "the options listed in the kiln docs (`label_smoothing`, `half`)");
+        args.finish(
+            cx,
+            &format!("loss `{name}`"),
+            "the options listed in the kiln docs (`label_smoothing`, `half`)",
+        );
         spec
     }
 

@@ -165,7 +165,10 @@ impl Parse for LayerCall {
 
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if (input.peek(Ident) || input.peek(Token![type])) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+        if (input.peek(Ident) || input.peek(Token![type]))
+            && input.peek2(Token![=])
+            && !input.peek2(Token![==])
+        {
             let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
             input.parse::<Token![=]>()?;
             return Ok(Arg::Named(key, input.parse()?));
@@ -199,7 +202,10 @@ impl Parse for Value {
         }
         if input.peek(syn::LitFloat) {
             let lit: syn::LitFloat = input.parse()?;
-            return Ok(Value::Float(sign * lit.base10_parse::<f64>()?, Loc::new(start, lit.span())));
+            return Ok(Value::Float(
+                sign * lit.base10_parse::<f64>()?,
+                Loc::new(start, lit.span()),
+            ));
         }
         if negative {
             return Err(input.error("expected a number after `-`"));
@@ -220,7 +226,10 @@ impl Parse for Value {
             }
             return Ok(Value::Ident(name));
         }
-        Err(syn::Error::new(input.span(), "expected a number, a name or a call like `normal(0.01)`"))
+        Err(syn::Error::new(
+            input.span(),
+            "expected a number, a name or a call like `normal(0.01)`",
+        ))
     }
 }
 

@@ -23,7 +23,13 @@ fn span(rows: usize, cols: usize, ld: usize) -> usize {
     }
 }
 
-fn check_operand(what: &'static str, rows: usize, cols: usize, ld: usize, len: usize) -> Result<()> {
+fn check_operand(
+    what: &'static str,
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    len: usize,
+) -> Result<()> {
     if ld < cols && rows > 1 {
         return Err(KilnError::InvalidHyperParameter {
             what,
@@ -144,7 +150,21 @@ pub fn matmul<T: Float>(m: usize, k: usize, n: usize, a: &[T], b: &[T], c: &mut 
     crate::error::check_len("matmul A", m * k, a.len())?;
     crate::error::check_len("matmul B", k * n, b.len())?;
     crate::error::check_len("matmul C", m * n, c.len())?;
-    gemm(Trans::No, Trans::No, m, n, k, T::ONE, a, k, b, n, T::ZERO, c, n)
+    gemm(
+        Trans::No,
+        Trans::No,
+        m,
+        n,
+        k,
+        T::ONE,
+        a,
+        k,
+        b,
+        n,
+        T::ZERO,
+        c,
+        n,
+    )
 }
 
 #[cfg(test)]
@@ -156,8 +176,16 @@ mod tests {
         for i in 0..m {
             for j in 0..n {
                 for p in 0..k {
-                    let x = if ta == Trans::No { a[i * k + p] } else { a[p * m + i] };
-                    let y = if tb == Trans::No { b[p * n + j] } else { b[j * k + p] };
+                    let x = if ta == Trans::No {
+                        a[i * k + p]
+                    } else {
+                        a[p * m + i]
+                    };
+                    let y = if tb == Trans::No {
+                        b[p * n + j]
+                    } else {
+                        b[j * k + p]
+                    };
                     c[i * n + j] += x * y;
                 }
             }
@@ -173,16 +201,61 @@ mod tests {
         matmul(2, 2, 2, &a, &b, &mut c).unwrap();
         assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
         // A^T B = [[1,3],[2,4]] [[5,6],[7,8]]
-        gemm(Trans::Yes, Trans::No, 2, 2, 2, 1.0, &a, 2, &b, 2, 0.0, &mut c, 2).unwrap();
+        gemm(
+            Trans::Yes,
+            Trans::No,
+            2,
+            2,
+            2,
+            1.0,
+            &a,
+            2,
+            &b,
+            2,
+            0.0,
+            &mut c,
+            2,
+        )
+        .unwrap();
         assert_eq!(c, [26.0, 30.0, 38.0, 44.0]);
         // A B^T = [[1,2],[3,4]] [[5,7],[6,8]]
-        gemm(Trans::No, Trans::Yes, 2, 2, 2, 1.0, &a, 2, &b, 2, 0.0, &mut c, 2).unwrap();
+        gemm(
+            Trans::No,
+            Trans::Yes,
+            2,
+            2,
+            2,
+            1.0,
+            &a,
+            2,
+            &b,
+            2,
+            0.0,
+            &mut c,
+            2,
+        )
+        .unwrap();
         assert_eq!(c, [17.0, 23.0, 39.0, 53.0]);
         // alpha and beta: C = 2 A B + 1 C
         let mut c2 = [1.0f64; 4];
         let a64 = [1.0f64, 2.0, 3.0, 4.0];
         let b64 = [5.0f64, 6.0, 7.0, 8.0];
-        gemm(Trans::No, Trans::No, 2, 2, 2, 2.0, &a64, 2, &b64, 2, 1.0, &mut c2, 2).unwrap();
+        gemm(
+            Trans::No,
+            Trans::No,
+            2,
+            2,
+            2,
+            2.0,
+            &a64,
+            2,
+            &b64,
+            2,
+            1.0,
+            &mut c2,
+            2,
+        )
+        .unwrap();
         assert_eq!(c2, [39.0, 45.0, 87.0, 101.0]);
     }
 
@@ -190,7 +263,9 @@ mod tests {
     fn all_transpose_forms_match_naive_on_odd_shapes() {
         let (m, n, k) = (7, 5, 13);
         let a: Vec<f64> = (0..m * k).map(|i| ((i * 37 % 11) as f64) - 5.0).collect();
-        let b: Vec<f64> = (0..k * n).map(|i| ((i * 17 % 7) as f64) * 0.5 - 1.0).collect();
+        let b: Vec<f64> = (0..k * n)
+            .map(|i| ((i * 17 % 7) as f64) * 0.5 - 1.0)
+            .collect();
         for ta in [Trans::No, Trans::Yes] {
             for tb in [Trans::No, Trans::Yes] {
                 let lda = if ta == Trans::No { k } else { m };
@@ -202,7 +277,10 @@ mod tests {
                 let b32: Vec<f32> = b.iter().map(|&x| x as f32).collect();
                 let mut c32 = vec![0.0f32; m * n];
                 gemm(ta, tb, m, n, k, 1.0, &a32, lda, &b32, ldb, 0.0, &mut c32, n).unwrap();
-                let want: Vec<f32> = naive(ta, tb, m, n, k, &a, &b).iter().map(|&x| x as f32).collect();
+                let want: Vec<f32> = naive(ta, tb, m, n, k, &a, &b)
+                    .iter()
+                    .map(|&x| x as f32)
+                    .collect();
                 assert_eq!(c32, want);
             }
         }
@@ -224,10 +302,40 @@ mod tests {
         let a = [1.0f64, 2.0, 9.0, 3.0, 4.0, 9.0];
         let id = [1.0f64, 0.0, 0.0, 1.0];
         let mut c = [0.0f64; 4];
-        gemm(Trans::No, Trans::No, 2, 2, 2, 1.0, &a, 3, &id, 2, 0.0, &mut c, 2).unwrap();
+        gemm(
+            Trans::No,
+            Trans::No,
+            2,
+            2,
+            2,
+            1.0,
+            &a,
+            3,
+            &id,
+            2,
+            0.0,
+            &mut c,
+            2,
+        )
+        .unwrap();
         assert_eq!(c, [1.0, 2.0, 3.0, 4.0]);
         let mut c = [f64::NAN; 4];
-        gemm(Trans::No, Trans::No, 2, 2, 0, 1.0, &[], 0, &[], 2, 0.0, &mut c, 2).unwrap();
+        gemm(
+            Trans::No,
+            Trans::No,
+            2,
+            2,
+            0,
+            1.0,
+            &[],
+            0,
+            &[],
+            2,
+            0.0,
+            &mut c,
+            2,
+        )
+        .unwrap();
         assert_eq!(c, [0.0; 4]);
     }
 
@@ -237,10 +345,28 @@ mod tests {
         let e = matmul(2, 2, 2, &[1.0; 3], &[1.0; 4], &mut c).unwrap_err();
         assert_eq!(
             e,
-            KilnError::LengthMismatch { what: "matmul A", expected: 4, actual: 3 }
+            KilnError::LengthMismatch {
+                what: "matmul A",
+                expected: 4,
+                actual: 3
+            }
         );
-        let e = gemm(Trans::No, Trans::No, 2, 2, 2, 1.0, &[1.0f32; 4], 1, &[1.0; 4], 2, 0.0, &mut c, 2)
-            .unwrap_err();
+        let e = gemm(
+            Trans::No,
+            Trans::No,
+            2,
+            2,
+            2,
+            1.0,
+            &[1.0f32; 4],
+            1,
+            &[1.0; 4],
+            2,
+            0.0,
+            &mut c,
+            2,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("leading dimension"), "{e}");
     }
 }

@@ -98,7 +98,9 @@ pub fn gradcheck<N: Network<f64>>(
         if len <= cfg.max_per_tensor {
             (0..len).collect()
         } else {
-            (0..cfg.max_per_tensor).map(|i| i * len / cfg.max_per_tensor).collect()
+            (0..cfg.max_per_tensor)
+                .map(|i| i * len / cfg.max_per_tensor)
+                .collect()
         }
     };
 
@@ -130,7 +132,12 @@ pub fn gradcheck<N: Network<f64>>(
         xp[i] = orig - cfg.h;
         let lm = loss_at(net, &xp, &mut train)?;
         xp[i] = orig;
-        record(&mut report, &|| format!("input[{i}]"), dx[i], (lp - lm) / (2.0 * cfg.h));
+        record(
+            &mut report,
+            &|| format!("input[{i}]"),
+            dx[i],
+            (lp - lm) / (2.0 * cfg.h),
+        );
     }
     Ok(report)
 }

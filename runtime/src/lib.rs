@@ -20,7 +20,7 @@ pub mod schedule;
 pub use error::{KilnError, Result};
 pub use float::Float;
 pub use gemm::{gemm, matmul, Trans};
-pub use param::{GradSet, Param, ParamKind, ParamSet};
 pub use gradcheck::{gradcheck, GradcheckConfig, GradcheckReport};
 pub use layers::Layer;
 pub use network::{train_step, Network};
+pub use param::{GradSet, Param, ParamKind, ParamSet};

@@ -133,7 +133,10 @@ pub fn predict<T: Float, N: Network<T>>(net: &N, x: &[T], batch: usize) -> Resul
     let mut out = vec![T::ZERO; n * N::OUTPUT];
     let mut scratch = net.new_scratch();
     let batch = batch.max(1);
-    for (xs, ys) in x.chunks(batch * N::INPUT).zip(out.chunks_mut(batch * N::OUTPUT)) {
+    for (xs, ys) in x
+        .chunks(batch * N::INPUT)
+        .zip(out.chunks_mut(batch * N::OUTPUT))
+    {
         net.forward_flat(xs, ys, &mut scratch)?;
     }
     Ok(out)
@@ -145,13 +148,22 @@ pub fn check_output(batch: usize, width: usize, len: usize) -> Result<()> {
 }
 
 /// Checks the input of a backward pass against the batch of the training forward before it.
-pub fn check_backward(batch: usize, width: usize, x_len: usize, dx_len: Option<usize>) -> Result<()> {
+pub fn check_backward(
+    batch: usize,
+    width: usize,
+    x_len: usize,
+    dx_len: Option<usize>,
+) -> Result<()> {
     if batch == 0 {
         return Err(KilnError::EmptyShape {
             what: "training state (backward called before any forward_train)",
         });
     }
-    check_len("backward input (must be the forward_train input)", batch * width, x_len)?;
+    check_len(
+        "backward input (must be the forward_train input)",
+        batch * width,
+        x_len,
+    )?;
     if let Some(n) = dx_len {
         check_len("backward input gradient", batch * width, n)?;
     }

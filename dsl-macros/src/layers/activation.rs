@@ -55,9 +55,14 @@ impl ActSpec {
         let mut args = Args::new(call);
         let mut param = |what: &str, default: f64, cx: &mut Ctxt| -> Option<f64> {
             match args.positional(0) {
-                Some(crate::parse::Arg::Positional(v)) => number(v, what, |x| x >= 0.0, "a non-negative number", cx),
+                Some(crate::parse::Arg::Positional(v)) => {
+                    number(v, what, |x| x >= 0.0, "a non-negative number", cx)
+                }
                 Some(other) => {
-                    cx.error_spanned_by(crate::parse::arg_loc(other), format!("{what} must be a number"));
+                    cx.error_spanned_by(
+                        crate::parse::arg_loc(other),
+                        format!("{what} must be a number"),
+                    );
                     None
                 }
                 None => Some(default),
@@ -79,7 +84,11 @@ impl ActSpec {
             "swish" | "silu" => Some(Kind::Swish),
             _ => return None,
         };
-        args.finish(cx, &format!("`{name}`"), "no arguments except a slope for `leaky_relu` and alpha for `elu`");
+        args.finish(
+            cx,
+            &format!("`{name}`"),
+            "no arguments except a slope for `leaky_relu` and alpha for `elu`",
+        );
         Some(kind.map(|kind| ActSpec { kind }))
     }
 
@@ -107,9 +116,12 @@ impl ActSpec {
     /// Which initialiser suits a layer feeding this activation.
     pub fn init_family(&self) -> InitFamily {
         match self.kind {
-            Kind::Relu | Kind::Elu(_) | Kind::Gelu | Kind::GeluTanh | Kind::Swish | Kind::Softplus => {
-                InitFamily::ReluLike(0.0)
-            }
+            Kind::Relu
+            | Kind::Elu(_)
+            | Kind::Gelu
+            | Kind::GeluTanh
+            | Kind::Swish
+            | Kind::Softplus => InitFamily::ReluLike(0.0),
             Kind::LeakyRelu(s) => InitFamily::ReluLike(s),
             Kind::Tanh | Kind::HardTanh => InitFamily::Tanh,
             Kind::Sigmoid | Kind::HardSigmoid | Kind::HardSigmoidPyTorch => InitFamily::Logistic,
@@ -124,7 +136,13 @@ pub struct ActLayer {
 }
 
 impl LayerKind for ActLayer {
-    fn output_shape(&self, _call: &LayerCall, input: &Shape, _prev: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
+    fn output_shape(
+        &self,
+        _call: &LayerCall,
+        input: &Shape,
+        _prev: &Prev,
+        _cx: &mut Ctxt,
+    ) -> Option<Shape> {
         Some(input.clone())
     }
 

@@ -20,7 +20,13 @@ impl BatchNorm {
     pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
         let mut args = Args::new(call);
         let momentum = match args.named("momentum", cx) {
-            Some(v) => number(v, "`momentum`", |m| (0.0..=1.0).contains(&m), "in [0, 1]", cx),
+            Some(v) => number(
+                v,
+                "`momentum`",
+                |m| (0.0..=1.0).contains(&m),
+                "in [0, 1]",
+                cx,
+            ),
             None => Some(0.1),
         };
         let eps = match args.named("eps", cx) {
@@ -36,7 +42,13 @@ impl BatchNorm {
 }
 
 impl LayerKind for BatchNorm {
-    fn output_shape(&self, call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<Shape> {
+    fn output_shape(
+        &self,
+        call: &LayerCall,
+        input: &Shape,
+        prev: &Prev,
+        cx: &mut Ctxt,
+    ) -> Option<Shape> {
         flat_input(call, input, prev, cx).map(Shape::flat)
     }
 

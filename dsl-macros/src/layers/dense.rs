@@ -30,7 +30,10 @@ impl Dense {
                 (inn, count(o, "the output width of `dense`", 1, cx))
             }
             _ => {
-                cx.error_spanned_by(call.loc, "`dense` needs its output width: `dense(128)` or `dense(64 -> 128)`");
+                cx.error_spanned_by(
+                    call.loc,
+                    "`dense` needs its output width: `dense(128)` or `dense(64 -> 128)`",
+                );
                 (None, None)
             }
         };
@@ -42,7 +45,11 @@ impl Dense {
             Some(v) => InitSpec::parse(v, cx).map(Some),
             None => Some(None),
         };
-        args.finish(cx, "`dense`", "an output width (or `in -> out`), `bias = true|false` and `init = ...`");
+        args.finish(
+            cx,
+            "`dense`",
+            "an output width (or `in -> out`), `bias = true|false` and `init = ...`",
+        );
         Some(Dense {
             declared_in,
             out: out?,
@@ -54,7 +61,13 @@ impl Dense {
 }
 
 impl LayerKind for Dense {
-    fn output_shape(&self, call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<Shape> {
+    fn output_shape(
+        &self,
+        call: &LayerCall,
+        input: &Shape,
+        prev: &Prev,
+        cx: &mut Ctxt,
+    ) -> Option<Shape> {
         let n = flat_input(call, input, prev, cx)?;
         if let Some((declared, v)) = &self.declared_in {
             if *declared != n {
@@ -90,7 +103,11 @@ impl LayerKind for Dense {
         let rt = rt();
         let ty = self.field_type(input, output);
         let bias = self.bias;
-        let act = self.act.as_ref().map(|a| a.tokens()).unwrap_or_else(|| quote!(#rt::activation::Activation::Identity));
+        let act = self
+            .act
+            .as_ref()
+            .map(|a| a.tokens())
+            .unwrap_or_else(|| quote!(#rt::activation::Activation::Identity));
         let init = match &self.init {
             Some(i) => i.tokens(),
             None => InitSpec::default_for(self.act.as_ref()).tokens(),

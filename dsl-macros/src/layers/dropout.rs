@@ -26,7 +26,10 @@ impl Dropout {
                 cx,
             ),
             _ => {
-                cx.error_spanned_by(call.loc, "`dropout` needs its drop probability, e.g. `dropout(0.5)`");
+                cx.error_spanned_by(
+                    call.loc,
+                    "`dropout` needs its drop probability, e.g. `dropout(0.5)`",
+                );
                 None
             }
         };
@@ -36,7 +39,13 @@ impl Dropout {
 }
 
 impl LayerKind for Dropout {
-    fn output_shape(&self, _call: &LayerCall, input: &Shape, _prev: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
+    fn output_shape(
+        &self,
+        _call: &LayerCall,
+        input: &Shape,
+        _prev: &Prev,
+        _cx: &mut Ctxt,
+    ) -> Option<Shape> {
         Some(input.clone())
     }
 

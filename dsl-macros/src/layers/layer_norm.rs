@@ -27,7 +27,13 @@ impl LayerNorm {
 }
 
 impl LayerKind for LayerNorm {
-    fn output_shape(&self, call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<Shape> {
+    fn output_shape(
+        &self,
+        call: &LayerCall,
+        input: &Shape,
+        prev: &Prev,
+        cx: &mut Ctxt,
+    ) -> Option<Shape> {
         flat_input(call, input, prev, cx).map(Shape::flat)
     }
 

@@ -23,14 +23,20 @@ impl Maxout {
         let out = match args.positional(0) {
             Some(Arg::Positional(v)) => count(v, "the output width of `maxout`", 1, cx),
             _ => {
-                cx.error_spanned_by(call.loc, "`maxout` needs its output width and pieces: `maxout(64, pieces = 3)`");
+                cx.error_spanned_by(
+                    call.loc,
+                    "`maxout` needs its output width and pieces: `maxout(64, pieces = 3)`",
+                );
                 None
             }
         };
         let pieces = match args.named("pieces", cx) {
             Some(v) => count(v, "the number of `maxout` pieces", 2, cx),
             None => {
-                cx.error_spanned_by(call.loc, "`maxout` needs the number of pieces: `maxout(64, pieces = 3)`");
+                cx.error_spanned_by(
+                    call.loc,
+                    "`maxout` needs the number of pieces: `maxout(64, pieces = 3)`",
+                );
                 None
             }
         };
@@ -38,7 +44,11 @@ impl Maxout {
             Some(v) => InitSpec::parse(v, cx).map(Some),
             None => Some(None),
         };
-        args.finish(cx, "`maxout`", "an output width, `pieces = k` and `init = ...`");
+        args.finish(
+            cx,
+            "`maxout`",
+            "an output width, `pieces = k` and `init = ...`",
+        );
         Some(Maxout {
             out: out?,
             pieces: pieces?,
@@ -48,7 +58,13 @@ impl Maxout {
 }
 
 impl LayerKind for Maxout {
-    fn output_shape(&self, call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<Shape> {
+    fn output_shape(
+        &self,
+        call: &LayerCall,
+        input: &Shape,
+        prev: &Prev,
+        cx: &mut Ctxt,
+    ) -> Option<Shape> {
         flat_input(call, input, prev, cx)?;
         Some(Shape::flat(self.out))
     }
@@ -61,7 +77,11 @@ impl LayerKind for Maxout {
 
     fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
         let ty = self.field_type(input, output);
-        let init = self.init.clone().unwrap_or_else(|| InitSpec::default_for(None)).tokens();
+        let init = self
+            .init
+            .clone()
+            .unwrap_or_else(|| InitSpec::default_for(None))
+            .tokens();
         quote!(<#ty>::new(#init, rng)?)
     }
 }

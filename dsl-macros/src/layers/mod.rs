@@ -28,7 +28,13 @@ pub struct Prev<'a> {
 /// What the checker and emitter need from a layer kind.
 pub trait LayerKind {
     /// The shape rule: this layer's per-sample output for `input`, or errors in `cx`.
-    fn output_shape(&self, call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<Shape>;
+    fn output_shape(
+        &self,
+        call: &LayerCall,
+        input: &Shape,
+        prev: &Prev,
+        cx: &mut Ctxt,
+    ) -> Option<Shape>;
     /// Takes an activation into its own forward pass (bias and activation fused with the
     /// product); `false` when it cannot, and the activation becomes a layer of its own.
     fn fuse(&mut self, _act: &ActSpec) -> bool {
@@ -57,8 +63,13 @@ pub fn parse_layer(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>
             Some(Some(act)) => Some(Box::new(activation::ActLayer { act }) as _),
             Some(None) => None,
             None => {
-                let hint = suggest(&name).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-                cx.error_spanned_by(&call.name, format!("unknown layer `{name}`{hint}; expected {KNOWN}"));
+                let hint = suggest(&name)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                cx.error_spanned_by(
+                    &call.name,
+                    format!("unknown layer `{name}`{hint}; expected {KNOWN}"),
+                );
                 None
             }
         },
@@ -68,8 +79,25 @@ pub fn parse_layer(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>
 /// The closest known layer name, if one is close enough to be a typo.
 fn suggest(name: &str) -> Option<&'static str> {
     const NAMES: &[&str] = &[
-        "dense", "dropout", "batch_norm", "layer_norm", "prelu", "maxout", "identity", "sigmoid", "tanh", "relu",
-        "leaky_relu", "elu", "softplus", "hard_sigmoid", "hardsigmoid", "hard_tanh", "gelu", "gelu_tanh", "swish",
+        "dense",
+        "dropout",
+        "batch_norm",
+        "layer_norm",
+        "prelu",
+        "maxout",
+        "identity",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "elu",
+        "softplus",
+        "hard_sigmoid",
+        "hardsigmoid",
+        "hard_tanh",
+        "gelu",
+        "gelu_tanh",
+        "swish",
         "silu",
     ];
     NAMES

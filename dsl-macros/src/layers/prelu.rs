@@ -23,7 +23,10 @@ impl PRelu {
             Some(Arg::Positional(Value::Ident(i))) if i == "per_feature" => Some(true),
             Some(Arg::Positional(Value::Ident(i))) if i == "shared" => Some(false),
             Some(other) => {
-                cx.error_spanned_by(arg_loc(other), "`prelu` takes `shared` (one slope, the default) or `per_feature`");
+                cx.error_spanned_by(
+                    arg_loc(other),
+                    "`prelu` takes `shared` (one slope, the default) or `per_feature`",
+                );
                 None
             }
         };
@@ -40,7 +43,13 @@ impl PRelu {
 }
 
 impl LayerKind for PRelu {
-    fn output_shape(&self, call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<Shape> {
+    fn output_shape(
+        &self,
+        call: &LayerCall,
+        input: &Shape,
+        prev: &Prev,
+        cx: &mut Ctxt,
+    ) -> Option<Shape> {
         flat_input(call, input, prev, cx).map(Shape::flat)
     }
 

@@ -42,7 +42,14 @@ impl<T: Float, const F: usize> Layer<T> for Act<T, F> {
         self.act.forward(y);
     }
 
-    fn forward_train(&mut self, x: &[T], y: &mut [T], b: usize, c: &mut (), _r: &mut KilnRng) -> Result<()> {
+    fn forward_train(
+        &mut self,
+        x: &[T],
+        y: &mut [T],
+        b: usize,
+        c: &mut (),
+        _r: &mut KilnRng,
+    ) -> Result<()> {
         self.forward(x, y, b, c);
         Ok(())
     }
@@ -65,9 +72,13 @@ impl<T: Float, const F: usize> Layer<T> for Act<T, F> {
 
     fn visit_params(&self, _f: &mut dyn FnMut(usize, ParamKind, &[T])) {}
     fn visit_params_mut(&mut self, _f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {}
-    fn visit_with_grads(&mut self, _g: &Self, _f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T])) {}
+    fn visit_with_grads(
+        &mut self,
+        _g: &Self,
+        _f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T]),
+    ) {
+    }
 }
-
 
 #[cfg(test)]
 mod tests {

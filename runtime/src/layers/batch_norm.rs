@@ -33,7 +33,12 @@ pub struct BatchNormCache<T> {
 impl<T: Float, const F: usize> BatchNorm<T, F> {
     /// PyTorch's defaults: `weight = 1`, `bias = 0`, running mean 0 and variance 1.
     pub fn new(momentum: f64, eps: f64) -> Result<Self> {
-        check_hyper("batch norm momentum", momentum, (0.0..=1.0).contains(&momentum), "must be in [0, 1]")?;
+        check_hyper(
+            "batch norm momentum",
+            momentum,
+            (0.0..=1.0).contains(&momentum),
+            "must be in [0, 1]",
+        )?;
         check_hyper("batch norm eps", eps, eps > 0.0, "must be positive")?;
         let mut bn = Self::zeros(momentum, eps);
         bn.weight.fill(T::ONE);
@@ -127,7 +132,11 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
         for j in 0..F {
             cache.inv_std[j] = T::ONE / (var[j] + eps).sqrt();
         }
-        for ((yr, xr), hr) in y.chunks_exact_mut(F).zip(x.chunks_exact(F)).zip(cache.xhat.chunks_exact_mut(F)) {
+        for ((yr, xr), hr) in y
+            .chunks_exact_mut(F)
+            .zip(x.chunks_exact(F))
+            .zip(cache.xhat.chunks_exact_mut(F))
+        {
             for j in 0..F {
                 hr[j] = (xr[j] - mean[j]) * cache.inv_std[j];
                 yr[j] = hr[j] * self.weight[j] + self.bias[j];
@@ -163,7 +172,11 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
         }
         if let Some(dx) = dx {
             let m = T::from_usize(batch);
-            for ((xr, dr), hr) in dx.chunks_exact_mut(F).zip(dy.chunks_exact(F)).zip(cache.xhat.chunks_exact(F)) {
+            for ((xr, dr), hr) in dx
+                .chunks_exact_mut(F)
+                .zip(dy.chunks_exact(F))
+                .zip(cache.xhat.chunks_exact(F))
+            {
                 for j in 0..F {
                     let k = self.weight[j] * cache.inv_std[j] / m;
                     xr[j] = k * (m * dr[j] - gb[j] - hr[j] * gw[j]);
@@ -204,7 +217,8 @@ mod tests {
         let x = [1.0, 10.0, 3.0, 20.0];
         let mut y = [0.0; 4];
         let mut c = BatchNormCache::default();
-        bn.forward_train(&x, &mut y, 2, &mut c, &mut crate::rng::seeded(0)).unwrap();
+        bn.forward_train(&x, &mut y, 2, &mut c, &mut crate::rng::seeded(0))
+            .unwrap();
         // mean [2, 15], biased var [1, 25] -> normalised +-1 (up to eps)
         let s0 = 1.0 / (1.0f64 + 1e-5).sqrt();
         let s1 = 5.0 / (25.0f64 + 1e-5).sqrt();
@@ -212,12 +226,19 @@ mod tests {
             assert!((a - b).abs() < 1e-12, "{y:?}");
         }
         // running: 0.9*0 + 0.1*mean ; 0.9*1 + 0.1*unbiased var [2, 50]
-        assert!((bn.running_mean[0] - 0.2).abs() < 1e-12 && (bn.running_mean[1] - 1.5).abs() < 1e-12);
+        assert!(
+            (bn.running_mean[0] - 0.2).abs() < 1e-12 && (bn.running_mean[1] - 1.5).abs() < 1e-12
+        );
         assert!((bn.running_var[0] - 1.1).abs() < 1e-12 && (bn.running_var[1] - 5.9).abs() < 1e-12);
         let mut e = [0.0; 4];
         bn.forward(&x, &mut e, 2, &mut c);
-        assert!((e[0] - (1.0 - 0.2) / (1.1f64 + 1e-5).sqrt()).abs() < 1e-12, "eval uses running stats");
-        assert!(bn.forward_train(&x[..2], &mut y[..2], 1, &mut c, &mut crate::rng::seeded(0)).is_err());
+        assert!(
+            (e[0] - (1.0 - 0.2) / (1.1f64 + 1e-5).sqrt()).abs() < 1e-12,
+            "eval uses running stats"
+        );
+        assert!(bn
+            .forward_train(&x[..2], &mut y[..2], 1, &mut c, &mut crate::rng::seeded(0))
+            .is_err());
     }
 
     #[test]

@@ -53,7 +53,21 @@ impl<T: Float, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
         debug_assert_eq!(x.len(), batch * IN);
         debug_assert_eq!(y.len(), batch * OUT);
         let w = self.weight.as_flattened();
-        gemm_unchecked(Trans::No, Trans::Yes, batch, OUT, IN, T::ONE, x, IN, w, IN, T::ZERO, y, OUT);
+        gemm_unchecked(
+            Trans::No,
+            Trans::Yes,
+            batch,
+            OUT,
+            IN,
+            T::ONE,
+            x,
+            IN,
+            w,
+            IN,
+            T::ZERO,
+            y,
+            OUT,
+        );
         match keep_z {
             Some(z) => {
                 if let Some(b) = &self.bias {
@@ -120,14 +134,42 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T> for Dense<T, IN, OUT>
         let dz = &*dy;
         // dW [OUT, IN] = dz^T [OUT, batch] x [batch, IN]
         let gw = grads.weight.as_flattened_mut();
-        gemm_unchecked(Trans::Yes, Trans::No, OUT, IN, batch, T::ONE, dz, OUT, x, IN, T::ZERO, gw, IN);
+        gemm_unchecked(
+            Trans::Yes,
+            Trans::No,
+            OUT,
+            IN,
+            batch,
+            T::ONE,
+            dz,
+            OUT,
+            x,
+            IN,
+            T::ZERO,
+            gw,
+            IN,
+        );
         if let Some(gb) = &mut grads.bias {
             sum_rows(dz, OUT, &mut gb[..]);
         }
         // dx [batch, IN] = dz [batch, OUT] W [OUT, IN]
         if let Some(dx) = dx {
             let w = self.weight.as_flattened();
-            gemm_unchecked(Trans::No, Trans::No, batch, IN, OUT, T::ONE, dz, OUT, w, IN, T::ZERO, dx, IN);
+            gemm_unchecked(
+                Trans::No,
+                Trans::No,
+                batch,
+                IN,
+                OUT,
+                T::ONE,
+                dz,
+                OUT,
+                w,
+                IN,
+                T::ZERO,
+                dx,
+                IN,
+            );
         }
     }
 
@@ -145,8 +187,17 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T> for Dense<T, IN, OUT>
         }
     }
 
-    fn visit_with_grads(&mut self, grads: &Self, f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T])) {
-        f(0, ParamKind::Weight, self.weight.as_flattened_mut(), grads.weight.as_flattened());
+    fn visit_with_grads(
+        &mut self,
+        grads: &Self,
+        f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T]),
+    ) {
+        f(
+            0,
+            ParamKind::Weight,
+            self.weight.as_flattened_mut(),
+            grads.weight.as_flattened(),
+        );
         if let (Some(b), Some(gb)) = (&mut self.bias, &grads.bias) {
             f(1, ParamKind::Bias, &mut b[..], &gb[..]);
         }
@@ -160,7 +211,9 @@ mod tests {
 
     fn layer(bias: bool, act: Activation) -> Dense<f64, 3, 2> {
         let mut l = Dense::<f64, 3, 2>::zeros(bias, act);
-        l.weight.as_flattened_mut().copy_from_slice(&[0.1, -0.2, 0.3, 0.4, 0.5, -0.6]);
+        l.weight
+            .as_flattened_mut()
+            .copy_from_slice(&[0.1, -0.2, 0.3, 0.4, 0.5, -0.6]);
         if let Some(b) = &mut l.bias {
             b.copy_from_slice(&[0.05, -0.05]);
         }

@@ -25,7 +25,12 @@ pub struct DropoutCache<T> {
 impl<T: Float, const F: usize> Dropout<T, F> {
     /// Fails unless `0 <= p < 1`.
     pub fn new(p: f64) -> Result<Self> {
-        check_hyper("dropout probability", p, (0.0..1.0).contains(&p), "must be in [0, 1)")?;
+        check_hyper(
+            "dropout probability",
+            p,
+            (0.0..1.0).contains(&p),
+            "must be in [0, 1)",
+        )?;
         Ok(Dropout {
             p,
             _t: core::marker::PhantomData,
@@ -65,7 +70,11 @@ impl<T: Float, const F: usize> Layer<T> for Dropout<T, F> {
         ensure_len(&mut cache.mask, x.len());
         let keep = T::from_f64(1.0 / (1.0 - self.p));
         for m in cache.mask.iter_mut() {
-            *m = if rng.random::<f64>() < self.p { T::ZERO } else { keep };
+            *m = if rng.random::<f64>() < self.p {
+                T::ZERO
+            } else {
+                keep
+            };
         }
         for ((o, &i), &m) in y.iter_mut().zip(x).zip(&cache.mask) {
             *o = i * m;
@@ -92,7 +101,12 @@ impl<T: Float, const F: usize> Layer<T> for Dropout<T, F> {
 
     fn visit_params(&self, _f: &mut dyn FnMut(usize, ParamKind, &[T])) {}
     fn visit_params_mut(&mut self, _f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {}
-    fn visit_with_grads(&mut self, _g: &Self, _f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T])) {}
+    fn visit_with_grads(
+        &mut self,
+        _g: &Self,
+        _f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T]),
+    ) {
+    }
 }
 
 #[cfg(test)]
@@ -106,7 +120,8 @@ mod tests {
         let x = vec![1.0; 10_000];
         let mut y = vec![0.0; 10_000];
         let mut cache = DropoutCache::default();
-        d.forward_train(&x, &mut y, 10, &mut cache, &mut crate::rng::seeded(5)).unwrap();
+        d.forward_train(&x, &mut y, 10, &mut cache, &mut crate::rng::seeded(5))
+            .unwrap();
         let zeros = y.iter().filter(|&&v| v == 0.0).count() as f64 / 1e4;
         assert!((zeros - 0.3).abs() < 0.02, "{zeros}");
         let mean = y.iter().sum::<f64>() / 1e4;

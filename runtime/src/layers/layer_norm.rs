@@ -83,7 +83,10 @@ impl<T: Float, const F: usize> Layer<T> for LayerNorm<T, F> {
     ) -> Result<()> {
         ensure_len(&mut cache.xhat, x.len());
         ensure_len(&mut cache.inv_std, batch);
-        let rows = y.chunks_exact_mut(F).zip(x.chunks_exact(F)).zip(cache.xhat.chunks_exact_mut(F));
+        let rows = y
+            .chunks_exact_mut(F)
+            .zip(x.chunks_exact(F))
+            .zip(cache.xhat.chunks_exact_mut(F));
         for (((yr, xr), hr), inv_out) in rows.zip(cache.inv_std.iter_mut()) {
             let (mean, inv) = self.stats(xr);
             *inv_out = inv;
@@ -115,7 +118,10 @@ impl<T: Float, const F: usize> Layer<T> for LayerNorm<T, F> {
         }
         if let Some(dx) = dx {
             let n = T::from_usize(F);
-            let rows = dx.chunks_exact_mut(F).zip(dy.chunks_exact(F)).zip(cache.xhat.chunks_exact(F));
+            let rows = dx
+                .chunks_exact_mut(F)
+                .zip(dy.chunks_exact(F))
+                .zip(cache.xhat.chunks_exact(F));
             for (((xr, dr), hr), &inv) in rows.zip(cache.inv_std.iter()) {
                 let mut s1 = T::ZERO;
                 let mut s2 = T::ZERO;
@@ -161,7 +167,10 @@ mod tests {
         ln.forward(&x, &mut y, 2, &mut LayerNormCache::default());
         // row 0: mean 2.5, var 1.25
         let s = (1.25f64 + 1e-5).sqrt();
-        assert!((y[0] + 1.5 / s).abs() < 1e-12 && (y[3] - 1.5 / s).abs() < 1e-12, "{y:?}");
+        assert!(
+            (y[0] + 1.5 / s).abs() < 1e-12 && (y[3] - 1.5 / s).abs() < 1e-12,
+            "{y:?}"
+        );
         assert!((y[4..].iter().sum::<f64>()).abs() < 1e-12);
     }
 

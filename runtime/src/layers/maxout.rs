@@ -31,7 +31,12 @@ impl<T: Float, const IN: usize, const OUT: usize, const K: usize> Maxout<T, IN, 
     /// Weights from `init` (fan-in `IN`, fan-out `OUT*K`), zero biases.
     pub fn new(init: Init, rng: &mut KilnRng) -> Result<Self> {
         let mut m = Self::zeros();
-        init.fill(m.weight.as_flattened_mut().as_flattened_mut(), IN, OUT * K, rng)?;
+        init.fill(
+            m.weight.as_flattened_mut().as_flattened_mut(),
+            IN,
+            OUT * K,
+            rng,
+        )?;
         Ok(m)
     }
 
@@ -49,7 +54,21 @@ impl<T: Float, const IN: usize, const OUT: usize, const K: usize> Maxout<T, IN, 
         let n = OUT * K;
         ensure_len(z, batch * n);
         let w = self.weight.as_flattened().as_flattened();
-        gemm_unchecked(Trans::No, Trans::Yes, batch, n, IN, T::ONE, x, IN, w, IN, T::ZERO, z, n);
+        gemm_unchecked(
+            Trans::No,
+            Trans::Yes,
+            batch,
+            n,
+            IN,
+            T::ONE,
+            x,
+            IN,
+            w,
+            IN,
+            T::ZERO,
+            z,
+            n,
+        );
         let b = self.bias.as_flattened();
         for zr in z.chunks_exact_mut(n) {
             for (v, &bb) in zr.iter_mut().zip(b) {
@@ -79,7 +98,9 @@ impl<T: Float, const IN: usize, const OUT: usize, const K: usize> Maxout<T, IN, 
     }
 }
 
-impl<T: Float, const IN: usize, const OUT: usize, const K: usize> Layer<T> for Maxout<T, IN, OUT, K> {
+impl<T: Float, const IN: usize, const OUT: usize, const K: usize> Layer<T>
+    for Maxout<T, IN, OUT, K>
+{
     const IN: usize = IN;
     const OUT: usize = OUT;
     type Cache = MaxoutCache<T>;
@@ -128,27 +149,73 @@ impl<T: Float, const IN: usize, const OUT: usize, const K: usize> Layer<T> for M
             }
         }
         let gw = grads.weight.as_flattened_mut().as_flattened_mut();
-        gemm_unchecked(Trans::Yes, Trans::No, n, IN, batch, T::ONE, dz, n, x, IN, T::ZERO, gw, IN);
+        gemm_unchecked(
+            Trans::Yes,
+            Trans::No,
+            n,
+            IN,
+            batch,
+            T::ONE,
+            dz,
+            n,
+            x,
+            IN,
+            T::ZERO,
+            gw,
+            IN,
+        );
         sum_rows(dz, n, grads.bias.as_flattened_mut());
         if let Some(dx) = dx {
             let w = self.weight.as_flattened().as_flattened();
-            gemm_unchecked(Trans::No, Trans::No, batch, IN, n, T::ONE, dz, n, w, IN, T::ZERO, dx, IN);
+            gemm_unchecked(
+                Trans::No,
+                Trans::No,
+                batch,
+                IN,
+                n,
+                T::ONE,
+                dz,
+                n,
+                w,
+                IN,
+                T::ZERO,
+                dx,
+                IN,
+            );
         }
     }
 
     fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
-        f(0, ParamKind::Weight, self.weight.as_flattened().as_flattened());
+        f(
+            0,
+            ParamKind::Weight,
+            self.weight.as_flattened().as_flattened(),
+        );
         f(1, ParamKind::Bias, self.bias.as_flattened());
     }
 
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
-        f(0, ParamKind::Weight, self.weight.as_flattened_mut().as_flattened_mut());
+        f(
+            0,
+            ParamKind::Weight,
+            self.weight.as_flattened_mut().as_flattened_mut(),
+        );
         f(1, ParamKind::Bias, self.bias.as_flattened_mut());
     }
 
     fn visit_with_grads(&mut self, g: &Self, f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T])) {
-        f(0, ParamKind::Weight, self.weight.as_flattened_mut().as_flattened_mut(), g.weight.as_flattened().as_flattened());
-        f(1, ParamKind::Bias, self.bias.as_flattened_mut(), g.bias.as_flattened());
+        f(
+            0,
+            ParamKind::Weight,
+            self.weight.as_flattened_mut().as_flattened_mut(),
+            g.weight.as_flattened().as_flattened(),
+        );
+        f(
+            1,
+            ParamKind::Bias,
+            self.bias.as_flattened_mut(),
+            g.bias.as_flattened(),
+        );
     }
 }
 
@@ -159,7 +226,11 @@ mod tests {
 
     #[test]
     fn takes_the_max_piece_and_matches_finite_differences() {
-        let mut m = Maxout::<f64, 3, 2, 3>::new(Init::XavierUniform { gain: 1.0 }, &mut crate::rng::seeded(3)).unwrap();
+        let mut m = Maxout::<f64, 3, 2, 3>::new(
+            Init::XavierUniform { gain: 1.0 },
+            &mut crate::rng::seeded(3),
+        )
+        .unwrap();
         let x = probe_input(3 * 4);
         let mut y = [0.0; 8];
         let mut c = MaxoutCache::default();
@@ -168,7 +239,11 @@ mod tests {
         for i in 0..4 {
             for o in 0..2 {
                 let best = (0..3)
-                    .map(|k| (0..3).map(|j| x[i * 3 + j] * w[(o * 3 + k) * 3 + j]).sum::<f64>())
+                    .map(|k| {
+                        (0..3)
+                            .map(|j| x[i * 3 + j] * w[(o * 3 + k) * 3 + j])
+                            .sum::<f64>()
+                    })
                     .fold(f64::MIN, f64::max);
                 assert!((y[i * 2 + o] - best).abs() < 1e-12);
             }

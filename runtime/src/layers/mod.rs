@@ -75,7 +75,11 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     /// Visits the trainable tensors mutably.
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T]));
     /// Visits each trainable tensor with the matching tensor of `grads`.
-    fn visit_with_grads(&mut self, grads: &Self, f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T]));
+    fn visit_with_grads(
+        &mut self,
+        grads: &Self,
+        f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T]),
+    );
     /// Visits the non-trainable state tensors mutably (saved in checkpoints).
     fn visit_buffers_mut(&mut self, _f: &mut dyn FnMut(usize, &mut [T])) {}
 }
@@ -187,7 +191,9 @@ pub fn visit_named_ref<T: Float, L: Layer<T>>(
     f: &mut dyn FnMut(&str, ParamKind, &[T]),
 ) {
     let names = layer.param_names();
-    layer.visit_params(&mut |i, kind, value| f(NameBuf::new(prefix, names[i]).as_str(), kind, value));
+    layer.visit_params(&mut |i, kind, value| {
+        f(NameBuf::new(prefix, names[i]).as_str(), kind, value)
+    });
 }
 
 /// Visits a layer's state buffers mutably with their full names (`prefix.running_mean`).
@@ -209,18 +215,24 @@ pub(crate) mod testutil {
     /// compared with the layer's backward. Returns the max relative error.
     pub fn check_layer<L: Layer<f64>>(layer: &mut L, x: &[f64], batch: usize, seed: u64) -> f64 {
         let out = L::OUT * batch;
-        let c: Vec<f64> = (0..out).map(|i| ((i * 7 + 3) % 11) as f64 / 5.0 - 1.0).collect();
+        let c: Vec<f64> = (0..out)
+            .map(|i| ((i * 7 + 3) % 11) as f64 / 5.0 - 1.0)
+            .collect();
         let run = |layer: &mut L, x: &[f64]| -> f64 {
             let mut y = vec![0.0; out];
             let mut cache = L::Cache::default();
             let mut rng = crate::rng::seeded(seed);
-            layer.forward_train(x, &mut y, batch, &mut cache, &mut rng).unwrap();
+            layer
+                .forward_train(x, &mut y, batch, &mut cache, &mut rng)
+                .unwrap();
             y.iter().zip(&c).map(|(a, b)| a * b).sum()
         };
         let mut y = vec![0.0; out];
         let mut cache = L::Cache::default();
         let mut rng = crate::rng::seeded(seed);
-        layer.forward_train(x, &mut y, batch, &mut cache, &mut rng).unwrap();
+        layer
+            .forward_train(x, &mut y, batch, &mut cache, &mut rng)
+            .unwrap();
         let mut dy = c.clone();
         let mut dx = vec![0.0; x.len()];
         let mut grads = layer.zeros_like();

@@ -21,7 +21,9 @@ impl<T: Float, const F: usize, const C: usize> PRelu<T, F, C> {
     pub fn new(init: f64) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::VALID;
-        let mut p = PRelu { weight: boxed_vector() };
+        let mut p = PRelu {
+            weight: boxed_vector(),
+        };
         p.weight.fill(T::from_f64(init));
         p
     }
@@ -54,7 +56,14 @@ impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
         }
     }
 
-    fn forward_train(&mut self, x: &[T], y: &mut [T], b: usize, c: &mut (), _r: &mut KilnRng) -> Result<()> {
+    fn forward_train(
+        &mut self,
+        x: &[T],
+        y: &mut [T],
+        b: usize,
+        c: &mut (),
+        _r: &mut KilnRng,
+    ) -> Result<()> {
         self.forward(x, y, b, c);
         Ok(())
     }
@@ -78,9 +87,17 @@ impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
             }
         }
         if let Some(dx) = dx {
-            for ((o, xr), dr) in dx.chunks_exact_mut(F).zip(x.chunks_exact(F)).zip(dy.chunks_exact(F)) {
+            for ((o, xr), dr) in dx
+                .chunks_exact_mut(F)
+                .zip(x.chunks_exact(F))
+                .zip(dy.chunks_exact(F))
+            {
                 for j in 0..F {
-                    o[j] = if xr[j] > T::ZERO { dr[j] } else { self.slope(j) * dr[j] };
+                    o[j] = if xr[j] > T::ZERO {
+                        dr[j]
+                    } else {
+                        self.slope(j) * dr[j]
+                    };
                 }
             }
         }
