@@ -5,6 +5,8 @@
 pub use kiln_macros::network;
 pub use kiln_runtime as runtime;
 
+pub mod data;
+
 /// Everything a model declaration and a training loop need.
 pub mod prelude {
     pub use kiln_macros::network;

@@ -1,0 +1,105 @@
+//! A labelled data set in memory: row-major features and one class label per sample.
+
+use kiln_runtime::rng::{seeded, unit_f64};
+
+use super::DataError;
+
+/// Samples of `width` features each, with class labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// Row-major `[len, width]`.
+    pub features: Vec<f32>,
+    pub labels: Vec<usize>,
+    pub width: usize,
+}
+
+impl Dataset {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Number of classes (largest label + 1).
+    pub fn classes(&self) -> usize {
+        self.labels.iter().max().map_or(0, |m| m + 1)
+    }
+
+    /// Features of sample `i`.
+    pub fn sample(&self, i: usize) -> &[f32] {
+        &self.features[i * self.width..(i + 1) * self.width]
+    }
+
+    /// The features as fixed-width rows, for a network with `N` inputs.
+    pub fn rows<const N: usize>(&self) -> Result<&[[f32; N]], DataError> {
+        if N != self.width {
+            return Err(DataError::Invalid {
+                what: "sample width",
+                why: format!("the data set has {} features per sample, the network takes {N}", self.width),
+            });
+        }
+        Ok(self.features.as_chunks::<N>().0)
+    }
+
+    /// Multiplies every feature by `s` (e.g. 1/16 for the digits' 0..16 pixels).
+    pub fn scale(&mut self, s: f32) {
+        for v in &mut self.features {
+            *v *= s;
+        }
+    }
+
+    /// A seeded permutation of the samples (Fisher-Yates).
+    pub fn shuffled(&self, seed: u64) -> Dataset {
+        let order = permutation(self.len(), seed);
+        self.select(&order)
+    }
+
+    /// The samples at `idx`, in that order.
+    pub fn select(&self, idx: &[usize]) -> Dataset {
+        let mut features = Vec::with_capacity(idx.len() * self.width);
+        let mut labels = Vec::with_capacity(idx.len());
+        for &i in idx {
+            features.extend_from_slice(self.sample(i));
+            labels.push(self.labels[i]);
+        }
+        Dataset {
+            features,
+            labels,
+            width: self.width,
+        }
+    }
+
+    /// A seeded shuffle, then the first `train_fraction` of samples for training and the rest
+    /// held out.
+    pub fn split(&self, train_fraction: f64, seed: u64) -> Result<(Dataset, Dataset), DataError> {
+        if !(train_fraction > 0.0 && train_fraction < 1.0) {
+            return Err(DataError::Invalid {
+                what: "train fraction",
+                why: format!("must be in (0, 1), got {train_fraction}"),
+            });
+        }
+        let order = permutation(self.len(), seed);
+        let n_train = ((self.len() as f64) * train_fraction).round() as usize;
+        if n_train == 0 || n_train == self.len() {
+            return Err(DataError::Invalid {
+                what: "train fraction",
+                why: format!("{train_fraction} of {} samples leaves one side empty", self.len()),
+            });
+        }
+        Ok((self.select(&order[..n_train]), self.select(&order[n_train..])))
+    }
+}
+
+/// A seeded permutation of `0..n`, the same on every machine.
+pub fn permutation(n: usize, seed: u64) -> Vec<usize> {
+    let mut rng = seeded(seed);
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        let j = ((unit_f64(&mut rng) * (i + 1) as f64) as usize).min(i);
+        order.swap(i, j);
+    }
+    order
+}

@@ -1,0 +1,46 @@
+//! Errors from reading data: each names the file, where in it, and what was expected.
+
+use std::fmt;
+
+/// A data file could not be read or does not have the expected form.
+#[derive(Debug)]
+pub enum DataError {
+    /// The file could not be opened or read.
+    Io { file: String, source: std::io::Error },
+    /// The content is malformed at `position` (e.g. `line 12, column 3` or `byte 16`).
+    Malformed {
+        file: String,
+        position: String,
+        expected: String,
+        found: String,
+    },
+    /// The file holds no samples.
+    Empty { file: String },
+    /// A parameter of the request is invalid (e.g. a split fraction outside (0, 1)).
+    Invalid { what: &'static str, why: String },
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataError::Io { file, source } => write!(f, "{file}: {source}"),
+            DataError::Malformed {
+                file,
+                position,
+                expected,
+                found,
+            } => write!(f, "{file}: {position}: expected {expected}, found {found}"),
+            DataError::Empty { file } => write!(f, "{file}: holds no samples"),
+            DataError::Invalid { what, why } => write!(f, "invalid {what}: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for DataError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DataError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
