@@ -6,6 +6,7 @@ pub use kiln_macros::network;
 pub use kiln_runtime as runtime;
 
 pub mod data;
+pub mod train;
 
 /// Everything a model declaration and a training loop need.
 pub mod prelude {

@@ -103,3 +103,13 @@ pub fn permutation(n: usize, seed: u64) -> Vec<usize> {
     }
     order
 }
+
+impl Dataset {
+    /// Consecutive mini-batches `(features, labels)`; the last one may be smaller.
+    pub fn batches(&self, batch: usize) -> impl Iterator<Item = (&[f32], &[usize])> {
+        let batch = batch.max(1);
+        self.features
+            .chunks(batch * self.width)
+            .zip(self.labels.chunks(batch))
+    }
+}

@@ -1,0 +1,18 @@
+//! Multilayer perceptrons [CS 2, FF 5.2].
+
+use kiln::prelude::*;
+
+network! {
+    /// A two-hidden-layer classifier for the 8x8 digits: 64 -> 128 ReLU -> dropout -> 64 tanh -> 10.
+    pub struct DigitsMlp {
+        input: [64],
+        layers: [
+            dense(128), relu,
+            dropout(0.2),
+            dense(128 -> 64), tanh,
+            dense(10),
+        ],
+        output: [10],
+        loss: softmax_cross_entropy,
+    }
+}
