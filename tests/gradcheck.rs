@@ -10,10 +10,19 @@ fn inputs(n: usize, seed: u64) -> Vec<f64> {
     (0..n).map(|_| uniform(&mut rng, -1.0, 1.0)).collect()
 }
 
-fn check<N: Network<f64>>(net: &mut N, batch: usize, target: &<N::Loss as Loss<f64>>::Target, what: &str) {
+fn check<N: Network<f64>>(
+    net: &mut N,
+    batch: usize,
+    target: &<N::Loss as Loss<f64>>::Target,
+    what: &str,
+) {
     let x = inputs(batch * N::INPUT, 7);
     let report = gradcheck(net, &x, target, GradcheckConfig::default()).unwrap();
-    assert!(report.checked > N::INPUT * batch, "{what}: checked only {}", report.checked);
+    assert!(
+        report.checked > N::INPUT * batch,
+        "{what}: checked only {}",
+        report.checked
+    );
     assert!(
         report.max_rel_error <= 1e-6,
         "{what}: max relative error {:.3e} at {} (analytic {}, numeric {})",
@@ -111,14 +120,34 @@ fn stacked_layers_in_training_mode() {
 
 #[test]
 fn every_loss() {
-    check(&mut CeNotesSmoothing::<f64>::new(&mut seeded(1)), 4, &labels(4, 4), "CE notes smoothing");
+    check(
+        &mut CeNotesSmoothing::<f64>::new(&mut seeded(1)),
+        4,
+        &labels(4, 4),
+        "CE notes smoothing",
+    );
     let t = inputs(4 * 2, 99);
     check(&mut MseNet::<f64>::new(&mut seeded(2)), 4, &t, "mse");
-    check(&mut HalfMseNet::<f64>::new(&mut seeded(3)), 4, &t, "mse half");
+    check(
+        &mut HalfMseNet::<f64>::new(&mut seeded(3)),
+        4,
+        &t,
+        "mse half",
+    );
     let p: Vec<f64> = t.iter().map(|v| (v + 1.0) / 2.0).collect();
-    check(&mut BceNet::<f64>::new(&mut seeded(4)), 4, &p, "bce with logits");
+    check(
+        &mut BceNet::<f64>::new(&mut seeded(4)),
+        4,
+        &p,
+        "bce with logits",
+    );
     check(&mut MaeNet::<f64>::new(&mut seeded(5)), 4, &t, "mae");
-    check(&mut OneLayer::<f64>::new(&mut seeded(6)), 2, &labels(2, 3), "one layer");
+    check(
+        &mut OneLayer::<f64>::new(&mut seeded(6)),
+        2,
+        &labels(2, 3),
+        "one layer",
+    );
 }
 
 #[test]
@@ -143,5 +172,8 @@ fn gradcheck_catches_a_wrong_gradient() {
     let (out, d) = <OneLayer<f64> as Network<f64>>::output_and_grad(&mut t2);
     net.loss.loss_and_grad(out, 3, &target, d).unwrap();
     net.backward(x.as_chunks::<4>().0, &mut t2, None).unwrap();
-    assert!((t2.grads.layer0.weight[1][2] - analytic).abs() > 1e-6, "the gradient depends on the weights");
+    assert!(
+        (t2.grads.layer0.weight[1][2] - analytic).abs() > 1e-6,
+        "the gradient depends on the weights"
+    );
 }

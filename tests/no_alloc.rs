@@ -70,7 +70,8 @@ fn forward_and_train_step_allocate_nothing_after_warm_up() {
     let n = allocations_during(|| {
         for _ in 0..10 {
             net.train_step(&x, &labels, &mut opt, &mut t).unwrap();
-            net.train_step(small, &labels[..7], &mut opt, &mut t).unwrap();
+            net.train_step(small, &labels[..7], &mut opt, &mut t)
+                .unwrap();
         }
     });
     assert_eq!(n, 0, "train_step allocated {n} times after warm-up");

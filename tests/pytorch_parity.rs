@@ -32,9 +32,16 @@ fn load<T: Float>(net: &mut Parity<T>) {
         }
         seen += 1;
     });
-    assert_eq!(seen, torch::PARAMS.len(), "every PyTorch parameter has a kiln twin");
+    assert_eq!(
+        seen,
+        torch::PARAMS.len(),
+        "every PyTorch parameter has a kiln twin"
+    );
     Network::visit_buffers_mut(net, &mut |name, v| {
-        let (_, want) = torch::RUNNING_BEFORE.iter().find(|(n, _)| *n == name).unwrap();
+        let (_, want) = torch::RUNNING_BEFORE
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap();
         for (a, &b) in v.iter_mut().zip(want.iter()) {
             *a = T::from_f64(b);
         }
@@ -55,7 +62,10 @@ fn assert_close<T: Float>(what: &str, got: &[T], want: &[f64], tol: f64) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
         let err = (g.to_f64() - w).abs() / w.abs().max(1.0);
-        assert!(err <= tol, "{what}[{i}]: kiln {g} vs PyTorch {w} (error {err:.2e})");
+        assert!(
+            err <= tol,
+            "{what}[{i}]: kiln {g} vs PyTorch {w} (error {err:.2e})"
+        );
     }
 }
 
@@ -65,7 +75,11 @@ fn run<T: Float>(tol: f64) {
     let x: Vec<T> = torch::X.iter().map(|&v| T::from_f64(v)).collect();
     let xs = x.as_chunks::<4>().0;
     let mut t = net.train_state(0);
-    let out = net.forward_train(xs, &mut t).unwrap().as_flattened().to_vec();
+    let out = net
+        .forward_train(xs, &mut t)
+        .unwrap()
+        .as_flattened()
+        .to_vec();
     assert_close("train output", &out, torch::TRAIN_OUT, tol);
     let (o, d) = <Parity<T> as Network<T>>::output_and_grad(&mut t);
     let loss = net.loss.loss_and_grad(o, 3, torch::LABELS, d).unwrap();
@@ -82,7 +96,10 @@ fn run<T: Float>(tol: f64) {
     assert_eq!(checked, torch::GRADS.len());
     let mut running = 0;
     Network::visit_buffers_mut(&mut net, &mut |name, v| {
-        let (_, want) = torch::RUNNING_AFTER.iter().find(|(n, _)| *n == name).unwrap();
+        let (_, want) = torch::RUNNING_AFTER
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap();
         assert_close(name, v, want, tol);
         running += 1;
     });

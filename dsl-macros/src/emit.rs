@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::check::Checked;
-use crate::layers::rt;
+use crate::layers::{lit, rt};
 
 pub fn emit(net: &Checked) -> TokenStream {
     let rt = rt();
@@ -22,10 +22,10 @@ pub fn emit(net: &Checked) -> TokenStream {
     } = net;
     let scratch = format_ident!("{}Scratch", name);
     let train = format_ident!("{}Train", name);
-    let n_in = input.numel();
-    let n_out = output.numel();
-    let in_dims = &input.0;
-    let out_dims = &output.0;
+    let n_in = lit(input.numel());
+    let n_out = lit(output.numel());
+    let in_dims: Vec<_> = input.0.iter().map(|&d| lit(d)).collect();
+    let out_dims: Vec<_> = output.0.iter().map(|&d| lit(d)).collect();
     let n = layers.len();
 
     let field: Vec<_> = layers
@@ -48,7 +48,7 @@ pub fn emit(net: &Checked) -> TokenStream {
         .iter()
         .map(|l| l.kind.construct(&l.input, &l.output))
         .collect();
-    let width_out: Vec<usize> = layers.iter().map(|l| l.output.numel()).collect();
+    let width_out: Vec<_> = layers.iter().map(|l| lit(l.output.numel())).collect();
     let prefix: Vec<String> = layers
         .iter()
         .map(|l| format!("layers.{}", l.index))
@@ -77,7 +77,7 @@ pub fn emit(net: &Checked) -> TokenStream {
             } else {
                 quote!(s.pong)
             };
-            let w = width_out[i];
+            let w = &width_out[i];
             quote! {
                 #rt::layers::ensure_len(&mut #dst, batch * #w);
                 #layer_tr::forward(&self.#f, #src, &mut #dst, batch, &mut s.#c);
@@ -87,7 +87,7 @@ pub fn emit(net: &Checked) -> TokenStream {
 
     // Training forward: every layer's output is kept for the backward pass.
     let fwd_train = (0..n).map(|i| {
-        let (f, c, a, w) = (&field[i], &cache[i], &act[i], width_out[i]);
+        let (f, c, a, w) = (&field[i], &cache[i], &act[i], &width_out[i]);
         let src = if i == 0 {
             quote!(x)
         } else {
@@ -114,7 +114,7 @@ pub fn emit(net: &Checked) -> TokenStream {
             quote!(#layer_tr::backward(&self.#f, #src, &t.#a, #dy, dx, batch, &mut t.#c, &mut t.grads.#f);)
         } else {
             let dst = if from_last % 2 == 0 { quote!(t.d_a) } else { quote!(t.d_b) };
-            let w_in = layers[i].input.numel();
+            let w_in = lit(layers[i].input.numel());
             quote! {
                 #rt::layers::ensure_len(&mut #dst, batch * #w_in);
                 #layer_tr::backward(&self.#f, #src, &t.#a, #dy, Some(&mut #dst), batch, &mut t.#c, &mut t.grads.#f);

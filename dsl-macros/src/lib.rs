@@ -33,22 +33,74 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro]
 pub fn network(input: TokenStream) -> TokenStream {
-    let decl = match syn::parse::<parse::NetworkDecl>(input) {
+    expand(input.into()).into()
+}
+
+/// parse -> check -> emit, or every error found, as `compile_error!`s.
+fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let decl = match syn::parse2::<parse::NetworkDecl>(input) {
         Ok(d) => d,
-        Err(e) => return e.to_compile_error().into(),
+        Err(e) => return e.to_compile_error(),
     };
     let mut cx = ctxt::Ctxt::default();
     let checked = check::check(decl, &mut cx);
     if let Some(errors) = cx.into_compile_errors() {
-        return errors.into();
+        return errors;
     }
     match checked {
-        Some(net) => emit::emit(&net).into(),
+        Some(net) => emit::emit(&net),
         None => syn::Error::new(
             proc_macro2::Span::call_site(),
             "network! could not check this declaration",
         )
-        .to_compile_error()
-        .into(),
+        .to_compile_error(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The expansion of the ARCHITECTURE.md example, pretty-printed; `KILN_SHOW_EXPANSION=1`
+    /// prints it (that is how the document's excerpt was made).
+    #[test]
+    fn expansion_of_the_worked_example() {
+        let tokens = super::expand(quote! {
+            /// A two-hidden-layer classifier for 8x8 digits.
+            pub struct DigitsMlp {
+                input: [64],
+                layers: [dense(128), relu, dropout(0.2), dense(128 -> 64), tanh, dense(10)],
+                output: [10],
+                loss: softmax_cross_entropy,
+            }
+        });
+        let file: syn::File = syn::parse2(tokens).expect("the expansion is valid Rust");
+        let text = prettyplease::unparse(&file);
+        if std::env::var_os("KILN_SHOW_EXPANSION").is_some() {
+            println!("{text}");
+        }
+        assert!(
+            text.contains("pub layer0: ::kiln::runtime::layers::Dense<T, 64, 128>"),
+            "{text}"
+        );
+        assert!(text.contains("pub layer2: ::kiln::runtime::layers::Dropout<T, 128>"));
+        assert!(
+            text.contains("::kiln::runtime::activation::Activation::Relu"),
+            "relu fused into layer 0"
+        );
+        assert!(
+            !text.contains("layer1:"),
+            "no separate layer for a fused activation"
+        );
+        assert!(text.contains("\"layers.3\""), "PyTorch-style names");
+    }
+
+    #[test]
+    fn errors_are_collected_not_panicked() {
+        let tokens = super::expand(quote! {
+            struct Bad { input: [0], layers: [dense(0), dropout(2.0), nonsense], loss: what }
+        });
+        let text = tokens.to_string();
+        assert_eq!(text.matches("compile_error").count(), 5, "{text}");
     }
 }

@@ -28,20 +28,40 @@ fn median_secs(repeats: usize, inner: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn bench<T: Float>(n: usize, ta: Trans, tb: Trans) -> f64 {
-    let a: Vec<T> = (0..n * n).map(|i| T::from_f64(((i % 17) as f64 - 8.0) * 0.01)).collect();
-    let b: Vec<T> = (0..n * n).map(|i| T::from_f64(((i % 13) as f64 - 6.0) * 0.01)).collect();
+    let a: Vec<T> = (0..n * n)
+        .map(|i| T::from_f64(((i % 17) as f64 - 8.0) * 0.01))
+        .collect();
+    let b: Vec<T> = (0..n * n)
+        .map(|i| T::from_f64(((i % 13) as f64 - 6.0) * 0.01))
+        .collect();
     let mut c = vec![T::ZERO; n * n];
     let flops = 2.0 * (n * n * n) as f64;
     let inner = ((2e8 / flops) as usize).clamp(1, 10_000);
     let secs = median_secs(7, inner, || {
-        gemm(ta, tb, n, n, n, T::ONE, black_box(&a), n, black_box(&b), n, T::ZERO, &mut c, n).unwrap();
+        gemm(
+            ta,
+            tb,
+            n,
+            n,
+            n,
+            T::ONE,
+            black_box(&a),
+            n,
+            black_box(&b),
+            n,
+            T::ZERO,
+            &mut c,
+            n,
+        )
+        .unwrap();
         black_box(&c);
     });
     flops / secs / 1e9
 }
 
 fn main() {
-    let threads = std::env::var("MATMUL_NUM_THREADS").unwrap_or_else(|_| "default (all cores)".into());
+    let threads =
+        std::env::var("MATMUL_NUM_THREADS").unwrap_or_else(|_| "default (all cores)".into());
     println!("GEMM GFLOP/s, C = A B (square n x n), matrixmultiply threads: {threads}\n");
     println!("| n | f32 A B | f32 A^T B | f32 A B^T | f64 A B |");
     println!("|---|---|---|---|---|");

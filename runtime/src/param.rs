@@ -3,8 +3,8 @@
 
 use crate::float::Float;
 
-/// What role a parameter plays; weight decay applies to [`ParamKind::Weight`] only unless an
-/// optimiser is told otherwise (the notes' regularised objective never decays biases).
+/// What role a parameter plays. Optimisers decay every parameter by default, as PyTorch does;
+/// `decay_only(ParamKind::Weight)` gives the notes' objective, which never decays biases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ParamKind {
     /// A weight matrix or kernel.
@@ -49,6 +49,12 @@ impl<T: Float> ParamSet<T> for [Param<'_, T>] {
 }
 
 impl<T: Float, const N: usize> ParamSet<T> for [Param<'_, T>; N] {
+    fn visit(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
+        self.as_mut_slice().visit(f)
+    }
+}
+
+impl<T: Float> ParamSet<T> for Vec<Param<'_, T>> {
     fn visit(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
         self.as_mut_slice().visit(f)
     }

@@ -92,7 +92,9 @@ pub fn parse_csv(name: &str, raw: &[u8], label_column: isize) -> Result<Dataset,
             labels,
             width,
         }),
-        _ => Err(DataError::Empty { file: name.to_string() }),
+        _ => Err(DataError::Empty {
+            file: name.to_string(),
+        }),
     }
 }
 
@@ -106,14 +108,26 @@ mod tests {
         assert_eq!(d.features, [1.0, 2.0, 3.5, 4.0]);
         assert_eq!(d.labels, [0, 1]);
         assert_eq!(d.width, 2);
-        let e = parse_csv("t.csv", b"1,2,0\n3,x,1\n", -1).unwrap_err().to_string();
+        let e = parse_csv("t.csv", b"1,2,0\n3,x,1\n", -1)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "t.csv: line 2, column 2: expected a number, found \"x\"");
-        let e = parse_csv("t.csv", b"1,2,0\n3,1\n", -1).unwrap_err().to_string();
-        assert_eq!(e, "t.csv: line 2: expected 3 columns like the first row, found 2 columns");
+        let e = parse_csv("t.csv", b"1,2,0\n3,1\n", -1)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.csv: line 2: expected 3 columns like the first row, found 2 columns"
+        );
         let e = parse_csv("t.csv", b"1,2,-1\n", -1).unwrap_err().to_string();
         assert!(e.contains("non-negative integer class label"), "{e}");
-        assert!(matches!(parse_csv("e.csv", b"\n\n", -1), Err(DataError::Empty { .. })));
-        let e = parse_csv("t.csv.gz", &[0x1f, 0x8b, 0, 1, 2], -1).unwrap_err().to_string();
+        assert!(matches!(
+            parse_csv("e.csv", b"\n\n", -1),
+            Err(DataError::Empty { .. })
+        ));
+        let e = parse_csv("t.csv.gz", &[0x1f, 0x8b, 0, 1, 2], -1)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expected a complete gzip stream"), "{e}");
     }
 }

@@ -38,7 +38,10 @@ impl Dataset {
         if N != self.width {
             return Err(DataError::Invalid {
                 what: "sample width",
-                why: format!("the data set has {} features per sample, the network takes {N}", self.width),
+                why: format!(
+                    "the data set has {} features per sample, the network takes {N}",
+                    self.width
+                ),
             });
         }
         Ok(self.features.as_chunks::<N>().0)
@@ -86,10 +89,16 @@ impl Dataset {
         if n_train == 0 || n_train == self.len() {
             return Err(DataError::Invalid {
                 what: "train fraction",
-                why: format!("{train_fraction} of {} samples leaves one side empty", self.len()),
+                why: format!(
+                    "{train_fraction} of {} samples leaves one side empty",
+                    self.len()
+                ),
             });
         }
-        Ok((self.select(&order[..n_train]), self.select(&order[n_train..])))
+        Ok((
+            self.select(&order[..n_train]),
+            self.select(&order[n_train..]),
+        ))
     }
 }
 

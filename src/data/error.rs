@@ -6,7 +6,10 @@ use std::fmt;
 #[derive(Debug)]
 pub enum DataError {
     /// The file could not be opened or read.
-    Io { file: String, source: std::io::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
     /// The content is malformed at `position` (e.g. `line 12, column 3` or `byte 16`).
     Malformed {
         file: String,

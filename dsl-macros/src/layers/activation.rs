@@ -6,7 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{rt, LayerKind, Prev};
+use super::{lit, rt, LayerKind, Prev};
 use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
 use crate::parse::LayerCall;
@@ -148,7 +148,7 @@ impl LayerKind for ActLayer {
 
     fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
         let rt = rt();
-        let n = input.numel();
+        let n = lit(input.numel());
         quote!(#rt::layers::Act<T, #n>)
     }
 

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{flat_input, rt, LayerKind, Prev};
+use super::{flat_input, lit, rt, LayerKind, Prev};
 use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
 use crate::parse::LayerCall;
@@ -54,7 +54,7 @@ impl LayerKind for BatchNorm {
 
     fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
         let rt = rt();
-        let n = input.numel();
+        let n = lit(input.numel());
         quote!(#rt::layers::BatchNorm<T, #n>)
     }
 

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{flat_input, rt, ActSpec, LayerKind, Prev};
+use super::{flat_input, lit, rt, ActSpec, LayerKind, Prev};
 use crate::args::{boolean, count, Args};
 use crate::ctxt::Ctxt;
 use crate::init::InitSpec;
@@ -95,7 +95,7 @@ impl LayerKind for Dense {
 
     fn field_type(&self, input: &Shape, output: &Shape) -> TokenStream {
         let rt = rt();
-        let (i, o) = (input.numel(), output.numel());
+        let (i, o) = (lit(input.numel()), lit(output.numel()));
         quote!(#rt::layers::Dense<T, #i, #o>)
     }
 

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{flat_input, rt, LayerKind, Prev};
+use super::{flat_input, lit, rt, LayerKind, Prev};
 use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
 use crate::parse::LayerCall;
@@ -39,7 +39,7 @@ impl LayerKind for LayerNorm {
 
     fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
         let rt = rt();
-        let n = input.numel();
+        let n = lit(input.numel());
         quote!(#rt::layers::LayerNorm<T, #n>)
     }
 

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{flat_input, rt, LayerKind, Prev};
+use super::{flat_input, lit, rt, LayerKind, Prev};
 use crate::args::{count, Args};
 use crate::ctxt::Ctxt;
 use crate::init::InitSpec;
@@ -71,7 +71,7 @@ impl LayerKind for Maxout {
 
     fn field_type(&self, input: &Shape, output: &Shape) -> TokenStream {
         let rt = rt();
-        let (i, o, k) = (input.numel(), output.numel(), self.pieces);
+        let (i, o, k) = (lit(input.numel()), lit(output.numel()), lit(self.pieces));
         quote!(#rt::layers::Maxout<T, #i, #o, #k>)
     }
 

@@ -139,6 +139,11 @@ pub fn flat_input(call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -
     }
 }
 
+/// A size as an unsuffixed literal (`64`, not `64usize`), so generated types read as declared.
+pub fn lit(n: usize) -> proc_macro2::Literal {
+    proc_macro2::Literal::usize_unsuffixed(n)
+}
+
 /// The path of the runtime crate in generated code.
 pub fn rt() -> TokenStream {
     quote::quote!(::kiln::runtime)

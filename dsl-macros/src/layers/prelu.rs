@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{flat_input, rt, LayerKind, Prev};
+use super::{flat_input, lit, rt, LayerKind, Prev};
 use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
@@ -55,8 +55,8 @@ impl LayerKind for PRelu {
 
     fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
         let rt = rt();
-        let n = input.numel();
-        let c = if self.per_feature { n } else { 1 };
+        let n = lit(input.numel());
+        let c = if self.per_feature { n.clone() } else { lit(1) };
         quote!(#rt::layers::PRelu<T, #n, #c>)
     }
 
