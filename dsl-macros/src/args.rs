@@ -2,12 +2,15 @@
 //! options, with an error for anything a layer does not take.
 
 use crate::ctxt::Ctxt;
+use crate::layers::closest;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
 
 /// Hands out a call's arguments and reports the ones nobody asked for.
 pub struct Args<'a> {
     call: &'a LayerCall,
     used: Vec<bool>,
+    /// The option names asked for, to suggest one for a misspelt key.
+    known: Vec<&'static str>,
 }
 
 impl<'a> Args<'a> {
@@ -15,6 +18,7 @@ impl<'a> Args<'a> {
         Args {
             call,
             used: vec![false; call.args.len()],
+            known: Vec::new(),
         }
     }
 
@@ -35,7 +39,8 @@ impl<'a> Args<'a> {
     }
 
     /// The value of `key = value`; a repeated key is an error.
-    pub fn named(&mut self, key: &str, cx: &mut Ctxt) -> Option<&'a Value> {
+    pub fn named(&mut self, key: &'static str, cx: &mut Ctxt) -> Option<&'a Value> {
+        self.known.push(key);
         let mut found = None;
         for (i, a) in self.call.args.iter().enumerate() {
             if let Arg::Named(k, v) = a {
@@ -58,13 +63,22 @@ impl<'a> Args<'a> {
             if used {
                 continue;
             }
-            let msg = match a {
+            match a {
                 Arg::Named(k, _) => {
-                    format!("unknown option `{k}` for {what}; it accepts {accepted}")
+                    let hint = match closest(&k.to_string(), &self.known) {
+                        Some(s) => format!(" (did you mean `{s}`?)"),
+                        None => String::new(),
+                    };
+                    cx.error_spanned_by(
+                        k,
+                        format!("unknown option `{k}` for {what}{hint}; it accepts {accepted}"),
+                    );
                 }
-                _ => format!("unexpected argument for {what}; it accepts {accepted}"),
-            };
-            cx.error_spanned_by(arg_loc(a), msg);
+                _ => cx.error_spanned_by(
+                    arg_loc(a),
+                    format!("unexpected argument for {what}; it accepts {accepted}"),
+                ),
+            }
         }
     }
 }
@@ -100,8 +114,11 @@ pub fn number(
 ) -> Option<f64> {
     match v.as_f64() {
         Some(x) if x.is_finite() && ok(x) => Some(x),
-        Some(x) => {
-            cx.error_spanned_by(v.loc(), format!("{what} must be {range}, got {x}"));
+        Some(_) => {
+            cx.error_spanned_by(
+                v.loc(),
+                format!("{what} must be {range}, got {}", v.describe()),
+            );
             None
         }
         None => {

@@ -69,9 +69,13 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
                 false
             }
             _ => {
+                let hint = match layers::closest(&key, &["input", "layers", "output", "loss"]) {
+                    Some(s) => format!(" (did you mean `{s}`?)"),
+                    None => String::new(),
+                };
                 cx.error_spanned_by(
                     &field.key,
-                    format!("unknown field `{key}`; a network declares {FIELDS}"),
+                    format!("unknown field `{key}`{hint}; a network declares {FIELDS}"),
                 );
                 false
             }
@@ -80,10 +84,13 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
             cx.error_spanned_by(&field.key, format!("`{key}` is declared twice"));
         }
     }
+    // Nothing to underline for a missing field: point at the network's name, as rustc does for
+    // a struct literal missing a field.
+    let name = &decl.name;
     let missing = |what: &str, example: &str, cx: &mut Ctxt| {
-        cx.error_at(
-            decl.body_span,
-            format!("missing `{what}`; add e.g. `{example}`"),
+        cx.error_spanned_by(
+            name,
+            format!("`{name}` is missing `{what}`; add e.g. `{example}`"),
         );
     };
     if input.is_none() {
@@ -93,9 +100,9 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
         missing("layers", "layers: [dense(10)],", cx);
     }
     if loss_call.is_none() {
-        cx.error_at(
-            decl.body_span,
-            "missing `loss`; training needs one (e.g. `loss: softmax_cross_entropy,`), or write `loss: none,` for an inference-only network",
+        cx.error_spanned_by(
+            name,
+            format!("`{name}` is missing `loss`; training needs one (e.g. `loss: softmax_cross_entropy,`), or write `loss: none,` for an inference-only network"),
         );
     }
 
@@ -106,7 +113,7 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
 
     let mut checked: Vec<CheckedLayer> = Vec::new();
     let mut shape = input_shape.clone();
-    let mut last_call: Option<&LayerCall> = None;
+    let mut last_call: Option<(usize, &LayerCall)> = None;
     let mut last_was_fusable = false;
     if let Some((calls, span)) = layer_calls {
         if calls.is_empty() {
@@ -117,10 +124,10 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
         }
         for (index, call) in calls.iter().enumerate() {
             let prev_what = match last_call {
-                None => "the input".to_string(),
-                Some(c) => format!("`{}` (layers[{}])", c.name, index - 1),
+                None => "the network input".to_string(),
+                Some((i, c)) => format!("`{}` (layers[{i}])", c.name),
             };
-            last_call = Some(call);
+            last_call = Some((index, call));
             // Activations first: fused into the layer before when it takes them.
             let kind: Box<dyn LayerKind> = match ActSpec::parse(call, cx) {
                 Some(Some(act)) => {
@@ -172,11 +179,11 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
     if let (Some(actual), Some((declared, span))) = (&shape, &declared_output) {
         if actual != declared {
             let last = last_call
-                .map(|c| format!("`{}`", c.name))
+                .map(|(i, c)| format!(" `{}` (layers[{i}])", c.name))
                 .unwrap_or_default();
             cx.error_at(
                 *span,
-                format!("the declared output {declared} does not match what the last layer {last} produces: {actual}"),
+                format!("the declared output {declared} does not match {actual}, the output of the last layer{last}; write `output: {actual}` or change that layer"),
             );
         }
     }

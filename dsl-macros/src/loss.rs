@@ -78,13 +78,15 @@ impl LossSpec {
     /// Checks the loss against the network's output shape.
     pub fn check(&self, call: &LayerCall, output: &Shape, cx: &mut Ctxt) {
         if let LossSpec::SoftmaxCe { .. } = self {
-            match output.as_flat() {
-                Some(n) if n >= 2 => {}
-                _ => cx.error_spanned_by(
-                    call.loc,
-                    format!("`softmax_cross_entropy` needs a flat output of at least 2 classes, but the network produces {output}"),
-                ),
-            }
+            let hint = match output.as_flat() {
+                Some(n) if n >= 2 => return,
+                Some(_) => "; for one logit (a yes/no target) use `loss: bce_with_logits`",
+                None => "",
+            };
+            cx.error_spanned_by(
+                call.loc,
+                format!("`{}` needs a flat output of at least 2 classes, but the network produces {output}{hint}", call.name),
+            );
         }
     }
 

@@ -24,8 +24,6 @@ pub struct NetworkDecl {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub name: Ident,
-    /// The braces' span, for errors about missing fields.
-    pub body_span: Span,
     pub fields: Vec<Field>,
 }
 
@@ -89,7 +87,8 @@ impl Value {
     pub fn describe(&self) -> String {
         match self {
             Value::Int(v, _) => v.to_string(),
-            Value::Float(v, _) => v.to_string(),
+            // `{:?}` keeps the `.0` of `2.0`, so the message quotes what the user wrote.
+            Value::Float(v, _) => format!("{v:?}"),
             Value::Ident(i) => format!("`{i}`"),
             Value::Call(i, _, _) => format!("`{i}(..)`"),
         }
@@ -103,10 +102,14 @@ impl Parse for NetworkDecl {
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
         let content;
-        let brace = syn::braced!(content in input);
-        let mut fields = Vec::new();
+        syn::braced!(content in input);
+        let mut fields: Vec<Field> = Vec::new();
         while !content.is_empty() {
-            fields.push(content.parse()?);
+            let field: Field = content.parse()?;
+            if !content.is_empty() && !content.peek(Token![,]) {
+                return Err(content.error(format!("expected `,` after the `{}` field", field.key)));
+            }
+            fields.push(field);
             if content.is_empty() {
                 break;
             }
@@ -119,7 +122,6 @@ impl Parse for NetworkDecl {
             attrs,
             vis,
             name,
-            body_span: brace.span.join(),
             fields,
         })
     }
@@ -134,8 +136,7 @@ impl Parse for Field {
             let bracket = bracketed!(content in input);
             let span = bracket.span.join();
             if key == "layers" {
-                let calls = Punctuated::<LayerCall, Token![,]>::parse_terminated(&content)?;
-                FieldValue::Layers(calls.into_iter().collect(), span)
+                FieldValue::Layers(parse_layer_list(&content)?, span)
             } else {
                 let dims = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
                 FieldValue::Dims(dims.into_iter().collect(), span)
@@ -231,6 +232,32 @@ impl Parse for Value {
             "expected a number, a name or a call like `normal(0.01)`",
         ))
     }
+}
+
+/// `dense(32), relu, ...`: like `Punctuated::parse_terminated`, but a missing comma names the
+/// layers on either side instead of a bare "expected `,`".
+fn parse_layer_list(input: ParseStream) -> syn::Result<Vec<LayerCall>> {
+    let mut calls: Vec<LayerCall> = Vec::new();
+    while !input.is_empty() {
+        let call: LayerCall = input.parse()?;
+        if !input.is_empty() && !input.peek(Token![,]) {
+            let msg = if input.peek(Ident) {
+                let next: Ident = input.fork().call(syn::ext::IdentExt::parse_any)?;
+                format!(
+                    "missing `,` between the layers `{}` and `{next}`",
+                    call.name
+                )
+            } else {
+                format!("expected `,` or `]` after the layer `{}`", call.name)
+            };
+            return Err(input.error(msg));
+        }
+        calls.push(call);
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    Ok(calls)
 }
 
 /// Where an argument is.

@@ -74,7 +74,7 @@ impl LayerKind for Dense {
                 cx.error_spanned_by(
                     v.loc(),
                     format!(
-                        "`dense({declared} -> {out})` expects input [{declared}], but {} produces [{n}]; write `dense({n} -> {out})` or change the layer before it",
+                        "`dense({declared} -> {out})` expects input [{declared}], but receives [{n}] from {}; write `dense({n} -> {out})`",
                         prev.what,
                         out = self.out
                     ),

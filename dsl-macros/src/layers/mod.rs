@@ -21,7 +21,7 @@ pub use activation::ActSpec;
 
 /// Where a layer's input comes from, for error messages.
 pub struct Prev<'a> {
-    /// `the input` or `` `relu` (layer 3) ``.
+    /// `the network input` or `` `relu` (layers[3]) ``.
     pub what: &'a str,
 }
 
@@ -100,26 +100,43 @@ fn suggest(name: &str) -> Option<&'static str> {
         "swish",
         "silu",
     ];
-    NAMES
+    closest(name, NAMES)
+}
+
+/// The candidate closest to `name`, if one is close enough to be a typo; ties go to the
+/// earlier candidate, so lists put the common names first.
+pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
         .iter()
         .map(|n| (edit_distance(name, n), *n))
         .filter(|(d, n)| *d <= 2.max(n.len() / 4))
-        .min()
+        .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
 }
 
+/// Edit distance counting a swap of two neighbours as one edit (`rleu` is one from `relu`).
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// The flat feature count of `input`, or an error telling the user to flatten first.
@@ -127,11 +144,14 @@ pub fn flat_input(call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -
     match input.as_flat() {
         Some(n) => Some(n),
         None => {
+            // There is no `flatten` layer yet; only the declared input can have several dimensions.
             cx.error_spanned_by(
                 call.loc,
                 format!(
-                    "`{}` takes a flat input [features], but {} produces {input}; add `flatten` before it",
-                    call.name, prev.what
+                    "`{}` takes a flat input [features], but receives {input} from {}; declare the input flat: `input: [{}]`",
+                    call.name,
+                    prev.what,
+                    input.numel()
                 ),
             );
             None

@@ -1,0 +1,10 @@
+use kiln::prelude::*;
+
+network! {
+    pub struct Mlp {
+        layers: [dense(32), relu, dense(10)],
+        loss: softmax_cross_entropy,
+    }
+}
+
+fn main() {}

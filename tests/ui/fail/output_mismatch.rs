@@ -1,0 +1,12 @@
+use kiln::prelude::*;
+
+network! {
+    pub struct Mlp {
+        input: [64],
+        layers: [dense(32), relu, dense(10)],
+        output: [12],
+        loss: softmax_cross_entropy,
+    }
+}
+
+fn main() {}

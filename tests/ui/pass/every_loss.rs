@@ -1,0 +1,55 @@
+//! One network per loss, each trained for one step.
+use kiln::prelude::*;
+use kiln::runtime::optim::Sgd;
+
+network! {
+    struct Ce { input: [8], layers: [dense(4)], loss: softmax_cross_entropy }
+}
+network! {
+    struct CeAlias { input: [8], layers: [dense(4)], loss: cross_entropy }
+}
+network! {
+    struct CeSmooth { input: [8], layers: [dense(4)], loss: softmax_cross_entropy(label_smoothing = 0.1) }
+}
+network! {
+    struct CeSmoothNotes { input: [8], layers: [dense(4)], loss: softmax_cross_entropy(label_smoothing_notes = 0.1) }
+}
+network! {
+    struct Mse { input: [8], layers: [dense(3)], loss: mse }
+}
+network! {
+    struct MseHalf { input: [8], layers: [dense(3)], loss: mse(half = true) }
+}
+network! {
+    struct Bce { input: [8], layers: [dense(1)], loss: bce_with_logits }
+}
+network! {
+    struct Mae { input: [8], layers: [dense(3)], loss: mae }
+}
+network! {
+    struct L1 { input: [8], layers: [dense(3)], loss: l1 }
+}
+
+macro_rules! step {
+    ($net:ident, $target:expr) => {{
+        let mut rng = seeded(1);
+        let mut net = $net::<f32>::new(&mut rng);
+        let mut t = net.train_state(1);
+        let mut opt = Sgd { lr: 0.01 };
+        let x = [[0.5f32; 8]; 2];
+        let loss = net.train_step(&x, $target, &mut opt, &mut t).unwrap();
+        assert!(loss.is_finite());
+    }};
+}
+
+fn main() {
+    step!(Ce, &[0, 3]);
+    step!(CeAlias, &[1, 2]);
+    step!(CeSmooth, &[0, 1]);
+    step!(CeSmoothNotes, &[2, 3]);
+    step!(Mse, &[[0.1, 0.2, 0.3]; 2]);
+    step!(MseHalf, &[[0.1, 0.2, 0.3]; 2]);
+    step!(Bce, &[[1.0], [0.0]]);
+    step!(Mae, &[[0.1, 0.2, 0.3]; 2]);
+    step!(L1, &[[0.1, 0.2, 0.3]; 2]);
+}
