@@ -28,7 +28,7 @@ fn lane_sum<L: FastFloat>(mut acc: [L; LANES]) -> L {
     while n > 1 {
         n /= 2;
         for i in 0..n {
-            acc[i] = acc[i] + acc[i + n];
+            acc[i] += acc[i + n];
         }
     }
     acc[0]
@@ -90,7 +90,7 @@ multiversion! {
                 s += e;
             }
             for v in row.iter_mut() {
-                *v = *v / s;
+                *v /= s;
             }
         }
     }
@@ -125,7 +125,7 @@ multiversion! {
         for (yr, dr) in y.chunks_exact(width).zip(d.chunks_exact_mut(width)) {
             let total = lane_dot(dr, dr, |a, _| a);
             for (g, &l) in dr.iter_mut().zip(yr) {
-                *g = *g - l.fast_exp() * total;
+                *g -= l.fast_exp() * total;
             }
         }
     }

@@ -24,7 +24,8 @@ impl LeakyRelu {
 
 impl Elementwise for LeakyRelu {
     fn needs_input(&self) -> bool {
-        !(self.slope >= 0.0)
+        // Also true for a NaN slope: then only x is trustworthy.
+        self.slope.is_nan() || self.slope < 0.0
     }
     #[inline(always)]
     fn value<L: FastFloat>(&self, x: L) -> L {
