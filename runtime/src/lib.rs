@@ -16,6 +16,7 @@ pub mod optim;
 pub mod param;
 pub mod rng;
 pub mod schedule;
+pub mod softmax;
 
 pub use error::{KilnError, Result};
 pub use float::Float;
