@@ -133,7 +133,10 @@ pub fn emit(net: &Checked) -> TokenStream {
     } else {
         quote!(target.as_flattened())
     };
-    let training_api = loss.ty().map(|_| {
+    let trainable = loss
+        .ty()
+        .map(|_| quote!(impl<T: #rt::Float> #rt::network::Trainable for #name<T> {}));
+    let training_api = {
         quote! {
             /// Forward (train mode), loss, backward and one optimiser update; returns the loss.
             pub fn train_step(
@@ -142,12 +145,18 @@ pub fn emit(net: &Checked) -> TokenStream {
                 target: &#target_ty,
                 opt: &mut dyn #rt::optim::Optimizer<T>,
                 t: &mut #train<T>,
-            ) -> #rt::Result<T> {
+            ) -> #rt::Result<T>
+            where
+                Self: #rt::network::Trainable,
+            {
                 #rt::network::train_step(self, x.as_flattened(), #target_flat, opt, t)
             }
 
             /// The declared loss of an eval-mode forward over `x` (no training state touched).
-            pub fn eval_loss(&self, x: &[[T; #n_in]], target: &#target_ty, s: &mut #scratch<T>) -> #rt::Result<T> {
+            pub fn eval_loss(&self, x: &[[T; #n_in]], target: &#target_ty, s: &mut #scratch<T>) -> #rt::Result<T>
+            where
+                Self: #rt::network::Trainable,
+            {
                 let mut out = ::core::mem::take(&mut s.out);
                 out.resize(x.len() * #n_out, T::ZERO);
                 let r = #rt::network::Network::forward_flat(self, x.as_flattened(), &mut out, s)
@@ -156,7 +165,7 @@ pub fn emit(net: &Checked) -> TokenStream {
                 r
             }
         }
-    });
+    };
 
     let doc_scratch = format!(
         "Inference buffers for [`{name}`]: they grow to the largest batch seen, then are reused."
@@ -287,6 +296,8 @@ pub fn emit(net: &Checked) -> TokenStream {
                 self.d_out.as_chunks_mut::<#n_out>().0
             }
         }
+
+        #trainable
 
         impl<T: #rt::Float> #rt::network::Network<T> for #name<T> {
             const INPUT: usize = #n_in;

@@ -185,3 +185,12 @@ impl<T: Float> Loss<T> for NoLoss {
         Err(KilnError::NoLoss)
     }
 }
+
+/// Marks networks declared with a loss; `train_step` and `eval_loss` require it, so calling
+/// them on a `loss: none` network is a compile error that says why.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` was declared with `loss: none`, so it cannot be trained or scored",
+    label = "this network has no loss",
+    note = "declare a loss in its `network!` (e.g. `loss: softmax_cross_entropy,`) to train it"
+)]
+pub trait Trainable {}

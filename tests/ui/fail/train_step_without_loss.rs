@@ -15,6 +15,6 @@ fn main() {
     let mut t = net.train_state(0);
     let x = vec![[0.0f32; 64]; 4];
     let target = vec![[0.0f32; 8]; 4];
-    let mut opt = Sgd { lr: 0.1 };
+    let mut opt = Sgd::new(0.1).unwrap();
     net.train_step(&x, &target, &mut opt, &mut t).unwrap();
 }

@@ -35,7 +35,7 @@ macro_rules! step {
         let mut rng = seeded(1);
         let mut net = $net::<f32>::new(&mut rng);
         let mut t = net.train_state(1);
-        let mut opt = Sgd { lr: 0.01 };
+        let mut opt = Sgd::new(0.01).unwrap();
         let x = [[0.5f32; 8]; 2];
         let loss = net.train_step(&x, $target, &mut opt, &mut t).unwrap();
         assert!(loss.is_finite());

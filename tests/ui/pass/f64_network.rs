@@ -19,7 +19,7 @@ fn main() {
     let mut y = [[0.0f64; 2]; 3];
     net.forward(&x, &mut y, &mut s).unwrap();
     let mut t = net.train_state(0);
-    let mut opt = Sgd { lr: 0.1 };
+    let mut opt = Sgd::new(0.1).unwrap();
     let loss: f64 = net
         .train_step(&x, &[[1.0, -1.0]; 3], &mut opt, &mut t)
         .unwrap();
