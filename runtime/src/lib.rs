@@ -3,6 +3,9 @@
 //! Every kernel is generic over [`Float`] (`f32`, `f64`). Anything a caller can get wrong
 //! (lengths, hyper-parameters, labels) is reported as a [`KilnError`].
 
+// Index loops over several same-length slices read best as written in numeric kernels.
+#![allow(clippy::needless_range_loop)]
+
 pub mod activation;
 pub mod error;
 pub mod float;

@@ -1,7 +1,7 @@
 //! A stand-alone activation layer, for activations that cannot be fused into the layer
 //! before them (after a normalisation layer, or first in a network).
 
-use super::Layer;
+use super::{GradVisitor, Layer};
 use crate::activation::Activation;
 use crate::float::Float;
 use crate::param::ParamKind;
@@ -72,12 +72,7 @@ impl<T: Float, const F: usize> Layer<T> for Act<T, F> {
 
     fn visit_params(&self, _f: &mut dyn FnMut(usize, ParamKind, &[T])) {}
     fn visit_params_mut(&mut self, _f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {}
-    fn visit_with_grads(
-        &mut self,
-        _g: &Self,
-        _f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T]),
-    ) {
-    }
+    fn visit_with_grads(&mut self, _g: &Self, _f: &mut GradVisitor<'_, T>) {}
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! Eval: normalise with the running estimates. Backward runs through the batch statistics:
 //! `dx = gamma / (m sigma) (m dy - sum dy - x^ sum(dy x^))`.
 
-use super::{boxed_vector, ensure_len, Layer};
+use super::{boxed_vector, ensure_len, GradVisitor, Layer};
 use crate::error::{check_hyper, KilnError};
 use crate::float::Float;
 use crate::param::ParamKind;
@@ -195,7 +195,7 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
         f(1, ParamKind::Shift, &mut self.bias[..]);
     }
 
-    fn visit_with_grads(&mut self, g: &Self, f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T])) {
+    fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
         f(0, ParamKind::Scale, &mut self.weight[..], &g.weight[..]);
         f(1, ParamKind::Shift, &mut self.bias[..], &g.bias[..]);
     }

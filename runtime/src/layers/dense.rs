@@ -4,7 +4,7 @@
 //! Backward (the delta recursion): `dz = f'(z) . dy`, `dW = dz^T x`, `db = sum_rows dz`,
 //! `dx = dz W`; every product is one GEMM, the transposes are strides.
 
-use super::{boxed_matrix, boxed_vector, ensure_len, sum_rows, Layer};
+use super::{boxed_matrix, boxed_vector, ensure_len, sum_rows, GradVisitor, Layer};
 use crate::activation::Activation;
 use crate::float::Float;
 use crate::gemm::{gemm_unchecked, Trans};
@@ -187,11 +187,7 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T> for Dense<T, IN, OUT>
         }
     }
 
-    fn visit_with_grads(
-        &mut self,
-        grads: &Self,
-        f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T]),
-    ) {
+    fn visit_with_grads(&mut self, grads: &Self, f: &mut GradVisitor<'_, T>) {
         f(
             0,
             ParamKind::Weight,

@@ -1,7 +1,7 @@
 //! Inverted dropout (REFERENCE.md, [CS 4]): in training each element is zeroed with
 //! probability `p` and the survivors scaled by `1/(1-p)`; in eval it is the identity.
 
-use super::{ensure_len, Layer};
+use super::{ensure_len, GradVisitor, Layer};
 use crate::error::check_hyper;
 use crate::float::Float;
 use crate::param::ParamKind;
@@ -101,12 +101,7 @@ impl<T: Float, const F: usize> Layer<T> for Dropout<T, F> {
 
     fn visit_params(&self, _f: &mut dyn FnMut(usize, ParamKind, &[T])) {}
     fn visit_params_mut(&mut self, _f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {}
-    fn visit_with_grads(
-        &mut self,
-        _g: &Self,
-        _f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T]),
-    ) {
-    }
+    fn visit_with_grads(&mut self, _g: &Self, _f: &mut GradVisitor<'_, T>) {}
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! features with the biased variance, then scaled and shifted by learnable per-feature tensors.
 //! Backward per row: `dx = (1/sigma) (dxh - mean(dxh) - x^ mean(dxh x^))`, `dxh = gamma dy`.
 
-use super::{boxed_vector, ensure_len, Layer};
+use super::{boxed_vector, ensure_len, GradVisitor, Layer};
 use crate::error::check_hyper;
 use crate::float::Float;
 use crate::param::ParamKind;
@@ -148,7 +148,7 @@ impl<T: Float, const F: usize> Layer<T> for LayerNorm<T, F> {
         f(1, ParamKind::Shift, &mut self.bias[..]);
     }
 
-    fn visit_with_grads(&mut self, g: &Self, f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T])) {
+    fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
         f(0, ParamKind::Scale, &mut self.weight[..], &g.weight[..]);
         f(1, ParamKind::Shift, &mut self.bias[..], &g.bias[..]);
     }

@@ -3,7 +3,7 @@
 //! `Linear(IN, OUT*K)` followed by a max over groups of `K` consecutive features.
 //! Backward routes each output's gradient to its winning piece, then is a dense backward.
 
-use super::{ensure_len, sum_rows, Layer};
+use super::{ensure_len, sum_rows, GradVisitor, Layer};
 use crate::float::Float;
 use crate::gemm::{gemm_unchecked, Trans};
 use crate::init::Init;
@@ -203,7 +203,7 @@ impl<T: Float, const IN: usize, const OUT: usize, const K: usize> Layer<T>
         f(1, ParamKind::Bias, self.bias.as_flattened_mut());
     }
 
-    fn visit_with_grads(&mut self, g: &Self, f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T])) {
+    fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
         f(
             0,
             ParamKind::Weight,

@@ -26,6 +26,9 @@ pub use layer_norm::LayerNorm;
 pub use maxout::Maxout;
 pub use prelu::PRelu;
 
+/// Visits a parameter tensor (index into the layer's names, kind, value) with its gradient.
+pub type GradVisitor<'a, T> = dyn FnMut(usize, ParamKind, &mut [T], &[T]) + 'a;
+
 /// One layer of a generated network. `IN` and `OUT` are per-sample widths.
 pub trait Layer<T: Float>: Send + Sync + Sized {
     /// Per-sample input width.
@@ -75,11 +78,7 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     /// Visits the trainable tensors mutably.
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T]));
     /// Visits each trainable tensor with the matching tensor of `grads`.
-    fn visit_with_grads(
-        &mut self,
-        grads: &Self,
-        f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T]),
-    );
+    fn visit_with_grads(&mut self, grads: &Self, f: &mut GradVisitor<'_, T>);
     /// Visits the non-trainable state tensors mutably (saved in checkpoints).
     fn visit_buffers_mut(&mut self, _f: &mut dyn FnMut(usize, &mut [T])) {}
 }

@@ -2,7 +2,7 @@
 //! one slope shared by all features (`C = 1`) or one per feature (`C = F`), initialised to 0.25.
 //! Backward: `dx = dy` (x > 0) or `a dy`; `da = sum dy x` over the elements with `x <= 0`.
 
-use super::{boxed_vector, Layer};
+use super::{boxed_vector, GradVisitor, Layer};
 use crate::float::Float;
 use crate::param::ParamKind;
 use crate::rng::KilnRng;
@@ -111,7 +111,7 @@ impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
         f(0, ParamKind::Slope, &mut self.weight[..]);
     }
 
-    fn visit_with_grads(&mut self, g: &Self, f: &mut dyn FnMut(usize, ParamKind, &mut [T], &[T])) {
+    fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
         f(0, ParamKind::Slope, &mut self.weight[..], &g.weight[..]);
     }
 }
