@@ -3,6 +3,7 @@
 //! Backward: `dx = dy` (x > 0) or `a dy`; `da = sum dy x` over the elements with `x <= 0`.
 
 use super::{boxed_vector, GradVisitor, Layer};
+use crate::activation::prelu::{prelu_backward, prelu_forward};
 use crate::float::Float;
 use crate::param::ParamKind;
 use crate::rng::KilnRng;
@@ -28,10 +29,6 @@ impl<T: Float, const F: usize, const C: usize> PRelu<T, F, C> {
         p
     }
 
-    #[inline(always)]
-    fn slope(&self, j: usize) -> T {
-        self.weight[if C == 1 { 0 } else { j }]
-    }
 }
 
 impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
@@ -48,22 +45,12 @@ impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
     }
 
     fn forward(&self, x: &[T], y: &mut [T], _batch: usize, _cache: &mut ()) {
-        for (yr, xr) in y.chunks_exact_mut(F).zip(x.chunks_exact(F)) {
-            for j in 0..F {
-                let v = xr[j];
-                yr[j] = if v > T::ZERO { v } else { self.slope(j) * v };
-            }
-        }
+        y.copy_from_slice(x);
+        let r = prelu_forward(y, &self.weight[..], 1);
+        debug_assert!(r.is_ok(), "PReLU layout is fixed by F and C");
     }
 
-    fn forward_train(
-        &mut self,
-        x: &[T],
-        y: &mut [T],
-        b: usize,
-        c: &mut (),
-        _r: &mut KilnRng,
-    ) -> Result<()> {
+    fn forward_train(&mut self, x: &[T], y: &mut [T], b: usize, c: &mut (), _r: &mut KilnRng) -> Result<()> {
         self.forward(x, y, b, c);
         Ok(())
     }
@@ -79,27 +66,11 @@ impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
         grads: &mut Self,
     ) {
         grads.weight.fill(T::ZERO);
-        for (xr, dr) in x.chunks_exact(F).zip(dy.chunks_exact(F)) {
-            for j in 0..F {
-                if xr[j] <= T::ZERO {
-                    grads.weight[if C == 1 { 0 } else { j }] += dr[j] * xr[j];
-                }
-            }
-        }
+        // dy is scratch: it becomes dL/dx in place, the slope gradients accumulate.
+        let r = prelu_backward(x, &self.weight[..], 1, dy, &mut grads.weight[..]);
+        debug_assert!(r.is_ok(), "PReLU layout is fixed by F and C");
         if let Some(dx) = dx {
-            for ((o, xr), dr) in dx
-                .chunks_exact_mut(F)
-                .zip(x.chunks_exact(F))
-                .zip(dy.chunks_exact(F))
-            {
-                for j in 0..F {
-                    o[j] = if xr[j] > T::ZERO {
-                        dr[j]
-                    } else {
-                        self.slope(j) * dr[j]
-                    };
-                }
-            }
+            dx.copy_from_slice(dy);
         }
     }
 
