@@ -23,3 +23,23 @@ fn builds_and_runs() {
     let y = net.forward_one(&[0.5; 64], &mut s);
     assert!(y.iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn fixed_batch_matches_runtime_batch() {
+    let net = DigitsMlp::<f64>::new(&mut seeded(2));
+    let mut s = net.scratch();
+    let x: [[f64; 64]; 3] =
+        std::array::from_fn(|i| std::array::from_fn(|j| ((i * 64 + j) % 17) as f64 / 17.0));
+    let fixed = net.forward_fixed(&x, &mut s);
+    let mut y = vec![[0.0; 10]; 3];
+    net.forward(&x, &mut y, &mut s).unwrap();
+    assert_eq!(fixed.to_vec(), y);
+    assert_eq!(net.forward_one(&x[1], &mut s), y[1]);
+    // Runtime-sized batches are checked.
+    let e = net.forward(&x, &mut y[..2], &mut s).unwrap_err();
+    assert!(e.to_string().contains("network output"), "{e}");
+    assert!(
+        net.forward(&[], &mut [], &mut s).is_err(),
+        "an empty batch is an error"
+    );
+}

@@ -10,6 +10,7 @@ use syn::{Attribute, Ident, Visibility};
 use crate::args::count;
 use crate::ctxt::Ctxt;
 use crate::layers::{self, activation::ActLayer, ActSpec, LayerKind, Prev};
+use crate::loc::Loc;
 use crate::loss::LossSpec;
 use crate::parse::{FieldValue, LayerCall, NetworkDecl, Value};
 use crate::shape::Shape;
@@ -23,11 +24,14 @@ pub struct Checked {
     pub layers: Vec<CheckedLayer>,
     pub output: Shape,
     pub loss: LossSpec,
+    /// Legal but suspicious declarations, emitted as compiler warnings.
+    pub warnings: Vec<(Loc, String)>,
 }
 
 /// One emitted layer: `index` is its position in `layers: [...]` (PyTorch's `layers.{index}`).
 pub struct CheckedLayer {
     pub index: usize,
+    pub loc: Loc,
     pub kind: Box<dyn LayerKind>,
     pub input: Shape,
     pub output: Shape,
@@ -158,16 +162,10 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
             let Some(cur) = shape.take() else { continue };
             let prev = Prev { what: &prev_what };
             if let Some(out) = kind.output_shape(call, &cur, &prev, cx) {
-                if out.numel() == 0 {
-                    cx.error_spanned_by(
-                        call.loc,
-                        format!("`{}` produces an empty shape {out}", call.name),
-                    );
-                    continue;
-                }
                 shape = Some(out.clone());
                 checked.push(CheckedLayer {
                     index,
+                    loc: call.loc,
                     kind,
                     input: cur,
                     output: out,
@@ -193,6 +191,20 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
     if cx.has_errors() {
         return None;
     }
+    // [CS 2.3]: two affine maps with nothing between them collapse into one.
+    let warnings = checked
+        .windows(2)
+        .filter(|w| w[1].index == w[0].index + 1 && w[0].kind.is_affine() && w[1].kind.is_affine())
+        .map(|w| {
+            (
+                w[1].loc,
+                format!(
+                    "layers[{}] follows layers[{}] with no activation between them: two affine maps collapse into one; add an activation or merge them",
+                    w[1].index, w[0].index
+                ),
+            )
+        })
+        .collect();
     Some(Checked {
         attrs: decl.attrs,
         vis: decl.vis,
@@ -201,6 +213,7 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
         layers: checked,
         output: shape?,
         loss: loss?.0,
+        warnings,
     })
 }
 

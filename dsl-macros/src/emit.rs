@@ -19,6 +19,7 @@ pub fn emit(net: &Checked) -> TokenStream {
         layers,
         output,
         loss,
+        warnings,
     } = net;
     let scratch = format_ident!("{}Scratch", name);
     let train = format_ident!("{}Train", name);
@@ -174,7 +175,23 @@ pub fn emit(net: &Checked) -> TokenStream {
         "Training state for [`{name}`]: kept activations, layer caches, gradients and the dropout RNG."
     );
 
+    // Stable Rust has no warning API for proc macros: a deprecated item used at the span of the
+    // layer makes rustc print the message as a warning there.
+    let warnings = warnings.iter().map(|(loc, msg)| {
+        let use_site = quote::quote_spanned!(loc.start=> __kiln_warning);
+        quote! {
+            const _: () = {
+                #[deprecated(note = #msg)]
+                #[allow(non_upper_case_globals)]
+                const __kiln_warning: () = ();
+                #use_site
+            };
+        }
+    });
+
     quote! {
+        #(#warnings)*
+
         #(#attrs)*
         #vis struct #name<T: #rt::Float = f32> {
             #( pub #field: #ty, )*
@@ -268,6 +285,17 @@ pub fn emit(net: &Checked) -> TokenStream {
                     Ok(()) => y[0],
                     Err(e) => panic!("one sample always forms a valid batch: {e}"),
                 }
+            }
+
+            /// Eval-mode forward of a batch whose size `B` is fixed at compile time.
+            pub fn forward_fixed<const B: usize>(&self, x: &[[T; #n_in]; B], s: &mut #scratch<T>) -> [[T; #n_out]; B] {
+                let mut y = [[T::ZERO; #n_out]; B];
+                if B > 0 {
+                    if let Err(e) = self.forward(x, &mut y, s) {
+                        panic!("a fixed batch of whole samples is always valid: {e}");
+                    }
+                }
+                y
             }
 
             /// Train-mode forward of a batch, keeping what `backward` needs; returns the output.

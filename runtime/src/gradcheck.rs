@@ -65,7 +65,9 @@ pub fn gradcheck<N: Network<f64>>(
     let mut dx = vec![0.0; x.len()];
     net.backward_flat(x, &mut train, Some(&mut dx))?;
     let mut analytic: Vec<(String, Vec<f64>)> = Vec::new();
-    N::grads(&train).visit_params(&mut |name, _, g| analytic.push((name.to_string(), g.to_vec())));
+    N::visit_grads(&train, &mut |name, _, g| {
+        analytic.push((name.to_string(), g.to_vec()))
+    });
 
     let loss_at = |net: &mut N, x: &[f64], train: &mut N::Train| -> Result<f64> {
         N::reseed(train, cfg.seed);

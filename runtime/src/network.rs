@@ -53,6 +53,11 @@ pub trait Network<T: Float>: Sized + Send + Sync {
     /// Visits every trainable tensor with its gradient in `grads`.
     fn visit_with_grads(&mut self, grads: &Self, f: &mut dyn FnMut(Param<'_, T>));
 
+    /// Visits the gradients of the last backward with their parameters' names.
+    fn visit_grads(train: &Self::Train, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
+        Self::grads(train).visit_params(f)
+    }
+
     /// Total number of trainable scalars.
     fn param_count(&self) -> usize {
         let mut n = 0;

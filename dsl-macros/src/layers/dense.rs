@@ -85,6 +85,10 @@ impl LayerKind for Dense {
         Some(Shape::flat(self.out))
     }
 
+    fn is_affine(&self) -> bool {
+        self.act.is_none()
+    }
+
     fn fuse(&mut self, act: &ActSpec) -> bool {
         if self.act.is_some() {
             return false;

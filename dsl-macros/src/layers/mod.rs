@@ -40,6 +40,10 @@ pub trait LayerKind {
     fn fuse(&mut self, _act: &ActSpec) -> bool {
         false
     }
+    /// Whether the layer is a plain affine map (no activation fused), for the collapse warning.
+    fn is_affine(&self) -> bool {
+        false
+    }
     /// The runtime layer type, generic over the element type `T`.
     fn field_type(&self, input: &Shape, output: &Shape) -> TokenStream;
     /// An expression building the layer; `rng: &mut KilnRng` is in scope.

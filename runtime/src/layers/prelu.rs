@@ -28,7 +28,6 @@ impl<T: Float, const F: usize, const C: usize> PRelu<T, F, C> {
         p.weight.fill(T::from_f64(init));
         p
     }
-
 }
 
 impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
@@ -50,7 +49,14 @@ impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
         debug_assert!(r.is_ok(), "PReLU layout is fixed by F and C");
     }
 
-    fn forward_train(&mut self, x: &[T], y: &mut [T], b: usize, c: &mut (), _r: &mut KilnRng) -> Result<()> {
+    fn forward_train(
+        &mut self,
+        x: &[T],
+        y: &mut [T],
+        b: usize,
+        c: &mut (),
+        _r: &mut KilnRng,
+    ) -> Result<()> {
         self.forward(x, y, b, c);
         Ok(())
     }
