@@ -12,6 +12,7 @@ use crate::Result;
 
 pub mod activation;
 pub mod batch_norm;
+pub mod compose;
 pub mod dense;
 pub mod dropout;
 pub mod layer_norm;
@@ -20,6 +21,7 @@ pub mod prelu;
 
 pub use activation::Act;
 pub use batch_norm::BatchNorm;
+pub use compose::{Chain, Concat, Identity, Residual};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use layer_norm::LayerNorm;
@@ -81,6 +83,65 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     fn visit_with_grads(&mut self, grads: &Self, f: &mut GradVisitor<'_, T>);
     /// Visits the non-trainable state tensors mutably (saved in checkpoints).
     fn visit_buffers_mut(&mut self, _f: &mut dyn FnMut(usize, &mut [T])) {}
+
+    /// Number of trainable tensors.
+    fn param_count(&self) -> usize {
+        self.param_names().len()
+    }
+
+    /// Visits each trainable tensor with its gradient as a named [`Param`] (`prefix.weight`).
+    /// Composite layers override the four `*_named` visitors to name their children.
+    fn visit_named(&mut self, grads: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
+        let names = self.param_names();
+        self.visit_with_grads(grads, &mut |i, kind, value, grad| {
+            let name = NameBuf::new(prefix, names[i]);
+            f(Param {
+                name: name.as_str(),
+                kind,
+                value,
+                grad,
+            })
+        });
+    }
+
+    /// Visits each trainable tensor with its full name.
+    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
+        let names = self.param_names();
+        self.visit_params(&mut |i, kind, v| f(NameBuf::new(prefix, names[i]).as_str(), kind, v));
+    }
+
+    /// Visits each trainable tensor mutably with its full name.
+    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+        let names = self.param_names();
+        self.visit_params_mut(&mut |i, kind, v| f(NameBuf::new(prefix, names[i]).as_str(), kind, v));
+    }
+
+    /// Visits each state buffer mutably with its full name.
+    fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
+        let names = self.buffer_names();
+        self.visit_buffers_mut(&mut |i, v| f(NameBuf::new(prefix, names[i]).as_str(), v));
+    }
+
+    /// How many numbered children this layer contributes to a [`Chain`] (1 unless a chain).
+    fn seq_len(&self) -> usize {
+        1
+    }
+    /// [`Layer::visit_named`] as child `start` of a sequence named `prefix`.
+    fn seq_named(&mut self, grads: &Self, prefix: &str, start: usize, f: &mut dyn FnMut(Param<'_, T>)) {
+        self.visit_named(grads, NameBuf::indexed(prefix, start).as_str(), f)
+    }
+    /// [`Layer::visit_named_ref`] as child `start` of a sequence named `prefix`.
+    fn seq_named_ref(&self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
+        self.visit_named_ref(NameBuf::indexed(prefix, start).as_str(), f)
+    }
+    /// [`Layer::visit_named_mut`] as child `start` of a sequence named `prefix`.
+    fn seq_named_mut(&mut self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+        self.visit_named_mut(NameBuf::indexed(prefix, start).as_str(), f)
+    }
+    /// [`Layer::visit_named_buffers`] as child `start` of a sequence named `prefix`.
+    fn seq_named_buffers(&mut self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, &mut [T])) {
+        self.visit_named_buffers(NameBuf::indexed(prefix, start).as_str(), f)
+    }
 }
 
 /// A zero-filled boxed `[[T; C]; R]` built on the heap (no large stack temporary).
@@ -143,6 +204,24 @@ impl NameBuf {
         n
     }
 
+    /// `prefix.index`, for the children of a composite layer.
+    pub fn indexed(prefix: &str, index: usize) -> Self {
+        let mut digits = [0u8; 20];
+        let mut n = index;
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // ASCII digits are valid UTF-8.
+        let suffix = core::str::from_utf8(&digits[i..]).unwrap_or("0");
+        Self::new(prefix, suffix)
+    }
+
     pub fn as_str(&self) -> &str {
         // Truncation may cut a multi-byte character; names are ASCII, but stay safe.
         match core::str::from_utf8(&self.buf[..self.len]) {
@@ -153,56 +232,23 @@ impl NameBuf {
 }
 
 /// Visits a layer's parameters with their gradients as named [`Param`]s (`prefix.weight`).
-pub fn visit_named<T: Float, L: Layer<T>>(
-    layer: &mut L,
-    grads: &L,
-    prefix: &str,
-    f: &mut dyn FnMut(Param<'_, T>),
-) {
-    let names = layer.param_names();
-    layer.visit_with_grads(grads, &mut |i, kind, value, grad| {
-        let name = NameBuf::new(prefix, names[i]);
-        f(Param {
-            name: name.as_str(),
-            kind,
-            value,
-            grad,
-        })
-    });
+pub fn visit_named<T: Float, L: Layer<T>>(layer: &mut L, grads: &L, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
+    layer.visit_named(grads, prefix, f)
 }
 
 /// Visits a layer's parameters mutably with their full names (`prefix.weight`).
-pub fn visit_named_mut<T: Float, L: Layer<T>>(
-    layer: &mut L,
-    prefix: &str,
-    f: &mut dyn FnMut(&str, ParamKind, &mut [T]),
-) {
-    let names = layer.param_names();
-    layer.visit_params_mut(&mut |i, kind, value| {
-        f(NameBuf::new(prefix, names[i]).as_str(), kind, value)
-    });
+pub fn visit_named_mut<T: Float, L: Layer<T>>(layer: &mut L, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+    layer.visit_named_mut(prefix, f)
 }
 
 /// Visits a layer's parameters with their full names (`prefix.weight`).
-pub fn visit_named_ref<T: Float, L: Layer<T>>(
-    layer: &L,
-    prefix: &str,
-    f: &mut dyn FnMut(&str, ParamKind, &[T]),
-) {
-    let names = layer.param_names();
-    layer.visit_params(&mut |i, kind, value| {
-        f(NameBuf::new(prefix, names[i]).as_str(), kind, value)
-    });
+pub fn visit_named_ref<T: Float, L: Layer<T>>(layer: &L, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
+    layer.visit_named_ref(prefix, f)
 }
 
 /// Visits a layer's state buffers mutably with their full names (`prefix.running_mean`).
-pub fn visit_named_buffers<T: Float, L: Layer<T>>(
-    layer: &mut L,
-    prefix: &str,
-    f: &mut dyn FnMut(&str, &mut [T]),
-) {
-    let names = layer.buffer_names();
-    layer.visit_buffers_mut(&mut |i, value| f(NameBuf::new(prefix, names[i]).as_str(), value));
+pub fn visit_named_buffers<T: Float, L: Layer<T>>(layer: &mut L, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
+    layer.visit_named_buffers(prefix, f)
 }
 
 #[cfg(test)]

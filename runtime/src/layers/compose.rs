@@ -1,0 +1,515 @@
+//! Composite layers, so blocks declared in `network!` (residual blocks, parallel branches,
+//! sequences inside them) are themselves layers:
+//! - [`Chain`]: two layers in sequence (longer sequences nest: `Chain<A, Chain<B, C>>`);
+//!   children are named `prefix.0`, `prefix.1`, ... in order.
+//! - [`Residual`]: `f(main(x) + shortcut(x))` [CS 6.12], children `prefix.main.*`, `prefix.shortcut.*`.
+//! - [`Concat`]: two branches on the same input, outputs concatenated on channels (each
+//!   sample's outputs `[a | b]`), for Inception and dense blocks; children `prefix.0.*`, `prefix.1.*`.
+//! - [`Identity`]: `y = x`, the identity shortcut or branch.
+
+use core::marker::PhantomData;
+
+use super::{ensure_len, GradVisitor, Layer, NameBuf};
+use crate::activation::Activation;
+use crate::float::Float;
+use crate::param::{Param, ParamKind};
+use crate::rng::KilnRng;
+use crate::Result;
+
+/// `y = x` over `F` scalars per sample.
+#[derive(Debug, Clone, Default)]
+pub struct Identity<T, const F: usize>(PhantomData<T>);
+
+impl<T, const F: usize> Identity<T, F> {
+    pub fn new() -> Self {
+        Identity(PhantomData)
+    }
+}
+
+impl<T: Float, const F: usize> Layer<T> for Identity<T, F> {
+    const IN: usize = F;
+    const OUT: usize = F;
+    type Cache = ();
+    fn param_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn zeros_like(&self) -> Self {
+        Identity(PhantomData)
+    }
+    fn forward(&self, x: &[T], y: &mut [T], _b: usize, _c: &mut ()) {
+        y.copy_from_slice(x);
+    }
+    fn forward_train(&mut self, x: &[T], y: &mut [T], _b: usize, _c: &mut (), _r: &mut KilnRng) -> Result<()> {
+        y.copy_from_slice(x);
+        Ok(())
+    }
+    fn backward(&self, _x: &[T], _y: &[T], dy: &mut [T], dx: Option<&mut [T]>, _b: usize, _c: &mut (), _g: &mut Self) {
+        if let Some(dx) = dx {
+            dx.copy_from_slice(dy);
+        }
+    }
+    fn visit_params(&self, _f: &mut dyn FnMut(usize, ParamKind, &[T])) {}
+    fn visit_params_mut(&mut self, _f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {}
+    fn visit_with_grads(&mut self, _g: &Self, _f: &mut GradVisitor<'_, T>) {}
+}
+
+/// `b(a(x))`.
+#[derive(Debug, Clone)]
+pub struct Chain<T, A, B> {
+    pub a: A,
+    pub b: B,
+    _t: PhantomData<T>,
+}
+
+/// The intermediate activation and its gradient, plus the children's caches.
+#[derive(Debug, Default)]
+pub struct ChainCache<T, CA, CB> {
+    mid: Vec<T>,
+    dmid: Vec<T>,
+    a: CA,
+    b: CB,
+}
+
+impl<T: Float, A: Layer<T>, B: Layer<T>> Chain<T, A, B> {
+    const AGREE: () = assert!(A::OUT == B::IN, "chained layers must agree on the width between them");
+
+    pub fn new(a: A, b: B) -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::AGREE;
+        Chain { a, b, _t: PhantomData }
+    }
+}
+
+impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
+    const IN: usize = A::IN;
+    const OUT: usize = B::OUT;
+    type Cache = ChainCache<T, A::Cache, B::Cache>;
+
+    fn param_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn param_count(&self) -> usize {
+        self.a.param_count() + self.b.param_count()
+    }
+    fn zeros_like(&self) -> Self {
+        Chain::new(self.a.zeros_like(), self.b.zeros_like())
+    }
+
+    fn forward(&self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache) {
+        ensure_len(&mut c.mid, batch * A::OUT);
+        self.a.forward(x, &mut c.mid, batch, &mut c.a);
+        self.b.forward(&c.mid, y, batch, &mut c.b);
+    }
+
+    fn forward_train(&mut self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache, rng: &mut KilnRng) -> Result<()> {
+        ensure_len(&mut c.mid, batch * A::OUT);
+        self.a.forward_train(x, &mut c.mid, batch, &mut c.a, rng)?;
+        self.b.forward_train(&c.mid, y, batch, &mut c.b, rng)
+    }
+
+    fn backward(&self, x: &[T], y: &[T], dy: &mut [T], dx: Option<&mut [T]>, batch: usize, c: &mut Self::Cache, g: &mut Self) {
+        ensure_len(&mut c.dmid, batch * A::OUT);
+        self.b.backward(&c.mid, y, dy, Some(&mut c.dmid), batch, &mut c.b, &mut g.b);
+        self.a.backward(x, &c.mid, &mut c.dmid, dx, batch, &mut c.a, &mut g.a);
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
+        let n = self.a.param_count();
+        self.a.visit_params(f);
+        self.b.visit_params(&mut |i, k, v| f(n + i, k, v));
+    }
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
+        let n = self.a.param_count();
+        self.a.visit_params_mut(f);
+        self.b.visit_params_mut(&mut |i, k, v| f(n + i, k, v));
+    }
+    fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
+        let n = self.a.param_count();
+        self.a.visit_with_grads(&g.a, f);
+        self.b.visit_with_grads(&g.b, &mut |i, k, v, gr| f(n + i, k, v, gr));
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
+        let mut n = 0;
+        self.a.visit_buffers_mut(&mut |i, v| {
+            n = n.max(i + 1);
+            f(i, v)
+        });
+        self.b.visit_buffers_mut(&mut |i, v| f(n + i, v));
+    }
+
+    fn visit_named(&mut self, g: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
+        self.seq_named(g, prefix, 0, f)
+    }
+    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
+        self.seq_named_ref(prefix, 0, f)
+    }
+    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+        self.seq_named_mut(prefix, 0, f)
+    }
+    fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
+        self.seq_named_buffers(prefix, 0, f)
+    }
+
+    fn seq_len(&self) -> usize {
+        self.a.seq_len() + self.b.seq_len()
+    }
+    fn seq_named(&mut self, g: &Self, prefix: &str, start: usize, f: &mut dyn FnMut(Param<'_, T>)) {
+        let next = start + self.a.seq_len();
+        self.a.seq_named(&g.a, prefix, start, f);
+        self.b.seq_named(&g.b, prefix, next, f);
+    }
+    fn seq_named_ref(&self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
+        self.a.seq_named_ref(prefix, start, f);
+        self.b.seq_named_ref(prefix, start + self.a.seq_len(), f);
+    }
+    fn seq_named_mut(&mut self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+        let next = start + self.a.seq_len();
+        self.a.seq_named_mut(prefix, start, f);
+        self.b.seq_named_mut(prefix, next, f);
+    }
+    fn seq_named_buffers(&mut self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, &mut [T])) {
+        let next = start + self.a.seq_len();
+        self.a.seq_named_buffers(prefix, start, f);
+        self.b.seq_named_buffers(prefix, next, f);
+    }
+}
+
+/// `act(main(x) + shortcut(x))`; the two branches must produce the same shape.
+#[derive(Debug, Clone)]
+pub struct Residual<T, M, S> {
+    pub main: M,
+    pub shortcut: S,
+    pub act: Activation,
+    _t: PhantomData<T>,
+}
+
+/// Both branches' outputs (their backward needs them), the sum before the activation when
+/// the activation needs it, and gradient scratch.
+#[derive(Debug, Default)]
+pub struct ResidualCache<T, CM, CS> {
+    main_out: Vec<T>,
+    short_out: Vec<T>,
+    z: Vec<T>,
+    d_short: Vec<T>,
+    dx_short: Vec<T>,
+    m: CM,
+    s: CS,
+}
+
+impl<T: Float, M: Layer<T>, S: Layer<T>> Residual<T, M, S> {
+    const AGREE: () = assert!(
+        M::IN == S::IN && M::OUT == S::OUT,
+        "the main branch and the shortcut of a residual block must agree in shape"
+    );
+
+    pub fn new(main: M, shortcut: S, act: Activation) -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::AGREE;
+        Residual {
+            main,
+            shortcut,
+            act,
+            _t: PhantomData,
+        }
+    }
+
+    fn add_into(y: &mut [T], a: &[T], b: &[T]) {
+        for ((o, &p), &q) in y.iter_mut().zip(a).zip(b) {
+            *o = p + q;
+        }
+    }
+}
+
+impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
+    const IN: usize = M::IN;
+    const OUT: usize = M::OUT;
+    type Cache = ResidualCache<T, M::Cache, S::Cache>;
+
+    fn param_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn param_count(&self) -> usize {
+        self.main.param_count() + self.shortcut.param_count()
+    }
+    fn zeros_like(&self) -> Self {
+        Residual::new(self.main.zeros_like(), self.shortcut.zeros_like(), self.act)
+    }
+
+    fn forward(&self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache) {
+        ensure_len(&mut c.main_out, batch * M::OUT);
+        ensure_len(&mut c.short_out, batch * M::OUT);
+        self.main.forward(x, &mut c.main_out, batch, &mut c.m);
+        self.shortcut.forward(x, &mut c.short_out, batch, &mut c.s);
+        Self::add_into(y, &c.main_out, &c.short_out);
+        self.act.forward(y);
+    }
+
+    fn forward_train(&mut self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache, rng: &mut KilnRng) -> Result<()> {
+        ensure_len(&mut c.main_out, batch * M::OUT);
+        ensure_len(&mut c.short_out, batch * M::OUT);
+        self.main.forward_train(x, &mut c.main_out, batch, &mut c.m, rng)?;
+        self.shortcut.forward_train(x, &mut c.short_out, batch, &mut c.s, rng)?;
+        Self::add_into(y, &c.main_out, &c.short_out);
+        if self.act.needs_input() {
+            ensure_len(&mut c.z, y.len());
+            c.z.copy_from_slice(y);
+        }
+        self.act.forward(y);
+        Ok(())
+    }
+
+    fn backward(&self, x: &[T], y: &[T], dy: &mut [T], dx: Option<&mut [T]>, batch: usize, c: &mut Self::Cache, g: &mut Self) {
+        self.act.backward(&c.z, y, dy);
+        ensure_len(&mut c.d_short, dy.len());
+        c.d_short.copy_from_slice(dy);
+        match dx {
+            Some(dx) => {
+                ensure_len(&mut c.dx_short, batch * M::IN);
+                self.main.backward(x, &c.main_out, dy, Some(dx), batch, &mut c.m, &mut g.main);
+                self.shortcut.backward(x, &c.short_out, &mut c.d_short, Some(&mut c.dx_short), batch, &mut c.s, &mut g.shortcut);
+                for (o, &v) in dx.iter_mut().zip(&c.dx_short) {
+                    *o += v;
+                }
+            }
+            None => {
+                self.main.backward(x, &c.main_out, dy, None, batch, &mut c.m, &mut g.main);
+                self.shortcut.backward(x, &c.short_out, &mut c.d_short, None, batch, &mut c.s, &mut g.shortcut);
+            }
+        }
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
+        let n = self.main.param_count();
+        self.main.visit_params(f);
+        self.shortcut.visit_params(&mut |i, k, v| f(n + i, k, v));
+    }
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
+        let n = self.main.param_count();
+        self.main.visit_params_mut(f);
+        self.shortcut.visit_params_mut(&mut |i, k, v| f(n + i, k, v));
+    }
+    fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
+        let n = self.main.param_count();
+        self.main.visit_with_grads(&g.main, f);
+        self.shortcut.visit_with_grads(&g.shortcut, &mut |i, k, v, gr| f(n + i, k, v, gr));
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
+        let mut n = 0;
+        self.main.visit_buffers_mut(&mut |i, v| {
+            n = n.max(i + 1);
+            f(i, v)
+        });
+        self.shortcut.visit_buffers_mut(&mut |i, v| f(n + i, v));
+    }
+
+    fn visit_named(&mut self, g: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
+        self.main.seq_named(&g.main, NameBuf::new(prefix, "main").as_str(), 0, f);
+        self.shortcut.seq_named(&g.shortcut, NameBuf::new(prefix, "shortcut").as_str(), 0, f);
+    }
+    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
+        self.main.seq_named_ref(NameBuf::new(prefix, "main").as_str(), 0, f);
+        self.shortcut.seq_named_ref(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
+    }
+    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+        self.main.seq_named_mut(NameBuf::new(prefix, "main").as_str(), 0, f);
+        self.shortcut.seq_named_mut(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
+    }
+    fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
+        self.main.seq_named_buffers(NameBuf::new(prefix, "main").as_str(), 0, f);
+        self.shortcut.seq_named_buffers(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
+    }
+}
+
+/// Branches `a` and `b` on the same input; each sample's output is `[a(x) | b(x)]`, which for
+/// `[C, H, W]` maps is concatenation on channels. More branches nest: `Concat<A, Concat<B, C>>`.
+#[derive(Debug, Clone)]
+pub struct Concat<T, A, B> {
+    pub a: A,
+    pub b: B,
+    _t: PhantomData<T>,
+}
+
+/// Each branch's output and gradient, the second branch's input gradient, and child caches.
+#[derive(Debug, Default)]
+pub struct ConcatCache<T, CA, CB> {
+    ya: Vec<T>,
+    yb: Vec<T>,
+    dya: Vec<T>,
+    dyb: Vec<T>,
+    dxb: Vec<T>,
+    a: CA,
+    b: CB,
+}
+
+impl<T: Float, A: Layer<T>, B: Layer<T>> Concat<T, A, B> {
+    const AGREE: () = assert!(A::IN == B::IN, "concatenated branches must take the same input");
+
+    pub fn new(a: A, b: B) -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::AGREE;
+        Concat { a, b, _t: PhantomData }
+    }
+
+    fn join(y: &mut [T], ya: &[T], yb: &[T]) {
+        for ((row, ra), rb) in y.chunks_exact_mut(A::OUT + B::OUT).zip(ya.chunks_exact(A::OUT)).zip(yb.chunks_exact(B::OUT)) {
+            row[..A::OUT].copy_from_slice(ra);
+            row[A::OUT..].copy_from_slice(rb);
+        }
+    }
+}
+
+impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
+    const IN: usize = A::IN;
+    const OUT: usize = A::OUT + B::OUT;
+    type Cache = ConcatCache<T, A::Cache, B::Cache>;
+
+    fn param_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn param_count(&self) -> usize {
+        self.a.param_count() + self.b.param_count()
+    }
+    fn zeros_like(&self) -> Self {
+        Concat::new(self.a.zeros_like(), self.b.zeros_like())
+    }
+
+    fn forward(&self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache) {
+        ensure_len(&mut c.ya, batch * A::OUT);
+        ensure_len(&mut c.yb, batch * B::OUT);
+        self.a.forward(x, &mut c.ya, batch, &mut c.a);
+        self.b.forward(x, &mut c.yb, batch, &mut c.b);
+        Self::join(y, &c.ya, &c.yb);
+    }
+
+    fn forward_train(&mut self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache, rng: &mut KilnRng) -> Result<()> {
+        ensure_len(&mut c.ya, batch * A::OUT);
+        ensure_len(&mut c.yb, batch * B::OUT);
+        self.a.forward_train(x, &mut c.ya, batch, &mut c.a, rng)?;
+        self.b.forward_train(x, &mut c.yb, batch, &mut c.b, rng)?;
+        Self::join(y, &c.ya, &c.yb);
+        Ok(())
+    }
+
+    fn backward(&self, x: &[T], _y: &[T], dy: &mut [T], dx: Option<&mut [T]>, batch: usize, c: &mut Self::Cache, g: &mut Self) {
+        ensure_len(&mut c.dya, batch * A::OUT);
+        ensure_len(&mut c.dyb, batch * B::OUT);
+        for ((row, ra), rb) in dy.chunks_exact(A::OUT + B::OUT).zip(c.dya.chunks_exact_mut(A::OUT)).zip(c.dyb.chunks_exact_mut(B::OUT)) {
+            ra.copy_from_slice(&row[..A::OUT]);
+            rb.copy_from_slice(&row[A::OUT..]);
+        }
+        match dx {
+            Some(dx) => {
+                ensure_len(&mut c.dxb, batch * A::IN);
+                self.a.backward(x, &c.ya, &mut c.dya, Some(dx), batch, &mut c.a, &mut g.a);
+                self.b.backward(x, &c.yb, &mut c.dyb, Some(&mut c.dxb), batch, &mut c.b, &mut g.b);
+                for (o, &v) in dx.iter_mut().zip(&c.dxb) {
+                    *o += v;
+                }
+            }
+            None => {
+                self.a.backward(x, &c.ya, &mut c.dya, None, batch, &mut c.a, &mut g.a);
+                self.b.backward(x, &c.yb, &mut c.dyb, None, batch, &mut c.b, &mut g.b);
+            }
+        }
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
+        let n = self.a.param_count();
+        self.a.visit_params(f);
+        self.b.visit_params(&mut |i, k, v| f(n + i, k, v));
+    }
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
+        let n = self.a.param_count();
+        self.a.visit_params_mut(f);
+        self.b.visit_params_mut(&mut |i, k, v| f(n + i, k, v));
+    }
+    fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
+        let n = self.a.param_count();
+        self.a.visit_with_grads(&g.a, f);
+        self.b.visit_with_grads(&g.b, &mut |i, k, v, gr| f(n + i, k, v, gr));
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
+        let mut n = 0;
+        self.a.visit_buffers_mut(&mut |i, v| {
+            n = n.max(i + 1);
+            f(i, v)
+        });
+        self.b.visit_buffers_mut(&mut |i, v| f(n + i, v));
+    }
+
+    // Branch `a` is `prefix.0`, branch `b` is `prefix.1` (a nested concat numbers its own two
+    // branches below that); a branch that is a chain names its layers `prefix.k.0`, ...
+    fn visit_named(&mut self, g: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
+        self.a.visit_named(&g.a, NameBuf::indexed(prefix, 0).as_str(), f);
+        self.b.visit_named(&g.b, NameBuf::indexed(prefix, 1).as_str(), f);
+    }
+    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
+        self.a.visit_named_ref(NameBuf::indexed(prefix, 0).as_str(), f);
+        self.b.visit_named_ref(NameBuf::indexed(prefix, 1).as_str(), f);
+    }
+    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+        self.a.visit_named_mut(NameBuf::indexed(prefix, 0).as_str(), f);
+        self.b.visit_named_mut(NameBuf::indexed(prefix, 1).as_str(), f);
+    }
+    fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
+        self.a.visit_named_buffers(NameBuf::indexed(prefix, 0).as_str(), f);
+        self.b.visit_named_buffers(NameBuf::indexed(prefix, 1).as_str(), f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{check_layer, probe_input};
+    use super::super::{BatchNorm, Dense};
+    use super::*;
+    use crate::init::Init;
+
+    fn dense<const I: usize, const O: usize>(act: Activation, seed: u64) -> Dense<f64, I, O> {
+        Dense::new(true, act, Init::XavierUniform { gain: 1.0 }, &mut crate::rng::seeded(seed)).unwrap()
+    }
+
+    #[test]
+    fn chain_matches_its_parts_and_finite_differences() {
+        let mut c = Chain::new(dense::<3, 4>(Activation::Tanh, 1), Chain::new(BatchNorm::<f64, 4>::new(0.1, 1e-5).unwrap(), dense::<4, 2>(Activation::Sigmoid, 2)));
+        let x = probe_input(3 * 5);
+        let err = check_layer(&mut c, &x, 5, 0);
+        assert!(err < 1e-6, "{err}");
+        let mut names = Vec::new();
+        c.visit_named_ref("layers.3", &mut |n, _, _| names.push(n.to_string()));
+        assert_eq!(names, ["layers.3.0.weight", "layers.3.0.bias", "layers.3.1.weight", "layers.3.1.bias", "layers.3.2.weight", "layers.3.2.bias"]);
+        assert_eq!(c.param_count(), 6);
+    }
+
+    #[test]
+    fn residual_adds_the_shortcut_and_matches_finite_differences() {
+        let mut r = Residual::new(Chain::new(dense::<3, 4>(Activation::Tanh, 1), dense::<4, 3>(Activation::Identity, 2)), Identity::<f64, 3>::new(), Activation::Tanh);
+        let x = probe_input(3 * 4);
+        let mut y = vec![0.0; 12];
+        let mut plain = vec![0.0; 12];
+        r.forward(&x, &mut y, 4, &mut Default::default());
+        r.main.forward(&x, &mut plain, 4, &mut Default::default());
+        for i in 0..12 {
+            assert!((y[i] - (plain[i] + x[i]).tanh()).abs() < 1e-12);
+        }
+        assert!(check_layer(&mut r, &x, 4, 0) < 1e-6);
+        let mut projected = Residual::new(dense::<3, 2>(Activation::Relu, 3), dense::<3, 2>(Activation::Identity, 4), Activation::Relu);
+        assert!(check_layer(&mut projected, &x, 4, 0) < 1e-6);
+        let mut names = Vec::new();
+        projected.visit_named_ref("l", &mut |n, _, _| names.push(n.to_string()));
+        assert_eq!(names, ["l.main.0.weight", "l.main.0.bias", "l.shortcut.0.weight", "l.shortcut.0.bias"]);
+    }
+
+    #[test]
+    fn concat_joins_per_sample_and_matches_finite_differences() {
+        let mut c = Concat::new(dense::<3, 2>(Activation::Tanh, 1), Concat::new(Identity::<f64, 3>::new(), dense::<3, 1>(Activation::Sigmoid, 2)));
+        let x = probe_input(3 * 2);
+        let mut y = vec![0.0; 2 * 6];
+        c.forward(&x, &mut y, 2, &mut Default::default());
+        assert_eq!(&y[2..5], &x[0..3], "the identity branch sits after branch a in sample 0");
+        assert_eq!(&y[8..11], &x[3..6], "and in sample 1");
+        assert!(check_layer(&mut c, &x, 2, 0) < 1e-6);
+        let mut names = Vec::new();
+        c.visit_named_ref("b", &mut |n, _, _| names.push(n.to_string()));
+        assert_eq!(names, ["b.0.weight", "b.0.bias", "b.1.1.weight", "b.1.1.bias"]);
+    }
+}
