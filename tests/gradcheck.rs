@@ -96,6 +96,23 @@ network! {
     struct OneLayer { input: [4], layers: [dense(3)], loss: softmax_cross_entropy }
 }
 
+network! {
+    /// Blocks, residual connections (identity and projected) and concatenated branches.
+    block mlp_block(w) { dense(w), tanh, dense(w) }
+    struct Composite {
+        input: [4],
+        layers: [
+            dense(6), relu,
+            residual { dense(6), tanh, dense(6) }, tanh,
+            residual { dense(5), sigmoid } shortcut { dense(5) }, gelu,
+            concat { [dense(3), tanh], [], [mlp_block(2), sigmoid] },
+            mlp_block(3),
+        ],
+        output: [3],
+        loss: softmax_cross_entropy,
+    }
+}
+
 fn labels(n: usize, classes: usize) -> Vec<usize> {
     (0..n).map(|i| (i * 7 + 3) % classes).collect()
 }
@@ -116,6 +133,28 @@ fn standalone_activations() {
 fn stacked_layers_in_training_mode() {
     let mut net = Stacked::<f64>::new(&mut seeded(13));
     check(&mut net, 5, &labels(5, 4), "stacked");
+}
+
+#[test]
+fn blocks_residuals_and_concatenation() {
+    let mut net = Composite::<f64>::new(&mut seeded(14));
+    check(&mut net, 3, &labels(3, 3), "composite");
+    let mut names = Vec::new();
+    Network::visit_params(&net, &mut |n, _, _| names.push(n.to_string()));
+    assert_eq!(names.len(), 2 + 4 + 4 + 2 + 4 + 4, "{names:?}");
+    for want in [
+        "layers.2.main.0.weight",
+        "layers.2.main.1.bias",
+        "layers.4.shortcut.0.weight",
+        "layers.6.0.weight",
+        "layers.6.1.1.0.weight",
+        "layers.7.1.bias",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "{want} missing from {names:?}"
+        );
+    }
 }
 
 #[test]

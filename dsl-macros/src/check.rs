@@ -9,10 +9,10 @@ use syn::{Attribute, Ident, Visibility};
 
 use crate::args::count;
 use crate::ctxt::Ctxt;
-use crate::layers::{self, activation::ActLayer, ActSpec, LayerKind, Prev};
+use crate::layers::{self, activation::ActLayer, compose, ActSpec, LayerKind, Prev};
 use crate::loc::Loc;
 use crate::loss::LossSpec;
-use crate::parse::{FieldValue, LayerCall, NetworkDecl, Value};
+use crate::parse::{arg_loc, Arg, BlockDef, FieldValue, Item, LayerCall, NetworkDecl, Value};
 use crate::shape::Shape;
 
 /// A declaration whose every layer is known and every shape agrees.
@@ -117,67 +117,29 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
 
     let mut checked: Vec<CheckedLayer> = Vec::new();
     let mut shape = input_shape.clone();
-    let mut last_call: Option<(usize, &LayerCall)> = None;
-    let mut last_was_fusable = false;
-    if let Some((calls, span)) = layer_calls {
-        if calls.is_empty() {
+    let mut last_item: Option<(usize, &Item)> = None;
+    if let Some((items, span)) = layer_calls {
+        if items.is_empty() {
             cx.error_at(
                 span,
                 "`layers` is empty; a network needs at least one layer",
             );
         }
-        for (index, call) in calls.iter().enumerate() {
-            let prev_what = match last_call {
-                None => "the network input".to_string(),
-                Some((i, c)) => format!("`{}` (layers[{i}])", c.name),
-            };
-            last_call = Some((index, call));
-            // Activations first: fused into the layer before when it takes them.
-            let kind: Box<dyn LayerKind> = match ActSpec::parse(call, cx) {
-                Some(Some(act)) => {
-                    if last_was_fusable {
-                        if let Some(prev) = checked.last_mut() {
-                            if prev.kind.fuse(&act) {
-                                last_was_fusable = false;
-                                continue;
-                            }
-                        }
-                    }
-                    Box::new(ActLayer { act })
-                }
-                Some(None) => {
-                    last_was_fusable = false;
-                    continue;
-                }
-                None => match layers::parse_layer(call, cx) {
-                    Some(k) => k,
-                    None => {
-                        shape = None;
-                        last_was_fusable = false;
-                        continue;
-                    }
-                },
-            };
-            last_was_fusable = true;
-            let Some(cur) = shape.take() else { continue };
-            let prev = Prev { what: &prev_what };
-            if let Some(out) = kind.output_shape(call, &cur, &prev, cx) {
-                shape = Some(out.clone());
-                checked.push(CheckedLayer {
-                    index,
-                    loc: call.loc,
-                    kind,
-                    input: cur,
-                    output: out,
-                });
-            }
-        }
+        let scope = Scope {
+            blocks: &decl.blocks,
+            path: "layers".into(),
+            depth: 0,
+        };
+        let (layers, out) = check_seq(items, shape.take(), &scope, cx);
+        checked = layers;
+        shape = out;
+        last_item = items.iter().enumerate().last();
     }
 
     if let (Some(actual), Some((declared, span))) = (&shape, &declared_output) {
         if actual != declared {
-            let last = last_call
-                .map(|(i, c)| format!(" `{}` (layers[{i}])", c.name))
+            let last = last_item
+                .map(|(i, c)| format!(" `{}` (layers[{i}])", c.name()))
                 .unwrap_or_default();
             cx.error_at(
                 *span,
@@ -230,4 +192,267 @@ fn dims_shape(dims: &[Value], span: Span, what: &str, cx: &mut Ctxt) -> Option<S
         .map(|d| count(d, &format!("an {what} dimension"), 1, cx))
         .collect();
     parsed.into_iter().collect::<Option<Vec<_>>>().map(Shape)
+}
+
+/// Where a sequence of items sits, for messages, and the blocks it may use.
+struct Scope<'a> {
+    blocks: &'a [BlockDef],
+    /// `layers`, `layers[3].main`, ...
+    path: String,
+    depth: usize,
+}
+
+impl Scope<'_> {
+    fn child(&self, path: String) -> Scope<'_> {
+        Scope {
+            blocks: self.blocks,
+            path,
+            depth: self.depth + 1,
+        }
+    }
+}
+
+/// Checks a sequence of items from `input`; returns the emitted layers (activations fused,
+/// `flatten` folded into the shapes) and the output shape, `None` after a shape error.
+fn check_seq(
+    items: &[Item],
+    input: Option<Shape>,
+    scope: &Scope,
+    cx: &mut Ctxt,
+) -> (Vec<CheckedLayer>, Option<Shape>) {
+    let mut checked: Vec<CheckedLayer> = Vec::new();
+    let mut shape = input;
+    let mut last_was_fusable = false;
+    if scope.depth > 16 {
+        if let Some(first) = items.first() {
+            cx.error_spanned_by(
+                first.loc(),
+                "blocks nest more than 16 deep; does a block use itself?",
+            );
+        }
+        return (checked, None);
+    }
+    for (index, item) in items.iter().enumerate() {
+        let prev_what = match index {
+            0 if scope.depth == 0 => "the network input".to_string(),
+            0 => format!("the input of {}", scope.path),
+            i => format!("`{}` ({}[{}])", items[i - 1].name(), scope.path, i - 1),
+        };
+        let prev = Prev { what: &prev_what };
+        let here = format!("{}[{index}]", scope.path);
+        let kind: Box<dyn LayerKind> = match item {
+            Item::Call(call) => {
+                if call.name == "flatten" {
+                    if let Some(cur) = shape.take() {
+                        shape = layers::flatten::output_shape(call, &cur, &prev, cx);
+                    } else {
+                        layers::flatten::check_args(call, cx);
+                    }
+                    continue;
+                }
+                // Activations: fused into the layer before when it takes them.
+                match ActSpec::parse(call, cx) {
+                    Some(Some(act)) => {
+                        if last_was_fusable {
+                            if let Some(prev) = checked.last_mut() {
+                                if prev.kind.fuse(&act) {
+                                    last_was_fusable = false;
+                                    continue;
+                                }
+                            }
+                        }
+                        Box::new(ActLayer { act })
+                    }
+                    Some(None) => {
+                        last_was_fusable = false;
+                        continue;
+                    }
+                    None => match scope.blocks.iter().find(|b| b.name == call.name) {
+                        Some(block) => {
+                            let Some(items) = instantiate(block, call, cx) else {
+                                shape = None;
+                                continue;
+                            };
+                            let (inner, out) = check_seq(
+                                &items,
+                                shape.take(),
+                                &scope.child(format!("{here} (`{}`)", block.name)),
+                                cx,
+                            );
+                            let Some(out) = out else { continue };
+                            let Some(input) = inner.first().map(|l| l.input.clone()) else {
+                                // A block that only reshapes or is empty.
+                                shape = Some(out);
+                                continue;
+                            };
+                            shape = Some(out.clone());
+                            last_was_fusable = true;
+                            checked.push(CheckedLayer {
+                                index,
+                                loc: call.loc,
+                                kind: Box::new(compose::Seq::new(inner)),
+                                input,
+                                output: out,
+                            });
+                            continue;
+                        }
+                        None => match layers::parse_layer(call, cx) {
+                            Some(k) => k,
+                            None => {
+                                shape = None;
+                                last_was_fusable = false;
+                                continue;
+                            }
+                        },
+                    },
+                }
+            }
+            Item::Residual {
+                kw,
+                main,
+                shortcut,
+                loc,
+            } => {
+                let Some(cur) = shape.take() else { continue };
+                let (m, mout) = check_seq(
+                    main,
+                    Some(cur.clone()),
+                    &scope.child(format!("{here}.main")),
+                    cx,
+                );
+                let (sc, sout) = match shortcut {
+                    Some(items) => check_seq(
+                        items,
+                        Some(cur.clone()),
+                        &scope.child(format!("{here}.shortcut")),
+                        cx,
+                    ),
+                    None => (Vec::new(), Some(cur.clone())),
+                };
+                if main.is_empty() {
+                    cx.error_spanned_by(
+                        kw,
+                        "`residual { ... }` needs at least one layer in its main branch",
+                    );
+                    continue;
+                }
+                let (Some(mout), Some(sout)) = (mout, sout) else {
+                    continue;
+                };
+                if mout != sout {
+                    let fix = if shortcut.is_none() {
+                        "; add a projection, e.g. `shortcut { conv2d(channels, 1, stride) }`"
+                    } else {
+                        ""
+                    };
+                    cx.error_spanned_by(
+                        loc,
+                        format!("the branches of this residual block disagree: the main branch produces {mout}, the shortcut {sout}{fix}"),
+                    );
+                    continue;
+                }
+                shape = Some(mout.clone());
+                last_was_fusable = true;
+                checked.push(CheckedLayer {
+                    index,
+                    loc: *loc,
+                    kind: Box::new(compose::Residual::new(
+                        compose::Seq::new(m),
+                        compose::Seq::with_identity(sc, &cur),
+                    )),
+                    input: cur,
+                    output: mout,
+                });
+                continue;
+            }
+            Item::Concat { kw, branches, loc } => {
+                let Some(cur) = shape.take() else { continue };
+                if branches.len() < 2 {
+                    cx.error_spanned_by(kw, "`concat { [..], [..] }` needs at least two branches");
+                    continue;
+                }
+                let mut seqs = Vec::new();
+                let mut outs = Vec::new();
+                for (b, items) in branches.iter().enumerate() {
+                    let (layers, out) = check_seq(
+                        items,
+                        Some(cur.clone()),
+                        &scope.child(format!("{here}.{b}")),
+                        cx,
+                    );
+                    seqs.push(compose::Seq::with_identity(layers, &cur));
+                    outs.push(out);
+                }
+                let Some(outs) = outs.into_iter().collect::<Option<Vec<_>>>() else {
+                    continue;
+                };
+                let Some(out) = compose::concat_shape(&outs, loc, cx) else {
+                    continue;
+                };
+                shape = Some(out.clone());
+                last_was_fusable = false;
+                checked.push(CheckedLayer {
+                    index,
+                    loc: *loc,
+                    kind: Box::new(compose::Concat::new(seqs)),
+                    input: cur,
+                    output: out,
+                });
+                continue;
+            }
+        };
+        last_was_fusable = true;
+        let Item::Call(call) = item else { continue };
+        let Some(cur) = shape.take() else { continue };
+        if let Some(out) = kind.output_shape(call, &cur, &prev, cx) {
+            shape = Some(out.clone());
+            checked.push(CheckedLayer {
+                index,
+                loc: call.loc,
+                kind,
+                input: cur,
+                output: out,
+            });
+        }
+    }
+    (checked, shape)
+}
+
+/// The items of `block` with its parameters replaced by the call's arguments.
+fn instantiate(block: &BlockDef, call: &LayerCall, cx: &mut Ctxt) -> Option<Vec<Item>> {
+    let positional: Vec<&Value> = call
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            Arg::Positional(v) => Some(v),
+            other => {
+                cx.error_spanned_by(
+                    arg_loc(other),
+                    format!("block `{}` takes plain values in order", block.name),
+                );
+                None
+            }
+        })
+        .collect();
+    if positional.len() != block.params.len() || positional.len() != call.args.len() {
+        let names: Vec<String> = block.params.iter().map(|p| p.to_string()).collect();
+        cx.error_spanned_by(
+            call.loc,
+            format!(
+                "block `{}` takes {} argument(s) ({}), got {}",
+                block.name,
+                block.params.len(),
+                names.join(", "),
+                call.args.len()
+            ),
+        );
+        return None;
+    }
+    let map: Vec<(String, Value)> = block
+        .params
+        .iter()
+        .map(|p| p.to_string())
+        .zip(positional.into_iter().cloned())
+        .collect();
+    Some(block.items.iter().map(|i| i.substitute(&map)).collect())
 }

@@ -3,6 +3,11 @@
 //!
 //! ```text
 //! network! {
+//!     block basic(c, s) {                   // optional parameterised blocks, used as `basic(64, 1)`
+//!         residual { conv2d(c, 3, s, 1), batch_norm2d, relu, conv2d(c, 3, 1, 1), batch_norm2d }
+//!         shortcut { conv2d(c, 1, s), batch_norm2d },
+//!         relu,
+//!     }
 //!     /// docs
 //!     pub struct Name {
 //!         input: [64],
@@ -15,12 +20,14 @@
 
 use crate::loc::Loc;
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{bracketed, parenthesized, Attribute, Ident, Token, Visibility};
 
 /// The whole declaration.
 pub struct NetworkDecl {
+    pub blocks: Vec<BlockDef>,
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub name: Ident,
@@ -37,12 +44,88 @@ pub enum FieldValue {
     /// `[64]` or `[1, 28, 28]`.
     Dims(Vec<Value>, Span),
     /// `[ dense(128), relu, ... ]`.
-    Layers(Vec<LayerCall>, Span),
+    Layers(Vec<Item>, Span),
     /// `softmax_cross_entropy(label_smoothing = 0.1)`.
     Call(LayerCall),
 }
 
+/// `block name(params) { items }`: a parameterised sequence of layers, declared once and
+/// used like a layer (`name(args)`) as often as wanted.
+pub struct BlockDef {
+    pub name: Ident,
+    pub params: Vec<Ident>,
+    pub items: Vec<Item>,
+}
+
+/// One entry of a layer list.
+#[derive(Clone)]
+pub enum Item {
+    /// `dense(128)`, `relu`, `basic(64, 2)` (a block).
+    Call(LayerCall),
+    /// `residual { ... }` with an optional `shortcut { ... }` (identity when absent).
+    Residual {
+        kw: Ident,
+        main: Vec<Item>,
+        shortcut: Option<Vec<Item>>,
+        loc: Loc,
+    },
+    /// `concat { [ ... ], [ ... ] }`: branches on the same input, joined on channels.
+    Concat {
+        kw: Ident,
+        branches: Vec<Vec<Item>>,
+        loc: Loc,
+    },
+}
+
+impl Item {
+    /// Where the item is, for errors.
+    pub fn loc(&self) -> Loc {
+        match self {
+            Item::Call(c) => c.loc,
+            Item::Residual { loc, .. } | Item::Concat { loc, .. } => *loc,
+        }
+    }
+
+    /// Short name for messages: the layer's name or `residual`/`concat`.
+    pub fn name(&self) -> String {
+        match self {
+            Item::Call(c) => c.name.to_string(),
+            Item::Residual { .. } => "residual".into(),
+            Item::Concat { .. } => "concat".into(),
+        }
+    }
+
+    /// A copy with every argument that names a block parameter replaced by its value.
+    pub fn substitute(&self, map: &[(String, Value)]) -> Item {
+        let seq = |items: &[Item]| items.iter().map(|i| i.substitute(map)).collect::<Vec<_>>();
+        match self {
+            Item::Call(c) => Item::Call(LayerCall {
+                name: c.name.clone(),
+                args: c.args.iter().map(|a| a.substitute(map)).collect(),
+                loc: c.loc,
+            }),
+            Item::Residual {
+                kw,
+                main,
+                shortcut,
+                loc,
+            } => Item::Residual {
+                kw: kw.clone(),
+                main: seq(main),
+                shortcut: shortcut.as_deref().map(seq),
+                loc: *loc,
+            },
+            Item::Concat { kw, branches, loc } => Item::Concat {
+                kw: kw.clone(),
+                branches: branches.iter().map(|b| seq(b)).collect(),
+                loc: *loc,
+            },
+        }
+    }
+}
+
 /// A layer or loss invocation: `name` or `name(args)`.
+#[derive(Clone)]
 pub struct LayerCall {
     pub name: Ident,
     pub args: Vec<Arg>,
@@ -51,6 +134,7 @@ pub struct LayerCall {
 }
 
 /// An argument: positional `value`, `in -> out`, or `key = value`.
+#[derive(Clone)]
 pub enum Arg {
     Positional(Value),
     Arrow(Value, Value),
@@ -64,13 +148,48 @@ pub enum Value {
     Float(f64, Loc),
     Ident(Ident),
     Call(Ident, Vec<Value>, Loc),
+    /// `[6, 28, 28]`: a shape annotation.
+    List(Vec<Value>, Loc),
+}
+
+impl Arg {
+    fn substitute(&self, map: &[(String, Value)]) -> Arg {
+        match self {
+            Arg::Positional(v) => Arg::Positional(v.substitute(map)),
+            Arg::Arrow(a, b) => Arg::Arrow(a.substitute(map), b.substitute(map)),
+            Arg::Named(k, v) => Arg::Named(k.clone(), v.substitute(map)),
+        }
+    }
 }
 
 impl Value {
     pub fn loc(&self) -> Loc {
         match self {
-            Value::Int(_, s) | Value::Float(_, s) | Value::Call(_, _, s) => *s,
+            Value::Int(_, s) | Value::Float(_, s) | Value::Call(_, _, s) | Value::List(_, s) => *s,
             Value::Ident(i) => Loc::of(i.span()),
+        }
+    }
+
+    /// This value with block parameters replaced (the value keeps the use site's location).
+    pub fn substitute(&self, map: &[(String, Value)]) -> Value {
+        match self {
+            Value::Ident(i) => match map.iter().find(|(k, _)| i == k) {
+                Some((_, v)) => match v {
+                    Value::Int(n, _) => Value::Int(*n, Loc::of(i.span())),
+                    Value::Float(x, _) => Value::Float(*x, Loc::of(i.span())),
+                    other => other.clone(),
+                },
+                None => self.clone(),
+            },
+            Value::Call(n, args, l) => Value::Call(
+                n.clone(),
+                args.iter().map(|a| a.substitute(map)).collect(),
+                *l,
+            ),
+            Value::List(items, l) => {
+                Value::List(items.iter().map(|a| a.substitute(map)).collect(), *l)
+            }
+            other => other.clone(),
         }
     }
 
@@ -91,13 +210,25 @@ impl Value {
             Value::Float(v, _) => format!("{v:?}"),
             Value::Ident(i) => format!("`{i}`"),
             Value::Call(i, _, _) => format!("`{i}(..)`"),
+            Value::List(items, _) => format!("a list of {}", items.len()),
         }
     }
 }
 
 impl Parse for NetworkDecl {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
+        let mut blocks = Vec::new();
+        // Doc comments may precede a block or the struct; a block's are documentation only.
+        let mut attrs = input.call(Attribute::parse_outer)?;
+        while input.peek(Ident)
+            && input
+                .fork()
+                .call(Ident::parse_any)
+                .is_ok_and(|i| i == "block")
+        {
+            blocks.push(input.parse()?);
+            attrs = input.call(Attribute::parse_outer)?;
+        }
         let vis: Visibility = input.parse()?;
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
@@ -119,6 +250,7 @@ impl Parse for NetworkDecl {
             return Err(input.error("unexpected tokens after the network's closing brace; declare one network per `network!`"));
         }
         Ok(NetworkDecl {
+            blocks,
             attrs,
             vis,
             name,
@@ -129,7 +261,7 @@ impl Parse for NetworkDecl {
 
 impl Parse for Field {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        let key: Ident = input.call(Ident::parse_any)?;
         input.parse::<Token![:]>()?;
         let value = if input.peek(syn::token::Bracket) {
             let content;
@@ -148,9 +280,87 @@ impl Parse for Field {
     }
 }
 
+impl Parse for BlockDef {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        input.call(Ident::parse_any)?; // `block`
+        let name: Ident = input.parse()?;
+        let mut params = Vec::new();
+        if input.peek(syn::token::Paren) {
+            let content;
+            parenthesized!(content in input);
+            params = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
+        }
+        let content;
+        syn::braced!(content in input);
+        let items = parse_layer_list(&content)?;
+        if input.peek(Token![;]) {
+            input.parse::<Token![;]>()?;
+        }
+        Ok(BlockDef {
+            name,
+            params,
+            items,
+        })
+    }
+}
+
+impl Parse for Item {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let fork = input.fork();
+        let word: Option<Ident> = fork.call(Ident::parse_any).ok();
+        let braced_next = fork.peek(syn::token::Brace);
+        match word {
+            Some(kw) if kw == "residual" && braced_next => {
+                input.call(Ident::parse_any)?;
+                let content;
+                let brace = syn::braced!(content in input);
+                let main = parse_layer_list(&content)?;
+                let mut end = brace.span.close();
+                let mut shortcut = None;
+                let fork = input.fork();
+                if fork.call(Ident::parse_any).is_ok_and(|i| i == "shortcut")
+                    && fork.peek(syn::token::Brace)
+                {
+                    input.call(Ident::parse_any)?;
+                    let content;
+                    let brace = syn::braced!(content in input);
+                    end = brace.span.close();
+                    shortcut = Some(parse_layer_list(&content)?);
+                }
+                let loc = Loc::new(kw.span(), end);
+                Ok(Item::Residual {
+                    kw,
+                    main,
+                    shortcut,
+                    loc,
+                })
+            }
+            Some(kw) if kw == "concat" && braced_next => {
+                input.call(Ident::parse_any)?;
+                let content;
+                let brace = syn::braced!(content in input);
+                let mut branches = Vec::new();
+                while !content.is_empty() {
+                    let inner;
+                    bracketed!(inner in content);
+                    branches.push(parse_layer_list(&inner)?);
+                    if !content.is_empty() {
+                        content.parse::<Token![,]>()?;
+                    }
+                }
+                let loc = Loc::new(kw.span(), brace.span.close());
+                Ok(Item::Concat { kw, branches, loc })
+            }
+            _ => input.parse().map(Item::Call),
+        }
+    }
+}
+
 impl Parse for LayerCall {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        let name: Ident = input.call(Ident::parse_any)?;
         let mut loc = Loc::of(name.span());
         let mut args = Vec::new();
         if input.peek(syn::token::Paren) {
@@ -170,7 +380,7 @@ impl Parse for Arg {
             && input.peek2(Token![=])
             && !input.peek2(Token![==])
         {
-            let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            let key: Ident = input.call(Ident::parse_any)?;
             input.parse::<Token![=]>()?;
             return Ok(Arg::Named(key, input.parse()?));
         }
@@ -211,13 +421,20 @@ impl Parse for Value {
         if negative {
             return Err(input.error("expected a number after `-`"));
         }
+        if input.peek(syn::token::Bracket) {
+            let content;
+            let bracket = bracketed!(content in input);
+            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+            let loc = Loc::new(bracket.span.open(), bracket.span.close());
+            return Ok(Value::List(items.into_iter().collect(), loc));
+        }
         if input.peek(syn::LitBool) {
             let b: syn::LitBool = input.parse()?;
             let word = if b.value { "true" } else { "false" };
             return Ok(Value::Ident(Ident::new(word, b.span)));
         }
         if input.peek(Ident) {
-            let name: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+            let name: Ident = input.call(Ident::parse_any)?;
             if input.peek(syn::token::Paren) {
                 let content;
                 let paren = parenthesized!(content in input);
@@ -236,19 +453,19 @@ impl Parse for Value {
 
 /// `dense(32), relu, ...`: like `Punctuated::parse_terminated`, but a missing comma names the
 /// layers on either side instead of a bare "expected `,`".
-fn parse_layer_list(input: ParseStream) -> syn::Result<Vec<LayerCall>> {
-    let mut calls: Vec<LayerCall> = Vec::new();
+fn parse_layer_list(input: ParseStream) -> syn::Result<Vec<Item>> {
+    let mut calls: Vec<Item> = Vec::new();
     while !input.is_empty() {
-        let call: LayerCall = input.parse()?;
+        let call: Item = input.parse()?;
         if !input.is_empty() && !input.peek(Token![,]) {
             let msg = if input.peek(Ident) {
                 let next: Ident = input.fork().call(syn::ext::IdentExt::parse_any)?;
                 format!(
                     "missing `,` between the layers `{}` and `{next}`",
-                    call.name
+                    call.name()
                 )
             } else {
-                format!("expected `,` or `]` after the layer `{}`", call.name)
+                format!("expected `,` or `]` after the layer `{}`", call.name())
             };
             return Err(input.error(msg));
         }

@@ -11,8 +11,10 @@ use crate::shape::Shape;
 
 pub mod activation;
 pub mod batch_norm;
+pub mod compose;
 pub mod dense;
 pub mod dropout;
+pub mod flatten;
 pub mod layer_norm;
 pub mod maxout;
 pub mod prelu;

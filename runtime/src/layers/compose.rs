@@ -39,11 +39,27 @@ impl<T: Float, const F: usize> Layer<T> for Identity<T, F> {
     fn forward(&self, x: &[T], y: &mut [T], _b: usize, _c: &mut ()) {
         y.copy_from_slice(x);
     }
-    fn forward_train(&mut self, x: &[T], y: &mut [T], _b: usize, _c: &mut (), _r: &mut KilnRng) -> Result<()> {
+    fn forward_train(
+        &mut self,
+        x: &[T],
+        y: &mut [T],
+        _b: usize,
+        _c: &mut (),
+        _r: &mut KilnRng,
+    ) -> Result<()> {
         y.copy_from_slice(x);
         Ok(())
     }
-    fn backward(&self, _x: &[T], _y: &[T], dy: &mut [T], dx: Option<&mut [T]>, _b: usize, _c: &mut (), _g: &mut Self) {
+    fn backward(
+        &self,
+        _x: &[T],
+        _y: &[T],
+        dy: &mut [T],
+        dx: Option<&mut [T]>,
+        _b: usize,
+        _c: &mut (),
+        _g: &mut Self,
+    ) {
         if let Some(dx) = dx {
             dx.copy_from_slice(dy);
         }
@@ -71,12 +87,19 @@ pub struct ChainCache<T, CA, CB> {
 }
 
 impl<T: Float, A: Layer<T>, B: Layer<T>> Chain<T, A, B> {
-    const AGREE: () = assert!(A::OUT == B::IN, "chained layers must agree on the width between them");
+    const AGREE: () = assert!(
+        A::OUT == B::IN,
+        "chained layers must agree on the width between them"
+    );
 
     pub fn new(a: A, b: B) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::AGREE;
-        Chain { a, b, _t: PhantomData }
+        Chain {
+            a,
+            b,
+            _t: PhantomData,
+        }
     }
 }
 
@@ -101,16 +124,34 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
         self.b.forward(&c.mid, y, batch, &mut c.b);
     }
 
-    fn forward_train(&mut self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache, rng: &mut KilnRng) -> Result<()> {
+    fn forward_train(
+        &mut self,
+        x: &[T],
+        y: &mut [T],
+        batch: usize,
+        c: &mut Self::Cache,
+        rng: &mut KilnRng,
+    ) -> Result<()> {
         ensure_len(&mut c.mid, batch * A::OUT);
         self.a.forward_train(x, &mut c.mid, batch, &mut c.a, rng)?;
         self.b.forward_train(&c.mid, y, batch, &mut c.b, rng)
     }
 
-    fn backward(&self, x: &[T], y: &[T], dy: &mut [T], dx: Option<&mut [T]>, batch: usize, c: &mut Self::Cache, g: &mut Self) {
+    fn backward(
+        &self,
+        x: &[T],
+        y: &[T],
+        dy: &mut [T],
+        dx: Option<&mut [T]>,
+        batch: usize,
+        c: &mut Self::Cache,
+        g: &mut Self,
+    ) {
         ensure_len(&mut c.dmid, batch * A::OUT);
-        self.b.backward(&c.mid, y, dy, Some(&mut c.dmid), batch, &mut c.b, &mut g.b);
-        self.a.backward(x, &c.mid, &mut c.dmid, dx, batch, &mut c.a, &mut g.a);
+        self.b
+            .backward(&c.mid, y, dy, Some(&mut c.dmid), batch, &mut c.b, &mut g.b);
+        self.a
+            .backward(x, &c.mid, &mut c.dmid, dx, batch, &mut c.a, &mut g.a);
     }
 
     fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
@@ -126,7 +167,8 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
     fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
         let n = self.a.param_count();
         self.a.visit_with_grads(&g.a, f);
-        self.b.visit_with_grads(&g.b, &mut |i, k, v, gr| f(n + i, k, v, gr));
+        self.b
+            .visit_with_grads(&g.b, &mut |i, k, v, gr| f(n + i, k, v, gr));
     }
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
         let mut n = 0;
@@ -162,7 +204,12 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
         self.a.seq_named_ref(prefix, start, f);
         self.b.seq_named_ref(prefix, start + self.a.seq_len(), f);
     }
-    fn seq_named_mut(&mut self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+    fn seq_named_mut(
+        &mut self,
+        prefix: &str,
+        start: usize,
+        f: &mut dyn FnMut(&str, ParamKind, &mut [T]),
+    ) {
         let next = start + self.a.seq_len();
         self.a.seq_named_mut(prefix, start, f);
         self.b.seq_named_mut(prefix, next, f);
@@ -244,11 +291,20 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
         self.act.forward(y);
     }
 
-    fn forward_train(&mut self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache, rng: &mut KilnRng) -> Result<()> {
+    fn forward_train(
+        &mut self,
+        x: &[T],
+        y: &mut [T],
+        batch: usize,
+        c: &mut Self::Cache,
+        rng: &mut KilnRng,
+    ) -> Result<()> {
         ensure_len(&mut c.main_out, batch * M::OUT);
         ensure_len(&mut c.short_out, batch * M::OUT);
-        self.main.forward_train(x, &mut c.main_out, batch, &mut c.m, rng)?;
-        self.shortcut.forward_train(x, &mut c.short_out, batch, &mut c.s, rng)?;
+        self.main
+            .forward_train(x, &mut c.main_out, batch, &mut c.m, rng)?;
+        self.shortcut
+            .forward_train(x, &mut c.short_out, batch, &mut c.s, rng)?;
         Self::add_into(y, &c.main_out, &c.short_out);
         if self.act.needs_input() {
             ensure_len(&mut c.z, y.len());
@@ -258,22 +314,49 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
         Ok(())
     }
 
-    fn backward(&self, x: &[T], y: &[T], dy: &mut [T], dx: Option<&mut [T]>, batch: usize, c: &mut Self::Cache, g: &mut Self) {
+    fn backward(
+        &self,
+        x: &[T],
+        y: &[T],
+        dy: &mut [T],
+        dx: Option<&mut [T]>,
+        batch: usize,
+        c: &mut Self::Cache,
+        g: &mut Self,
+    ) {
         self.act.backward(&c.z, y, dy);
         ensure_len(&mut c.d_short, dy.len());
         c.d_short.copy_from_slice(dy);
         match dx {
             Some(dx) => {
                 ensure_len(&mut c.dx_short, batch * M::IN);
-                self.main.backward(x, &c.main_out, dy, Some(dx), batch, &mut c.m, &mut g.main);
-                self.shortcut.backward(x, &c.short_out, &mut c.d_short, Some(&mut c.dx_short), batch, &mut c.s, &mut g.shortcut);
+                self.main
+                    .backward(x, &c.main_out, dy, Some(dx), batch, &mut c.m, &mut g.main);
+                self.shortcut.backward(
+                    x,
+                    &c.short_out,
+                    &mut c.d_short,
+                    Some(&mut c.dx_short),
+                    batch,
+                    &mut c.s,
+                    &mut g.shortcut,
+                );
                 for (o, &v) in dx.iter_mut().zip(&c.dx_short) {
                     *o += v;
                 }
             }
             None => {
-                self.main.backward(x, &c.main_out, dy, None, batch, &mut c.m, &mut g.main);
-                self.shortcut.backward(x, &c.short_out, &mut c.d_short, None, batch, &mut c.s, &mut g.shortcut);
+                self.main
+                    .backward(x, &c.main_out, dy, None, batch, &mut c.m, &mut g.main);
+                self.shortcut.backward(
+                    x,
+                    &c.short_out,
+                    &mut c.d_short,
+                    None,
+                    batch,
+                    &mut c.s,
+                    &mut g.shortcut,
+                );
             }
         }
     }
@@ -286,12 +369,14 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
         let n = self.main.param_count();
         self.main.visit_params_mut(f);
-        self.shortcut.visit_params_mut(&mut |i, k, v| f(n + i, k, v));
+        self.shortcut
+            .visit_params_mut(&mut |i, k, v| f(n + i, k, v));
     }
     fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
         let n = self.main.param_count();
         self.main.visit_with_grads(&g.main, f);
-        self.shortcut.visit_with_grads(&g.shortcut, &mut |i, k, v, gr| f(n + i, k, v, gr));
+        self.shortcut
+            .visit_with_grads(&g.shortcut, &mut |i, k, v, gr| f(n + i, k, v, gr));
     }
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
         let mut n = 0;
@@ -303,20 +388,28 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
     }
 
     fn visit_named(&mut self, g: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
-        self.main.seq_named(&g.main, NameBuf::new(prefix, "main").as_str(), 0, f);
-        self.shortcut.seq_named(&g.shortcut, NameBuf::new(prefix, "shortcut").as_str(), 0, f);
+        self.main
+            .seq_named(&g.main, NameBuf::new(prefix, "main").as_str(), 0, f);
+        self.shortcut
+            .seq_named(&g.shortcut, NameBuf::new(prefix, "shortcut").as_str(), 0, f);
     }
     fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        self.main.seq_named_ref(NameBuf::new(prefix, "main").as_str(), 0, f);
-        self.shortcut.seq_named_ref(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
+        self.main
+            .seq_named_ref(NameBuf::new(prefix, "main").as_str(), 0, f);
+        self.shortcut
+            .seq_named_ref(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
     }
     fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
-        self.main.seq_named_mut(NameBuf::new(prefix, "main").as_str(), 0, f);
-        self.shortcut.seq_named_mut(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
+        self.main
+            .seq_named_mut(NameBuf::new(prefix, "main").as_str(), 0, f);
+        self.shortcut
+            .seq_named_mut(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
     }
     fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
-        self.main.seq_named_buffers(NameBuf::new(prefix, "main").as_str(), 0, f);
-        self.shortcut.seq_named_buffers(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
+        self.main
+            .seq_named_buffers(NameBuf::new(prefix, "main").as_str(), 0, f);
+        self.shortcut
+            .seq_named_buffers(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
     }
 }
 
@@ -342,16 +435,27 @@ pub struct ConcatCache<T, CA, CB> {
 }
 
 impl<T: Float, A: Layer<T>, B: Layer<T>> Concat<T, A, B> {
-    const AGREE: () = assert!(A::IN == B::IN, "concatenated branches must take the same input");
+    const AGREE: () = assert!(
+        A::IN == B::IN,
+        "concatenated branches must take the same input"
+    );
 
     pub fn new(a: A, b: B) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::AGREE;
-        Concat { a, b, _t: PhantomData }
+        Concat {
+            a,
+            b,
+            _t: PhantomData,
+        }
     }
 
     fn join(y: &mut [T], ya: &[T], yb: &[T]) {
-        for ((row, ra), rb) in y.chunks_exact_mut(A::OUT + B::OUT).zip(ya.chunks_exact(A::OUT)).zip(yb.chunks_exact(B::OUT)) {
+        for ((row, ra), rb) in y
+            .chunks_exact_mut(A::OUT + B::OUT)
+            .zip(ya.chunks_exact(A::OUT))
+            .zip(yb.chunks_exact(B::OUT))
+        {
             row[..A::OUT].copy_from_slice(ra);
             row[A::OUT..].copy_from_slice(rb);
         }
@@ -381,7 +485,14 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
         Self::join(y, &c.ya, &c.yb);
     }
 
-    fn forward_train(&mut self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache, rng: &mut KilnRng) -> Result<()> {
+    fn forward_train(
+        &mut self,
+        x: &[T],
+        y: &mut [T],
+        batch: usize,
+        c: &mut Self::Cache,
+        rng: &mut KilnRng,
+    ) -> Result<()> {
         ensure_len(&mut c.ya, batch * A::OUT);
         ensure_len(&mut c.yb, batch * B::OUT);
         self.a.forward_train(x, &mut c.ya, batch, &mut c.a, rng)?;
@@ -390,25 +501,49 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
         Ok(())
     }
 
-    fn backward(&self, x: &[T], _y: &[T], dy: &mut [T], dx: Option<&mut [T]>, batch: usize, c: &mut Self::Cache, g: &mut Self) {
+    fn backward(
+        &self,
+        x: &[T],
+        _y: &[T],
+        dy: &mut [T],
+        dx: Option<&mut [T]>,
+        batch: usize,
+        c: &mut Self::Cache,
+        g: &mut Self,
+    ) {
         ensure_len(&mut c.dya, batch * A::OUT);
         ensure_len(&mut c.dyb, batch * B::OUT);
-        for ((row, ra), rb) in dy.chunks_exact(A::OUT + B::OUT).zip(c.dya.chunks_exact_mut(A::OUT)).zip(c.dyb.chunks_exact_mut(B::OUT)) {
+        for ((row, ra), rb) in dy
+            .chunks_exact(A::OUT + B::OUT)
+            .zip(c.dya.chunks_exact_mut(A::OUT))
+            .zip(c.dyb.chunks_exact_mut(B::OUT))
+        {
             ra.copy_from_slice(&row[..A::OUT]);
             rb.copy_from_slice(&row[A::OUT..]);
         }
         match dx {
             Some(dx) => {
                 ensure_len(&mut c.dxb, batch * A::IN);
-                self.a.backward(x, &c.ya, &mut c.dya, Some(dx), batch, &mut c.a, &mut g.a);
-                self.b.backward(x, &c.yb, &mut c.dyb, Some(&mut c.dxb), batch, &mut c.b, &mut g.b);
+                self.a
+                    .backward(x, &c.ya, &mut c.dya, Some(dx), batch, &mut c.a, &mut g.a);
+                self.b.backward(
+                    x,
+                    &c.yb,
+                    &mut c.dyb,
+                    Some(&mut c.dxb),
+                    batch,
+                    &mut c.b,
+                    &mut g.b,
+                );
                 for (o, &v) in dx.iter_mut().zip(&c.dxb) {
                     *o += v;
                 }
             }
             None => {
-                self.a.backward(x, &c.ya, &mut c.dya, None, batch, &mut c.a, &mut g.a);
-                self.b.backward(x, &c.yb, &mut c.dyb, None, batch, &mut c.b, &mut g.b);
+                self.a
+                    .backward(x, &c.ya, &mut c.dya, None, batch, &mut c.a, &mut g.a);
+                self.b
+                    .backward(x, &c.yb, &mut c.dyb, None, batch, &mut c.b, &mut g.b);
             }
         }
     }
@@ -426,7 +561,8 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
     fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
         let n = self.a.param_count();
         self.a.visit_with_grads(&g.a, f);
-        self.b.visit_with_grads(&g.b, &mut |i, k, v, gr| f(n + i, k, v, gr));
+        self.b
+            .visit_with_grads(&g.b, &mut |i, k, v, gr| f(n + i, k, v, gr));
     }
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
         let mut n = 0;
@@ -440,20 +576,28 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
     // Branch `a` is `prefix.0`, branch `b` is `prefix.1` (a nested concat numbers its own two
     // branches below that); a branch that is a chain names its layers `prefix.k.0`, ...
     fn visit_named(&mut self, g: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
-        self.a.visit_named(&g.a, NameBuf::indexed(prefix, 0).as_str(), f);
-        self.b.visit_named(&g.b, NameBuf::indexed(prefix, 1).as_str(), f);
+        self.a
+            .visit_named(&g.a, NameBuf::indexed(prefix, 0).as_str(), f);
+        self.b
+            .visit_named(&g.b, NameBuf::indexed(prefix, 1).as_str(), f);
     }
     fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        self.a.visit_named_ref(NameBuf::indexed(prefix, 0).as_str(), f);
-        self.b.visit_named_ref(NameBuf::indexed(prefix, 1).as_str(), f);
+        self.a
+            .visit_named_ref(NameBuf::indexed(prefix, 0).as_str(), f);
+        self.b
+            .visit_named_ref(NameBuf::indexed(prefix, 1).as_str(), f);
     }
     fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
-        self.a.visit_named_mut(NameBuf::indexed(prefix, 0).as_str(), f);
-        self.b.visit_named_mut(NameBuf::indexed(prefix, 1).as_str(), f);
+        self.a
+            .visit_named_mut(NameBuf::indexed(prefix, 0).as_str(), f);
+        self.b
+            .visit_named_mut(NameBuf::indexed(prefix, 1).as_str(), f);
     }
     fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
-        self.a.visit_named_buffers(NameBuf::indexed(prefix, 0).as_str(), f);
-        self.b.visit_named_buffers(NameBuf::indexed(prefix, 1).as_str(), f);
+        self.a
+            .visit_named_buffers(NameBuf::indexed(prefix, 0).as_str(), f);
+        self.b
+            .visit_named_buffers(NameBuf::indexed(prefix, 1).as_str(), f);
     }
 }
 
@@ -465,24 +609,53 @@ mod tests {
     use crate::init::Init;
 
     fn dense<const I: usize, const O: usize>(act: Activation, seed: u64) -> Dense<f64, I, O> {
-        Dense::new(true, act, Init::XavierUniform { gain: 1.0 }, &mut crate::rng::seeded(seed)).unwrap()
+        Dense::new(
+            true,
+            act,
+            Init::XavierUniform { gain: 1.0 },
+            &mut crate::rng::seeded(seed),
+        )
+        .unwrap()
     }
 
     #[test]
     fn chain_matches_its_parts_and_finite_differences() {
-        let mut c = Chain::new(dense::<3, 4>(Activation::Tanh, 1), Chain::new(BatchNorm::<f64, 4>::new(0.1, 1e-5).unwrap(), dense::<4, 2>(Activation::Sigmoid, 2)));
+        let mut c = Chain::new(
+            dense::<3, 4>(Activation::Tanh, 1),
+            Chain::new(
+                BatchNorm::<f64, 4>::new(0.1, 1e-5).unwrap(),
+                dense::<4, 2>(Activation::Sigmoid, 2),
+            ),
+        );
         let x = probe_input(3 * 5);
         let err = check_layer(&mut c, &x, 5, 0);
         assert!(err < 1e-6, "{err}");
         let mut names = Vec::new();
         c.visit_named_ref("layers.3", &mut |n, _, _| names.push(n.to_string()));
-        assert_eq!(names, ["layers.3.0.weight", "layers.3.0.bias", "layers.3.1.weight", "layers.3.1.bias", "layers.3.2.weight", "layers.3.2.bias"]);
+        assert_eq!(
+            names,
+            [
+                "layers.3.0.weight",
+                "layers.3.0.bias",
+                "layers.3.1.weight",
+                "layers.3.1.bias",
+                "layers.3.2.weight",
+                "layers.3.2.bias"
+            ]
+        );
         assert_eq!(c.param_count(), 6);
     }
 
     #[test]
     fn residual_adds_the_shortcut_and_matches_finite_differences() {
-        let mut r = Residual::new(Chain::new(dense::<3, 4>(Activation::Tanh, 1), dense::<4, 3>(Activation::Identity, 2)), Identity::<f64, 3>::new(), Activation::Tanh);
+        let mut r = Residual::new(
+            Chain::new(
+                dense::<3, 4>(Activation::Tanh, 1),
+                dense::<4, 3>(Activation::Identity, 2),
+            ),
+            Identity::<f64, 3>::new(),
+            Activation::Tanh,
+        );
         let x = probe_input(3 * 4);
         let mut y = vec![0.0; 12];
         let mut plain = vec![0.0; 12];
@@ -492,24 +665,49 @@ mod tests {
             assert!((y[i] - (plain[i] + x[i]).tanh()).abs() < 1e-12);
         }
         assert!(check_layer(&mut r, &x, 4, 0) < 1e-6);
-        let mut projected = Residual::new(dense::<3, 2>(Activation::Relu, 3), dense::<3, 2>(Activation::Identity, 4), Activation::Relu);
+        let mut projected = Residual::new(
+            dense::<3, 2>(Activation::Relu, 3),
+            dense::<3, 2>(Activation::Identity, 4),
+            Activation::Relu,
+        );
         assert!(check_layer(&mut projected, &x, 4, 0) < 1e-6);
         let mut names = Vec::new();
         projected.visit_named_ref("l", &mut |n, _, _| names.push(n.to_string()));
-        assert_eq!(names, ["l.main.0.weight", "l.main.0.bias", "l.shortcut.0.weight", "l.shortcut.0.bias"]);
+        assert_eq!(
+            names,
+            [
+                "l.main.0.weight",
+                "l.main.0.bias",
+                "l.shortcut.0.weight",
+                "l.shortcut.0.bias"
+            ]
+        );
     }
 
     #[test]
     fn concat_joins_per_sample_and_matches_finite_differences() {
-        let mut c = Concat::new(dense::<3, 2>(Activation::Tanh, 1), Concat::new(Identity::<f64, 3>::new(), dense::<3, 1>(Activation::Sigmoid, 2)));
+        let mut c = Concat::new(
+            dense::<3, 2>(Activation::Tanh, 1),
+            Concat::new(
+                Identity::<f64, 3>::new(),
+                dense::<3, 1>(Activation::Sigmoid, 2),
+            ),
+        );
         let x = probe_input(3 * 2);
         let mut y = vec![0.0; 2 * 6];
         c.forward(&x, &mut y, 2, &mut Default::default());
-        assert_eq!(&y[2..5], &x[0..3], "the identity branch sits after branch a in sample 0");
+        assert_eq!(
+            &y[2..5],
+            &x[0..3],
+            "the identity branch sits after branch a in sample 0"
+        );
         assert_eq!(&y[8..11], &x[3..6], "and in sample 1");
         assert!(check_layer(&mut c, &x, 2, 0) < 1e-6);
         let mut names = Vec::new();
         c.visit_named_ref("b", &mut |n, _, _| names.push(n.to_string()));
-        assert_eq!(names, ["b.0.weight", "b.0.bias", "b.1.1.weight", "b.1.1.bias"]);
+        assert_eq!(
+            names,
+            ["b.0.weight", "b.0.bias", "b.1.1.weight", "b.1.1.bias"]
+        );
     }
 }

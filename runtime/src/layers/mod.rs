@@ -113,7 +113,9 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     /// Visits each trainable tensor mutably with its full name.
     fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
         let names = self.param_names();
-        self.visit_params_mut(&mut |i, kind, v| f(NameBuf::new(prefix, names[i]).as_str(), kind, v));
+        self.visit_params_mut(&mut |i, kind, v| {
+            f(NameBuf::new(prefix, names[i]).as_str(), kind, v)
+        });
     }
 
     /// Visits each state buffer mutably with its full name.
@@ -127,7 +129,13 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
         1
     }
     /// [`Layer::visit_named`] as child `start` of a sequence named `prefix`.
-    fn seq_named(&mut self, grads: &Self, prefix: &str, start: usize, f: &mut dyn FnMut(Param<'_, T>)) {
+    fn seq_named(
+        &mut self,
+        grads: &Self,
+        prefix: &str,
+        start: usize,
+        f: &mut dyn FnMut(Param<'_, T>),
+    ) {
         self.visit_named(grads, NameBuf::indexed(prefix, start).as_str(), f)
     }
     /// [`Layer::visit_named_ref`] as child `start` of a sequence named `prefix`.
@@ -135,7 +143,12 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
         self.visit_named_ref(NameBuf::indexed(prefix, start).as_str(), f)
     }
     /// [`Layer::visit_named_mut`] as child `start` of a sequence named `prefix`.
-    fn seq_named_mut(&mut self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+    fn seq_named_mut(
+        &mut self,
+        prefix: &str,
+        start: usize,
+        f: &mut dyn FnMut(&str, ParamKind, &mut [T]),
+    ) {
         self.visit_named_mut(NameBuf::indexed(prefix, start).as_str(), f)
     }
     /// [`Layer::visit_named_buffers`] as child `start` of a sequence named `prefix`.
@@ -232,22 +245,39 @@ impl NameBuf {
 }
 
 /// Visits a layer's parameters with their gradients as named [`Param`]s (`prefix.weight`).
-pub fn visit_named<T: Float, L: Layer<T>>(layer: &mut L, grads: &L, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
+pub fn visit_named<T: Float, L: Layer<T>>(
+    layer: &mut L,
+    grads: &L,
+    prefix: &str,
+    f: &mut dyn FnMut(Param<'_, T>),
+) {
     layer.visit_named(grads, prefix, f)
 }
 
 /// Visits a layer's parameters mutably with their full names (`prefix.weight`).
-pub fn visit_named_mut<T: Float, L: Layer<T>>(layer: &mut L, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+pub fn visit_named_mut<T: Float, L: Layer<T>>(
+    layer: &mut L,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, ParamKind, &mut [T]),
+) {
     layer.visit_named_mut(prefix, f)
 }
 
 /// Visits a layer's parameters with their full names (`prefix.weight`).
-pub fn visit_named_ref<T: Float, L: Layer<T>>(layer: &L, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
+pub fn visit_named_ref<T: Float, L: Layer<T>>(
+    layer: &L,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, ParamKind, &[T]),
+) {
     layer.visit_named_ref(prefix, f)
 }
 
 /// Visits a layer's state buffers mutably with their full names (`prefix.running_mean`).
-pub fn visit_named_buffers<T: Float, L: Layer<T>>(layer: &mut L, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
+pub fn visit_named_buffers<T: Float, L: Layer<T>>(
+    layer: &mut L,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, &mut [T]),
+) {
     layer.visit_named_buffers(prefix, f)
 }
 

@@ -1,0 +1,202 @@
+//! Composite kinds built by `check` from blocks, `residual { } shortcut { }` and
+//! `concat { [..], [..] }`: they emit the runtime's `Chain`, `Residual` and `Concat` around the
+//! layers inside them. Their shape rules live in `check.rs` (they need the whole sequence).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{lit, rt, ActSpec, LayerKind, Prev};
+use crate::check::CheckedLayer;
+use crate::ctxt::Ctxt;
+use crate::loc::Loc;
+use crate::parse::LayerCall;
+use crate::shape::Shape;
+
+/// A sequence of checked layers: `Chain<T, L0, Chain<T, L1, L2>>`, the layer itself when
+/// alone, or `Identity` when empty (an identity shortcut or branch).
+pub struct Seq {
+    layers: Vec<CheckedLayer>,
+    identity: Option<Shape>,
+}
+
+impl Seq {
+    pub fn new(layers: Vec<CheckedLayer>) -> Self {
+        Seq {
+            layers,
+            identity: None,
+        }
+    }
+
+    /// Like [`Seq::new`], but an empty sequence is the identity on `shape`.
+    pub fn with_identity(layers: Vec<CheckedLayer>, shape: &Shape) -> Self {
+        Seq {
+            identity: layers.is_empty().then(|| shape.clone()),
+            layers,
+        }
+    }
+
+    fn ty_of(layers: &[CheckedLayer]) -> TokenStream {
+        let rt = rt();
+        match layers {
+            [] => unreachable!("empty sequences are identities"),
+            [one] => one.kind.field_type(&one.input, &one.output),
+            [first, rest @ ..] => {
+                let a = first.kind.field_type(&first.input, &first.output);
+                let b = Self::ty_of(rest);
+                quote!(#rt::layers::Chain<T, #a, #b>)
+            }
+        }
+    }
+
+    fn ctor_of(layers: &[CheckedLayer]) -> TokenStream {
+        let rt = rt();
+        match layers {
+            [] => unreachable!("empty sequences are identities"),
+            [one] => one.kind.construct(&one.input, &one.output),
+            [first, rest @ ..] => {
+                let a = first.kind.construct(&first.input, &first.output);
+                let b = Self::ctor_of(rest);
+                quote!(#rt::layers::Chain::new(#a, #b))
+            }
+        }
+    }
+
+    pub fn ty(&self) -> TokenStream {
+        match &self.identity {
+            Some(s) => {
+                let rt = rt();
+                let n = lit(s.numel());
+                quote!(#rt::layers::Identity<T, #n>)
+            }
+            None => Self::ty_of(&self.layers),
+        }
+    }
+
+    pub fn ctor(&self) -> TokenStream {
+        match &self.identity {
+            Some(_) => {
+                let ty = self.ty();
+                quote!(<#ty>::new())
+            }
+            None => Self::ctor_of(&self.layers),
+        }
+    }
+}
+
+impl LayerKind for Seq {
+    fn output_shape(&self, _c: &LayerCall, _i: &Shape, _p: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
+        self.layers.last().map(|l| l.output.clone())
+    }
+    fn fuse(&mut self, act: &ActSpec) -> bool {
+        self.layers.last_mut().is_some_and(|l| l.kind.fuse(act))
+    }
+    fn field_type(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        self.ty()
+    }
+    fn construct(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        self.ctor()
+    }
+}
+
+/// `act(main(x) + shortcut(x))`.
+pub struct Residual {
+    main: Seq,
+    shortcut: Seq,
+    act: Option<ActSpec>,
+}
+
+impl Residual {
+    pub fn new(main: Seq, shortcut: Seq) -> Self {
+        Residual {
+            main,
+            shortcut,
+            act: None,
+        }
+    }
+}
+
+impl LayerKind for Residual {
+    fn output_shape(&self, _c: &LayerCall, _i: &Shape, _p: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
+        None
+    }
+    fn fuse(&mut self, act: &ActSpec) -> bool {
+        if self.act.is_some() {
+            return false;
+        }
+        self.act = Some(act.clone());
+        true
+    }
+    fn field_type(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        let rt = rt();
+        let (m, s) = (self.main.ty(), self.shortcut.ty());
+        quote!(#rt::layers::Residual<T, #m, #s>)
+    }
+    fn construct(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        let rt = rt();
+        let (m, s) = (self.main.ctor(), self.shortcut.ctor());
+        let act = self
+            .act
+            .as_ref()
+            .map(|a| a.tokens())
+            .unwrap_or_else(|| quote!(#rt::activation::Activation::Identity));
+        quote!(#rt::layers::Residual::new(#m, #s, #act))
+    }
+}
+
+/// Branches joined on channels: `Concat<T, B0, Concat<T, B1, B2>>`.
+pub struct Concat {
+    branches: Vec<Seq>,
+}
+
+impl Concat {
+    pub fn new(branches: Vec<Seq>) -> Self {
+        Concat { branches }
+    }
+}
+
+impl LayerKind for Concat {
+    fn output_shape(&self, _c: &LayerCall, _i: &Shape, _p: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
+        None
+    }
+    fn field_type(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        let rt = rt();
+        let mut tys: Vec<TokenStream> = self.branches.iter().map(Seq::ty).collect();
+        let mut acc = tys.pop().unwrap_or_default();
+        while let Some(t) = tys.pop() {
+            acc = quote!(#rt::layers::Concat<T, #t, #acc>);
+        }
+        acc
+    }
+    fn construct(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        let rt = rt();
+        let mut cs: Vec<TokenStream> = self.branches.iter().map(Seq::ctor).collect();
+        let mut acc = cs.pop().unwrap_or_default();
+        while let Some(c) = cs.pop() {
+            acc = quote!(#rt::layers::Concat::new(#c, #acc));
+        }
+        acc
+    }
+}
+
+/// The shape of branches joined on channels: `[c_i, H, W]` with equal `H, W` give
+/// `[sum c_i, H, W]`; flat `[n_i]` give `[sum n_i]`.
+pub fn concat_shape(outs: &[Shape], loc: &Loc, cx: &mut Ctxt) -> Option<Shape> {
+    let first = &outs[0];
+    for (b, o) in outs.iter().enumerate().skip(1) {
+        if o.0.len() != first.0.len() || o.0[1..] != first.0[1..] {
+            let what = if first.0.len() == 3 {
+                "height and width"
+            } else {
+                "shape apart from the first dimension"
+            };
+            cx.error_spanned_by(
+                loc,
+                format!("concatenated branches must agree in {what}: branch 0 produces {first}, branch {b} produces {o}"),
+            );
+            return None;
+        }
+    }
+    let mut dims = first.0.clone();
+    dims[0] = outs.iter().map(|o| o.0[0]).sum();
+    Some(Shape(dims))
+}
