@@ -11,12 +11,15 @@ use crate::shape::Shape;
 
 pub mod activation;
 pub mod batch_norm;
+pub mod batch_norm2d;
 pub mod compose;
+pub mod conv2d;
 pub mod dense;
 pub mod dropout;
 pub mod flatten;
 pub mod layer_norm;
 pub mod maxout;
+pub mod pool2d;
 pub mod prelu;
 
 pub use activation::ActSpec;
@@ -53,7 +56,7 @@ pub trait LayerKind {
 }
 
 /// The names `layers: [...]` accepts, for the unknown-layer message.
-pub const KNOWN: &str = "dense, dropout, batch_norm, layer_norm, prelu, maxout, or an activation (identity, sigmoid, tanh, relu, leaky_relu, elu, softplus, hard_sigmoid, hardsigmoid, hard_tanh, gelu, gelu_tanh, swish, silu)";
+pub const KNOWN: &str = "dense, conv2d, max_pool2d, avg_pool2d, global_avg_pool, flatten, dropout, batch_norm, batch_norm2d, layer_norm, prelu, maxout, a block declared with `block`, `residual { }`, `concat { }`, or an activation (identity, sigmoid, tanh, relu, leaky_relu, elu, softplus, hard_sigmoid, hardsigmoid, hard_tanh, gelu, gelu_tanh, swish, silu)";
 
 /// Parses a layer call into its kind, or records why it cannot.
 pub fn parse_layer(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>> {
@@ -65,6 +68,10 @@ pub fn parse_layer(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>
         "layer_norm" => layer_norm::LayerNorm::parse(call, cx).map(|l| Box::new(l) as _),
         "prelu" => prelu::PRelu::parse(call, cx).map(|l| Box::new(l) as _),
         "maxout" => maxout::Maxout::parse(call, cx).map(|l| Box::new(l) as _),
+        "conv2d" => conv2d::Conv2d::parse(call, cx).map(|l| Box::new(l) as _),
+        "max_pool2d" | "avg_pool2d" => pool2d::Pool2d::parse(call, cx).map(|l| Box::new(l) as _),
+        "global_avg_pool" => Some(Box::new(pool2d::GlobalAvgPool)),
+        "batch_norm2d" => batch_norm2d::BatchNorm2d::parse(call, cx).map(|l| Box::new(l) as _),
         _ => match activation::ActSpec::parse(call, cx) {
             Some(Some(act)) => Some(Box::new(activation::ActLayer { act }) as _),
             Some(None) => None,
@@ -150,14 +157,16 @@ pub fn flat_input(call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -
     match input.as_flat() {
         Some(n) => Some(n),
         None => {
-            // There is no `flatten` layer yet; only the declared input can have several dimensions.
+            let hint = if call.name == "batch_norm" && input.0.len() == 3 {
+                "use `batch_norm2d` for per-channel statistics of feature maps".to_string()
+            } else {
+                format!("add `flatten` before it (giving [{}])", input.numel())
+            };
             cx.error_spanned_by(
                 call.loc,
                 format!(
-                    "`{}` takes a flat input [features], but receives {input} from {}; declare the input flat: `input: [{}]`",
-                    call.name,
-                    prev.what,
-                    input.numel()
+                    "`{}` takes a flat input [features], but receives {input} from {}; {hint}",
+                    call.name, prev.what
                 ),
             );
             None

@@ -1,0 +1,71 @@
+//! `batch_norm2d`, `batch_norm2d(momentum = 0.1, eps = 1e-5)`: batch normalisation per channel
+//! of feature maps, statistics over batch x height x width (`kiln_runtime::layers::BatchNorm2d`,
+//! PyTorch's `nn.BatchNorm2d`). Shape rule: the identity on `[C, H, W]`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{lit, rt, LayerKind, Prev};
+use crate::args::{number, Args};
+use crate::ctxt::Ctxt;
+use crate::parse::LayerCall;
+use crate::shape::Shape;
+
+pub struct BatchNorm2d {
+    momentum: f64,
+    eps: f64,
+}
+
+impl BatchNorm2d {
+    pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
+        let mut args = Args::new(call);
+        let momentum = match args.named("momentum", cx) {
+            Some(v) => number(
+                v,
+                "`momentum`",
+                |m| (0.0..=1.0).contains(&m),
+                "in [0, 1]",
+                cx,
+            ),
+            None => Some(0.1),
+        };
+        let eps = match args.named("eps", cx) {
+            Some(v) => number(v, "`eps`", |e| e > 0.0, "positive", cx),
+            None => Some(1e-5),
+        };
+        args.finish(cx, "`batch_norm2d`", "`momentum = ...` and `eps = ...`");
+        Some(BatchNorm2d {
+            momentum: momentum?,
+            eps: eps?,
+        })
+    }
+}
+
+impl LayerKind for BatchNorm2d {
+    fn output_shape(
+        &self,
+        call: &LayerCall,
+        input: &Shape,
+        prev: &Prev,
+        cx: &mut Ctxt,
+    ) -> Option<Shape> {
+        if input.0.len() == 3 {
+            Some(input.clone())
+        } else {
+            cx.error_spanned_by(call.loc, format!("`batch_norm2d` takes feature maps [channels, height, width], but receives {input} from {}; use `batch_norm` for flat features", prev.what));
+            None
+        }
+    }
+
+    fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
+        let rt = rt();
+        let (c, hw) = (lit(input.0[0]), lit(input.0[1] * input.0[2]));
+        quote!(#rt::layers::BatchNorm2d<T, #c, #hw>)
+    }
+
+    fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
+        let ty = self.field_type(input, output);
+        let (m, e) = (self.momentum, self.eps);
+        quote!(<#ty>::new(#m, #e)?)
+    }
+}
