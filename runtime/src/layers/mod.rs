@@ -13,19 +13,29 @@ use crate::Result;
 pub mod activation;
 pub mod batch_norm;
 pub mod compose;
+pub mod batch_norm2d;
+pub mod conv2d;
 pub mod dense;
 pub mod dropout;
 pub mod layer_norm;
 pub mod maxout;
+pub mod pool2d;
 pub mod prelu;
+
+#[cfg(test)]
+#[rustfmt::skip]
+mod conv_reference;
 
 pub use activation::Act;
 pub use batch_norm::BatchNorm;
 pub use compose::{Chain, Concat, Identity, Residual};
+pub use batch_norm2d::BatchNorm2d;
+pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use layer_norm::LayerNorm;
 pub use maxout::Maxout;
+pub use pool2d::{AvgPool2d, GlobalAvgPool, MaxPool2d};
 pub use prelu::PRelu;
 
 /// Visits a parameter tensor (index into the layer's names, kind, value) with its gradient.
