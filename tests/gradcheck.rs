@@ -113,6 +113,40 @@ network! {
     }
 }
 
+network! {
+    /// Convolution, pooling, per-channel batch norm, a projected residual block, a concat of a
+    /// convolution and a pooling branch, dropout after the conv stack, flatten and dense.
+    block res(c, s) {
+        residual { conv2d(c, 3, s, 1), batch_norm2d, relu, conv2d(c, 3, 1, 1), batch_norm2d }
+        shortcut { conv2d(c, 1, s), batch_norm2d },
+        relu,
+    }
+    struct SmallConv {
+        input: [2, 7, 6],
+        layers: [
+            conv2d(3, 3, padding = same), relu,
+            max_pool2d(2, stride = 1, shape = [3, 6, 5]),
+            res(4, 2),
+            concat { [conv2d(2, 1), tanh], [avg_pool2d(3, 1, 1)] },
+            batch_norm2d,
+            dropout(0.2),
+            conv2d(6 -> 3, 2, padding = wide), elu,
+            global_avg_pool,
+            dense(3),
+        ],
+        loss: softmax_cross_entropy,
+    }
+}
+
+network! {
+    /// Flatten between the conv stack and the dense head.
+    struct FlattenHead {
+        input: [1, 6, 6],
+        layers: [conv2d(2, 3, stride = 2), sigmoid, avg_pool2d(2), flatten(2), dense(3)],
+        loss: softmax_cross_entropy,
+    }
+}
+
 fn labels(n: usize, classes: usize) -> Vec<usize> {
     (0..n).map(|i| (i * 7 + 3) % classes).collect()
 }
@@ -155,6 +189,12 @@ fn blocks_residuals_and_concatenation() {
             "{want} missing from {names:?}"
         );
     }
+}
+
+#[test]
+fn convolutional_layers_and_blocks() {
+    check(&mut SmallConv::<f64>::new(&mut seeded(15)), 3, &labels(3, 3), "small conv net");
+    check(&mut FlattenHead::<f64>::new(&mut seeded(16)), 2, &labels(2, 3), "flatten head");
 }
 
 #[test]
