@@ -6,49 +6,19 @@
 use kiln::data::digits;
 use kiln::prelude::*;
 use kiln::runtime::optim::Sgd;
-use kiln::train::{evaluate_classifier, Progress};
+use kiln::train::{evaluate_classifier, Options, Progress};
 use kiln_models::DigitsMlp;
 
-struct Options {
-    epochs: usize,
-    batch: usize,
-    lr: f64,
-    seed: u64,
-}
-
-fn parse_args() -> std::result::Result<Options, String> {
-    let mut o = Options {
-        epochs: 30,
-        batch: 32,
-        lr: 0.05,
-        seed: 1,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err("usage: digits_mlp [--epochs N] [--batch N] [--lr X] [--seed N]".into());
-        }
-        let value = args.next().ok_or(format!("{flag} needs a value"))?;
-        let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
-        match flag.as_str() {
-            "--epochs" => o.epochs = value.parse().map_err(|e| bad(&e))?,
-            "--batch" => o.batch = value.parse().map_err(|e| bad(&e))?,
-            "--lr" => o.lr = value.parse().map_err(|e| bad(&e))?,
-            "--seed" => o.seed = value.parse().map_err(|e| bad(&e))?,
-            _ => return Err(format!("unknown option {flag}; try --help")),
-        }
-    }
-    Ok(o)
-}
-
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let o = match parse_args() {
-        Ok(o) => o,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
+    let o = Options::from_env(
+        "digits_mlp",
+        Options {
+            epochs: 30,
+            batch: 32,
+            lr: 0.05,
+            seed: 1,
+        },
+    );
     let mut data = digits()?;
     data.scale(1.0 / 16.0);
     let (train, test) = data.split(0.8, o.seed)?;

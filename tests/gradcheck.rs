@@ -193,8 +193,18 @@ fn blocks_residuals_and_concatenation() {
 
 #[test]
 fn convolutional_layers_and_blocks() {
-    check(&mut SmallConv::<f64>::new(&mut seeded(15)), 3, &labels(3, 3), "small conv net");
-    check(&mut FlattenHead::<f64>::new(&mut seeded(16)), 2, &labels(2, 3), "flatten head");
+    check(
+        &mut SmallConv::<f64>::new(&mut seeded(15)),
+        3,
+        &labels(3, 3),
+        "small conv net",
+    );
+    check(
+        &mut FlattenHead::<f64>::new(&mut seeded(16)),
+        2,
+        &labels(2, 3),
+        "flatten head",
+    );
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! Classic architectures declared with `network!`, ready to train.
 
+mod lenet;
 mod mlp;
 
-pub use mlp::{DigitsMlp, DigitsMlpScratch, DigitsMlpTrain};
+pub use lenet::{LeNet5, LeNet5Classic};
+pub use mlp::DigitsMlp;

@@ -4,11 +4,28 @@
 use super::{parse_csv, DataError, Dataset};
 
 const DIGITS_GZ: &[u8] = include_bytes!("../../data/digits/digits.csv.gz");
+const MNIST_IMAGES_GZ: &[u8] = include_bytes!("../../data/mnist-t10k/t10k-images-idx3-ubyte.gz");
+const MNIST_LABELS_GZ: &[u8] = include_bytes!("../../data/mnist-t10k/t10k-labels-idx1-ubyte.gz");
 
 /// UCI optical digits as shipped with scikit-learn: 1,797 grey 8x8 images (pixels 0..16, as
 /// `f32`), labels 0..9. CC BY 4.0, E. Alpaydin and C. Kaynak (1998).
 pub fn digits() -> Result<Dataset, DataError> {
     parse_csv("data/digits/digits.csv.gz", DIGITS_GZ, -1)
+}
+
+/// The MNIST test set: 10,000 grey 28x28 images (pixels scaled to [0, 1]) and labels 0..9.
+/// CC BY-SA 3.0, Y. LeCun, C. Cortes, C. Burges. The training images are not bundled: split
+/// these (e.g. 9,000 / 1,000) where a larger image set is needed.
+pub fn mnist_t10k() -> Result<Dataset, DataError> {
+    let (ni, nl) = (
+        "data/mnist-t10k/t10k-images-idx3-ubyte.gz",
+        "data/mnist-t10k/t10k-labels-idx1-ubyte.gz",
+    );
+    super::images_and_labels(
+        super::parse_idx(ni, MNIST_IMAGES_GZ)?,
+        super::parse_idx(nl, MNIST_LABELS_GZ)?,
+        (ni, nl),
+    )
 }
 
 #[cfg(test)]
@@ -23,5 +40,19 @@ mod tests {
             let n = d.labels.iter().filter(|&&l| l == c).count();
             assert!((174..=183).contains(&n), "class {c}: {n}");
         }
+    }
+
+    #[test]
+    fn mnist_test_set_is_complete() {
+        let d = super::mnist_t10k().unwrap();
+        assert_eq!((d.len(), d.width, d.classes()), (10_000, 784, 10));
+        // The official label counts of the MNIST test set.
+        let counts: Vec<usize> = (0..10)
+            .map(|c| d.labels.iter().filter(|&&l| l == c).count())
+            .collect();
+        assert_eq!(
+            counts,
+            [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+        );
     }
 }

@@ -6,8 +6,10 @@ mod csv;
 mod dataset;
 mod error;
 mod gzip;
+mod idx;
 
-pub use bundled::digits;
+pub use bundled::{digits, mnist_t10k};
 pub use csv::{load_csv, parse_csv};
 pub use dataset::Dataset;
 pub use error::DataError;
+pub use idx::{images_and_labels, load_idx, parse_idx, IdxArray};

@@ -12,8 +12,8 @@ use crate::Result;
 
 pub mod activation;
 pub mod batch_norm;
-pub mod compose;
 pub mod batch_norm2d;
+pub mod compose;
 pub mod conv2d;
 pub mod dense;
 pub mod dropout;
@@ -28,8 +28,8 @@ mod conv_reference;
 
 pub use activation::Act;
 pub use batch_norm::BatchNorm;
-pub use compose::{Chain, Concat, Identity, Residual};
 pub use batch_norm2d::BatchNorm2d;
+pub use compose::{Chain, Concat, Identity, Residual};
 pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use dropout::Dropout;

@@ -1,0 +1,29 @@
+//! Real data: LeNet-5 from kiln-models on a seeded split of the bundled MNIST test set, a
+//! shorter run than the example (3,000 training images, 2 epochs), must pass 93% held out.
+
+use kiln::data::mnist_t10k;
+use kiln::prelude::*;
+use kiln::runtime::optim::Sgd;
+use kiln::train::evaluate_classifier;
+use kiln_models::LeNet5;
+
+#[test]
+fn lenet5_learns_mnist() {
+    let (train, test) = mnist_t10k().unwrap().split(0.9, 1).unwrap();
+    let train = train.select(&(0..3000).collect::<Vec<_>>());
+    let mut net = LeNet5::<f32>::new(&mut seeded(1));
+    let mut opt = Sgd::new(0.05).unwrap().momentum(0.9).unwrap();
+    let mut state = net.train_state(1);
+    for epoch in 0..2 {
+        for (x, labels) in train.shuffled(10 + epoch).batches(64) {
+            net.train_step(x.as_chunks::<784>().0, labels, &mut opt, &mut state)
+                .unwrap();
+        }
+    }
+    let eval = evaluate_classifier(&net, &test, 500).unwrap();
+    assert!(
+        eval.accuracy >= 0.93,
+        "held-out accuracy {:.4}",
+        eval.accuracy
+    );
+}
