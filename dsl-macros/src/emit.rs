@@ -54,6 +54,10 @@ pub fn emit(net: &Checked) -> TokenStream {
         .iter()
         .map(|l| format!("layers.{}", l.index))
         .collect();
+    let layer_dims: Vec<Vec<_>> = layers
+        .iter()
+        .map(|l| l.output.0.iter().map(|&d| lit(d)).collect())
+        .collect();
     let layer_tr = quote!(#rt::layers::Layer);
 
     let (loss_ty, loss_ctor) = match loss.ty() {
@@ -235,6 +239,9 @@ pub fn emit(net: &Checked) -> TokenStream {
             pub const INPUT_SHAPE: &'static [usize] = &[#(#in_dims),*];
             /// The per-sample output shape the layers produce.
             pub const OUTPUT_SHAPE: &'static [usize] = &[#(#out_dims),*];
+            /// Each emitted layer's name and per-sample output shape, in order (activations
+            /// fused into a layer and `flatten` have no entry of their own).
+            pub const LAYER_SHAPES: &'static [(&'static str, &'static [usize])] = &[#( (#prefix, &[#(#layer_dims),*]) ),*];
 
             /// A network whose layers are initialised from `rng` (each with the initialiser that
             /// suits its activation unless the declaration names one).
