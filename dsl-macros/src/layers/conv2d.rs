@@ -192,7 +192,7 @@ impl LayerKind for Conv2d {
             if declared != c {
                 cx.error_spanned_by(
                     loc,
-                    format!("`conv2d({declared} -> {})` expects {declared} input channels, but receives {input} from {}; write `conv2d({c} -> {}, ...)`", self.out, prev.what, self.out),
+                    format!("`conv2d({declared} -> {})` expects {declared} input channel{}, but receives {input} from {}; write `conv2d({c} -> {}, ...)`", self.out, if declared == 1 { "" } else { "s" }, prev.what, self.out),
                 );
                 return None;
             }

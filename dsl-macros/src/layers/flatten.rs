@@ -38,10 +38,9 @@ pub fn output_shape(call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt)
     let n = input.numel();
     if let Some((d, loc)) = declared {
         if d != n {
-            let dims: Vec<String> = input.0.iter().map(|x| x.to_string()).collect();
             cx.error_spanned_by(
                 loc,
-                format!("`flatten({d})` does not match {}, which produces {input} = {} values; write `flatten({n})`", prev.what, dims.join(" x ")),
+                format!("`flatten({d})` does not match {}, which produces {input}: {n} values; write `flatten({n})`", prev.what),
             );
             return None;
         }

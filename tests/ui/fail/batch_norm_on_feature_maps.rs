@@ -1,0 +1,11 @@
+use kiln::prelude::*;
+
+network! {
+    pub struct Net {
+        input: [3, 32, 32],
+        layers: [conv2d(16, 3), batch_norm, relu, global_avg_pool, dense(10)],
+        loss: softmax_cross_entropy,
+    }
+}
+
+fn main() {}
