@@ -1,4 +1,4 @@
-//! kiln on the workloads of `../shared/bench/WORKLOADS.md` (T1, T4 so far), with PyTorch
+//! kiln on the workloads of `../shared/bench/WORKLOADS.md` (T1, T2, T4 so far), with PyTorch
 //! measured in the same run when `python3 -c "import torch"` works. Prints a markdown table.
 //!
 //! cargo bench --bench workloads            (KILN_BENCH_NO_TORCH=1 to skip PyTorch)
@@ -62,6 +62,19 @@ fn t1() -> f64 {
     64.0 / secs
 }
 
+fn t2() -> f64 {
+    let mut rng = seeded(0);
+    let mut net = kiln_models::LeNet5::<f32>::new(&mut rng);
+    let x: Vec<[f32; 784]> = (0..64).map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0))).collect();
+    let labels: Vec<usize> = (0..64).map(|i| (i * 7) % 10).collect();
+    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
+    let mut t = net.train_state(0);
+    let secs = median_secs(20, 5, 100, || {
+        black_box(net.train_step(&x, &labels, &mut opt, &mut t).unwrap());
+    });
+    64.0 / secs
+}
+
 fn t4() -> f64 {
     let mut rng = seeded(0);
     let net = T4Mlp::<f32>::new(&mut rng);
@@ -94,19 +107,20 @@ fn torch(ids: &[&str]) -> Vec<Option<f64>> {
 }
 
 fn main() {
-    let kiln = [t1(), t4()];
-    let peers = torch(&["T1", "T4"]);
-    println!("| id | unit | kiln | PyTorch eager (same run) | kiln / PyTorch |");
+    let kiln = [t1(), t2(), t4()];
+    let peers = torch(&["T1", "T2", "T4"]);
+    println!("| id | unit | kiln | PyTorch eager (same run) | kiln speed / PyTorch speed |");
     println!("|---|---|---|---|---|");
     let rows = [
         ("T1 mlp-train", "samples/s", true),
+        ("T2 lenet-train", "samples/s", true),
         ("T4 mlp-infer-1", "ns/call", false),
     ];
     for (((name, unit, higher_better), k), p) in rows.iter().zip(kiln).zip(peers) {
         let (pt, ratio) = match p {
             Some(p) => {
                 let speedup = if *higher_better { k / p } else { p / k };
-                (format!("{p:.0}"), format!("{speedup:.2}x faster"))
+                (format!("{p:.0}"), format!("{speedup:.2}x"))
             }
             None => ("not measured".into(), "-".into()),
         };
