@@ -87,7 +87,7 @@ pub fn batch_of(what: &'static str, len: usize, width: usize) -> Result<usize> {
     if len == 0 {
         return Err(KilnError::EmptyShape { what });
     }
-    if len % width != 0 {
+    if !len.is_multiple_of(width) {
         return Err(KilnError::LengthMismatch {
             what,
             expected: (len / width + 1) * width,

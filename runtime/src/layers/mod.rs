@@ -75,6 +75,7 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     /// Visits the trainable tensors mutably.
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T]));
     /// Visits each trainable tensor with the matching tensor of `grads`.
+    #[allow(clippy::type_complexity)]
     fn visit_with_grads(
         &mut self,
         grads: &Self,
