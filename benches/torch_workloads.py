@@ -64,6 +64,54 @@ def t2():
     return 64 / median_rate(step, repeats=5), "samples/s"
 
 
+class Residual(nn.Module):
+    """d2l's residual block: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.short = (
+            nn.Sequential(nn.Conv2d(cin, cout, 1, stride), nn.BatchNorm2d(cout)) if stride != 1 or cin != cout else nn.Identity()
+        )
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(y)) + self.short(x))
+
+
+def resnet18_cifar():
+    layers = [nn.Conv2d(3, 64, 3, 1, 1), nn.BatchNorm2d(64), nn.ReLU()]
+    cin = 64
+    for cout, stride in [(64, 1), (128, 2), (256, 2), (512, 2)]:
+        layers += [Residual(cin, cout, stride), Residual(cout, cout, 1)]
+        cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
+    return nn.Sequential(*layers)
+
+
+def t8(channels_last=False):
+    torch.manual_seed(0)
+    net = resnet18_cifar()
+    x = torch.rand(32, 3, 32, 32)
+    if channels_last:
+        net = net.to(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    y = torch.randint(0, 10, (32,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+
+    return 32 / median_rate(step, warmup=5, repeats=5, inner=5), "samples/s"
+
+
 def t4():
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(16, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 8)).eval()
@@ -78,5 +126,5 @@ def t4():
 
 if __name__ == "__main__":
     for w in sys.argv[1:] or ["T1", "T2", "T4"]:
-        value, unit = {"T1": t1, "T2": t2, "T4": t4}[w]()
+        value, unit = {"T1": t1, "T2": t2, "T4": t4, "T8": t8, "T8cl": lambda: t8(True)}[w]()
         print(f"{w} {value:.1f} {unit}", flush=True)

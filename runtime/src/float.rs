@@ -72,9 +72,10 @@ pub trait Float:
     /// matrix; `A` is `m x k`, `B` is `k x n`, `C` is `m x n`. See [`crate::gemm`].
     ///
     /// # Safety
-    /// The pointers and strides must describe matrices lying inside live allocations, and `C`
-    /// must not overlap `A` or `B`.
+    /// The pointers and strides must describe matrices lying inside live allocations, `C`'s
+    /// elements must be distinct and must not overlap `A` or `B`.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     unsafe fn gemm_raw(
         m: usize,
         k: usize,
@@ -90,11 +91,37 @@ pub trait Float:
         c: *mut Self,
         rsc: isize,
         csc: isize,
-    );
+    ) {
+        let p = crate::gemm::Strided {
+            m,
+            n,
+            k,
+            alpha,
+            a,
+            rsa,
+            csa,
+            b,
+            rsb,
+            csb,
+            beta,
+            c,
+            rsc,
+            csc,
+        };
+        // SAFETY: the caller's contract is `gemm_strided`'s.
+        unsafe { crate::gemm::gemm_strided(&p) }
+    }
+    /// The GEMM micro-kernel set for this element type and instruction set (kiln-internal).
+    #[doc(hidden)]
+    fn gemm_kernel(isa: crate::gemm::Isa) -> &'static crate::gemm::Kernel<Self>;
+    /// `self * a + b` through the hardware fused multiply-add when the calling code is
+    /// compiled with FMA (kiln-internal: elsewhere it may be a slow software routine).
+    #[doc(hidden)]
+    fn mul_add_hw(self, a: Self, b: Self) -> Self;
 }
 
 macro_rules! impl_float {
-    ($t:ident, $gemm:ident, $m:ident) => {
+    ($t:ident, $kernel:ident) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -157,30 +184,19 @@ macro_rules! impl_float {
                 libm::Libm::<$t>::fma(self, a, b)
             }
             #[inline]
-            unsafe fn gemm_raw(
-                m: usize,
-                k: usize,
-                n: usize,
-                alpha: Self,
-                a: *const Self,
-                rsa: isize,
-                csa: isize,
-                b: *const Self,
-                rsb: isize,
-                csb: isize,
-                beta: Self,
-                c: *mut Self,
-                rsc: isize,
-                csc: isize,
-            ) {
-                matrixmultiply::$gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+            fn gemm_kernel(isa: crate::gemm::Isa) -> &'static crate::gemm::Kernel<Self> {
+                crate::gemm::$kernel(isa)
+            }
+            #[inline(always)]
+            fn mul_add_hw(self, a: Self, b: Self) -> Self {
+                $t::mul_add(self, a, b)
             }
         }
     };
 }
 
-impl_float!(f32, sgemm, f32);
-impl_float!(f64, dgemm, f64);
+impl_float!(f32, kernel_f32);
+impl_float!(f64, kernel_f64);
 
 #[cfg(test)]
 mod tests {

@@ -129,8 +129,8 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
         ensure_len(&mut cache.inv_std, F);
         ensure_len(&mut cache.xhat, x.len());
         let eps = T::from_f64(self.eps);
-        for j in 0..F {
-            cache.inv_std[j] = T::ONE / (var[j] + eps).sqrt();
+        for (s, &v) in cache.inv_std.iter_mut().zip(&var) {
+            *s = T::ONE / (v + eps).sqrt();
         }
         for ((yr, xr), hr) in y
             .chunks_exact_mut(F)

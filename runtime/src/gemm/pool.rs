@@ -1,0 +1,226 @@
+//! A persistent pool of GEMM worker threads, started lazily on the first large product.
+//!
+//! Work is handed over through a per-worker `Mutex`/`Condvar` slot holding a plain function
+//! pointer and a data pointer, so dispatch allocates nothing; idle workers sleep on the
+//! condition variable. One product uses the pool at a time: a call that finds it busy (another
+//! user thread is multiplying) runs single-threaded instead of waiting.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+
+/// Upper bound on `KILN_NUM_THREADS`, so a typo cannot spawn thousands of threads.
+const MAX_THREADS: usize = 64;
+
+/// Threads a product may use: `KILN_NUM_THREADS` if set to a positive integer, else the
+/// machine's available parallelism. Read once.
+pub(crate) fn max_threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::env::var("KILN_NUM_THREADS")
+            .ok()
+            .and_then(|s| s.trim().parse::<usize>().ok())
+            .filter(|&t| t > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .min(MAX_THREADS)
+    })
+}
+
+/// A unit of work: run `run(data, part)`.
+#[derive(Clone, Copy)]
+struct Task {
+    run: unsafe fn(*const (), usize),
+    data: *const (),
+    part: usize,
+}
+
+// SAFETY: a `Task` only travels to a worker inside `try_parallel`, whose caller guarantees
+// that `run(data, part)` may execute on another thread while the caller waits for it.
+unsafe impl Send for Task {}
+
+#[derive(Default)]
+struct Slot {
+    task: Option<Task>,
+    /// The last task handed over has finished.
+    done: bool,
+    /// ... by panicking.
+    panicked: bool,
+}
+
+/// One worker thread's mailbox.
+#[derive(Default)]
+struct Worker {
+    slot: Mutex<Slot>,
+    /// Signalled when a task is posted.
+    posted: Condvar,
+    /// Signalled when a task has finished.
+    finished: Condvar,
+    /// Mirror of `slot.done` the caller can poll briefly before sleeping.
+    done: AtomicBool,
+}
+
+struct Pool {
+    workers: Vec<Worker>,
+    /// Workers whose threads actually started (a spawn can fail).
+    started: AtomicUsize,
+    /// Some product currently owns the pool.
+    busy: AtomicBool,
+}
+
+fn lock(m: &Mutex<Slot>) -> MutexGuard<'_, Slot> {
+    // The slot's invariants hold at every unlock, so a poisoned lock is still consistent.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The pool, created and its threads spawned on first use.
+fn pool() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    static SPAWN: std::sync::Once = std::sync::Once::new();
+    let pool = POOL.get_or_init(|| Pool {
+        workers: (1..max_threads()).map(|_| Worker::default()).collect(),
+        started: AtomicUsize::new(0),
+        busy: AtomicBool::new(false),
+    });
+    SPAWN.call_once(|| {
+        for (i, w) in pool.workers.iter().enumerate() {
+            let spawned = std::thread::Builder::new()
+                .name(format!("kiln-gemm-{}", i + 1))
+                .spawn(move || worker_main(w));
+            if spawned.is_err() {
+                break;
+            }
+            pool.started.fetch_add(1, Ordering::Release);
+        }
+    });
+    pool
+}
+
+fn worker_main(w: &'static Worker) {
+    loop {
+        let task = {
+            let mut slot = lock(&w.slot);
+            loop {
+                if let Some(t) = slot.task.take() {
+                    break t;
+                }
+                slot = w.posted.wait(slot).unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        // SAFETY: `try_parallel`'s caller guarantees the task may run here, and keeps its
+        // data alive until `done` is observed below.
+        let ok = catch_unwind(AssertUnwindSafe(|| unsafe {
+            (task.run)(task.data, task.part)
+        }))
+        .is_ok();
+        let mut slot = lock(&w.slot);
+        slot.done = true;
+        slot.panicked = !ok;
+        w.done.store(true, Ordering::Release);
+        drop(slot);
+        w.finished.notify_one();
+    }
+}
+
+/// Releases the pool when the product that owns it ends (normally or by unwinding).
+struct Owned<'a>(&'a Pool);
+
+impl Drop for Owned<'_> {
+    fn drop(&mut self) {
+        self.0.busy.store(false, Ordering::Release);
+    }
+}
+
+/// Waits for the posted tasks; on drop too, so borrowed data outlives the workers' use of it
+/// even if the calling thread's own part panics.
+struct Join<'a> {
+    workers: &'a [Worker],
+    /// Whether some worker's task panicked.
+    panicked: bool,
+}
+
+impl Join<'_> {
+    fn wait_all(&mut self) {
+        for w in self.workers {
+            // A short poll first: both halves usually finish together, and a sleeping
+            // caller would add a wake-up latency to every product.
+            for _ in 0..4096 {
+                if w.done.load(Ordering::Acquire) {
+                    break;
+                }
+                core::hint::spin_loop();
+            }
+            let mut slot = lock(&w.slot);
+            while !slot.done {
+                slot = w
+                    .finished
+                    .wait(slot)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            self.panicked |= slot.panicked;
+        }
+        self.workers = &[];
+    }
+}
+
+impl Drop for Join<'_> {
+    fn drop(&mut self) {
+        self.wait_all();
+    }
+}
+
+/// Run `run(data, part)` for `part in 0..parts`: part 0 on the calling thread, the others on
+/// pool workers, returning once all have finished. Returns `false` without running anything
+/// if the pool is owned by another product or has too few threads: the caller should then do
+/// the work itself.
+///
+/// # Panics
+/// If a part panics (after every part has finished).
+///
+/// # Safety
+/// `run(data, part)` must be safe to call for each part concurrently from different threads
+/// (the parts touch disjoint outputs) for as long as this function runs.
+pub(crate) unsafe fn try_parallel(
+    parts: usize,
+    run: unsafe fn(*const (), usize),
+    data: *const (),
+) -> bool {
+    let pool = pool();
+    if parts < 2 || pool.started.load(Ordering::Acquire) < parts - 1 {
+        return false;
+    }
+    if pool
+        .busy
+        .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        return false;
+    }
+    let _owned = Owned(pool);
+    let workers = &pool.workers[..parts - 1];
+    for (i, w) in workers.iter().enumerate() {
+        let mut slot = lock(&w.slot);
+        *slot = Slot {
+            task: Some(Task {
+                run,
+                data,
+                part: i + 1,
+            }),
+            done: false,
+            panicked: false,
+        };
+        w.done.store(false, Ordering::Relaxed);
+        drop(slot);
+        w.posted.notify_one();
+    }
+    let mut join = Join {
+        workers,
+        panicked: false,
+    };
+    // SAFETY: caller contract.
+    unsafe { run(data, 0) };
+    join.wait_all();
+    if join.panicked {
+        panic!("kiln gemm: a worker thread panicked");
+    }
+    true
+}
