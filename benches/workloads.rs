@@ -65,7 +65,9 @@ fn t1() -> f64 {
 fn t2() -> f64 {
     let mut rng = seeded(0);
     let mut net = kiln_models::LeNet5::<f32>::new(&mut rng);
-    let x: Vec<[f32; 784]> = (0..64).map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0))).collect();
+    let x: Vec<[f32; 784]> = (0..64)
+        .map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0)))
+        .collect();
     let labels: Vec<usize> = (0..64).map(|i| (i * 7) % 10).collect();
     let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
     let mut t = net.train_state(0);

@@ -6,6 +6,7 @@
 use kiln::data::mnist_t10k;
 use kiln::prelude::*;
 use kiln::runtime::optim::Sgd;
+use kiln::runtime::schedule::{apply, Cosine};
 use kiln::train::{evaluate_classifier, Options, Progress};
 use kiln_models::LeNet5;
 
@@ -22,7 +23,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let data = mnist_t10k()?;
     let (train, test) = data.split(0.9, o.seed)?;
     eprintln!(
-        "MNIST t10k: {} training and {} held-out images of 28x28; LeNet-5, SGD momentum 0.9, lr {}, batch {}, {} epochs",
+        "MNIST t10k: {} training and {} held-out images of 28x28; LeNet-5, SGD momentum 0.9, lr {} with cosine decay, batch {}, {} epochs",
         train.len(),
         test.len(),
         o.lr,
@@ -32,11 +33,17 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let mut net = LeNet5::<f32>::new(&mut seeded(o.seed));
     let mut opt = Sgd::new(o.lr)?.momentum(0.9)?;
     let mut state = net.train_state(o.seed);
-    let mut progress = Progress::new((o.epochs * train.len().div_ceil(o.batch)) as u64);
+    let total_steps = (o.epochs * train.len().div_ceil(o.batch)) as u64;
+    // Cosine decay to zero over the run: large steps early, a settled model at the end.
+    let schedule = Cosine::new(o.lr, total_steps, 0.0)?;
+    let mut step = 0u64;
+    let mut progress = Progress::new(total_steps);
     for epoch in 1..=o.epochs {
         let shuffled = train.shuffled(o.seed * 1000 + epoch as u64);
         let mut total = 0.0;
         for (x, labels) in shuffled.batches(o.batch) {
+            apply(&schedule, &mut opt, step)?;
+            step += 1;
             let loss = net.train_step(x.as_chunks::<784>().0, labels, &mut opt, &mut state)?;
             total += loss as f64 * labels.len() as f64;
             progress.step(loss as f64);

@@ -34,7 +34,15 @@ fn fixed_batch_matches_runtime_batch() {
     let mut y = vec![[0.0; 10]; 3];
     net.forward(&x, &mut y, &mut s).unwrap();
     assert_eq!(fixed.to_vec(), y);
-    assert_eq!(net.forward_one(&x[1], &mut s), y[1]);
+    // One sample alone may take another GEMM path than in a batch: equal up to rounding.
+    let one = net.forward_one(&x[1], &mut s);
+    for (a, b) in one.iter().zip(&y[1]) {
+        assert!(
+            (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+            "{one:?} vs {:?}",
+            y[1]
+        );
+    }
     // Runtime-sized batches are checked.
     let e = net.forward(&x, &mut y[..2], &mut s).unwrap_err();
     assert!(e.to_string().contains("network output"), "{e}");

@@ -133,7 +133,7 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
         let (layers, out) = check_seq(items, shape.take(), &scope, cx);
         checked = layers;
         shape = out;
-        last_item = items.iter().enumerate().last();
+        last_item = items.iter().enumerate().next_back();
     }
 
     if let (Some(actual), Some((declared, span))) = (&shape, &declared_output) {

@@ -203,7 +203,7 @@ impl LayerKind for Conv2d {
             Padding::Narrow => 0,
             Padding::Wide => k - 1,
             Padding::Same => {
-                if k % 2 == 0 {
+                if k.is_multiple_of(2) {
                     cx.error_spanned_by(self.padding.1, format!("`same` padding needs an odd kernel, got {k}: the output cannot be centred; pad explicitly"));
                     return None;
                 }

@@ -50,6 +50,40 @@ impl<T: Float> State<T> {
         params: &mut dyn ParamSet<T>,
         layout: &[(&'static str, f64)],
     ) -> Result<()> {
+        if self.ready {
+            // Steady state: compare against the recorded lengths while visiting, so a step
+            // allocates nothing.
+            let mut err = None;
+            let mut index = 0;
+            let expected = &self.lens;
+            params.visit(&mut |p: Param<'_, T>| {
+                if err.is_none() {
+                    err = check_len("gradient", p.value.len(), p.grad.len()).err();
+                }
+                if err.is_none() {
+                    let expected_len = expected.get(index).copied().unwrap_or(0);
+                    if index >= expected.len() || expected_len != p.value.len() {
+                        err = Some(KilnError::ParameterSetChanged {
+                            index,
+                            expected_len,
+                            actual_len: p.value.len(),
+                        });
+                    }
+                }
+                index += 1;
+            });
+            if let Some(e) = err {
+                return Err(e);
+            }
+            if index < expected.len() {
+                return Err(KilnError::ParameterSetChanged {
+                    index,
+                    expected_len: expected[index],
+                    actual_len: 0,
+                });
+            }
+            return Ok(());
+        }
         let mut lens = Vec::new();
         let mut err = None;
         params.visit(&mut |p: Param<'_, T>| {
@@ -60,9 +94,6 @@ impl<T: Float> State<T> {
         });
         if let Some(e) = err {
             return Err(e);
-        }
-        if self.ready {
-            return self.check_lens(&lens);
         }
         self.bufs = lens
             .iter()
@@ -76,22 +107,6 @@ impl<T: Float> State<T> {
         self.layout = layout.to_vec();
         self.lens = lens;
         self.ready = true;
-        Ok(())
-    }
-
-    fn check_lens(&self, lens: &[usize]) -> Result<()> {
-        let n = self.lens.len().max(lens.len());
-        for index in 0..n {
-            let expected_len = self.lens.get(index).copied().unwrap_or(0);
-            let actual_len = lens.get(index).copied().unwrap_or(0);
-            if expected_len != actual_len || index >= self.lens.len() || index >= lens.len() {
-                return Err(KilnError::ParameterSetChanged {
-                    index,
-                    expected_len,
-                    actual_len,
-                });
-            }
-        }
         Ok(())
     }
 
