@@ -3,6 +3,7 @@
 
 use kiln_runtime::gemm::{gemm, Trans};
 
+#[allow(clippy::too_many_arguments)]
 fn naive(
     ta: Trans,
     tb: Trans,
