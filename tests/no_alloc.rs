@@ -39,6 +39,26 @@ network! {
     }
 }
 
+network! {
+    block res(c, s) {
+        residual { conv2d(c, 3, s, 1), batch_norm2d, relu, conv2d(c, 3, 1, 1), batch_norm2d }
+        shortcut { conv2d(c, 1, s), batch_norm2d },
+        relu,
+    }
+    struct ConvEverything {
+        input: [3, 12, 12],
+        layers: [
+            conv2d(8, 3, padding = same), relu, max_pool2d(2),
+            res(16, 2),
+            concat { [conv2d(4, 1), relu], [avg_pool2d(3, 1, 1)], [] },
+            dropout(0.1),
+            global_avg_pool,
+            dense(5),
+        ],
+        loss: softmax_cross_entropy,
+    }
+}
+
 fn allocations_during(f: impl FnOnce()) -> usize {
     let before = ALLOCATIONS.load(Ordering::SeqCst);
     f();
@@ -75,4 +95,23 @@ fn forward_and_train_step_allocate_nothing_after_warm_up() {
         }
     });
     assert_eq!(n, 0, "train_step allocated {n} times after warm-up");
+
+    // Convolutions, pooling, residual and concatenated blocks.
+    let mut conv = ConvEverything::<f32>::new(&mut seeded(4));
+    let x = vec![[0.5f32; 3 * 12 * 12]; 16];
+    let labels: Vec<usize> = (0..16).map(|i| i % 5).collect();
+    let mut y = vec![[0.0f32; 5]; 16];
+    let mut s = conv.scratch();
+    let mut t = conv.train_state(2);
+    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
+    conv.forward(&x, &mut y, &mut s).unwrap();
+    conv.train_step(&x, &labels, &mut opt, &mut t).unwrap();
+    let n = allocations_during(|| {
+        for _ in 0..5 {
+            conv.forward(&x, &mut y, &mut s).unwrap();
+            conv.train_step(&x, &labels, &mut opt, &mut t).unwrap();
+            conv.train_step(&x[..9], &labels[..9], &mut opt, &mut t).unwrap();
+        }
+    });
+    assert_eq!(n, 0, "the convolutional network allocated {n} times after warm-up");
 }
