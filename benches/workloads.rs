@@ -1,4 +1,4 @@
-//! kiln on the workloads of `../shared/bench/WORKLOADS.md` (T1, T2, T4 so far), with PyTorch
+//! kiln on the workloads of `../shared/bench/WORKLOADS.md` (T1, T2, T4, T8 so far), with PyTorch
 //! measured in the same run when `python3 -c "import torch"` works. Prints a markdown table.
 //!
 //! cargo bench --bench workloads            (KILN_BENCH_NO_TORCH=1 to skip PyTorch)
@@ -77,6 +77,22 @@ fn t2() -> f64 {
     64.0 / secs
 }
 
+fn t8() -> f64 {
+    let mut rng = seeded(0);
+    let mut net = kiln_models::ResNet18Cifar::<f32>::new(&mut rng);
+    let x: Vec<[f32; 3 * 32 * 32]> = (0..32)
+        .map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0)))
+        .collect();
+    let labels: Vec<usize> = (0..32).map(|i| (i * 7) % 10).collect();
+    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
+    let mut t = net.train_state(0);
+    // A step takes most of a second: 5 warm-up steps, median of 5 repeats of 5 steps.
+    let secs = median_secs(5, 5, 5, || {
+        black_box(net.train_step(&x, &labels, &mut opt, &mut t).unwrap());
+    });
+    32.0 / secs
+}
+
 fn t4() -> f64 {
     let mut rng = seeded(0);
     let net = T4Mlp::<f32>::new(&mut rng);
@@ -109,14 +125,15 @@ fn torch(ids: &[&str]) -> Vec<Option<f64>> {
 }
 
 fn main() {
-    let kiln = [t1(), t2(), t4()];
-    let peers = torch(&["T1", "T2", "T4"]);
+    let kiln = [t1(), t2(), t4(), t8()];
+    let peers = torch(&["T1", "T2", "T4", "T8"]);
     println!("| id | unit | kiln | PyTorch eager (same run) | kiln speed / PyTorch speed |");
     println!("|---|---|---|---|---|");
     let rows = [
         ("T1 mlp-train", "samples/s", true),
         ("T2 lenet-train", "samples/s", true),
         ("T4 mlp-infer-1", "ns/call", false),
+        ("T8 resnet18-train", "samples/s", true),
     ];
     for (((name, unit, higher_better), k), p) in rows.iter().zip(kiln).zip(peers) {
         let (pt, ratio) = match p {

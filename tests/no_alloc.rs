@@ -110,8 +110,12 @@ fn forward_and_train_step_allocate_nothing_after_warm_up() {
         for _ in 0..5 {
             conv.forward(&x, &mut y, &mut s).unwrap();
             conv.train_step(&x, &labels, &mut opt, &mut t).unwrap();
-            conv.train_step(&x[..9], &labels[..9], &mut opt, &mut t).unwrap();
+            conv.train_step(&x[..9], &labels[..9], &mut opt, &mut t)
+                .unwrap();
         }
     });
-    assert_eq!(n, 0, "the convolutional network allocated {n} times after warm-up");
+    assert_eq!(
+        n, 0,
+        "the convolutional network allocated {n} times after warm-up"
+    );
 }
