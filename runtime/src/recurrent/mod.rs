@@ -31,7 +31,7 @@ use crate::param::{Param, ParamKind};
 use crate::{KilnError, Result};
 
 //pub mod bidirectional;
-//pub mod gru;
+pub mod gru;
 pub mod lstm;
 //pub mod rnn;
 
@@ -40,7 +40,7 @@ pub mod lstm;
 mod reference;
 
 //pub use bidirectional::Bidirectional;
-//pub use gru::{Gru, GruForm};
+pub use gru::{Gru, GruForm};
 pub use lstm::Lstm;
 //pub use rnn::Rnn;
 
