@@ -33,7 +33,7 @@ use crate::{KilnError, Result};
 //pub mod bidirectional;
 pub mod gru;
 pub mod lstm;
-//pub mod rnn;
+pub mod rnn;
 
 #[cfg(test)]
 #[rustfmt::skip]
@@ -42,7 +42,7 @@ mod reference;
 //pub use bidirectional::Bidirectional;
 pub use gru::{Gru, GruForm};
 pub use lstm::Lstm;
-//pub use rnn::Rnn;
+pub use rnn::Rnn;
 
 /// PyTorch's names of a single-layer cell's tensors (`nn.RNN`, `nn.GRU`, `nn.LSTM`).
 pub const NAMES_L0: [&str; 4] = ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"];
