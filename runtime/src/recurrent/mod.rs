@@ -30,7 +30,7 @@ use crate::layers::{GradVisitor, NameBuf};
 use crate::param::{Param, ParamKind};
 use crate::{KilnError, Result};
 
-//pub mod bidirectional;
+pub mod bidirectional;
 pub mod gru;
 pub mod lstm;
 pub mod rnn;
@@ -39,7 +39,7 @@ pub mod rnn;
 #[rustfmt::skip]
 mod reference;
 
-//pub use bidirectional::Bidirectional;
+pub use bidirectional::Bidirectional;
 pub use gru::{Gru, GruForm};
 pub use lstm::Lstm;
 pub use rnn::Rnn;
