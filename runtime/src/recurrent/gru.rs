@@ -19,6 +19,7 @@
 //! `dr = (da_n W_hn) . h` (notes); `dh_{t-1} = dh . z + dG_h W_hh` (+ `(da_n W_hn) . r`, notes).
 
 use super::{assert_shapes, check_shapes, default_init, fill_bias_rows, Recurrent};
+use super::{transpose_into, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
 use crate::float::Float;
@@ -73,6 +74,8 @@ pub struct GruCache<T> {
     dgh: Vec<T>,
     /// `[batch, H]`: `d(r . h) = da_n W_hn` of one step (notes form only).
     drh: Vec<T>,
+    /// `[H, 3H]`: `W_hh^T`, for long sequences.
+    whh_t: Vec<T>,
 }
 
 impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
@@ -147,28 +150,33 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
             &mut c.gi,
             g3,
         );
-        let (w_rz, w_n) = self.weight_hh.split_at(2 * H * H);
+        // The recurrent weights of the gates from r (and from n) as a GEMM operand
+        // `(matrix, transposed, leading dimension)`: W_hh^T read by strides, or a transposed
+        // copy for long sequences.
+        let ((w_all, w_n), tw, ldw) = if steps >= TRANSPOSE_FROM_STEPS {
+            transpose_into(&self.weight_hh, g3, H, &mut c.whh_t);
+            ((&c.whh_t[..], &c.whh_t[2 * H..]), Trans::No, g3)
+        } else {
+            let w = &self.weight_hh[..];
+            ((w, &w[2 * H * H..]), Trans::Yes, H)
+        };
         for t in 0..steps {
             let gi = &mut c.gi[t * batch * g3..(t + 1) * batch * g3];
             let gh = &mut c.gh[t * batch * g3..(t + 1) * batch * g3];
             let (hprev, hcur) = c.hs[t * bh..(t + 2) * bh].split_at_mut(bh);
             // PyTorch: all three gates' recurrent terms; notes: r and z only.
-            let (rows, w) = if notes {
-                (2 * H, w_rz)
-            } else {
-                (g3, &self.weight_hh[..])
-            };
+            let rows = if notes { 2 * H } else { g3 };
             gemm_unchecked(
                 Trans::No,
-                Trans::Yes,
+                tw,
                 batch,
                 rows,
                 H,
                 T::ONE,
                 hprev,
                 H,
-                w,
-                H,
+                w_all,
+                ldw,
                 T::ONE,
                 gh,
                 g3,
@@ -192,7 +200,7 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
                 }
                 gemm_unchecked(
                     Trans::No,
-                    Trans::Yes,
+                    tw,
                     batch,
                     H,
                     H,
@@ -200,7 +208,7 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
                     rh,
                     H,
                     w_n,
-                    H,
+                    ldw,
                     T::ONE,
                     &mut gh[2 * H..],
                     g3,
@@ -574,7 +582,7 @@ mod tests {
     fn forward_step_and_carry_agree() {
         for form in [GruForm::PyTorch, GruForm::Notes] {
             let mut l = Gru::<f64, 3, 4>::new(form, &mut crate::rng::seeded(12)).unwrap();
-            let (steps, batch) = (7, 2);
+            let (steps, batch) = (9, 2);
             let x = probe(steps * batch * 3, 2, 1.0);
             check_consistency(&mut l, &x, steps, batch, &probe(2 * 4, 3, 0.5), true);
         }

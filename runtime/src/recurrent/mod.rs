@@ -252,6 +252,31 @@ pub(crate) fn fill_bias_rows<T: Float>(rows: &mut [T], a: &[T], b: Option<&[T]>)
     }
 }
 
+/// Sequences at least this long multiply by a transposed copy of `W_hh` made once per call:
+/// the GEMM runs faster on `h [batch, H] x W_hh^T` stored `[H, gates]` (no transposed operand
+/// to pack every step) than the copy costs.
+pub(crate) const TRANSPOSE_FROM_STEPS: usize = 8;
+
+/// `dst = src^T` for a row-major `[rows, cols]` `src`, by tiles (a cache-friendly copy).
+pub(crate) fn transpose_into<T: Float>(src: &[T], rows: usize, cols: usize, dst: &mut Vec<T>) {
+    const TILE: usize = 32;
+    crate::layers::ensure_len(dst, rows * cols);
+    for i0 in (0..rows).step_by(TILE) {
+        let i1 = (i0 + TILE).min(rows);
+        for j0 in (0..cols).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(cols) {
+                let out = &mut dst[j * rows + i0..j * rows + i1];
+                for (d, s) in out
+                    .iter_mut()
+                    .zip(src[i0 * cols + j..].iter().step_by(cols))
+                {
+                    *d = *s;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testutil {
     //! Checks shared by the recurrent layers' tests.
@@ -374,7 +399,9 @@ pub(crate) mod testutil {
 
     /// Checks, from `state0`: inference forward equals training forward (outputs and final
     /// state); the sequence split in two with the state carried equals the whole; streaming
-    /// `step` call by call equals `forward` (when `stepwise`, i.e. not bidirectional).
+    /// `step` call by call equals `forward` (when `stepwise`, i.e. not bidirectional). With
+    /// `steps >= TRANSPOSE_FROM_STEPS` and halves shorter, this also compares the two ways of
+    /// multiplying by `W_hh`.
     pub fn check_consistency<R: Recurrent<f64>>(
         layer: &mut R,
         x: &[f64],

@@ -10,6 +10,7 @@
 //! (both biases), `dx = dZ W_ih`, one GEMM each over all steps.
 
 use super::{assert_shapes, check_shapes, default_init, fill_bias_rows, Recurrent};
+use super::{transpose_into, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
 use crate::float::Float;
@@ -43,6 +44,8 @@ pub struct RnnCache<T> {
     /// `[steps, batch, H]`: pre-activations, kept only for activations whose derivative
     /// needs them (not tanh or relu).
     z: Vec<T>,
+    /// `[H, H]`: `W_hh^T`, for long sequences.
+    whh_t: Vec<T>,
 }
 
 impl<T: Float, const IN: usize, const H: usize> Rnn<T, IN, H> {
@@ -117,18 +120,24 @@ impl<T: Float, const IN: usize, const H: usize> Rnn<T, IN, H> {
             proj,
             H,
         );
+        let (w, tw) = if steps >= TRANSPOSE_FROM_STEPS {
+            transpose_into(&self.weight_hh, H, H, &mut c.whh_t);
+            (&c.whh_t[..], Trans::No)
+        } else {
+            (&self.weight_hh[..], Trans::Yes)
+        };
         for t in 0..steps {
             let (hprev, hcur) = c.hs[t * bh..(t + 2) * bh].split_at_mut(bh);
             gemm_unchecked(
                 Trans::No,
-                Trans::Yes,
+                tw,
                 batch,
                 H,
                 H,
                 T::ONE,
                 hprev,
                 H,
-                &self.weight_hh,
+                w,
                 H,
                 T::ONE,
                 hcur,
@@ -365,7 +374,7 @@ mod tests {
     fn forward_step_and_carry_agree() {
         for act in ACTS {
             let mut l = Rnn::<f64, 3, 4>::new(act, &mut crate::rng::seeded(22)).unwrap();
-            let (steps, batch) = (7, 2);
+            let (steps, batch) = (9, 2);
             let x = probe(steps * batch * 3, 2, 1.0);
             check_consistency(&mut l, &x, steps, batch, &probe(2 * 4, 3, 0.5), true);
         }
