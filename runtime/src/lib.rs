@@ -17,6 +17,7 @@ pub mod loss;
 pub mod network;
 pub mod optim;
 pub mod param;
+pub mod recurrent;
 pub mod rng;
 pub mod schedule;
 pub mod softmax;

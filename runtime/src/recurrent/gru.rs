@@ -1,0 +1,639 @@
+//! Gated recurrent unit in two forms with the same tensors (PyTorch's `nn.GRU` layout: gates
+//! r, z, n stacked in `weight_ih_l0: [3H, IN]`, `weight_hh_l0: [3H, H]`, `bias_ih_l0`,
+//! `bias_hh_l0: [3H]`), differing only in where the reset gate acts:
+//!
+//! ```text
+//! r = sig(W_ir x + b_ir + W_hr h + b_hr)      z = sig(W_iz x + b_iz + W_hz h + b_hz)
+//! GruForm::PyTorch:  n = tanh(W_in x + b_in + r . (W_hn h + b_hn))     (nn.GRU)
+//! GruForm::Notes:    n = tanh(W_in x + b_in + W_hn (r . h) + b_hn)     ([CS 7]: H~ = tanh(X W_xh + (R . H) W_hh + b_h))
+//! h' = (1 - z) . n + z . h                                              (both)
+//! ```
+//!
+//! The notes apply the reset gate before the recurrent product, so their form needs a second
+//! GEMM per step (`(r . h) W_hn^T` after `r` is known); PyTorch's computes all three gates'
+//! recurrent terms in one. The notes' single bias `b_h` is `b_in + b_hn` here.
+//!
+//! BPTT, per step from the last (`dh` complete from the later steps):
+//! `dn = dh . (1 - z)`, `dz = dh . (h - n)`, `da_n = dn . (1 - n^2)`, `da_z = dz . z(1 - z)`,
+//! `da_r = dr . r(1 - r)` with `dr = da_n . (W_hn h + b_hn)` (PyTorch) or
+//! `dr = (da_n W_hn) . h` (notes); `dh_{t-1} = dh . z + dG_h W_hh` (+ `(da_n W_hn) . r`, notes).
+
+use super::{assert_shapes, check_shapes, default_init, fill_bias_rows, Recurrent};
+use super::{transpose_into, TRANSPOSE_FROM_STEPS};
+use super::{NAMES_L0, NAMES_L0_REVERSE};
+use crate::activation::Activation;
+use crate::float::Float;
+use crate::gemm::{gemm_unchecked, Trans};
+use crate::init::Init;
+use crate::layers::{ensure_len, sum_rows, GradVisitor};
+use crate::param::ParamKind;
+use crate::rng::KilnRng;
+use crate::Result;
+
+/// Where the GRU's reset gate acts (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GruForm {
+    /// `nn.GRU`: `n = tanh(W_in x + b_in + r . (W_hn h + b_hn))`, reset after the recurrent
+    /// product. Weights load from PyTorch and give its outputs.
+    #[default]
+    PyTorch,
+    /// The notes' form: `n = tanh(W_in x + b_in + W_hn (r . h) + b_hn)`, reset before the
+    /// recurrent product. Same tensors, but no PyTorch twin.
+    Notes,
+}
+
+/// A GRU layer from `IN` to `H` features per step.
+#[derive(Debug, Clone)]
+pub struct Gru<T: Float, const IN: usize, const H: usize> {
+    /// `[3H, IN]`, gates r, z, n stacked (`weight_ih_l0`).
+    pub weight_ih: Box<[T]>,
+    /// `[3H, H]` (`weight_hh_l0`).
+    pub weight_hh: Box<[T]>,
+    /// `[3H]` (`bias_ih_l0`).
+    pub bias_ih: Box<[T]>,
+    /// `[3H]` (`bias_hh_l0`).
+    pub bias_hh: Box<[T]>,
+    /// Where the reset gate acts.
+    pub form: GruForm,
+}
+
+/// What BPTT needs, and scratch for inference; buffers grow once and are reused.
+#[derive(Debug, Default, Clone)]
+pub struct GruCache<T> {
+    /// `[steps, batch, 3H]`: input projections `X W_ih^T + b_ih`, then the gates r, z, n.
+    gi: Vec<T>,
+    /// `[steps, batch, 3H]`: recurrent terms `b_hh + h W_hh^T` (`(r . h) W_hn^T` for n, notes).
+    gh: Vec<T>,
+    /// `[steps + 1, batch, H]`: `h_-1` (the initial state), `h_0`, ..., `h_{T-1}`.
+    hs: Vec<T>,
+    /// `[steps, batch, H]`: `r . h_{t-1}` (notes form only).
+    rh: Vec<T>,
+    /// `[steps, batch, 3H]`: gradients of the input-side pre-activations.
+    dgi: Vec<T>,
+    /// `[steps, batch, 3H]`: gradients of the recurrent terms.
+    dgh: Vec<T>,
+    /// `[batch, H]`: `d(r . h) = da_n W_hn` of one step (notes form only).
+    drh: Vec<T>,
+    /// `[H, 3H]`: `W_hh^T`, for long sequences.
+    whh_t: Vec<T>,
+}
+
+impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
+    /// PyTorch's initialisation: every tensor `U(-1/sqrt(H), 1/sqrt(H))`.
+    pub fn new(form: GruForm, rng: &mut KilnRng) -> Result<Self> {
+        Self::with_init(form, default_init(H), default_init(H), rng)
+    }
+
+    /// Weights filled by `weight_init` (fans: `IN` or `H` in, `3H` out), biases by
+    /// `bias_init`, in PyTorch's parameter order.
+    pub fn with_init(
+        form: GruForm,
+        weight_init: Init,
+        bias_init: Init,
+        rng: &mut KilnRng,
+    ) -> Result<Self> {
+        let mut l = Self::zeros(form);
+        weight_init.fill(&mut l.weight_ih, IN, 3 * H, rng)?;
+        weight_init.fill(&mut l.weight_hh, H, 3 * H, rng)?;
+        bias_init.fill(&mut l.bias_ih, H, 3 * H, rng)?;
+        bias_init.fill(&mut l.bias_hh, H, 3 * H, rng)?;
+        Ok(l)
+    }
+
+    /// Every tensor zero.
+    pub fn zeros(form: GruForm) -> Self {
+        let z = |n: usize| vec![T::ZERO; n].into_boxed_slice();
+        Gru {
+            weight_ih: z(3 * H * IN),
+            weight_hh: z(3 * H * H),
+            bias_ih: z(3 * H),
+            bias_hh: z(3 * H),
+            form,
+        }
+    }
+
+    fn run(
+        &self,
+        x: &[T],
+        y: &mut [T],
+        steps: usize,
+        batch: usize,
+        state: &mut [T],
+        c: &mut GruCache<T>,
+    ) {
+        let (g3, bh, n) = (3 * H, batch * H, steps * batch);
+        if n == 0 || H == 0 {
+            return;
+        }
+        let notes = self.form == GruForm::Notes;
+        ensure_len(&mut c.gi, n * g3);
+        ensure_len(&mut c.gh, n * g3);
+        ensure_len(&mut c.hs, (steps + 1) * bh);
+        if notes {
+            ensure_len(&mut c.rh, n * H);
+        }
+        c.hs[..bh].copy_from_slice(state);
+        fill_bias_rows(&mut c.gi, &self.bias_ih, None);
+        fill_bias_rows(&mut c.gh, &self.bias_hh, None);
+        gemm_unchecked(
+            Trans::No,
+            Trans::Yes,
+            n,
+            g3,
+            IN,
+            T::ONE,
+            x,
+            IN,
+            &self.weight_ih,
+            IN,
+            T::ONE,
+            &mut c.gi,
+            g3,
+        );
+        // The recurrent weights of the gates from r (and from n) as a GEMM operand
+        // `(matrix, transposed, leading dimension)`: W_hh^T read by strides, or a transposed
+        // copy for long sequences.
+        let ((w_all, w_n), tw, ldw) = if steps >= TRANSPOSE_FROM_STEPS {
+            transpose_into(&self.weight_hh, g3, H, &mut c.whh_t);
+            ((&c.whh_t[..], &c.whh_t[2 * H..]), Trans::No, g3)
+        } else {
+            let w = &self.weight_hh[..];
+            ((w, &w[2 * H * H..]), Trans::Yes, H)
+        };
+        for t in 0..steps {
+            let gi = &mut c.gi[t * batch * g3..(t + 1) * batch * g3];
+            let gh = &mut c.gh[t * batch * g3..(t + 1) * batch * g3];
+            let (hprev, hcur) = c.hs[t * bh..(t + 2) * bh].split_at_mut(bh);
+            // PyTorch: all three gates' recurrent terms; notes: r and z only.
+            let rows = if notes { 2 * H } else { g3 };
+            gemm_unchecked(
+                Trans::No,
+                tw,
+                batch,
+                rows,
+                H,
+                T::ONE,
+                hprev,
+                H,
+                w_all,
+                ldw,
+                T::ONE,
+                gh,
+                g3,
+            );
+            for (a, b) in gi.chunks_exact_mut(g3).zip(gh.chunks_exact(g3)) {
+                for j in 0..2 * H {
+                    a[j] += b[j];
+                }
+                Activation::Sigmoid.forward(&mut a[..2 * H]);
+            }
+            if notes {
+                let rh = &mut c.rh[t * bh..(t + 1) * bh];
+                for ((o, a), hp) in rh
+                    .chunks_exact_mut(H)
+                    .zip(gi.chunks_exact(g3))
+                    .zip(hprev.chunks_exact(H))
+                {
+                    for j in 0..H {
+                        o[j] = a[j] * hp[j];
+                    }
+                }
+                gemm_unchecked(
+                    Trans::No,
+                    tw,
+                    batch,
+                    H,
+                    H,
+                    T::ONE,
+                    rh,
+                    H,
+                    w_n,
+                    ldw,
+                    T::ONE,
+                    &mut gh[2 * H..],
+                    g3,
+                );
+            }
+            for (a, b) in gi.chunks_exact_mut(g3).zip(gh.chunks_exact(g3)) {
+                if notes {
+                    for j in 0..H {
+                        a[2 * H + j] += b[2 * H + j];
+                    }
+                } else {
+                    for j in 0..H {
+                        a[2 * H + j] += a[j] * b[2 * H + j];
+                    }
+                }
+                Activation::Tanh.forward(&mut a[2 * H..]);
+            }
+            for ((a, hp), h) in gi
+                .chunks_exact(g3)
+                .zip(hprev.chunks_exact(H))
+                .zip(hcur.chunks_exact_mut(H))
+            {
+                for j in 0..H {
+                    let (z, nn) = (a[H + j], a[2 * H + j]);
+                    h[j] = nn + z * (hp[j] - nn);
+                }
+            }
+        }
+        y.copy_from_slice(&c.hs[bh..]);
+        state.copy_from_slice(&c.hs[steps * bh..]);
+    }
+}
+
+impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
+    const IN: usize = IN;
+    const OUT: usize = H;
+    const STATE: usize = H;
+    type Cache = GruCache<T>;
+
+    fn param_names(&self) -> &'static [&'static str] {
+        &NAMES_L0
+    }
+
+    fn param_names_reverse(&self) -> &'static [&'static str] {
+        &NAMES_L0_REVERSE
+    }
+
+    fn zeros_like(&self) -> Self {
+        Self::zeros(self.form)
+    }
+
+    fn forward(
+        &self,
+        x: &[T],
+        y: &mut [T],
+        steps: usize,
+        batch: usize,
+        state: &mut [T],
+        cache: &mut Self::Cache,
+    ) {
+        assert_shapes(x.len(), y.len(), state.len(), steps, batch, (IN, H, H));
+        self.run(x, y, steps, batch, state, cache);
+    }
+
+    fn forward_train(
+        &mut self,
+        x: &[T],
+        y: &mut [T],
+        steps: usize,
+        batch: usize,
+        state: &mut [T],
+        cache: &mut Self::Cache,
+    ) -> Result<()> {
+        check_shapes(x.len(), y.len(), state.len(), steps, batch, (IN, H, H))?;
+        self.run(x, y, steps, batch, state, cache);
+        Ok(())
+    }
+
+    fn backward(
+        &self,
+        x: &[T],
+        _y: &[T],
+        dy: &mut [T],
+        dx: Option<&mut [T]>,
+        steps: usize,
+        batch: usize,
+        cache: &mut Self::Cache,
+        grads: &mut Self,
+    ) {
+        let (g3, bh, n) = (3 * H, batch * H, steps * batch);
+        if n == 0 || H == 0 {
+            grads.visit_params_mut(&mut |_, _, g| g.fill(T::ZERO));
+            if let Some(dx) = dx {
+                dx.fill(T::ZERO);
+            }
+            return;
+        }
+        let notes = self.form == GruForm::Notes;
+        let c = cache;
+        ensure_len(&mut c.dgi, n * g3);
+        ensure_len(&mut c.dgh, n * g3);
+        if notes {
+            ensure_len(&mut c.drh, bh);
+        }
+        let (w_rz, w_n) = self.weight_hh.split_at(2 * H * H);
+        for t in (0..steps).rev() {
+            let (before, rest) = dy.split_at_mut(t * bh);
+            let dh = &rest[..bh];
+            let span = t * batch * g3..(t + 1) * batch * g3;
+            let (gi, gh) = (&c.gi[span.clone()], &c.gh[span.clone()]);
+            let (dgi, dgh) = (&mut c.dgi[span.clone()], &mut c.dgh[span]);
+            let hprev = &c.hs[t * bh..(t + 1) * bh];
+            for b in 0..batch {
+                let (a, hh) = (&gi[b * g3..(b + 1) * g3], &gh[b * g3..(b + 1) * g3]);
+                let (di, dr) = (
+                    &mut dgi[b * g3..(b + 1) * g3],
+                    &mut dgh[b * g3..(b + 1) * g3],
+                );
+                let (dhb, hp) = (&dh[b * H..(b + 1) * H], &hprev[b * H..(b + 1) * H]);
+                for j in 0..H {
+                    let (r, z, nn) = (a[j], a[H + j], a[2 * H + j]);
+                    let dan = dhb[j] * (T::ONE - z) * (T::ONE - nn * nn);
+                    let daz = dhb[j] * (hp[j] - nn) * z * (T::ONE - z);
+                    di[H + j] = daz;
+                    dr[H + j] = daz;
+                    di[2 * H + j] = dan;
+                    if notes {
+                        dr[2 * H + j] = dan;
+                    } else {
+                        let dar = dan * hh[2 * H + j] * r * (T::ONE - r);
+                        di[j] = dar;
+                        dr[j] = dar;
+                        dr[2 * H + j] = dan * r;
+                    }
+                }
+            }
+            if notes {
+                // d(r . h) = da_n W_hn, then the reset gate's share.
+                let drh = &mut c.drh[..];
+                gemm_unchecked(
+                    Trans::No,
+                    Trans::No,
+                    batch,
+                    H,
+                    H,
+                    T::ONE,
+                    &dgh[2 * H..],
+                    g3,
+                    w_n,
+                    H,
+                    T::ZERO,
+                    drh,
+                    H,
+                );
+                for b in 0..batch {
+                    let a = &gi[b * g3..(b + 1) * g3];
+                    let (di, dr) = (
+                        &mut dgi[b * g3..(b + 1) * g3],
+                        &mut dgh[b * g3..(b + 1) * g3],
+                    );
+                    let (d, hp) = (&drh[b * H..(b + 1) * H], &hprev[b * H..(b + 1) * H]);
+                    for j in 0..H {
+                        let r = a[j];
+                        let dar = d[j] * hp[j] * r * (T::ONE - r);
+                        di[j] = dar;
+                        dr[j] = dar;
+                    }
+                }
+            }
+            if t > 0 {
+                let prev = &mut before[(t - 1) * bh..];
+                for b in 0..batch {
+                    let a = &gi[b * g3..(b + 1) * g3];
+                    let p = &mut prev[b * H..(b + 1) * H];
+                    let dhb = &dh[b * H..(b + 1) * H];
+                    for j in 0..H {
+                        p[j] += dhb[j] * a[H + j];
+                    }
+                    if notes {
+                        let d = &c.drh[b * H..(b + 1) * H];
+                        for j in 0..H {
+                            p[j] += d[j] * a[j];
+                        }
+                    }
+                }
+                let (k, w) = if notes {
+                    (2 * H, w_rz)
+                } else {
+                    (g3, &self.weight_hh[..])
+                };
+                gemm_unchecked(
+                    Trans::No,
+                    Trans::No,
+                    batch,
+                    H,
+                    k,
+                    T::ONE,
+                    dgh,
+                    g3,
+                    w,
+                    H,
+                    T::ONE,
+                    prev,
+                    H,
+                );
+            }
+        }
+        let (dgi, dgh) = (&c.dgi[..n * g3], &c.dgh[..n * g3]);
+        gemm_unchecked(
+            Trans::Yes,
+            Trans::No,
+            g3,
+            IN,
+            n,
+            T::ONE,
+            dgi,
+            g3,
+            x,
+            IN,
+            T::ZERO,
+            &mut grads.weight_ih,
+            IN,
+        );
+        let hs = &c.hs[..n * H];
+        if notes {
+            let (gw_rz, gw_n) = grads.weight_hh.split_at_mut(2 * H * H);
+            gemm_unchecked(
+                Trans::Yes,
+                Trans::No,
+                2 * H,
+                H,
+                n,
+                T::ONE,
+                dgh,
+                g3,
+                hs,
+                H,
+                T::ZERO,
+                gw_rz,
+                H,
+            );
+            gemm_unchecked(
+                Trans::Yes,
+                Trans::No,
+                H,
+                H,
+                n,
+                T::ONE,
+                &dgh[2 * H..],
+                g3,
+                &c.rh[..n * H],
+                H,
+                T::ZERO,
+                gw_n,
+                H,
+            );
+        } else {
+            gemm_unchecked(
+                Trans::Yes,
+                Trans::No,
+                g3,
+                H,
+                n,
+                T::ONE,
+                dgh,
+                g3,
+                hs,
+                H,
+                T::ZERO,
+                &mut grads.weight_hh,
+                H,
+            );
+        }
+        sum_rows(dgi, g3, &mut grads.bias_ih);
+        sum_rows(dgh, g3, &mut grads.bias_hh);
+        if let Some(dx) = dx {
+            gemm_unchecked(
+                Trans::No,
+                Trans::No,
+                n,
+                IN,
+                g3,
+                T::ONE,
+                dgi,
+                g3,
+                &self.weight_ih,
+                IN,
+                T::ZERO,
+                dx,
+                IN,
+            );
+        }
+    }
+
+    fn step(&self, x: &[T], y: &mut [T], batch: usize, state: &mut [T], scratch: &mut Self::Cache) {
+        assert_shapes(x.len(), y.len(), state.len(), 1, batch, (IN, H, H));
+        self.run(x, y, 1, batch, state, scratch);
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
+        f(0, ParamKind::Weight, &self.weight_ih);
+        f(1, ParamKind::Weight, &self.weight_hh);
+        f(2, ParamKind::Bias, &self.bias_ih);
+        f(3, ParamKind::Bias, &self.bias_hh);
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
+        f(0, ParamKind::Weight, &mut self.weight_ih);
+        f(1, ParamKind::Weight, &mut self.weight_hh);
+        f(2, ParamKind::Bias, &mut self.bias_ih);
+        f(3, ParamKind::Bias, &mut self.bias_hh);
+    }
+
+    fn visit_with_grads(&mut self, grads: &Self, f: &mut GradVisitor<'_, T>) {
+        f(0, ParamKind::Weight, &mut self.weight_ih, &grads.weight_ih);
+        f(1, ParamKind::Weight, &mut self.weight_hh, &grads.weight_hh);
+        f(2, ParamKind::Bias, &mut self.bias_ih, &grads.bias_ih);
+        f(3, ParamKind::Bias, &mut self.bias_hh, &grads.bias_hh);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference as r;
+    use super::super::testutil::*;
+    use super::*;
+
+    fn sig(v: f64) -> f64 {
+        1.0 / (1.0 + (-v).exp())
+    }
+
+    #[test]
+    fn one_step_matches_hand_computation() {
+        // IN = 1, H = 1: gates r, z, n; b_hn != 0 tells the forms apart.
+        for form in [GruForm::PyTorch, GruForm::Notes] {
+            let mut l = Gru::<f64, 1, 1>::zeros(form);
+            l.weight_ih.copy_from_slice(&[0.5, -0.5, 1.0]);
+            l.weight_hh.copy_from_slice(&[0.3, 0.2, -0.7]);
+            l.bias_ih.copy_from_slice(&[0.1, 0.0, -0.2]);
+            l.bias_hh.copy_from_slice(&[0.0, 0.3, 0.4]);
+            let (x, h0) = (1.5, -0.6);
+            let r = sig(0.5 * x + 0.1 + 0.3 * h0);
+            let z = sig(-0.5 * x + 0.2 * h0 + 0.3);
+            let n = match form {
+                GruForm::PyTorch => (1.0 * x - 0.2 + r * (-0.7 * h0 + 0.4)).tanh(),
+                GruForm::Notes => (1.0 * x - 0.2 + -0.7 * (r * h0) + 0.4).tanh(),
+            };
+            let h1 = (1.0 - z) * n + z * h0;
+            let mut state = [h0];
+            let mut y = [0.0];
+            l.step(&[x], &mut y, 1, &mut state, &mut GruCache::default());
+            assert!((y[0] - h1).abs() < 1e-15 && state[0] == y[0], "{form:?}");
+        }
+    }
+
+    #[test]
+    fn bptt_matches_finite_differences() {
+        for form in [GruForm::PyTorch, GruForm::Notes] {
+            let mut l = Gru::<f64, 3, 4>::new(form, &mut crate::rng::seeded(11)).unwrap();
+            l.visit_params_mut(&mut |_, _, v| v.iter_mut().for_each(|w| *w *= 2.0));
+            let (steps, batch) = (6, 2);
+            let x = probe(steps * batch * 3, 1, 1.0);
+            for state0 in [vec![0.0; 2 * 4], probe(2 * 4, 5, 0.8)] {
+                let err = check_recurrent(&mut l, &x, steps, batch, &state0);
+                assert!(err < 1e-7, "{form:?}: {err}");
+            }
+        }
+    }
+
+    #[test]
+    fn forward_step_and_carry_agree() {
+        for form in [GruForm::PyTorch, GruForm::Notes] {
+            let mut l = Gru::<f64, 3, 4>::new(form, &mut crate::rng::seeded(12)).unwrap();
+            let (steps, batch) = (9, 2);
+            let x = probe(steps * batch * 3, 2, 1.0);
+            check_consistency(&mut l, &x, steps, batch, &probe(2 * 4, 3, 0.5), true);
+        }
+    }
+
+    #[test]
+    fn pytorch_form_matches_pytorch() {
+        let mut l = Gru::<f64, 3, 4>::zeros(GruForm::PyTorch);
+        load(
+            &mut l,
+            &[
+                ("weight_ih_l0", &r::GRU_WEIGHT_IH_L0),
+                ("weight_hh_l0", &r::GRU_WEIGHT_HH_L0),
+                ("bias_ih_l0", &r::GRU_BIAS_IH_L0),
+                ("bias_hh_l0", &r::GRU_BIAS_HH_L0),
+            ],
+        );
+        let (steps, batch) = (5, 2);
+        let mut state = r::H0.to_vec();
+        let mut y = vec![0.0; steps * batch * 4];
+        let mut cache = GruCache::default();
+        l.forward_train(&r::X, &mut y, steps, batch, &mut state, &mut cache)
+            .unwrap();
+        assert!(max_diff(&y, &r::GRU_Y) < 1e-12);
+        assert!(max_diff(&state, &r::GRU_HN) < 1e-12);
+        let mut dy = r::C4.to_vec();
+        let mut dx = vec![0.0; r::X.len()];
+        let mut g = l.zeros_like();
+        l.backward(
+            &r::X,
+            &y,
+            &mut dy,
+            Some(&mut dx),
+            steps,
+            batch,
+            &mut cache,
+            &mut g,
+        );
+        assert!(max_diff(&dx, &r::GRU_DX) < 1e-12);
+        assert!(max_diff(&g.weight_ih, &r::GRU_D_WEIGHT_IH_L0) < 1e-12);
+        assert!(max_diff(&g.weight_hh, &r::GRU_D_WEIGHT_HH_L0) < 1e-12);
+        assert!(max_diff(&g.bias_ih, &r::GRU_D_BIAS_IH_L0) < 1e-12);
+        assert!(max_diff(&g.bias_hh, &r::GRU_D_BIAS_HH_L0) < 1e-12);
+        // The notes' form is a different function on the same weights.
+        let notes = Gru {
+            form: GruForm::Notes,
+            ..l.clone()
+        };
+        let mut state = r::H0.to_vec();
+        let mut y2 = vec![0.0; y.len()];
+        notes.forward(&r::X, &mut y2, steps, batch, &mut state, &mut cache);
+        assert!(max_diff(&y, &y2) > 1e-3);
+    }
+}

@@ -1,0 +1,476 @@
+//! Recurrent layers [CS 7]: cells that run over whole sequences, with PyTorch's parameter
+//! layout, names and gate order so that weights load from `nn.RNN`, `nn.GRU` and `nn.LSTM`
+//! directly.
+//!
+//! - [`Rnn`]: `h' = act(W_ih x + b_ih + W_hh h + b_hh)` (`nn.RNN`, tanh or relu).
+//! - [`Lstm`]: `nn.LSTM` (gates i, f, g, o; no peepholes), optional forget-gate bias offset.
+//! - [`Gru`]: `nn.GRU` ([`GruForm::PyTorch`]) or the notes' form ([`GruForm::Notes`]).
+//! - [`Bidirectional`]: one cell forward and one on the reversed sequence, outputs `[f | b]`.
+//!
+//! Deep recurrent networks are stacks of these layers, built by the `network!` macro.
+//!
+//! Layout: sequences are time-major `[steps, batch, width]` row-major (PyTorch's default
+//! `batch_first = False`), so each step's batch is one contiguous `[batch, width]` block. The
+//! carried state is `[batch, STATE]` (per sample `h` for RNN/GRU, `[h | c]` for LSTM, the
+//! forward direction's state then the backward one's for a bidirectional layer).
+//!
+//! Speed: the input projections of all steps are one GEMM (`[steps*batch, IN] x W_ih^T`), each
+//! step adds `h W_hh^T` for all gates with one GEMM, gate nonlinearities run the vectorised
+//! activation kernels; BPTT mirrors it (one GEMM per step for `dh`, then `dW_ih = dG^T X`,
+//! `dW_hh = dG^T [h_-1 .. h_{T-2}]` and `dx = dG W_ih` as one GEMM each over all steps). All
+//! buffers live in the cache, grown on first use: nothing allocates per call after warm-up.
+//!
+//! Sampling [CS 7.3]: for random sampling the caller zeroes `state` before every batch; for
+//! consecutive sampling it carries `state` from one batch to the next. Either way backward
+//! drops the gradient into the initial state: truncated BPTT cuts at the batch boundary.
+
+use crate::float::Float;
+use crate::init::Init;
+use crate::layers::{GradVisitor, NameBuf};
+use crate::param::{Param, ParamKind};
+use crate::{KilnError, Result};
+
+pub mod bidirectional;
+pub mod gru;
+pub mod lstm;
+pub mod rnn;
+
+#[cfg(test)]
+#[rustfmt::skip]
+mod reference;
+
+pub use bidirectional::Bidirectional;
+pub use gru::{Gru, GruForm};
+pub use lstm::Lstm;
+pub use rnn::Rnn;
+
+/// PyTorch's names of a single-layer cell's tensors (`nn.RNN`, `nn.GRU`, `nn.LSTM`).
+pub const NAMES_L0: [&str; 4] = ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"];
+/// PyTorch's names of the reverse direction's tensors in a bidirectional layer.
+pub const NAMES_L0_REVERSE: [&str; 4] = [
+    "weight_ih_l0_reverse",
+    "weight_hh_l0_reverse",
+    "bias_ih_l0_reverse",
+    "bias_hh_l0_reverse",
+];
+/// Both directions' names, forward first, as PyTorch orders a bidirectional layer's tensors.
+pub const NAMES_L0_BIDIRECTIONAL: [&str; 8] = [
+    "weight_ih_l0",
+    "weight_hh_l0",
+    "bias_ih_l0",
+    "bias_hh_l0",
+    "weight_ih_l0_reverse",
+    "weight_hh_l0_reverse",
+    "bias_ih_l0_reverse",
+    "bias_hh_l0_reverse",
+];
+
+/// PyTorch's default initialiser of every recurrent tensor (weights and biases):
+/// `U(-1/sqrt(H), 1/sqrt(H))` for hidden width `H`.
+pub fn default_init(hidden: usize) -> Init {
+    let r = 1.0 / (hidden.max(1) as f64).sqrt();
+    Init::Uniform { low: -r, high: r }
+}
+
+/// A layer that runs over sequences, parallel to [`crate::Layer`].
+///
+/// Sequences are time-major: `[steps, batch, width]` row-major (PyTorch's default layout), so
+/// each step's batch is one contiguous `[batch, width]` block.
+pub trait Recurrent<T: Float>: Send + Sync + Sized {
+    /// Input width per step.
+    const IN: usize;
+    /// Output width per step (the hidden width; both directions' summed when bidirectional).
+    const OUT: usize;
+    /// Carried state per sample (`H` for RNN/GRU, `2H` for LSTM `[h | c]`; both directions'
+    /// for a bidirectional layer, forward first).
+    const STATE: usize;
+    /// Buffers kept for backward and scratch, grown on first use and then reused.
+    type Cache: Default + Send + Sync;
+
+    /// PyTorch names of the trainable tensors in visit order (`weight_ih_l0`, `weight_hh_l0`,
+    /// `bias_ih_l0`, `bias_hh_l0`). Empty for a layer that names its tensors through
+    /// overridden named visitors (a bidirectional layer of two different cells).
+    fn param_names(&self) -> &'static [&'static str];
+    /// The names this cell takes as the reverse direction of a bidirectional layer
+    /// (`weight_ih_l0_reverse`, ...); empty if it has none.
+    fn param_names_reverse(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// The same shape and configuration with every tensor zero: the gradient mirror.
+    fn zeros_like(&self) -> Self;
+
+    /// Inference over a whole sequence from `state` (`[batch, STATE]`, zeros for a fresh
+    /// start), which is updated to the final state.
+    ///
+    /// # Panics
+    /// If a slice's length disagrees with `steps` and `batch` (generated code fixes them).
+    fn forward(
+        &self,
+        x: &[T],
+        y: &mut [T],
+        steps: usize,
+        batch: usize,
+        state: &mut [T],
+        cache: &mut Self::Cache,
+    );
+    /// Training forward, keeping what BPTT needs; `state` as in [`Recurrent::forward`]
+    /// (carried across batches for consecutive sampling, zeroed by the caller for random
+    /// sampling).
+    fn forward_train(
+        &mut self,
+        x: &[T],
+        y: &mut [T],
+        steps: usize,
+        batch: usize,
+        state: &mut [T],
+        cache: &mut Self::Cache,
+    ) -> Result<()>;
+    /// BPTT over the last training forward: `dy` is `[steps, batch, OUT]` (overwritten),
+    /// parameter gradients are written (overwritten) into `grads`, and dL/dx into `dx` when
+    /// given. The gradient into the initial state is dropped: truncated BPTT cuts at the
+    /// sequence boundary.
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        &self,
+        x: &[T],
+        y: &[T],
+        dy: &mut [T],
+        dx: Option<&mut [T]>,
+        steps: usize,
+        batch: usize,
+        cache: &mut Self::Cache,
+        grads: &mut Self,
+    );
+    /// One streaming step for `batch` samples (no allocation after warm-up): `state` is
+    /// updated in place and `y` (`[batch, OUT]`) is this step's output.
+    fn step(&self, x: &[T], y: &mut [T], batch: usize, state: &mut [T], scratch: &mut Self::Cache);
+
+    /// Visits the trainable tensors with their index into [`Recurrent::param_names`].
+    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T]));
+    /// Visits the trainable tensors mutably.
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T]));
+    /// Visits each trainable tensor with the matching tensor of `grads`.
+    fn visit_with_grads(&mut self, grads: &Self, f: &mut GradVisitor<'_, T>);
+
+    /// Number of trainable tensors.
+    fn param_count(&self) -> usize {
+        self.param_names().len()
+    }
+
+    /// Visits each trainable tensor with its gradient as a named [`Param`]
+    /// (`prefix.weight_ih_l0`).
+    fn visit_named(&mut self, grads: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
+        let names = self.param_names();
+        self.visit_with_grads(grads, &mut |i, kind, value, grad| {
+            let name = NameBuf::new(prefix, names[i]);
+            f(Param {
+                name: name.as_str(),
+                kind,
+                value,
+                grad,
+            })
+        });
+    }
+
+    /// Visits each trainable tensor with its full name.
+    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
+        let names = self.param_names();
+        self.visit_params(&mut |i, kind, v| f(NameBuf::new(prefix, names[i]).as_str(), kind, v));
+    }
+
+    /// Visits each trainable tensor mutably with its full name.
+    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
+        let names = self.param_names();
+        self.visit_params_mut(&mut |i, kind, v| {
+            f(NameBuf::new(prefix, names[i]).as_str(), kind, v)
+        });
+    }
+}
+
+/// Checks the lengths of a sequence call's buffers.
+pub(crate) fn check_shapes(
+    x: usize,
+    y: usize,
+    state: usize,
+    steps: usize,
+    batch: usize,
+    (inw, outw, statew): (usize, usize, usize),
+) -> Result<()> {
+    let checks = [
+        ("recurrent input [steps, batch, IN]", steps * batch * inw, x),
+        (
+            "recurrent output [steps, batch, OUT]",
+            steps * batch * outw,
+            y,
+        ),
+        ("recurrent state [batch, STATE]", batch * statew, state),
+    ];
+    for (what, expected, actual) in checks {
+        if expected != actual {
+            return Err(KilnError::LengthMismatch {
+                what,
+                expected,
+                actual,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// [`check_shapes`] for the calls that cannot return an error.
+///
+/// # Panics
+/// On a mismatch.
+pub(crate) fn assert_shapes(
+    x: usize,
+    y: usize,
+    state: usize,
+    steps: usize,
+    batch: usize,
+    widths: (usize, usize, usize),
+) {
+    if let Err(e) = check_shapes(x, y, state, steps, batch, widths) {
+        panic!("{e}");
+    }
+}
+
+/// Fills every row of `rows` (rows of `a.len()`) with `a + b`, or `a` alone: the biases a gate
+/// block starts from before the GEMMs accumulate into it.
+pub(crate) fn fill_bias_rows<T: Float>(rows: &mut [T], a: &[T], b: Option<&[T]>) {
+    if a.is_empty() {
+        return;
+    }
+    for row in rows.chunks_exact_mut(a.len()) {
+        match b {
+            Some(b) => {
+                for ((o, &p), &q) in row.iter_mut().zip(a).zip(b) {
+                    *o = p + q;
+                }
+            }
+            None => row.copy_from_slice(a),
+        }
+    }
+}
+
+/// Sequences at least this long multiply by a transposed copy of `W_hh` made once per call:
+/// the GEMM runs faster on `h [batch, H] x W_hh^T` stored `[H, gates]` (no transposed operand
+/// to pack every step) than the copy costs.
+pub(crate) const TRANSPOSE_FROM_STEPS: usize = 8;
+
+/// `dst = src^T` for a row-major `[rows, cols]` `src`, by tiles (a cache-friendly copy).
+pub(crate) fn transpose_into<T: Float>(src: &[T], rows: usize, cols: usize, dst: &mut Vec<T>) {
+    const TILE: usize = 32;
+    crate::layers::ensure_len(dst, rows * cols);
+    for i0 in (0..rows).step_by(TILE) {
+        let i1 = (i0 + TILE).min(rows);
+        for j0 in (0..cols).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(cols) {
+                let out = &mut dst[j * rows + i0..j * rows + i1];
+                for (d, s) in out
+                    .iter_mut()
+                    .zip(src[i0 * cols + j..].iter().step_by(cols))
+                {
+                    *d = *s;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! Checks shared by the recurrent layers' tests.
+    use super::Recurrent;
+
+    /// The fixed upstream gradient `c` of the loss `L = sum(c .* y)`.
+    pub fn upstream(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| ((i * 7 + 3) % 11) as f64 / 5.0 - 1.0)
+            .collect()
+    }
+
+    /// Deterministic values in about `[-scale, scale]`, away from zero.
+    pub fn probe(n: usize, seed: usize, scale: f64) -> Vec<f64> {
+        (0..n)
+            .map(|i| {
+                let v = (((i + seed) * 37 + 11 + seed * 5) % 23) as f64 / 23.0 * 2.0 - 1.0;
+                scale * if v.abs() < 0.05 { v + 0.1 } else { v }
+            })
+            .collect()
+    }
+
+    fn loss<R: Recurrent<f64>>(
+        layer: &mut R,
+        x: &[f64],
+        steps: usize,
+        batch: usize,
+        state0: &[f64],
+        c: &[f64],
+    ) -> f64 {
+        let mut y = vec![0.0; steps * batch * R::OUT];
+        let mut state = state0.to_vec();
+        let mut cache = R::Cache::default();
+        layer
+            .forward_train(x, &mut y, steps, batch, &mut state, &mut cache)
+            .unwrap();
+        y.iter().zip(c).map(|(a, b)| a * b).sum()
+    }
+
+    /// Central-difference gradient of `L = sum(c .* y)` w.r.t. x and every parameter, from
+    /// the initial state `state0`, against the layer's BPTT. Returns the max relative error.
+    pub fn check_recurrent<R: Recurrent<f64>>(
+        layer: &mut R,
+        x: &[f64],
+        steps: usize,
+        batch: usize,
+        state0: &[f64],
+    ) -> f64 {
+        let out = steps * batch * R::OUT;
+        let c = upstream(out);
+        let mut y = vec![0.0; out];
+        let mut state = state0.to_vec();
+        let mut cache = R::Cache::default();
+        layer
+            .forward_train(x, &mut y, steps, batch, &mut state, &mut cache)
+            .unwrap();
+        let mut dy = c.clone();
+        let mut dx = vec![0.0; x.len()];
+        let mut grads = layer.zeros_like();
+        layer.backward(
+            x,
+            &y,
+            &mut dy,
+            Some(&mut dx),
+            steps,
+            batch,
+            &mut cache,
+            &mut grads,
+        );
+        let h = 1e-6;
+        let mut worst = 0.0f64;
+        let mut cmp = |num: f64, ana: f64| {
+            let err = (num - ana).abs() / num.abs().max(ana.abs()).max(1e-9);
+            let err = if (num - ana).abs() < 1e-9 { 0.0 } else { err };
+            worst = worst.max(err);
+        };
+        let mut xp = x.to_vec();
+        for i in 0..x.len() {
+            let orig = xp[i];
+            xp[i] = orig + h;
+            let lp = loss(layer, &xp, steps, batch, state0, &c);
+            xp[i] = orig - h;
+            let lm = loss(layer, &xp, steps, batch, state0, &c);
+            xp[i] = orig;
+            cmp((lp - lm) / (2.0 * h), dx[i]);
+        }
+        let mut analytic: Vec<Vec<f64>> = Vec::new();
+        grads.visit_params(&mut |_, _, g| analytic.push(g.to_vec()));
+        assert_eq!(analytic.len(), layer.param_count());
+        for (p, ana) in analytic.iter().enumerate() {
+            for i in 0..ana.len() {
+                let bump = |layer: &mut R, delta: f64| {
+                    let mut seen = 0;
+                    layer.visit_params_mut(&mut |_, _, v| {
+                        if seen == p {
+                            v[i] += delta
+                        }
+                        seen += 1;
+                    })
+                };
+                bump(layer, h);
+                let lp = loss(layer, x, steps, batch, state0, &c);
+                bump(layer, -2.0 * h);
+                let lm = loss(layer, x, steps, batch, state0, &c);
+                bump(layer, h);
+                cmp((lp - lm) / (2.0 * h), ana[i]);
+            }
+        }
+        worst
+    }
+
+    /// Max absolute difference of two slices of the same length.
+    pub fn max_diff(a: &[f64], b: &[f64]) -> f64 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max)
+    }
+
+    /// Checks, from `state0`: inference forward equals training forward (outputs and final
+    /// state); the sequence split in two with the state carried equals the whole; streaming
+    /// `step` call by call equals `forward` (when `stepwise`, i.e. not bidirectional). With
+    /// `steps >= TRANSPOSE_FROM_STEPS` and halves shorter, this also compares the two ways of
+    /// multiplying by `W_hh`.
+    pub fn check_consistency<R: Recurrent<f64>>(
+        layer: &mut R,
+        x: &[f64],
+        steps: usize,
+        batch: usize,
+        state0: &[f64],
+        stepwise: bool,
+    ) {
+        let (iw, ow) = (batch * R::IN, batch * R::OUT);
+        let mut y = vec![0.0; steps * ow];
+        let mut state = state0.to_vec();
+        let mut cache = R::Cache::default();
+        layer.forward(x, &mut y, steps, batch, &mut state, &mut cache);
+
+        let mut y2 = vec![0.0; steps * ow];
+        let mut state2 = state0.to_vec();
+        layer
+            .forward_train(x, &mut y2, steps, batch, &mut state2, &mut cache)
+            .unwrap();
+        assert!(max_diff(&y, &y2) < 1e-14 && max_diff(&state, &state2) < 1e-14);
+
+        // Carry: the first `split` steps, then the rest from the carried state.
+        let split = steps / 2;
+        let mut state3 = state0.to_vec();
+        let mut y3 = vec![0.0; steps * ow];
+        let (ya, yb) = y3.split_at_mut(split * ow);
+        layer.forward(&x[..split * iw], ya, split, batch, &mut state3, &mut cache);
+        let mut c2 = R::Cache::default();
+        layer.forward(
+            &x[split * iw..],
+            yb,
+            steps - split,
+            batch,
+            &mut state3,
+            &mut c2,
+        );
+        if stepwise {
+            assert!(max_diff(&y, &y3) < 1e-14, "carried halves differ");
+            assert!(
+                max_diff(&state, &state3) < 1e-14,
+                "carried final state differs"
+            );
+            let mut state4 = state0.to_vec();
+            let mut y4 = vec![0.0; ow];
+            for t in 0..steps {
+                layer.step(
+                    &x[t * iw..(t + 1) * iw],
+                    &mut y4,
+                    batch,
+                    &mut state4,
+                    &mut cache,
+                );
+                assert!(max_diff(&y4, &y[t * ow..(t + 1) * ow]) < 1e-14, "step {t}");
+            }
+            assert!(max_diff(&state, &state4) < 1e-14);
+        }
+    }
+
+    /// Loads PyTorch tensors by name (through the named visitor, so the names are checked).
+    pub fn load<R: Recurrent<f64>>(layer: &mut R, tensors: &[(&str, &[f64])]) {
+        let mut seen = 0;
+        layer.visit_named_mut("m", &mut |name, _, v| {
+            let (_, t) = tensors
+                .iter()
+                .find(|(n, _)| name == format!("m.{n}"))
+                .unwrap_or_else(|| panic!("no tensor {name}"));
+            v.copy_from_slice(t);
+            seen += 1;
+        });
+        assert_eq!(seen, tensors.len());
+    }
+}
