@@ -24,6 +24,8 @@ pub struct Checked {
     pub layers: Vec<CheckedLayer>,
     pub output: Shape,
     pub loss: LossSpec,
+    /// Whether samples are sequences of runtime length (`input: [seq, F]`).
+    pub seq: bool,
     /// Legal but suspicious declarations, emitted as compiler warnings.
     pub warnings: Vec<(Loc, String)>,
 }
@@ -110,9 +112,17 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
         );
     }
 
+    let input_seq = input.is_some_and(|(dims, _)| is_seq(dims));
     let input_shape = input.and_then(|(dims, span)| dims_shape(dims, span, "input", cx));
-    let declared_output =
-        output.and_then(|(dims, span)| dims_shape(dims, span, "output", cx).map(|s| (s, span)));
+    let declared_output = output.and_then(|(dims, span)| {
+        if is_seq(dims) && !input_seq {
+            cx.error_at(
+                span,
+                "`output: [seq, ..]` needs a sequence input: declare `input: [seq, features]`",
+            );
+        }
+        dims_shape(dims, span, "output", cx).map(|s| (s, span))
+    });
     let loss = loss_call.and_then(|c| LossSpec::parse(c, cx).map(|l| (l, c)));
 
     let mut checked: Vec<CheckedLayer> = Vec::new();
@@ -129,6 +139,7 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
             blocks: &decl.blocks,
             path: "layers".into(),
             depth: 0,
+            seq: input_seq,
         };
         let (layers, out) = check_seq(items, shape.take(), &scope, cx);
         checked = layers;
@@ -175,11 +186,19 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
         layers: checked,
         output: shape?,
         loss: loss?.0,
+        seq: input_seq,
         warnings,
     })
 }
 
+/// `[seq, ...]`: the first dimension is the runtime number of time steps.
+fn is_seq(dims: &[Value]) -> bool {
+    matches!(dims.first(), Some(Value::Ident(i)) if i == "seq")
+}
+
+/// The per-sample (per-step for sequences) shape of `[dims]` or `[seq, dims]`.
 fn dims_shape(dims: &[Value], span: Span, what: &str, cx: &mut Ctxt) -> Option<Shape> {
+    let dims = if is_seq(dims) { &dims[1..] } else { dims };
     if dims.is_empty() {
         cx.error_at(
             span,
@@ -196,6 +215,8 @@ fn dims_shape(dims: &[Value], span: Span, what: &str, cx: &mut Ctxt) -> Option<S
 
 /// Where a sequence of items sits, for messages, and the blocks it may use.
 struct Scope<'a> {
+    /// Whether samples are sequences (`input: [seq, F]`).
+    seq: bool,
     blocks: &'a [BlockDef],
     /// `layers`, `layers[3].main`, ...
     path: String,
@@ -208,6 +229,7 @@ impl Scope<'_> {
             blocks: self.blocks,
             path,
             depth: self.depth + 1,
+            seq: self.seq,
         }
     }
 }
@@ -403,6 +425,24 @@ fn check_seq(
         };
         last_was_fusable = true;
         let Item::Call(call) = item else { continue };
+        if kind.recurrent() {
+            if !scope.seq {
+                cx.error_spanned_by(
+                    call.loc,
+                    format!(
+                        "`{}` runs over sequences: declare the input as `input: [seq, features]`",
+                        call.name
+                    ),
+                );
+                shape = None;
+                continue;
+            }
+            if scope.depth > 0 {
+                cx.error_spanned_by(call.loc, format!("`{}` cannot be used inside a block, residual or concat yet; put it in `layers: [...]` directly", call.name));
+                shape = None;
+                continue;
+            }
+        }
         let Some(cur) = shape.take() else { continue };
         if let Some(out) = kind.output_shape(call, &cur, &prev, cx) {
             shape = Some(out.clone());

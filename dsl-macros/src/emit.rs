@@ -19,8 +19,10 @@ pub fn emit(net: &Checked) -> TokenStream {
         layers,
         output,
         loss,
+        seq,
         warnings,
     } = net;
+    let seq = *seq;
     let scratch = format_ident!("{}Scratch", name);
     let train = format_ident!("{}Train", name);
     let n_in = lit(input.numel());
@@ -59,6 +61,77 @@ pub fn emit(net: &Checked) -> TokenStream {
         .map(|l| l.output.0.iter().map(|&d| lit(d)).collect())
         .collect();
     let layer_tr = quote!(#rt::layers::Layer);
+    let rec_tr = quote!(#rt::recurrent::Recurrent);
+    let rec: Vec<bool> = layers.iter().map(|l| l.kind.recurrent()).collect();
+    // The trait each layer is driven through: per-row `Layer`, or `Recurrent` over sequences.
+    let tr: Vec<TokenStream> = rec
+        .iter()
+        .map(|&r| if r { rec_tr.clone() } else { layer_tr.clone() })
+        .collect();
+    let st: Vec<_> = layers
+        .iter()
+        .map(|l| format_ident!("st{}", l.index))
+        .collect();
+    let st_fields: Vec<_> = (0..layers.len())
+        .filter(|&i| rec[i])
+        .map(|i| st[i].clone())
+        .collect();
+    // Sequence networks: rows = steps x sequences, time-major; `steps` is set by the typed API.
+    let seq_dims = |holder: TokenStream| {
+        if seq {
+            quote! {
+                let steps = #holder.steps.max(1);
+                if batch % steps != 0 {
+                    return Err(#rt::KilnError::LengthMismatch {
+                        what: "sequence batch (samples must be steps x sequences, time-major)",
+                        expected: (batch / steps + 1) * steps,
+                        actual: batch,
+                    });
+                }
+                let seqs = batch / steps;
+            }
+        } else {
+            quote!()
+        }
+    };
+    let seq_scratch = seq_dims(quote!(s));
+    let seq_backward = if seq {
+        quote! {
+            let steps = t.steps.max(1);
+            let seqs = batch / steps;
+        }
+    } else {
+        quote!()
+    };
+    let vis_ref = (0..layers.len()).map(|i| {
+        let (f, p) = (&field[i], &prefix[i]);
+        if rec[i] {
+            quote!(#rec_tr::visit_named_ref(&self.#f, #p, f);)
+        } else {
+            quote!(#rt::layers::visit_named_ref(&self.#f, #p, f);)
+        }
+    });
+    let vis_mut = (0..layers.len()).map(|i| {
+        let (f, p) = (&field[i], &prefix[i]);
+        if rec[i] {
+            quote!(#rec_tr::visit_named_mut(&mut self.#f, #p, f);)
+        } else {
+            quote!(#rt::layers::visit_named_mut(&mut self.#f, #p, f);)
+        }
+    });
+    let vis_buf = (0..layers.len()).filter(|&i| !rec[i]).map(|i| {
+        let (f, p) = (&field[i], &prefix[i]);
+        quote!(#rt::layers::visit_named_buffers(&mut self.#f, #p, f);)
+    });
+    let vis_grad = (0..layers.len()).map(|i| {
+        let (f, p) = (&field[i], &prefix[i]);
+        if rec[i] {
+            quote!(#rec_tr::visit_named(&mut self.#f, &g.#f, #p, f);)
+        } else {
+            quote!(#rt::layers::visit_named(&mut self.#f, &g.#f, #p, f);)
+        }
+    });
+    let seq_train = seq_dims(quote!(t));
 
     let (loss_ty, loss_ctor) = match loss.ty() {
         Some(t) => (t, loss.construct()),
@@ -74,6 +147,33 @@ pub fn emit(net: &Checked) -> TokenStream {
             _ if i % 2 == 1 => quote!(&s.ping),
             _ => quote!(&s.pong),
         };
+        if rec[i] {
+            let (stf, tyi) = (&st[i], &ty[i]);
+            let dst = if i == n - 1 {
+                quote!(y)
+            } else if i % 2 == 0 {
+                quote!(&mut s.ping)
+            } else {
+                quote!(&mut s.pong)
+            };
+            let grow = if i == n - 1 {
+                quote!()
+            } else {
+                let w = &width_out[i];
+                let buf = if i % 2 == 0 {
+                    quote!(s.ping)
+                } else {
+                    quote!(s.pong)
+                };
+                quote!(#rt::layers::ensure_len(&mut #buf, batch * #w);)
+            };
+            return quote! {
+                #grow
+                #rt::layers::ensure_len(&mut s.#stf, seqs * <#tyi as #rec_tr<T>>::STATE);
+                s.#stf.fill(T::ZERO);
+                #rec_tr::forward(&self.#f, #src, #dst, steps, seqs, &mut s.#stf, &mut s.#c);
+            };
+        }
         if i == n - 1 {
             quote!(#layer_tr::forward(&self.#f, #src, y, batch, &mut s.#c);)
         } else {
@@ -99,6 +199,17 @@ pub fn emit(net: &Checked) -> TokenStream {
             let p = &act[i - 1];
             quote!(&t.#p)
         };
+        if rec[i] {
+            let (stf, tyi) = (&st[i], &ty[i]);
+            return quote! {
+                #rt::layers::ensure_len(&mut t.#a, batch * #w);
+                if t.#stf.len() != seqs * <#tyi as #rec_tr<T>>::STATE || !t.carry_state {
+                    t.#stf.clear();
+                    t.#stf.resize(seqs * <#tyi as #rec_tr<T>>::STATE, T::ZERO);
+                }
+                #rec_tr::forward_train(&mut self.#f, #src, &mut t.#a, steps, seqs, &mut t.#stf, &mut t.#c)?;
+            };
+        }
         quote! {
             #rt::layers::ensure_len(&mut t.#a, batch * #w);
             #layer_tr::forward_train(&mut self.#f, #src, &mut t.#a, batch, &mut t.#c, &mut t.rng)?;
@@ -115,14 +226,19 @@ pub fn emit(net: &Checked) -> TokenStream {
             k if k % 2 == 1 => quote!(&mut t.d_a),
             _ => quote!(&mut t.d_b),
         };
+        let (tri, dims) = if rec[i] {
+            (&rec_tr, quote!(steps, seqs))
+        } else {
+            (&layer_tr, quote!(batch))
+        };
         if i == 0 {
-            quote!(#layer_tr::backward(&self.#f, #src, &t.#a, #dy, dx, batch, &mut t.#c, &mut t.grads.#f);)
+            quote!(#tri::backward(&self.#f, #src, &t.#a, #dy, dx, #dims, &mut t.#c, &mut t.grads.#f);)
         } else {
             let dst = if from_last % 2 == 0 { quote!(t.d_a) } else { quote!(t.d_b) };
             let w_in = lit(layers[i].input.numel());
             quote! {
                 #rt::layers::ensure_len(&mut #dst, batch * #w_in);
-                #layer_tr::backward(&self.#f, #src, &t.#a, #dy, Some(&mut #dst), batch, &mut t.#c, &mut t.grads.#f);
+                #tri::backward(&self.#f, #src, &t.#a, #dy, Some(&mut #dst), #dims, &mut t.#c, &mut t.grads.#f);
             }
         }
     });
@@ -172,6 +288,139 @@ pub fn emit(net: &Checked) -> TokenStream {
         }
     };
 
+    let stream = format_ident!("{}Stream", name);
+    let seq_api = if seq {
+        // Streaming: one step for one sample through every layer, state kept between calls.
+        let step_calls = (0..n).map(|i| {
+            let (f, c) = (&field[i], &cache[i]);
+            let src = match i {
+                0 => quote!(&x[..]),
+                _ if i % 2 == 1 => quote!(&st.ping),
+                _ => quote!(&st.pong),
+            };
+            let dst = if i == n - 1 {
+                quote!(&mut y[..])
+            } else if i % 2 == 0 {
+                quote!(&mut st.ping)
+            } else {
+                quote!(&mut st.pong)
+            };
+            let grow = if i == n - 1 {
+                quote!()
+            } else {
+                let w = &width_out[i];
+                let buf = if i % 2 == 0 {
+                    quote!(st.ping)
+                } else {
+                    quote!(st.pong)
+                };
+                quote!(#rt::layers::ensure_len(&mut #buf, #w);)
+            };
+            if rec[i] {
+                let (stf, tyi) = (&st[i], &ty[i]);
+                quote! {
+                    #grow
+                    #rt::layers::ensure_len(&mut st.#stf, <#tyi as #rec_tr<T>>::STATE);
+                    #rec_tr::step(&self.#f, #src, #dst, 1, &mut st.#stf, &mut st.#c);
+                }
+            } else {
+                quote! {
+                    #grow
+                    #layer_tr::forward(&self.#f, #src, #dst, 1, &mut st.#c);
+                }
+            }
+        });
+        let doc_stream = format!("Streaming state of [`{name}`]: the recurrent state and scratch for one sample, step by step.");
+        quote! {
+            #[doc = #doc_stream]
+            #vis struct #stream<T: #rt::Float = f32> {
+                ping: ::std::vec::Vec<T>,
+                pong: ::std::vec::Vec<T>,
+                #( #st_fields: ::std::vec::Vec<T>, )*
+                #( #cache: <#ty as #tr<T>>::Cache, )*
+            }
+
+            impl<T: #rt::Float> #stream<T> {
+                /// Starts over from the zero state.
+                pub fn reset(&mut self) {
+                    #( self.#st_fields.fill(T::ZERO); )*
+                }
+            }
+
+            impl<T: #rt::Float> #name<T> {
+                /// Eval-mode forward of `x.len() / steps` sequences of `steps` steps, time-major
+                /// (`x[t * sequences + s]` is step `t` of sequence `s`), each from the zero state.
+                pub fn forward_seq(&self, x: &[[T; #n_in]], steps: usize, y: &mut [[T; #n_out]], s: &mut #scratch<T>) -> #rt::Result<()> {
+                    s.steps = steps;
+                    self.forward(x, y, s)
+                }
+
+                /// Train-mode forward, loss, BPTT and one optimiser update over time-major
+                /// sequences of `steps` steps; returns the loss (mean over steps and sequences).
+                pub fn train_step_seq(
+                    &mut self,
+                    x: &[[T; #n_in]],
+                    steps: usize,
+                    target: &#target_ty,
+                    opt: &mut dyn #rt::optim::Optimizer<T>,
+                    t: &mut #train<T>,
+                ) -> #rt::Result<T>
+                where
+                    Self: #rt::network::Trainable,
+                {
+                    t.steps = steps;
+                    self.train_step(x, target, opt, t)
+                }
+
+                /// Fresh streaming state (zero recurrent state).
+                pub fn stream(&self) -> #stream<T> {
+                    #stream {
+                        ping: ::std::vec::Vec::new(),
+                        pong: ::std::vec::Vec::new(),
+                        #( #st_fields: ::std::vec::Vec::new(), )*
+                        #( #cache: ::core::default::Default::default(), )*
+                    }
+                }
+
+                /// One streaming step of one sample: the state advances in place; after the
+                /// first call nothing is allocated.
+                pub fn step(&self, st: &mut #stream<T>, x: &[T; #n_in]) -> [T; #n_out] {
+                    let mut y = [T::ZERO; #n_out];
+                    #( #step_calls )*
+                    y
+                }
+            }
+
+            impl<T: #rt::Float> #train<T> {
+                /// Consecutive sampling: carry each sequence's final state into the next batch
+                /// (truncated BPTT cuts the gradient at the batch boundary). Off by default
+                /// (random sampling: every batch starts from the zero state).
+                pub fn set_carry_state(&mut self, carry: bool) {
+                    self.carry_state = carry;
+                }
+
+                /// Forgets the carried state.
+                pub fn reset_state(&mut self) {
+                    #( self.#st_fields.clear(); )*
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    let set_steps = if seq {
+        quote! {
+            fn set_steps(t: &mut Self::Train, steps: usize) {
+                t.steps = steps;
+            }
+            fn set_scratch_steps(s: &mut Self::Scratch, steps: usize) {
+                s.steps = steps;
+            }
+        }
+    } else {
+        quote!()
+    };
+
     let doc_scratch = format!(
         "Inference buffers for [`{name}`]: they grow to the largest batch seen, then are reused."
     );
@@ -208,7 +457,9 @@ pub fn emit(net: &Checked) -> TokenStream {
             ping: ::std::vec::Vec<T>,
             pong: ::std::vec::Vec<T>,
             out: ::std::vec::Vec<T>,
-            #( #cache: <#ty as #layer_tr<T>>::Cache, )*
+            steps: usize,
+            #( #st_fields: ::std::vec::Vec<T>, )*
+            #( #cache: <#ty as #tr<T>>::Cache, )*
         }
 
         #[doc = #doc_train]
@@ -216,7 +467,10 @@ pub fn emit(net: &Checked) -> TokenStream {
             /// Gradients of the last backward pass, shaped like the network itself.
             pub grads: #name<T>,
             #( #act: ::std::vec::Vec<T>, )*
-            #( #cache: <#ty as #layer_tr<T>>::Cache, )*
+            #( #cache: <#ty as #tr<T>>::Cache, )*
+            #( #st_fields: ::std::vec::Vec<T>, )*
+            steps: usize,
+            carry_state: bool,
             d_out: ::std::vec::Vec<T>,
             d_a: ::std::vec::Vec<T>,
             d_b: ::std::vec::Vec<T>,
@@ -259,6 +513,8 @@ pub fn emit(net: &Checked) -> TokenStream {
             /// Fresh inference buffers.
             pub fn scratch(&self) -> #scratch<T> {
                 #scratch {
+                    steps: 1,
+                    #( #st_fields: ::std::vec::Vec::new(), )*
                     ping: ::std::vec::Vec::new(),
                     pong: ::std::vec::Vec::new(),
                     out: ::std::vec::Vec::new(),
@@ -269,7 +525,10 @@ pub fn emit(net: &Checked) -> TokenStream {
             /// Fresh training state; `seed` drives dropout.
             pub fn train_state(&self, seed: u64) -> #train<T> {
                 #train {
-                    grads: #name { #( #field: #layer_tr::zeros_like(&self.#field), )* loss: self.loss.clone() },
+                    grads: #name { #( #field: #tr::zeros_like(&self.#field), )* loss: self.loss.clone() },
+                    #( #st_fields: ::std::vec::Vec::new(), )*
+                    steps: 1,
+                    carry_state: false,
                     #( #act: ::std::vec::Vec::new(), )*
                     #( #cache: ::core::default::Default::default(), )*
                     d_out: ::std::vec::Vec::new(),
@@ -334,12 +593,16 @@ pub fn emit(net: &Checked) -> TokenStream {
 
         #trainable
 
+        #seq_api
+
         impl<T: #rt::Float> #rt::network::Network<T> for #name<T> {
             const INPUT: usize = #n_in;
             const OUTPUT: usize = #n_out;
             type Loss = #loss_ty;
             type Scratch = #scratch<T>;
             type Train = #train<T>;
+
+            #set_steps
 
             fn loss_fn(&self) -> &Self::Loss {
                 &self.loss
@@ -360,12 +623,14 @@ pub fn emit(net: &Checked) -> TokenStream {
             fn forward_flat(&self, x: &[T], y: &mut [T], s: &mut Self::Scratch) -> #rt::Result<()> {
                 let batch = #rt::network::batch_of("network input", x.len(), #n_in)?;
                 #rt::network::check_output(batch, #n_out, y.len())?;
+                #seq_scratch
                 #( #fwd )*
                 Ok(())
             }
 
             fn forward_train_flat(&mut self, x: &[T], t: &mut Self::Train) -> #rt::Result<()> {
                 let batch = #rt::network::batch_of("network input", x.len(), #n_in)?;
+                #seq_train
                 #( #fwd_train )*
                 #rt::layers::ensure_len(&mut t.d_out, batch * #n_out);
                 t.batch = batch;
@@ -379,6 +644,7 @@ pub fn emit(net: &Checked) -> TokenStream {
             fn backward_flat(&self, x: &[T], t: &mut Self::Train, dx: Option<&mut [T]>) -> #rt::Result<()> {
                 let batch = t.batch;
                 #rt::network::check_backward(batch, #n_in, x.len(), dx.as_deref().map(|d| d.len()))?;
+                #seq_backward
                 #( #bwd )*
                 Ok(())
             }
@@ -392,19 +658,19 @@ pub fn emit(net: &Checked) -> TokenStream {
             }
 
             fn visit_params(&self, f: &mut dyn FnMut(&str, #rt::ParamKind, &[T])) {
-                #( #rt::layers::visit_named_ref(&self.#field, #prefix, f); )*
+                #( #vis_ref )*
             }
 
             fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, #rt::ParamKind, &mut [T])) {
-                #( #rt::layers::visit_named_mut(&mut self.#field, #prefix, f); )*
+                #( #vis_mut )*
             }
 
             fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&str, &mut [T])) {
-                #( #rt::layers::visit_named_buffers(&mut self.#field, #prefix, f); )*
+                #( #vis_buf )*
             }
 
             fn visit_with_grads(&mut self, g: &Self, f: &mut dyn FnMut(#rt::Param<'_, T>)) {
-                #( #rt::layers::visit_named(&mut self.#field, &g.#field, #prefix, f); )*
+                #( #vis_grad )*
             }
         }
 

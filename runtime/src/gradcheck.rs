@@ -19,6 +19,8 @@ pub struct GradcheckConfig {
     /// Check at most this many entries per tensor (evenly spaced), to bound the cost on large
     /// layers; `usize::MAX` checks all.
     pub max_per_tensor: usize,
+    /// Time steps per sequence, for sequence networks (ignored by others).
+    pub steps: usize,
 }
 
 impl Default for GradcheckConfig {
@@ -28,6 +30,7 @@ impl Default for GradcheckConfig {
             abs_floor: 1e-9,
             seed: 0,
             max_per_tensor: usize::MAX,
+            steps: 1,
         }
     }
 }
@@ -54,6 +57,7 @@ pub fn gradcheck<N: Network<f64>>(
 ) -> Result<GradcheckReport> {
     batch_of("gradcheck input", x.len(), N::INPUT)?;
     let mut train = net.new_train(cfg.seed);
+    N::set_steps(&mut train, cfg.steps);
 
     // Analytic gradients.
     N::reseed(&mut train, cfg.seed);

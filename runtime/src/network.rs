@@ -30,6 +30,12 @@ pub trait Network<T: Float>: Sized + Send + Sync {
     /// Re-seeds the training randomness (dropout), e.g. to repeat a forward pass exactly.
     fn reseed(train: &mut Self::Train, seed: u64);
 
+    /// Sets the time steps per sequence of the next training passes (sequence networks,
+    /// whose rows are `steps x sequences`, time-major); other networks ignore it.
+    fn set_steps(_train: &mut Self::Train, _steps: usize) {}
+    /// Sets the time steps per sequence of the next inference passes.
+    fn set_scratch_steps(_scratch: &mut Self::Scratch, _steps: usize) {}
+
     /// Eval-mode forward of `x.len() / INPUT` samples into `y`.
     fn forward_flat(&self, x: &[T], y: &mut [T], scratch: &mut Self::Scratch) -> Result<()>;
     /// Train-mode forward, keeping what backward needs in `train`.

@@ -21,6 +21,7 @@ pub mod layer_norm;
 pub mod maxout;
 pub mod pool2d;
 pub mod prelu;
+pub mod recurrent;
 
 pub use activation::ActSpec;
 
@@ -45,6 +46,11 @@ pub trait LayerKind {
     fn fuse(&mut self, _act: &ActSpec) -> bool {
         false
     }
+    /// Whether the layer runs over whole sequences (driven through the runtime's `Recurrent`
+    /// trait with the number of steps) rather than row by row.
+    fn recurrent(&self) -> bool {
+        false
+    }
     /// Whether the layer is a plain affine map (no activation fused), for the collapse warning.
     fn is_affine(&self) -> bool {
         false
@@ -56,7 +62,7 @@ pub trait LayerKind {
 }
 
 /// The names `layers: [...]` accepts, for the unknown-layer message.
-pub const KNOWN: &str = "dense, conv2d, max_pool2d, avg_pool2d, global_avg_pool, flatten, dropout, batch_norm, batch_norm2d, layer_norm, prelu, maxout, a block declared with `block`, `residual { }`, `concat { }`, or an activation (identity, sigmoid, tanh, relu, leaky_relu, elu, softplus, hard_sigmoid, hardsigmoid, hard_tanh, gelu, gelu_tanh, swish, silu)";
+pub const KNOWN: &str = "dense, lstm, gru, rnn, bidirectional, conv2d, max_pool2d, avg_pool2d, global_avg_pool, flatten, dropout, batch_norm, batch_norm2d, layer_norm, prelu, maxout, a block declared with `block`, `residual { }`, `concat { }`, or an activation (identity, sigmoid, tanh, relu, leaky_relu, elu, softplus, hard_sigmoid, hardsigmoid, hard_tanh, gelu, gelu_tanh, swish, silu)";
 
 /// Parses a layer call into its kind, or records why it cannot.
 pub fn parse_layer(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>> {
@@ -72,6 +78,9 @@ pub fn parse_layer(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>
         "max_pool2d" | "avg_pool2d" => pool2d::Pool2d::parse(call, cx).map(|l| Box::new(l) as _),
         "global_avg_pool" => Some(Box::new(pool2d::GlobalAvgPool)),
         "batch_norm2d" => batch_norm2d::BatchNorm2d::parse(call, cx).map(|l| Box::new(l) as _),
+        "lstm" | "gru" | "rnn" | "bidirectional" => recurrent::RecurrentLayer::parse(call, cx)
+            .flatten()
+            .map(|l| Box::new(l) as _),
         _ => match activation::ActSpec::parse(call, cx) {
             Some(Some(act)) => Some(Box::new(activation::ActLayer { act }) as _),
             Some(None) => None,

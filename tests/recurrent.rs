@@ -1,0 +1,124 @@
+//! Sequence networks declared with `network!`: gradcheck (f64 central differences, BPTT
+//! through every cell, stacked and bidirectional, sequences of 6 steps), the streaming step
+//! against the whole-sequence forward, and the carried state of consecutive sampling.
+
+use kiln::prelude::*;
+use kiln::runtime::rng::uniform;
+
+network! {
+    /// Every cell, stacked, with a per-step dense head.
+    struct Stacked {
+        input: [seq, 3],
+        layers: [
+            lstm(5, forget_bias = 1.0),
+            gru(4),
+            gru(4, form = notes),
+            rnn(3), rnn(3, relu),
+            dense(4), tanh,
+            dense(3),
+        ],
+        output: [seq, 3],
+        loss: softmax_cross_entropy,
+    }
+}
+
+network! {
+    /// Bidirectional layers, of equal and of different widths.
+    struct Bi {
+        input: [seq, 3],
+        layers: [bidirectional(lstm(4), lstm(4)), dropout(0.2), bidirectional(gru(3), rnn(2)), dense(2)],
+        loss: mse,
+    }
+}
+
+fn inputs(n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = seeded(seed);
+    (0..n).map(|_| uniform(&mut rng, -1.0, 1.0)).collect()
+}
+
+fn config(steps: usize) -> GradcheckConfig {
+    GradcheckConfig {
+        steps,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn bptt_of_stacked_cells_matches_finite_differences() {
+    let (steps, seqs) = (6, 2);
+    let mut net = Stacked::<f64>::new(&mut seeded(21));
+    let x = inputs(steps * seqs * 3, 3);
+    let labels: Vec<usize> = (0..steps * seqs).map(|i| (i * 5 + 1) % 3).collect();
+    let r = gradcheck(&mut net, &x, &labels, config(steps)).unwrap();
+    assert!(r.max_rel_error <= 1e-6, "{r:?}");
+    assert!(r.checked > 200, "{r:?}");
+}
+
+#[test]
+fn bidirectional_layers_match_finite_differences() {
+    let (steps, seqs) = (5, 2);
+    let mut net = Bi::<f64>::new(&mut seeded(22));
+    let x = inputs(steps * seqs * 3, 4);
+    let target = inputs(steps * seqs * 2, 5);
+    let r = gradcheck(&mut net, &x, &target, config(steps)).unwrap();
+    assert!(r.max_rel_error <= 1e-6, "{r:?}");
+}
+
+#[test]
+fn streaming_steps_equal_the_sequence_forward() {
+    let net = Stacked::<f64>::new(&mut seeded(23));
+    let steps = 7;
+    let x = inputs(steps * 3, 6);
+    let xs = x.as_chunks::<3>().0;
+    let mut y = vec![[0.0; 3]; steps];
+    net.forward_seq(xs, steps, &mut y, &mut net.scratch())
+        .unwrap();
+    let mut st = net.stream();
+    for t in 0..steps {
+        let out = net.step(&mut st, &xs[t]);
+        for (a, b) in out.iter().zip(&y[t]) {
+            assert!((a - b).abs() < 1e-12, "step {t}: {out:?} vs {:?}", y[t]);
+        }
+    }
+    st.reset();
+    assert_eq!(
+        net.step(&mut st, &xs[0]),
+        net.step(&mut net.stream(), &xs[0])
+    );
+    // Rows that do not form whole sequences are an error, not a panic.
+    assert!(net
+        .forward_seq(&xs[..5], 2, &mut y[..5], &mut net.scratch())
+        .is_err());
+}
+
+#[test]
+fn carried_state_continues_the_sequence() {
+    // Two halves with the state carried give the same outputs as the whole sequence.
+    let mut net = Stacked::<f64>::new(&mut seeded(24));
+    let steps = 8;
+    let x = inputs(steps * 3, 7);
+    let xs = x.as_chunks::<3>().0;
+    let mut whole = net.train_state(0);
+    whole.steps_for_test(steps);
+    let full = net.forward_train(xs, &mut whole).unwrap().to_vec();
+    let mut t = net.train_state(0);
+    t.set_carry_state(true);
+    t.steps_for_test(4);
+    let first = net.forward_train(&xs[..4], &mut t).unwrap().to_vec();
+    let second = net.forward_train(&xs[4..], &mut t).unwrap().to_vec();
+    for (a, b) in first.iter().chain(&second).zip(&full) {
+        for (p, q) in a.iter().zip(b) {
+            assert!((p - q).abs() < 1e-12);
+        }
+    }
+}
+
+trait StepsForTest {
+    fn steps_for_test(&mut self, steps: usize);
+}
+
+impl StepsForTest for StackedTrain<f64> {
+    fn steps_for_test(&mut self, steps: usize) {
+        <Stacked<f64> as Network<f64>>::set_steps(self, steps);
+    }
+}
