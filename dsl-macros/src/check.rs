@@ -152,6 +152,15 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
             let last = last_item
                 .map(|(i, c)| format!(" `{}` (layers[{i}])", c.name()))
                 .unwrap_or_default();
+            // Sequence shapes are shown as declared: `[seq, 65]`.
+            let show = |s: &Shape| {
+                if input_seq {
+                    format!("[seq, {}", s.to_string().trim_start_matches('['))
+                } else {
+                    s.to_string()
+                }
+            };
+            let (declared, actual) = (show(declared), show(actual));
             cx.error_at(
                 *span,
                 format!("the declared output {declared} does not match {actual}, the output of the last layer{last}; write `output: {actual}` or change that layer"),

@@ -471,6 +471,7 @@ pub fn emit(net: &Checked) -> TokenStream {
             #( #st_fields: ::std::vec::Vec<T>, )*
             steps: usize,
             carry_state: bool,
+            clip_norm: Option<f64>,
             d_out: ::std::vec::Vec<T>,
             d_a: ::std::vec::Vec<T>,
             d_b: ::std::vec::Vec<T>,
@@ -529,6 +530,7 @@ pub fn emit(net: &Checked) -> TokenStream {
                     #( #st_fields: ::std::vec::Vec::new(), )*
                     steps: 1,
                     carry_state: false,
+                    clip_norm: None,
                     #( #act: ::std::vec::Vec::new(), )*
                     #( #cache: ::core::default::Default::default(), )*
                     d_out: ::std::vec::Vec::new(),
@@ -585,6 +587,22 @@ pub fn emit(net: &Checked) -> TokenStream {
                 self.#last_act.as_chunks::<#n_out>().0
             }
 
+            /// Clips the gradients to this global L2 norm before every `train_step` update
+            /// (`None`: no clipping). Fails for a bound that is not positive and finite.
+            pub fn set_clip_norm(&mut self, max_norm: Option<f64>) -> #rt::Result<()> {
+                if let Some(m) = max_norm {
+                    if !(m.is_finite() && m > 0.0) {
+                        return Err(#rt::KilnError::InvalidHyperParameter {
+                            what: "gradient clipping norm",
+                            value: m,
+                            why: "must be positive and finite",
+                        });
+                    }
+                }
+                self.clip_norm = max_norm;
+                Ok(())
+            }
+
             /// Where to write dL/d(output) before calling `backward` by hand.
             pub fn output_grad_mut(&mut self) -> &mut [[T; #n_out]] {
                 self.d_out.as_chunks_mut::<#n_out>().0
@@ -603,6 +621,10 @@ pub fn emit(net: &Checked) -> TokenStream {
             type Train = #train<T>;
 
             #set_steps
+
+            fn clip_norm(t: &Self::Train) -> Option<f64> {
+                t.clip_norm
+            }
 
             fn loss_fn(&self) -> &Self::Loss {
                 &self.loss

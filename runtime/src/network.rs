@@ -30,6 +30,12 @@ pub trait Network<T: Float>: Sized + Send + Sync {
     /// Re-seeds the training randomness (dropout), e.g. to repeat a forward pass exactly.
     fn reseed(train: &mut Self::Train, seed: u64);
 
+    /// The global-norm bound applied to the gradients before each update, if any
+    /// (`clip_grad_norm`, PyTorch's rule), set on the training state.
+    fn clip_norm(_train: &Self::Train) -> Option<f64> {
+        None
+    }
+
     /// Sets the time steps per sequence of the next training passes (sequence networks,
     /// whose rows are `steps x sequences`, time-major); other networks ignore it.
     fn set_steps(_train: &mut Self::Train, _steps: usize) {}
@@ -117,6 +123,9 @@ pub fn train_step<T: Float, N: Network<T>>(
     train: &mut N::Train,
 ) -> Result<T> {
     let loss = forward_backward(net, x, target, train)?;
+    if let Some(max_norm) = N::clip_norm(train) {
+        crate::optim::clip_grad_norm(&mut GradsOf(N::grads_mut(train)), max_norm)?;
+    }
     opt.step(&mut WithGrads {
         net,
         grads: N::grads(train),

@@ -65,7 +65,13 @@ impl Cell {
     }
 
     /// `lstm(256, forget_bias = 1.0)` and friends, from a layer call or a nested value.
-    fn parse(name: &str, args: &[Arg], loc: Loc, cx: &mut Ctxt) -> Option<Option<Cell>> {
+    fn parse(
+        name: &str,
+        args: &[Arg],
+        loc: Loc,
+        declared_in: &std::cell::Cell<Option<(usize, Loc)>>,
+        cx: &mut Ctxt,
+    ) -> Option<Option<Cell>> {
         if !matches!(name, "lstm" | "gru" | "rnn") {
             return None;
         }
@@ -77,6 +83,12 @@ impl Cell {
         let mut a = Args::new(&call);
         let hidden = match a.positional(0) {
             Some(Arg::Positional(v)) => count(v, &format!("the hidden size of `{name}`"), 1, cx),
+            Some(Arg::Arrow(i, v)) => {
+                if let Some(n) = count(i, &format!("the input width of `{name}`"), 1, cx) {
+                    declared_in.set(Some((n, i.loc())));
+                }
+                count(v, &format!("the hidden size of `{name}`"), 1, cx)
+            }
             _ => {
                 cx.error_spanned_by(
                     loc,
@@ -145,6 +157,8 @@ impl Cell {
 pub struct RecurrentLayer {
     fwd: Cell,
     bwd: Option<Cell>,
+    /// An `in -> hidden` annotation of a single cell, checked against the actual input.
+    declared_in: Option<(usize, Loc)>,
 }
 
 impl RecurrentLayer {
@@ -157,7 +171,7 @@ impl RecurrentLayer {
                 match a {
                     Arg::Positional(Value::Call(n, inner, loc)) => {
                         let args: Vec<Arg> = inner.iter().cloned().map(Arg::Positional).collect();
-                        match Cell::parse(&n.to_string(), &args, *loc, cx) {
+                        match Cell::parse(&n.to_string(), &args, *loc, &Default::default(), cx) {
                             Some(c) => cells.push(c),
                             None => {
                                 cx.error_spanned_by(n, format!("`bidirectional` takes recurrent cells (`lstm`, `gru`, `rnn`), not `{n}`"));
@@ -187,12 +201,18 @@ impl RecurrentLayer {
                 (Some(fwd), Some(bwd)) => Some(RecurrentLayer {
                     fwd,
                     bwd: Some(bwd),
+                    declared_in: None,
                 }),
                 _ => None,
             });
         }
-        Cell::parse(&name, &call.args, call.loc, cx)
-            .map(|c| c.map(|fwd| RecurrentLayer { fwd, bwd: None }))
+        let declared = std::cell::Cell::new(None);
+        let cell = Cell::parse(&name, &call.args, call.loc, &declared, cx)?;
+        Some(cell.map(|fwd| RecurrentLayer {
+            fwd,
+            bwd: None,
+            declared_in: declared.get(),
+        }))
     }
 }
 
@@ -204,7 +224,17 @@ impl LayerKind for RecurrentLayer {
         prev: &Prev,
         cx: &mut Ctxt,
     ) -> Option<Shape> {
-        flat_input(call, input, prev, cx)?;
+        let n = flat_input(call, input, prev, cx)?;
+        if let Some((declared, loc)) = self.declared_in {
+            if declared != n {
+                let h = self.fwd.hidden();
+                cx.error_spanned_by(
+                    loc,
+                    format!("`{}({declared} -> {h})` expects input [{declared}] per step, but receives [{n}] from {}; write `{}({n} -> {h})`", call.name, prev.what, call.name),
+                );
+                return None;
+            }
+        }
         Some(Shape::flat(
             self.fwd.hidden() + self.bwd.as_ref().map_or(0, Cell::hidden),
         ))
