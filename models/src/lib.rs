@@ -6,6 +6,7 @@
 //! gradient check) reuses the blocks as they are.
 
 mod alexnet;
+mod charlm;
 mod densenet;
 mod googlenet;
 mod lenet;
@@ -15,6 +16,7 @@ mod resnet;
 mod vgg;
 
 pub use alexnet::{AlexNet, AlexNetCifar};
+pub use charlm::CharLstm;
 pub use densenet::{DenseNet, DenseNetCifar};
 pub use googlenet::{GoogLeNet, GoogLeNetCifar};
 pub use lenet::{LeNet5, LeNet5Classic};

@@ -13,6 +13,14 @@ pub fn digits() -> Result<Dataset, DataError> {
     parse_csv("data/digits/digits.csv.gz", DIGITS_GZ, -1)
 }
 
+const SHAKESPEARE: &str = include_str!("../../data/tinyshakespeare/input.txt");
+
+/// "Tiny Shakespeare", the character-level language-model corpus: 1,115,394 characters,
+/// 65 distinct (public domain text, as published with the char-rnn project).
+pub fn tiny_shakespeare() -> &'static str {
+    SHAKESPEARE
+}
+
 /// The MNIST test set: 10,000 grey 28x28 images (pixels scaled to [0, 1]) and labels 0..9.
 /// CC BY-SA 3.0, Y. LeCun, C. Cortes, C. Burges. The training images are not bundled: split
 /// these (e.g. 9,000 / 1,000) where a larger image set is needed.
@@ -40,6 +48,13 @@ mod tests {
             let n = d.labels.iter().filter(|&&l| l == c).count();
             assert!((174..=183).contains(&n), "class {c}: {n}");
         }
+    }
+
+    #[test]
+    fn shakespeare_is_complete() {
+        let text = super::tiny_shakespeare();
+        assert_eq!(text.chars().count(), 1_115_394);
+        assert_eq!(super::super::Vocab::from_text(text).unwrap().len(), 65);
     }
 
     #[test]

@@ -7,9 +7,11 @@ mod dataset;
 mod error;
 mod gzip;
 mod idx;
+mod text;
 
-pub use bundled::{digits, mnist_t10k};
+pub use bundled::{digits, mnist_t10k, tiny_shakespeare};
 pub use csv::{load_csv, parse_csv};
 pub use dataset::Dataset;
 pub use error::DataError;
 pub use idx::{images_and_labels, load_idx, parse_idx, IdxArray};
+pub use text::{load_text, Vocab};
