@@ -111,6 +111,41 @@ def t8(channels_last=False):
     return 32 / median_rate(step, warmup=5, repeats=5, inner=5), "samples/s"  # as kiln's T8
 
 
+def rnn_train(cell):
+    torch.manual_seed(0)
+    rnn = cell(64, 256)
+    head = nn.Linear(256, 64)
+    opt = torch.optim.Adam(list(rnn.parameters()) + list(head.parameters()), lr=1e-3)
+    ids = torch.randint(0, 64, (33, 32))
+    x = nn.functional.one_hot(ids[:-1], 64).float()  # [seq, batch, 64], time-major
+    y = ids[1:]
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        out, _ = rnn(x)
+        loss = loss_fn(head(out).reshape(-1, 64), y.reshape(-1))
+        loss.backward()
+        opt.step()
+
+    return 32 * 32 / median_rate(step, repeats=5, inner=20), "tokens/s"
+
+
+def t5():
+    torch.manual_seed(0)
+    cell = nn.LSTMCell(1, 32).eval()
+    head = nn.Linear(32, 1).eval()
+    x = torch.rand(1, 1)
+    state = [torch.zeros(1, 32), torch.zeros(1, 32)]
+
+    def step():
+        with torch.no_grad():
+            state[0], state[1] = cell(x, (state[0], state[1]))
+            head(state[0])
+
+    return median_rate(step, warmup=200, inner=2000) * 1e9, "ns/step"
+
+
 def t4():
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(16, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 8)).eval()
@@ -125,5 +160,14 @@ def t4():
 
 if __name__ == "__main__":
     for w in sys.argv[1:] or ["T1", "T2", "T4"]:
-        value, unit = {"T1": t1, "T2": t2, "T4": t4, "T8": t8, "T8cl": lambda: t8(True)}[w]()
+        value, unit = {
+            "T1": t1,
+            "T2": t2,
+            "T3": lambda: rnn_train(nn.LSTM),
+            "T4": t4,
+            "T5": t5,
+            "T7": lambda: rnn_train(nn.GRU),
+            "T8": t8,
+            "T8cl": lambda: t8(True),
+        }[w]()
         print(f"{w} {value:.1f} {unit}", flush=True)

@@ -1,4 +1,4 @@
-//! kiln on the workloads of `../shared/bench/WORKLOADS.md` (T1, T2, T4, T8 so far), with PyTorch
+//! kiln on the workloads of `../shared/bench/WORKLOADS.md` (T1-T5, T7, T8; T6 in the performance issue), with PyTorch
 //! measured in the same run when `python3 -c "import torch"` works. Prints a markdown table.
 //!
 //! cargo bench --bench workloads            (KILN_BENCH_NO_TORCH=1 to skip PyTorch)
@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use kiln::prelude::*;
-use kiln::runtime::optim::Sgd;
+use kiln::runtime::optim::{Adam, Sgd};
 use kiln::runtime::rng::uniform;
 
 network! {
@@ -77,6 +77,83 @@ fn t2() -> f64 {
     64.0 / secs
 }
 
+network! {
+    /// T3: one-hot vocabulary 64 -> LSTM 256 -> dense 64 at every step.
+    struct T3Lstm {
+        input: [seq, 64],
+        layers: [lstm(256), dense(64)],
+        loss: softmax_cross_entropy,
+    }
+}
+
+network! {
+    /// T7: one-hot vocabulary 64 -> GRU 256 -> dense 64 at every step.
+    struct T7Gru {
+        input: [seq, 64],
+        layers: [gru(256), dense(64)],
+        loss: softmax_cross_entropy,
+    }
+}
+
+network! {
+    /// T5: LSTM input 1, hidden 32 -> dense 1, streamed one step at a time.
+    struct T5Lstm {
+        input: [seq, 1],
+        layers: [lstm(32), dense(1)],
+        loss: none,
+    }
+}
+
+/// Time-major one-hot batch of 32 sequences of 32 steps over 64 symbols, and next-symbol labels.
+fn one_hot_batch() -> (Vec<[f32; 64]>, Vec<usize>) {
+    let mut rng = seeded(0);
+    let ids: Vec<usize> = (0..32 * 33)
+        .map(|_| (uniform::<f64, _>(&mut rng, 0.0, 64.0) as usize).min(63))
+        .collect();
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for t in 0..32 {
+        for s in 0..32 {
+            let mut row = [0.0f32; 64];
+            row[ids[s * 33 + t]] = 1.0;
+            x.push(row);
+            y.push(ids[s * 33 + t + 1]);
+        }
+    }
+    (x, y)
+}
+
+fn t3() -> f64 {
+    let mut net = T3Lstm::<f32>::new(&mut seeded(0));
+    let (x, y) = one_hot_batch();
+    let mut opt = Adam::new(1e-3).unwrap();
+    let mut t = net.train_state(0);
+    let secs = median_secs(20, 5, 20, || {
+        black_box(net.train_step_seq(&x, 32, &y, &mut opt, &mut t).unwrap());
+    });
+    (32.0 * 32.0) / secs
+}
+
+fn t7() -> f64 {
+    let mut net = T7Gru::<f32>::new(&mut seeded(0));
+    let (x, y) = one_hot_batch();
+    let mut opt = Adam::new(1e-3).unwrap();
+    let mut t = net.train_state(0);
+    let secs = median_secs(20, 5, 20, || {
+        black_box(net.train_step_seq(&x, 32, &y, &mut opt, &mut t).unwrap());
+    });
+    (32.0 * 32.0) / secs
+}
+
+fn t5() -> f64 {
+    let net = T5Lstm::<f32>::new(&mut seeded(0));
+    let mut st = net.stream();
+    let mut v = 0.1f32;
+    median_secs(1000, 7, 20_000, || {
+        v = black_box(net.step(&mut st, &[black_box(v)])[0]).clamp(-1.0, 1.0);
+    }) * 1e9
+}
+
 fn t8() -> f64 {
     let mut rng = seeded(0);
     let mut net = kiln_models::ResNet18Cifar::<f32>::new(&mut rng);
@@ -125,14 +202,17 @@ fn torch(ids: &[&str]) -> Vec<Option<f64>> {
 }
 
 fn main() {
-    let kiln = [t1(), t2(), t4(), t8()];
-    let peers = torch(&["T1", "T2", "T4", "T8"]);
+    let kiln = [t1(), t2(), t3(), t4(), t5(), t7(), t8()];
+    let peers = torch(&["T1", "T2", "T3", "T4", "T5", "T7", "T8"]);
     println!("| id | unit | kiln | PyTorch eager (same run) | kiln speed / PyTorch speed |");
     println!("|---|---|---|---|---|");
     let rows = [
         ("T1 mlp-train", "samples/s", true),
         ("T2 lenet-train", "samples/s", true),
+        ("T3 lstm-train", "tokens/s", true),
         ("T4 mlp-infer-1", "ns/call", false),
+        ("T5 lstm-infer-1", "ns/step", false),
+        ("T7 gru-train", "tokens/s", true),
         ("T8 resnet18-train", "samples/s", true),
     ];
     for (((name, unit, higher_better), k), p) in rows.iter().zip(kiln).zip(peers) {
