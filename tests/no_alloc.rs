@@ -59,6 +59,14 @@ network! {
     }
 }
 
+network! {
+    struct SeqEverything {
+        input: [seq, 8],
+        layers: [lstm(16), bidirectional(gru(8), rnn(4)), dense(6), tanh, dense(5)],
+        loss: softmax_cross_entropy,
+    }
+}
+
 fn allocations_during(f: impl FnOnce()) -> usize {
     let before = ALLOCATIONS.load(Ordering::SeqCst);
     f();
