@@ -122,3 +122,91 @@ impl StepsForTest for StackedTrain<f64> {
         <Stacked<f64> as Network<f64>>::set_steps(self, steps);
     }
 }
+
+network! {
+    /// Token inputs through an embedding and a one-hot layer.
+    struct Tokens {
+        input: [seq, 1],
+        layers: [embedding(10, 4), gru(5), dense(10)],
+        output: [seq, 10],
+        loss: softmax_cross_entropy,
+    }
+}
+
+network! {
+    struct OneHotLstm {
+        input: [seq, 1],
+        layers: [one_hot(7), lstm(4), dense(7)],
+        loss: softmax_cross_entropy,
+    }
+}
+
+#[test]
+fn token_inputs_train_and_are_checked() {
+    use kiln::runtime::network::tokens_into;
+    let (steps, seqs) = (5, 2);
+    let ids: Vec<usize> = (0..steps * seqs).map(|i| (i * 3 + 1) % 10).collect();
+    let mut x: Vec<[f64; 1]> = Vec::new();
+    tokens_into(&ids, &mut x);
+    let labels: Vec<usize> = ids.iter().map(|i| (i + 1) % 10).collect();
+    let cfg = GradcheckConfig {
+        steps,
+        inputs: false,
+        ..Default::default()
+    };
+    let r = gradcheck(
+        &mut Tokens::<f64>::new(&mut seeded(31)),
+        x.as_flattened(),
+        &labels,
+        cfg,
+    )
+    .unwrap();
+    assert!(r.max_rel_error <= 1e-6, "{r:?}");
+    let small: Vec<usize> = ids.iter().map(|i| i % 7).collect();
+    let mut xs: Vec<[f64; 1]> = Vec::new();
+    tokens_into(&small, &mut xs);
+    let r = gradcheck(
+        &mut OneHotLstm::<f64>::new(&mut seeded(32)),
+        xs.as_flattened(),
+        &small,
+        cfg,
+    )
+    .unwrap();
+    assert!(r.max_rel_error <= 1e-6, "{r:?}");
+    // An id outside the vocabulary is an error naming it, not a panic.
+    let net = Tokens::<f64>::new(&mut seeded(33));
+    let mut y = vec![[0.0; 10]; 2];
+    let e = net
+        .forward_seq(&[[3.0], [12.0]], 1, &mut y, &mut net.scratch())
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("input row 1 holds 12, which is not a token id of the vocabulary (0..10)"),
+        "{e}"
+    );
+}
+
+network! {
+    /// A fixed sequence length, for fully fixed shapes.
+    struct Fixed {
+        input: [seq(4), 2],
+        layers: [rnn(3), dense(2)],
+        loss: mse,
+    }
+}
+
+#[test]
+fn fixed_sequence_length_is_enforced() {
+    assert_eq!(Fixed::<f32>::STEPS, Some(4));
+    let net = Fixed::<f32>::new(&mut seeded(40));
+    let x = vec![[0.5f32; 2]; 8];
+    let mut y = vec![[0.0f32; 2]; 8];
+    net.forward(&x, &mut y, &mut net.scratch()).unwrap();
+    let mut y2 = vec![[0.0f32; 2]; 8];
+    net.forward_seq(&x, 4, &mut y2, &mut net.scratch()).unwrap();
+    assert_eq!(y, y2, "the declared length is the default");
+    let e = net
+        .forward_seq(&x, 2, &mut y2, &mut net.scratch())
+        .unwrap_err();
+    assert!(e.to_string().contains("sequence length"), "{e}");
+}

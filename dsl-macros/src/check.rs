@@ -26,6 +26,8 @@ pub struct Checked {
     pub loss: LossSpec,
     /// Whether samples are sequences of runtime length (`input: [seq, F]`).
     pub seq: bool,
+    /// The fixed number of steps of `input: [seq(n), F]`.
+    pub steps: Option<usize>,
     /// Legal but suspicious declarations, emitted as compiler warnings.
     pub warnings: Vec<(Loc, String)>,
 }
@@ -113,6 +115,7 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
     }
 
     let input_seq = input.is_some_and(|(dims, _)| is_seq(dims));
+    let steps = input.and_then(|(dims, _)| fixed_steps(dims, cx));
     let input_shape = input.and_then(|(dims, span)| dims_shape(dims, span, "input", cx));
     let declared_output = output.and_then(|(dims, span)| {
         if is_seq(dims) && !input_seq {
@@ -196,6 +199,7 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
         output: shape?,
         loss: loss?.0,
         seq: input_seq,
+        steps,
         warnings,
     })
 }
@@ -203,6 +207,24 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
 /// `[seq, ...]`: the first dimension is the runtime number of time steps.
 fn is_seq(dims: &[Value]) -> bool {
     matches!(dims.first(), Some(Value::Ident(i)) if i == "seq")
+        || matches!(dims.first(), Some(Value::Call(i, _, _)) if i == "seq")
+}
+
+/// The fixed length of `[seq(32), ...]`, if one is given (errors recorded).
+fn fixed_steps(dims: &[Value], cx: &mut Ctxt) -> Option<usize> {
+    match dims.first() {
+        Some(Value::Call(i, args, loc)) if i == "seq" => match args.as_slice() {
+            [n] => count(n, "the sequence length", 1, cx),
+            _ => {
+                cx.error_spanned_by(
+                    loc,
+                    "`seq(n)` takes one length, e.g. `input: [seq(32), 65]`",
+                );
+                None
+            }
+        },
+        _ => None,
+    }
 }
 
 /// The per-sample (per-step for sequences) shape of `[dims]` or `[seq, dims]`.

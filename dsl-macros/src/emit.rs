@@ -20,9 +20,35 @@ pub fn emit(net: &Checked) -> TokenStream {
         output,
         loss,
         seq,
+        steps: fixed_steps,
         warnings,
     } = net;
     let seq = *seq;
+    let default_steps = lit(fixed_steps.unwrap_or(1));
+    let steps_const = match fixed_steps {
+        Some(n) => {
+            let n = lit(*n);
+            quote!(Some(#n))
+        }
+        None => quote!(None),
+    };
+    // `input: [seq(n), F]`: every pass must have exactly n steps.
+    let check_fixed = |steps: TokenStream| match fixed_steps {
+        Some(n) => {
+            let n = lit(*n);
+            quote! {
+                if #steps != #n {
+                    return Err(#rt::KilnError::LengthMismatch {
+                        what: "sequence length (declared `seq` length)",
+                        expected: #n,
+                        actual: #steps,
+                    });
+                }
+            }
+        }
+        None => quote!(),
+    };
+    let fixed_fwd = check_fixed(quote!(steps));
     let scratch = format_ident!("{}Scratch", name);
     let train = format_ident!("{}Train", name);
     let n_in = lit(input.numel());
@@ -89,10 +115,17 @@ pub fn emit(net: &Checked) -> TokenStream {
                     });
                 }
                 let seqs = batch / steps;
+                #fixed_fwd
             }
         } else {
             quote!()
         }
+    };
+    let check_first = if rec[0] {
+        quote!()
+    } else {
+        let f0 = &field[0];
+        quote!(#layer_tr::check_input(&self.#f0, x)?;)
     };
     let seq_scratch = seq_dims(quote!(s));
     let seq_backward = if seq {
@@ -494,6 +527,8 @@ pub fn emit(net: &Checked) -> TokenStream {
             pub const INPUT_SHAPE: &'static [usize] = &[#(#in_dims),*];
             /// The per-sample output shape the layers produce.
             pub const OUTPUT_SHAPE: &'static [usize] = &[#(#out_dims),*];
+            /// The fixed number of time steps of `input: [seq(n), F]` (`None`: any length).
+            pub const STEPS: Option<usize> = #steps_const;
             /// Each emitted layer's name and per-sample output shape, in order (activations
             /// fused into a layer and `flatten` have no entry of their own).
             pub const LAYER_SHAPES: &'static [(&'static str, &'static [usize])] = &[#( (#prefix, &[#(#layer_dims),*]) ),*];
@@ -514,7 +549,7 @@ pub fn emit(net: &Checked) -> TokenStream {
             /// Fresh inference buffers.
             pub fn scratch(&self) -> #scratch<T> {
                 #scratch {
-                    steps: 1,
+                    steps: #default_steps,
                     #( #st_fields: ::std::vec::Vec::new(), )*
                     ping: ::std::vec::Vec::new(),
                     pong: ::std::vec::Vec::new(),
@@ -528,7 +563,7 @@ pub fn emit(net: &Checked) -> TokenStream {
                 #train {
                     grads: #name { #( #field: #tr::zeros_like(&self.#field), )* loss: self.loss.clone() },
                     #( #st_fields: ::std::vec::Vec::new(), )*
-                    steps: 1,
+                    steps: #default_steps,
                     carry_state: false,
                     clip_norm: None,
                     #( #act: ::std::vec::Vec::new(), )*
@@ -646,6 +681,7 @@ pub fn emit(net: &Checked) -> TokenStream {
                 let batch = #rt::network::batch_of("network input", x.len(), #n_in)?;
                 #rt::network::check_output(batch, #n_out, y.len())?;
                 #seq_scratch
+                #check_first
                 #( #fwd )*
                 Ok(())
             }
@@ -653,6 +689,7 @@ pub fn emit(net: &Checked) -> TokenStream {
             fn forward_train_flat(&mut self, x: &[T], t: &mut Self::Train) -> #rt::Result<()> {
                 let batch = #rt::network::batch_of("network input", x.len(), #n_in)?;
                 #seq_train
+                #check_first
                 #( #fwd_train )*
                 #rt::layers::ensure_len(&mut t.d_out, batch * #n_out);
                 t.batch = batch;

@@ -30,6 +30,12 @@ pub enum KilnError {
         label: usize,
         classes: usize,
     },
+    /// An input row of a token layer is not a token id below the vocabulary size.
+    TokenOutOfRange {
+        index: usize,
+        value: f64,
+        vocab: usize,
+    },
     /// A value that must be finite is NaN or infinite.
     NonFinite { what: &'static str, index: usize },
     /// A loss was needed from a network declared with `loss: none`.
@@ -64,6 +70,10 @@ impl fmt::Display for KilnError {
             } => write!(
                 f,
                 "label {label} of sample {index} is out of range for {classes} classes (valid: 0..{classes})"
+            ),
+            KilnError::TokenOutOfRange { index, value, vocab } => write!(
+                f,
+                "input row {index} holds {value}, which is not a token id of the vocabulary (0..{vocab})"
             ),
             KilnError::NonFinite { what, index } => {
                 write!(f, "{what} is not finite at index {index}")

@@ -21,6 +21,8 @@ pub struct GradcheckConfig {
     pub max_per_tensor: usize,
     /// Time steps per sequence, for sequence networks (ignored by others).
     pub steps: usize,
+    /// Check the input gradient too; `false` for token inputs (ids are not differentiable).
+    pub inputs: bool,
 }
 
 impl Default for GradcheckConfig {
@@ -31,6 +33,7 @@ impl Default for GradcheckConfig {
             seed: 0,
             max_per_tensor: usize::MAX,
             steps: 1,
+            inputs: true,
         }
     }
 }
@@ -131,7 +134,12 @@ pub fn gradcheck<N: Network<f64>>(
         }
     }
     let mut xp = x.to_vec();
-    for i in picks(x.len()) {
+    let input_picks = if cfg.inputs {
+        picks(x.len())
+    } else {
+        Vec::new()
+    };
+    for i in input_picks {
         let orig = xp[i];
         xp[i] = orig + cfg.h;
         let lp = loss_at(net, &xp, &mut train)?;

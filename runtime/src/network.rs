@@ -214,3 +214,10 @@ impl<T: Float> Loss<T> for NoLoss {
     note = "declare a loss in its `network!` (e.g. `loss: softmax_cross_entropy,`) to train it"
 )]
 pub trait Trainable {}
+
+/// Token ids as the rows of a token network's input (`input: [seq, 1]` with `embedding` or
+/// `one_hot` first), written into `out` (cleared first; no allocation once it has grown).
+pub fn tokens_into<T: Float>(ids: &[usize], out: &mut Vec<[T; 1]>) {
+    out.clear();
+    out.extend(ids.iter().map(|&i| [T::from_usize(i)]));
+}

@@ -16,6 +16,7 @@ pub mod compose;
 pub mod conv2d;
 pub mod dense;
 pub mod dropout;
+pub mod embedding;
 pub mod flatten;
 pub mod layer_norm;
 pub mod maxout;
@@ -62,7 +63,7 @@ pub trait LayerKind {
 }
 
 /// The names `layers: [...]` accepts, for the unknown-layer message.
-pub const KNOWN: &str = "dense, lstm, gru, rnn, bidirectional, conv2d, max_pool2d, avg_pool2d, global_avg_pool, flatten, dropout, batch_norm, batch_norm2d, layer_norm, prelu, maxout, a block declared with `block`, `residual { }`, `concat { }`, or an activation (identity, sigmoid, tanh, relu, leaky_relu, elu, softplus, hard_sigmoid, hardsigmoid, hard_tanh, gelu, gelu_tanh, swish, silu)";
+pub const KNOWN: &str = "dense, embedding, one_hot, lstm, gru, rnn, bidirectional, conv2d, max_pool2d, avg_pool2d, global_avg_pool, flatten, dropout, batch_norm, batch_norm2d, layer_norm, prelu, maxout, a block declared with `block`, `residual { }`, `concat { }`, or an activation (identity, sigmoid, tanh, relu, leaky_relu, elu, softplus, hard_sigmoid, hardsigmoid, hard_tanh, gelu, gelu_tanh, swish, silu)";
 
 /// Parses a layer call into its kind, or records why it cannot.
 pub fn parse_layer(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>> {
@@ -70,6 +71,7 @@ pub fn parse_layer(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>
     match name.as_str() {
         "dense" | "linear" => dense::Dense::parse(call, cx).map(|l| Box::new(l) as _),
         "dropout" => dropout::Dropout::parse(call, cx).map(|l| Box::new(l) as _),
+        "embedding" | "one_hot" => embedding::TokenLayer::parse(call, cx).map(|l| Box::new(l) as _),
         "batch_norm" => batch_norm::BatchNorm::parse(call, cx).map(|l| Box::new(l) as _),
         "layer_norm" => layer_norm::LayerNorm::parse(call, cx).map(|l| Box::new(l) as _),
         "prelu" => prelu::PRelu::parse(call, cx).map(|l| Box::new(l) as _),

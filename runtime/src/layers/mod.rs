@@ -17,6 +17,7 @@ pub mod compose;
 pub mod conv2d;
 pub mod dense;
 pub mod dropout;
+pub mod embedding;
 pub mod layer_norm;
 pub mod maxout;
 pub mod pool2d;
@@ -33,6 +34,7 @@ pub use compose::{Chain, Concat, Identity, Residual};
 pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use dropout::Dropout;
+pub use embedding::{Embedding, OneHot};
 pub use layer_norm::LayerNorm;
 pub use maxout::Maxout;
 pub use pool2d::{AvgPool2d, GlobalAvgPool, MaxPool2d};
@@ -59,6 +61,12 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     }
     /// A layer of the same shape and configuration with every tensor zero: the gradient mirror.
     fn zeros_like(&self) -> Self;
+
+    /// Checks input values the layer cannot take (token ids out of range) before a pass;
+    /// generated networks call it for their first layer. Most layers take any input.
+    fn check_input(&self, _x: &[T]) -> Result<()> {
+        Ok(())
+    }
 
     /// Inference forward (eval mode) of `batch` rows: `y = f(x)`.
     fn forward(&self, x: &[T], y: &mut [T], batch: usize, cache: &mut Self::Cache);
