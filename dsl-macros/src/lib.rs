@@ -1,9 +1,9 @@
 //! `network!`: a neural network declared as a list of layers, shape-checked while the macro
 //! expands, and emitted as a struct with fused forward code and a hand-derived backward pass.
 //!
-//! The macro runs in three stages: [`parse`] (the syntax tree of the DSL), [`check`] (layer
-//! kinds, shapes, options, with spanned errors collected in a [`ctxt::Ctxt`]) and [`emit`]
-//! (the generated code). Each layer kind lives in its own module under [`layers`].
+//! The macro runs in three stages: `parse` (the syntax tree of the DSL), `check` (layer
+//! kinds, shapes, options, with spanned errors collected in a `ctxt::Ctxt`) and `emit`
+//! (the generated code). Each layer kind lives in its own module under `layers`.
 
 mod args;
 mod check;

@@ -69,7 +69,7 @@ pub trait Float:
         }
     }
     /// `C = alpha * A B + beta * C` with general strides (row stride, column stride) for each
-    /// matrix; `A` is `m x k`, `B` is `k x n`, `C` is `m x n`. See [`crate::gemm`].
+    /// matrix; `A` is `m x k`, `B` is `k x n`, `C` is `m x n`. See [`crate::gemm()`].
     ///
     /// # Safety
     /// The pointers and strides must describe matrices lying inside live allocations, `C`'s

@@ -1,7 +1,7 @@
 //! Hard sigmoid, in the notes' form and in PyTorch's, which differ in slope.
 //!
-//! - [`HardSigmoid`]: the notes' `max(min(x/4 + 1/2, 1), 0)`, slope 1/4, flat outside `[-2, 2]`.
-//! - [`HardSigmoidTorch`]: PyTorch's `nn.Hardsigmoid`, `max(min(x + 3, 6), 0) / 6`, slope 1/6,
+//! - [`super::Activation::HardSigmoid`]: the notes' `max(min(x/4 + 1/2, 1), 0)`, slope 1/4, flat outside `[-2, 2]`.
+//! - [`super::Activation::HardSigmoidTorch`]: PyTorch's `nn.Hardsigmoid`, `max(min(x + 3, 6), 0) / 6`, slope 1/6,
 //!   flat outside `[-3, 3]`.
 //!
 //! At the kinks the derivative is 0, as PyTorch's autograd (`grad` only on the open interval).
