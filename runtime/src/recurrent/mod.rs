@@ -221,6 +221,75 @@ pub(crate) fn check_shapes(
 ///
 /// # Panics
 /// On a mismatch.
+/// What the single cells (`Lstm`, `Gru`, `Rnn`) implement alike, inside their `Recurrent`
+/// impls: the shape-checked passes around their `run`, and the visitors of their four
+/// PyTorch tensors (`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`). `$state` is the carried
+/// state per sample.
+macro_rules! cell_common {
+    ($state:expr) => {
+        fn forward(
+            &self,
+            x: &[T],
+            y: &mut [T],
+            steps: usize,
+            batch: usize,
+            state: &mut [T],
+            cache: &mut Self::Cache,
+        ) {
+            assert_shapes(x.len(), y.len(), state.len(), steps, batch, (IN, H, $state));
+            self.run(x, y, steps, batch, state, cache);
+        }
+
+        fn forward_train(
+            &mut self,
+            x: &[T],
+            y: &mut [T],
+            steps: usize,
+            batch: usize,
+            state: &mut [T],
+            cache: &mut Self::Cache,
+        ) -> Result<()> {
+            check_shapes(x.len(), y.len(), state.len(), steps, batch, (IN, H, $state))?;
+            self.run(x, y, steps, batch, state, cache);
+            Ok(())
+        }
+
+        fn step(
+            &self,
+            x: &[T],
+            y: &mut [T],
+            batch: usize,
+            state: &mut [T],
+            scratch: &mut Self::Cache,
+        ) {
+            assert_shapes(x.len(), y.len(), state.len(), 1, batch, (IN, H, $state));
+            self.run(x, y, 1, batch, state, scratch);
+        }
+
+        fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
+            f(0, ParamKind::Weight, &self.weight_ih);
+            f(1, ParamKind::Weight, &self.weight_hh);
+            f(2, ParamKind::Bias, &self.bias_ih);
+            f(3, ParamKind::Bias, &self.bias_hh);
+        }
+
+        fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
+            f(0, ParamKind::Weight, &mut self.weight_ih);
+            f(1, ParamKind::Weight, &mut self.weight_hh);
+            f(2, ParamKind::Bias, &mut self.bias_ih);
+            f(3, ParamKind::Bias, &mut self.bias_hh);
+        }
+
+        fn visit_with_grads(&mut self, grads: &Self, f: &mut GradVisitor<'_, T>) {
+            f(0, ParamKind::Weight, &mut self.weight_ih, &grads.weight_ih);
+            f(1, ParamKind::Weight, &mut self.weight_hh, &grads.weight_hh);
+            f(2, ParamKind::Bias, &mut self.bias_ih, &grads.bias_ih);
+            f(3, ParamKind::Bias, &mut self.bias_hh, &grads.bias_hh);
+        }
+    };
+}
+pub(crate) use cell_common;
+
 pub(crate) fn assert_shapes(
     x: usize,
     y: usize,

@@ -9,7 +9,7 @@
 //! place in `dy`; then `dW_ih = dZ^T X`, `dW_hh = dZ^T [h_-1 .. h_{T-2}]`, `db = sum_rows dZ`
 //! (both biases), `dx = dZ W_ih`, one GEMM each over all steps.
 
-use super::{assert_shapes, check_shapes, default_init, fill_bias_rows, Recurrent};
+use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
 use super::{transpose_into, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
@@ -171,32 +171,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Rnn<T, IN, H> {
         Self::zeros(self.act)
     }
 
-    fn forward(
-        &self,
-        x: &[T],
-        y: &mut [T],
-        steps: usize,
-        batch: usize,
-        state: &mut [T],
-        cache: &mut Self::Cache,
-    ) {
-        assert_shapes(x.len(), y.len(), state.len(), steps, batch, (IN, H, H));
-        self.run(x, y, steps, batch, state, cache);
-    }
-
-    fn forward_train(
-        &mut self,
-        x: &[T],
-        y: &mut [T],
-        steps: usize,
-        batch: usize,
-        state: &mut [T],
-        cache: &mut Self::Cache,
-    ) -> Result<()> {
-        check_shapes(x.len(), y.len(), state.len(), steps, batch, (IN, H, H))?;
-        self.run(x, y, steps, batch, state, cache);
-        Ok(())
-    }
+    cell_common!(H);
 
     fn backward(
         &self,
@@ -296,32 +271,6 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Rnn<T, IN, H> {
                 IN,
             );
         }
-    }
-
-    fn step(&self, x: &[T], y: &mut [T], batch: usize, state: &mut [T], scratch: &mut Self::Cache) {
-        assert_shapes(x.len(), y.len(), state.len(), 1, batch, (IN, H, H));
-        self.run(x, y, 1, batch, state, scratch);
-    }
-
-    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
-        f(0, ParamKind::Weight, &self.weight_ih);
-        f(1, ParamKind::Weight, &self.weight_hh);
-        f(2, ParamKind::Bias, &self.bias_ih);
-        f(3, ParamKind::Bias, &self.bias_hh);
-    }
-
-    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
-        f(0, ParamKind::Weight, &mut self.weight_ih);
-        f(1, ParamKind::Weight, &mut self.weight_hh);
-        f(2, ParamKind::Bias, &mut self.bias_ih);
-        f(3, ParamKind::Bias, &mut self.bias_hh);
-    }
-
-    fn visit_with_grads(&mut self, grads: &Self, f: &mut GradVisitor<'_, T>) {
-        f(0, ParamKind::Weight, &mut self.weight_ih, &grads.weight_ih);
-        f(1, ParamKind::Weight, &mut self.weight_hh, &grads.weight_hh);
-        f(2, ParamKind::Bias, &mut self.bias_ih, &grads.bias_ih);
-        f(3, ParamKind::Bias, &mut self.bias_hh, &grads.bias_hh);
     }
 }
 
