@@ -16,6 +16,40 @@ use crate::param::{Param, ParamKind};
 use crate::rng::KilnRng;
 use crate::Result;
 
+/// The index-based visitors of a composite with two children `$a` then `$b`: the second
+/// child's tensors are numbered after the first's.
+macro_rules! pair_visitors {
+    ($a:ident, $b:ident) => {
+        fn param_count(&self) -> usize {
+            self.$a.param_count() + self.$b.param_count()
+        }
+        fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
+            let n = self.$a.param_count();
+            self.$a.visit_params(f);
+            self.$b.visit_params(&mut |i, k, v| f(n + i, k, v));
+        }
+        fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
+            let n = self.$a.param_count();
+            self.$a.visit_params_mut(f);
+            self.$b.visit_params_mut(&mut |i, k, v| f(n + i, k, v));
+        }
+        fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
+            let n = self.$a.param_count();
+            self.$a.visit_with_grads(&g.$a, f);
+            self.$b
+                .visit_with_grads(&g.$b, &mut |i, k, v, gr| f(n + i, k, v, gr));
+        }
+        fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
+            let mut n = 0;
+            self.$a.visit_buffers_mut(&mut |i, v| {
+                n = n.max(i + 1);
+                f(i, v)
+            });
+            self.$b.visit_buffers_mut(&mut |i, v| f(n + i, v));
+        }
+    };
+}
+
 /// `y = x` over `F` scalars per sample.
 #[derive(Debug, Clone, Default)]
 pub struct Identity<T, const F: usize>(PhantomData<T>);
@@ -111,9 +145,8 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
     fn param_names(&self) -> &'static [&'static str] {
         &[]
     }
-    fn param_count(&self) -> usize {
-        self.a.param_count() + self.b.param_count()
-    }
+
+    pair_visitors!(a, b);
     fn zeros_like(&self) -> Self {
         Chain::new(self.a.zeros_like(), self.b.zeros_like())
     }
@@ -152,31 +185,6 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
             .backward(&c.mid, y, dy, Some(&mut c.dmid), batch, &mut c.b, &mut g.b);
         self.a
             .backward(x, &c.mid, &mut c.dmid, dx, batch, &mut c.a, &mut g.a);
-    }
-
-    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
-        let n = self.a.param_count();
-        self.a.visit_params(f);
-        self.b.visit_params(&mut |i, k, v| f(n + i, k, v));
-    }
-    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
-        let n = self.a.param_count();
-        self.a.visit_params_mut(f);
-        self.b.visit_params_mut(&mut |i, k, v| f(n + i, k, v));
-    }
-    fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
-        let n = self.a.param_count();
-        self.a.visit_with_grads(&g.a, f);
-        self.b
-            .visit_with_grads(&g.b, &mut |i, k, v, gr| f(n + i, k, v, gr));
-    }
-    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
-        let mut n = 0;
-        self.a.visit_buffers_mut(&mut |i, v| {
-            n = n.max(i + 1);
-            f(i, v)
-        });
-        self.b.visit_buffers_mut(&mut |i, v| f(n + i, v));
     }
 
     fn visit_named(&mut self, g: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
@@ -275,9 +283,8 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
     fn param_names(&self) -> &'static [&'static str] {
         &[]
     }
-    fn param_count(&self) -> usize {
-        self.main.param_count() + self.shortcut.param_count()
-    }
+
+    pair_visitors!(main, shortcut);
     fn zeros_like(&self) -> Self {
         Residual::new(self.main.zeros_like(), self.shortcut.zeros_like(), self.act)
     }
@@ -359,32 +366,6 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
                 );
             }
         }
-    }
-
-    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
-        let n = self.main.param_count();
-        self.main.visit_params(f);
-        self.shortcut.visit_params(&mut |i, k, v| f(n + i, k, v));
-    }
-    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
-        let n = self.main.param_count();
-        self.main.visit_params_mut(f);
-        self.shortcut
-            .visit_params_mut(&mut |i, k, v| f(n + i, k, v));
-    }
-    fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
-        let n = self.main.param_count();
-        self.main.visit_with_grads(&g.main, f);
-        self.shortcut
-            .visit_with_grads(&g.shortcut, &mut |i, k, v, gr| f(n + i, k, v, gr));
-    }
-    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
-        let mut n = 0;
-        self.main.visit_buffers_mut(&mut |i, v| {
-            n = n.max(i + 1);
-            f(i, v)
-        });
-        self.shortcut.visit_buffers_mut(&mut |i, v| f(n + i, v));
     }
 
     fn visit_named(&mut self, g: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
@@ -470,9 +451,8 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
     fn param_names(&self) -> &'static [&'static str] {
         &[]
     }
-    fn param_count(&self) -> usize {
-        self.a.param_count() + self.b.param_count()
-    }
+
+    pair_visitors!(a, b);
     fn zeros_like(&self) -> Self {
         Concat::new(self.a.zeros_like(), self.b.zeros_like())
     }
@@ -546,31 +526,6 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
                     .backward(x, &c.yb, &mut c.dyb, None, batch, &mut c.b, &mut g.b);
             }
         }
-    }
-
-    fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
-        let n = self.a.param_count();
-        self.a.visit_params(f);
-        self.b.visit_params(&mut |i, k, v| f(n + i, k, v));
-    }
-    fn visit_params_mut(&mut self, f: &mut dyn FnMut(usize, ParamKind, &mut [T])) {
-        let n = self.a.param_count();
-        self.a.visit_params_mut(f);
-        self.b.visit_params_mut(&mut |i, k, v| f(n + i, k, v));
-    }
-    fn visit_with_grads(&mut self, g: &Self, f: &mut GradVisitor<'_, T>) {
-        let n = self.a.param_count();
-        self.a.visit_with_grads(&g.a, f);
-        self.b
-            .visit_with_grads(&g.b, &mut |i, k, v, gr| f(n + i, k, v, gr));
-    }
-    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
-        let mut n = 0;
-        self.a.visit_buffers_mut(&mut |i, v| {
-            n = n.max(i + 1);
-            f(i, v)
-        });
-        self.b.visit_buffers_mut(&mut |i, v| f(n + i, v));
     }
 
     // Branch `a` is `prefix.0`, branch `b` is `prefix.1` (a nested concat numbers its own two
