@@ -171,54 +171,45 @@ pub fn emit(net: &Checked) -> TokenStream {
         None => (quote!(#rt::network::NoLoss), quote!(#rt::network::NoLoss)),
     };
 
-    // Inference: ping-pong between two buffers; the first layer reads `x`, the last writes `y`.
-    let fwd = (0..n).map(|i| {
-        let f = &field[i];
-        let c = &cache[i];
+    // Inference and streaming: layers ping-pong between two buffers of `holder`; the first
+    // layer reads `input`, the last writes `output`, the others grow their buffer to `rows`.
+    let pingpong = |i: usize,
+                    holder: &TokenStream,
+                    input: &TokenStream,
+                    output: &TokenStream,
+                    rows: &TokenStream| {
         let src = match i {
-            0 => quote!(x),
-            _ if i % 2 == 1 => quote!(&s.ping),
-            _ => quote!(&s.pong),
+            0 => input.clone(),
+            _ if i % 2 == 1 => quote!(&#holder.ping),
+            _ => quote!(&#holder.pong),
         };
+        if i == n - 1 {
+            return (src, output.clone(), quote!());
+        }
+        let buf = if i.is_multiple_of(2) {
+            quote!(#holder.ping)
+        } else {
+            quote!(#holder.pong)
+        };
+        let w = &width_out[i];
+        let grow = quote!(#rt::layers::ensure_len(&mut #buf, #rows * #w););
+        (src, quote!(&mut #buf), grow)
+    };
+    let fwd = (0..n).map(|i| {
+        let (f, c) = (&field[i], &cache[i]);
+        let (src, dst, grow) = pingpong(i, &quote!(s), &quote!(x), &quote!(y), &quote!(batch));
         if rec[i] {
             let (stf, tyi) = (&st[i], &ty[i]);
-            let dst = if i == n - 1 {
-                quote!(y)
-            } else if i % 2 == 0 {
-                quote!(&mut s.ping)
-            } else {
-                quote!(&mut s.pong)
-            };
-            let grow = if i == n - 1 {
-                quote!()
-            } else {
-                let w = &width_out[i];
-                let buf = if i % 2 == 0 {
-                    quote!(s.ping)
-                } else {
-                    quote!(s.pong)
-                };
-                quote!(#rt::layers::ensure_len(&mut #buf, batch * #w);)
-            };
-            return quote! {
+            quote! {
                 #grow
                 #rt::layers::ensure_len(&mut s.#stf, seqs * <#tyi as #rec_tr<T>>::STATE);
                 s.#stf.fill(T::ZERO);
                 #rec_tr::forward(&self.#f, #src, #dst, steps, seqs, &mut s.#stf, &mut s.#c);
-            };
-        }
-        if i == n - 1 {
-            quote!(#layer_tr::forward(&self.#f, #src, y, batch, &mut s.#c);)
+            }
         } else {
-            let dst = if i % 2 == 0 {
-                quote!(s.ping)
-            } else {
-                quote!(s.pong)
-            };
-            let w = &width_out[i];
             quote! {
-                #rt::layers::ensure_len(&mut #dst, batch * #w);
-                #layer_tr::forward(&self.#f, #src, &mut #dst, batch, &mut s.#c);
+                #grow
+                #layer_tr::forward(&self.#f, #src, #dst, batch, &mut s.#c);
             }
         }
     });
@@ -326,29 +317,13 @@ pub fn emit(net: &Checked) -> TokenStream {
         // Streaming: one step for one sample through every layer, state kept between calls.
         let step_calls = (0..n).map(|i| {
             let (f, c) = (&field[i], &cache[i]);
-            let src = match i {
-                0 => quote!(&x[..]),
-                _ if i % 2 == 1 => quote!(&st.ping),
-                _ => quote!(&st.pong),
-            };
-            let dst = if i == n - 1 {
-                quote!(&mut y[..])
-            } else if i % 2 == 0 {
-                quote!(&mut st.ping)
-            } else {
-                quote!(&mut st.pong)
-            };
-            let grow = if i == n - 1 {
-                quote!()
-            } else {
-                let w = &width_out[i];
-                let buf = if i % 2 == 0 {
-                    quote!(st.ping)
-                } else {
-                    quote!(st.pong)
-                };
-                quote!(#rt::layers::ensure_len(&mut #buf, #w);)
-            };
+            let (src, dst, grow) = pingpong(
+                i,
+                &quote!(st),
+                &quote!(&x[..]),
+                &quote!(&mut y[..]),
+                &quote!(1),
+            );
             if rec[i] {
                 let (stf, tyi) = (&st[i], &ty[i]);
                 quote! {

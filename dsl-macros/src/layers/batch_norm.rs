@@ -18,27 +18,35 @@ pub struct BatchNorm {
 
 impl BatchNorm {
     pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
-        let mut args = Args::new(call);
-        let momentum = match args.named("momentum", cx) {
-            Some(v) => number(
-                v,
-                "`momentum`",
-                |m| (0.0..=1.0).contains(&m),
-                "in [0, 1]",
-                cx,
-            ),
-            None => Some(0.1),
-        };
-        let eps = match args.named("eps", cx) {
-            Some(v) => number(v, "`eps`", |e| e > 0.0, "positive", cx),
-            None => Some(1e-5),
-        };
-        args.finish(cx, "`batch_norm`", "`momentum = ...` and `eps = ...`");
-        Some(BatchNorm {
-            momentum: momentum?,
-            eps: eps?,
-        })
+        let (momentum, eps) = norm_options(call, cx)?;
+        Some(BatchNorm { momentum, eps })
     }
+}
+
+/// `momentum = ...` (in [0, 1], default 0.1) and `eps = ...` (positive, default 1e-5) of
+/// `batch_norm` and `batch_norm2d`, PyTorch's defaults.
+pub fn norm_options(call: &LayerCall, cx: &mut Ctxt) -> Option<(f64, f64)> {
+    let mut args = Args::new(call);
+    let momentum = match args.named("momentum", cx) {
+        Some(v) => number(
+            v,
+            "`momentum`",
+            |m| (0.0..=1.0).contains(&m),
+            "in [0, 1]",
+            cx,
+        ),
+        None => Some(0.1),
+    };
+    let eps = match args.named("eps", cx) {
+        Some(v) => number(v, "`eps`", |e| e > 0.0, "positive", cx),
+        None => Some(1e-5),
+    };
+    args.finish(
+        cx,
+        &format!("`{}`", call.name),
+        "`momentum = ...` and `eps = ...`",
+    );
+    Some((momentum?, eps?))
 }
 
 impl LayerKind for BatchNorm {

@@ -6,7 +6,6 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{lit, rt, LayerKind, Prev};
-use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
 use crate::parse::LayerCall;
 use crate::shape::Shape;
@@ -18,26 +17,8 @@ pub struct BatchNorm2d {
 
 impl BatchNorm2d {
     pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
-        let mut args = Args::new(call);
-        let momentum = match args.named("momentum", cx) {
-            Some(v) => number(
-                v,
-                "`momentum`",
-                |m| (0.0..=1.0).contains(&m),
-                "in [0, 1]",
-                cx,
-            ),
-            None => Some(0.1),
-        };
-        let eps = match args.named("eps", cx) {
-            Some(v) => number(v, "`eps`", |e| e > 0.0, "positive", cx),
-            None => Some(1e-5),
-        };
-        args.finish(cx, "`batch_norm2d`", "`momentum = ...` and `eps = ...`");
-        Some(BatchNorm2d {
-            momentum: momentum?,
-            eps: eps?,
-        })
+        let (momentum, eps) = super::batch_norm::norm_options(call, cx)?;
+        Some(BatchNorm2d { momentum, eps })
     }
 }
 

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{lit, rt, ActSpec, LayerKind, Prev};
+use super::{act_tokens, fuse_into, lit, rt, ActSpec, LayerKind, Prev};
 use crate::check::CheckedLayer;
 use crate::ctxt::Ctxt;
 use crate::loc::Loc;
@@ -120,11 +120,7 @@ impl LayerKind for Residual {
         None
     }
     fn fuse(&mut self, act: &ActSpec) -> bool {
-        if self.act.is_some() {
-            return false;
-        }
-        self.act = Some(act.clone());
-        true
+        fuse_into(&mut self.act, act)
     }
     fn field_type(&self, _i: &Shape, _o: &Shape) -> TokenStream {
         let rt = rt();
@@ -134,11 +130,7 @@ impl LayerKind for Residual {
     fn construct(&self, _i: &Shape, _o: &Shape) -> TokenStream {
         let rt = rt();
         let (m, s) = (self.main.ctor(), self.shortcut.ctor());
-        let act = self
-            .act
-            .as_ref()
-            .map(|a| a.tokens())
-            .unwrap_or_else(|| quote!(#rt::activation::Activation::Identity));
+        let act = act_tokens(self.act.as_ref());
         quote!(#rt::layers::Residual::new(#m, #s, #act))
     }
 }

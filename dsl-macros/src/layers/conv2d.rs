@@ -9,7 +9,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{lit, rt, ActSpec, LayerKind, Prev};
+use super::{affine_ctor, fuse_into, lit, rt, ActSpec, LayerKind, Prev};
 use crate::args::{boolean, count, Args};
 use crate::ctxt::Ctxt;
 use crate::init::InitSpec;
@@ -242,11 +242,7 @@ impl LayerKind for Conv2d {
     }
 
     fn fuse(&mut self, act: &ActSpec) -> bool {
-        if self.act.is_some() {
-            return false;
-        }
-        self.act = Some(act.clone());
-        true
+        fuse_into(&mut self.act, act)
     }
 
     fn field_type(&self, input: &Shape, output: &Shape) -> TokenStream {
@@ -259,18 +255,11 @@ impl LayerKind for Conv2d {
     }
 
     fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
-        let rt = rt();
-        let ty = self.field_type(input, output);
-        let bias = self.bias;
-        let act = self
-            .act
-            .as_ref()
-            .map(|a| a.tokens())
-            .unwrap_or_else(|| quote!(#rt::activation::Activation::Identity));
-        let init = match &self.init {
-            Some(i) => i.tokens(),
-            None => InitSpec::default_for(self.act.as_ref()).tokens(),
-        };
-        quote!(<#ty>::new(#bias, #act, #init, rng)?)
+        affine_ctor(
+            self.field_type(input, output),
+            self.bias,
+            self.act.as_ref(),
+            self.init.as_ref(),
+        )
     }
 }

@@ -163,6 +163,38 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
+/// Takes `act` into `slot` (a layer's fused activation) unless one is there already.
+pub fn fuse_into(slot: &mut Option<ActSpec>, act: &ActSpec) -> bool {
+    if slot.is_some() {
+        return false;
+    }
+    *slot = Some(act.clone());
+    true
+}
+
+/// The runtime `Activation` of an optionally fused activation (`Identity` when none).
+pub fn act_tokens(act: Option<&ActSpec>) -> TokenStream {
+    let rt = rt();
+    act.map(ActSpec::tokens)
+        .unwrap_or_else(|| quote::quote!(#rt::activation::Activation::Identity))
+}
+
+/// `<ty>::new(bias, act, init, rng)?` for the affine layers (dense, conv), with the
+/// initialiser that suits the fused activation unless one is declared.
+pub fn affine_ctor(
+    ty: TokenStream,
+    bias: bool,
+    act: Option<&ActSpec>,
+    init: Option<&crate::init::InitSpec>,
+) -> TokenStream {
+    let a = act_tokens(act);
+    let init = match init {
+        Some(i) => i.tokens(),
+        None => crate::init::InitSpec::default_for(act).tokens(),
+    };
+    quote::quote!(<#ty>::new(#bias, #a, #init, rng)?)
+}
+
 /// The flat feature count of `input`, or an error telling the user to flatten first.
 pub fn flat_input(call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -> Option<usize> {
     match input.as_flat() {
