@@ -6,7 +6,7 @@
 use kiln::data::digits;
 use kiln::prelude::*;
 use kiln::runtime::optim::Sgd;
-use kiln::train::{evaluate_classifier, Options, Progress};
+use kiln::train::{evaluate, Options, Progress};
 use kiln_models::DigitsMlp;
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
@@ -42,7 +42,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             total += loss as f64 * labels.len() as f64;
             progress.step(loss as f64);
         }
-        let held_out = evaluate_classifier(&net, &test, 256)?;
+        let held_out = evaluate(&net, &test, 256)?;
         progress.println(&format!(
             "epoch {epoch:>3}: train loss {:.4}  held-out loss {:.4}  accuracy {:.2}%",
             total / train.len() as f64,
@@ -51,7 +51,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         ));
     }
     let elapsed = progress.finish();
-    let fin = evaluate_classifier(&net, &test, 256)?;
+    let fin = evaluate(&net, &test, 256)?;
     println!(
         "held-out accuracy {:.2}% ({} of {}) after {} epochs in {:.2}s",
         100.0 * fin.accuracy,

@@ -7,7 +7,7 @@ use kiln::data::mnist_t10k;
 use kiln::prelude::*;
 use kiln::runtime::optim::Sgd;
 use kiln::runtime::schedule::{apply, Cosine};
-use kiln::train::{evaluate_classifier, Options, Progress};
+use kiln::train::{evaluate, Options, Progress};
 use kiln_models::LeNet5;
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
@@ -48,7 +48,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             total += loss as f64 * labels.len() as f64;
             progress.step(loss as f64);
         }
-        let held_out = evaluate_classifier(&net, &test, 500)?;
+        let held_out = evaluate(&net, &test, 500)?;
         progress.println(&format!(
             "epoch {epoch:>2}: train loss {:.4}  held-out loss {:.4}  accuracy {:.2}%",
             total / train.len() as f64,
@@ -57,7 +57,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         ));
     }
     let elapsed = progress.finish();
-    let fin = evaluate_classifier(&net, &test, 500)?;
+    let fin = evaluate(&net, &test, 500)?;
     println!(
         "held-out accuracy {:.2}% on {} images after {} epochs in {:.1}s",
         100.0 * fin.accuracy,

@@ -5,6 +5,7 @@
 pub use kiln_macros::network;
 pub use kiln_runtime as runtime;
 
+pub mod checkpoint;
 pub mod data;
 pub mod train;
 

@@ -4,7 +4,7 @@
 use kiln::data::digits;
 use kiln::prelude::*;
 use kiln::runtime::optim::Sgd;
-use kiln::train::evaluate_classifier;
+use kiln::train::evaluate;
 use kiln_models::DigitsMlp;
 
 #[test]
@@ -14,7 +14,7 @@ fn digits_mlp_reaches_95_percent_held_out() {
     let (train, test) = data.split(0.8, 1).unwrap();
     assert_eq!((train.len(), test.len()), (1438, 359));
     let mut net = DigitsMlp::<f32>::new(&mut seeded(1));
-    let before = evaluate_classifier(&net, &test, 128).unwrap();
+    let before = evaluate(&net, &test, 128).unwrap();
     let mut opt = Sgd::new(0.05).unwrap().momentum(0.9).unwrap();
     let mut state = net.train_state(1);
     for epoch in 0..8 {
@@ -24,7 +24,7 @@ fn digits_mlp_reaches_95_percent_held_out() {
                 .unwrap();
         }
     }
-    let after = evaluate_classifier(&net, &test, 128).unwrap();
+    let after = evaluate(&net, &test, 128).unwrap();
     assert!(
         before.accuracy < 0.3,
         "an untrained network guesses: {}",

@@ -248,6 +248,11 @@ impl Network<f64> for Skewed {
     type Loss = <OneLayer<f64> as Network<f64>>::Loss;
     type Scratch = <OneLayer<f64> as Network<f64>>::Scratch;
     type Train = <OneLayer<f64> as Network<f64>>::Train;
+    fn visit_buffers(&self, f: &mut dyn FnMut(&str, &[f64])) {
+        self.0.visit_buffers(f)
+    }
+    const TENSORS: &'static [kiln::runtime::network::TensorSpec] =
+        <OneLayer<f64> as Network<f64>>::TENSORS;
     fn loss_fn(&self) -> &Self::Loss {
         self.0.loss_fn()
     }

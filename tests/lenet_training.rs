@@ -5,7 +5,7 @@ use kiln::data::mnist_t10k;
 use kiln::prelude::*;
 use kiln::runtime::optim::Sgd;
 use kiln::runtime::schedule::{apply, Cosine};
-use kiln::train::evaluate_classifier;
+use kiln::train::evaluate;
 use kiln_models::LeNet5;
 
 #[test]
@@ -25,7 +25,7 @@ fn lenet5_learns_mnist() {
                 .unwrap();
         }
     }
-    let eval = evaluate_classifier(&net, &test, 500).unwrap();
+    let eval = evaluate(&net, &test, 500).unwrap();
     eprintln!("held-out accuracy {:.4}", eval.accuracy);
     assert!(
         eval.accuracy >= 0.93,

@@ -86,6 +86,14 @@ pub fn emit(net: &Checked) -> TokenStream {
         .iter()
         .map(|l| l.output.0.iter().map(|&d| lit(d)).collect())
         .collect();
+    let mut tensor_list = Vec::new();
+    for (l, p) in layers.iter().zip(&prefix) {
+        let mut t = crate::tensors::Tensors {
+            out: &mut tensor_list,
+        };
+        l.kind.tensors(&l.input, &l.output, p, &mut t);
+    }
+    let tensors = crate::tensors::emit(&tensor_list);
     let layer_tr = quote!(#rt::layers::Layer);
     let rec_tr = quote!(#rt::recurrent::Recurrent);
     let rec: Vec<bool> = layers.iter().map(|l| l.kind.recurrent()).collect();
@@ -155,6 +163,10 @@ pub fn emit(net: &Checked) -> TokenStream {
     let vis_buf = (0..layers.len()).filter(|&i| !rec[i]).map(|i| {
         let (f, p) = (&field[i], &prefix[i]);
         quote!(#rt::layers::visit_named_buffers(&mut self.#f, #p, f);)
+    });
+    let vis_buf_ref = (0..layers.len()).filter(|&i| !rec[i]).map(|i| {
+        let (f, p) = (&field[i], &prefix[i]);
+        quote!(#rt::layers::visit_named_buffers_ref(&self.#f, #p, f);)
     });
     let vis_grad = (0..layers.len()).map(|i| {
         let (f, p) = (&field[i], &prefix[i]);
@@ -636,6 +648,8 @@ pub fn emit(net: &Checked) -> TokenStream {
                 t.clip_norm
             }
 
+            const TENSORS: &'static [#rt::network::TensorSpec] = #tensors;
+
             fn loss_fn(&self) -> &Self::Loss {
                 &self.loss
             }
@@ -701,6 +715,10 @@ pub fn emit(net: &Checked) -> TokenStream {
 
             fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&str, &mut [T])) {
                 #( #vis_buf )*
+            }
+
+            fn visit_buffers(&self, f: &mut dyn FnMut(&str, &[T])) {
+                #( #vis_buf_ref )*
             }
 
             fn visit_with_grads(&mut self, g: &Self, f: &mut dyn FnMut(#rt::Param<'_, T>)) {

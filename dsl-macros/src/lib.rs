@@ -15,6 +15,7 @@ mod loc;
 mod loss;
 mod parse;
 mod shape;
+mod tensors;
 
 use proc_macro::TokenStream;
 

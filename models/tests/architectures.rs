@@ -19,6 +19,13 @@ fn assert_shapes(name: &str, kiln: &[(&str, &[usize])], torch: &[(&str, &[usize]
     assert_eq!(kiln.len(), torch.len(), "{name}: number of emitted layers");
 }
 
+/// `Network::TENSORS` (worked out by the macro) against the runtime's named visitors.
+fn assert_tensors<N: Network<f32>>(name: &str, net: &mut N) {
+    if let Err(e) = kiln::runtime::network::check_tensors(net) {
+        panic!("{name}: {e}");
+    }
+}
+
 /// Shapes and parameter count; for the small-input variants also a forward of one sample.
 macro_rules! matches_torch {
     ($test:ident, $net:ident, $torch:ident, $forward:literal) => {
@@ -26,7 +33,8 @@ macro_rules! matches_torch {
         fn $test() {
             let torch::Model { params, shapes } = torch::$torch;
             assert_shapes(stringify!($net), $net::<f32>::LAYER_SHAPES, shapes);
-            let net = $net::<f32>::new(&mut seeded(1));
+            let mut net = $net::<f32>::new(&mut seeded(1));
+            assert_tensors(stringify!($net), &mut net);
             assert_eq!(
                 net.param_count(),
                 params,
@@ -65,3 +73,11 @@ matches_torch!(resnet18_96, ResNet18, RESNET18, false);
 matches_torch!(resnet18_cifar, ResNet18Cifar, RESNET18_CIFAR, true);
 matches_torch!(densenet_96, DenseNet, DENSENET, false);
 matches_torch!(densenet_cifar, DenseNetCifar, DENSENET_CIFAR, true);
+
+#[test]
+fn small_models_name_their_tensors_as_declared() {
+    assert_tensors("DigitsMlp", &mut DigitsMlp::<f32>::new(&mut seeded(1)));
+    assert_tensors("CharLstm", &mut CharLstm::<f32>::new(&mut seeded(1)));
+    let shapes: Vec<_> = CharLstm::<f32>::TENSORS.iter().map(|t| t.shape).collect();
+    assert_eq!(shapes[0], &[1024, 65], "LSTM weight_ih_l0 is [4h, in]");
+}

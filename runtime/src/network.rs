@@ -21,6 +21,10 @@ pub trait Network<T: Float>: Sized + Send + Sync {
     /// Buffers, caches and gradients for training, owned by the caller.
     type Train: Send;
 
+    /// Every tensor of the network (parameters, then per layer its buffers, in visit order)
+    /// with its PyTorch name and shape, as the macro worked them out: what a checkpoint holds.
+    const TENSORS: &'static [TensorSpec];
+
     /// The declared loss.
     fn loss_fn(&self) -> &Self::Loss;
     /// Fresh inference buffers (they grow to the largest batch seen, then stay).
@@ -62,6 +66,8 @@ pub trait Network<T: Float>: Sized + Send + Sync {
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&str, ParamKind, &mut [T]));
     /// Visits every non-trainable state tensor (batch-norm running statistics) mutably.
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&str, &mut [T]));
+    /// Visits every non-trainable state tensor.
+    fn visit_buffers(&self, f: &mut dyn FnMut(&str, &[T]));
     /// Visits every trainable tensor with its gradient in `grads`.
     fn visit_with_grads(&mut self, grads: &Self, f: &mut dyn FnMut(Param<'_, T>));
 
@@ -75,6 +81,46 @@ pub trait Network<T: Float>: Sized + Send + Sync {
         let mut n = 0;
         self.visit_params(&mut |_, _, v| n += v.len());
         n
+    }
+}
+
+/// One tensor of a network as PyTorch's `state_dict` holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TensorSpec {
+    /// Dotted name, e.g. `layers.0.weight`.
+    pub name: &'static str,
+    /// PyTorch shape, e.g. `[128, 64]` for a dense layer of 64 inputs and 128 outputs.
+    pub shape: &'static [usize],
+    /// A state buffer (batch-norm running statistics), not a trainable parameter.
+    pub buffer: bool,
+}
+
+impl TensorSpec {
+    /// Number of scalars.
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+}
+
+/// Checks that `N::TENSORS` and the network's named visitors agree: the same names in the
+/// same order (parameters, then buffers), each with as many values as its shape says.
+/// Generated networks agree by construction; this is for tests and hand-written impls.
+pub fn check_tensors<T: Float, N: Network<T>>(net: &N) -> core::result::Result<(), String> {
+    let mut seen = Vec::new();
+    net.visit_params(&mut |n, _, v| seen.push((n.to_string(), v.len(), false)));
+    net.visit_buffers(&mut |n, v| seen.push((n.to_string(), v.len(), true)));
+    let mut declared: Vec<_> = N::TENSORS
+        .iter()
+        .map(|t| (t.name.to_string(), t.numel(), t.buffer))
+        .collect();
+    // The visitors give every parameter, then every buffer; TENSORS lists them layer by layer.
+    declared.sort_by_key(|t| t.2);
+    if seen == declared {
+        Ok(())
+    } else {
+        Err(format!(
+            "TENSORS (name, values, buffer) {declared:?} but the visitors give {seen:?}"
+        ))
     }
 }
 

@@ -94,6 +94,21 @@ pub fn load_idx(path: impl AsRef<Path>) -> Result<IdxArray, DataError> {
     parse_idx(&path.display().to_string(), &raw)
 }
 
+/// Loads an image IDX file and its label IDX file (each plain or gzip, e.g. MNIST's
+/// `t10k-images-idx3-ubyte.gz` and `t10k-labels-idx1-ubyte.gz`) as a data set with pixels
+/// scaled to [0, 1].
+pub fn load_images_and_labels(
+    images: impl AsRef<Path>,
+    labels: impl AsRef<Path>,
+) -> Result<Dataset, DataError> {
+    let (i, l) = (images.as_ref(), labels.as_ref());
+    images_and_labels(
+        load_idx(i)?,
+        load_idx(l)?,
+        (&i.display().to_string(), &l.display().to_string()),
+    )
+}
+
 /// An image IDX file and a label IDX file as a data set with pixels scaled to [0, 1].
 pub fn images_and_labels(
     images: IdxArray,

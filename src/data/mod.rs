@@ -7,11 +7,15 @@ mod dataset;
 mod error;
 mod gzip;
 mod idx;
+mod samples;
 mod text;
+mod windows;
 
 pub use bundled::{digits, mnist_t10k, tiny_shakespeare};
 pub use csv::{load_csv, parse_csv};
-pub use dataset::Dataset;
+pub use dataset::{permutation, Dataset};
 pub use error::DataError;
-pub use idx::{images_and_labels, load_idx, parse_idx, IdxArray};
+pub use idx::{images_and_labels, load_idx, load_images_and_labels, parse_idx, IdxArray};
+pub use samples::{Samples, Task};
 pub use text::{load_text, Vocab};
+pub use windows::{TextWindows, TokenRows};

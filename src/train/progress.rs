@@ -11,6 +11,9 @@ pub struct Progress {
     start: Instant,
     last_draw: Instant,
     tty: bool,
+    visible: bool,
+    /// Plain-log mode: the step at which the next status line is printed.
+    next_log: u64,
     loss_avg: f64,
 }
 
@@ -24,7 +27,17 @@ impl Progress {
             start: now,
             last_draw: now - Duration::from_secs(1),
             tty: std::io::stderr().is_terminal(),
+            visible: true,
+            next_log: total.div_ceil(10).max(1),
             loss_avg: f64::NAN,
+        }
+    }
+
+    /// A display that shows nothing (quiet runs); `finish` still returns the elapsed time.
+    pub fn hidden() -> Self {
+        Progress {
+            visible: false,
+            ..Progress::new(0)
         }
     }
 
@@ -36,9 +49,18 @@ impl Progress {
         } else {
             0.95 * self.loss_avg + 0.05 * loss
         };
-        if self.tty && self.last_draw.elapsed() >= Duration::from_millis(100) {
-            self.last_draw = Instant::now();
-            let _ = write!(std::io::stderr(), "\r\x1b[2K{}", self.status());
+        if !self.visible {
+            return;
+        }
+        if self.tty {
+            if self.last_draw.elapsed() >= Duration::from_millis(100) {
+                self.last_draw = Instant::now();
+                let _ = write!(std::io::stderr(), "\r\x1b[2K{}", self.bar());
+            }
+        } else if self.done >= self.next_log {
+            // Not a terminal (CI, a file): a plain line every tenth of the run.
+            self.next_log += self.total.div_ceil(10).max(1);
+            let _ = writeln!(std::io::stderr(), "{}", self.status());
         }
     }
 
@@ -54,12 +76,26 @@ impl Progress {
         )
     }
 
+    /// The status behind a 20-cell bar, for terminals.
+    fn bar(&self) -> String {
+        let filled = (20 * self.done / self.total.max(1)).min(20) as usize;
+        format!(
+            "[{}{}] {}",
+            "#".repeat(filled),
+            "-".repeat(20 - filled),
+            self.status()
+        )
+    }
+
     /// Prints a line that stays (an epoch summary) below the progress line.
     pub fn println(&mut self, line: &str) {
+        if !self.visible {
+            return;
+        }
         let mut err = std::io::stderr();
         if self.tty {
             let _ = writeln!(err, "\r\x1b[2K{line}");
-            let _ = write!(err, "{}", self.status());
+            let _ = write!(err, "{}", self.bar());
         } else {
             let _ = writeln!(err, "{line}");
         }
@@ -67,8 +103,8 @@ impl Progress {
 
     /// Ends the display; returns the elapsed time.
     pub fn finish(&mut self) -> Duration {
-        if self.tty {
-            let _ = writeln!(std::io::stderr(), "\r\x1b[2K{}", self.status());
+        if self.tty && self.visible {
+            let _ = writeln!(std::io::stderr(), "\r\x1b[2K{}", self.bar());
         }
         self.start.elapsed()
     }

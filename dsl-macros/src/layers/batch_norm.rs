@@ -10,6 +10,7 @@ use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
 use crate::parse::LayerCall;
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 pub struct BatchNorm {
     momentum: f64,
@@ -70,5 +71,13 @@ impl LayerKind for BatchNorm {
         let ty = self.field_type(input, output);
         let (m, e) = (self.momentum, self.eps);
         quote!(<#ty>::new(#m, #e)?)
+    }
+
+    fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
+        let n = [input.numel()];
+        t.param(prefix, "weight", &n);
+        t.param(prefix, "bias", &n);
+        t.buffer(prefix, "running_mean", &n);
+        t.buffer(prefix, "running_var", &n);
     }
 }

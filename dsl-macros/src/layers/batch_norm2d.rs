@@ -9,6 +9,7 @@ use super::{lit, rt, LayerKind, Prev};
 use crate::ctxt::Ctxt;
 use crate::parse::LayerCall;
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 pub struct BatchNorm2d {
     momentum: f64,
@@ -48,5 +49,13 @@ impl LayerKind for BatchNorm2d {
         let ty = self.field_type(input, output);
         let (m, e) = (self.momentum, self.eps);
         quote!(<#ty>::new(#m, #e)?)
+    }
+
+    fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
+        let n = [input.0[0]];
+        t.param(prefix, "weight", &n);
+        t.param(prefix, "bias", &n);
+        t.buffer(prefix, "running_mean", &n);
+        t.buffer(prefix, "running_var", &n);
     }
 }

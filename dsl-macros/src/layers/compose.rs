@@ -11,6 +11,7 @@ use crate::ctxt::Ctxt;
 use crate::loc::Loc;
 use crate::parse::LayerCall;
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 /// A sequence of checked layers: `Chain<T, L0, Chain<T, L1, L2>>`, the layer itself when
 /// alone, or `Identity` when empty (an identity shortcut or branch).
@@ -61,6 +62,32 @@ impl Seq {
         }
     }
 
+    /// The tensors as the runtime names them: a lone layer as itself, a chain by position.
+    pub fn tensors(&self, prefix: &str, t: &mut Tensors) {
+        match self.layers.as_slice() {
+            [] => {}
+            [one] => one.kind.tensors(&one.input, &one.output, prefix, t),
+            _ => self.seq_tensors_at(prefix, 0, t),
+        }
+    }
+
+    /// The tensors as child `start` onwards of a sequence named `prefix`.
+    fn seq_tensors_at(&self, prefix: &str, start: usize, t: &mut Tensors) {
+        let mut at = start;
+        for l in &self.layers {
+            l.kind.seq_tensors(&l.input, &l.output, prefix, at, t);
+            at += l.kind.seq_len();
+        }
+    }
+
+    fn len(&self) -> usize {
+        if self.layers.is_empty() {
+            1
+        } else {
+            self.layers.iter().map(|l| l.kind.seq_len()).sum()
+        }
+    }
+
     pub fn ty(&self) -> TokenStream {
         match &self.identity {
             Some(s) => {
@@ -95,6 +122,20 @@ impl LayerKind for Seq {
     }
     fn construct(&self, _i: &Shape, _o: &Shape) -> TokenStream {
         self.ctor()
+    }
+    fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
+        Seq::tensors(self, prefix, t)
+    }
+    fn seq_len(&self) -> usize {
+        self.len()
+    }
+    fn seq_tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, start: usize, t: &mut Tensors) {
+        match self.layers.as_slice() {
+            [one] => one
+                .kind
+                .seq_tensors(&one.input, &one.output, prefix, start, t),
+            _ => self.seq_tensors_at(prefix, start, t),
+        }
     }
 }
 
@@ -133,6 +174,11 @@ impl LayerKind for Residual {
         let act = act_tokens(self.act.as_ref());
         quote!(#rt::layers::Residual::new(#m, #s, #act))
     }
+    fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
+        self.main.seq_tensors_at(&format!("{prefix}.main"), 0, t);
+        self.shortcut
+            .seq_tensors_at(&format!("{prefix}.shortcut"), 0, t);
+    }
 }
 
 /// Branches joined on channels: `Concat<T, B0, Concat<T, B1, B2>>`.
@@ -167,6 +213,19 @@ impl LayerKind for Concat {
             acc = quote!(#rt::layers::Concat::new(#c, #acc));
         }
         acc
+    }
+    /// Branch 0 is `prefix.0`, the rest nest under `prefix.1` (the runtime's two-branch
+    /// `Concat<A, Concat<B, C>>`).
+    fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
+        let mut prefix = prefix.to_string();
+        for (k, b) in self.branches.iter().enumerate() {
+            if k + 1 == self.branches.len() {
+                b.tensors(&prefix, t);
+            } else {
+                b.tensors(&format!("{prefix}.0"), t);
+                prefix = format!("{prefix}.1");
+            }
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use crate::init::InitSpec;
 use crate::loc::Loc;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 /// Padding as declared.
 #[derive(Clone, Copy)]
@@ -261,5 +262,14 @@ impl LayerKind for Conv2d {
             self.act.as_ref(),
             self.init.as_ref(),
         )
+    }
+
+    fn tensors(&self, input: &Shape, output: &Shape, prefix: &str, t: &mut Tensors) {
+        let k = self.geometry.get().0;
+        let (ci, co) = (input.0[0], output.0[0]);
+        t.param(prefix, "weight", &[co, ci, k, k]);
+        if self.bias {
+            t.param(prefix, "bias", &[co]);
+        }
     }
 }

@@ -11,6 +11,7 @@ use crate::ctxt::Ctxt;
 use crate::init::InitSpec;
 use crate::parse::{Arg, LayerCall, Value};
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 pub struct Dense {
     declared_in: Option<(usize, Value)>,
@@ -106,5 +107,13 @@ impl LayerKind for Dense {
             self.act.as_ref(),
             self.init.as_ref(),
         )
+    }
+
+    fn tensors(&self, input: &Shape, output: &Shape, prefix: &str, t: &mut Tensors) {
+        let (i, o) = (input.numel(), output.numel());
+        t.param(prefix, "weight", &[o, i]);
+        if self.bias {
+            t.param(prefix, "bias", &[o]);
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::ctxt::Ctxt;
 use crate::init::InitSpec;
 use crate::parse::{Arg, LayerCall};
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 pub struct TokenLayer {
     vocab: usize,
@@ -110,6 +111,12 @@ impl LayerKind for TokenLayer {
                 quote!(<#ty>::new(#init, rng)?)
             }
             None => quote!(<#ty>::new()),
+        }
+    }
+
+    fn tensors(&self, _input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
+        if let Some(d) = self.dim {
+            t.param(prefix, "weight", &[self.vocab, d]);
         }
     }
 }

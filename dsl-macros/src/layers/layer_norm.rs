@@ -9,6 +9,7 @@ use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
 use crate::parse::LayerCall;
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 pub struct LayerNorm {
     eps: f64,
@@ -47,5 +48,11 @@ impl LayerKind for LayerNorm {
         let ty = self.field_type(input, output);
         let e = self.eps;
         quote!(<#ty>::new(#e)?)
+    }
+
+    fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
+        let n = [input.numel()];
+        t.param(prefix, "weight", &n);
+        t.param(prefix, "bias", &n);
     }
 }

@@ -10,6 +10,7 @@ use crate::ctxt::Ctxt;
 use crate::init::InitSpec;
 use crate::parse::{Arg, LayerCall};
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 pub struct Maxout {
     out: usize,
@@ -83,5 +84,11 @@ impl LayerKind for Maxout {
             .unwrap_or_else(|| InitSpec::default_for(None))
             .tokens();
         quote!(<#ty>::new(#init, rng)?)
+    }
+
+    fn tensors(&self, input: &Shape, output: &Shape, prefix: &str, t: &mut Tensors) {
+        let rows = output.numel() * self.pieces;
+        t.param(prefix, "weight", &[rows, input.numel()]);
+        t.param(prefix, "bias", &[rows]);
     }
 }

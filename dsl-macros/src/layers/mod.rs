@@ -8,6 +8,7 @@ use proc_macro2::TokenStream;
 use crate::ctxt::Ctxt;
 use crate::parse::LayerCall;
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 pub mod activation;
 pub mod batch_norm;
@@ -60,6 +61,25 @@ pub trait LayerKind {
     fn field_type(&self, input: &Shape, output: &Shape) -> TokenStream;
     /// An expression building the layer; `rng: &mut KilnRng` is in scope.
     fn construct(&self, input: &Shape, output: &Shape) -> TokenStream;
+    /// The layer's tensors named under `prefix`, in the runtime's visit order (the same names
+    /// as the runtime layer's named visitors; a test holds the two to each other).
+    fn tensors(&self, _input: &Shape, _output: &Shape, _prefix: &str, _t: &mut Tensors) {}
+    /// How many numbered children the layer adds to an enclosing sequence (a sequence of
+    /// several layers flattens into it, as the runtime's `Chain` does).
+    fn seq_len(&self) -> usize {
+        1
+    }
+    /// [`LayerKind::tensors`] as child `start` of a sequence named `prefix`.
+    fn seq_tensors(
+        &self,
+        input: &Shape,
+        output: &Shape,
+        prefix: &str,
+        start: usize,
+        t: &mut Tensors,
+    ) {
+        self.tensors(input, output, &format!("{prefix}.{start}"), t)
+    }
 }
 
 /// The names `layers: [...]` accepts, for the unknown-layer message.

@@ -9,6 +9,7 @@ use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 pub struct PRelu {
     per_feature: bool,
@@ -64,5 +65,10 @@ impl LayerKind for PRelu {
         let ty = self.field_type(input, output);
         let init = self.init;
         quote!(<#ty>::new(#init))
+    }
+
+    fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
+        let c = if self.per_feature { input.numel() } else { 1 };
+        t.param(prefix, "weight", &[c]);
     }
 }

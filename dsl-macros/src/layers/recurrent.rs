@@ -16,6 +16,7 @@ use crate::ctxt::Ctxt;
 use crate::loc::Loc;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
 use crate::shape::Shape;
+use crate::tensors::Tensors;
 
 /// One recurrent cell.
 #[derive(Clone)]
@@ -32,6 +33,24 @@ impl Cell {
                 hidden
             }
         }
+    }
+
+    /// Gate blocks stacked in the weights (PyTorch's `4 * hidden` rows for an LSTM).
+    fn gates(&self) -> usize {
+        match self {
+            Cell::Lstm { .. } => 4,
+            Cell::Gru { .. } => 3,
+            Cell::Rnn { .. } => 1,
+        }
+    }
+
+    /// PyTorch's `weight_ih_l0` .. `bias_hh_l0` (with `suffix`, e.g. `_reverse`).
+    fn tensors(&self, input: usize, prefix: &str, suffix: &str, t: &mut Tensors) {
+        let (h, g) = (self.hidden(), self.gates() * self.hidden());
+        t.param(prefix, &format!("weight_ih_l0{suffix}"), &[g, input]);
+        t.param(prefix, &format!("weight_hh_l0{suffix}"), &[g, h]);
+        t.param(prefix, &format!("bias_ih_l0{suffix}"), &[g]);
+        t.param(prefix, &format!("bias_hh_l0{suffix}"), &[g]);
     }
 
     fn ty(&self, input: usize) -> TokenStream {
@@ -264,6 +283,26 @@ impl LayerKind for RecurrentLayer {
             Some(b) => {
                 let (f, b) = (self.fwd.ctor(n), b.ctor(n));
                 quote!(#rt::recurrent::Bidirectional::new(#f, #b))
+            }
+        }
+    }
+
+    /// One cell, or both directions: PyTorch's `_reverse` names when they are the same cell
+    /// (the runtime's rule: same type), `forward.` / `backward.` children otherwise.
+    fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
+        let n = input.numel();
+        match &self.bwd {
+            None => self.fwd.tensors(n, prefix, "", t),
+            Some(b) => {
+                let same = std::mem::discriminant(&self.fwd) == std::mem::discriminant(b)
+                    && self.fwd.hidden() == b.hidden();
+                if same {
+                    self.fwd.tensors(n, prefix, "", t);
+                    b.tensors(n, prefix, "_reverse", t);
+                } else {
+                    self.fwd.tensors(n, &format!("{prefix}.forward"), "", t);
+                    b.tensors(n, &format!("{prefix}.backward"), "", t);
+                }
             }
         }
     }

@@ -204,6 +204,11 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
         f(0, &mut self.running_mean[..]);
         f(1, &mut self.running_var[..]);
     }
+
+    fn visit_buffers(&self, f: &mut dyn FnMut(usize, &[T])) {
+        f(0, &self.running_mean[..]);
+        f(1, &self.running_var[..]);
+    }
 }
 
 #[cfg(test)]

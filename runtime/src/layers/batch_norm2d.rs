@@ -234,6 +234,11 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
         f(0, &mut self.running_mean[..]);
         f(1, &mut self.running_var[..]);
     }
+
+    fn visit_buffers(&self, f: &mut dyn FnMut(usize, &[T])) {
+        f(0, &self.running_mean[..]);
+        f(1, &self.running_var[..]);
+    }
 }
 
 #[cfg(test)]

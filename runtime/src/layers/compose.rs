@@ -47,6 +47,14 @@ macro_rules! pair_visitors {
             });
             self.$b.visit_buffers_mut(&mut |i, v| f(n + i, v));
         }
+        fn visit_buffers(&self, f: &mut dyn FnMut(usize, &[T])) {
+            let mut n = 0;
+            self.$a.visit_buffers(&mut |i, v| {
+                n = n.max(i + 1);
+                f(i, v)
+            });
+            self.$b.visit_buffers(&mut |i, v| f(n + i, v));
+        }
     };
 }
 
@@ -199,6 +207,9 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
     fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
         self.seq_named_buffers(prefix, 0, f)
     }
+    fn visit_named_buffers_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, &[T])) {
+        self.seq_named_buffers_ref(prefix, 0, f)
+    }
 
     fn seq_len(&self) -> usize {
         self.a.seq_len() + self.b.seq_len()
@@ -226,6 +237,10 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
         let next = start + self.a.seq_len();
         self.a.seq_named_buffers(prefix, start, f);
         self.b.seq_named_buffers(prefix, next, f);
+    }
+    fn seq_named_buffers_ref(&self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, &[T])) {
+        self.a.seq_named_buffers_ref(prefix, start, f);
+        self.b.seq_named_buffers_ref(prefix, start + self.a.seq_len(), f);
     }
 }
 
@@ -392,6 +407,12 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
         self.shortcut
             .seq_named_buffers(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
     }
+    fn visit_named_buffers_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, &[T])) {
+        self.main
+            .seq_named_buffers_ref(NameBuf::new(prefix, "main").as_str(), 0, f);
+        self.shortcut
+            .seq_named_buffers_ref(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
+    }
 }
 
 /// Branches `a` and `b` on the same input; each sample's output is `[a(x) | b(x)]`, which for
@@ -553,6 +574,12 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
             .visit_named_buffers(NameBuf::indexed(prefix, 0).as_str(), f);
         self.b
             .visit_named_buffers(NameBuf::indexed(prefix, 1).as_str(), f);
+    }
+    fn visit_named_buffers_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, &[T])) {
+        self.a
+            .visit_named_buffers_ref(NameBuf::indexed(prefix, 0).as_str(), f);
+        self.b
+            .visit_named_buffers_ref(NameBuf::indexed(prefix, 1).as_str(), f);
     }
 }
 

@@ -101,6 +101,8 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     fn visit_with_grads(&mut self, grads: &Self, f: &mut GradVisitor<'_, T>);
     /// Visits the non-trainable state tensors mutably (saved in checkpoints).
     fn visit_buffers_mut(&mut self, _f: &mut dyn FnMut(usize, &mut [T])) {}
+    /// Visits the non-trainable state tensors.
+    fn visit_buffers(&self, _f: &mut dyn FnMut(usize, &[T])) {}
 
     /// Number of trainable tensors.
     fn param_count(&self) -> usize {
@@ -142,6 +144,12 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
         self.visit_buffers_mut(&mut |i, v| f(NameBuf::new(prefix, names[i]).as_str(), v));
     }
 
+    /// Visits each state buffer with its full name.
+    fn visit_named_buffers_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, &[T])) {
+        let names = self.buffer_names();
+        self.visit_buffers(&mut |i, v| f(NameBuf::new(prefix, names[i]).as_str(), v));
+    }
+
     /// How many numbered children this layer contributes to a [`Chain`] (1 unless a chain).
     fn seq_len(&self) -> usize {
         1
@@ -172,6 +180,10 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     /// [`Layer::visit_named_buffers`] as child `start` of a sequence named `prefix`.
     fn seq_named_buffers(&mut self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, &mut [T])) {
         self.visit_named_buffers(NameBuf::indexed(prefix, start).as_str(), f)
+    }
+    /// [`Layer::visit_named_buffers_ref`] as child `start` of a sequence named `prefix`.
+    fn seq_named_buffers_ref(&self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, &[T])) {
+        self.visit_named_buffers_ref(NameBuf::indexed(prefix, start).as_str(), f)
     }
 }
 
@@ -297,6 +309,15 @@ pub fn visit_named_buffers<T: Float, L: Layer<T>>(
     f: &mut dyn FnMut(&str, &mut [T]),
 ) {
     layer.visit_named_buffers(prefix, f)
+}
+
+/// [`Layer::visit_named_buffers_ref`], callable from generated code without the trait in scope.
+pub fn visit_named_buffers_ref<T: Float, L: Layer<T>>(
+    layer: &L,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, &[T]),
+) {
+    layer.visit_named_buffers_ref(prefix, f)
 }
 
 #[cfg(test)]

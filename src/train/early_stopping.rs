@@ -1,0 +1,192 @@
+//! Early stopping: end a run when a validation metric has not improved for `patience`
+//! epochs, optionally putting back the weights of the best epoch.
+
+use super::{EpochRecord, TrainError};
+
+/// The metric early stopping watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Monitor {
+    /// Validation loss (lower is better).
+    ValLoss,
+    /// Validation accuracy (higher is better).
+    ValAccuracy,
+}
+
+impl Monitor {
+    fn value(self, r: &EpochRecord) -> Option<f64> {
+        let v = r.val.as_ref()?;
+        Some(match self {
+            Monitor::ValLoss => v.loss,
+            Monitor::ValAccuracy => v.accuracy,
+        })
+    }
+
+    fn lower_is_better(self) -> bool {
+        self == Monitor::ValLoss
+    }
+}
+
+/// Stop after `patience` epochs without an improvement of more than `min_delta`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EarlyStopping {
+    pub(super) monitor: Monitor,
+    patience: usize,
+    min_delta: f64,
+    pub(super) restore_best: bool,
+    /// Best value so far and its epoch; epochs since it.
+    pub(super) best: Option<(f64, usize)>,
+    pub(super) waited: usize,
+}
+
+/// What one epoch means for early stopping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Improved,
+    NoBetter,
+    Stop,
+}
+
+impl EarlyStopping {
+    /// Watches `monitor`; `patience` must be at least 1.
+    pub fn new(monitor: Monitor, patience: usize) -> Result<EarlyStopping, TrainError> {
+        if patience == 0 {
+            return Err(TrainError::Invalid {
+                what: "early-stopping patience",
+                why: "must be at least 1 epoch".into(),
+            });
+        }
+        Ok(EarlyStopping {
+            monitor,
+            patience,
+            min_delta: 0.0,
+            restore_best: false,
+            best: None,
+            waited: 0,
+        })
+    }
+
+    /// The smallest change that counts as an improvement (finite, >= 0; default 0).
+    pub fn min_delta(mut self, d: f64) -> Result<EarlyStopping, TrainError> {
+        if !(d.is_finite() && d >= 0.0) {
+            return Err(TrainError::Invalid {
+                what: "early-stopping min_delta",
+                why: format!("must be finite and >= 0, got {d}"),
+            });
+        }
+        self.min_delta = d;
+        Ok(self)
+    }
+
+    /// At the end, put back the weights of the best epoch (default: keep the last).
+    pub fn restore_best(mut self, yes: bool) -> EarlyStopping {
+        self.restore_best = yes;
+        self
+    }
+
+    /// Records an epoch. Errors if the epoch has no validation metrics.
+    pub(super) fn update(&mut self, r: &EpochRecord) -> Result<Verdict, TrainError> {
+        let v = self.monitor.value(r).ok_or_else(|| TrainError::Invalid {
+            what: "early stopping",
+            why: "it watches a validation metric, so the run needs a validation set".into(),
+        })?;
+        let better = match self.best {
+            None => !v.is_nan(),
+            Some((b, _)) if self.monitor.lower_is_better() => v < b - self.min_delta,
+            Some((b, _)) => v > b + self.min_delta,
+        };
+        if better {
+            self.best = Some((v, r.epoch));
+            self.waited = 0;
+            return Ok(Verdict::Improved);
+        }
+        self.waited += 1;
+        Ok(if self.waited >= self.patience {
+            Verdict::Stop
+        } else {
+            Verdict::NoBetter
+        })
+    }
+
+    /// The state as text for a checkpoint: `best best_epoch waited`.
+    pub(super) fn encode(&self) -> String {
+        match self.best {
+            Some((b, e)) => format!("{b:?} {e} {}", self.waited),
+            None => format!("none 0 {}", self.waited),
+        }
+    }
+
+    pub(super) fn decode(&mut self, s: &str) -> Option<()> {
+        let f: Vec<&str> = s.split(' ').collect();
+        let [b, e, w] = f.as_slice() else {
+            return None;
+        };
+        self.best = match *b {
+            "none" => None,
+            b => Some((b.parse().ok()?, e.parse().ok()?)),
+        };
+        self.waited = w.parse().ok()?;
+        Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::Metrics;
+
+    fn epoch(epoch: usize, loss: f64) -> EpochRecord {
+        EpochRecord {
+            epoch,
+            train_loss: 0.0,
+            train_accuracy: 0.0,
+            val: Some(Metrics {
+                loss,
+                accuracy: 1.0 - loss,
+                perplexity: None,
+                confusion: None,
+            }),
+            lr: 0.1,
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn stops_after_patience_epochs_without_improvement() {
+        let mut es = EarlyStopping::new(Monitor::ValLoss, 2)
+            .unwrap()
+            .min_delta(0.01)
+            .unwrap();
+        let verdicts: Vec<_> = [0.5, 0.4, 0.395, 0.3, 0.35, 0.31]
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| es.update(&epoch(i + 1, l)).unwrap())
+            .collect();
+        use Verdict::*;
+        assert_eq!(
+            verdicts,
+            [Improved, Improved, NoBetter, Improved, NoBetter, Stop]
+        );
+        assert_eq!(es.best, Some((0.3, 4)));
+        let mut back = EarlyStopping::new(Monitor::ValLoss, 2).unwrap();
+        back.decode(&es.encode()).unwrap();
+        assert_eq!((back.best, back.waited), (es.best, es.waited));
+        let mut acc = EarlyStopping::new(Monitor::ValAccuracy, 1).unwrap();
+        assert_eq!(acc.update(&epoch(1, 0.5)).unwrap(), Improved);
+        assert_eq!(acc.update(&epoch(2, 0.6)).unwrap(), Stop);
+    }
+
+    #[test]
+    fn rejects_bad_settings_and_missing_validation() {
+        assert!(EarlyStopping::new(Monitor::ValLoss, 0).is_err());
+        let es = EarlyStopping::new(Monitor::ValLoss, 1).unwrap();
+        assert!(es.clone().min_delta(-1.0).is_err());
+        let mut r = epoch(1, 0.5);
+        r.val = None;
+        let mut es = es;
+        assert!(es
+            .update(&r)
+            .unwrap_err()
+            .to_string()
+            .contains("validation set"));
+    }
+}

@@ -1,0 +1,441 @@
+//! The training loop: epochs of shuffled mini-batches with any optimiser and schedule, a
+//! progress display, per-epoch validation, early stopping, checkpoints a run resumes from
+//! exactly, a training-curve plot, and a hook for the caller's own logging.
+//!
+//! Every random choice of epoch `e` (batch order, dropout masks, augmentation) is seeded by
+//! `(seed, e)` alone, so a run resumed from the checkpoint written after epoch `e` repeats the
+//! uninterrupted run bit for bit.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use kiln_runtime::loss::Loss;
+use kiln_runtime::network::{GradsOf, Network, WithGrads};
+use kiln_runtime::optim::{clip_grad_norm, Optimizer};
+use kiln_runtime::rng::seeded;
+use kiln_runtime::schedule::LrSchedule;
+
+use super::early_stopping::Verdict;
+use super::metrics::check_fits;
+use super::{evaluate, EarlyStopping, EpochRecord, History, Progress, TrainError};
+use crate::checkpoint::{load_training, load_weights, save_training, save_weights};
+use crate::data::{permutation, Augment, Samples};
+
+/// What a callback wants after an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Continue,
+    /// End the run after this epoch (its checkpoint and plot are still written).
+    Stop,
+}
+
+type Callback<'a> = Box<dyn FnMut(&EpochRecord) -> Control + 'a>;
+
+/// A training run's settings; [`Fit::run`] trains.
+pub struct Fit<'a> {
+    epochs: usize,
+    batch: usize,
+    seed: u64,
+    eval_batch: usize,
+    schedule: Option<Box<dyn LrSchedule + 'a>>,
+    clip: Option<f64>,
+    early: Option<EarlyStopping>,
+    checkpoint: Option<PathBuf>,
+    resume: Option<PathBuf>,
+    plot: Option<(PathBuf, String)>,
+    augment: Option<Augment>,
+    callbacks: Vec<Callback<'a>>,
+    quiet: bool,
+}
+
+impl<'a> Fit<'a> {
+    /// `epochs` passes over the training set in mini-batches of `batch` samples (the last
+    /// batch of an epoch takes what is left). Both must be at least 1.
+    pub fn new(epochs: usize, batch: usize) -> Result<Fit<'a>, TrainError> {
+        for (what, v) in [("number of epochs", epochs), ("batch size", batch)] {
+            if v == 0 {
+                return Err(TrainError::Invalid {
+                    what,
+                    why: "must be at least 1".into(),
+                });
+            }
+        }
+        Ok(Fit {
+            epochs,
+            batch,
+            seed: 0,
+            eval_batch: 512,
+            schedule: None,
+            clip: None,
+            early: None,
+            checkpoint: None,
+            resume: None,
+            plot: None,
+            augment: None,
+            callbacks: Vec::new(),
+            quiet: false,
+        })
+    }
+
+    /// Seed of the batch order, dropout masks and augmentation (default 0).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Samples per batch when evaluating (default 512; only speed depends on it).
+    pub fn eval_batch(mut self, n: usize) -> Self {
+        self.eval_batch = n.max(1);
+        self
+    }
+
+    /// Sets the learning rate before every step `k` (0-based over the whole run).
+    pub fn schedule(mut self, s: impl LrSchedule + 'a) -> Self {
+        self.schedule = Some(Box::new(s));
+        self
+    }
+
+    /// Rescales the gradients to a global L2 norm of at most `max_norm` before each update
+    /// (PyTorch's `clip_grad_norm_`). `max_norm` must be finite and positive.
+    pub fn clip_grad_norm(mut self, max_norm: f64) -> Result<Self, TrainError> {
+        if !(max_norm.is_finite() && max_norm > 0.0) {
+            return Err(TrainError::Invalid {
+                what: "gradient clipping norm",
+                why: format!("must be finite and > 0, got {max_norm}"),
+            });
+        }
+        self.clip = Some(max_norm);
+        Ok(self)
+    }
+
+    /// Stops when a validation metric stops improving.
+    pub fn early_stopping(mut self, es: EarlyStopping) -> Self {
+        self.early = Some(es);
+        self
+    }
+
+    /// Writes a training checkpoint to `path` after every epoch (and, with early stopping,
+    /// the best epoch's weights to `<stem>.best.safetensors` beside it).
+    pub fn checkpoint(mut self, path: impl Into<PathBuf>) -> Self {
+        self.checkpoint = Some(path.into());
+        self
+    }
+
+    /// Continues the run saved in `path` by [`Fit::checkpoint`]: weights, optimiser state,
+    /// history and early-stopping state are restored and training resumes after the saved
+    /// epoch. The run must use the same data, batch size and seed (checked).
+    pub fn resume(mut self, path: impl Into<PathBuf>) -> Self {
+        self.resume = Some(path.into());
+        self
+    }
+
+    /// Writes the loss and accuracy curves (train vs validation) to `path` as SVG after every
+    /// epoch, titled `title`.
+    pub fn plot(mut self, path: impl Into<PathBuf>, title: &str) -> Self {
+        self.plot = Some((path.into(), title.into()));
+        self
+    }
+
+    /// Applies random image transforms to every training batch (never to validation).
+    pub fn augment(mut self, a: Augment) -> Self {
+        self.augment = Some(a);
+        self
+    }
+
+    /// Calls `f` after every epoch with its record; [`Control::Stop`] ends the run.
+    pub fn on_epoch(mut self, f: impl FnMut(&EpochRecord) -> Control + 'a) -> Self {
+        self.callbacks.push(Box::new(f));
+        self
+    }
+
+    /// No progress display or epoch lines (callbacks still run).
+    pub fn quiet(mut self) -> Self {
+        self.quiet = true;
+        self
+    }
+
+    /// Trains `net` with `opt` on `train`, validating on `val` after every epoch.
+    pub fn run<N>(
+        mut self,
+        net: &mut N,
+        opt: &mut dyn Optimizer<f32>,
+        train: &dyn Samples,
+        val: Option<&dyn Samples>,
+    ) -> Result<History, TrainError>
+    where
+        N: Network<f32>,
+        N::Loss: Loss<f32, Target = [usize]>,
+    {
+        check_fits::<N>(train)?;
+        if let Some(v) = val {
+            check_fits::<N>(v)?;
+        }
+        if let Some(a) = &self.augment {
+            a.check_width(train.width() * train.steps())?;
+        }
+        if self.early.is_some() && val.is_none() {
+            return Err(TrainError::Invalid {
+                what: "early stopping",
+                why: "it watches a validation metric, so the run needs a validation set".into(),
+            });
+        }
+        let per_epoch = train.len().div_ceil(self.batch);
+        let mut state = net.new_train(self.seed);
+        N::set_steps(&mut state, train.steps());
+        let mut history = History::default();
+        let mut best_weights: Option<Vec<f32>> = None;
+
+        let mut start = 0;
+        if let Some(path) = self.resume.clone() {
+            start = self.restore(&path, net, opt, N::grads(&state), per_epoch, &mut history)?;
+        }
+        let meta_fixed = [
+            ("kiln.train.seed", self.seed.to_string()),
+            ("kiln.train.batch", self.batch.to_string()),
+            ("kiln.train.samples", train.len().to_string()),
+        ];
+
+        let mut progress = if self.quiet {
+            Progress::hidden()
+        } else {
+            Progress::new(((self.epochs.saturating_sub(start)) * per_epoch) as u64)
+        };
+        let (mut x, mut labels) = (Vec::new(), Vec::new());
+        for epoch in start..self.epochs {
+            let t0 = Instant::now();
+            let epoch_seed = mix(self.seed, epoch as u64);
+            N::reseed(&mut state, epoch_seed ^ 0x5eed_d20b);
+            let mut aug_rng = seeded(epoch_seed ^ 0xa06e);
+            let order = permutation(train.len(), epoch_seed);
+            let (mut loss_sum, mut correct, mut rows) = (0.0f64, 0usize, 0usize);
+            for (b, idx) in order.chunks(self.batch).enumerate() {
+                let step = (epoch * per_epoch + b) as u64;
+                train.gather(idx, &mut x, &mut labels)?;
+                if let Some(a) = &self.augment {
+                    a.apply_batch(&mut x, &mut aug_rng)?;
+                }
+                if let Some(s) = &self.schedule {
+                    opt.set_learning_rate(s.lr_at(step))?;
+                }
+                net.forward_train_flat(&x, &mut state)?;
+                let (out, d_out) = N::output_and_grad(&mut state);
+                let loss =
+                    net.loss_fn()
+                        .loss_and_grad(out, N::OUTPUT, &labels, d_out)? as f64;
+                if !loss.is_finite() {
+                    return Err(TrainError::Diverged {
+                        epoch: epoch + 1,
+                        step: step + 1,
+                        loss,
+                    });
+                }
+                correct += count_correct(out, N::OUTPUT, &labels);
+                net.backward_flat(&x, &mut state, None)?;
+                if let Some(max) = self.clip.or(N::clip_norm(&state)) {
+                    clip_grad_norm(&mut GradsOf(N::grads_mut(&mut state)), max)?;
+                }
+                opt.step(&mut WithGrads {
+                    net: &mut *net,
+                    grads: N::grads(&state),
+                })?;
+                loss_sum += loss * labels.len() as f64;
+                rows += labels.len();
+                progress.step(loss);
+            }
+            let val_metrics = match val {
+                Some(v) => Some(evaluate(&*net, v, self.eval_batch)?),
+                None => None,
+            };
+            let record = EpochRecord {
+                epoch: epoch + 1,
+                train_loss: loss_sum / rows as f64,
+                train_accuracy: correct as f64 / rows as f64,
+                val: val_metrics,
+                lr: opt.learning_rate(),
+                seconds: t0.elapsed().as_secs_f64(),
+            };
+            progress.println(&epoch_line(&record, self.epochs));
+
+            let mut stop = false;
+            if let Some(es) = self.early.as_mut() {
+                match es.update(&record)? {
+                    Verdict::Improved if es.restore_best => match &self.checkpoint {
+                        Some(p) => save_weights(net, best_path(p))?,
+                        None => best_weights = Some(snapshot(net)),
+                    },
+                    Verdict::Stop => {
+                        stop = true;
+                        history.stopped_early = Some(record.epoch);
+                    }
+                    _ => {}
+                }
+            }
+            history.epochs.push(record);
+            if let Some(path) = &self.checkpoint {
+                let mut meta: Vec<(String, String)> = meta_fixed
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect();
+                meta.push(("kiln.train.epoch".into(), (epoch + 1).to_string()));
+                meta.push(("kiln.train.history".into(), history.encode()));
+                if let Some(es) = &self.early {
+                    meta.push(("kiln.train.early_stopping".into(), es.encode()));
+                }
+                save_training(path, net, opt, &meta)?;
+            }
+            if let Some((path, title)) = &self.plot {
+                history.plot(path, title)?;
+            }
+            for cb in &mut self.callbacks {
+                stop |= cb(history.last().expect("just pushed")) == Control::Stop;
+            }
+            if stop {
+                break;
+            }
+        }
+        progress.finish();
+
+        if let Some(es) = self.early.as_ref().filter(|es| es.restore_best) {
+            let best = es.best.map(|(_, e)| e);
+            let last = history.last().map(|r| r.epoch);
+            if best.is_some() && best != last {
+                match (&self.checkpoint, best_weights) {
+                    (Some(p), _) => load_weights(net, best_path(p))?,
+                    (None, Some(w)) => restore(net, &w),
+                    (None, None) => {}
+                }
+                history.restored_epoch = best;
+                if !self.quiet {
+                    eprintln!("restored the weights of epoch {}", best.unwrap_or(0));
+                }
+            }
+        }
+        Ok(history)
+    }
+
+    /// Restores a checkpoint written by [`Fit::checkpoint`]; returns the epochs it covers.
+    fn restore<N: Network<f32>>(
+        &mut self,
+        path: &Path,
+        net: &mut N,
+        opt: &mut dyn Optimizer<f32>,
+        grads: &N,
+        per_epoch: usize,
+        history: &mut History,
+    ) -> Result<usize, TrainError> {
+        let meta = load_training(path, net, opt, grads)?;
+        let file = path.display().to_string();
+        let get = |key: &str| {
+            meta.get(key).cloned().ok_or_else(|| TrainError::Invalid {
+                what: "checkpoint to resume",
+                why: format!("{file} has no `{key}`: it was not written by Fit::checkpoint"),
+            })
+        };
+        let same = |key: &str, now: String, what: &str| -> Result<(), TrainError> {
+            let then = get(key)?;
+            if then != now {
+                return Err(TrainError::Invalid {
+                    what: "checkpoint to resume",
+                    why: format!("{file} was written with {what} {then}, this run has {now}; resuming would not repeat the run"),
+                });
+            }
+            Ok(())
+        };
+        same("kiln.train.seed", self.seed.to_string(), "seed")?;
+        same("kiln.train.batch", self.batch.to_string(), "batch size")?;
+        let samples: usize = get("kiln.train.samples")?.parse().unwrap_or(0);
+        if samples.div_ceil(self.batch) != per_epoch {
+            return Err(TrainError::Invalid {
+                what: "checkpoint to resume",
+                why: format!(
+                    "{file} was written for {samples} training samples; this data set differs"
+                ),
+            });
+        }
+        let epoch: usize = get("kiln.train.epoch")?
+            .parse()
+            .map_err(|_| TrainError::Invalid {
+                what: "checkpoint to resume",
+                why: format!("{file}: unreadable epoch"),
+            })?;
+        *history =
+            History::decode(&get("kiln.train.history")?).ok_or_else(|| TrainError::Invalid {
+                what: "checkpoint to resume",
+                why: format!("{file}: unreadable training history"),
+            })?;
+        if let Some(es) = self.early.as_mut() {
+            if let Some(s) = meta.get("kiln.train.early_stopping") {
+                es.decode(s).ok_or_else(|| TrainError::Invalid {
+                    what: "checkpoint to resume",
+                    why: format!("{file}: unreadable early-stopping state"),
+                })?;
+            }
+        }
+        Ok(epoch)
+    }
+}
+
+/// `run/model.safetensors` -> `run/model.best.safetensors`.
+pub fn best_path(checkpoint: &Path) -> PathBuf {
+    checkpoint.with_extension("best.safetensors")
+}
+
+/// Rows whose arg-max output equals the label.
+fn count_correct(out: &[f32], width: usize, labels: &[usize]) -> usize {
+    out.chunks_exact(width)
+        .zip(labels)
+        .filter(|(row, &l)| {
+            let mut best = 0;
+            for (j, &v) in row.iter().enumerate() {
+                if v > row[best] {
+                    best = j;
+                }
+            }
+            best == l
+        })
+        .count()
+}
+
+/// SplitMix64 of the run seed and the epoch: independent streams per epoch.
+fn mix(seed: u64, epoch: u64) -> u64 {
+    let mut z = seed ^ epoch.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn snapshot<N: Network<f32>>(net: &N) -> Vec<f32> {
+    let mut w = Vec::new();
+    net.visit_params(&mut |_, _, v| w.extend_from_slice(v));
+    net.visit_buffers(&mut |_, v| w.extend_from_slice(v));
+    w
+}
+
+fn restore<N: Network<f32>>(net: &mut N, w: &[f32]) {
+    let mut at = 0;
+    let mut take = |v: &mut [f32]| {
+        v.copy_from_slice(&w[at..at + v.len()]);
+        at += v.len();
+    };
+    net.visit_params_mut(&mut |_, _, v| take(v));
+    net.visit_buffers_mut(&mut |_, v| take(v));
+}
+
+/// `epoch  3/10  train loss 0.1234 acc 96.12%  val loss 0.0876 acc 97.40%  lr 0.0312  4.1s`
+fn epoch_line(r: &EpochRecord, epochs: usize) -> String {
+    let w = epochs.to_string().len();
+    let mut s = format!(
+        "epoch {:>w$}/{epochs}  train loss {:.4} acc {:5.2}%",
+        r.epoch,
+        r.train_loss,
+        100.0 * r.train_accuracy
+    );
+    if let Some(v) = &r.val {
+        s += &format!("  val loss {:.4} acc {:5.2}%", v.loss, 100.0 * v.accuracy);
+        if let Some(p) = v.perplexity {
+            s += &format!(" ppl {p:.2}");
+        }
+    }
+    s += &format!("  lr {:.3e}  {:.1}s", r.lr, r.seconds);
+    s
+}
