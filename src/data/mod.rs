@@ -1,6 +1,9 @@
 //! Data sets for training: labelled samples in memory, loaders for the file formats kiln
-//! reads, seeded shuffling and splitting, and the data sets bundled with the repository.
+//! reads, seeded shuffling and splitting, the data sets bundled with the repository, feature
+//! scaling fitted on the training split, random image augmentation, and the `Samples` the
+//! trainer draws batches from.
 
+mod augment;
 mod bundled;
 mod csv;
 mod dataset;
@@ -8,14 +11,17 @@ mod error;
 mod gzip;
 mod idx;
 mod samples;
+mod scale;
 mod text;
 mod windows;
 
+pub use augment::Augment;
 pub use bundled::{digits, mnist_t10k, tiny_shakespeare};
 pub use csv::{load_csv, parse_csv};
 pub use dataset::{permutation, Dataset};
 pub use error::DataError;
 pub use idx::{images_and_labels, load_idx, load_images_and_labels, parse_idx, IdxArray};
 pub use samples::{Samples, Task};
+pub use scale::{MinMaxScaler, Standardizer};
 pub use text::{load_text, Vocab};
 pub use windows::{TextWindows, TokenRows};

@@ -1,5 +1,6 @@
 //! Training: the [`Fit`] loop (progress, validation metrics, early stopping, checkpoints,
-//! plots, callbacks), evaluation, and the command-line options the examples share.
+//! training-curve plots, callbacks), evaluation, and the command-line options the examples
+//! share.
 
 mod early_stopping;
 mod error;
@@ -16,4 +17,5 @@ pub use fit::{best_path, Control, Fit};
 pub use history::{EpochRecord, History};
 pub use metrics::{evaluate, Confusion, Metrics};
 pub use options::Options;
+pub use plot::{render_svg, write_svg, Panel, Series};
 pub use progress::Progress;
