@@ -52,7 +52,7 @@ options (defaults depend on the model):
                        digits-mlp: 64-128-64-10 MLP on the 8x8 UCI digits (bundled, 80/20);
                                    30 epochs, batch 32, momentum, lr 0.05
                        char-lstm:  LSTM 256 on tiny Shakespeare (bundled, 90/10), windows of
-                                   64 characters; 1 epoch, batch 32, adam, lr 0.002, clip 5
+                                   64 characters; 3 epochs, batch 32, adam, lr 0.002, clip 5
   --data PATH        your own data in the same format instead of the bundled set:
                        lenet5: an MNIST-style image IDX file (labels found beside it by
                                replacing `images-idx3` with `labels-idx1`) or a folder with both;
@@ -94,7 +94,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
     let (epochs, batch, optimizer, lr) = match model.as_str() {
         "lenet5" => (8, 64, "momentum", 0.05),
         "digits-mlp" => (30, 32, "momentum", 0.05),
-        "char-lstm" => (1, 32, "adam", 2e-3),
+        "char-lstm" => (3, 32, "adam", 2e-3),
         other => return Err(format!("unknown model `{other}`; expected {MODELS}")),
     };
     let mut a = Args {
@@ -343,20 +343,35 @@ mod tests {
     fn help_lists_every_option_and_bad_input_is_explained() {
         let help = parse(args("--help")).err().unwrap();
         for opt in [
-            "--model", "--data", "--epochs", "--batch", "--optimizer", "--lr", "--seed",
+            "--model",
+            "--data",
+            "--epochs",
+            "--batch",
+            "--optimizer",
+            "--lr",
+            "--seed",
         ] {
             assert!(help.contains(opt), "--help lacks {opt}");
         }
         let a = parse(args("--model char-lstm --lr 0.01 --seed 7")).unwrap();
-        assert_eq!((a.epochs, a.batch, a.optimizer.as_str()), (1, 32, "adam"));
+        assert_eq!((a.epochs, a.batch, a.optimizer.as_str()), (3, 32, "adam"));
         assert_eq!((a.lr, a.seed), (0.01, 7));
         assert!(parse(args("--model resnet"))
             .err()
             .unwrap()
             .contains("unknown model `resnet`"));
-        assert!(parse(args("--epochs many")).err().unwrap().contains("whole number"));
-        assert!(parse(args("--lr")).err().unwrap().contains("--lr needs a value"));
-        assert!(parse(args("--fast")).err().unwrap().contains("unknown option `--fast`"));
+        assert!(parse(args("--epochs many"))
+            .err()
+            .unwrap()
+            .contains("whole number"));
+        assert!(parse(args("--lr"))
+            .err()
+            .unwrap()
+            .contains("--lr needs a value"));
+        assert!(parse(args("--fast"))
+            .err()
+            .unwrap()
+            .contains("unknown option `--fast`"));
         assert!(optimizer("lion", 0.1).is_err());
         assert!(optimizer("adam", -1.0).is_err());
     }
@@ -371,7 +386,11 @@ mod tests {
         )))
         .unwrap();
         train(&a).unwrap();
-        for f in ["checkpoint.safetensors", "weights.safetensors", "curves.svg"] {
+        for f in [
+            "checkpoint.safetensors",
+            "weights.safetensors",
+            "curves.svg",
+        ] {
             assert!(out.join(f).exists(), "{f} not written");
         }
         let more = Args {

@@ -240,7 +240,8 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
     }
     fn seq_named_buffers_ref(&self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, &[T])) {
         self.a.seq_named_buffers_ref(prefix, start, f);
-        self.b.seq_named_buffers_ref(prefix, start + self.a.seq_len(), f);
+        self.b
+            .seq_named_buffers_ref(prefix, start + self.a.seq_len(), f);
     }
 }
 
