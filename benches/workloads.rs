@@ -26,6 +26,7 @@ network! {
         input: [16],
         layers: [dense(64), tanh, dense(64), tanh, dense(8)],
         loss: none,
+        embedded: true,
     }
 }
 
@@ -101,6 +102,7 @@ network! {
         input: [seq, 1],
         layers: [lstm(32), dense(1)],
         loss: none,
+        embedded: true,
     }
 }
 
@@ -180,6 +182,29 @@ fn t4() -> f64 {
     }) * 1e9
 }
 
+/// T4 through the embedded form (batch 1, inline arrays, no allocation): ns per call.
+fn t4_embedded() -> f64 {
+    let mut rng = seeded(0);
+    let net = T4Mlp::<f32>::new(&mut rng).to_embedded();
+    let x: [f32; 16] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
+    let (mut y, mut s) = ([0.0f32; 8], T4MlpEmbeddedScratch::ZERO);
+    median_secs(1000, 7, 50_000, || {
+        net.forward(black_box(&x), &mut y, &mut s).unwrap();
+        black_box(&y);
+    }) * 1e9
+}
+
+/// T5 through the embedded form: ns per streamed step.
+fn t5_embedded() -> f64 {
+    let net = T5Lstm::<f32>::new(&mut seeded(0)).to_embedded();
+    let (mut y, mut s) = ([0.0f32; 1], T5LstmEmbeddedScratch::ZERO);
+    let mut v = 0.1f32;
+    median_secs(1000, 7, 50_000, || {
+        net.step(&[black_box(v)], &mut y, &mut s).unwrap();
+        v = black_box(y[0]).clamp(-1.0, 1.0);
+    }) * 1e9
+}
+
 /// PyTorch's figures from the same run, if torch is importable.
 fn torch(ids: &[&str]) -> Vec<Option<f64>> {
     if std::env::var_os("KILN_BENCH_NO_TORCH").is_some() {
@@ -225,4 +250,17 @@ fn main() {
         };
         println!("| {name} | {unit} | {k:.0} | {pt} | {ratio} |");
     }
+    // RTNeural's compile-time API, as measured on this machine (../shared/bench/WORKLOADS.md).
+    let (e4, e5) = (t4_embedded(), t5_embedded());
+    println!();
+    println!("| id | kiln embedded form | RTNeural compile-time API | kiln time / RTNeural time |");
+    println!("|---|---|---|---|");
+    println!(
+        "| T4 mlp-infer-1 | {e4:.0} ns/call | 287 ns/call | {:.2} |",
+        e4 / 287.0
+    );
+    println!(
+        "| T5 lstm-infer-1 | {e5:.0} ns/step | 200 ns/step | {:.2} |",
+        e5 / 200.0
+    );
 }

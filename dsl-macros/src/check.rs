@@ -30,6 +30,11 @@ pub struct Checked {
     pub steps: Option<usize>,
     /// Legal but suspicious declarations, emitted as compiler warnings.
     pub warnings: Vec<(Loc, String)>,
+    /// Whether to emit the embedded form `{Name}Embedded` (`embedded: true`, or implied by
+    /// `weights`).
+    pub embedded: bool,
+    /// `weights: "file.safetensors"`: weights to bake into `{Name}Embedded::WEIGHTS`.
+    pub weights: Option<syn::LitStr>,
 }
 
 /// One emitted layer: `index` is its position in `layers: [...]` (PyTorch's `layers.{index}`).
@@ -41,13 +46,16 @@ pub struct CheckedLayer {
     pub output: Shape,
 }
 
-const FIELDS: &str = "`input`, `layers`, `output` and `loss`";
+const FIELDS: &str =
+    "`input`, `layers`, `output` and `loss` (and optionally `embedded` and `weights`)";
 
 pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
     let mut input = None;
     let mut layer_calls = None;
     let mut output = None;
     let mut loss_call = None;
+    let mut embedded = None;
+    let mut weights = None;
     for field in &decl.fields {
         let key = field.key.to_string();
         let slot_taken = match (key.as_str(), &field.value) {
@@ -55,6 +63,19 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
             ("output", FieldValue::Dims(d, s)) => output.replace((d, *s)).is_some(),
             ("layers", FieldValue::Layers(l, s)) => layer_calls.replace((l, *s)).is_some(),
             ("loss", FieldValue::Call(c)) => loss_call.replace(c).is_some(),
+            ("embedded", FieldValue::Lit(syn::Lit::Bool(b))) => embedded.replace(b.value).is_some(),
+            ("weights", FieldValue::Lit(syn::Lit::Str(s))) => weights.replace(s.clone()).is_some(),
+            ("embedded", _) => {
+                cx.error_spanned_by(&field.key, "`embedded` takes `true` or `false`");
+                false
+            }
+            ("weights", _) => {
+                cx.error_spanned_by(
+                    &field.key,
+                    "`weights` takes the path of a safetensors file relative to the crate's Cargo.toml, e.g. `weights: \"model.safetensors\"`",
+                );
+                false
+            }
             ("input" | "output", _) => {
                 cx.error_spanned_by(
                     &field.key,
@@ -77,7 +98,10 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
                 false
             }
             _ => {
-                let hint = match layers::closest(&key, &["input", "layers", "output", "loss"]) {
+                let hint = match layers::closest(
+                    &key,
+                    &["input", "layers", "output", "loss", "embedded", "weights"],
+                ) {
                     Some(s) => format!(" (did you mean `{s}`?)"),
                     None => String::new(),
                 };
@@ -201,6 +225,8 @@ pub fn check(decl: NetworkDecl, cx: &mut Ctxt) -> Option<Checked> {
         seq: input_seq,
         steps,
         warnings,
+        embedded: embedded.unwrap_or(false) || weights.is_some(),
+        weights,
     })
 }
 

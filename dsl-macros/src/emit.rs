@@ -22,6 +22,7 @@ pub fn emit(net: &Checked) -> TokenStream {
         seq,
         steps: fixed_steps,
         warnings,
+        ..
     } = net;
     let seq = *seq;
     let default_steps = lit(fixed_steps.unwrap_or(1));
@@ -354,9 +355,9 @@ pub fn emit(net: &Checked) -> TokenStream {
         quote! {
             #[doc = #doc_stream]
             #vis struct #stream<T: #rt::Float = f32> {
-                ping: ::std::vec::Vec<T>,
-                pong: ::std::vec::Vec<T>,
-                #( #st_fields: ::std::vec::Vec<T>, )*
+                ping: ::kiln::__std_lib::vec::Vec<T>,
+                pong: ::kiln::__std_lib::vec::Vec<T>,
+                #( #st_fields: ::kiln::__std_lib::vec::Vec<T>, )*
                 #( #cache: <#ty as #tr<T>>::Cache, )*
             }
 
@@ -395,9 +396,9 @@ pub fn emit(net: &Checked) -> TokenStream {
                 /// Fresh streaming state (zero recurrent state).
                 pub fn stream(&self) -> #stream<T> {
                     #stream {
-                        ping: ::std::vec::Vec::new(),
-                        pong: ::std::vec::Vec::new(),
-                        #( #st_fields: ::std::vec::Vec::new(), )*
+                        ping: ::kiln::__std_lib::vec::Vec::new(),
+                        pong: ::kiln::__std_lib::vec::Vec::new(),
+                        #( #st_fields: ::kiln::__std_lib::vec::Vec::new(), )*
                         #( #cache: ::core::default::Default::default(), )*
                     }
                 }
@@ -474,11 +475,11 @@ pub fn emit(net: &Checked) -> TokenStream {
 
         #[doc = #doc_scratch]
         #vis struct #scratch<T: #rt::Float = f32> {
-            ping: ::std::vec::Vec<T>,
-            pong: ::std::vec::Vec<T>,
-            out: ::std::vec::Vec<T>,
+            ping: ::kiln::__std_lib::vec::Vec<T>,
+            pong: ::kiln::__std_lib::vec::Vec<T>,
+            out: ::kiln::__std_lib::vec::Vec<T>,
             steps: usize,
-            #( #st_fields: ::std::vec::Vec<T>, )*
+            #( #st_fields: ::kiln::__std_lib::vec::Vec<T>, )*
             #( #cache: <#ty as #tr<T>>::Cache, )*
         }
 
@@ -486,15 +487,15 @@ pub fn emit(net: &Checked) -> TokenStream {
         #vis struct #train<T: #rt::Float = f32> {
             /// Gradients of the last backward pass, shaped like the network itself.
             pub grads: #name<T>,
-            #( #act: ::std::vec::Vec<T>, )*
+            #( #act: ::kiln::__std_lib::vec::Vec<T>, )*
             #( #cache: <#ty as #tr<T>>::Cache, )*
-            #( #st_fields: ::std::vec::Vec<T>, )*
+            #( #st_fields: ::kiln::__std_lib::vec::Vec<T>, )*
             steps: usize,
             carry_state: bool,
             clip_norm: Option<f64>,
-            d_out: ::std::vec::Vec<T>,
-            d_a: ::std::vec::Vec<T>,
-            d_b: ::std::vec::Vec<T>,
+            d_out: ::kiln::__std_lib::vec::Vec<T>,
+            d_a: ::kiln::__std_lib::vec::Vec<T>,
+            d_b: ::kiln::__std_lib::vec::Vec<T>,
             batch: usize,
             rng: #rt::rng::KilnRng,
         }
@@ -537,10 +538,10 @@ pub fn emit(net: &Checked) -> TokenStream {
             pub fn scratch(&self) -> #scratch<T> {
                 #scratch {
                     steps: #default_steps,
-                    #( #st_fields: ::std::vec::Vec::new(), )*
-                    ping: ::std::vec::Vec::new(),
-                    pong: ::std::vec::Vec::new(),
-                    out: ::std::vec::Vec::new(),
+                    #( #st_fields: ::kiln::__std_lib::vec::Vec::new(), )*
+                    ping: ::kiln::__std_lib::vec::Vec::new(),
+                    pong: ::kiln::__std_lib::vec::Vec::new(),
+                    out: ::kiln::__std_lib::vec::Vec::new(),
                     #( #cache: ::core::default::Default::default(), )*
                 }
             }
@@ -549,15 +550,15 @@ pub fn emit(net: &Checked) -> TokenStream {
             pub fn train_state(&self, seed: u64) -> #train<T> {
                 #train {
                     grads: #name { #( #field: #tr::zeros_like(&self.#field), )* loss: self.loss.clone() },
-                    #( #st_fields: ::std::vec::Vec::new(), )*
+                    #( #st_fields: ::kiln::__std_lib::vec::Vec::new(), )*
                     steps: #default_steps,
                     carry_state: false,
                     clip_norm: None,
-                    #( #act: ::std::vec::Vec::new(), )*
+                    #( #act: ::kiln::__std_lib::vec::Vec::new(), )*
                     #( #cache: ::core::default::Default::default(), )*
-                    d_out: ::std::vec::Vec::new(),
-                    d_a: ::std::vec::Vec::new(),
-                    d_b: ::std::vec::Vec::new(),
+                    d_out: ::kiln::__std_lib::vec::Vec::new(),
+                    d_a: ::kiln::__std_lib::vec::Vec::new(),
+                    d_b: ::kiln::__std_lib::vec::Vec::new(),
                     batch: 0,
                     rng: #rt::rng::seeded(seed),
                 }

@@ -8,6 +8,7 @@
 mod args;
 mod check;
 mod ctxt;
+mod embedded;
 mod emit;
 mod init;
 mod layers;
@@ -16,6 +17,7 @@ mod loss;
 mod parse;
 mod shape;
 mod tensors;
+mod weights;
 
 use proc_macro::TokenStream;
 
@@ -45,11 +47,31 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     };
     let mut cx = ctxt::Ctxt::default();
     let checked = check::check(decl, &mut cx);
-    if let Some(errors) = cx.into_compile_errors() {
-        return errors;
+    if cx.has_errors() {
+        return cx.into_compile_errors().unwrap_or_default();
     }
     match checked {
-        Some(net) => emit::emit(&net),
+        Some(net) => {
+            let baked = net
+                .weights
+                .as_ref()
+                .and_then(|w| weights::bake(&net, w, &mut cx));
+            let embedded = if net.embedded {
+                embedded::emit(&net, baked.as_ref(), &mut cx)
+            } else {
+                proc_macro2::TokenStream::new()
+            };
+            if let Some(errors) = cx.into_compile_errors() {
+                return errors;
+            }
+            let main = emit::emit(&net);
+            // The heap-backed network and its training code need kiln's `std` feature;
+            // `__std!` drops them when kiln is built without it.
+            quote::quote! {
+                ::kiln::__std! { #main }
+                #embedded
+            }
+        }
         None => syn::Error::new(
             proc_macro2::Span::call_site(),
             "network! could not check this declaration",
@@ -66,7 +88,8 @@ mod tests {
     /// prints it (that is how the document's excerpt was made).
     #[test]
     fn expansion_of_the_worked_example() {
-        let tokens = super::expand(quote! {
+        // The std part as `emit` writes it (`expand` wraps it in `::kiln::__std!`).
+        let decl: crate::parse::NetworkDecl = syn::parse2(quote! {
             /// A two-hidden-layer classifier for 8x8 digits.
             pub struct DigitsMlp {
                 input: [64],
@@ -74,7 +97,11 @@ mod tests {
                 output: [10],
                 loss: softmax_cross_entropy,
             }
-        });
+        })
+        .expect("parses");
+        let mut cx = crate::ctxt::Ctxt::default();
+        let net = crate::check::check(decl, &mut cx).expect("checks");
+        let tokens = crate::emit::emit(&net);
         let file: syn::File = syn::parse2(tokens).expect("the expansion is valid Rust");
         let text = prettyplease::unparse(&file);
         if std::env::var_os("KILN_SHOW_EXPANSION").is_some() {

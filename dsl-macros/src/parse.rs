@@ -47,6 +47,8 @@ pub enum FieldValue {
     Layers(Vec<Item>, Span),
     /// `softmax_cross_entropy(label_smoothing = 0.1)`.
     Call(LayerCall),
+    /// `true` or `"weights.safetensors"`.
+    Lit(syn::Lit),
 }
 
 /// `block name(params) { items }`: a parameterised sequence of layers, declared once and
@@ -273,6 +275,8 @@ impl Parse for Field {
                 let dims = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
                 FieldValue::Dims(dims.into_iter().collect(), span)
             }
+        } else if input.peek(syn::Lit) {
+            FieldValue::Lit(input.parse()?)
         } else {
             FieldValue::Call(input.parse()?)
         };

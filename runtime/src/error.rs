@@ -94,7 +94,7 @@ impl fmt::Display for KilnError {
     }
 }
 
-impl std::error::Error for KilnError {}
+impl core::error::Error for KilnError {}
 
 /// Checks that a hyper-parameter is finite and satisfies `ok`, or returns the error naming it.
 pub(crate) fn check_hyper(

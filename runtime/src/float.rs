@@ -68,6 +68,7 @@ pub trait Float:
             other
         }
     }
+    #[cfg(feature = "std")]
     /// `C = alpha * A B + beta * C` with general strides (row stride, column stride) for each
     /// matrix; `A` is `m x k`, `B` is `k x n`, `C` is `m x n`. See [`crate::gemm()`].
     ///
@@ -112,6 +113,7 @@ pub trait Float:
         unsafe { crate::gemm::gemm_strided(&p) }
     }
     /// The GEMM micro-kernel set for this element type and instruction set (kiln-internal).
+    #[cfg(feature = "std")]
     #[doc(hidden)]
     fn gemm_kernel(isa: crate::gemm::Isa) -> &'static crate::gemm::Kernel<Self>;
     /// `self * a + b` through the hardware fused multiply-add when the calling code is
@@ -184,6 +186,7 @@ macro_rules! impl_float {
                 libm::Libm::<$t>::fma(self, a, b)
             }
             #[inline]
+            #[cfg(feature = "std")]
             fn gemm_kernel(isa: crate::gemm::Isa) -> &'static crate::gemm::Kernel<Self> {
                 crate::gemm::$kernel(isa)
             }

@@ -3,29 +3,48 @@
 //! Every kernel is generic over [`Float`] (`f32`, `f64`). Anything a caller can get wrong
 //! (lengths, hyper-parameters, labels) is reported as a [`KilnError`].
 
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
 // Index loops over several same-length slices read best as written in numeric kernels.
 #![allow(clippy::needless_range_loop)]
 
 pub mod activation;
 pub mod error;
+pub mod fixed;
 pub mod float;
+#[cfg(feature = "std")]
 pub mod gemm;
+#[cfg(feature = "std")]
 pub mod gradcheck;
+#[cfg(feature = "std")]
 pub mod init;
+#[cfg(feature = "std")]
 pub mod layers;
+#[cfg(feature = "std")]
 pub mod loss;
+#[cfg(feature = "std")]
 pub mod network;
+#[cfg(feature = "std")]
 pub mod optim;
+#[cfg(feature = "std")]
 pub mod param;
+#[cfg(feature = "std")]
 pub mod recurrent;
+#[cfg(feature = "std")]
 pub mod rng;
+#[cfg(feature = "std")]
 pub mod schedule;
+#[cfg(feature = "std")]
 pub mod softmax;
 
 pub use error::{KilnError, Result};
 pub use float::Float;
+#[cfg(feature = "std")]
 pub use gemm::{gemm, matmul, Trans};
+#[cfg(feature = "std")]
 pub use gradcheck::{gradcheck, GradcheckConfig, GradcheckReport};
+#[cfg(feature = "std")]
 pub use layers::Layer;
+#[cfg(feature = "std")]
 pub use network::{train_step, Network};
+#[cfg(feature = "std")]
 pub use param::{GradSet, Param, ParamKind, ParamSet};

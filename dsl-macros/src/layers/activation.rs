@@ -9,6 +9,7 @@ use quote::quote;
 use super::{lit, rt, LayerKind, Prev};
 use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
+use crate::embedded::{EmbeddedLayer, Op};
 use crate::parse::LayerCall;
 use crate::shape::Shape;
 
@@ -156,5 +157,14 @@ impl LayerKind for ActLayer {
         let ty = self.field_type(input, output);
         let act = self.act.tokens();
         quote!(<#ty>::new(#act))
+    }
+
+    fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        let act = self.act.tokens();
+        Some(EmbeddedLayer {
+            ty: None,
+            config: Vec::new(),
+            op: Op::InPlace(Box::new(move |buf| quote::quote!(#act.forward(#buf);))),
+        })
     }
 }

@@ -7,6 +7,7 @@ use quote::quote;
 
 use super::{lit, rt, LayerKind, Prev};
 use crate::ctxt::Ctxt;
+use crate::embedded::{Config, EmbeddedLayer, Op};
 use crate::parse::LayerCall;
 use crate::shape::Shape;
 use crate::tensors::Tensors;
@@ -57,5 +58,15 @@ impl LayerKind for BatchNorm2d {
         t.param(prefix, "bias", &n);
         t.buffer(prefix, "running_mean", &n);
         t.buffer(prefix, "running_var", &n);
+    }
+
+    fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let n = lit(input.0[0]);
+        Some(EmbeddedLayer {
+            ty: Some(quote!(#rt::fixed::BatchNorm<T, #n>)),
+            config: vec![("eps", Config::Float(self.eps))],
+            op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
+        })
     }
 }

@@ -12,6 +12,7 @@ use quote::quote;
 use super::{affine_ctor, fuse_into, lit, rt, ActSpec, LayerKind, Prev};
 use crate::args::{boolean, count, Args};
 use crate::ctxt::Ctxt;
+use crate::embedded::EmbeddedLayer;
 use crate::init::InitSpec;
 use crate::loc::Loc;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
@@ -271,5 +272,18 @@ impl LayerKind for Conv2d {
         if self.bias {
             t.param(prefix, "bias", &[co]);
         }
+    }
+
+    fn embedded(&self, input: &Shape, output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let (k, s, p, oh, ow) = self.geometry.get();
+        let [ci, h, w] = [input.0[0], input.0[1], input.0[2]].map(lit);
+        let co = lit(output.0[0]);
+        let (k, s, p, oh, ow) = (lit(k), lit(s), lit(p), lit(oh), lit(ow));
+        let act = super::act_tokens(self.act.as_ref());
+        Some(EmbeddedLayer::map(
+            Some(quote!(#rt::fixed::Conv2d<T, #ci, #co, #k>)),
+            Box::new(move |l, x, y| quote!(#l.forward::<#h, #w, #s, #p, #oh, #ow>(#x, #y, #act);)),
+        ))
     }
 }

@@ -8,6 +8,7 @@ use quote::quote;
 use super::{affine_ctor, flat_input, fuse_into, lit, rt, ActSpec, LayerKind, Prev};
 use crate::args::{boolean, count, Args};
 use crate::ctxt::Ctxt;
+use crate::embedded::EmbeddedLayer;
 use crate::init::InitSpec;
 use crate::parse::{Arg, LayerCall, Value};
 use crate::shape::Shape;
@@ -115,5 +116,15 @@ impl LayerKind for Dense {
         if self.bias {
             t.param(prefix, "bias", &[o]);
         }
+    }
+
+    fn embedded(&self, input: &Shape, output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let (i, o) = (lit(input.numel()), lit(output.numel()));
+        let act = super::act_tokens(self.act.as_ref());
+        Some(EmbeddedLayer::map(
+            Some(quote!(#rt::fixed::Dense<T, #i, #o>)),
+            Box::new(move |l, x, y| quote!(#l.forward(#x, #y, #act);)),
+        ))
     }
 }

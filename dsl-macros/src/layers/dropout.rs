@@ -7,6 +7,7 @@ use quote::quote;
 use super::{lit, rt, LayerKind, Prev};
 use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
+use crate::embedded::{EmbeddedLayer, Op};
 use crate::parse::{Arg, LayerCall};
 use crate::shape::Shape;
 
@@ -59,5 +60,13 @@ impl LayerKind for Dropout {
         let ty = self.field_type(input, output);
         let p = self.p;
         quote!(<#ty>::new(#p)?)
+    }
+
+    fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        Some(EmbeddedLayer {
+            ty: None,
+            config: Vec::new(),
+            op: Op::Pass,
+        })
     }
 }

@@ -9,6 +9,7 @@ use quote::quote;
 use super::{flat_input, lit, rt, LayerKind, Prev};
 use crate::args::{count, Args};
 use crate::ctxt::Ctxt;
+use crate::embedded::EmbeddedLayer;
 use crate::init::InitSpec;
 use crate::parse::{Arg, LayerCall};
 use crate::shape::Shape;
@@ -118,5 +119,23 @@ impl LayerKind for TokenLayer {
         if let Some(d) = self.dim {
             t.param(prefix, "weight", &[self.vocab, d]);
         }
+    }
+
+    fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let v = lit(self.vocab);
+        Some(match self.dim {
+            Some(d) => {
+                let d = lit(d);
+                EmbeddedLayer::map(
+                    Some(quote!(#rt::fixed::Embedding<T, #v, #d>)),
+                    Box::new(|l, x, y| quote!(#l.forward(#x, #y)?;)),
+                )
+            }
+            None => EmbeddedLayer::map(
+                None,
+                Box::new(move |_, x, y| quote!(#rt::fixed::one_hot::<T, #v>(#x, #y)?;)),
+            ),
+        })
     }
 }

@@ -6,6 +6,7 @@
 use proc_macro2::TokenStream;
 
 use crate::ctxt::Ctxt;
+use crate::embedded::EmbeddedLayer;
 use crate::parse::LayerCall;
 use crate::shape::Shape;
 use crate::tensors::Tensors;
@@ -68,6 +69,11 @@ pub trait LayerKind {
     /// several layers flattens into it, as the runtime's `Chain` does).
     fn seq_len(&self) -> usize {
         1
+    }
+    /// The layer in the embedded form (batch 1, inline arrays, no std), or `None` if it has
+    /// none yet.
+    fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        None
     }
     /// [`LayerKind::tensors`] as child `start` of a sequence named `prefix`.
     fn seq_tensors(

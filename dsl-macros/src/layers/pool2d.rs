@@ -10,6 +10,7 @@ use super::conv2d::{out_size, shape_annotation};
 use super::{lit, rt, LayerKind, Prev};
 use crate::args::{count, Args};
 use crate::ctxt::Ctxt;
+use crate::embedded::EmbeddedLayer;
 use crate::loc::Loc;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
 use crate::shape::Shape;
@@ -149,6 +150,30 @@ impl LayerKind for Pool2d {
         let ty = self.field_type(input, output);
         quote!(<#ty>::new())
     }
+
+    fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let (oh, ow) = self.geometry.get();
+        let [c, h, w] = [input.0[0], input.0[1], input.0[2]].map(lit);
+        let (k, s, p, oh, ow) = (
+            lit(self.kernel),
+            lit(self.stride),
+            lit(self.padding.0),
+            lit(oh),
+            lit(ow),
+        );
+        let f = if self.max {
+            quote!(max_pool2d)
+        } else {
+            quote!(avg_pool2d)
+        };
+        Some(EmbeddedLayer::map(
+            None,
+            Box::new(
+                move |_, x, y| quote!(#rt::fixed::#f::<T, #c, #h, #w, #k, #s, #p, #oh, #ow>(#x, #y);),
+            ),
+        ))
+    }
 }
 
 /// Average over each whole map: `[C, H, W] -> [C]`.
@@ -180,5 +205,14 @@ impl LayerKind for GlobalAvgPool {
     fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
         let ty = self.field_type(input, output);
         quote!(<#ty>::new())
+    }
+
+    fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let (c, hw) = (lit(input.0[0]), lit(input.0[1] * input.0[2]));
+        Some(EmbeddedLayer::map(
+            None,
+            Box::new(move |_, x, y| quote!(#rt::fixed::global_avg_pool::<T, #c, #hw>(#x, #y);)),
+        ))
     }
 }

@@ -7,6 +7,7 @@ use quote::quote;
 use super::{flat_input, lit, rt, LayerKind, Prev};
 use crate::args::{number, Args};
 use crate::ctxt::Ctxt;
+use crate::embedded::EmbeddedLayer;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
 use crate::shape::Shape;
 use crate::tensors::Tensors;
@@ -70,5 +71,14 @@ impl LayerKind for PRelu {
     fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
         let c = if self.per_feature { input.numel() } else { 1 };
         t.param(prefix, "weight", &[c]);
+    }
+
+    fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let c = lit(if self.per_feature { input.numel() } else { 1 });
+        Some(EmbeddedLayer::map(
+            Some(quote!(#rt::fixed::PRelu<T, #c>)),
+            Box::new(|l, x, y| quote!(#l.forward(#x, #y);)),
+        ))
     }
 }

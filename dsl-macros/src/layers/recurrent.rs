@@ -13,6 +13,7 @@ use quote::quote;
 use super::{flat_input, lit, rt, LayerKind, Prev};
 use crate::args::{count, number, Args};
 use crate::ctxt::Ctxt;
+use crate::embedded::{Config, EmbeddedLayer, Op};
 use crate::loc::Loc;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
 use crate::shape::Shape;
@@ -305,5 +306,45 @@ impl LayerKind for RecurrentLayer {
                 }
             }
         }
+    }
+
+    /// One cell steps in the embedded form; bidirectional layers need the whole sequence.
+    fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        if self.bwd.is_some() {
+            return None;
+        }
+        let rt = rt();
+        let (i, h) = (lit(input.numel()), self.fwd.hidden());
+        let (hl, g) = (lit(h), lit(self.fwd.gates() * h));
+        let (ty, state, config) = match self.fwd {
+            Cell::Lstm { .. } => (
+                quote!(#rt::fixed::Lstm<T, #i, #hl, #g>),
+                quote!(#rt::fixed::LstmState<T, #hl, #g>),
+                vec![],
+            ),
+            Cell::Gru { notes, .. } => (
+                quote!(#rt::fixed::Gru<T, #i, #hl, #g>),
+                quote!(#rt::fixed::GruState<T, #hl, #g>),
+                vec![("notes", Config::Bool(notes))],
+            ),
+            Cell::Rnn { relu, .. } => (
+                quote!(#rt::fixed::Rnn<T, #i, #hl>),
+                quote!(#rt::fixed::RnnState<T, #hl>),
+                vec![("relu", Config::Bool(relu))],
+            ),
+        };
+        Some(EmbeddedLayer {
+            ty: Some(ty),
+            config,
+            op: Op::Step {
+                state,
+                call: Box::new(|l, x, y, s| {
+                    quote! {
+                        #l.step(#x, &mut #s);
+                        (#y).copy_from_slice(&#s.h);
+                    }
+                }),
+            },
+        })
     }
 }

@@ -43,6 +43,7 @@ macro_rules! multiversion {
         }
     };
 }
+#[cfg(feature = "std")]
 pub(crate) use multiversion;
 
 pub mod elu;
@@ -97,6 +98,7 @@ pub(crate) fn available_levels() -> Vec<SimdLevel> {
         .collect()
 }
 
+#[cfg(feature = "std")]
 fn detect() -> SimdLevel {
     #[cfg(target_arch = "x86_64")]
     {
@@ -109,6 +111,27 @@ fn detect() -> SimdLevel {
         }
     }
     SimdLevel::Portable
+}
+
+/// Without std there is no run-time detection: the level the build targets.
+#[cfg(not(feature = "std"))]
+fn detect() -> SimdLevel {
+    if cfg!(all(
+        target_arch = "x86_64",
+        target_feature = "avx512f",
+        target_feature = "avx2",
+        target_feature = "fma"
+    )) {
+        SimdLevel::Avx512
+    } else if cfg!(all(
+        target_arch = "x86_64",
+        target_feature = "avx2",
+        target_feature = "fma"
+    )) {
+        SimdLevel::Avx2
+    } else {
+        SimdLevel::Portable
+    }
 }
 
 /// The best kernel variant this CPU runs, detected once and cached.

@@ -1,0 +1,458 @@
+//! The embedded form of a declaration (`embedded: true` or `weights: "file.safetensors"`):
+//! `{Name}Embedded<T>`, a plain struct of inline arrays (no heap, no std) with a batch-1
+//! `forward` (or, for sequence networks, a streaming `step`) that calls the runtime's
+//! `fixed` kernels, scratch and state of sizes known at compile time, and, with `weights`,
+//! a `const WEIGHTS` baked from the file (checked against the declaration by `weights.rs`).
+
+use std::collections::HashMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::check::Checked;
+use crate::ctxt::Ctxt;
+use crate::layers::{lit, rt};
+use crate::tensors::{TensorDecl, Tensors};
+
+/// A scalar setting of an embedded layer, written into its constructor.
+pub enum Config {
+    /// A float in the element type (e.g. `eps`).
+    Float(f64),
+    Bool(bool),
+}
+
+/// Tokens of a kernel call given the layer expression, the input slice and the output slice.
+pub type MapCall = Box<dyn Fn(&TokenStream, &TokenStream, &TokenStream) -> TokenStream>;
+
+/// Tokens of a recurrent step given the layer expression, input, output and state.
+pub type StepCall =
+    Box<dyn Fn(&TokenStream, &TokenStream, &TokenStream, &TokenStream) -> TokenStream>;
+
+/// What a layer does in the embedded forward pass.
+pub enum Op {
+    /// Reads the current buffer and writes the next one.
+    Map(MapCall),
+    /// Changes the current buffer in place (a stand-alone activation).
+    InPlace(Box<dyn Fn(&TokenStream) -> TokenStream>),
+    /// Leaves the data as it is (dropout in eval mode, flatten).
+    Pass,
+    /// One step of a recurrent layer: `call(layer, x, y, state)`, with its state type.
+    Step { state: TokenStream, call: StepCall },
+}
+
+/// A layer's embedded form.
+pub struct EmbeddedLayer {
+    /// The field type (generic over `T`); `None` for layers without tensors or settings.
+    pub ty: Option<TokenStream>,
+    /// Settings other than tensors, as (field, value).
+    pub config: Vec<(&'static str, Config)>,
+    pub op: Op,
+}
+
+impl EmbeddedLayer {
+    pub fn map(ty: Option<TokenStream>, call: MapCall) -> Self {
+        EmbeddedLayer {
+            ty,
+            config: Vec::new(),
+            op: Op::Map(call),
+        }
+    }
+}
+
+/// Tensor values read from a weights file, by full name, with the file's path for the
+/// dependency tracking `include_bytes!`.
+pub struct Baked {
+    pub path: String,
+    pub values: HashMap<String, Vec<f64>>,
+}
+
+/// `{Name}Embedded` and its scratch or state, or errors naming the layers it cannot take.
+pub fn emit(net: &Checked, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream {
+    let rt = rt();
+    let fixed = quote!(#rt::fixed);
+    let name = format_ident!("{}Embedded", net.name);
+    let net_name = &net.name;
+    let scratch = format_ident!("{}EmbeddedScratch", net.name);
+    let vis = &net.vis;
+    let mut layers = Vec::new();
+    for l in &net.layers {
+        match l.kind.embedded(&l.input, &l.output) {
+            Some(e) => layers.push((l, e)),
+            None => cx.error_spanned_by(
+                l.loc,
+                format!(
+                    "this layer has no embedded form yet, so `{}` cannot be `embedded`: the embedded form takes dense, conv2d, pooling, flatten, dropout, activations, batch_norm, batch_norm2d, layer_norm, prelu, embedding, one_hot, lstm, gru and rnn",
+                    net.name
+                ),
+            ),
+        }
+    }
+    if cx.has_errors() {
+        return quote!();
+    }
+    let seq = net.seq;
+    let n_in = net.input.numel();
+    let per_step_in = if seq {
+        *net.input.0.last().unwrap_or(&1)
+    } else {
+        n_in
+    };
+    let n_out = net.output.numel();
+    let (n_in_l, n_out_l) = (lit(per_step_in), lit(n_out));
+    let widest = net
+        .layers
+        .iter()
+        .map(|l| l.output.numel())
+        .chain([per_step_in])
+        .max()
+        .unwrap_or(1);
+    let widest_l = lit(widest);
+
+    // Fields, with their types.
+    let mut fields = Vec::new();
+    let mut states = Vec::new();
+    for (l, e) in &layers {
+        let f = format_ident!("layer{}", l.index);
+        if let Some(ty) = &e.ty {
+            fields.push((f.clone(), ty.clone()));
+        }
+        if let Op::Step { state, .. } = &e.op {
+            states.push((format_ident!("s{}", l.index), state.clone()));
+        }
+    }
+    let field_defs = fields.iter().map(|(f, ty)| quote!(pub #f: #ty,));
+    let field_zero: Vec<_> = fields
+        .iter()
+        .map(|(f, ty)| quote!(#f: <#ty>::ZERO,))
+        .collect();
+
+    // The pass: ping-pong between scratch buffers `a` and `b`; the first layer reads `x`,
+    // the output lands in `y`.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Buf {
+        X,
+        A,
+        B,
+        Y,
+    }
+    let slice = |b: Buf, w: usize| {
+        let w = lit(w);
+        match b {
+            Buf::X => quote!(&x[..]),
+            Buf::A => quote!(&s.a[..#w]),
+            Buf::B => quote!(&s.b[..#w]),
+            Buf::Y => quote!(&y[..]),
+        }
+    };
+    let slice_mut = |b: Buf, w: usize| {
+        let w = lit(w);
+        match b {
+            Buf::A => quote!(&mut s.a[..#w]),
+            Buf::B => quote!(&mut s.b[..#w]),
+            _ => quote!(&mut y[..]),
+        }
+    };
+    let mut body = Vec::new();
+    let mut cur = Buf::X;
+    let mut width = per_step_in;
+    let last = layers.len() - 1;
+    for (i, (l, e)) in layers.iter().enumerate() {
+        let f = format_ident!("layer{}", l.index);
+        let layer = quote!(self.#f);
+        let out_w = if seq {
+            *l.output.0.last().unwrap_or(&1)
+        } else {
+            l.output.numel()
+        };
+        let next = if i == last {
+            Buf::Y
+        } else if cur == Buf::A {
+            Buf::B
+        } else {
+            Buf::A
+        };
+        match &e.op {
+            Op::Map(call) => {
+                body.push(call(&layer, &slice(cur, width), &slice_mut(next, out_w)));
+                cur = next;
+            }
+            Op::Step { call, .. } => {
+                let st = format_ident!("s{}", l.index);
+                body.push(call(
+                    &layer,
+                    &slice(cur, width),
+                    &slice_mut(next, out_w),
+                    &quote!(s.#st),
+                ));
+                cur = next;
+            }
+            Op::InPlace(apply) => {
+                if cur == Buf::X || i == last {
+                    let to = if i == last { Buf::Y } else { Buf::A };
+                    let (src, dst) = (slice(cur, width), slice_mut(to, width));
+                    body.push(quote!((#dst).copy_from_slice(#src);));
+                    cur = to;
+                }
+                body.push(apply(&slice_mut(cur, width)));
+            }
+            Op::Pass => {
+                if i == last {
+                    let (src, dst) = (slice(cur, width), slice_mut(Buf::Y, width));
+                    body.push(quote!((#dst).copy_from_slice(#src);));
+                    cur = Buf::Y;
+                }
+            }
+        }
+        width = out_w;
+    }
+    debug_assert!(cur == Buf::Y);
+
+    // Constructors: settings, then (with a weights file) every tensor.
+    // In the `f32`/`f64` impls, `T` names that type (the field types are written with `T`).
+    let ctor_for = |float: TokenStream, baked: Option<&Baked>| {
+        let alias = if float.to_string() == "T" {
+            quote!()
+        } else {
+            quote!(type T = #float;)
+        };
+        let mut sets = Vec::new();
+        for (l, e) in &layers {
+            let f = format_ident!("layer{}", l.index);
+            for (k, v) in &e.config {
+                let k = format_ident!("{}", k);
+                let v = match v {
+                    Config::Float(x) => float_lit(&float, *x),
+                    Config::Bool(b) => quote!(#b),
+                };
+                sets.push(quote!(n.#f.#k = #v;));
+            }
+            if let Some(b) = baked {
+                let mut decls = Vec::new();
+                l.kind.tensors(
+                    &l.input,
+                    &l.output,
+                    &format!("layers.{}", l.index),
+                    &mut Tensors { out: &mut decls },
+                );
+                for t in &decls {
+                    let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
+                    let field = format_ident!("{}", suffix.trim_end_matches("_l0"));
+                    let value = nested(&float, t, &b.values[&t.name]);
+                    sets.push(quote!(n.#f.#field = #value;));
+                }
+            }
+        }
+        quote!({
+            #alias
+            let mut n = Self { #( #field_zero )* _t: ::core::marker::PhantomData };
+            #( #sets )*
+            n
+        })
+    };
+    // Tensor access by full name, for loading weights at run time without an allocator.
+    let mut names = Vec::new();
+    let mut refs = Vec::new();
+    let mut muts = Vec::new();
+    for (l, e) in &layers {
+        if e.ty.is_none() {
+            continue;
+        }
+        let f = format_ident!("layer{}", l.index);
+        let mut decls = Vec::new();
+        l.kind.tensors(
+            &l.input,
+            &l.output,
+            &format!("layers.{}", l.index),
+            &mut Tensors { out: &mut decls },
+        );
+        for t in decls {
+            let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
+            let field = format_ident!("{}", suffix.trim_end_matches("_l0"));
+            let flat = (1..t.shape.len().max(1)).map(|_| quote!(.as_flattened()));
+            let flat_mut = (1..t.shape.len().max(1)).map(|_| quote!(.as_flattened_mut()));
+            let n = &t.name;
+            if t.shape.len() > 1 {
+                refs.push(quote!(#n => Some(self.#f.#field #(#flat)*),));
+                muts.push(quote!(#n => Some(self.#f.#field #(#flat_mut)*),));
+            } else {
+                refs.push(quote!(#n => Some(&self.#f.#field[..]),));
+                muts.push(quote!(#n => Some(&mut self.#f.#field[..]),));
+            }
+            let shape = &t.shape;
+            names.push(quote!((#n, &[#(#shape),*])));
+        }
+    }
+    let zeroed_t = ctor_for(quote!(T), None);
+    let zeroed_f32 = ctor_for(quote!(f32), None);
+    let zeroed_f64 = ctor_for(quote!(f64), None);
+    let weights = baked.map(|b| {
+        let w = ctor_for(quote!(f32), Some(b));
+        let path = &b.path;
+        quote! {
+            impl #name<f32> {
+                /// The weights of the file named by `weights:`, baked in at compile time
+                /// (names and shapes were checked against the declaration).
+                pub const WEIGHTS: Self = {
+                    // Rebuild when the file changes.
+                    const _: &[u8] = include_bytes!(#path);
+                    #w
+                };
+            }
+        }
+    });
+
+    let params: usize = {
+        let mut all = Vec::new();
+        for l in &net.layers {
+            l.kind
+                .tensors(&l.input, &l.output, "x", &mut Tensors { out: &mut all });
+        }
+        all.iter().map(|t| t.shape.iter().product::<usize>()).sum()
+    };
+    let params_l = lit(params);
+    let state_fields = states.iter().map(|(s, ty)| quote!(pub #s: #ty,));
+    let state_zero = states.iter().map(|(s, ty)| quote!(#s: <#ty>::ZERO,));
+    let doc = format!(
+        "The embedded form of [`{}`]: inline arrays only (no heap, no std), {params} parameters; `size_of` is [`{name}::BYTES`].",
+        net.name
+    );
+    let scratch_doc = format!(
+        "Working memory of [`{name}`]: two buffers of {widest} values{}; `size_of` is [`{scratch}::BYTES`].",
+        if states.is_empty() { "" } else { " and each recurrent layer's state" }
+    );
+    let run = if seq {
+        quote! {
+            /// One time step: `x` in, `y` out; recurrent state is kept in `s` between calls
+            /// ([`#scratch::reset`] starts a new sequence).
+            pub fn step(&self, x: &[T; #n_in_l], y: &mut [T; #n_out_l], s: &mut #scratch<T>) -> #rt::Result<()> {
+                #( #body )*
+                Ok(())
+            }
+        }
+    } else {
+        quote! {
+            /// Inference of one sample (eval mode), allocating nothing.
+            pub fn forward(&self, x: &[T; #n_in_l], y: &mut [T; #n_out_l], s: &mut #scratch<T>) -> #rt::Result<()> {
+                #( #body )*
+                Ok(())
+            }
+        }
+    };
+    let _ = &fixed;
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug)]
+        #vis struct #name<T: #rt::Float = f32> {
+            #( #field_defs )*
+            _t: ::core::marker::PhantomData<T>,
+        }
+
+        #[doc = #scratch_doc]
+        #[derive(Clone, Debug)]
+        #vis struct #scratch<T: #rt::Float = f32> {
+            pub a: [T; #widest_l],
+            pub b: [T; #widest_l],
+            #( #state_fields )*
+        }
+
+        impl<T: #rt::Float> #scratch<T> {
+            /// Exact size in bytes.
+            pub const BYTES: usize = ::core::mem::size_of::<Self>();
+            /// Zeroed buffers and states.
+            pub const ZERO: Self = #scratch { a: [T::ZERO; #widest_l], b: [T::ZERO; #widest_l], #( #state_zero )* };
+            /// Clears every recurrent state (a new sequence starts).
+            pub fn reset(&mut self) {
+                *self = Self::ZERO;
+            }
+        }
+
+        impl<T: #rt::Float> #name<T> {
+            /// Trainable scalars.
+            pub const PARAMS: usize = #params_l;
+            /// Exact size in bytes: the parameters plus each layer's scalar settings.
+            pub const BYTES: usize = ::core::mem::size_of::<Self>();
+            /// Every tensor's PyTorch name and shape (the same as the network's `TENSORS`).
+            pub const TENSORS: &'static [(&'static str, &'static [usize])] = &[#(#names),*];
+
+            /// Zero weights with the declared settings.
+            pub fn zeroed() -> Self #zeroed_t
+
+            /// A tensor by its PyTorch name, flattened.
+            pub fn tensor(&self, name: &str) -> Option<&[T]> {
+                match name {
+                    #(#refs)*
+                    _ => None,
+                }
+            }
+
+            /// A tensor by its PyTorch name, flattened and writable (to load weights).
+            pub fn tensor_mut(&mut self, name: &str) -> Option<&mut [T]> {
+                match name {
+                    #(#muts)*
+                    _ => None,
+                }
+            }
+
+            #run
+        }
+
+        impl #name<f32> {
+            /// Zero weights with the declared settings (fill with `visit_params_mut`).
+            pub const ZEROED: Self = #zeroed_f32;
+        }
+        impl #name<f64> {
+            /// Zero weights with the declared settings (fill with `visit_params_mut`).
+            pub const ZEROED: Self = #zeroed_f64;
+        }
+        #weights
+
+        ::kiln::__std! {
+            impl<T: #rt::Float> #net_name<T> {
+                /// The embedded form with this network's weights and batch-norm statistics
+                /// (boxed: the embedded form keeps every tensor inline).
+                pub fn to_embedded(&self) -> ::kiln::__std_lib::boxed::Box<#name<T>> {
+                    let mut e = ::kiln::__std_lib::boxed::Box::new(#name::<T>::zeroed());
+                    let mut copy = |n: &str, v: &[T]| match e.tensor_mut(n) {
+                        Some(d) => d.copy_from_slice(v),
+                        None => unreachable!("kiln bug: `{n}` has no embedded twin"),
+                    };
+                    #rt::network::Network::visit_params(self, &mut |n, _, v| copy(n, v));
+                    #rt::network::Network::visit_buffers(self, &mut |n, v| copy(n, v));
+                    e
+                }
+            }
+        }
+    }
+}
+
+/// `x` in the float type: a literal for `f32`/`f64`, `T::from_f64(x)` for the generic `T`.
+fn float_lit(float: &TokenStream, x: f64) -> TokenStream {
+    if float.to_string() == "T" {
+        let l = proc_macro2::Literal::f64_suffixed(x);
+        quote!(T::from_f64(#l))
+    } else if float.to_string() == "f32" {
+        let l = proc_macro2::Literal::f32_suffixed(x as f32);
+        quote!(#l)
+    } else {
+        let l = proc_macro2::Literal::f64_suffixed(x);
+        quote!(#l)
+    }
+}
+
+/// A tensor's values as nested array literals of its shape.
+fn nested(float: &TokenStream, t: &TensorDecl, values: &[f64]) -> TokenStream {
+    fn go(float: &TokenStream, shape: &[usize], v: &[f64]) -> TokenStream {
+        match shape {
+            [] | [_] => {
+                let items = v.iter().map(|&x| float_lit(float, x));
+                quote!([#(#items),*])
+            }
+            [_, rest @ ..] => {
+                let inner: usize = rest.iter().product();
+                let items = v.chunks(inner.max(1)).map(|c| go(float, rest, c));
+                quote!([#(#items),*])
+            }
+        }
+    }
+    go(float, &t.shape, values)
+}

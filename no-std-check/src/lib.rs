@@ -1,0 +1,130 @@
+#![no_std]
+//! Networks declared with `network!` in a `#![no_std]` crate that links no allocator: kiln
+//! is built without its `std` feature, so only the embedded form (`{Name}Embedded`, inline
+//! arrays, weights baked in from the files in `weights/`) exists. `cargo build -p
+//! kiln-no-std-check` proves it compiles; its tests compare the numbers with the std build's
+//! (the workspace test `tests/embedded.rs` checks the same values against the heap-backed
+//! networks loaded from the same files).
+
+use kiln::network;
+
+network! {
+    /// The T4 workload: 16 -> 64 tanh -> 64 tanh -> 8.
+    pub struct Mlp {
+        input: [16],
+        layers: [dense(64), tanh, dense(64), tanh, dense(8)],
+        loss: none,
+        weights: "weights/mlp.safetensors",
+    }
+}
+
+network! {
+    /// Convolution, both poolings, batch norm over channels, layer norm, PReLU.
+    pub struct Conv {
+        input: [1, 8, 8],
+        layers: [
+            conv2d(4, 3, padding = 1), relu, max_pool2d(2),
+            batch_norm2d,
+            conv2d(6, 3), gelu, avg_pool2d(2),
+            flatten,
+            layer_norm, prelu(per_feature), dropout(0.5),
+            dense(3, bias = false), sigmoid,
+        ],
+        loss: none,
+        weights: "weights/conv.safetensors",
+    }
+}
+
+network! {
+    /// The T5 workload: one LSTM step of 32 units on one input, read out by a dense layer.
+    pub struct Stream {
+        input: [seq, 1],
+        layers: [lstm(32), dense(1)],
+        loss: none,
+        weights: "weights/stream.safetensors",
+    }
+}
+
+network! {
+    /// Token ids through an embedding, a GRU in the notes' form and a ReLU RNN.
+    pub struct Tokens {
+        input: [seq, 1],
+        layers: [embedding(10, 4), gru(8, form = notes), rnn(6, relu), batch_norm, dense(10)],
+        loss: none,
+        weights: "weights/tokens.safetensors",
+    }
+}
+
+network! {
+    /// One-hot ids into a plain GRU.
+    pub struct OneHot {
+        input: [seq, 1],
+        layers: [one_hot(5), gru(3), dense(5)],
+        loss: none,
+        weights: "weights/onehot.safetensors",
+    }
+}
+
+/// The models as `static`s: weights in read-only memory, nothing built at run time.
+pub static MLP: MlpEmbedded = MlpEmbedded::WEIGHTS;
+pub static CONV: ConvEmbedded = ConvEmbedded::WEIGHTS;
+pub static STREAM: StreamEmbedded = StreamEmbedded::WEIGHTS;
+pub static TOKENS: TokensEmbedded = TokensEmbedded::WEIGHTS;
+pub static ONE_HOT: OneHotEmbedded = OneHotEmbedded::WEIGHTS;
+
+// Memory is exact and known at compile time: the parameters plus a few scalar settings.
+const _: () = assert!(MlpEmbedded::<f32>::BYTES == 4 * (16 * 64 + 64 + 64 * 64 + 64 + 64 * 8 + 8));
+const _: () = assert!(MlpEmbeddedScratch::<f32>::BYTES == 4 * 2 * 64);
+const _: () = assert!(StreamEmbedded::<f32>::PARAMS == 4 * 32 * (1 + 32 + 2) + 32 + 1);
+
+/// The T4 network on one sample.
+pub fn mlp(x: &[f32; 16]) -> [f32; 8] {
+    let mut y = [0.0; 8];
+    let mut s = MlpEmbeddedScratch::ZERO;
+    match MLP.forward(x, &mut y, &mut s) {
+        Ok(()) => y,
+        Err(_) => unreachable!("dense layers take any input"),
+    }
+}
+
+/// The convolutional network on one 8x8 image.
+pub fn conv(x: &[f32; 64]) -> [f32; 3] {
+    let mut y = [0.0; 3];
+    let mut s = ConvEmbeddedScratch::ZERO;
+    match CONV.forward(x, &mut y, &mut s) {
+        Ok(()) => y,
+        Err(_) => unreachable!("convolutions take any input"),
+    }
+}
+
+/// The T5 network streamed over `xs`, one step per sample, writing one output per sample.
+pub fn stream(xs: &[f32], ys: &mut [f32]) {
+    let mut s = StreamEmbeddedScratch::ZERO;
+    for (x, y) in xs.iter().zip(ys.iter_mut()) {
+        let mut out = [0.0];
+        if STREAM.step(&[*x], &mut out, &mut s).is_ok() {
+            *y = out[0];
+        }
+    }
+}
+
+/// Token ids streamed through the embedding/GRU/RNN network; the last step's logits, or the
+/// error for an id outside the vocabulary.
+pub fn tokens(ids: &[usize]) -> Result<[f32; 10], kiln::KilnError> {
+    let mut s = TokensEmbeddedScratch::ZERO;
+    let mut y = [0.0; 10];
+    for &id in ids {
+        TOKENS.step(&[id as f32], &mut y, &mut s)?;
+    }
+    Ok(y)
+}
+
+/// The same through one-hot rows and a GRU.
+pub fn one_hot(ids: &[usize]) -> Result<[f32; 5], kiln::KilnError> {
+    let mut s = OneHotEmbeddedScratch::ZERO;
+    let mut y = [0.0; 5];
+    for &id in ids {
+        ONE_HOT.step(&[id as f32], &mut y, &mut s)?;
+    }
+    Ok(y)
+}

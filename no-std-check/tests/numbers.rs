@@ -1,0 +1,48 @@
+//! The embedded networks, built with kiln without std, give the numbers the std networks gave
+//! (recorded by the workspace test `tests/embedded.rs`).
+
+mod expected;
+
+fn input<const N: usize>(k: usize) -> [f32; N] {
+    std::array::from_fn(|i| (((i + 7 * k) * 37 % 101) as f32 / 50.0) - 1.0)
+}
+
+fn check(name: &str, got: &[f32]) {
+    let want = expected::EXPECTED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("{name} not recorded"))
+        .1;
+    assert_eq!(got.len(), want.len(), "{name}");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-5 * (1.0 + w.abs()),
+            "{name}[{i}]: {g} vs std {w}"
+        );
+    }
+}
+
+#[test]
+fn same_numbers_as_the_std_build() {
+    // Run on its own (tests/no_std.rs), kiln must have been built without std.
+    if std::env::var_os("KILN_EXPECT_NO_STD").is_some() {
+        let has_std = kiln::HAS_STD;
+        assert!(!has_std, "kiln was built with std");
+    }
+    for k in 0..3 {
+        check(&format!("mlp{k}"), &kiln_no_std_check::mlp(&input::<16>(k)));
+        check(
+            &format!("conv{k}"),
+            &kiln_no_std_check::conv(&input::<64>(k)),
+        );
+    }
+    let xs = input::<40>(1);
+    let mut ys = [0.0; 40];
+    kiln_no_std_check::stream(&xs, &mut ys);
+    check("stream", &ys);
+    let ids = [3usize, 1, 4, 1, 5, 9, 2, 6, 5, 3];
+    check("tokens", &kiln_no_std_check::tokens(&ids).unwrap());
+    let five: Vec<usize> = ids.iter().map(|i| i % 5).collect();
+    check("onehot", &kiln_no_std_check::one_hot(&five).unwrap());
+    assert!(kiln_no_std_check::tokens(&[10]).is_err());
+}

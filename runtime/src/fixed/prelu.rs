@@ -1,0 +1,25 @@
+//! PReLU, batch 1: `y = x` for `x > 0`, `a x` otherwise, with one slope (`C == 1`) or one per
+//! feature.
+
+use crate::activation::prelu::prelu_forward;
+use crate::float::Float;
+
+/// PReLU's slopes.
+#[derive(Clone, Debug)]
+pub struct PRelu<T, const C: usize> {
+    pub weight: [T; C],
+}
+
+impl<T: Float, const C: usize> PRelu<T, C> {
+    /// All zeros.
+    pub const ZERO: Self = PRelu {
+        weight: [T::ZERO; C],
+    };
+
+    pub fn forward(&self, x: &[T], y: &mut [T]) {
+        y.copy_from_slice(x);
+        if prelu_forward(y, &self.weight, 1).is_err() {
+            panic!("kiln bug: PReLU sizes");
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Recurrent cells, one step of one sequence, in PyTorch's layouts (`weight_ih_l0: [G, IN]`,
+//! `weight_hh_l0: [G, H]`, two biases `[G]`; `G` is 4H for an LSTM, 3H for a GRU): the state
+//! lives in a `*State` value the caller keeps between steps (zero to start a sequence).
+
+use super::{arr, matvec};
+use crate::activation::Activation;
+use crate::float::Float;
+
+/// An LSTM cell (gates i, f, g, o, as `nn.LSTM`).
+#[derive(Clone, Debug)]
+pub struct Lstm<T, const IN: usize, const H: usize, const G: usize> {
+    pub weight_ih: [[T; IN]; G],
+    pub weight_hh: [[T; H]; G],
+    pub bias_ih: [T; G],
+    pub bias_hh: [T; G],
+}
+
+/// An LSTM's state: hidden `h` (the output), cell `c`, and room for the gates.
+#[derive(Clone, Debug)]
+pub struct LstmState<T, const H: usize, const G: usize> {
+    pub h: [T; H],
+    pub c: [T; H],
+    pub gates: [T; G],
+}
+
+impl<T: Float, const H: usize, const G: usize> LstmState<T, H, G> {
+    /// The state at the start of a sequence.
+    pub const ZERO: Self = LstmState {
+        h: [T::ZERO; H],
+        c: [T::ZERO; H],
+        gates: [T::ZERO; G],
+    };
+}
+
+impl<T: Float, const IN: usize, const H: usize, const G: usize> Lstm<T, IN, H, G> {
+    const FOUR_GATES: () = assert!(G == 4 * H, "an LSTM has 4H gate rows");
+
+    /// All zeros.
+    pub const ZERO: Self = Lstm {
+        weight_ih: [[T::ZERO; IN]; G],
+        weight_hh: [[T::ZERO; H]; G],
+        bias_ih: [T::ZERO; G],
+        bias_hh: [T::ZERO; G],
+    };
+
+    /// One step: `x` (IN values) in, `s.h` out.
+    pub fn step(&self, x: &[T], s: &mut LstmState<T, H, G>) {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::FOUR_GATES;
+        let x = arr::<T, IN>(x, "LSTM input");
+        matvec(&self.weight_ih, Some(&self.bias_ih), x, &mut s.gates, false);
+        for (g, b) in s.gates.iter_mut().zip(&self.bias_hh) {
+            *g += *b;
+        }
+        matvec(&self.weight_hh, None, &s.h, &mut s.gates, true);
+        let (ifg, o) = s.gates.split_at_mut(3 * H);
+        let (if_, g) = ifg.split_at_mut(2 * H);
+        Activation::Sigmoid.forward(if_);
+        Activation::Tanh.forward(g);
+        Activation::Sigmoid.forward(o);
+        for j in 0..H {
+            s.c[j] = if_[H + j] * s.c[j] + if_[j] * g[j];
+        }
+        s.h.copy_from_slice(&s.c);
+        Activation::Tanh.forward(&mut s.h);
+        for j in 0..H {
+            s.h[j] = o[j] * s.h[j];
+        }
+    }
+}
+
+/// A GRU cell (gates r, z, n, as `nn.GRU`); `notes` applies the reset gate before the
+/// recurrent product, as the notes' form does.
+#[derive(Clone, Debug)]
+pub struct Gru<T, const IN: usize, const H: usize, const G: usize> {
+    pub weight_ih: [[T; IN]; G],
+    pub weight_hh: [[T; H]; G],
+    pub bias_ih: [T; G],
+    pub bias_hh: [T; G],
+    pub notes: bool,
+}
+
+/// A GRU's state: hidden `h` (the output) and room for the input and recurrent gate terms.
+#[derive(Clone, Debug)]
+pub struct GruState<T, const H: usize, const G: usize> {
+    pub h: [T; H],
+    pub gx: [T; G],
+    pub gh: [T; G],
+}
+
+impl<T: Float, const H: usize, const G: usize> GruState<T, H, G> {
+    /// The state at the start of a sequence.
+    pub const ZERO: Self = GruState {
+        h: [T::ZERO; H],
+        gx: [T::ZERO; G],
+        gh: [T::ZERO; G],
+    };
+}
+
+impl<T: Float, const IN: usize, const H: usize, const G: usize> Gru<T, IN, H, G> {
+    const THREE_GATES: () = assert!(G == 3 * H, "a GRU has 3H gate rows");
+
+    /// All zeros (PyTorch's form).
+    pub const ZERO: Self = Gru {
+        weight_ih: [[T::ZERO; IN]; G],
+        weight_hh: [[T::ZERO; H]; G],
+        bias_ih: [T::ZERO; G],
+        bias_hh: [T::ZERO; G],
+        notes: false,
+    };
+
+    /// One step: `x` (IN values) in, `s.h` out.
+    pub fn step(&self, x: &[T], s: &mut GruState<T, H, G>) {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::THREE_GATES;
+        let x = arr::<T, IN>(x, "GRU input");
+        matvec(&self.weight_ih, Some(&self.bias_ih), x, &mut s.gx, false);
+        // Recurrent terms of r and z (and of n in PyTorch's form) from h.
+        matvec(&self.weight_hh, Some(&self.bias_hh), &s.h, &mut s.gh, false);
+        let mut rz = [T::ZERO; G];
+        for j in 0..2 * H {
+            rz[j] = s.gx[j] + s.gh[j];
+        }
+        Activation::Sigmoid.forward(&mut rz[..2 * H]);
+        let (r, z) = (&rz[..H], &rz[H..2 * H]);
+        let mut n = [T::ZERO; H];
+        if self.notes {
+            // n = tanh(W_in x + b_in + W_hn (r . h) + b_hn)
+            let mut rh = [T::ZERO; H];
+            for j in 0..H {
+                rh[j] = r[j] * s.h[j];
+            }
+            for j in 0..H {
+                n[j] = s.gx[2 * H + j]
+                    + super::dot(&self.weight_hh[2 * H + j], &rh)
+                    + self.bias_hh[2 * H + j];
+            }
+        } else {
+            for j in 0..H {
+                n[j] = s.gx[2 * H + j] + r[j] * s.gh[2 * H + j];
+            }
+        }
+        Activation::Tanh.forward(&mut n);
+        for j in 0..H {
+            s.h[j] = (T::ONE - z[j]) * n[j] + z[j] * s.h[j];
+        }
+    }
+}
+
+/// An Elman RNN cell: `h = act(W_ih x + b_ih + W_hh h + b_hh)`, tanh or (`relu`) ReLU.
+#[derive(Clone, Debug)]
+pub struct Rnn<T, const IN: usize, const H: usize> {
+    pub weight_ih: [[T; IN]; H],
+    pub weight_hh: [[T; H]; H],
+    pub bias_ih: [T; H],
+    pub bias_hh: [T; H],
+    pub relu: bool,
+}
+
+/// An RNN's state: hidden `h` (the output) and room for the pre-activation.
+#[derive(Clone, Debug)]
+pub struct RnnState<T, const H: usize> {
+    pub h: [T; H],
+    pub tmp: [T; H],
+}
+
+impl<T: Float, const H: usize> RnnState<T, H> {
+    /// The state at the start of a sequence.
+    pub const ZERO: Self = RnnState {
+        h: [T::ZERO; H],
+        tmp: [T::ZERO; H],
+    };
+}
+
+impl<T: Float, const IN: usize, const H: usize> Rnn<T, IN, H> {
+    /// All zeros (tanh).
+    pub const ZERO: Self = Rnn {
+        weight_ih: [[T::ZERO; IN]; H],
+        weight_hh: [[T::ZERO; H]; H],
+        bias_ih: [T::ZERO; H],
+        bias_hh: [T::ZERO; H],
+        relu: false,
+    };
+
+    /// One step: `x` (IN values) in, `s.h` out.
+    pub fn step(&self, x: &[T], s: &mut RnnState<T, H>) {
+        let x = arr::<T, IN>(x, "RNN input");
+        matvec(&self.weight_ih, Some(&self.bias_ih), x, &mut s.tmp, false);
+        for (t, b) in s.tmp.iter_mut().zip(&self.bias_hh) {
+            *t += *b;
+        }
+        matvec(&self.weight_hh, None, &s.h, &mut s.tmp, true);
+        s.h = s.tmp;
+        let act = if self.relu {
+            Activation::Relu
+        } else {
+            Activation::Tanh
+        };
+        act.forward(&mut s.h);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::{close, values};
+    use super::*;
+    use crate::recurrent::{self, GruForm, Recurrent};
+
+    /// Copies the std cell's four tensors into the fixed cell's.
+    fn copy<R: Recurrent<f64>>(cell: &R, dst: [&mut [f64]; 4]) {
+        let mut dst = dst;
+        cell.visit_params(&mut |i, _, v| dst[i].copy_from_slice(v));
+    }
+
+    fn run<R: Recurrent<f64>>(cell: &R, xs: &[f64], state: usize) -> Vec<f64> {
+        let mut st = vec![0.0; state];
+        let mut y = vec![0.0; R::OUT];
+        let mut out = Vec::new();
+        let mut cache = Default::default();
+        for x in xs.chunks(R::IN) {
+            cell.step(x, &mut y, 1, &mut st, &mut cache);
+            out.extend_from_slice(&y);
+        }
+        out
+    }
+
+    #[test]
+    fn cells_step_like_the_sequence_layers() {
+        let rng = &mut crate::rng::seeded(5);
+        let xs = values(3 * 6, 2);
+        let fill = |i: usize, v: &mut [f64]| v.copy_from_slice(&values(v.len(), i + 20));
+
+        let mut lstm = recurrent::Lstm::<f64, 3, 4>::new(1.0, rng).unwrap();
+        lstm.visit_params_mut(&mut |i, _, v| fill(i, v));
+        let mut f = Lstm::<f64, 3, 4, 16>::ZERO;
+        copy(
+            &lstm,
+            [
+                f.weight_ih.as_flattened_mut(),
+                f.weight_hh.as_flattened_mut(),
+                &mut f.bias_ih,
+                &mut f.bias_hh,
+            ],
+        );
+        let mut s = LstmState::ZERO;
+        let got: Vec<f64> = xs
+            .chunks(3)
+            .flat_map(|x| {
+                f.step(x, &mut s);
+                s.h
+            })
+            .collect();
+        close(&got, &run(&lstm, &xs, 8), 1e-12);
+
+        for form in [GruForm::PyTorch, GruForm::Notes] {
+            let mut gru = recurrent::Gru::<f64, 3, 5>::new(form, rng).unwrap();
+            gru.visit_params_mut(&mut |i, _, v| fill(i, v));
+            let mut f = Gru::<f64, 3, 5, 15>::ZERO;
+            f.notes = form == GruForm::Notes;
+            copy(
+                &gru,
+                [
+                    f.weight_ih.as_flattened_mut(),
+                    f.weight_hh.as_flattened_mut(),
+                    &mut f.bias_ih,
+                    &mut f.bias_hh,
+                ],
+            );
+            let mut s = GruState::ZERO;
+            let got: Vec<f64> = xs
+                .chunks(3)
+                .flat_map(|x| {
+                    f.step(x, &mut s);
+                    s.h
+                })
+                .collect();
+            close(&got, &run(&gru, &xs, 5), 1e-12);
+        }
+
+        for relu in [false, true] {
+            let act = if relu {
+                Activation::Relu
+            } else {
+                Activation::Tanh
+            };
+            let mut rnn = recurrent::Rnn::<f64, 3, 2>::new(act, rng).unwrap();
+            rnn.visit_params_mut(&mut |i, _, v| fill(i, v));
+            let mut f = Rnn::<f64, 3, 2>::ZERO;
+            f.relu = relu;
+            copy(
+                &rnn,
+                [
+                    f.weight_ih.as_flattened_mut(),
+                    f.weight_hh.as_flattened_mut(),
+                    &mut f.bias_ih,
+                    &mut f.bias_hh,
+                ],
+            );
+            let mut s = RnnState::ZERO;
+            let got: Vec<f64> = xs
+                .chunks(3)
+                .flat_map(|x| {
+                    f.step(x, &mut s);
+                    s.h
+                })
+                .collect();
+            close(&got, &run(&rnn, &xs, 2), 1e-12);
+        }
+    }
+}

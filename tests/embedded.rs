@@ -1,0 +1,191 @@
+//! The embedded form (`{Name}Embedded`, batch 1, inline arrays, weights baked at compile time)
+//! against the heap-backed network loaded from the same safetensors file: the same numbers
+//! for dense, conv/pool/norm, LSTM, GRU (both forms), RNN, embedding and one-hot networks.
+//! The networks live in the `#![no_std]` crate `no-std-check`, whose own tests check the
+//! values recorded here (`no-std-check/tests/expected/mod.rs`) in a build of kiln without std.
+
+use kiln::checkpoint::{load_weights, save_weights};
+use kiln::prelude::*;
+use kiln_no_std_check as ns;
+
+#[path = "../no-std-check/tests/expected/mod.rs"]
+mod expected;
+
+const WEIGHTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/no-std-check/weights");
+const EXPECTED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/no-std-check/tests/expected/mod.rs"
+);
+
+/// The deterministic inputs both test suites use (no RNG in the no_std build).
+fn input<const N: usize>(k: usize) -> [f32; N] {
+    std::array::from_fn(|i| (((i + 7 * k) * 37 % 101) as f32 / 50.0) - 1.0)
+}
+
+fn load<N: Network<f32>>(mut net: N, file: &str) -> N {
+    load_weights(&mut net, format!("{WEIGHTS}/{file}")).unwrap();
+    net
+}
+
+fn close(a: &[f32], b: &[f32], what: &str) {
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= 1e-5 * (1.0 + y.abs()),
+            "{what}[{i}]: embedded {x}, std {y}"
+        );
+    }
+    assert_eq!(a.len(), b.len());
+}
+
+/// Outputs of the heap-backed networks on the shared inputs, in the fixture's order.
+fn std_outputs() -> Vec<(String, Vec<f32>)> {
+    let mut out = Vec::new();
+    let mlp = load(ns::Mlp::<f32>::new(&mut seeded(1)), "mlp.safetensors");
+    let conv = load(ns::Conv::<f32>::new(&mut seeded(1)), "conv.safetensors");
+    for k in 0..3 {
+        out.push((
+            format!("mlp{k}"),
+            mlp.forward_one(&input::<16>(k), &mut mlp.scratch())
+                .to_vec(),
+        ));
+        out.push((
+            format!("conv{k}"),
+            conv.forward_one(&input::<64>(k), &mut conv.scratch())
+                .to_vec(),
+        ));
+    }
+    let stream = load(ns::Stream::<f32>::new(&mut seeded(1)), "stream.safetensors");
+    let mut st = stream.stream();
+    let xs = input::<40>(1);
+    let ys: Vec<f32> = xs.iter().map(|&x| stream.step(&mut st, &[x])[0]).collect();
+    out.push(("stream".into(), ys));
+    let ids = [3usize, 1, 4, 1, 5, 9, 2, 6, 5, 3];
+    let tokens = load(ns::Tokens::<f32>::new(&mut seeded(1)), "tokens.safetensors");
+    let mut st = tokens.stream();
+    let mut y = [0.0; 10];
+    for &id in &ids {
+        y = tokens.step(&mut st, &[id as f32]);
+    }
+    out.push(("tokens".into(), y.to_vec()));
+    let onehot = load(ns::OneHot::<f32>::new(&mut seeded(1)), "onehot.safetensors");
+    let mut st = onehot.stream();
+    let mut y = [0.0; 5];
+    for &id in &ids {
+        y = onehot.step(&mut st, &[(id % 5) as f32]);
+    }
+    out.push(("onehot".into(), y.to_vec()));
+    out
+}
+
+/// The same through the embedded forms, as the no_std crate computes them.
+fn embedded_outputs() -> Vec<(String, Vec<f32>)> {
+    let mut out = Vec::new();
+    for k in 0..3 {
+        out.push((format!("mlp{k}"), ns::mlp(&input::<16>(k)).to_vec()));
+        out.push((format!("conv{k}"), ns::conv(&input::<64>(k)).to_vec()));
+    }
+    let xs = input::<40>(1);
+    let mut ys = [0.0; 40];
+    ns::stream(&xs, &mut ys);
+    out.push(("stream".into(), ys.to_vec()));
+    let ids = [3usize, 1, 4, 1, 5, 9, 2, 6, 5, 3];
+    out.push(("tokens".into(), ns::tokens(&ids).unwrap().to_vec()));
+    let five: Vec<usize> = ids.iter().map(|i| i % 5).collect();
+    out.push(("onehot".into(), ns::one_hot(&five).unwrap().to_vec()));
+    out
+}
+
+#[test]
+fn embedded_forms_compute_what_the_std_networks_compute() {
+    let (s, e) = (std_outputs(), embedded_outputs());
+    for ((name, a), (_, b)) in e.iter().zip(&s) {
+        close(a, b, name);
+    }
+    // The recorded values the no_std build is checked against are these numbers.
+    if std::env::var_os("KILN_WRITE_FIXTURES").is_some() {
+        let mut text = String::from("// Written by tests/embedded.rs (KILN_WRITE_FIXTURES=1) from the std networks; do not edit.\n\n");
+        text += "pub const EXPECTED: &[(&str, &[f32])] = &[\n";
+        for (name, v) in &s {
+            let vals: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+            text += &format!("    ({name:?}, &[{}]),\n", vals.join(", "));
+        }
+        text += "];\n";
+        std::fs::write(EXPECTED, text).unwrap();
+    }
+    for (name, v) in &s {
+        let got = expected::EXPECTED
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("{name} not recorded"))
+            .1;
+        close(v, got, name);
+    }
+}
+
+#[test]
+fn to_embedded_copies_every_tensor_and_weights_are_the_files() {
+    let mlp = load(ns::Mlp::<f32>::new(&mut seeded(1)), "mlp.safetensors");
+    let e = mlp.to_embedded();
+    for (name, shape) in ns::MlpEmbedded::<f32>::TENSORS {
+        let n: usize = shape.iter().product();
+        assert_eq!(e.tensor(name).unwrap().len(), n);
+        assert_eq!(e.tensor(name), ns::MLP.tensor(name), "{name}");
+    }
+    let conv = load(ns::Conv::<f32>::new(&mut seeded(1)), "conv.safetensors");
+    let e = conv.to_embedded();
+    for (name, _) in ns::ConvEmbedded::<f32>::TENSORS {
+        assert_eq!(e.tensor(name), ns::CONV.tensor(name), "{name}");
+    }
+    assert!(e.tensor("layers.0.nothing").is_none());
+    let x = input::<64>(2);
+    let (mut y, mut s) = ([0.0; 3], ns::ConvEmbeddedScratch::ZERO);
+    e.forward(&x, &mut y, &mut s).unwrap();
+    assert_eq!(y, ns::conv(&x));
+}
+
+#[test]
+fn bad_token_ids_are_errors_not_panics() {
+    let err = ns::tokens(&[1, 10]).unwrap_err();
+    assert!(matches!(err, KilnError::TokenOutOfRange { .. }), "{err}");
+    assert!(ns::one_hot(&[7]).is_err());
+}
+
+/// Rewrites `no-std-check/weights/` with fresh random weights (and non-trivial batch-norm
+/// statistics). Run by hand, then `KILN_WRITE_FIXTURES=1` the test above.
+#[test]
+#[ignore]
+fn regenerate_weights() {
+    let mut rng = seeded(42);
+    fn stats<N: Network<f32>>(net: &mut N) {
+        net.visit_buffers_mut(&mut |name, v| {
+            for (i, x) in v.iter_mut().enumerate() {
+                *x = if name.ends_with("mean") {
+                    0.1 * i as f32 - 0.2
+                } else {
+                    0.5 + 0.25 * i as f32
+                };
+            }
+        });
+    }
+    let mut conv = ns::Conv::<f32>::new(&mut rng);
+    stats(&mut conv);
+    let mut tokens = ns::Tokens::<f32>::new(&mut rng);
+    stats(&mut tokens);
+    save_weights(
+        &ns::Mlp::<f32>::new(&mut rng),
+        format!("{WEIGHTS}/mlp.safetensors"),
+    )
+    .unwrap();
+    save_weights(&conv, format!("{WEIGHTS}/conv.safetensors")).unwrap();
+    save_weights(
+        &ns::Stream::<f32>::new(&mut rng),
+        format!("{WEIGHTS}/stream.safetensors"),
+    )
+    .unwrap();
+    save_weights(&tokens, format!("{WEIGHTS}/tokens.safetensors")).unwrap();
+    save_weights(
+        &ns::OneHot::<f32>::new(&mut rng),
+        format!("{WEIGHTS}/onehot.safetensors"),
+    )
+    .unwrap();
+}
