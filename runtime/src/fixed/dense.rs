@@ -36,6 +36,22 @@ mod tests {
     use super::*;
     use crate::layers::{self, Layer};
 
+    /// The fixed twin of a batched dense layer.
+    fn twin<T: Float, const IN: usize, const OUT: usize>(
+        l: &layers::Dense<T, IN, OUT>,
+    ) -> Dense<T, IN, OUT> {
+        let mut d = Dense::ZERO;
+        l.visit_params(&mut |i, _, v| {
+            let dst = if i == 0 {
+                d.weight.as_flattened_mut()
+            } else {
+                &mut d.bias[..]
+            };
+            dst.copy_from_slice(v);
+        });
+        d
+    }
+
     #[test]
     fn matches_the_batched_layer() {
         let mut rng = crate::rng::seeded(3);
@@ -47,15 +63,7 @@ mod tests {
         )
         .unwrap();
         std_layer.visit_params_mut(&mut |i, _, v| v.copy_from_slice(&values(v.len(), i + 5)));
-        let mut d = Dense::<f64, 37, 11>::ZERO;
-        std_layer.visit_params(&mut |i, _, v| {
-            let dst = if i == 0 {
-                d.weight.as_flattened_mut()
-            } else {
-                &mut d.bias[..]
-            };
-            dst.copy_from_slice(v);
-        });
+        let d = twin(&std_layer);
         let x = values(37, 1);
         let mut want = [0.0; 11];
         std_layer.forward(&x, &mut want, 1, &mut Default::default());
@@ -81,15 +89,7 @@ mod tests {
                 .collect::<std::vec::Vec<_>>()
         };
         std_layer.visit_params_mut(&mut |i, _, v| v.copy_from_slice(&as32(values(v.len(), i + 7))));
-        let mut d = Dense::<f32, IN, OUT>::ZERO;
-        std_layer.visit_params(&mut |i, _, v| {
-            let dst = if i == 0 {
-                d.weight.as_flattened_mut()
-            } else {
-                &mut d.bias[..]
-            };
-            dst.copy_from_slice(v);
-        });
+        let d = twin(&std_layer);
         let x = as32(values(IN, 2));
         let mut want = [0.0f32; OUT];
         std_layer.forward(&x, &mut want, 1, &mut Default::default());
