@@ -493,6 +493,7 @@ pub fn emit(net: &Checked) -> TokenStream {
             steps: usize,
             carry_state: bool,
             clip_norm: Option<f64>,
+            check_finite: bool,
             d_out: ::kiln::__std_lib::vec::Vec<T>,
             d_a: ::kiln::__std_lib::vec::Vec<T>,
             d_b: ::kiln::__std_lib::vec::Vec<T>,
@@ -554,6 +555,7 @@ pub fn emit(net: &Checked) -> TokenStream {
                     steps: #default_steps,
                     carry_state: false,
                     clip_norm: None,
+                    check_finite: false,
                     #( #act: ::kiln::__std_lib::vec::Vec::new(), )*
                     #( #cache: ::core::default::Default::default(), )*
                     d_out: ::kiln::__std_lib::vec::Vec::new(),
@@ -626,6 +628,14 @@ pub fn emit(net: &Checked) -> TokenStream {
                 Ok(())
             }
 
+            /// Makes `train_step` check the loss and every gradient for NaN/infinity before
+            /// updating: a bad step returns `KilnError::NonFiniteLoss` or `NonFiniteGradient`
+            /// (naming the step and the first tensor to go non-finite) and changes no
+            /// parameter. Off by default; one pass over the gradients when on.
+            pub fn set_check_finite(&mut self, on: bool) {
+                self.check_finite = on;
+            }
+
             /// Where to write dL/d(output) before calling `backward` by hand.
             pub fn output_grad_mut(&mut self) -> &mut [[T; #n_out]] {
                 self.d_out.as_chunks_mut::<#n_out>().0
@@ -647,6 +657,10 @@ pub fn emit(net: &Checked) -> TokenStream {
 
             fn clip_norm(t: &Self::Train) -> Option<f64> {
                 t.clip_norm
+            }
+
+            fn check_finite(t: &Self::Train) -> bool {
+                t.check_finite
             }
 
             const TENSORS: &'static [#rt::network::TensorSpec] = #tensors;

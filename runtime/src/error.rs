@@ -38,6 +38,15 @@ pub enum KilnError {
     },
     /// A value that must be finite is NaN or infinite.
     NonFinite { what: &'static str, index: usize },
+    /// A training step's loss was NaN or infinite; nothing was updated.
+    NonFiniteLoss { step: u64, loss: f64 },
+    /// A training step's gradient was NaN or infinite; `tensor` is the first one the backward
+    /// pass made non-finite (the deepest layer's). Nothing was updated.
+    NonFiniteGradient {
+        step: u64,
+        tensor: &'static str,
+        index: usize,
+    },
     /// A loss was needed from a network declared with `loss: none`.
     NoLoss,
     /// The set of parameters given to a stateful optimiser changed between steps.
@@ -78,6 +87,18 @@ impl fmt::Display for KilnError {
             KilnError::NonFinite { what, index } => {
                 write!(f, "{what} is not finite at index {index}")
             }
+            KilnError::NonFiniteLoss { step, loss } => write!(
+                f,
+                "training step {step}: the loss is {loss}; the step was not applied (try a smaller learning rate, gradient clipping, or check the inputs for NaN)"
+            ),
+            KilnError::NonFiniteGradient {
+                step,
+                tensor,
+                index,
+            } => write!(
+                f,
+                "training step {step}: the gradient of `{tensor}` is not finite at element {index} (the first tensor to go non-finite in the backward pass); the step was not applied"
+            ),
             KilnError::NoLoss => write!(
                 f,
                 "this network was declared with `loss: none` (inference only); declare a loss to train or gradcheck it"

@@ -51,6 +51,21 @@ pub struct GradcheckReport {
     pub checked: usize,
 }
 
+impl GradcheckReport {
+    /// `Ok` if the largest relative error is at most `tol`, else a message naming the worst
+    /// entry and both values (for tests: `report.within(1e-6).unwrap()`).
+    pub fn within(&self, tol: f64) -> core::result::Result<(), String> {
+        if self.max_rel_error <= tol {
+            Ok(())
+        } else {
+            Err(format!(
+                "max relative error {:.3e} > {tol:e} at {} (analytic {}, numeric {})",
+                self.max_rel_error, self.worst, self.worst_values.0, self.worst_values.1
+            ))
+        }
+    }
+}
+
 /// Compares the network's backward with central differences of its declared loss at `x`.
 pub fn gradcheck<N: Network<f64>>(
     net: &mut N,

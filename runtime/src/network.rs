@@ -40,6 +40,12 @@ pub trait Network<T: Float>: Sized + Send + Sync {
         None
     }
 
+    /// Whether `train_step` checks the loss and every gradient for NaN/infinity before
+    /// updating (set on the training state; off by default).
+    fn check_finite(_train: &Self::Train) -> bool {
+        false
+    }
+
     /// Sets the time steps per sequence of the next training passes (sequence networks,
     /// whose rows are `steps x sequences`, time-major); other networks ignore it.
     fn set_steps(_train: &mut Self::Train, _steps: usize) {}
@@ -169,6 +175,9 @@ pub fn train_step<T: Float, N: Network<T>>(
     train: &mut N::Train,
 ) -> Result<T> {
     let loss = forward_backward(net, x, target, train)?;
+    if N::check_finite(train) {
+        check_step::<T, N>(opt.steps() + 1, loss.to_f64(), train)?;
+    }
     if let Some(max_norm) = N::clip_norm(train) {
         crate::optim::clip_grad_norm(&mut GradsOf(N::grads_mut(train)), max_norm)?;
     }
@@ -177,6 +186,39 @@ pub fn train_step<T: Float, N: Network<T>>(
         grads: N::grads(train),
     })?;
     Ok(loss)
+}
+
+/// The training guard: `Ok` if the loss and every gradient of the last backward are finite,
+/// else the error naming `step` and the first tensor (in backward order, i.e. the deepest
+/// layer's) that went non-finite. Call it before the optimiser step, so a failing step
+/// changes no parameter.
+pub fn check_step<T: Float, N: Network<T>>(step: u64, loss: f64, train: &N::Train) -> Result<()> {
+    if !loss.is_finite() {
+        return Err(KilnError::NonFiniteLoss { step, loss });
+    }
+    let mut last_bad = None;
+    let mut k = 0;
+    N::visit_grads(train, &mut |_, _, g| {
+        if let Some(i) = g.iter().position(|v| !v.is_finite()) {
+            last_bad = Some((k, i));
+        }
+        k += 1;
+    });
+    match last_bad {
+        None => Ok(()),
+        Some((k, index)) => {
+            let tensor = N::TENSORS
+                .iter()
+                .filter(|t| !t.buffer)
+                .nth(k)
+                .map_or("?", |t| t.name);
+            Err(KilnError::NonFiniteGradient {
+                step,
+                tensor,
+                index,
+            })
+        }
+    }
 }
 
 /// Forward, loss and backward (gradients left in `train`); returns the loss.

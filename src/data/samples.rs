@@ -28,6 +28,10 @@ pub trait Samples {
     }
     /// What the labels mean.
     fn task(&self) -> Task;
+    /// Errors if a feature is NaN or infinite (training on it would only produce NaN).
+    fn check_finite(&self) -> Result<(), DataError> {
+        Ok(())
+    }
     /// Clears `x` and `labels`, then fills them with samples `idx`: `idx.len() * steps()` rows
     /// of `width()` features, time-major for sequences (step 0 of every sample first), and
     /// one label per row. Errors if an index is out of range.
@@ -55,6 +59,20 @@ impl Samples for Dataset {
     }
     fn task(&self) -> Task {
         Task::Classification
+    }
+    fn check_finite(&self) -> Result<(), DataError> {
+        match self.features.iter().position(|v| !v.is_finite()) {
+            None => Ok(()),
+            Some(i) => Err(DataError::Invalid {
+                what: "sample",
+                why: format!(
+                    "sample {}, feature {} is {}; features must be finite",
+                    i / self.width.max(1),
+                    i % self.width.max(1),
+                    self.features[i]
+                ),
+            }),
+        }
     }
     fn gather(
         &self,

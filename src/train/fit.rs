@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use kiln_runtime::loss::Loss;
-use kiln_runtime::network::{GradsOf, Network, WithGrads};
+use kiln_runtime::network::{check_step, GradsOf, Network, WithGrads};
 use kiln_runtime::optim::{clip_grad_norm, Optimizer};
 use kiln_runtime::rng::seeded;
 use kiln_runtime::schedule::LrSchedule;
@@ -46,6 +46,7 @@ pub struct Fit<'a> {
     augment: Option<Augment>,
     callbacks: Vec<Callback<'a>>,
     quiet: bool,
+    check_finite: bool,
 }
 
 impl<'a> Fit<'a> {
@@ -74,6 +75,7 @@ impl<'a> Fit<'a> {
             augment: None,
             callbacks: Vec::new(),
             quiet: false,
+            check_finite: true,
         })
     }
 
@@ -145,6 +147,15 @@ impl<'a> Fit<'a> {
     /// Calls `f` after every epoch with its record; [`Control::Stop`] ends the run.
     pub fn on_epoch(mut self, f: impl FnMut(&EpochRecord) -> Control + 'a) -> Self {
         self.callbacks.push(Box::new(f));
+        self
+    }
+
+    /// Whether every step checks its gradients for NaN/infinity before updating (default on:
+    /// one pass over the gradients). A bad step stops the run with an error naming the step
+    /// and the first tensor that went non-finite, and no parameter is changed by it. The
+    /// loss is always checked.
+    pub fn check_finite(mut self, on: bool) -> Self {
+        self.check_finite = on;
         self
     }
 
@@ -231,6 +242,9 @@ impl<'a> Fit<'a> {
                 }
                 correct += count_correct(out, N::OUTPUT, &labels);
                 net.backward_flat(&x, &mut state, None)?;
+                if self.check_finite {
+                    check_step::<f32, N>(step + 1, loss, &state)?;
+                }
                 if let Some(max) = self.clip.or(N::clip_norm(&state)) {
                     clip_grad_norm(&mut GradsOf(N::grads_mut(&mut state)), max)?;
                 }
