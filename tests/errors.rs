@@ -198,3 +198,25 @@ fn the_trainer_refuses_non_finite_features() {
         "invalid sample: sample 2, feature 1 is inf; features must be finite"
     );
 }
+
+#[test]
+fn inconsistent_data_sets_are_errors_not_panics() {
+    // Fields set by hand that do not agree.
+    let ragged = Dataset {
+        features: vec![0.0; 7],
+        labels: vec![0, 1],
+        width: 4,
+    };
+    assert_eq!(
+        msg(ragged.validate()),
+        "invalid data set: 7 features for 2 samples of width 4"
+    );
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    assert!(msg(ragged.gather(&[1], &mut x, &mut y)).contains("1 is outside"));
+    let mut net = Net::<f32>::new(&mut seeded(1));
+    let e = Fit::new(1, 2)
+        .unwrap()
+        .quiet()
+        .run(&mut net, &mut Sgd::new(0.1).unwrap(), &ragged, None);
+    assert!(msg(e).contains("7 features for 2 samples"));
+}

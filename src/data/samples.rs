@@ -28,8 +28,9 @@ pub trait Samples {
     }
     /// What the labels mean.
     fn task(&self) -> Task;
-    /// Errors if a feature is NaN or infinite (training on it would only produce NaN).
-    fn check_finite(&self) -> Result<(), DataError> {
+    /// Errors if the set is inconsistent (e.g. a feature count that is not samples x width)
+    /// or a feature is NaN or infinite (training on it would only produce NaN).
+    fn validate(&self) -> Result<(), DataError> {
         Ok(())
     }
     /// Clears `x` and `labels`, then fills them with samples `idx`: `idx.len() * steps()` rows
@@ -60,7 +61,18 @@ impl Samples for Dataset {
     fn task(&self) -> Task {
         Task::Classification
     }
-    fn check_finite(&self) -> Result<(), DataError> {
+    fn validate(&self) -> Result<(), DataError> {
+        if self.width == 0 || self.features.len() != self.labels.len() * self.width {
+            return Err(DataError::Invalid {
+                what: "data set",
+                why: format!(
+                    "{} features for {} samples of width {}",
+                    self.features.len(),
+                    self.labels.len(),
+                    self.width
+                ),
+            });
+        }
         match self.features.iter().position(|v| !v.is_finite()) {
             None => Ok(()),
             Some(i) => Err(DataError::Invalid {
@@ -83,11 +95,14 @@ impl Samples for Dataset {
         x.clear();
         labels.clear();
         for &i in idx {
-            if i >= self.labels.len() {
-                return Err(out_of_range(i, self.labels.len()));
+            let row = self.features.get(i * self.width..(i + 1) * self.width);
+            match (row, self.labels.get(i)) {
+                (Some(row), Some(&label)) => {
+                    x.extend_from_slice(row);
+                    labels.push(label);
+                }
+                _ => return Err(out_of_range(i, self.labels.len())),
             }
-            x.extend_from_slice(self.sample(i));
-            labels.push(self.labels[i]);
         }
         Ok(())
     }

@@ -140,7 +140,7 @@ pub(super) fn check_fits<N: Network<f32>>(data: &dyn Samples) -> Result<(), Trai
             why: "it holds no samples".into(),
         });
     }
-    data.check_finite()?;
+    data.validate()?;
     if data.width() != N::INPUT {
         return Err(TrainError::Invalid {
             what: "data set",
