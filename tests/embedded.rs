@@ -122,25 +122,64 @@ fn embedded_forms_compute_what_the_std_networks_compute() {
     }
 }
 
+/// Every tensor of an embedded network, read back in PyTorch layout.
+fn read<F: Fn(&str, &mut [f32]) -> kiln::runtime::Result<()>>(
+    tensors: &[(&str, &[usize])],
+    get: F,
+) -> Vec<Vec<f32>> {
+    tensors
+        .iter()
+        .map(|(name, shape)| {
+            let mut v = vec![0.0; shape.iter().product()];
+            get(name, &mut v).unwrap();
+            v
+        })
+        .collect()
+}
+
 #[test]
 fn to_embedded_copies_every_tensor_and_weights_are_the_files() {
     let mlp = load(ns::Mlp::<f32>::new(&mut seeded(1)), "mlp.safetensors");
     let e = mlp.to_embedded();
-    for (name, shape) in ns::MlpEmbedded::<f32>::TENSORS {
-        let n: usize = shape.iter().product();
-        assert_eq!(e.tensor(name).unwrap().len(), n);
-        assert_eq!(e.tensor(name), ns::MLP.tensor(name), "{name}");
-    }
+    let t = ns::MlpEmbedded::<f32>::TENSORS;
+    let baked = read(t, |n, v| ns::MLP.get_tensor(n, v));
+    assert_eq!(read(t, |n, v| e.get_tensor(n, v)), baked);
+    // The file's tensors, as the heap-backed network holds them (PyTorch layout).
+    let mut from_file = Vec::new();
+    mlp.visit_params(&mut |_, _, v| from_file.push(v.to_vec()));
+    assert_eq!(baked, from_file);
+
     let conv = load(ns::Conv::<f32>::new(&mut seeded(1)), "conv.safetensors");
     let e = conv.to_embedded();
-    for (name, _) in ns::ConvEmbedded::<f32>::TENSORS {
-        assert_eq!(e.tensor(name), ns::CONV.tensor(name), "{name}");
-    }
-    assert!(e.tensor("layers.0.nothing").is_none());
+    let t = ns::ConvEmbedded::<f32>::TENSORS;
+    assert_eq!(
+        read(t, |n, v| e.get_tensor(n, v)),
+        read(t, |n, v| ns::CONV.get_tensor(n, v))
+    );
     let x = input::<64>(2);
     let (mut y, mut s) = ([0.0; 3], ns::ConvEmbeddedScratch::ZERO);
     e.forward(&x, &mut y, &mut s).unwrap();
     assert_eq!(y, ns::conv(&x));
+
+    // Loading by name checks the name and the length.
+    let mut m = ns::MlpEmbedded::<f32>::zeroed();
+    assert!(matches!(
+        m.set_tensor("layers.9.weight", &[0.0]),
+        Err(KilnError::UnknownTensor)
+    ));
+    assert!(matches!(
+        m.set_tensor("layers.0.weight", &[0.0; 3]),
+        Err(KilnError::LengthMismatch {
+            expected: 1024,
+            actual: 3,
+            ..
+        })
+    ));
+    let w: Vec<f32> = (0..1024).map(|i| i as f32).collect();
+    m.set_tensor("layers.0.weight", &w).unwrap();
+    let mut back = vec![0.0; 1024];
+    m.get_tensor("layers.0.weight", &mut back).unwrap();
+    assert_eq!(back, w);
 }
 
 #[test]

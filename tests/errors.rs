@@ -214,9 +214,10 @@ fn inconsistent_data_sets_are_errors_not_panics() {
     let (mut x, mut y) = (Vec::new(), Vec::new());
     assert!(msg(ragged.gather(&[1], &mut x, &mut y)).contains("1 is outside"));
     let mut net = Net::<f32>::new(&mut seeded(1));
-    let e = Fit::new(1, 2)
-        .unwrap()
-        .quiet()
-        .run(&mut net, &mut Sgd::new(0.1).unwrap(), &ragged, None);
+    let e =
+        Fit::new(1, 2)
+            .unwrap()
+            .quiet()
+            .run(&mut net, &mut Sgd::new(0.1).unwrap(), &ragged, None);
     assert!(msg(e).contains("7 features for 2 samples"));
 }

@@ -46,6 +46,9 @@ pub struct EmbeddedLayer {
     pub ty: Option<TokenStream>,
     /// Settings other than tensors, as (field, value).
     pub config: Vec<(&'static str, Config)>,
+    /// Tensors (by PyTorch suffix, e.g. `weight`) the runtime type stores transposed, in a
+    /// field of the same name without `_l0` and with `_t` (`weight_t`).
+    pub transposed: &'static [&'static str],
     pub op: Op,
 }
 
@@ -54,6 +57,7 @@ impl EmbeddedLayer {
         EmbeddedLayer {
             ty,
             config: Vec::new(),
+            transposed: &[],
             op: Op::Map(call),
         }
     }
@@ -235,9 +239,12 @@ pub fn emit(net: &Checked, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream 
                     &mut Tensors { out: &mut decls },
                 );
                 for t in &decls {
-                    let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
-                    let field = format_ident!("{}", suffix.trim_end_matches("_l0"));
-                    let value = nested(&float, t, &b.values[&t.name]);
+                    let (field, transposed) = field_of(e, &t.name);
+                    let value = if transposed {
+                        nested_transposed(&float, t, &b.values[&t.name])
+                    } else {
+                        nested(&float, t, &b.values[&t.name])
+                    };
                     sets.push(quote!(n.#f.#field = #value;));
                 }
             }
@@ -266,17 +273,28 @@ pub fn emit(net: &Checked, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream 
             &mut Tensors { out: &mut decls },
         );
         for t in decls {
-            let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
-            let field = format_ident!("{}", suffix.trim_end_matches("_l0"));
-            let flat = (1..t.shape.len().max(1)).map(|_| quote!(.as_flattened()));
-            let flat_mut = (1..t.shape.len().max(1)).map(|_| quote!(.as_flattened_mut()));
+            let (field, transposed) = field_of(e, &t.name);
             let n = &t.name;
-            if t.shape.len() > 1 {
-                refs.push(quote!(#n => Some(self.#f.#field #(#flat)*),));
-                muts.push(quote!(#n => Some(self.#f.#field #(#flat_mut)*),));
+            let len = lit(t.shape.iter().product());
+            let check = quote! {
+                if v.len() != #len {
+                    return Err(#rt::KilnError::LengthMismatch { what: "embedded tensor", expected: #len, actual: v.len() });
+                }
+            };
+            if transposed {
+                refs.push(quote!(#n => { #check #rt::fixed::get_transposed(&self.#f.#field, v); }));
+                muts.push(
+                    quote!(#n => { #check #rt::fixed::set_transposed(&mut self.#f.#field, v); }),
+                );
             } else {
-                refs.push(quote!(#n => Some(&self.#f.#field[..]),));
-                muts.push(quote!(#n => Some(&mut self.#f.#field[..]),));
+                let flat = (1..t.shape.len().max(1)).map(|_| quote!(.as_flattened()));
+                let flat_mut = (1..t.shape.len().max(1)).map(|_| quote!(.as_flattened_mut()));
+                refs.push(
+                    quote!(#n => { #check v.copy_from_slice(&self.#f.#field #(#flat)* [..]); }),
+                );
+                muts.push(
+                    quote!(#n => { #check self.#f.#field #(#flat_mut)* [..].copy_from_slice(v); }),
+                );
             }
             let shape = &t.shape;
             names.push(quote!((#n, &[#(#shape),*])));
@@ -377,20 +395,23 @@ pub fn emit(net: &Checked, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream 
             /// Zero weights with the declared settings.
             pub fn zeroed() -> Self #zeroed_t
 
-            /// A tensor by its PyTorch name, flattened.
-            pub fn tensor(&self, name: &str) -> Option<&[T]> {
+            /// Copies the tensor `name` (PyTorch name and layout, flattened) into `v`.
+            pub fn get_tensor(&self, name: &str, v: &mut [T]) -> #rt::Result<()> {
                 match name {
                     #(#refs)*
-                    _ => None,
+                    _ => return Err(#rt::KilnError::UnknownTensor),
                 }
+                Ok(())
             }
 
-            /// A tensor by its PyTorch name, flattened and writable (to load weights).
-            pub fn tensor_mut(&mut self, name: &str) -> Option<&mut [T]> {
+            /// Sets the tensor `name` from `v` (PyTorch name and layout, flattened): loads
+            /// weights at run time without an allocator.
+            pub fn set_tensor(&mut self, name: &str, v: &[T]) -> #rt::Result<()> {
                 match name {
                     #(#muts)*
-                    _ => None,
+                    _ => return Err(#rt::KilnError::UnknownTensor),
                 }
+                Ok(())
             }
 
             #run
@@ -412,9 +433,10 @@ pub fn emit(net: &Checked, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream 
                 /// (boxed: the embedded form keeps every tensor inline).
                 pub fn to_embedded(&self) -> ::kiln::__std_lib::boxed::Box<#name<T>> {
                     let mut e = ::kiln::__std_lib::boxed::Box::new(#name::<T>::zeroed());
-                    let mut copy = |n: &str, v: &[T]| match e.tensor_mut(n) {
-                        Some(d) => d.copy_from_slice(v),
-                        None => unreachable!("kiln bug: `{n}` has no embedded twin"),
+                    let mut copy = |n: &str, v: &[T]| {
+                        if let Err(err) = e.set_tensor(n, v) {
+                            unreachable!("kiln bug: `{n}` has no embedded twin: {err}");
+                        }
                     };
                     #rt::network::Network::visit_params(self, &mut |n, _, v| copy(n, v));
                     #rt::network::Network::visit_buffers(self, &mut |n, v| copy(n, v));
@@ -437,6 +459,29 @@ fn float_lit(float: &TokenStream, x: f64) -> TokenStream {
         let l = proc_macro2::Literal::f64_suffixed(x);
         quote!(#l)
     }
+}
+
+/// The field holding tensor `name` of a layer, and whether it is stored transposed.
+fn field_of(e: &EmbeddedLayer, name: &str) -> (proc_macro2::Ident, bool) {
+    let suffix = name.rsplit('.').next().unwrap_or(name);
+    let base = suffix.trim_end_matches("_l0");
+    if e.transposed.contains(&suffix) {
+        (format_ident!("{}_t", base), true)
+    } else {
+        (format_ident!("{}", base), false)
+    }
+}
+
+/// A 2-D tensor's values as the nested literal of its transpose.
+fn nested_transposed(float: &TokenStream, t: &TensorDecl, values: &[f64]) -> TokenStream {
+    let (r, c) = (t.shape[0], t.shape[1]);
+    let tv: Vec<f64> = (0..c * r).map(|k| values[(k % r) * c + k / r]).collect();
+    let tt = TensorDecl {
+        name: t.name.clone(),
+        shape: vec![c, r],
+        buffer: t.buffer,
+    };
+    nested(float, &tt, &tv)
 }
 
 /// A tensor's values as nested array literals of its shape.

@@ -38,6 +38,8 @@ pub enum KilnError {
     },
     /// A value that must be finite is NaN or infinite.
     NonFinite { what: &'static str, index: usize },
+    /// An embedded network has no tensor of the name asked for (its `TENSORS` lists them).
+    UnknownTensor,
     /// A training step's loss was NaN or infinite; nothing was updated.
     NonFiniteLoss { step: u64, loss: f64 },
     /// A training step's gradient was NaN or infinite; `tensor` is the first one the backward
@@ -87,6 +89,10 @@ impl fmt::Display for KilnError {
             KilnError::NonFinite { what, index } => {
                 write!(f, "{what} is not finite at index {index}")
             }
+            KilnError::UnknownTensor => write!(
+                f,
+                "the network has no tensor of that name (its TENSORS const lists them)"
+            ),
             KilnError::NonFiniteLoss { step, loss } => write!(
                 f,
                 "training step {step}: the loss is {loss}; the step was not applied (try a smaller learning rate, gradient clipping, or check the inputs for NaN)"

@@ -164,6 +164,7 @@ impl LayerKind for ActLayer {
         Some(EmbeddedLayer {
             ty: None,
             config: Vec::new(),
+            transposed: &[],
             op: Op::InPlace(Box::new(move |buf| quote::quote!(#act.forward(#buf);))),
         })
     }

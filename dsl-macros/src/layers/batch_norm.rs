@@ -88,6 +88,7 @@ impl LayerKind for BatchNorm {
         Some(EmbeddedLayer {
             ty: Some(quote!(#rt::fixed::BatchNorm<T, #n>)),
             config: vec![("eps", Config::Float(self.eps))],
+            transposed: &[],
             op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
         })
     }

@@ -66,6 +66,7 @@ impl LayerKind for BatchNorm2d {
         Some(EmbeddedLayer {
             ty: Some(quote!(#rt::fixed::BatchNorm<T, #n>)),
             config: vec![("eps", Config::Float(self.eps))],
+            transposed: &[],
             op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
         })
     }

@@ -122,9 +122,11 @@ impl LayerKind for Dense {
         let rt = rt();
         let (i, o) = (lit(input.numel()), lit(output.numel()));
         let act = super::act_tokens(self.act.as_ref());
-        Some(EmbeddedLayer::map(
+        let mut e = EmbeddedLayer::map(
             Some(quote!(#rt::fixed::Dense<T, #i, #o>)),
             Box::new(move |l, x, y| quote!(#l.forward(#x, #y, #act);)),
-        ))
+        );
+        e.transposed = &["weight"];
+        Some(e)
     }
 }

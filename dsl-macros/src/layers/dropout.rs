@@ -66,6 +66,7 @@ impl LayerKind for Dropout {
         Some(EmbeddedLayer {
             ty: None,
             config: Vec::new(),
+            transposed: &[],
             op: Op::Pass,
         })
     }

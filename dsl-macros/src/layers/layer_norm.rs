@@ -63,6 +63,7 @@ impl LayerKind for LayerNorm {
         Some(EmbeddedLayer {
             ty: Some(quote!(#rt::fixed::LayerNorm<T, #n>)),
             config: vec![("eps", Config::Float(self.eps))],
+            transposed: &[],
             op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
         })
     }

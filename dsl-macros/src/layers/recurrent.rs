@@ -336,6 +336,7 @@ impl LayerKind for RecurrentLayer {
         Some(EmbeddedLayer {
             ty: Some(ty),
             config,
+            transposed: &["weight_ih_l0", "weight_hh_l0"],
             op: Op::Step {
                 state,
                 call: Box::new(|l, x, y, s| {

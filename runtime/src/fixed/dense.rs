@@ -1,20 +1,23 @@
-//! Fully connected layer, batch 1: `y = act(W x + b)` with PyTorch's `[OUT, IN]` weight.
+//! Fully connected layer, batch 1: `y = act(W x + b)`. The weight is stored transposed
+//! (`weight_t: [IN][OUT]`, PyTorch's `weight` is `[OUT][IN]`) so the product runs along
+//! contiguous rows with no reductions; `set_transposed`/`get_transposed` convert.
 
-use super::{arr, arr_mut, matvec};
+use super::{arr, arr_mut, matvec_t};
 use crate::activation::Activation;
 use crate::float::Float;
 
 /// A dense layer's tensors (a layer declared without bias keeps a zero bias).
 #[derive(Clone, Debug)]
 pub struct Dense<T, const IN: usize, const OUT: usize> {
-    pub weight: [[T; IN]; OUT],
+    /// `W^T`: `weight_t[i][o]` is PyTorch's `weight[o][i]`.
+    pub weight_t: [[T; OUT]; IN],
     pub bias: [T; OUT],
 }
 
 impl<T: Float, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
     /// All zeros.
     pub const ZERO: Self = Dense {
-        weight: [[T::ZERO; IN]; OUT],
+        weight_t: [[T::ZERO; OUT]; IN],
         bias: [T::ZERO; OUT],
     };
 
@@ -25,7 +28,7 @@ impl<T: Float, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
             arr::<T, IN>(x, "dense input"),
             arr_mut::<T, OUT>(y, "dense output"),
         );
-        matvec(&self.weight, Some(&self.bias), x, y, false);
+        matvec_t(&self.weight_t, Some(&self.bias), x, y, false);
         act.forward(y);
     }
 }
@@ -42,12 +45,14 @@ mod tests {
     ) -> Dense<T, IN, OUT> {
         let mut d = Dense::ZERO;
         l.visit_params(&mut |i, _, v| {
-            let dst = if i == 0 {
-                d.weight.as_flattened_mut()
+            if i == 0 {
+                super::super::set_transposed(&mut d.weight_t, v);
+                let mut back = std::vec![T::ZERO; v.len()];
+                super::super::get_transposed(&d.weight_t, &mut back);
+                assert!(back == v, "transposing there and back is exact");
             } else {
-                &mut d.bias[..]
-            };
-            dst.copy_from_slice(v);
+                d.bias.copy_from_slice(v);
+            }
         });
         d
     }

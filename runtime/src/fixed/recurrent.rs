@@ -1,16 +1,18 @@
-//! Recurrent cells, one step of one sequence, in PyTorch's layouts (`weight_ih_l0: [G, IN]`,
-//! `weight_hh_l0: [G, H]`, two biases `[G]`; `G` is 4H for an LSTM, 3H for a GRU): the state
-//! lives in a `*State` value the caller keeps between steps (zero to start a sequence).
+//! Recurrent cells, one step of one sequence, with PyTorch's tensors (`weight_ih_l0: [G, IN]`,
+//! `weight_hh_l0: [G, H]`, two biases `[G]`; `G` is 4H for an LSTM, 3H for a GRU) and the two
+//! weights stored transposed (`weight_ih_t: [IN][G]`, `weight_hh_t: [H][G]`) so every gate
+//! product runs along contiguous rows. The state lives in a `*State` value the caller keeps
+//! between steps (zero to start a sequence).
 
-use super::{arr, matvec};
+use super::{arr, matvec_t};
 use crate::activation::Activation;
 use crate::float::Float;
 
 /// An LSTM cell (gates i, f, g, o, as `nn.LSTM`).
 #[derive(Clone, Debug)]
 pub struct Lstm<T, const IN: usize, const H: usize, const G: usize> {
-    pub weight_ih: [[T; IN]; G],
-    pub weight_hh: [[T; H]; G],
+    pub weight_ih_t: [[T; G]; IN],
+    pub weight_hh_t: [[T; G]; H],
     pub bias_ih: [T; G],
     pub bias_hh: [T; G],
 }
@@ -37,8 +39,8 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Lstm<T, IN, H, G
 
     /// All zeros.
     pub const ZERO: Self = Lstm {
-        weight_ih: [[T::ZERO; IN]; G],
-        weight_hh: [[T::ZERO; H]; G],
+        weight_ih_t: [[T::ZERO; G]; IN],
+        weight_hh_t: [[T::ZERO; G]; H],
         bias_ih: [T::ZERO; G],
         bias_hh: [T::ZERO; G],
     };
@@ -48,11 +50,20 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Lstm<T, IN, H, G
         #[allow(clippy::let_unit_value)]
         let () = Self::FOUR_GATES;
         let x = arr::<T, IN>(x, "LSTM input");
-        matvec(&self.weight_ih, Some(&self.bias_ih), x, &mut s.gates, false);
-        for (g, b) in s.gates.iter_mut().zip(&self.bias_hh) {
-            *g += *b;
-        }
-        matvec(&self.weight_hh, None, &s.h, &mut s.gates, true);
+        matvec_t(
+            &self.weight_ih_t,
+            Some(&self.bias_ih),
+            x,
+            &mut s.gates,
+            false,
+        );
+        matvec_t(
+            &self.weight_hh_t,
+            Some(&self.bias_hh),
+            &s.h,
+            &mut s.gates,
+            true,
+        );
         let (ifg, o) = s.gates.split_at_mut(3 * H);
         let (if_, g) = ifg.split_at_mut(2 * H);
         Activation::Sigmoid.forward(if_);
@@ -73,8 +84,8 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Lstm<T, IN, H, G
 /// recurrent product, as the notes' form does.
 #[derive(Clone, Debug)]
 pub struct Gru<T, const IN: usize, const H: usize, const G: usize> {
-    pub weight_ih: [[T; IN]; G],
-    pub weight_hh: [[T; H]; G],
+    pub weight_ih_t: [[T; G]; IN],
+    pub weight_hh_t: [[T; G]; H],
     pub bias_ih: [T; G],
     pub bias_hh: [T; G],
     pub notes: bool,
@@ -102,8 +113,8 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Gru<T, IN, H, G>
 
     /// All zeros (PyTorch's form).
     pub const ZERO: Self = Gru {
-        weight_ih: [[T::ZERO; IN]; G],
-        weight_hh: [[T::ZERO; H]; G],
+        weight_ih_t: [[T::ZERO; G]; IN],
+        weight_hh_t: [[T::ZERO; G]; H],
         bias_ih: [T::ZERO; G],
         bias_hh: [T::ZERO; G],
         notes: false,
@@ -114,9 +125,15 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Gru<T, IN, H, G>
         #[allow(clippy::let_unit_value)]
         let () = Self::THREE_GATES;
         let x = arr::<T, IN>(x, "GRU input");
-        matvec(&self.weight_ih, Some(&self.bias_ih), x, &mut s.gx, false);
+        matvec_t(&self.weight_ih_t, Some(&self.bias_ih), x, &mut s.gx, false);
         // Recurrent terms of r and z (and of n in PyTorch's form) from h.
-        matvec(&self.weight_hh, Some(&self.bias_hh), &s.h, &mut s.gh, false);
+        matvec_t(
+            &self.weight_hh_t,
+            Some(&self.bias_hh),
+            &s.h,
+            &mut s.gh,
+            false,
+        );
         let mut rz = [T::ZERO; G];
         for j in 0..2 * H {
             rz[j] = s.gx[j] + s.gh[j];
@@ -131,9 +148,12 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Gru<T, IN, H, G>
                 rh[j] = r[j] * s.h[j];
             }
             for j in 0..H {
-                n[j] = s.gx[2 * H + j]
-                    + super::dot(&self.weight_hh[2 * H + j], &rh)
-                    + self.bias_hh[2 * H + j];
+                n[j] = s.gx[2 * H + j] + self.bias_hh[2 * H + j];
+            }
+            for (row, &v) in self.weight_hh_t.iter().zip(&rh) {
+                for j in 0..H {
+                    n[j] += row[2 * H + j] * v;
+                }
             }
         } else {
             for j in 0..H {
@@ -150,8 +170,8 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Gru<T, IN, H, G>
 /// An Elman RNN cell: `h = act(W_ih x + b_ih + W_hh h + b_hh)`, tanh or (`relu`) ReLU.
 #[derive(Clone, Debug)]
 pub struct Rnn<T, const IN: usize, const H: usize> {
-    pub weight_ih: [[T; IN]; H],
-    pub weight_hh: [[T; H]; H],
+    pub weight_ih_t: [[T; H]; IN],
+    pub weight_hh_t: [[T; H]; H],
     pub bias_ih: [T; H],
     pub bias_hh: [T; H],
     pub relu: bool,
@@ -175,8 +195,8 @@ impl<T: Float, const H: usize> RnnState<T, H> {
 impl<T: Float, const IN: usize, const H: usize> Rnn<T, IN, H> {
     /// All zeros (tanh).
     pub const ZERO: Self = Rnn {
-        weight_ih: [[T::ZERO; IN]; H],
-        weight_hh: [[T::ZERO; H]; H],
+        weight_ih_t: [[T::ZERO; H]; IN],
+        weight_hh_t: [[T::ZERO; H]; H],
         bias_ih: [T::ZERO; H],
         bias_hh: [T::ZERO; H],
         relu: false,
@@ -185,11 +205,14 @@ impl<T: Float, const IN: usize, const H: usize> Rnn<T, IN, H> {
     /// One step: `x` (IN values) in, `s.h` out.
     pub fn step(&self, x: &[T], s: &mut RnnState<T, H>) {
         let x = arr::<T, IN>(x, "RNN input");
-        matvec(&self.weight_ih, Some(&self.bias_ih), x, &mut s.tmp, false);
-        for (t, b) in s.tmp.iter_mut().zip(&self.bias_hh) {
-            *t += *b;
-        }
-        matvec(&self.weight_hh, None, &s.h, &mut s.tmp, true);
+        matvec_t(&self.weight_ih_t, Some(&self.bias_ih), x, &mut s.tmp, false);
+        matvec_t(
+            &self.weight_hh_t,
+            Some(&self.bias_hh),
+            &s.h,
+            &mut s.tmp,
+            true,
+        );
         s.h = s.tmp;
         let act = if self.relu {
             Activation::Relu
@@ -206,10 +229,19 @@ mod tests {
     use super::*;
     use crate::recurrent::{self, GruForm, Recurrent};
 
-    /// Copies the std cell's four tensors into the fixed cell's.
-    fn copy<R: Recurrent<f64>>(cell: &R, dst: [&mut [f64]; 4]) {
-        let mut dst = dst;
-        cell.visit_params(&mut |i, _, v| dst[i].copy_from_slice(v));
+    /// Copies the std cell's four tensors into the fixed cell's (weights transposed).
+    fn copy<R: Recurrent<f64>, const IN: usize, const H: usize, const G: usize>(
+        cell: &R,
+        wi: &mut [[f64; G]; IN],
+        wh: &mut [[f64; G]; H],
+        b: [&mut [f64]; 2],
+    ) {
+        let mut b = b;
+        cell.visit_params(&mut |i, _, v| match i {
+            0 => crate::fixed::set_transposed(wi, v),
+            1 => crate::fixed::set_transposed(wh, v),
+            _ => b[i - 2].copy_from_slice(v),
+        });
     }
 
     fn run<R: Recurrent<f64>>(cell: &R, xs: &[f64], state: usize) -> Vec<f64> {
@@ -235,12 +267,9 @@ mod tests {
         let mut f = Lstm::<f64, 3, 4, 16>::ZERO;
         copy(
             &lstm,
-            [
-                f.weight_ih.as_flattened_mut(),
-                f.weight_hh.as_flattened_mut(),
-                &mut f.bias_ih,
-                &mut f.bias_hh,
-            ],
+            &mut f.weight_ih_t,
+            &mut f.weight_hh_t,
+            [&mut f.bias_ih, &mut f.bias_hh],
         );
         let mut s = LstmState::ZERO;
         let got: Vec<f64> = xs
@@ -259,12 +288,9 @@ mod tests {
             f.notes = form == GruForm::Notes;
             copy(
                 &gru,
-                [
-                    f.weight_ih.as_flattened_mut(),
-                    f.weight_hh.as_flattened_mut(),
-                    &mut f.bias_ih,
-                    &mut f.bias_hh,
-                ],
+                &mut f.weight_ih_t,
+                &mut f.weight_hh_t,
+                [&mut f.bias_ih, &mut f.bias_hh],
             );
             let mut s = GruState::ZERO;
             let got: Vec<f64> = xs
@@ -289,12 +315,9 @@ mod tests {
             f.relu = relu;
             copy(
                 &rnn,
-                [
-                    f.weight_ih.as_flattened_mut(),
-                    f.weight_hh.as_flattened_mut(),
-                    &mut f.bias_ih,
-                    &mut f.bias_hh,
-                ],
+                &mut f.weight_ih_t,
+                &mut f.weight_hh_t,
+                [&mut f.bias_ih, &mut f.bias_hh],
             );
             let mut s = RnnState::ZERO;
             let got: Vec<f64> = xs
