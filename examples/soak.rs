@@ -2,7 +2,10 @@
 //! epoch, augmentation, validation) for a wall-clock budget and reports resident memory after
 //! every epoch, to show that nothing grows once the buffers have reached their size.
 //!
-//! cargo run --release --example soak -- [--minutes 10]
+//! cargo run --release --example soak -- [--minutes 10] [--bare]
+//!
+//! `--bare` leaves out the checkpoint and the plot, whose size grows with the number of
+//! epochs (the history they hold), so that only the training loop itself is measured.
 
 use std::time::Instant;
 
@@ -25,6 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(i) => args.get(i + 1).ok_or("--minutes needs a value")?.parse()?,
         None => 10.0,
     };
+    let bare = args.iter().any(|a| a == "--bare");
     let (train, val) = mnist_t10k()?.split(0.9, 1)?;
     let mut net = LeNet5::<f32>::new(&mut seeded(1));
     let mut opt = Sgd::new(0.02)?.momentum(0.9)?;
@@ -34,12 +38,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut samples: Vec<(usize, f64, u64)> = Vec::new();
     println!("| epoch | minutes | RSS (MiB) | val accuracy |");
     println!("|---|---|---|---|");
-    Fit::new(1_000_000, 64)?
+    let mut fit = Fit::new(1_000_000, 64)?
         .seed(1)
-        .augment(Augment::new(1, 28, 28)?.shift(2)?.noise(0.02)?)
-        .checkpoint(dir.join("soak.safetensors"))
-        .plot(dir.join("soak.svg"), "soak")
-        .quiet()
+        .augment(Augment::new(1, 28, 28)?.shift(2)?.noise(0.02)?);
+    if !bare {
+        fit = fit
+            .checkpoint(dir.join("soak.safetensors"))
+            .plot(dir.join("soak.svg"), "soak");
+    }
+    fit.quiet()
         .on_epoch(|r| {
             let rss = rss_kib().unwrap_or(0);
             let t = start.elapsed().as_secs_f64();

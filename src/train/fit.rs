@@ -284,6 +284,11 @@ impl<'a> Fit<'a> {
                     _ => {}
                 }
             }
+            // Only the latest epoch keeps its confusion matrix (callbacks see every one), so
+            // a long run's history stays a few numbers per epoch.
+            if let Some(v) = history.epochs.last_mut().and_then(|r| r.val.as_mut()) {
+                v.confusion = None;
+            }
             history.epochs.push(record);
             if let Some(path) = &self.checkpoint {
                 let mut meta: Vec<(String, String)> = meta_fixed

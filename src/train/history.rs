@@ -15,7 +15,8 @@ pub struct EpochRecord {
     pub train_loss: f64,
     /// Fraction of training rows predicted right during the epoch (train mode).
     pub train_accuracy: f64,
-    /// Validation metrics, when a validation set was given.
+    /// Validation metrics, when a validation set was given (in a run's [`History`], only the
+    /// last epoch keeps its confusion matrix; callbacks receive every epoch's).
     pub val: Option<Metrics>,
     /// Learning rate of the epoch's last step.
     pub lr: f64,
