@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 
 use kiln::checkpoint::{
-    load_training, load_weights, save_training, save_weights, CheckpointError, Mismatch,
+    load_training, load_weights, load_weights_from_bytes, save_training, save_weights,
+    CheckpointError, Mismatch,
 };
 use kiln::prelude::*;
 use kiln::runtime::network::train_step;
@@ -304,6 +305,40 @@ fn unreadable_files_and_non_finite_values_are_errors() {
         err.contains("`layers.3.bias` holds a NaN or infinity at element 2"),
         "{err}"
     );
+}
+
+#[test]
+fn weights_load_from_bytes_in_memory_like_from_the_file() {
+    let dir = scratch_dir("bytes");
+    let path = dir.join("small.safetensors");
+    let mut a = trained(
+        Small::<f32>::new(&mut seeded(1)),
+        &mut Adam::new(0.01).unwrap(),
+    );
+    save_weights(&a, &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+
+    let mut b = Small::<f32>::new(&mut seeded(2));
+    load_weights_from_bytes(&mut b, "embedded", &bytes).unwrap();
+    assert_eq!(weights(&mut a), weights(&mut b));
+    let mut c = Small::<f64>::new(&mut seeded(3));
+    load_weights_from_bytes(&mut c, "embedded", &bytes).unwrap();
+    assert_eq!(weights(&mut c)[0].1[0], weights(&mut a)[0].1[0] as f64);
+
+    // Errors name the bytes by the caller's name, and a failed load changes nothing.
+    let mut fresh = Small::<f32>::new(&mut seeded(4));
+    let before = weights(&mut fresh);
+    let err =
+        load_weights_from_bytes(&mut fresh, "weights.bin", &bytes[..bytes.len() / 2]).unwrap_err();
+    assert!(matches!(err, CheckpointError::Malformed { .. }), "{err}");
+    assert!(err.to_string().starts_with("weights.bin: "), "{err}");
+    let mut other = Other::<f32>::new(&mut seeded(5));
+    let err = load_weights_from_bytes(&mut other, "weights.bin", &bytes).unwrap_err();
+    let CheckpointError::Mismatch { file, mismatches } = &err else {
+        panic!("expected a mismatch, got {err}");
+    };
+    assert_eq!((file.as_str(), mismatches.len()), ("weights.bin", 10));
+    assert_eq!(weights(&mut fresh), before);
 }
 
 #[test]

@@ -116,19 +116,22 @@ fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
-/// A checkpoint read into memory.
-pub struct Reader {
+/// A checkpoint in memory: read from a file, or borrowed from the caller's bytes.
+pub struct Reader<'a> {
     pub file: String,
-    bytes: Vec<u8>,
+    bytes: Cow<'a, [u8]>,
 }
 
-impl Reader {
-    pub fn open(path: &Path) -> Result<Reader, CheckpointError> {
+impl<'a> Reader<'a> {
+    /// Reads and validates the file at `path`.
+    pub fn open(path: &Path) -> Result<Reader<'static>, CheckpointError> {
         let bytes = fs::read(path).map_err(io(path))?;
-        let r = Reader {
-            file: path.display().to_string(),
-            bytes,
-        };
+        Reader::from_bytes(path.display().to_string(), Cow::Owned(bytes))
+    }
+
+    /// Validates checkpoint bytes already in memory; `file` names them in errors.
+    pub fn from_bytes(file: String, bytes: Cow<'a, [u8]>) -> Result<Reader<'a>, CheckpointError> {
+        let r = Reader { file, bytes };
         r.tensors()?;
         Ok(r)
     }

@@ -2,7 +2,8 @@
 //! `state_dict` holds them), so a file written here loads into the same model in PyTorch
 //! (`tools/torch_load_checkpoint.py`) and back.
 //!
-//! - [`save_weights`] / [`load_weights`]: parameters and buffers (batch-norm statistics).
+//! - [`save_weights`] / [`load_weights`]: parameters and buffers (batch-norm statistics);
+//!   [`load_weights_from_bytes`] reads the same format from memory.
 //! - [`save_training`] / [`load_training`]: also the optimiser's state (moments, step count,
 //!   learning rate) under `optimizer.<parameter>.<PyTorch state key>`, and caller metadata
 //!   (the trainer's epoch and history), so training continues exactly where it stopped.
@@ -14,6 +15,7 @@
 mod error;
 mod file;
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
@@ -41,7 +43,25 @@ pub fn load_weights<T: Float, N: Network<T>>(
     net: &mut N,
     path: impl AsRef<Path>,
 ) -> Result<(), CheckpointError> {
-    let reader = Reader::open(path.as_ref())?;
+    apply_weights(net, Reader::open(path.as_ref())?)
+}
+
+/// Like [`load_weights`], from a checkpoint already in memory (weights embedded with
+/// `include_bytes!`, fetched over the network, or held in a bundle); `name` stands for the
+/// file in error messages.
+pub fn load_weights_from_bytes<T: Float, N: Network<T>>(
+    net: &mut N,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), CheckpointError> {
+    apply_weights(net, Reader::from_bytes(name.into(), Cow::Borrowed(bytes))?)
+}
+
+/// Checks the checkpoint's model tensors against `net`, then copies them in (all or nothing).
+fn apply_weights<T: Float, N: Network<T>>(
+    net: &mut N,
+    reader: Reader<'_>,
+) -> Result<(), CheckpointError> {
     let st = reader.tensors()?;
     let mismatches = check_model::<T, N>(&st);
     if !mismatches.is_empty() {

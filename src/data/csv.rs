@@ -46,6 +46,14 @@ pub fn parse_csv(name: &str, raw: &[u8], label_column: isize) -> Result<Dataset,
             });
         }
         let lc = lc as usize;
+        if cells.len() < 2 {
+            return Err(DataError::Malformed {
+                file: name.to_string(),
+                position: format!("line {}", ln + 1),
+                expected: "at least one feature column besides the label".into(),
+                found: "only the label".into(),
+            });
+        }
         match width {
             None => width = Some(cells.len() - 1),
             Some(w) if w + 1 != cells.len() => {
@@ -129,5 +137,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("expected a complete gzip stream"), "{e}");
+        // Found by fuzzing: a label-only file made a data set of width 0.
+        let e = parse_csv("t.csv", b"0\n1\n", 0).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.csv: line 1: expected at least one feature column besides the label, found only the label"
+        );
     }
 }

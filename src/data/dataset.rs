@@ -23,9 +23,9 @@ impl Dataset {
         self.labels.is_empty()
     }
 
-    /// Number of classes (largest label + 1).
+    /// Number of classes (largest label + 1; `usize::MAX` if a label is `usize::MAX`).
     pub fn classes(&self) -> usize {
-        self.labels.iter().max().map_or(0, |m| m + 1)
+        self.labels.iter().max().map_or(0, |m| m.saturating_add(1))
     }
 
     /// Features of sample `i`.
@@ -115,10 +115,54 @@ pub fn permutation(n: usize, seed: u64) -> Vec<usize> {
 
 impl Dataset {
     /// Consecutive mini-batches `(features, labels)`; the last one may be smaller.
+    /// Works for any width, zero included, and any batch size (no `batch * width` product,
+    /// which could overflow).
     pub fn batches(&self, batch: usize) -> impl Iterator<Item = (&[f32], &[usize])> {
         let batch = batch.max(1);
-        self.features
-            .chunks(batch * self.width)
-            .zip(self.labels.chunks(batch))
+        self.labels.chunks(batch).enumerate().map(move |(i, y)| {
+            // `i * batch + y.len() <= len`, so the offsets stay within `features.len()`.
+            let start = i * batch * self.width;
+            (&self.features[start..start + y.len() * self.width], y)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(width: usize, labels: Vec<usize>) -> Dataset {
+        Dataset {
+            features: (0..labels.len() * width).map(|v| v as f32).collect(),
+            labels,
+            width,
+        }
+    }
+
+    #[test]
+    fn batches_cover_every_sample_in_order() {
+        let d = data(2, vec![0, 1, 2, 3, 4]);
+        let b: Vec<_> = d.batches(2).collect();
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[1], (&[4.0, 5.0, 6.0, 7.0][..], &[2, 3][..]));
+        assert_eq!(b[2], (&[8.0, 9.0][..], &[4][..]));
+        assert_eq!(d.batches(0).count(), 5);
+        assert_eq!(d.batches(usize::MAX).count(), 1);
+    }
+
+    #[test]
+    fn degenerate_widths_and_labels_do_not_panic() {
+        // Found by fuzzing: `chunks(batch * width)` panicked for width 0 and overflowed for
+        // huge widths; `classes` overflowed for a label of `usize::MAX`.
+        let zero = data(0, vec![1, 0, 1]);
+        let b: Vec<_> = zero.batches(2).collect();
+        assert_eq!(b, [(&[][..], &[1, 0][..]), (&[][..], &[1][..])]);
+        let wide = Dataset {
+            features: Vec::new(),
+            labels: Vec::new(),
+            width: usize::MAX / 2,
+        };
+        assert_eq!(wide.batches(32).count(), 0);
+        assert_eq!(data(1, vec![3, usize::MAX]).classes(), usize::MAX);
     }
 }

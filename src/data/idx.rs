@@ -65,7 +65,13 @@ pub fn parse_idx(name: &str, raw: &[u8]) -> Result<IdxArray, DataError> {
             ]) as usize
         })
         .collect();
-    let count = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    // The product of the non-zero sizes must fit too: a zero size makes the data empty, but
+    // users of the array multiply the other sizes (e.g. an image's pixels).
+    let nonzero = dims
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(1usize, |a, &d| a.checked_mul(d));
+    let count = nonzero.map(|n| if dims.contains(&0) { 0 } else { n });
     let Some(count) = count else {
         return Err(bad(
             "byte 4".into(),
@@ -131,7 +137,40 @@ pub fn images_and_labels(
             found: format!("dimensions {:?}", labels.dims),
         });
     }
-    let width = images.dims[1..].iter().product();
+    let width = images.dims[1..]
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d));
+    let width = match width {
+        Some(w) if w > 0 => w,
+        _ => {
+            return Err(DataError::Malformed {
+                file: names.0.into(),
+                position: "byte 8".into(),
+                expected: "images of at least one pixel, whose count fits in memory".into(),
+                found: format!("dimensions {:?}", images.dims),
+            })
+        }
+    };
+    if images.data.len() != images.dims[0].saturating_mul(width) {
+        return Err(DataError::Malformed {
+            file: names.0.into(),
+            position: "byte 4".into(),
+            expected: format!(
+                "{} bytes for dimensions {:?}",
+                images.dims[0].saturating_mul(width),
+                images.dims
+            ),
+            found: format!("{} bytes", images.data.len()),
+        });
+    }
+    if labels.data.len() != labels.dims[0] {
+        return Err(DataError::Malformed {
+            file: names.1.into(),
+            position: "byte 8".into(),
+            expected: format!("{} label bytes", labels.dims[0]),
+            found: format!("{} bytes", labels.data.len()),
+        });
+    }
     Ok(Dataset {
         features: images.data.iter().map(|&p| p as f32 / 255.0).collect(),
         labels: labels.data.iter().map(|&l| l as usize).collect(),
@@ -179,5 +218,45 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("one label for each of the 2 images"), "{e}");
+    }
+
+    #[test]
+    fn sizes_that_overflow_or_leave_no_pixels_are_errors() {
+        // Found by fuzzing: with a zero image count the other sizes were not checked, so
+        // multiplying them into the image width overflowed.
+        let huge = idx(&[0, u32::MAX, u32::MAX, u32::MAX], &[]);
+        let e = parse_idx("t.idx", &huge).unwrap_err().to_string();
+        assert!(e.contains("dimension sizes whose product fits"), "{e}");
+        let e = images_and_labels(
+            IdxArray {
+                dims: vec![0, usize::MAX, 2],
+                data: Vec::new(),
+            },
+            parse_idx("l", &idx(&[0], &[])).unwrap(),
+            ("i", "l"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("i: byte 8: expected images of at least one pixel"),
+            "{e}"
+        );
+        // Found by fuzzing: 2 images of 0 pixels made a data set of width 0.
+        let images = parse_idx("i", &idx(&[2, 0], &[])).unwrap();
+        let labels = parse_idx("l", &idx(&[2], &[0, 1])).unwrap();
+        let e = images_and_labels(images, labels, ("i", "l"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at least one pixel"), "{e}");
+        // Arrays built by hand must hold as many bytes as their sizes say.
+        let short = IdxArray {
+            dims: vec![2, 2],
+            data: vec![1, 2, 3],
+        };
+        let labels = parse_idx("l", &idx(&[2], &[0, 1])).unwrap();
+        let e = images_and_labels(short, labels, ("i", "l"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expected 4 bytes"), "{e}");
     }
 }

@@ -31,7 +31,8 @@ impl TextWindows {
                 why: "must be at least 1".into(),
             });
         }
-        if ids.len() < steps + 1 {
+        // `steps + 1` would overflow for `usize::MAX`.
+        if ids.len() <= steps {
             return Err(DataError::Invalid {
                 what: "token corpus",
                 why: format!(
@@ -109,6 +110,8 @@ mod tests {
         let msg = |r: Result<TextWindows, DataError>| r.unwrap_err().to_string();
         assert!(msg(TextWindows::new(vec![1, 2], 0, TokenRows::Ids)).contains("at least 1"));
         assert!(msg(TextWindows::new(vec![1, 2], 2, TokenRows::Ids)).contains("2 tokens"));
+        // Found by fuzzing: `steps + 1` overflowed for the largest window length.
+        assert!(msg(TextWindows::new(vec![1, 2], usize::MAX, TokenRows::Ids)).contains("2 tokens"));
         assert!(msg(TextWindows::new(
             vec![0, 5, 1],
             1,
