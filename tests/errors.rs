@@ -221,3 +221,19 @@ fn inconsistent_data_sets_are_errors_not_panics() {
             .run(&mut net, &mut Sgd::new(0.1).unwrap(), &ragged, None);
     assert!(msg(e).contains("7 features for 2 samples"));
 }
+
+#[test]
+fn batching_a_data_set_whose_fields_disagree_does_not_panic() {
+    let ragged = Dataset {
+        features: vec![0.0; 5],
+        labels: vec![0, 1, 0],
+        width: 2,
+    };
+    let sizes: Vec<(usize, usize)> = ragged.batches(2).map(|(x, y)| (x.len(), y.len())).collect();
+    assert_eq!(sizes, [(4, 2), (1, 1)]);
+    let mut net = Net::<f32>::new(&mut seeded(1));
+    let mut t = net.new_train(0);
+    let (x, y) = ragged.batches(2).last().unwrap();
+    assert!(net.forward_train_flat(x, &mut t).is_err());
+    assert_eq!(y.len(), 1);
+}

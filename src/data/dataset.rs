@@ -122,7 +122,10 @@ impl Dataset {
         self.labels.chunks(batch).enumerate().map(move |(i, y)| {
             // `i * batch + y.len() <= len`, so the offsets stay within `features.len()`.
             let start = i * batch * self.width;
-            (&self.features[start..start + y.len() * self.width], y)
+            // Clamped, so a data set whose fields disagree (see `Samples::validate`) gives a
+            // short batch that the network reports as a length error, never a panic here.
+            let end = (start + y.len() * self.width).min(self.features.len());
+            (&self.features[start.min(end)..end], y)
         })
     }
 }

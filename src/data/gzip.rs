@@ -5,11 +5,22 @@ use std::io::Read;
 
 use super::DataError;
 
+/// The most a gzip file may inflate to: far above any data set kiln loads whole (MNIST's
+/// training images are 47 MB), and a bound on what a small malicious file can make it
+/// allocate (deflate reaches about 1000:1).
+pub const MAX_INFLATED: u64 = 1 << 30;
+
 /// The bytes of `raw`, inflated if they are gzip.
 pub fn maybe_gunzip(name: &str, raw: &[u8]) -> Result<Vec<u8>, DataError> {
+    maybe_gunzip_limited(name, raw, MAX_INFLATED)
+}
+
+/// [`maybe_gunzip`] with an explicit bound on the inflated size.
+fn maybe_gunzip_limited(name: &str, raw: &[u8], limit: u64) -> Result<Vec<u8>, DataError> {
     if raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(raw)
+        let mut reader = flate2::read::GzDecoder::new(raw).take(limit + 1);
+        reader
             .read_to_end(&mut out)
             .map_err(|e| DataError::Malformed {
                 file: name.to_string(),
@@ -17,6 +28,14 @@ pub fn maybe_gunzip(name: &str, raw: &[u8]) -> Result<Vec<u8>, DataError> {
                 expected: "a complete gzip stream".into(),
                 found: e.to_string(),
             })?;
+        if out.len() as u64 > limit {
+            return Err(DataError::Malformed {
+                file: name.to_string(),
+                position: "compressed stream".into(),
+                expected: format!("at most {limit} bytes once inflated"),
+                found: "more".into(),
+            });
+        }
         Ok(out)
     } else {
         Ok(raw.to_vec())
@@ -31,4 +50,29 @@ pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, DataError> {
         source,
     })?;
     maybe_gunzip(&name, &raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn inflation_is_bounded() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![0u8; 100_000]).unwrap();
+        let raw = gz.finish().unwrap();
+        assert!(raw.len() < 1000, "a small file");
+        assert_eq!(
+            maybe_gunzip_limited("z.gz", &raw, 100_000).unwrap().len(),
+            100_000
+        );
+        let e = maybe_gunzip_limited("z.gz", &raw, 99_999)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "z.gz: compressed stream: expected at most 99999 bytes once inflated, found more"
+        );
+    }
 }
