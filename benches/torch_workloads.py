@@ -158,6 +158,24 @@ def t4():
     return median_rate(step, warmup=200, inner=2000) * 1e9, "ns/call"
 
 
+def t6():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(1024, 4096), nn.ReLU(), nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 1024))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    loss_fn = nn.MSELoss()
+    x = torch.rand(256, 1024)
+    y = torch.rand(256, 1024)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+
+    secs = median_rate(step, warmup=3, repeats=5, inner=3)
+    return 6 * 25_165_824 * 256 / secs / 1e9, "GFLOP/s"
+
+
 if __name__ == "__main__":
     for w in sys.argv[1:] or ["T1", "T2", "T4"]:
         value, unit = {
@@ -166,6 +184,7 @@ if __name__ == "__main__":
             "T3": lambda: rnn_train(nn.LSTM),
             "T4": t4,
             "T5": t5,
+            "T6": t6,
             "T7": lambda: rnn_train(nn.GRU),
             "T8": t8,
             "T8cl": lambda: t8(True),

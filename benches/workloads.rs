@@ -1,4 +1,4 @@
-//! kiln on the workloads of `../shared/bench/WORKLOADS.md` (T1-T5, T7, T8; T6 in the performance issue), with PyTorch
+//! kiln on the workloads of `../shared/bench/WORKLOADS.md` (T1-T8), with PyTorch
 //! measured in the same run when `python3 -c "import torch"` works. Prints a markdown table.
 //!
 //! cargo bench --bench workloads            (KILN_BENCH_NO_TORCH=1 to skip PyTorch)
@@ -27,6 +27,15 @@ network! {
         layers: [dense(64), tanh, dense(64), tanh, dense(8)],
         loss: none,
         embedded: true,
+    }
+}
+
+network! {
+    /// T6: 1024 -> 4096 ReLU -> 4096 ReLU -> 1024, MSE, plain SGD.
+    struct T6Mlp {
+        input: [1024],
+        layers: [dense(4096), relu, dense(4096), relu, dense(1024)],
+        loss: mse,
     }
 }
 
@@ -61,6 +70,25 @@ fn t1() -> f64 {
         black_box(net.train_step(&x, &labels, &mut opt, &mut t).unwrap());
     });
     64.0 / secs
+}
+
+/// GFLOP/s of T6's training step: 6 x 25,165,824 weights x 256 samples per step.
+fn t6() -> f64 {
+    let mut rng = seeded(0);
+    let mut net = T6Mlp::<f32>::new(&mut rng);
+    let x: Vec<[f32; 1024]> = (0..256)
+        .map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0)))
+        .collect();
+    let y: Vec<[f32; 1024]> = (0..256)
+        .map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0)))
+        .collect();
+    let mut opt = Sgd::new(0.01).unwrap();
+    let mut t = net.train_state(0);
+    // A step is about a quarter of a second: 3 warm-up steps, median of 5 repeats of 3.
+    let secs = median_secs(3, 5, 3, || {
+        black_box(net.train_step(&x, &y, &mut opt, &mut t).unwrap());
+    });
+    6.0 * 25_165_824.0 * 256.0 / secs / 1e9
 }
 
 fn t2() -> f64 {
@@ -227,8 +255,8 @@ fn torch(ids: &[&str]) -> Vec<Option<f64>> {
 }
 
 fn main() {
-    let kiln = [t1(), t2(), t3(), t4(), t5(), t7(), t8()];
-    let peers = torch(&["T1", "T2", "T3", "T4", "T5", "T7", "T8"]);
+    let kiln = [t1(), t2(), t3(), t4(), t5(), t6(), t7(), t8()];
+    let peers = torch(&["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8"]);
     println!("| id | unit | kiln | PyTorch eager (same run) | kiln speed / PyTorch speed |");
     println!("|---|---|---|---|---|");
     let rows = [
@@ -237,6 +265,7 @@ fn main() {
         ("T3 lstm-train", "tokens/s", true),
         ("T4 mlp-infer-1", "ns/call", false),
         ("T5 lstm-infer-1", "ns/step", false),
+        ("T6 big-mlp-train", "GFLOP/s", true),
         ("T7 gru-train", "tokens/s", true),
         ("T8 resnet18-train", "samples/s", true),
     ];
