@@ -8,6 +8,20 @@ use super::{arr, matvec_t};
 use crate::activation::Activation;
 use crate::float::Float;
 
+/// `out = W_ih x + b_ih + W_hh h + b_hh` (weights transposed): the gate pre-activations an
+/// LSTM and an RNN step share (a GRU keeps the two halves apart for its reset gate).
+#[inline]
+fn pre_activation<T: Float, const IN: usize, const H: usize, const G: usize>(
+    (wi, bi): (&[[T; G]; IN], &[T; G]),
+    (wh, bh): (&[[T; G]; H], &[T; G]),
+    x: &[T; IN],
+    h: &[T; H],
+    out: &mut [T; G],
+) {
+    matvec_t(wi, Some(bi), x, out, false);
+    matvec_t(wh, Some(bh), h, out, true);
+}
+
 /// An LSTM cell (gates i, f, g, o, as `nn.LSTM`).
 #[derive(Clone, Debug)]
 pub struct Lstm<T, const IN: usize, const H: usize, const G: usize> {
@@ -50,19 +64,12 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Lstm<T, IN, H, G
         #[allow(clippy::let_unit_value)]
         let () = Self::FOUR_GATES;
         let x = arr::<T, IN>(x, "LSTM input");
-        matvec_t(
-            &self.weight_ih_t,
-            Some(&self.bias_ih),
+        pre_activation(
+            (&self.weight_ih_t, &self.bias_ih),
+            (&self.weight_hh_t, &self.bias_hh),
             x,
-            &mut s.gates,
-            false,
-        );
-        matvec_t(
-            &self.weight_hh_t,
-            Some(&self.bias_hh),
             &s.h,
             &mut s.gates,
-            true,
         );
         let (ifg, o) = s.gates.split_at_mut(3 * H);
         let (if_, g) = ifg.split_at_mut(2 * H);
@@ -205,13 +212,12 @@ impl<T: Float, const IN: usize, const H: usize> Rnn<T, IN, H> {
     /// One step: `x` (IN values) in, `s.h` out.
     pub fn step(&self, x: &[T], s: &mut RnnState<T, H>) {
         let x = arr::<T, IN>(x, "RNN input");
-        matvec_t(&self.weight_ih_t, Some(&self.bias_ih), x, &mut s.tmp, false);
-        matvec_t(
-            &self.weight_hh_t,
-            Some(&self.bias_hh),
+        pre_activation(
+            (&self.weight_ih_t, &self.bias_ih),
+            (&self.weight_hh_t, &self.bias_hh),
+            x,
             &s.h,
             &mut s.tmp,
-            true,
         );
         s.h = s.tmp;
         let act = if self.relu {
