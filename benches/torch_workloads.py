@@ -2,7 +2,8 @@
 `cargo bench --bench workloads` in the same run as kiln when torch is installed.
 Prints one line per workload: `<id> <value> <unit>`.
 
-Usage: python3 benches/torch_workloads.py T1 T4
+Usage: python3 benches/torch_workloads.py T1 T4 T1b512 T3s128 T6w1024
+       python3 benches/torch_workloads.py --memory T1 T8   (peak resident MiB per workload)
 """
 import statistics
 import sys
@@ -26,13 +27,13 @@ def median_rate(step, warmup=20, repeats=7, inner=100):
     return statistics.median(times)
 
 
-def t1():
+def t1(batch=64):
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.rand(64, 784)
-    y = torch.randint(0, 10, (64,))
+    x = torch.rand(batch, 784)
+    y = torch.randint(0, 10, (batch,))
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -40,7 +41,8 @@ def t1():
         loss.backward()
         opt.step()
 
-    return 64 / median_rate(step), "samples/s"
+    timing = dict(repeats=5, inner=20) if batch >= 512 else {}
+    return step, batch, "samples/s", timing
 
 
 def t2():
@@ -61,7 +63,7 @@ def t2():
         loss.backward()
         opt.step()
 
-    return 64 / median_rate(step, repeats=5), "samples/s"
+    return step, 64, "samples/s", dict(repeats=5)
 
 
 class Residual(nn.Module):
@@ -108,15 +110,15 @@ def t8(channels_last=False):
         loss.backward()
         opt.step()
 
-    return 32 / median_rate(step, warmup=5, repeats=5, inner=5), "samples/s"  # as kiln's T8
+    return step, 32, "samples/s", dict(warmup=5, repeats=5, inner=5)  # as kiln's T8
 
 
-def rnn_train(cell):
+def rnn_train(cell, steps=32):
     torch.manual_seed(0)
     rnn = cell(64, 256)
     head = nn.Linear(256, 64)
     opt = torch.optim.Adam(list(rnn.parameters()) + list(head.parameters()), lr=1e-3)
-    ids = torch.randint(0, 64, (33, 32))
+    ids = torch.randint(0, 64, (steps + 1, 32))
     x = nn.functional.one_hot(ids[:-1], 64).float()  # [seq, batch, 64], time-major
     y = ids[1:]
     loss_fn = nn.CrossEntropyLoss()
@@ -128,7 +130,7 @@ def rnn_train(cell):
         loss.backward()
         opt.step()
 
-    return 32 * 32 / median_rate(step, repeats=5, inner=20), "tokens/s"
+    return step, 32 * steps, "tokens/s", dict(repeats=5, inner=20)
 
 
 def t5():
@@ -143,7 +145,7 @@ def t5():
             state[0], state[1] = cell(x, (state[0], state[1]))
             head(state[0])
 
-    return median_rate(step, warmup=200, inner=2000) * 1e9, "ns/step"
+    return step, None, "ns/step", dict(warmup=200, inner=2000)
 
 
 def t4():
@@ -155,12 +157,13 @@ def t4():
         with torch.no_grad():
             net(x)
 
-    return median_rate(step, warmup=200, inner=2000) * 1e9, "ns/call"
+    return step, None, "ns/call", dict(warmup=200, inner=2000)
 
 
-def t6():
+def t6(width=4096):
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Linear(1024, 4096), nn.ReLU(), nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 1024))
+    w = width
+    net = nn.Sequential(nn.Linear(1024, w), nn.ReLU(), nn.Linear(w, w), nn.ReLU(), nn.Linear(w, 1024))
     opt = torch.optim.SGD(net.parameters(), lr=0.01)
     loss_fn = nn.MSELoss()
     x = torch.rand(256, 1024)
@@ -172,21 +175,51 @@ def t6():
         loss.backward()
         opt.step()
 
-    secs = median_rate(step, warmup=3, repeats=5, inner=3)
-    return 6 * 25_165_824 * 256 / secs / 1e9, "GFLOP/s"
+    timing = dict(warmup=3, repeats=5, inner=3) if w >= 4096 else {}
+    return step, 6 * (2 * 1024 * w + w * w) * 256 / 1e9, "GFLOP/s", timing
+
+
+def workload(w):
+    """The workload named `w`: T1-T8, T8cl (channels-last), T1b<batch>, T3s<steps>, T6w<width>."""
+    fixed = {
+        "T1": t1,
+        "T2": t2,
+        "T3": lambda: rnn_train(nn.LSTM),
+        "T4": t4,
+        "T5": t5,
+        "T6": t6,
+        "T7": lambda: rnn_train(nn.GRU),
+        "T8": t8,
+        "T8cl": lambda: t8(True),
+    }
+    if w in fixed:
+        return fixed[w]()
+    n = int(w[3:])
+    return {"T1b": lambda: t1(n), "T3s": lambda: rnn_train(nn.LSTM, n), "T6w": lambda: t6(n)}[w[:3]]()
+
+
+def peak_memory(w):
+    """Peak resident memory (MiB) of a fresh process running warm-up and one timed repeat."""
+    import subprocess
+
+    code = (
+        "import resource, sys; sys.argv = ['x']; sys.path.insert(0, %r); import torch_workloads as t; "
+        "step, work, unit, timing = t.workload(%r); "
+        "[step() for _ in range(timing.get('warmup', 20) + timing.get('inner', 100))]; "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    ) % (__import__("os").path.dirname(__file__), w)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1]) / 1024, "MiB"
 
 
 if __name__ == "__main__":
-    for w in sys.argv[1:] or ["T1", "T2", "T4"]:
-        value, unit = {
-            "T1": t1,
-            "T2": t2,
-            "T3": lambda: rnn_train(nn.LSTM),
-            "T4": t4,
-            "T5": t5,
-            "T6": t6,
-            "T7": lambda: rnn_train(nn.GRU),
-            "T8": t8,
-            "T8cl": lambda: t8(True),
-        }[w]()
+    args = sys.argv[1:]
+    memory = "--memory" in args
+    for w in [a for a in args if not a.startswith("--")] or ["T1", "T2", "T4"]:
+        if memory:
+            value, unit = peak_memory(w)
+        else:
+            step, work, unit, timing = workload(w)
+            secs = median_rate(step, **timing)
+            value = secs * 1e9 if work is None else work / secs
         print(f"{w} {value:.1f} {unit}", flush=True)

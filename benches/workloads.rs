@@ -1,7 +1,13 @@
-//! kiln on the workloads of `../shared/bench/WORKLOADS.md` (T1-T8), with PyTorch
-//! measured in the same run when `python3 -c "import torch"` works. Prints a markdown table.
+//! kiln on the workloads of `../shared/bench/WORKLOADS.md` (T1-T8), with PyTorch measured
+//! in the same run when `python3 -c "import torch"` works. Prints markdown tables: the
+//! workloads, the embedded form against RTNeural, how cost grows (T1 batch, T6 width, T3
+//! sequence length) and the peak resident memory of every training workload.
 //!
-//! cargo bench --bench workloads            (KILN_BENCH_NO_TORCH=1 to skip PyTorch)
+//! cargo bench --bench workloads                   everything
+//! cargo bench --bench workloads -- T1 T4e         only these rows (T4e/T5e: embedded form)
+//! cargo bench --bench workloads -- --scaling      only the scaling tables
+//! cargo bench --bench workloads -- --memory       only the peak-memory table
+//! KILN_BENCH_NO_TORCH=1                           skip PyTorch
 
 use std::hint::black_box;
 use std::process::Command;
@@ -39,71 +45,22 @@ network! {
     }
 }
 
-/// Seconds per call: `warmup` calls, then the median of `repeats` timings of `inner` calls.
-fn median_secs(warmup: usize, repeats: usize, inner: usize, mut f: impl FnMut()) -> f64 {
-    for _ in 0..warmup {
-        f();
+network! {
+    /// T6 scaled down: hidden width 1024.
+    struct T6Mlp1024 {
+        input: [1024],
+        layers: [dense(1024), relu, dense(1024), relu, dense(1024)],
+        loss: mse,
     }
-    let mut t: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let s = Instant::now();
-            for _ in 0..inner {
-                f();
-            }
-            s.elapsed().as_secs_f64() / inner as f64
-        })
-        .collect();
-    t.sort_by(|a, b| a.total_cmp(b));
-    t[t.len() / 2]
 }
 
-fn t1() -> f64 {
-    let mut rng = seeded(0);
-    let mut net = T1Mlp::<f32>::new(&mut rng);
-    let x: Vec<[f32; 784]> = (0..64)
-        .map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0)))
-        .collect();
-    let labels: Vec<usize> = (0..64).map(|i| (i * 7) % 10).collect();
-    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
-    let mut t = net.train_state(0);
-    let secs = median_secs(20, 7, 100, || {
-        black_box(net.train_step(&x, &labels, &mut opt, &mut t).unwrap());
-    });
-    64.0 / secs
-}
-
-/// GFLOP/s of T6's training step: 6 x 25,165,824 weights x 256 samples per step.
-fn t6() -> f64 {
-    let mut rng = seeded(0);
-    let mut net = T6Mlp::<f32>::new(&mut rng);
-    let x: Vec<[f32; 1024]> = (0..256)
-        .map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0)))
-        .collect();
-    let y: Vec<[f32; 1024]> = (0..256)
-        .map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0)))
-        .collect();
-    let mut opt = Sgd::new(0.01).unwrap();
-    let mut t = net.train_state(0);
-    // A step is about a quarter of a second: 3 warm-up steps, median of 5 repeats of 3.
-    let secs = median_secs(3, 5, 3, || {
-        black_box(net.train_step(&x, &y, &mut opt, &mut t).unwrap());
-    });
-    6.0 * 25_165_824.0 * 256.0 / secs / 1e9
-}
-
-fn t2() -> f64 {
-    let mut rng = seeded(0);
-    let mut net = kiln_models::LeNet5::<f32>::new(&mut rng);
-    let x: Vec<[f32; 784]> = (0..64)
-        .map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0)))
-        .collect();
-    let labels: Vec<usize> = (0..64).map(|i| (i * 7) % 10).collect();
-    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
-    let mut t = net.train_state(0);
-    let secs = median_secs(20, 5, 100, || {
-        black_box(net.train_step(&x, &labels, &mut opt, &mut t).unwrap());
-    });
-    64.0 / secs
+network! {
+    /// T6 scaled down: hidden width 256.
+    struct T6Mlp256 {
+        input: [1024],
+        layers: [dense(256), relu, dense(256), relu, dense(1024)],
+        loss: mse,
+    }
 }
 
 network! {
@@ -134,112 +91,349 @@ network! {
     }
 }
 
-/// Time-major one-hot batch of 32 sequences of 32 steps over 64 symbols, and next-symbol labels.
-fn one_hot_batch() -> (Vec<[f32; 64]>, Vec<usize>) {
+/// How a workload is timed: warm-up calls, then the median of `repeats` x `inner` calls.
+#[derive(Clone, Copy)]
+struct Timing {
+    warmup: usize,
+    repeats: usize,
+    inner: usize,
+}
+
+const TRAIN: Timing = Timing {
+    warmup: 20,
+    repeats: 7,
+    inner: 100,
+};
+const RNN: Timing = Timing {
+    warmup: 20,
+    repeats: 5,
+    inner: 20,
+};
+/// For steps of a quarter of a second or more (T6, T8).
+const SLOW: Timing = Timing {
+    warmup: 3,
+    repeats: 5,
+    inner: 3,
+};
+const CALL: Timing = Timing {
+    warmup: 1000,
+    repeats: 7,
+    inner: 50_000,
+};
+
+/// One prepared workload: a step closure and the work one step does (samples, tokens,
+/// FLOPs; 1 for inference, whose figure is the time per call).
+struct Workload {
+    step: Box<dyn FnMut()>,
+    work: f64,
+    timing: Timing,
+}
+
+impl Workload {
+    /// Seconds per step: warm-up, then the median of the repeats.
+    fn secs(mut self) -> f64 {
+        let Timing {
+            warmup,
+            repeats,
+            inner,
+        } = self.timing;
+        for _ in 0..warmup {
+            (self.step)();
+        }
+        let mut t: Vec<f64> = (0..repeats)
+            .map(|_| {
+                let s = Instant::now();
+                for _ in 0..inner {
+                    (self.step)();
+                }
+                s.elapsed().as_secs_f64() / inner as f64
+            })
+            .collect();
+        t.sort_by(|a, b| a.total_cmp(b));
+        t[t.len() / 2]
+    }
+
+    /// Work per second (training) or nanoseconds per call (inference).
+    fn measure(self, per_second: bool) -> f64 {
+        let work = self.work;
+        let secs = self.secs();
+        if per_second {
+            work / secs
+        } else {
+            secs * 1e9
+        }
+    }
+}
+
+fn rows<const N: usize>(rng: &mut KilnRng, n: usize) -> Vec<[f32; N]> {
+    (0..n)
+        .map(|_| std::array::from_fn(|_| uniform(rng, 0.0, 1.0)))
+        .collect()
+}
+
+fn labels(n: usize) -> Vec<usize> {
+    (0..n).map(|i| (i * 7) % 10).collect()
+}
+
+fn t1(batch: usize) -> Workload {
     let mut rng = seeded(0);
-    let ids: Vec<usize> = (0..32 * 33)
+    let mut net = T1Mlp::<f32>::new(&mut rng);
+    let x = rows::<784>(&mut rng, batch);
+    let y = labels(batch);
+    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
+    let mut t = net.train_state(0);
+    Workload {
+        step: Box::new(move || {
+            black_box(net.train_step(&x, &y, &mut opt, &mut t).unwrap());
+        }),
+        work: batch as f64,
+        timing: if batch >= 512 { RNN } else { TRAIN },
+    }
+}
+
+fn t2() -> Workload {
+    let mut rng = seeded(0);
+    let mut net = kiln_models::LeNet5::<f32>::new(&mut rng);
+    let x = rows::<784>(&mut rng, 64);
+    let y = labels(64);
+    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
+    let mut t = net.train_state(0);
+    Workload {
+        step: Box::new(move || {
+            black_box(net.train_step(&x, &y, &mut opt, &mut t).unwrap());
+        }),
+        work: 64.0,
+        timing: Timing {
+            repeats: 5,
+            ..TRAIN
+        },
+    }
+}
+
+/// Time-major one-hot batch of 32 sequences of `steps` steps over 64 symbols, and the
+/// next-symbol labels.
+fn one_hot_batch(steps: usize) -> (Vec<[f32; 64]>, Vec<usize>) {
+    let mut rng = seeded(0);
+    let ids: Vec<usize> = (0..32 * (steps + 1))
         .map(|_| (uniform::<f64, _>(&mut rng, 0.0, 64.0) as usize).min(63))
         .collect();
     let mut x = Vec::new();
     let mut y = Vec::new();
-    for t in 0..32 {
+    for t in 0..steps {
         for s in 0..32 {
             let mut row = [0.0f32; 64];
-            row[ids[s * 33 + t]] = 1.0;
+            row[ids[s * (steps + 1) + t]] = 1.0;
             x.push(row);
-            y.push(ids[s * 33 + t + 1]);
+            y.push(ids[s * (steps + 1) + t + 1]);
         }
     }
     (x, y)
 }
 
-fn t3() -> f64 {
+fn t3(steps: usize) -> Workload {
     let mut net = T3Lstm::<f32>::new(&mut seeded(0));
-    let (x, y) = one_hot_batch();
+    let (x, y) = one_hot_batch(steps);
     let mut opt = Adam::new(1e-3).unwrap();
     let mut t = net.train_state(0);
-    let secs = median_secs(20, 5, 20, || {
-        black_box(net.train_step_seq(&x, 32, &y, &mut opt, &mut t).unwrap());
-    });
-    (32.0 * 32.0) / secs
+    Workload {
+        step: Box::new(move || {
+            black_box(net.train_step_seq(&x, 32, &y, &mut opt, &mut t).unwrap());
+        }),
+        work: (32 * steps) as f64,
+        timing: RNN,
+    }
 }
 
-fn t7() -> f64 {
+fn t7() -> Workload {
     let mut net = T7Gru::<f32>::new(&mut seeded(0));
-    let (x, y) = one_hot_batch();
+    let (x, y) = one_hot_batch(32);
     let mut opt = Adam::new(1e-3).unwrap();
     let mut t = net.train_state(0);
-    let secs = median_secs(20, 5, 20, || {
-        black_box(net.train_step_seq(&x, 32, &y, &mut opt, &mut t).unwrap());
-    });
-    (32.0 * 32.0) / secs
+    Workload {
+        step: Box::new(move || {
+            black_box(net.train_step_seq(&x, 32, &y, &mut opt, &mut t).unwrap());
+        }),
+        work: 1024.0,
+        timing: RNN,
+    }
 }
 
-fn t5() -> f64 {
-    let net = T5Lstm::<f32>::new(&mut seeded(0));
-    let mut st = net.stream();
-    let mut v = 0.1f32;
-    median_secs(1000, 7, 20_000, || {
-        v = black_box(net.step(&mut st, &[black_box(v)])[0]).clamp(-1.0, 1.0);
-    }) * 1e9
-}
-
-fn t8() -> f64 {
-    let mut rng = seeded(0);
-    let mut net = kiln_models::ResNet18Cifar::<f32>::new(&mut rng);
-    let x: Vec<[f32; 3 * 32 * 32]> = (0..32)
-        .map(|_| std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0)))
-        .collect();
-    let labels: Vec<usize> = (0..32).map(|i| (i * 7) % 10).collect();
-    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
-    let mut t = net.train_state(0);
-    // A step takes most of a second: 5 warm-up steps, median of 5 repeats of 5 steps.
-    let secs = median_secs(5, 5, 5, || {
-        black_box(net.train_step(&x, &labels, &mut opt, &mut t).unwrap());
-    });
-    32.0 / secs
-}
-
-fn t4() -> f64 {
+fn t4() -> Workload {
     let mut rng = seeded(0);
     let net = T4Mlp::<f32>::new(&mut rng);
     let x: [f32; 16] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
     let mut s = net.scratch();
-    median_secs(1000, 7, 20_000, || {
-        black_box(net.forward_one(black_box(&x), &mut s));
-    }) * 1e9
+    Workload {
+        step: Box::new(move || {
+            black_box(net.forward_one(black_box(&x), &mut s));
+        }),
+        work: 1.0,
+        timing: CALL,
+    }
 }
 
-/// T4 through the embedded form (batch 1, inline arrays, no allocation): ns per call.
-fn t4_embedded() -> f64 {
+fn t5() -> Workload {
+    let net = T5Lstm::<f32>::new(&mut seeded(0));
+    let mut st = net.stream();
+    let mut v = 0.1f32;
+    Workload {
+        step: Box::new(move || {
+            v = black_box(net.step(&mut st, &[black_box(v)])[0]).clamp(-1.0, 1.0);
+        }),
+        work: 1.0,
+        timing: CALL,
+    }
+}
+
+/// T4 through the embedded form (batch 1, inline arrays, no allocation).
+fn t4_embedded() -> Workload {
     let mut rng = seeded(0);
     let net = T4Mlp::<f32>::new(&mut rng).to_embedded();
     let x: [f32; 16] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
     let (mut y, mut s) = ([0.0f32; 8], T4MlpEmbeddedScratch::ZERO);
-    median_secs(1000, 7, 50_000, || {
-        net.forward(black_box(&x), &mut y, &mut s).unwrap();
-        black_box(&y);
-    }) * 1e9
+    Workload {
+        step: Box::new(move || {
+            net.forward(black_box(&x), &mut y, &mut s).unwrap();
+            black_box(&y);
+        }),
+        work: 1.0,
+        timing: CALL,
+    }
 }
 
-/// T5 through the embedded form: ns per streamed step.
-fn t5_embedded() -> f64 {
+/// T5 through the embedded form: one streamed step.
+fn t5_embedded() -> Workload {
     let net = T5Lstm::<f32>::new(&mut seeded(0)).to_embedded();
     let (mut y, mut s) = ([0.0f32; 1], T5LstmEmbeddedScratch::ZERO);
     let mut v = 0.1f32;
-    median_secs(1000, 7, 50_000, || {
-        net.step(&[black_box(v)], &mut y, &mut s).unwrap();
-        v = black_box(y[0]).clamp(-1.0, 1.0);
-    }) * 1e9
+    Workload {
+        step: Box::new(move || {
+            net.step(&[black_box(v)], &mut y, &mut s).unwrap();
+            v = black_box(y[0]).clamp(-1.0, 1.0);
+        }),
+        work: 1.0,
+        timing: CALL,
+    }
 }
 
-/// PyTorch's figures from the same run, if torch is importable.
-fn torch(ids: &[&str]) -> Vec<Option<f64>> {
+/// T6-shaped MLP training (1024 -> width -> width -> 1024, batch 256, MSE, SGD); the work
+/// of a step is its FLOPs: 6 x weights x batch.
+macro_rules! t6_workload {
+    ($net:ident, $width:expr) => {{
+        let mut rng = seeded(0);
+        let mut net = $net::<f32>::new(&mut rng);
+        let x = rows::<1024>(&mut rng, 256);
+        let y = rows::<1024>(&mut rng, 256);
+        let mut opt = Sgd::new(0.01).unwrap();
+        let mut t = net.train_state(0);
+        let w: f64 = $width;
+        Workload {
+            step: Box::new(move || {
+                black_box(net.train_step(&x, &y, &mut opt, &mut t).unwrap());
+            }),
+            work: 6.0 * (2.0 * 1024.0 * w + w * w) * 256.0 / 1e9,
+            timing: if w >= 4096.0 { SLOW } else { TRAIN },
+        }
+    }};
+}
+
+fn t6(width: usize) -> Workload {
+    match width {
+        256 => t6_workload!(T6Mlp256, 256.0),
+        1024 => t6_workload!(T6Mlp1024, 1024.0),
+        _ => t6_workload!(T6Mlp, 4096.0),
+    }
+}
+
+fn t8() -> Workload {
+    let mut rng = seeded(0);
+    let mut net = kiln_models::ResNet18Cifar::<f32>::new(&mut rng);
+    let x = rows::<{ 3 * 32 * 32 }>(&mut rng, 32);
+    let y = labels(32);
+    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
+    let mut t = net.train_state(0);
+    Workload {
+        step: Box::new(move || {
+            black_box(net.train_step(&x, &y, &mut opt, &mut t).unwrap());
+        }),
+        work: 32.0,
+        // A step takes most of a second: 5 warm-up steps, median of 5 repeats of 5 steps.
+        timing: Timing {
+            warmup: 5,
+            repeats: 5,
+            inner: 5,
+        },
+    }
+}
+
+/// The workload named `id` (`T1`, `T1b8`, `T3s128`, `T6w256`, `T4e`, ...).
+fn workload(id: &str) -> Option<Workload> {
+    Some(match id {
+        "T1" => t1(64),
+        "T2" => t2(),
+        "T3" => t3(32),
+        "T4" => t4(),
+        "T5" => t5(),
+        "T6" => t6(4096),
+        "T7" => t7(),
+        "T8" => t8(),
+        "T4e" => t4_embedded(),
+        "T5e" => t5_embedded(),
+        _ => {
+            let (base, rest) = id.split_at(id.len().min(2));
+            let n: usize = rest.get(1..)?.parse().ok()?;
+            match (base, rest.as_bytes()[0]) {
+                ("T1", b'b') => t1(n),
+                ("T3", b's') => t3(n),
+                ("T6", b'w') => t6(n),
+                _ => return None,
+            }
+        }
+    })
+}
+
+/// Peak resident memory of a training workload: runs it in a child process (this binary
+/// with `--memory-child ID`), which reports VmHWM after warm-up and one timed repeat.
+fn peak_rss_mib(id: &str) -> Option<f64> {
+    let exe = std::env::current_exe().ok()?;
+    let out = Command::new(exe)
+        .args(["--memory-child", id])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("peak_kib "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map(|kib| kib / 1024.0)
+}
+
+fn memory_child(id: &str) {
+    let mut w = workload(id).expect("known workload id");
+    let steps = w.timing.warmup + w.timing.inner;
+    for _ in 0..steps {
+        (w.step)();
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .unwrap_or("0");
+    println!("peak_kib {hwm}");
+}
+
+/// PyTorch's figures from the same run for `ids`, if torch is importable; `extra` are
+/// flags for the script (`--memory`).
+fn torch(ids: &[&str], extra: &[&str]) -> Vec<Option<f64>> {
     if std::env::var_os("KILN_BENCH_NO_TORCH").is_some() {
         return vec![None; ids.len()];
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/torch_workloads.py");
-    let out = Command::new("python3").arg(script).args(ids).output();
+    let out = Command::new("python3")
+        .arg(script)
+        .args(extra)
+        .args(ids)
+        .output();
     let text = match out {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
         _ => return vec![None; ids.len()],
@@ -247,49 +441,190 @@ fn torch(ids: &[&str]) -> Vec<Option<f64>> {
     ids.iter()
         .map(|id| {
             text.lines()
-                .find(|l| l.starts_with(id))
+                .find(|l| l.split_whitespace().next() == Some(id))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
         .collect()
 }
 
-fn main() {
-    let kiln = [t1(), t2(), t3(), t4(), t5(), t6(), t7(), t8()];
-    let peers = torch(&["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8"]);
+/// One row of a comparison table.
+struct Row {
+    id: &'static str,
+    name: &'static str,
+    unit: &'static str,
+    higher_better: bool,
+}
+
+const fn row(id: &'static str, name: &'static str, unit: &'static str, hb: bool) -> Row {
+    Row {
+        id,
+        name,
+        unit,
+        higher_better: hb,
+    }
+}
+
+/// Measures kiln on every row, then PyTorch on the same rows (PyTorch id = `torch_id`),
+/// and prints the table with the speed ratio.
+fn table(rows: &[Row], torch_ids: &[&str]) {
+    let kiln: Vec<f64> = rows
+        .iter()
+        .map(|r| workload(r.id).unwrap().measure(r.higher_better))
+        .collect();
+    let peers = torch(torch_ids, &[]);
     println!("| id | unit | kiln | PyTorch eager (same run) | kiln speed / PyTorch speed |");
     println!("|---|---|---|---|---|");
-    let rows = [
-        ("T1 mlp-train", "samples/s", true),
-        ("T2 lenet-train", "samples/s", true),
-        ("T3 lstm-train", "tokens/s", true),
-        ("T4 mlp-infer-1", "ns/call", false),
-        ("T5 lstm-infer-1", "ns/step", false),
-        ("T6 big-mlp-train", "GFLOP/s", true),
-        ("T7 gru-train", "tokens/s", true),
-        ("T8 resnet18-train", "samples/s", true),
-    ];
-    for (((name, unit, higher_better), k), p) in rows.iter().zip(kiln).zip(peers) {
+    for ((r, k), p) in rows.iter().zip(kiln).zip(peers) {
         let (pt, ratio) = match p {
             Some(p) => {
-                let speedup = if *higher_better { k / p } else { p / k };
-                (format!("{p:.0}"), format!("{speedup:.2}x"))
+                let speedup = if r.higher_better { k / p } else { p / k };
+                (fmt(p), format!("{speedup:.2}x"))
             }
             None => ("not measured".into(), "-".into()),
         };
-        println!("| {name} | {unit} | {k:.0} | {pt} | {ratio} |");
+        println!("| {} | {} | {} | {pt} | {ratio} |", r.name, r.unit, fmt(k));
+    }
+    println!();
+}
+
+fn fmt(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+const MAIN: [Row; 8] = [
+    row("T1", "T1 mlp-train", "samples/s", true),
+    row("T2", "T2 lenet-train", "samples/s", true),
+    row("T3", "T3 lstm-train", "tokens/s", true),
+    row("T4", "T4 mlp-infer-1", "ns/call", false),
+    row("T5", "T5 lstm-infer-1", "ns/step", false),
+    row("T6", "T6 big-mlp-train", "GFLOP/s", true),
+    row("T7", "T7 gru-train", "tokens/s", true),
+    row("T8", "T8 resnet18-train", "samples/s", true),
+];
+
+fn main_tables(only: &[String]) {
+    let chosen: Vec<&Row> = MAIN
+        .iter()
+        .filter(|r| only.is_empty() || only.iter().any(|o| o == r.id))
+        .collect();
+    if !chosen.is_empty() {
+        let rows: Vec<Row> = chosen
+            .iter()
+            .map(|r| row(r.id, r.name, r.unit, r.higher_better))
+            .collect();
+        let ids: Vec<&str> = rows.iter().map(|r| r.id).collect();
+        table(&rows, &ids);
+        // PyTorch's best T8 setting on this CPU is channels-last (WORKLOADS.md).
+        if ids.contains(&"T8") {
+            let k = workload("T8").unwrap().measure(true);
+            if let Some(p) = torch(&["T8cl"], &[])[0] {
+                println!("T8 against PyTorch channels-last: kiln {k:.1}, PyTorch {p:.1} samples/s, {:.2}x\n", k / p);
+            }
+        }
     }
     // RTNeural's compile-time API, as measured on this machine (../shared/bench/WORKLOADS.md).
-    let (e4, e5) = (t4_embedded(), t5_embedded());
-    println!();
-    println!("| id | kiln embedded form | RTNeural compile-time API | kiln time / RTNeural time |");
+    let embedded = [
+        ("T4e", "T4 mlp-infer-1", "ns/call", 287.0),
+        ("T5e", "T5 lstm-infer-1", "ns/step", 200.0),
+    ];
+    let embedded: Vec<_> = embedded
+        .iter()
+        .filter(|e| only.is_empty() || only.iter().any(|o| o == e.0))
+        .collect();
+    if !embedded.is_empty() {
+        println!(
+            "| id | kiln embedded form | RTNeural compile-time API | kiln time / RTNeural time |"
+        );
+        println!("|---|---|---|---|");
+        for (id, name, unit, rt) in embedded {
+            let k = workload(id).unwrap().measure(false);
+            println!(
+                "| {name} | {k:.0} {unit} | {rt:.0} {unit} | {:.2} |",
+                k / rt
+            );
+        }
+        println!();
+    }
+}
+
+fn scaling_tables() {
+    println!("T1 (784-256-128-10 MLP training) by batch size:\n");
+    table(
+        &[
+            row("T1b1", "T1 batch 1", "samples/s", true),
+            row("T1b8", "T1 batch 8", "samples/s", true),
+            row("T1b64", "T1 batch 64", "samples/s", true),
+            row("T1b512", "T1 batch 512", "samples/s", true),
+        ],
+        &["T1b1", "T1b8", "T1b64", "T1b512"],
+    );
+    println!("T6 (1024-w-w-1024 MLP training, batch 256) by hidden width w:\n");
+    table(
+        &[
+            row("T6w256", "T6 width 256", "GFLOP/s", true),
+            row("T6w1024", "T6 width 1024", "GFLOP/s", true),
+            row("T6w4096", "T6 width 4096", "GFLOP/s", true),
+        ],
+        &["T6w256", "T6w1024", "T6w4096"],
+    );
+    println!("T3 (one-hot 64 -> LSTM 256 -> dense 64 training, batch 32) by sequence length:\n");
+    table(
+        &[
+            row("T3s8", "T3 seq 8", "tokens/s", true),
+            row("T3s32", "T3 seq 32", "tokens/s", true),
+            row("T3s128", "T3 seq 128", "tokens/s", true),
+        ],
+        &["T3s8", "T3s32", "T3s128"],
+    );
+}
+
+fn memory_table() {
+    let ids = ["T1", "T2", "T3", "T6", "T7", "T8"];
+    let peers = torch(&ids, &["--memory"]);
+    println!("Peak resident memory of the whole process (VmHWM / ru_maxrss) after warm-up and one timed repeat:\n");
+    println!("| id | kiln (MiB) | PyTorch eager (MiB) | kiln / PyTorch |");
     println!("|---|---|---|---|");
-    println!(
-        "| T4 mlp-infer-1 | {e4:.0} ns/call | 287 ns/call | {:.2} |",
-        e4 / 287.0
-    );
-    println!(
-        "| T5 lstm-infer-1 | {e5:.0} ns/step | 200 ns/step | {:.2} |",
-        e5 / 200.0
-    );
+    for (id, p) in ids.iter().zip(peers) {
+        let k = peak_rss_mib(id);
+        let cell = |v: Option<f64>| v.map_or("not measured".to_string(), |v| format!("{v:.0}"));
+        let ratio = match (k, p) {
+            (Some(k), Some(p)) => format!("{:.2}", k / p),
+            _ => "-".into(),
+        };
+        println!("| {id} | {} | {} | {ratio} |", cell(k), cell(p));
+    }
+    println!();
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else is a workload id or a section flag.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if let Some(i) = args.iter().position(|a| a == "--memory-child") {
+        memory_child(&args[i + 1]);
+        return;
+    }
+    let flags = |f: &str| args.iter().any(|a| a == f);
+    let only: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .cloned()
+        .collect();
+    let sections = flags("--scaling") || flags("--memory");
+    if !sections || !only.is_empty() {
+        main_tables(&only);
+    }
+    if only.is_empty() && (!sections || flags("--scaling")) {
+        scaling_tables();
+    }
+    if only.is_empty() && (!sections || flags("--memory")) {
+        memory_table();
+    }
 }

@@ -97,6 +97,60 @@ impl<T: Float> Adam<T> {
     }
 }
 
+/// One step's constants, for the update kernels.
+#[derive(Clone, Copy)]
+struct Hyper<T> {
+    neg_step_size: T,
+    bc2_sqrt: T,
+    w1: T,
+    beta2: T,
+    one_minus_beta2: T,
+    eps: T,
+    l2: Option<T>,
+}
+
+/// One element's update, in PyTorch's order of operations.
+#[inline(always)]
+fn element<T: Float>(x: &mut T, g: T, m: &mut T, v: &mut T, vmax: Option<&mut T>, h: Hyper<T>) {
+    let g = match h.l2 {
+        Some(wd) => g + wd * *x,
+        None => g,
+    };
+    *m = lerp(*m, g, h.w1);
+    *v = *v * h.beta2 + h.one_minus_beta2 * g * g;
+    let second = match vmax {
+        Some(vm) => {
+            *vm = vm.max(*v);
+            *vm
+        }
+        None => *v,
+    };
+    let denom = second.sqrt() / h.bc2_sqrt + h.eps;
+    *x += h.neg_step_size * (*m / denom);
+}
+
+crate::activation::multiversion! {
+    /// Adam's update over one parameter tensor, one vectorised pass.
+    fn update<T: Float>(value: &mut [T], grad: &[T], m: &mut [T], v: &mut [T], h: Hyper<T>) {
+        let n = value.len();
+        let (grad, m, v) = (&grad[..n], &mut m[..n], &mut v[..n]);
+        for j in 0..n {
+            element(&mut value[j], grad[j], &mut m[j], &mut v[j], None, h);
+        }
+    }
+}
+
+crate::activation::multiversion! {
+    /// As [`update`], keeping the running maximum of `v` (AMSGrad).
+    fn update_amsgrad<T: Float>(value: &mut [T], grad: &[T], m: &mut [T], v: &mut [T], vmax: &mut [T], h: Hyper<T>) {
+        let n = value.len();
+        let (grad, m, v, vmax) = (&grad[..n], &mut m[..n], &mut v[..n], &mut vmax[..n]);
+        for j in 0..n {
+            element(&mut value[j], grad[j], &mut m[j], &mut v[j], Some(&mut vmax[j]), h);
+        }
+    }
+}
+
 impl<T: Float> Optimizer<T> for Adam<T> {
     fn step(&mut self, params: &mut dyn ParamSet<T>) -> Result<()> {
         self.state.prepare(params, self.layout())?;
@@ -115,23 +169,18 @@ impl<T: Float> Optimizer<T> for Adam<T> {
             let l2 = decay.l2::<T>(p.kind);
             let (m, rest) = bufs.split_first_mut().expect("exp_avg buffer");
             let (v, rest) = rest.split_first_mut().expect("exp_avg_sq buffer");
-            let mut vmax = rest.first_mut();
-            for j in 0..p.value.len() {
-                let mut g = p.grad[j];
-                if let Some(wd) = l2 {
-                    g += wd * p.value[j];
-                }
-                m[j] = lerp(m[j], g, w1);
-                v[j] = v[j] * beta2 + one_minus_beta2 * g * g;
-                let second = match vmax.as_deref_mut() {
-                    Some(vm) => {
-                        vm[j] = vm[j].max(v[j]);
-                        vm[j]
-                    }
-                    None => v[j],
-                };
-                let denom = second.sqrt() / bc2_sqrt + eps;
-                p.value[j] += neg_step_size * (m[j] / denom);
+            let h = Hyper {
+                neg_step_size,
+                bc2_sqrt,
+                w1,
+                beta2,
+                one_minus_beta2,
+                eps,
+                l2,
+            };
+            match rest.first_mut() {
+                Some(vmax) => update_amsgrad(p.value, p.grad, m, v, vmax, h),
+                None => update(p.value, p.grad, m, v, h),
             }
         })?;
         self.state.steps += 1;

@@ -124,6 +124,58 @@ impl<T: Float> Sgd<T> {
     }
 }
 
+/// One step's constants, for the update kernels.
+#[derive(Clone, Copy)]
+struct Hyper<T> {
+    neg_lr: T,
+    mu: T,
+    keep: T,
+    l2: Option<T>,
+    first: bool,
+    nesterov: bool,
+}
+
+crate::activation::multiversion! {
+    /// `x -= lr (g + wd x)`: one pass, vectorised (the flags are hoisted out of the loop).
+    fn update_plain<T: Float>(value: &mut [T], grad: &[T], h: Hyper<T>) {
+        match h.l2 {
+            Some(wd) => value.iter_mut().zip(grad).for_each(|(x, &g)| *x += h.neg_lr * (g + wd * *x)),
+            None => value.iter_mut().zip(grad).for_each(|(x, &g)| *x += h.neg_lr * g),
+        }
+    }
+}
+
+crate::activation::multiversion! {
+    /// The momentum update, PyTorch's order of operations: `b = mu b + (1 - dampening) g`
+    /// (`b = g` on the first step), `x -= lr b` (Nesterov: `x -= lr (g + mu b)`).
+    fn update_momentum<T: Float>(value: &mut [T], grad: &[T], buf: &mut [T], h: Hyper<T>) {
+        #[inline(always)]
+        fn run<T: Float, const FIRST: bool, const NESTEROV: bool, const L2: bool>(
+            value: &mut [T],
+            grad: &[T],
+            buf: &mut [T],
+            h: Hyper<T>,
+        ) {
+            let wd = h.l2.unwrap_or(T::ZERO);
+            for ((x, &g), b) in value.iter_mut().zip(grad).zip(buf.iter_mut()) {
+                let g = if L2 { g + wd * *x } else { g };
+                *b = if FIRST { g } else { *b * h.mu + h.keep * g };
+                *x += h.neg_lr * if NESTEROV { g + h.mu * *b } else { *b };
+            }
+        }
+        match (h.first, h.nesterov, h.l2.is_some()) {
+            (false, false, false) => run::<T, false, false, false>(value, grad, buf, h),
+            (false, false, true) => run::<T, false, false, true>(value, grad, buf, h),
+            (false, true, false) => run::<T, false, true, false>(value, grad, buf, h),
+            (false, true, true) => run::<T, false, true, true>(value, grad, buf, h),
+            (true, false, false) => run::<T, true, false, false>(value, grad, buf, h),
+            (true, false, true) => run::<T, true, false, true>(value, grad, buf, h),
+            (true, true, false) => run::<T, true, true, false>(value, grad, buf, h),
+            (true, true, true) => run::<T, true, true, true>(value, grad, buf, h),
+        }
+    }
+}
+
 impl<T: Float> Optimizer<T> for Sgd<T> {
     fn step(&mut self, params: &mut dyn ParamSet<T>) -> Result<()> {
         self.state.prepare(params, self.layout())?;
@@ -136,15 +188,17 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
         self.state.update(params, |p, bufs| {
             decay.apply_decoupled(lr, p.kind, p.value);
             let l2 = decay.l2::<T>(p.kind);
-            let mut buf = bufs.first_mut().filter(|_| use_momentum);
-            for (j, (x, &g)) in p.value.iter_mut().zip(p.grad).enumerate() {
-                let mut g = l2.map_or(g, |wd| g + wd * *x);
-                if let Some(b) = buf.as_deref_mut() {
-                    let b = &mut b[j];
-                    *b = if first { g } else { *b * mu + keep * g };
-                    g = if nesterov { g + mu * *b } else { *b };
-                }
-                *x += neg_lr * g;
+            let h = Hyper {
+                neg_lr,
+                mu,
+                keep,
+                l2,
+                first,
+                nesterov,
+            };
+            match bufs.first_mut().filter(|_| use_momentum) {
+                Some(b) => update_momentum(p.value, p.grad, b, h),
+                None => update_plain(p.value, p.grad, h),
             }
         })?;
         self.state.steps += 1;
