@@ -4,6 +4,7 @@
 
 use super::buffers::with_pack_buffers;
 use super::pack::{pack_a, pack_b};
+use super::packed::PackedRef;
 use super::{pool, Kernel, Strided};
 use crate::float::Float;
 
@@ -13,7 +14,7 @@ use crate::float::Float;
 const MACS_PER_THREAD: usize = 64 * 64 * 64;
 
 /// Split `len` into `blocks` near-equal blocks of at most `max`, rounded up to `align`.
-fn balanced_block(len: usize, max: usize, align: usize) -> usize {
+pub(crate) fn balanced_block(len: usize, max: usize, align: usize) -> usize {
     let blocks = len.div_ceil(max);
     len.div_ceil(blocks)
         .next_multiple_of(align)
@@ -53,17 +54,36 @@ pub(crate) unsafe fn run<T: Float>(kernel: &'static Kernel<T>, p: &Strided<T>, m
             ..*p
         };
         // SAFETY: the same elements, addressed through swapped strides.
-        return unsafe { run_oriented(kernel, &t, max_threads) };
+        return unsafe { run_oriented(kernel, &t, None, max_threads) };
     }
     // SAFETY: forwarded contract.
-    unsafe { run_oriented(kernel, p, max_threads) }
+    unsafe { run_oriented(kernel, p, None, max_threads) }
+}
+
+/// [`run`] with `B` already packed (`p.b` unused).
+///
+/// # Safety
+/// As [`run`] for `A` and `C`; `packed` must hold `p.k x p.n` packed for `kernel`.
+pub(crate) unsafe fn run_packed_b<T: Float>(
+    kernel: &'static Kernel<T>,
+    p: &Strided<T>,
+    packed: PackedRef<T>,
+    max_threads: usize,
+) {
+    // SAFETY: forwarded contract.
+    unsafe { run_oriented(kernel, p, Some(packed), max_threads) }
 }
 
 /// [`run`] once the orientation of the product is settled.
 ///
 /// # Safety
 /// As [`run`].
-unsafe fn run_oriented<T: Float>(kernel: &'static Kernel<T>, p: &Strided<T>, max_threads: usize) {
+unsafe fn run_oriented<T: Float>(
+    kernel: &'static Kernel<T>,
+    p: &Strided<T>,
+    packed: Option<PackedRef<T>>,
+    max_threads: usize,
+) {
     let split_n = p.n >= p.m;
     let (dim, align) = if split_n {
         (p.n, kernel.nr)
@@ -75,6 +95,7 @@ unsafe fn run_oriented<T: Float>(kernel: &'static Kernel<T>, p: &Strided<T>, max
         let job = Job {
             kernel,
             p: *p,
+            packed,
             split_n,
             chunk: dim.div_ceil(threads).next_multiple_of(align),
         };
@@ -89,13 +110,15 @@ unsafe fn run_oriented<T: Float>(kernel: &'static Kernel<T>, p: &Strided<T>, max
         }
     }
     // SAFETY: forwarded contract.
-    unsafe { run_single(kernel, p, p) }
+    unsafe { run_single(kernel, p, p, packed) }
 }
 
 /// One multi-threaded product and how it is cut into parts.
 struct Job<T: 'static> {
     kernel: &'static Kernel<T>,
     p: Strided<T>,
+    /// `B` packed beforehand, if it was.
+    packed: Option<PackedRef<T>>,
     /// Cut by columns of C (else by rows).
     split_n: bool,
     /// Columns (rows) per part, a multiple of the register tile.
@@ -117,18 +140,24 @@ unsafe fn run_part<T: Float>(data: *const (), part: usize) {
         return;
     }
     let len = job.chunk.min(dim - start);
-    // SAFETY: `start < dim`, so the offset sub-matrix lies inside the full product's operands.
+    let mut packed = job.packed;
+    // SAFETY: `start < dim`, so the offset sub-matrix lies inside the full product's operands
+    // (a packed B is addressed by column index, not pointer: `col0`).
     unsafe {
         if job.split_n {
             sub.n = len;
-            sub.b = full.b.offset(start as isize * full.csb);
+            if let Some(pk) = &mut packed {
+                pk.col0 += start;
+            } else {
+                sub.b = full.b.offset(start as isize * full.csb);
+            }
             sub.c = full.c.offset(start as isize * full.csc);
         } else {
             sub.m = len;
             sub.a = full.a.offset(start as isize * full.rsa);
             sub.c = full.c.offset(start as isize * full.rsc);
         }
-        run_single(job.kernel, &sub, full);
+        run_single(job.kernel, &sub, full, packed);
     }
 }
 
@@ -138,13 +167,21 @@ unsafe fn run_part<T: Float>(data: *const (), part: usize) {
 ///
 /// # Safety
 /// As [`run`], for `p`.
-unsafe fn run_single<T: Float>(kernel: &Kernel<T>, p: &Strided<T>, full: &Strided<T>) {
+unsafe fn run_single<T: Float>(
+    kernel: &Kernel<T>,
+    p: &Strided<T>,
+    full: &Strided<T>,
+    packed: Option<PackedRef<T>>,
+) {
     let (mr, nr) = (kernel.mr, kernel.nr);
-    // Block sizes come from the whole product, so every part uses the same ones.
+    // Block sizes come from the whole product, so every part uses the same ones (a packed
+    // B was cut with the same rule for the same k).
     let kc_blk = balanced_block(full.k, kernel.kc, 1);
+    debug_assert!(packed.is_none_or(|pk| pk.kc_blk == kc_blk && pk.col0 % nr == 0));
     let mc_blk = balanced_block(full.m, kernel.mc, mr);
     let nc_blk = balanced_block(full.n, kernel.nc, nr);
-    with_pack_buffers::<T, ()>(mc_blk * kc_blk, nc_blk * kc_blk, |ap, bp| {
+    let b_room = if packed.is_some() { 0 } else { nc_blk * kc_blk };
+    with_pack_buffers::<T, ()>(mc_blk * kc_blk, b_room, |ap, bp_own| {
         let mut jc = 0;
         while jc < p.n {
             let nc = nc_blk.min(p.n - jc);
@@ -153,19 +190,30 @@ unsafe fn run_single<T: Float>(kernel: &Kernel<T>, p: &Strided<T>, full: &Stride
                 let kc = kc_blk.min(p.k - pc);
                 // Later depth slices accumulate onto the first one's result.
                 let beta = if pc == 0 { p.beta } else { T::ONE };
-                // SAFETY: the block (pc.., jc..) of B is inside B; `bp` holds
-                // nc_blk * kc_blk >= ceil(nc / nr) * nr * kc elements.
-                unsafe {
-                    pack_b(
-                        nr,
-                        kc,
-                        nc,
-                        p.b.offset(pc as isize * p.rsb + jc as isize * p.csb),
-                        p.rsb,
-                        p.csb,
-                        bp,
-                    );
-                }
+                let bp: *const T = match packed {
+                    // SAFETY: slice `pc / kc_blk` holds every panel of op(B) for this depth
+                    // block, `kc` deep; panel `(col0 + jc) / nr` starts this column block.
+                    Some(pk) => unsafe {
+                        pk.data
+                            .add((pc / kc_blk) * pk.slice + (pk.col0 + jc) / nr * nr * kc)
+                    },
+                    None => {
+                        // SAFETY: the block (pc.., jc..) of B is inside B; `bp_own` holds
+                        // nc_blk * kc_blk >= ceil(nc / nr) * nr * kc elements.
+                        unsafe {
+                            pack_b(
+                                nr,
+                                kc,
+                                nc,
+                                p.b.offset(pc as isize * p.rsb + jc as isize * p.csb),
+                                p.rsb,
+                                p.csb,
+                                bp_own,
+                            );
+                        }
+                        bp_own
+                    }
+                };
                 let mut ic = 0;
                 while ic < p.m {
                     let mc = mc_blk.min(p.m - ic);

@@ -16,10 +16,13 @@ mod kernel_avx2;
 mod kernel_avx512;
 mod kernel_generic;
 mod pack;
+mod packed;
 mod pool;
 mod small;
 
 use core::cell::Cell;
+
+pub use packed::{gemm_packed_b, PackedB};
 
 use crate::error::{KilnError, Result};
 use crate::float::Float;

@@ -17,11 +17,11 @@
 //! (both biases) and `dx = dG W_ih`, one GEMM each.
 
 use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
-use super::{transpose_into, TRANSPOSE_FROM_STEPS};
+use super::{pack_recurrent, transpose_into, PackedPair, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::gemm::{gemm_unchecked, Trans};
+use crate::gemm::{gemm_packed_b, gemm_unchecked, Trans};
 use crate::init::Init;
 use crate::layers::{ensure_len, sum_rows, GradVisitor};
 use crate::param::ParamKind;
@@ -59,6 +59,8 @@ pub struct LstmCache<T> {
     dc: Vec<T>,
     /// `[H, 4H]`: `W_hh^T`, for long sequences.
     whh_t: Vec<T>,
+    /// `W_hh^T` and `W_hh` packed for the per-step products of forward and backward.
+    packed: PackedPair<T>,
 }
 
 impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
@@ -140,7 +142,11 @@ impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
             &mut c.gates,
             g4,
         );
-        let (w, tw, ldw) = if steps >= TRANSPOSE_FROM_STEPS {
+        let packed = pack_recurrent(steps, batch);
+        let (w, tw, ldw) = if packed {
+            c.packed.fwd.pack(Trans::Yes, H, g4, &self.weight_hh, H);
+            (&[][..], Trans::Yes, H)
+        } else if steps >= TRANSPOSE_FROM_STEPS {
             transpose_into(&self.weight_hh, g4, H, &mut c.whh_t);
             (&c.whh_t[..], Trans::No, g4)
         } else {
@@ -150,21 +156,35 @@ impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
             let g = &mut c.gates[t * batch * g4..(t + 1) * batch * g4];
             let (hprev, hcur) = c.hs[t * bh..(t + 2) * bh].split_at_mut(bh);
             // All four gates' recurrent terms in one GEMM: G_t += h_{t-1} W_hh^T.
-            gemm_unchecked(
-                Trans::No,
-                tw,
-                batch,
-                g4,
-                H,
-                T::ONE,
-                hprev,
-                H,
-                w,
-                ldw,
-                T::ONE,
-                g,
-                g4,
-            );
+            if packed {
+                gemm_packed_b(
+                    Trans::No,
+                    batch,
+                    T::ONE,
+                    hprev,
+                    H,
+                    &c.packed.fwd,
+                    T::ONE,
+                    g,
+                    g4,
+                );
+            } else {
+                gemm_unchecked(
+                    Trans::No,
+                    tw,
+                    batch,
+                    g4,
+                    H,
+                    T::ONE,
+                    hprev,
+                    H,
+                    w,
+                    ldw,
+                    T::ONE,
+                    g,
+                    g4,
+                );
+            }
             for row in g.chunks_exact_mut(g4) {
                 Activation::Sigmoid.forward(&mut row[..2 * H]);
                 Activation::Tanh.forward(&mut row[2 * H..3 * H]);
@@ -252,6 +272,10 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Lstm<T, IN, H> 
         ensure_len(&mut c.dg, n * g4);
         ensure_len(&mut c.dc, bh);
         c.dc.fill(T::ZERO);
+        let packed = pack_recurrent(steps, batch);
+        if packed {
+            c.packed.bwd.pack(Trans::No, g4, H, &self.weight_hh, H);
+        }
         for t in (0..steps).rev() {
             let (before, rest) = dy.split_at_mut(t * bh);
             let dh = &rest[..bh];
@@ -279,21 +303,36 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Lstm<T, IN, H> 
             }
             if t > 0 {
                 // dh_{t-1} += dG_t W_hh, straight into dy_{t-1}.
-                gemm_unchecked(
-                    Trans::No,
-                    Trans::No,
-                    batch,
-                    H,
-                    g4,
-                    T::ONE,
-                    dg,
-                    g4,
-                    &self.weight_hh,
-                    H,
-                    T::ONE,
-                    &mut before[(t - 1) * bh..],
-                    H,
-                );
+                let prev = &mut before[(t - 1) * bh..];
+                if packed {
+                    gemm_packed_b(
+                        Trans::No,
+                        batch,
+                        T::ONE,
+                        dg,
+                        g4,
+                        &c.packed.bwd,
+                        T::ONE,
+                        prev,
+                        H,
+                    );
+                } else {
+                    gemm_unchecked(
+                        Trans::No,
+                        Trans::No,
+                        batch,
+                        H,
+                        g4,
+                        T::ONE,
+                        dg,
+                        g4,
+                        &self.weight_hh,
+                        H,
+                        T::ONE,
+                        prev,
+                        H,
+                    );
+                }
             }
         }
         let dg = &c.dg[..n * g4];
@@ -406,20 +445,23 @@ mod tests {
     #[test]
     fn bptt_matches_finite_differences() {
         let mut l = probe_lstm();
-        let (steps, batch) = (6, 2);
-        let x = probe(steps * batch * 3, 1, 1.0);
-        for state0 in [vec![0.0; 2 * 8], probe(2 * 8, 5, 0.8)] {
-            let err = check_recurrent(&mut l, &x, steps, batch, &state0);
-            assert!(err < 1e-7, "{err}");
+        // Batch 6 takes the packed-weights path of the per-step products.
+        for (steps, batch) in [(6, 2), (5, 6)] {
+            let x = probe(steps * batch * 3, 1, 1.0);
+            for state0 in [vec![0.0; batch * 8], probe(batch * 8, 5, 0.8)] {
+                let err = check_recurrent(&mut l, &x, steps, batch, &state0);
+                assert!(err < 1e-7, "batch {batch}: {err}");
+            }
         }
     }
 
     #[test]
     fn forward_step_and_carry_agree() {
         let mut l = probe_lstm();
-        let (steps, batch) = (9, 2);
-        let x = probe(steps * batch * 3, 2, 1.0);
-        check_consistency(&mut l, &x, steps, batch, &probe(2 * 8, 3, 0.5), true);
+        for (steps, batch) in [(9, 2), (9, 6)] {
+            let x = probe(steps * batch * 3, 2, 1.0);
+            check_consistency(&mut l, &x, steps, batch, &probe(batch * 8, 3, 0.5), true);
+        }
     }
 
     #[test]

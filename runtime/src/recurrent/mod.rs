@@ -326,6 +326,22 @@ pub(crate) fn fill_bias_rows<T: Float>(rows: &mut [T], a: &[T], b: Option<&[T]>)
 /// to pack every step) than the copy costs.
 pub(crate) const TRANSPOSE_FROM_STEPS: usize = 8;
 
+/// Whether the per-step recurrent products use weights packed once per sequence: they run
+/// on the blocked GEMM path (more than a few rows) and more than one step reuses the packing.
+pub(crate) fn pack_recurrent(steps: usize, batch: usize) -> bool {
+    steps >= 2 && batch > 4
+}
+
+/// The recurrent weights packed as the right-hand operand of forward's and backward's
+/// per-step products (see [`pack_recurrent`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PackedPair<T> {
+    /// `W_hh^T`, for `G_t += h_{t-1} W_hh^T`.
+    pub(crate) fwd: crate::gemm::PackedB<T>,
+    /// `W_hh`, for `dh_{t-1} += dG_t W_hh`.
+    pub(crate) bwd: crate::gemm::PackedB<T>,
+}
+
 /// `dst = src^T` for a row-major `[rows, cols]` `src`, by tiles (a cache-friendly copy).
 pub(crate) fn transpose_into<T: Float>(src: &[T], rows: usize, cols: usize, dst: &mut Vec<T>) {
     const TILE: usize = 32;
