@@ -425,12 +425,33 @@ fn memory_child(id: &str) {
 /// PyTorch's figures from the same run for `ids`, if torch is importable; `extra` are
 /// flags for the script (`--memory`).
 fn torch(ids: &[&str], extra: &[&str]) -> Vec<Option<f64>> {
+    peer("torch_workloads.py", ids, extra)
+}
+
+/// JAX jit's figures (T1 and T6 shapes only: the workloads where JAX is the best peer).
+fn jax(ids: &[&str]) -> Vec<Option<f64>> {
+    let known = |id: &&str| id.starts_with("T1") || id.starts_with("T6");
+    let asked: Vec<&str> = ids.iter().copied().filter(known).collect();
+    let got = if asked.is_empty() {
+        Vec::new()
+    } else {
+        peer("jax_workloads.py", &asked, &[])
+    };
+    let mut got = got.into_iter();
+    ids.iter()
+        .map(|id| if known(id) { got.next().flatten() } else { None })
+        .collect()
+}
+
+/// Runs `benches/<script>` (Python) for `ids` and reads `<id> <value> <unit>` lines; `None`
+/// for every id if Python or the framework is missing or `KILN_BENCH_NO_TORCH` is set.
+fn peer(script: &str, ids: &[&str], extra: &[&str]) -> Vec<Option<f64>> {
     if std::env::var_os("KILN_BENCH_NO_TORCH").is_some() {
         return vec![None; ids.len()];
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/torch_workloads.py");
+    let path = format!("{}/benches/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new("python3")
-        .arg(script)
+        .arg(path)
         .args(extra)
         .args(ids)
         .output();
@@ -465,25 +486,38 @@ const fn row(id: &'static str, name: &'static str, unit: &'static str, hb: bool)
     }
 }
 
-/// Measures kiln on every row, then PyTorch on the same rows (PyTorch id = `torch_id`),
-/// and prints the table with the speed ratio.
-fn table(rows: &[Row], torch_ids: &[&str]) {
+/// Measures kiln on every row, then PyTorch (and JAX where it is the best peer) on the
+/// same rows, and prints the table with the speed ratios.
+fn table(rows: &[Row], peer_ids: &[&str]) {
     let kiln: Vec<f64> = rows
         .iter()
         .map(|r| workload(r.id).unwrap().measure(r.higher_better))
         .collect();
-    let peers = torch(torch_ids, &[]);
-    println!("| id | unit | kiln | PyTorch eager (same run) | kiln speed / PyTorch speed |");
-    println!("|---|---|---|---|---|");
-    for ((r, k), p) in rows.iter().zip(kiln).zip(peers) {
-        let (pt, ratio) = match p {
-            Some(p) => {
-                let speedup = if r.higher_better { k / p } else { p / k };
-                (fmt(p), format!("{speedup:.2}x"))
-            }
-            None => ("not measured".into(), "-".into()),
-        };
-        println!("| {} | {} | {} | {pt} | {ratio} |", r.name, r.unit, fmt(k));
+    let pt = torch(peer_ids, &[]);
+    let jx = jax(peer_ids);
+    let with_jax = jx.iter().any(Option::is_some);
+    let ratio = |r: &Row, k: f64, p: Option<f64>| match p {
+        Some(p) => {
+            let speedup = if r.higher_better { k / p } else { p / k };
+            (fmt(p), format!("{speedup:.2}x"))
+        }
+        None => ("-".into(), "-".into()),
+    };
+    if with_jax {
+        println!("| id | unit | kiln | PyTorch eager | kiln / PyTorch | JAX jit | kiln / JAX |");
+        println!("|---|---|---|---|---|---|---|");
+    } else {
+        println!("| id | unit | kiln | PyTorch eager | kiln speed / PyTorch speed |");
+        println!("|---|---|---|---|---|");
+    }
+    for (((r, k), p), j) in rows.iter().zip(kiln).zip(pt).zip(jx) {
+        let (p, pr) = ratio(r, k, p);
+        print!("| {} | {} | {} | {p} | {pr} |", r.name, r.unit, fmt(k));
+        if with_jax {
+            let (j, jr) = ratio(r, k, j);
+            print!(" {j} | {jr} |");
+        }
+        println!();
     }
     println!();
 }
