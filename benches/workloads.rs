@@ -439,7 +439,13 @@ fn jax(ids: &[&str]) -> Vec<Option<f64>> {
     };
     let mut got = got.into_iter();
     ids.iter()
-        .map(|id| if known(id) { got.next().flatten() } else { None })
+        .map(|id| {
+            if known(id) {
+                got.next().flatten()
+            } else {
+                None
+            }
+        })
         .collect()
 }
 

@@ -18,8 +18,9 @@
 //! `da_r = dr . r(1 - r)` with `dr = da_n . (W_hn h + b_hn)` (PyTorch) or
 //! `dr = (da_n W_hn) . h` (notes); `dh_{t-1} = dh . z + dG_h W_hh` (+ `(da_n W_hn) . r`, notes).
 
+use super::one_hot::OneHot;
 use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
-use super::{pack_recurrent, transpose_into, PackedPair, TRANSPOSE_FROM_STEPS};
+use super::{pack_recurrent, transpose_into, PackedPair, GATHER_FROM_WIDTH, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
 use crate::float::Float;
@@ -76,6 +77,8 @@ pub struct GruCache<T> {
     drh: Vec<T>,
     /// `[H, 3H]`: `W_hh^T`, for long sequences.
     whh_t: Vec<T>,
+    /// The ids of a one-hot input, for the gathered input projection.
+    one_hot: OneHot<T>,
     /// `W_hh^T` and `W_hh` packed for the per-step products (PyTorch form).
     packed: PackedPair<T>,
 }
@@ -137,21 +140,26 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
         c.hs[..bh].copy_from_slice(state);
         fill_bias_rows(&mut c.gi, &self.bias_ih, None);
         fill_bias_rows(&mut c.gh, &self.bias_hh, None);
-        gemm_unchecked(
-            Trans::No,
-            Trans::Yes,
-            n,
-            g3,
-            IN,
-            T::ONE,
-            x,
-            IN,
-            &self.weight_ih,
-            IN,
-            T::ONE,
-            &mut c.gi,
-            g3,
-        );
+        if IN >= GATHER_FROM_WIDTH && c.one_hot.detect(&x[..n * IN], IN) {
+            c.one_hot
+                .project(&self.weight_ih, g3, IN, &mut c.gi[..n * g3]);
+        } else {
+            gemm_unchecked(
+                Trans::No,
+                Trans::Yes,
+                n,
+                g3,
+                IN,
+                T::ONE,
+                x,
+                IN,
+                &self.weight_ih,
+                IN,
+                T::ONE,
+                &mut c.gi,
+                g3,
+            );
+        }
         // The recurrent weights of the gates from r (and from n) as a GEMM operand
         // `(matrix, transposed, leading dimension)`: W_hh^T read by strides, or a transposed
         // copy for long sequences.
@@ -431,21 +439,25 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
             }
         }
         let (dgi, dgh) = (&c.dgi[..n * g3], &c.dgh[..n * g3]);
-        gemm_unchecked(
-            Trans::Yes,
-            Trans::No,
-            g3,
-            IN,
-            n,
-            T::ONE,
-            dgi,
-            g3,
-            x,
-            IN,
-            T::ZERO,
-            &mut grads.weight_ih,
-            IN,
-        );
+        if c.one_hot.active() {
+            c.one_hot.weight_grad(dgi, g3, IN, &mut grads.weight_ih);
+        } else {
+            gemm_unchecked(
+                Trans::Yes,
+                Trans::No,
+                g3,
+                IN,
+                n,
+                T::ONE,
+                dgi,
+                g3,
+                x,
+                IN,
+                T::ZERO,
+                &mut grads.weight_ih,
+                IN,
+            );
+        }
         let hs = &c.hs[..n * H];
         if notes {
             let (gw_rz, gw_n) = grads.weight_hh.split_at_mut(2 * H * H);
@@ -568,6 +580,15 @@ mod tests {
                     assert!(err < tol, "{form:?} batch {batch}: {err}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn one_hot_input_is_gathered_exactly() {
+        for form in [GruForm::PyTorch, GruForm::Notes] {
+            let mut l = Gru::<f64, 9, 4>::new(form, &mut crate::rng::seeded(5)).unwrap();
+            let err = check_one_hot(&mut l, 4, 6);
+            assert!(err < 1e-6, "{form:?}: {err}");
         }
     }
 

@@ -16,8 +16,9 @@
 //! after the loop `dW_ih = dG^T X`, `dW_hh = dG^T [h_-1 .. h_{T-2}]`, `db = sum_rows dG`
 //! (both biases) and `dx = dG W_ih`, one GEMM each.
 
+use super::one_hot::OneHot;
 use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
-use super::{pack_recurrent, transpose_into, PackedPair, TRANSPOSE_FROM_STEPS};
+use super::{pack_recurrent, transpose_into, PackedPair, GATHER_FROM_WIDTH, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
 use crate::float::Float;
@@ -59,6 +60,8 @@ pub struct LstmCache<T> {
     dc: Vec<T>,
     /// `[H, 4H]`: `W_hh^T`, for long sequences.
     whh_t: Vec<T>,
+    /// The ids of a one-hot input, for the gathered input projection.
+    one_hot: OneHot<T>,
     /// `W_hh^T` and `W_hh` packed for the per-step products of forward and backward.
     packed: PackedPair<T>,
 }
@@ -127,21 +130,26 @@ impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
         }
         // Every step's input projection at once: G = (b_ih + b_hh) + X W_ih^T.
         fill_bias_rows(&mut c.gates, &self.bias_ih, Some(&self.bias_hh));
-        gemm_unchecked(
-            Trans::No,
-            Trans::Yes,
-            n,
-            g4,
-            IN,
-            T::ONE,
-            x,
-            IN,
-            &self.weight_ih,
-            IN,
-            T::ONE,
-            &mut c.gates,
-            g4,
-        );
+        if IN >= GATHER_FROM_WIDTH && c.one_hot.detect(&x[..n * IN], IN) {
+            c.one_hot
+                .project(&self.weight_ih, g4, IN, &mut c.gates[..n * g4]);
+        } else {
+            gemm_unchecked(
+                Trans::No,
+                Trans::Yes,
+                n,
+                g4,
+                IN,
+                T::ONE,
+                x,
+                IN,
+                &self.weight_ih,
+                IN,
+                T::ONE,
+                &mut c.gates,
+                g4,
+            );
+        }
         let packed = pack_recurrent(steps, batch);
         let (w, tw, ldw) = if packed {
             c.packed.fwd.pack(Trans::Yes, H, g4, &self.weight_hh, H);
@@ -336,22 +344,27 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Lstm<T, IN, H> 
             }
         }
         let dg = &c.dg[..n * g4];
-        // dW_ih = dG^T X, dW_hh = dG^T [h_-1 .. h_{T-2}]: one GEMM each over all steps.
-        gemm_unchecked(
-            Trans::Yes,
-            Trans::No,
-            g4,
-            IN,
-            n,
-            T::ONE,
-            dg,
-            g4,
-            x,
-            IN,
-            T::ZERO,
-            &mut grads.weight_ih,
-            IN,
-        );
+        // dW_ih = dG^T X, dW_hh = dG^T [h_-1 .. h_{T-2}]: one GEMM each over all steps
+        // (a scatter-add for a one-hot X).
+        if c.one_hot.active() {
+            c.one_hot.weight_grad(dg, g4, IN, &mut grads.weight_ih);
+        } else {
+            gemm_unchecked(
+                Trans::Yes,
+                Trans::No,
+                g4,
+                IN,
+                n,
+                T::ONE,
+                dg,
+                g4,
+                x,
+                IN,
+                T::ZERO,
+                &mut grads.weight_ih,
+                IN,
+            );
+        }
         gemm_unchecked(
             Trans::Yes,
             Trans::No,
@@ -453,6 +466,13 @@ mod tests {
                 assert!(err < 1e-7, "batch {batch}: {err}");
             }
         }
+    }
+
+    #[test]
+    fn one_hot_input_is_gathered_exactly() {
+        let mut l = Lstm::<f64, 9, 4>::new(0.5, &mut crate::rng::seeded(4)).unwrap();
+        let err = check_one_hot(&mut l, 4, 6);
+        assert!(err < 1e-7, "{err}");
     }
 
     #[test]

@@ -33,6 +33,7 @@ use crate::{KilnError, Result};
 pub mod bidirectional;
 pub mod gru;
 pub mod lstm;
+mod one_hot;
 pub mod rnn;
 
 #[cfg(test)]
@@ -324,6 +325,9 @@ pub(crate) fn fill_bias_rows<T: Float>(rows: &mut [T], a: &[T], b: Option<&[T]>)
 /// Sequences at least this long multiply by a transposed copy of `W_hh` made once per call:
 /// the GEMM runs faster on `h [batch, H] x W_hh^T` stored `[H, gates]` (no transposed operand
 /// to pack every step) than the copy costs.
+/// Input widths from which a one-hot input is gathered rather than multiplied.
+pub(crate) const GATHER_FROM_WIDTH: usize = 8;
+
 pub(crate) const TRANSPOSE_FROM_STEPS: usize = 8;
 
 /// Whether the per-step recurrent products use weights packed once per sequence: they run
@@ -403,6 +407,44 @@ pub(crate) mod testutil {
 
     /// Central-difference gradient of `L = sum(c .* y)` w.r.t. x and every parameter, from
     /// the initial state `state0`, against the layer's BPTT. Returns the max relative error.
+    /// A one-hot input `[steps, batch, width]` (gathered, not multiplied) gives the outputs
+    /// and gradients of the same input with one entry nudged by 1e-300 (which must take the
+    /// GEMM path), and passes the finite-difference check. Returns the worst difference.
+    pub fn check_one_hot<R: Recurrent<f64> + Clone>(
+        layer: &mut R,
+        steps: usize,
+        batch: usize,
+    ) -> f64 {
+        let width = R::IN;
+        let mut x = vec![0.0; steps * batch * width];
+        for (r, row) in x.chunks_exact_mut(width).enumerate() {
+            row[(r * 5 + 3) % width] = 1.0;
+        }
+        let mut nudged = x.clone();
+        let k = nudged.iter().position(|&v| v == 0.0).unwrap();
+        nudged[k] = 1e-300;
+        let run = |layer: &mut R, x: &[f64]| {
+            let mut cache = R::Cache::default();
+            let mut state = vec![0.0; batch * R::STATE];
+            let mut y = vec![0.0; steps * batch * R::OUT];
+            layer
+                .forward_train(x, &mut y, steps, batch, &mut state, &mut cache)
+                .unwrap();
+            let mut dy: Vec<f64> = (0..y.len()).map(|i| (i as f64 * 0.3).sin()).collect();
+            let mut grads = layer.zeros_like();
+            layer.backward(x, &y, &mut dy, None, steps, batch, &mut cache, &mut grads);
+            let mut g = Vec::new();
+            grads.visit_params(&mut |_, _, v| g.extend_from_slice(v));
+            (y, g)
+        };
+        let (y1, g1) = run(layer, &x);
+        let (y2, g2) = run(layer, &nudged);
+        let state0 = vec![0.0; batch * R::STATE];
+        max_diff(&y1, &y2)
+            .max(max_diff(&g1, &g2))
+            .max(check_recurrent(layer, &x, steps, batch, &state0))
+    }
+
     pub fn check_recurrent<R: Recurrent<f64>>(
         layer: &mut R,
         x: &[f64],
