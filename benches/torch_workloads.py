@@ -202,12 +202,15 @@ def peak_memory(w):
     """Peak resident memory (MiB) of a fresh process running warm-up and one timed repeat."""
     import subprocess
 
+    # `base`: the process after `import torch`, running nothing.
+    run = "" if w == "base" else (
+        "step, work, unit, timing = t.workload(%r); "
+        "[step() for _ in range(timing.get('warmup', 20) + timing.get('inner', 100))]; " % w
+    )
     code = (
         "import resource, sys; sys.argv = ['x']; sys.path.insert(0, %r); import torch_workloads as t; "
-        "step, work, unit, timing = t.workload(%r); "
-        "[step() for _ in range(timing.get('warmup', 20) + timing.get('inner', 100))]; "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    ) % (__import__("os").path.dirname(__file__), w)
+        "%s print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    ) % (__import__("os").path.dirname(__file__), run)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.split()[-1]) / 1024, "MiB"
 

@@ -394,32 +394,42 @@ fn workload(id: &str) -> Option<Workload> {
 
 /// Peak resident memory of a training workload: runs it in a child process (this binary
 /// with `--memory-child ID`), which reports VmHWM after warm-up and one timed repeat.
-fn peak_rss_mib(id: &str) -> Option<f64> {
+/// Returns (peak, peak before the workload was built) in MiB.
+fn peak_rss_mib(id: &str) -> Option<(f64, f64)> {
     let exe = std::env::current_exe().ok()?;
     let out = Command::new(exe)
         .args(["--memory-child", id])
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("peak_kib "))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map(|kib| kib / 1024.0)
+    let read = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
+    };
+    Some((read("peak_kib ")?, read("baseline_kib ")?))
+}
+
+/// This process's peak resident set (VmHWM) in KiB.
+fn vm_hwm_kib() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .unwrap_or("0")
+        .to_string()
 }
 
 fn memory_child(id: &str) {
+    println!("baseline_kib {}", vm_hwm_kib());
     let mut w = workload(id).expect("known workload id");
     let steps = w.timing.warmup + w.timing.inner;
     for _ in 0..steps {
         (w.step)();
     }
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let hwm = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .unwrap_or("0");
-    println!("peak_kib {hwm}");
+    println!("peak_kib {}", vm_hwm_kib());
 }
 
 /// PyTorch's figures from the same run for `ids`, if torch is importable; `extra` are
@@ -626,17 +636,27 @@ fn scaling_tables() {
 fn memory_table() {
     let ids = ["T1", "T2", "T3", "T6", "T7", "T8"];
     let peers = torch(&ids, &["--memory"]);
-    println!("Peak resident memory of the whole process (VmHWM / ru_maxrss) after warm-up and one timed repeat:\n");
+    let peer_base = torch(&["base"], &["--memory"])[0];
+    println!("Peak resident memory of the whole process (VmHWM / ru_maxrss) after warm-up and one");
+    println!("timed repeat, each workload in a fresh process; in brackets the growth over the");
+    println!("process before the workload was built (PyTorch: after `import torch`):\n");
     println!("| id | kiln (MiB) | PyTorch eager (MiB) | kiln / PyTorch |");
     println!("|---|---|---|---|");
     for (id, p) in ids.iter().zip(peers) {
         let k = peak_rss_mib(id);
-        let cell = |v: Option<f64>| v.map_or("not measured".to_string(), |v| format!("{v:.0}"));
+        let kc = k.map_or("not measured".into(), |(k, b)| {
+            format!("{k:.0} (+{:.0})", k - b)
+        });
+        let pc = match (p, peer_base) {
+            (Some(p), Some(b)) => format!("{p:.0} (+{:.0})", p - b),
+            (Some(p), None) => format!("{p:.0}"),
+            _ => "not measured".into(),
+        };
         let ratio = match (k, p) {
-            (Some(k), Some(p)) => format!("{:.2}", k / p),
+            (Some((k, _)), Some(p)) => format!("{:.2}", k / p),
             _ => "-".into(),
         };
-        println!("| {id} | {} | {} | {ratio} |", cell(k), cell(p));
+        println!("| {id} | {kc} | {pc} | {ratio} |");
     }
     println!();
 }
