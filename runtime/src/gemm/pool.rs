@@ -64,8 +64,20 @@ struct Worker {
 /// How long an idle worker polls for the next task before sleeping: the products of a
 /// recurrent layer's time steps come tens of microseconds apart, and a sleeping worker
 /// would add a wake-up latency to each (measured: 8% of an LSTM training step). Bounded so
-/// a worker whose products are over goes to sleep almost at once.
-const IDLE_POLL: std::time::Duration = std::time::Duration::from_micros(50);
+/// a worker whose products are over goes to sleep almost at once. `KILN_GEMM_POLL_US`
+/// overrides the default of 50 microseconds (0: sleep at once, for cores shared with
+/// other busy processes, where polling takes time they need).
+fn idle_poll() -> std::time::Duration {
+    static POLL: OnceLock<std::time::Duration> = OnceLock::new();
+    *POLL.get_or_init(|| {
+        let us = std::env::var("KILN_GEMM_POLL_US")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(50)
+            .min(100_000);
+        std::time::Duration::from_micros(us)
+    })
+}
 
 struct Pool {
     workers: Vec<Worker>,
@@ -105,15 +117,15 @@ fn pool() -> &'static Pool {
 
 fn worker_main(w: &'static Worker) {
     loop {
-        let polled = std::time::Instant::now();
-        'poll: while !w.pending.load(Ordering::Acquire) {
+        let (polled, limit) = (std::time::Instant::now(), idle_poll());
+        'poll: while !limit.is_zero() && !w.pending.load(Ordering::Acquire) {
             for _ in 0..64 {
                 core::hint::spin_loop();
                 if w.pending.load(Ordering::Acquire) {
                     break 'poll;
                 }
             }
-            if polled.elapsed() > IDLE_POLL {
+            if polled.elapsed() > limit {
                 break;
             }
         }
@@ -245,4 +257,22 @@ pub(crate) unsafe fn try_parallel(
         panic!("kiln gemm: a worker thread panicked");
     }
     true
+}
+
+/// [`try_parallel`] for a closure: `f(part)` for `part in 0..parts`, part 0 on the caller.
+/// Returns `false`, having run nothing, when the pool is busy or too small. Layers use it to
+/// split a batch into parts whose own products then run single-threaded.
+pub(crate) fn try_parallel_fn(parts: usize, f: &(dyn Fn(usize) + Sync)) -> bool {
+    /// # Safety
+    /// `data` points to a live `&(dyn Fn(usize) + Sync)`.
+    unsafe fn call(data: *const (), part: usize) {
+        // SAFETY: `try_parallel_fn` passes a pointer to its local reference, alive until
+        // every part has been joined.
+        let f = unsafe { *data.cast::<&(dyn Fn(usize) + Sync)>() };
+        f(part);
+    }
+    let data: *const &(dyn Fn(usize) + Sync) = &f;
+    // SAFETY: `f` is `Sync`, so calling it from several threads at once is sound, and it
+    // outlives the call since `try_parallel` joins every part before returning.
+    unsafe { try_parallel(parts, call, data.cast()) }
 }

@@ -2,6 +2,7 @@
 //! decoupled weight decay, as PyTorch's `torch.optim.Adam`.
 
 use super::decay::{Decay, KindSet};
+use super::split::{for_halves, Shared};
 use super::state::State;
 use super::{check_eps, check_lr, check_unit, lerp, Optimizer};
 use crate::error::Result;
@@ -178,9 +179,31 @@ impl<T: Float> Optimizer<T> for Adam<T> {
                 eps,
                 l2,
             };
+            let (value, grad, m, v) =
+                (Shared::new(p.value), p.grad, Shared::new(m), Shared::new(v));
             match rest.first_mut() {
-                Some(vmax) => update_amsgrad(p.value, p.grad, m, v, vmax, h),
-                None => update(p.value, p.grad, m, v, h),
+                Some(vmax) => {
+                    let vmax = Shared::new(vmax);
+                    // SAFETY: `for_halves` passes disjoint ranges.
+                    for_halves(grad.len(), &|r| unsafe {
+                        let (x, m, v, vm) = (
+                            value.range(r.clone()),
+                            m.range(r.clone()),
+                            v.range(r.clone()),
+                            vmax.range(r.clone()),
+                        );
+                        update_amsgrad(x, &grad[r], m, v, vm, h)
+                    });
+                }
+                // SAFETY: as above.
+                None => for_halves(grad.len(), &|r| unsafe {
+                    let (x, m, v) = (
+                        value.range(r.clone()),
+                        m.range(r.clone()),
+                        v.range(r.clone()),
+                    );
+                    update(x, &grad[r], m, v, h)
+                }),
             }
         })?;
         self.state.steps += 1;

@@ -44,6 +44,7 @@ mod decay;
 mod nadam;
 mod rmsprop;
 mod sgd;
+mod split;
 mod state;
 
 #[cfg(test)]

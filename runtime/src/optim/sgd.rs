@@ -2,6 +2,7 @@
 //! PyTorch's `torch.optim.SGD`.
 
 use super::decay::{Decay, KindSet};
+use super::split::{for_halves, Shared};
 use super::state::State;
 use super::{check_lr, check_unit, Optimizer};
 use crate::error::{check_hyper, Result};
@@ -196,9 +197,19 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
                 first,
                 nesterov,
             };
+            let (value, grad) = (Shared::new(p.value), p.grad);
             match bufs.first_mut().filter(|_| use_momentum) {
-                Some(b) => update_momentum(p.value, p.grad, b, h),
-                None => update_plain(p.value, p.grad, h),
+                Some(b) => {
+                    let b = Shared::new(b);
+                    // SAFETY: `for_halves` passes disjoint ranges.
+                    for_halves(grad.len(), &|r| unsafe {
+                        update_momentum(value.range(r.clone()), &grad[r.clone()], b.range(r), h)
+                    });
+                }
+                // SAFETY: as above.
+                None => for_halves(grad.len(), &|r| unsafe {
+                    update_plain(value.range(r.clone()), &grad[r], h)
+                }),
             }
         })?;
         self.state.steps += 1;
