@@ -2,6 +2,7 @@
 //! measured in the same run when `python3 -c "import torch"` works. Prints a markdown table.
 //!
 //! cargo bench --bench workloads            (KILN_BENCH_NO_TORCH=1 to skip PyTorch)
+//! cargo bench --bench workloads -- T4e T5e (only the embedded form's rows)
 
 use std::hint::black_box;
 use std::process::Command;
@@ -255,6 +256,10 @@ fn torch(ids: &[&str]) -> Vec<Option<f64>> {
 }
 
 fn main() {
+    // `cargo bench --bench workloads -- T4e T5e` runs only the embedded rows.
+    if std::env::args().any(|a| a == "T4e" || a == "T5e") {
+        return embedded_rows();
+    }
     let kiln = [t1(), t2(), t3(), t4(), t5(), t6(), t7(), t8()];
     let peers = torch(&["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8"]);
     println!("| id | unit | kiln | PyTorch eager (same run) | kiln speed / PyTorch speed |");
@@ -279,7 +284,12 @@ fn main() {
         };
         println!("| {name} | {unit} | {k:.0} | {pt} | {ratio} |");
     }
-    // RTNeural's compile-time API, as measured on this machine (../shared/bench/WORKLOADS.md).
+    embedded_rows();
+}
+
+/// The embedded form against RTNeural's compile-time API, as measured on this machine
+/// (../shared/bench/WORKLOADS.md).
+fn embedded_rows() {
     let (e4, e5) = (t4_embedded(), t5_embedded());
     println!();
     println!("| id | kiln embedded form | RTNeural compile-time API | kiln time / RTNeural time |");
