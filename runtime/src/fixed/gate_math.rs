@@ -31,6 +31,25 @@ const TANH_Q: [f32; 5] = [
 /// Beyond this the `f32` tanh is 1 to within rounding: inputs are clamped to it.
 const TANH_CLAMP: f32 = 9.0;
 
+/// The tanh coefficients for `sigmoid(x) = 1/2 + x Ps(x^2) / Qs(x^2)`, which is
+/// `(1 + tanh(x/2)) / 2` rescaled by powers of two (so with the same roundings) and two
+/// operations shorter: `Ps(z) = P(z/4)/4`, `Qs(z) = Q(z/4)`.
+const SIGMOID_P: [f32; 5] = quarter_powers(TANH_P, 0.25);
+const SIGMOID_Q: [f32; 5] = quarter_powers(TANH_Q, 1.0);
+
+/// `c[k] * scale / 4^k`.
+const fn quarter_powers(c: [f32; 5], scale: f32) -> [f32; 5] {
+    let mut out = c;
+    let mut f = scale;
+    let mut k = 0;
+    while k < 5 {
+        out[k] = c[k] * f;
+        f *= 0.25;
+        k += 1;
+    }
+    out
+}
+
 /// Clamps with comparisons, so NaN passes through.
 #[inline(always)]
 fn clamp_keep_nan(x: f32, hi: f32) -> f32 {
@@ -73,10 +92,41 @@ pub(crate) fn tanh_f32<const FMA: bool>(x: f32) -> f32 {
     clamp_keep_nan(r, 1.0)
 }
 
-/// Logistic sigmoid for `f32` as `(1 + tanh(x/2)) / 2`.
+/// Logistic sigmoid for `f32` as `(1 + tanh(x/2)) / 2` (see [`SIGMOID_P`]).
 #[inline(always)]
 pub(crate) fn sigmoid_f32<const FMA: bool>(x: f32) -> f32 {
-    madd::<FMA>(0.5, tanh_f32::<FMA>(0.5 * x), 0.5)
+    let x = clamp_keep_nan(x, 2.0 * TANH_CLAMP);
+    let z = x * x;
+    let r = x * horner::<FMA>(z, &SIGMOID_P) / horner::<FMA>(z, &SIGMOID_Q);
+    0.5 + clamp_keep_nan(r, 0.5)
+}
+
+/// The two gate functions per element type, for kernels that apply them unit by unit.
+pub(crate) trait Gate: Float {
+    fn gate_tanh<const FMA: bool>(self) -> Self;
+    fn gate_sigmoid<const FMA: bool>(self) -> Self;
+}
+
+impl Gate for f32 {
+    #[inline(always)]
+    fn gate_tanh<const FMA: bool>(self) -> Self {
+        tanh_f32::<FMA>(self)
+    }
+    #[inline(always)]
+    fn gate_sigmoid<const FMA: bool>(self) -> Self {
+        sigmoid_f32::<FMA>(self)
+    }
+}
+
+impl Gate for f64 {
+    #[inline(always)]
+    fn gate_tanh<const FMA: bool>(self) -> Self {
+        tanh_f64(self)
+    }
+    #[inline(always)]
+    fn gate_sigmoid<const FMA: bool>(self) -> Self {
+        sigmoid_f64(self)
+    }
 }
 
 /// `x = tanh(x)` in place, inlined into the caller's instruction set.
@@ -168,6 +218,12 @@ mod tests {
         assert_eq!(sigmoid_f32::<false>(100.0), 1.0);
         assert_eq!(sigmoid_f32::<false>(-100.0), 0.0);
         assert!(sigmoid_f32::<false>(f32::NAN).is_nan());
+        // The rescaled coefficients round exactly as tanh at x/2 does.
+        for i in -40_000..=40_000 {
+            let x = i as f32 * 5e-4;
+            let via_tanh = 0.5 + 0.5 * tanh_f32::<false>(0.5 * x);
+            assert_eq!(sigmoid_f32::<false>(x), via_tanh, "x = {x}");
+        }
     }
 
     #[test]

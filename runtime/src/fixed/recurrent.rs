@@ -4,9 +4,9 @@
 //! product runs along contiguous rows. The state lives in a `*State` value the caller keeps
 //! between steps (zero to start a sequence).
 
-use super::gate_math::{sigmoid_inline, tanh_inline};
+use super::gate_math::{sigmoid_inline, tanh_inline, Gate};
 use super::{accumulate, arr, dispatch, matvec_t};
-use crate::activation::Activation;
+use crate::activation::{cast, cast_mut, Activation};
 use crate::float::Float;
 
 /// `out = W_ih x + b_ih + W_hh h + b_hh` (weights transposed): the gate pre-activations an
@@ -86,19 +86,47 @@ fn lstm_step_kernel<
     let mut gates: [T; G] = core::array::from_fn(|o| cell.bias_ih[o] + cell.bias_hh[o]);
     accumulate::<T, IN, G, V, FMA>(&cell.weight_ih_t, x, &mut gates);
     accumulate::<T, H, G, V, FMA>(&cell.weight_hh_t, h, &mut gates);
-    let (ifg, o) = gates.split_at_mut(3 * H);
-    let (if_, g) = ifg.split_at_mut(2 * H);
-    sigmoid_inline::<T, FMA>(if_);
-    tanh_inline::<T, FMA>(g);
-    sigmoid_inline::<T, FMA>(o);
-    let (i, f) = if_.split_at(H);
-    for (((c, &i), &f), &g) in c.iter_mut().zip(i).zip(f).zip(&*g) {
-        *c = f * *c + i * g;
+    if let (Some(gates), Some(h), Some(c)) = (
+        cast::<T, f32>(&gates),
+        cast_mut::<T, f32>(h),
+        cast_mut::<T, f32>(c),
+    ) {
+        lstm_update::<f32, FMA>(gates, h, c);
+    } else if let (Some(gates), Some(h), Some(c)) = (
+        cast::<T, f64>(&gates),
+        cast_mut::<T, f64>(h),
+        cast_mut::<T, f64>(c),
+    ) {
+        lstm_update::<f64, FMA>(gates, h, c);
+    } else {
+        let (ifg, o) = gates.split_at_mut(3 * H);
+        let (if_, g) = ifg.split_at_mut(2 * H);
+        sigmoid_inline::<T, FMA>(if_);
+        tanh_inline::<T, FMA>(g);
+        sigmoid_inline::<T, FMA>(o);
+        let (i, f) = if_.split_at(H);
+        for (((c, &i), &f), &g) in c.iter_mut().zip(i).zip(f).zip(&*g) {
+            *c = f * *c + i * g;
+        }
+        let mut t = *c;
+        tanh_inline::<T, FMA>(&mut t);
+        for ((h, &o), &t) in h.iter_mut().zip(&*o).zip(&t) {
+            *h = o * t;
+        }
     }
-    let mut t = *c;
-    tanh_inline::<T, FMA>(&mut t);
-    for ((h, &o), &t) in h.iter_mut().zip(&*o).zip(&t) {
-        *h = o * t;
+}
+
+/// The gates, cell and hidden update unit by unit (`gates` holds i, f, g, o, `H` each), so
+/// each vector of units runs from its gates to its `h` and the next can overlap it.
+#[inline(always)]
+fn lstm_update<L: Gate, const FMA: bool>(gates: &[L], h: &mut [L], c: &mut [L]) {
+    let n = h.len();
+    let (i, rest) = gates.split_at(n);
+    let (f, rest) = rest.split_at(n);
+    let (g, o) = rest.split_at(n);
+    for (((((h, c), &i), &f), &g), &o) in h.iter_mut().zip(c).zip(i).zip(f).zip(g).zip(o) {
+        *c = f.gate_sigmoid::<FMA>() * *c + i.gate_sigmoid::<FMA>() * g.gate_tanh::<FMA>();
+        *h = o.gate_sigmoid::<FMA>() * c.gate_tanh::<FMA>();
     }
 }
 
