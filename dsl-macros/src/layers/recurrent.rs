@@ -319,7 +319,7 @@ impl LayerKind for RecurrentLayer {
         let (ty, state, config) = match self.fwd {
             Cell::Lstm { .. } => (
                 quote!(#rt::fixed::Lstm<T, #i, #hl, #g>),
-                quote!(#rt::fixed::LstmState<T, #hl, #g>),
+                quote!(#rt::fixed::LstmState<T, #hl>),
                 vec![],
             ),
             Cell::Gru { notes, .. } => (

@@ -28,7 +28,7 @@ pub struct Effect {
 }
 
 impl Effect {
-    /// Bytes of state (LSTM h, c and gates, two buffers) kept between samples.
+    /// Bytes of state (LSTM h and c, two buffers) kept between samples.
     pub const STATE_BYTES: usize = FilterEmbeddedScratch::<f32>::BYTES;
     /// Bytes of read-only memory the weights take.
     pub const MODEL_BYTES: usize = FilterEmbedded::<f32>::BYTES;

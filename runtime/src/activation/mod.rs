@@ -227,6 +227,25 @@ pub(crate) fn map_forward<T: Float, E: Elementwise>(e: &E, x: &mut [T]) {
     }
 }
 
+/// `x = f(x)` in place, inlined into the caller's instruction set (no dispatch): for kernels
+/// that apply an activation to values still in registers.
+#[inline(always)]
+pub(crate) fn map_inline<T: Float, E: Elementwise>(e: &E, x: &mut [T]) {
+    if let Some(x) = cast_mut::<T, f32>(x) {
+        for v in x.iter_mut() {
+            *v = e.value(*v);
+        }
+    } else if let Some(x) = cast_mut::<T, f64>(x) {
+        for v in x.iter_mut() {
+            *v = e.value(*v);
+        }
+    } else {
+        for v in x.iter_mut() {
+            *v = T::from_f64(e.value(v.to_f64()));
+        }
+    }
+}
+
 /// Checks a `[n, bias.len()]` row block against its bias.
 pub(crate) fn check_rows(what: &'static str, len: usize, width: usize) -> Result<()> {
     if width == 0 {
@@ -486,7 +505,7 @@ impl Activation {
 }
 
 /// `f(x) = x`: used for the bias-only epilogue.
-struct Identity;
+pub(crate) struct Identity;
 
 impl Elementwise for Identity {
     fn needs_input(&self) -> bool {

@@ -6,6 +6,8 @@
 mod conv2d;
 mod dense;
 mod embedding;
+mod gate_math;
+mod matvec;
 mod norm;
 mod pool2d;
 mod prelu;
@@ -20,6 +22,7 @@ pub use prelu::PRelu;
 pub use recurrent::{Gru, GruState, Lstm, LstmState, Rnn, RnnState};
 
 use crate::float::Float;
+pub(crate) use matvec::{accumulate, dispatch, matvec_t};
 
 /// `x` as a fixed-size array; a wrong length is a bug in the generated code.
 #[inline(always)]
@@ -38,83 +41,6 @@ pub(crate) fn arr_mut<'a, T, const N: usize>(x: &'a mut [T], what: &str) -> &'a 
         Ok(a) => a,
         Err(_) => panic!("kiln bug: {what} has {len} values, expected {N}"),
     }
-}
-
-/// `y = W x (+ b)` (or `y += ...` when `add`) with `W` stored transposed, `wt[i][o] = W[o][i]`:
-/// one pass per input adds `x[i]` times a contiguous row of `wt` into all outputs, so the
-/// products vectorise along the outputs with no horizontal reductions.
-/// With `FMA` (only in code compiled for FMA) each step is one fused multiply-add.
-#[inline(always)]
-fn matvec_t_generic<T: Float, const IN: usize, const OUT: usize, const FMA: bool>(
-    wt: &[[T; OUT]; IN],
-    b: Option<&[T; OUT]>,
-    x: &[T; IN],
-    y: &mut [T; OUT],
-    add: bool,
-) {
-    let mut acc = match (add, b) {
-        (true, Some(b)) => core::array::from_fn(|o| y[o] + b[o]),
-        (true, None) => *y,
-        (false, Some(b)) => *b,
-        (false, None) => [T::ZERO; OUT],
-    };
-    for (row, &xi) in wt.iter().zip(x) {
-        for (a, &w) in acc.iter_mut().zip(row) {
-            *a = if FMA {
-                w.mul_add_hw(xi, *a)
-            } else {
-                *a + w * xi
-            };
-        }
-    }
-    *y = acc;
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn matvec_t_avx2<T: Float, const IN: usize, const OUT: usize>(
-    wt: &[[T; OUT]; IN],
-    b: Option<&[T; OUT]>,
-    x: &[T; IN],
-    y: &mut [T; OUT],
-    add: bool,
-) {
-    matvec_t_generic::<T, IN, OUT, true>(wt, b, x, y, add)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn matvec_t_avx512<T: Float, const IN: usize, const OUT: usize>(
-    wt: &[[T; OUT]; IN],
-    b: Option<&[T; OUT]>,
-    x: &[T; IN],
-    y: &mut [T; OUT],
-    add: bool,
-) {
-    matvec_t_generic::<T, IN, OUT, true>(wt, b, x, y, add)
-}
-
-/// [`matvec_t_generic`] compiled for the best instruction set this CPU has (detected at run
-/// time with `std`, chosen at compile time without).
-#[inline]
-pub(crate) fn matvec_t<T: Float, const IN: usize, const OUT: usize>(
-    wt: &[[T; OUT]; IN],
-    b: Option<&[T; OUT]>,
-    x: &[T; IN],
-    y: &mut [T; OUT],
-    add: bool,
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use crate::activation::SimdLevel;
-        match crate::activation::simd_level() {
-            // SAFETY: the level says the CPU has these features.
-            SimdLevel::Avx512 => return unsafe { matvec_t_avx512(wt, b, x, y, add) },
-            SimdLevel::Avx2 => return unsafe { matvec_t_avx2(wt, b, x, y, add) },
-            SimdLevel::Portable => {}
-        }
-    }
-    matvec_t_generic::<T, IN, OUT, false>(wt, b, x, y, add)
 }
 
 /// Copies a row-major `[R][C]` tensor (PyTorch's layout) into its transpose `dst[c][r]`.

@@ -4,8 +4,9 @@
 //! product runs along contiguous rows. The state lives in a `*State` value the caller keeps
 //! between steps (zero to start a sequence).
 
-use super::{arr, matvec_t};
-use crate::activation::Activation;
+use super::gate_math::{sigmoid_inline, tanh_inline, Gate};
+use super::{accumulate, arr, dispatch, matvec_t};
+use crate::activation::{cast, cast_mut, Activation};
 use crate::float::Float;
 
 /// `out = W_ih x + b_ih + W_hh h + b_hh` (weights transposed): the gate pre-activations an
@@ -31,20 +32,18 @@ pub struct Lstm<T, const IN: usize, const H: usize, const G: usize> {
     pub bias_hh: [T; G],
 }
 
-/// An LSTM's state: hidden `h` (the output), cell `c`, and room for the gates.
+/// An LSTM's state: hidden `h` (the output) and cell `c`.
 #[derive(Clone, Debug)]
-pub struct LstmState<T, const H: usize, const G: usize> {
+pub struct LstmState<T, const H: usize> {
     pub h: [T; H],
     pub c: [T; H],
-    pub gates: [T; G],
 }
 
-impl<T: Float, const H: usize, const G: usize> LstmState<T, H, G> {
+impl<T: Float, const H: usize> LstmState<T, H> {
     /// The state at the start of a sequence.
     pub const ZERO: Self = LstmState {
         h: [T::ZERO; H],
         c: [T::ZERO; H],
-        gates: [T::ZERO; G],
     };
 }
 
@@ -60,31 +59,85 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Lstm<T, IN, H, G
     };
 
     /// One step: `x` (IN values) in, `s.h` out.
-    pub fn step(&self, x: &[T], s: &mut LstmState<T, H, G>) {
+    pub fn step(&self, x: &[T], s: &mut LstmState<T, H>) {
         #[allow(clippy::let_unit_value)]
         let () = Self::FOUR_GATES;
         let x = arr::<T, IN>(x, "LSTM input");
-        pre_activation(
-            (&self.weight_ih_t, &self.bias_ih),
-            (&self.weight_hh_t, &self.bias_hh),
-            x,
-            &s.h,
-            &mut s.gates,
-        );
-        let (ifg, o) = s.gates.split_at_mut(3 * H);
+        lstm_step(self, x, &mut s.h, &mut s.c);
+    }
+}
+
+/// One LSTM step for vectors of `V` bytes: the 4H gate sums stay in registers through the
+/// gate activations and the cell and hidden updates (no buffer in between).
+#[inline(always)]
+fn lstm_step_kernel<
+    T: Float,
+    const IN: usize,
+    const H: usize,
+    const G: usize,
+    const V: usize,
+    const FMA: bool,
+>(
+    cell: &Lstm<T, IN, H, G>,
+    x: &[T; IN],
+    h: &mut [T; H],
+    c: &mut [T; H],
+) {
+    let mut gates: [T; G] = core::array::from_fn(|o| cell.bias_ih[o] + cell.bias_hh[o]);
+    accumulate::<T, IN, G, V, FMA>(&cell.weight_ih_t, x, &mut gates);
+    accumulate::<T, H, G, V, FMA>(&cell.weight_hh_t, h, &mut gates);
+    if let (Some(gates), Some(h), Some(c)) = (
+        cast::<T, f32>(&gates),
+        cast_mut::<T, f32>(h),
+        cast_mut::<T, f32>(c),
+    ) {
+        lstm_update::<f32, FMA>(gates, h, c);
+    } else if let (Some(gates), Some(h), Some(c)) = (
+        cast::<T, f64>(&gates),
+        cast_mut::<T, f64>(h),
+        cast_mut::<T, f64>(c),
+    ) {
+        lstm_update::<f64, FMA>(gates, h, c);
+    } else {
+        let (ifg, o) = gates.split_at_mut(3 * H);
         let (if_, g) = ifg.split_at_mut(2 * H);
-        Activation::Sigmoid.forward(if_);
-        Activation::Tanh.forward(g);
-        Activation::Sigmoid.forward(o);
-        for j in 0..H {
-            s.c[j] = if_[H + j] * s.c[j] + if_[j] * g[j];
+        sigmoid_inline::<T, FMA>(if_);
+        tanh_inline::<T, FMA>(g);
+        sigmoid_inline::<T, FMA>(o);
+        let (i, f) = if_.split_at(H);
+        for (((c, &i), &f), &g) in c.iter_mut().zip(i).zip(f).zip(&*g) {
+            *c = f * *c + i * g;
         }
-        s.h.copy_from_slice(&s.c);
-        Activation::Tanh.forward(&mut s.h);
-        for j in 0..H {
-            s.h[j] = o[j] * s.h[j];
+        let mut t = *c;
+        tanh_inline::<T, FMA>(&mut t);
+        for ((h, &o), &t) in h.iter_mut().zip(&*o).zip(&t) {
+            *h = o * t;
         }
     }
+}
+
+/// The gates, cell and hidden update unit by unit (`gates` holds i, f, g, o, `H` each), so
+/// each vector of units runs from its gates to its `h` and the next can overlap it.
+#[inline(always)]
+fn lstm_update<L: Gate, const FMA: bool>(gates: &[L], h: &mut [L], c: &mut [L]) {
+    let n = h.len();
+    let (i, rest) = gates.split_at(n);
+    let (f, rest) = rest.split_at(n);
+    let (g, o) = rest.split_at(n);
+    for (((((h, c), &i), &f), &g), &o) in h.iter_mut().zip(c).zip(i).zip(f).zip(g).zip(o) {
+        *c = f.gate_sigmoid::<FMA>() * *c + i.gate_sigmoid::<FMA>() * g.gate_tanh::<FMA>();
+        *h = o.gate_sigmoid::<FMA>() * c.gate_tanh::<FMA>();
+    }
+}
+
+dispatch! {
+    /// One LSTM step, `h` and `c` updated in place.
+    fn lstm_step = lstm_step_kernel<T: Float; const IN, const H, const G>(
+        cell: &Lstm<T, IN, H, G>,
+        x: &[T; IN],
+        h: &mut [T; H],
+        c: &mut [T; H],
+    )
 }
 
 /// A GRU cell (gates r, z, n, as `nn.GRU`); `notes` applies the reset gate before the
@@ -335,5 +388,51 @@ mod tests {
                 .collect();
             close(&got, &run(&rnn, &xs, 2), 1e-12);
         }
+    }
+
+    /// The LSTM on every level this CPU has, in f64 and f32, against the sequence layer;
+    /// hidden sizes that fill vectors exactly and ones that leave tails.
+    fn check_lstm<const IN: usize, const H: usize, const G: usize>() {
+        let mut lstm = recurrent::Lstm::<f64, IN, H>::new(1.0, &mut crate::rng::seeded(6)).unwrap();
+        lstm.visit_params_mut(&mut |i, _, v| v.copy_from_slice(&values(v.len(), i + 30)));
+        let mut f = Lstm::<f64, IN, H, G>::ZERO;
+        copy(
+            &lstm,
+            &mut f.weight_ih_t,
+            &mut f.weight_hh_t,
+            [&mut f.bias_ih, &mut f.bias_hh],
+        );
+        let f32_cell = Lstm::<f32, IN, H, G> {
+            weight_ih_t: f.weight_ih_t.map(|r| r.map(|w| w as f32)),
+            weight_hh_t: f.weight_hh_t.map(|r| r.map(|w| w as f32)),
+            bias_ih: f.bias_ih.map(|w| w as f32),
+            bias_hh: f.bias_hh.map(|w| w as f32),
+        };
+        let xs = values(IN * 9, 4);
+        let want = run(&lstm, &xs, 2 * H);
+        for level in crate::activation::available_levels() {
+            let (mut s, mut s32) = (LstmState::ZERO, LstmState::ZERO);
+            let mut got = Vec::new();
+            let mut got32 = Vec::new();
+            crate::activation::with_level(level, || {
+                for x in xs.chunks(IN) {
+                    f.step(x, &mut s);
+                    got.extend_from_slice(&s.h);
+                    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+                    f32_cell.step(&x32, &mut s32);
+                    got32.extend(s32.h.iter().map(|&v| v as f64));
+                }
+            });
+            close(&got, &want, 1e-12);
+            close(&got32, &want, 1e-5);
+        }
+    }
+
+    #[test]
+    fn lstm_matches_on_every_level() {
+        check_lstm::<1, 32, 128>();
+        check_lstm::<3, 5, 20>();
+        check_lstm::<2, 7, 28>();
+        check_lstm::<1, 1, 4>();
     }
 }
