@@ -255,8 +255,24 @@ fn torch(ids: &[&str]) -> Vec<Option<f64>> {
 }
 
 fn main() {
-    let kiln = [t1(), t2(), t3(), t4(), t5(), t6(), t7(), t8()];
-    let peers = torch(&["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8"]);
+    // Optional filter: `cargo bench --bench workloads -- T2 T8` runs only the named ones.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a.starts_with('T'))
+        .collect();
+    let ids = ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8"];
+    let runs: [fn() -> f64; 8] = [t1, t2, t3, t4, t5, t6, t7, t8];
+    let pick = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
+    let kiln = ids.map(|id| pick(id).then(|| runs[id[1..].parse::<usize>().unwrap() - 1]()));
+    let peers = torch(&ids.into_iter().filter(|id| pick(id)).collect::<Vec<_>>());
+    let mut peers = peers.into_iter();
+    let peers = ids.map(|id| {
+        if pick(id) {
+            peers.next().flatten()
+        } else {
+            None
+        }
+    });
     println!("| id | unit | kiln | PyTorch eager (same run) | kiln speed / PyTorch speed |");
     println!("|---|---|---|---|---|");
     let rows = [
@@ -270,6 +286,7 @@ fn main() {
         ("T8 resnet18-train", "samples/s", true),
     ];
     for (((name, unit, higher_better), k), p) in rows.iter().zip(kiln).zip(peers) {
+        let Some(k) = k else { continue };
         let (pt, ratio) = match p {
             Some(p) => {
                 let speedup = if *higher_better { k / p } else { p / k };
@@ -278,6 +295,9 @@ fn main() {
             None => ("not measured".into(), "-".into()),
         };
         println!("| {name} | {unit} | {k:.0} | {pt} | {ratio} |");
+    }
+    if !only.is_empty() {
+        return;
     }
     // RTNeural's compile-time API, as measured on this machine (../shared/bench/WORKLOADS.md).
     let (e4, e5) = (t4_embedded(), t5_embedded());

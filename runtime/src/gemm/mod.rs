@@ -197,6 +197,7 @@ pub fn force_path(path: Option<Path>) {
 
 #[doc(hidden)]
 pub use dispatch::{force_isa, Isa, Kernel};
+pub(crate) use pool::{max_threads, try_parallel_fn};
 
 /// The f32 kernel for `isa` (the portable one where the target lacks it).
 pub(crate) fn kernel_f32(isa: Isa) -> &'static Kernel<f32> {

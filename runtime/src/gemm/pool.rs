@@ -224,3 +224,21 @@ pub(crate) unsafe fn try_parallel(
     }
     true
 }
+
+/// [`try_parallel`] for a closure: `f(part)` for `part in 0..parts`, part 0 on the caller.
+/// Returns `false`, having run nothing, when the pool is busy or too small. Layers use it to
+/// split a batch into parts whose own products then run single-threaded.
+pub(crate) fn try_parallel_fn(parts: usize, f: &(dyn Fn(usize) + Sync)) -> bool {
+    /// # Safety
+    /// `data` points to a live `&(dyn Fn(usize) + Sync)`.
+    unsafe fn call(data: *const (), part: usize) {
+        // SAFETY: `try_parallel_fn` passes a pointer to its local reference, alive until
+        // every part has been joined.
+        let f = unsafe { *data.cast::<&(dyn Fn(usize) + Sync)>() };
+        f(part);
+    }
+    let data: *const &(dyn Fn(usize) + Sync) = &f;
+    // SAFETY: `f` is `Sync`, so calling it from several threads at once is sound, and it
+    // outlives the call since `try_parallel` joins every part before returning.
+    unsafe { try_parallel(parts, call, data.cast()) }
+}
