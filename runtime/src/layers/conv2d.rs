@@ -75,6 +75,21 @@ pub const TARGET_COLS: usize = 1024;
 /// below the activations of a training step.
 pub const COLS_BUDGET: usize = 1 << 21;
 
+/// The sum of `v` over eight interleaved partial sums, which vectorise where one running
+/// sum cannot (floating-point addition is not reassociated).
+#[inline]
+fn lane_sum<T: Float>(v: &[T]) -> T {
+    let mut acc = [T::ZERO; 8];
+    let mut it = v.chunks_exact(8);
+    for c in &mut it {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    let tail: T = it.remainder().iter().copied().sum();
+    acc.iter().copied().sum::<T>() + tail
+}
+
 /// Output positions `o` in `[lo, hi)` (clipped to `out`) whose input index `o s + k - p`
 /// lies in `[0, n)`, for kernel offset `k`.
 #[inline]
@@ -370,7 +385,7 @@ impl<
                         for (co, plane) in zs.chunks_exact(n).enumerate() {
                             dzt[co * ld + j * n..co * ld + j * n + n].copy_from_slice(plane);
                             if let Some(gb) = &mut gb {
-                                gb[co] += plane.iter().copied().sum::<T>();
+                                gb[co] += lane_sum(plane);
                             }
                         }
                     }
