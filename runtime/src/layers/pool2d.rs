@@ -8,11 +8,15 @@
 //! `OH = floor((H - KH + 2 PH) / SH) + 1` (likewise `OW`) and, as PyTorch requires, padding
 //! at most half the kernel; both checked at compile time. No parameters.
 
+use super::batch_parts::{run_parts, Disjoint};
 use super::{GradVisitor, Layer};
 use crate::float::Float;
 use crate::param::ParamKind;
 use crate::rng::KilnRng;
 use crate::Result;
+
+/// Input elements of a batch from which max pooling is split over the worker pool.
+const PARALLEL_MIN_ELEMS: usize = 1 << 16;
 
 /// The input range `[lo, hi)` a window starting at `o s - p` covers, clipped to `[0, n)`.
 #[inline(always)]
@@ -233,15 +237,34 @@ impl<
         cache: &mut Self::Cache,
         _rng: &mut KilnRng,
     ) -> Result<()> {
-        let out = C * OH * OW;
+        let (sin, out) = (C * H * W, C * OH * OW);
         cache.idx.resize(batch * out, 0);
-        for ((xs, ys), is) in x
-            .chunks_exact(C * H * W)
-            .zip(y.chunks_exact_mut(out))
-            .zip(cache.idx.chunks_exact_mut(out))
-        {
-            Self::pool(xs, ys, Some(is));
-        }
+        // Large batches are split over the worker pool; small ones are not worth a wake-up.
+        let parts = if batch * sin >= PARALLEL_MIN_ELEMS {
+            crate::gemm::max_threads().min(batch)
+        } else {
+            1
+        };
+        let (y, idx) = (
+            Disjoint::new(&mut y[..batch * out]),
+            Disjoint::new(&mut cache.idx[..]),
+        );
+        run_parts(batch, parts, &|_, r| {
+            // SAFETY: the parts' sample ranges are disjoint.
+            let (ys, is) = unsafe {
+                (
+                    y.range(r.start * out..r.end * out),
+                    idx.range(r.start * out..r.end * out),
+                )
+            };
+            for ((xs, ys), is) in x[r.start * sin..r.end * sin]
+                .chunks_exact(sin)
+                .zip(ys.chunks_exact_mut(out))
+                .zip(is.chunks_exact_mut(out))
+            {
+                Self::pool(xs, ys, Some(is));
+            }
+        });
         Ok(())
     }
 
@@ -678,7 +701,7 @@ mod tests {
     fn max_pool_pairs_match_the_window_scan() {
         // Odd H and W (the last row and column are dropped), ties and NaNs.
         type P = MaxPool2d<f64, 2, 5, 7, 2, 2, 2, 2, 0, 0, 2, 3>;
-        assert!(P::PAIRS);
+        const { assert!(P::PAIRS) };
         let mut x: Vec<f64> = (0..70).map(|i| ((i * 7 + 3) % 5) as f64).collect();
         x[8] = f64::NAN;
         x[22] = f64::NAN;
