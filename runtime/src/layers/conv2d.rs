@@ -6,20 +6,24 @@
 //! `OH = floor((H - KH + 2 PH) / SH) + 1` (likewise `OW`), checked at compile time.
 //! Weight `[CO, CI, KH, KW]` and bias `[CO]` as `nn.Conv2d.weight` / `.bias`.
 //!
-//! Forward, per sample: im2col gathers the receptive fields into `cols [CI KH KW, OH OW]`
-//! (zeros for padding), then one GEMM `Y = W cols` into `[CO, OH OW]`, whose planes were
-//! pre-filled with the bias (`beta = 1`). A 1x1 kernel with stride 1 and no padding uses the
-//! sample itself as `cols`.
+//! Forward, per chunk of samples: im2col gathers the receptive fields of the chunk side by
+//! side into `cols [CI KH KW, chunk OH OW]` (zeros for padding), one GEMM `W cols` fills a
+//! `[CO, chunk OH OW]` block, and one pass scatters it into the `[CO, OH, OW]` samples adding
+//! the bias; the activation runs on the chunk while it is in cache. One wide product per chunk
+//! packs the weight once and keeps both cores busy, where a product per sample did neither.
 //!
-//! Backward (REFERENCE.md, conv): `dz = f'(z) . dy`; `dW = sum_s dZ_s cols_s^T` (the
-//! correlation of the input with delta), `db = sum dZ`; `dcols = W^T dZ_s`, scattered back by
+//! Backward (REFERENCE.md, conv): `dz = f'(z) . dy`; `dW = dZ cols^T` over the chunk (the
+//! correlation of the input with delta), `db = sum dZ`; `dcols = W^T dZ`, scattered back by
 //! col2im, is the full correlation of delta with the 180-degree-rotated kernel. `cols` is
-//! recomputed per sample in backward instead of being kept for the whole batch.
+//! recomputed in backward, and the chunk buffers live in per-thread scratch
+//! ([`super::conv_scratch`]) shared by all conv layers, bounded by [`COLS_BUDGET`].
 
+use super::batch_parts::{run_parts, Disjoint};
+use super::conv_scratch::with_scratch;
 use super::{ensure_len, GradVisitor, Layer};
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::gemm::{gemm_unchecked, Trans};
+use crate::gemm::{gemm_unchecked, max_threads, Trans};
 use crate::init::{conv_fans, fill_orthogonal, Init};
 use crate::param::ParamKind;
 use crate::rng::KilnRng;
@@ -55,13 +59,35 @@ pub struct Conv2d<
     pub act: Activation,
 }
 
-/// Scratch and what backward needs: the im2col buffer of one sample, its gradient, and the
-/// pre-activation only for activations whose derivative needs it. Grown once, then reused.
+/// What backward needs beyond the layer's input and output: the pre-activation, kept only
+/// for activations whose derivative needs it, and the weight and bias gradients of the
+/// batch parts after the first. The im2col buffers are per-thread scratch.
 #[derive(Debug, Default, Clone)]
 pub struct Conv2dCache<T> {
-    cols: Vec<T>,
-    dcols: Vec<T>,
     z: Vec<T>,
+    partial: Vec<T>,
+}
+
+/// Output columns a chunk's GEMM aims for: wide enough that packing the weight and the
+/// register tiles' edges cost little.
+pub const TARGET_COLS: usize = 1024;
+/// Elements of `cols` one chunk may use (8 MiB of f32), so the per-thread scratch stays far
+/// below the activations of a training step.
+pub const COLS_BUDGET: usize = 1 << 21;
+
+/// The sum of `v` over eight interleaved partial sums, which vectorise where one running
+/// sum cannot (floating-point addition is not reassociated).
+#[inline]
+fn lane_sum<T: Float>(v: &[T]) -> T {
+    let mut acc = [T::ZERO; 8];
+    let mut it = v.chunks_exact(8);
+    for c in &mut it {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    let tail: T = it.remainder().iter().copied().sum();
+    acc.iter().copied().sum::<T>() + tail
 }
 
 /// Output positions `o` in `[lo, hi)` (clipped to `out`) whose input index `o s + k - p`
@@ -97,8 +123,6 @@ impl<
     const K: usize = CI * KH * KW;
     /// Output pixels per channel.
     const N: usize = OH * OW;
-    /// 1x1 kernel, stride 1, no padding: `cols` is the input itself.
-    const POINTWISE: bool = KH == 1 && KW == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0;
     /// The shape rule, checked when the layer is built (a compile error for bad constants).
     const SHAPE: () = {
         assert!(CI > 0 && CO > 0 && KH > 0 && KW > 0, "conv2d: empty shape");
@@ -157,15 +181,18 @@ impl<
             .as_flattened_mut()
     }
 
-    /// Gathers the receptive fields of one sample `x [CI, H, W]` into `cols [CI KH KW, OH OW]`.
-    fn im2col(x: &[T], cols: &mut [T]) {
-        let mut rows = cols.chunks_exact_mut(Self::N);
+    /// Gathers the receptive fields of one sample `x [CI, H, W]` into the `CI KH KW` rows of
+    /// `OH OW` values at `cols[r ld..]` (`ld` is the chunk's row length).
+    fn im2col(x: &[T], cols: &mut [T], ld: usize) {
+        let n = Self::N;
+        let mut r = 0;
         for plane in x.chunks_exact(H * W).take(CI) {
             for kh in 0..KH {
                 let (oh_lo, oh_hi) = valid_range(kh, PH, SH, H, OH);
                 for kw in 0..KW {
                     let (ow_lo, ow_hi) = valid_range(kw, PW, SW, W, OW);
-                    let Some(row) = rows.next() else { return };
+                    let row = &mut cols[r * ld..r * ld + n];
+                    r += 1;
                     row[..oh_lo * OW].fill(T::ZERO);
                     row[oh_hi * OW..].fill(T::ZERO);
                     for (oh, out) in row.chunks_exact_mut(OW).enumerate().take(oh_hi).skip(oh_lo) {
@@ -190,16 +217,18 @@ impl<
         }
     }
 
-    /// Adds `dcols [CI KH KW, OH OW]` back onto the input positions they were gathered from,
-    /// `dx [CI, H, W]` (which the caller zeroes).
-    fn col2im(dcols: &[T], dx: &mut [T]) {
-        let mut rows = dcols.chunks_exact(Self::N);
+    /// Adds the `CI KH KW` rows of `OH OW` values at `dcols[r ld..]` back onto the input
+    /// positions they were gathered from, `dx [CI, H, W]` (which the caller zeroes).
+    fn col2im(dcols: &[T], dx: &mut [T], ld: usize) {
+        let n = Self::N;
+        let mut r = 0;
         for plane in dx.chunks_exact_mut(H * W).take(CI) {
             for kh in 0..KH {
                 let (oh_lo, oh_hi) = valid_range(kh, PH, SH, H, OH);
                 for kw in 0..KW {
                     let (ow_lo, ow_hi) = valid_range(kw, PW, SW, W, OW);
-                    let Some(row) = rows.next() else { return };
+                    let row = &dcols[r * ld..r * ld + n];
+                    r += 1;
                     if ow_lo == ow_hi {
                         continue;
                     }
@@ -222,64 +251,190 @@ impl<
         }
     }
 
+    /// Samples per chunk: enough for [`TARGET_COLS`] output columns, at most what
+    /// [`COLS_BUDGET`] allows (at least one), and at most `batch`.
+    fn chunk_len(batch: usize) -> usize {
+        #[cfg(test)]
+        if let Some((chunk, _)) = test_plan::get() {
+            return chunk.clamp(1, batch.max(1));
+        }
+        let per_sample = Self::K * Self::N;
+        TARGET_COLS
+            .div_ceil(Self::N)
+            .min(COLS_BUDGET / per_sample)
+            .clamp(1, batch.max(1))
+    }
+
+    /// Chunk size and how many parts the batch is split into (one per thread, at most one
+    /// per chunk; a single part lets the GEMM thread each wide product instead).
+    fn plan(batch: usize) -> (usize, usize) {
+        let chunk = Self::chunk_len(batch);
+        #[cfg(test)]
+        if let Some((_, parallel)) = test_plan::get() {
+            return (chunk, if parallel { batch.div_ceil(chunk) } else { 1 });
+        }
+        (chunk, max_threads().min(batch.div_ceil(chunk)))
+    }
+
     /// `z = W * x (+ b)` then the activation, over `batch` samples; `z` kept when asked.
-    fn forward_into(
+    fn forward_into(&self, x: &[T], y: &mut [T], batch: usize, keep_z: Option<&mut Vec<T>>) {
+        let (sin, sout) = (CI * H * W, CO * Self::N);
+        if batch == 0 {
+            return;
+        }
+        let (chunk, parts) = Self::plan(batch);
+        let z = keep_z.map(|z| {
+            ensure_len(z, batch * sout);
+            Disjoint::new(&mut z[..])
+        });
+        let y = Disjoint::new(&mut y[..batch * sout]);
+        run_parts(batch, parts, &|_, r| {
+            // SAFETY: the parts' sample ranges are disjoint.
+            let (ys, zs) = unsafe {
+                (
+                    y.range(r.start * sout..r.end * sout),
+                    z.as_ref().map(|z| z.range(r.start * sout..r.end * sout)),
+                )
+            };
+            self.forward_samples(&x[r.start * sin..r.end * sin], ys, zs, chunk);
+        });
+    }
+
+    /// [`Self::forward_into`] for the samples of `x` on this thread, `chunk` at a time.
+    fn forward_samples(&self, x: &[T], y: &mut [T], z: Option<&mut [T]>, chunk: usize) {
+        let (k, n, sin, sout) = (Self::K, Self::N, CI * H * W, CO * Self::N);
+        let count = y.len() / sout;
+        let chunk = count.div_ceil(count.div_ceil(chunk));
+        let w = self.weight_flat();
+        let mut z = z.map(|z| z.chunks_mut(chunk * sout));
+        with_scratch::<T, _>([k * chunk * n, 0, CO * chunk * n], |cols, _, yt| {
+            for (xc, yc) in x.chunks(chunk * sin).zip(y.chunks_mut(chunk * sout)) {
+                let ld = yc.len() / sout * n;
+                for (j, xs) in xc.chunks_exact(sin).enumerate() {
+                    Self::im2col(xs, &mut cols[j * n..], ld);
+                }
+                // Yt [CO, chunk N] = W [CO, K] cols [K, chunk N]
+                gemm_unchecked(
+                    Trans::No,
+                    Trans::No,
+                    CO,
+                    ld,
+                    k,
+                    T::ONE,
+                    w,
+                    k,
+                    cols,
+                    ld,
+                    T::ZERO,
+                    yt,
+                    ld,
+                );
+                for (j, ys) in yc.chunks_exact_mut(sout).enumerate() {
+                    for (co, plane) in ys.chunks_exact_mut(n).enumerate() {
+                        let src = &yt[co * ld + j * n..co * ld + j * n + n];
+                        match &self.bias {
+                            Some(b) => {
+                                let bc = b[co];
+                                for (o, &v) in plane.iter_mut().zip(src) {
+                                    *o = v + bc;
+                                }
+                            }
+                            None => plane.copy_from_slice(src),
+                        }
+                    }
+                }
+                if let Some(zc) = z.as_mut().and_then(|it| it.next()) {
+                    zc.copy_from_slice(yc);
+                }
+                self.act.forward(yc);
+            }
+        });
+    }
+
+    /// Backward over the samples of `x` on this thread, `chunk` at a time: `dz` (already
+    /// through the activation's derivative) gives `gw` and `gb` (overwritten) and `dx`.
+    fn backward_samples(
         &self,
         x: &[T],
-        y: &mut [T],
-        batch: usize,
-        cols: &mut Vec<T>,
-        keep_z: Option<&mut Vec<T>>,
+        dz: &[T],
+        mut dx: Option<&mut [T]>,
+        gw: &mut [T],
+        mut gb: Option<&mut [T]>,
+        chunk: usize,
     ) {
-        let (k, n) = (Self::K, Self::N);
-        debug_assert_eq!(x.len(), batch * CI * H * W);
-        debug_assert_eq!(y.len(), batch * CO * n);
-        if !Self::POINTWISE {
-            ensure_len(cols, k * n);
-        }
+        let (k, n, sin, sout) = (Self::K, Self::N, CI * H * W, CO * Self::N);
+        let count = dz.len() / sout;
+        let chunk = count.div_ceil(count.div_ceil(chunk));
         let w = self.weight_flat();
-        for (xs, ys) in x
-            .chunks_exact(CI * H * W)
-            .zip(y.chunks_exact_mut(CO * n))
-            .take(batch)
-        {
-            let beta = match &self.bias {
-                Some(b) => {
-                    for (plane, &bc) in ys.chunks_exact_mut(n).zip(&b[..]) {
-                        plane.fill(bc);
+        if let Some(gb) = &mut gb {
+            gb.fill(T::ZERO);
+        }
+        let dcols_len = if dx.is_some() { k * chunk * n } else { 0 };
+        let mut dx = dx.as_mut().map(|d| d.chunks_mut(chunk * sin));
+        with_scratch::<T, _>(
+            [k * chunk * n, dcols_len, CO * chunk * n],
+            |cols, dcols, dzt| {
+                for (c, (xc, zc)) in x
+                    .chunks(chunk * sin)
+                    .zip(dz.chunks(chunk * sout))
+                    .enumerate()
+                {
+                    let ld = zc.len() / sout * n;
+                    // dZt [CO, chunk N] gathered from the samples, summing the bias gradient.
+                    for (j, zs) in zc.chunks_exact(sout).enumerate() {
+                        for (co, plane) in zs.chunks_exact(n).enumerate() {
+                            dzt[co * ld + j * n..co * ld + j * n + n].copy_from_slice(plane);
+                            if let Some(gb) = &mut gb {
+                                gb[co] += lane_sum(plane);
+                            }
+                        }
                     }
-                    T::ONE
+                    for (j, xs) in xc.chunks_exact(sin).enumerate() {
+                        Self::im2col(xs, &mut cols[j * n..], ld);
+                    }
+                    // dW [CO, K] (+)= dZt [CO, chunk N] cols^T [chunk N, K]
+                    let beta = if c == 0 { T::ZERO } else { T::ONE };
+                    gemm_unchecked(
+                        Trans::No,
+                        Trans::Yes,
+                        CO,
+                        k,
+                        ld,
+                        T::ONE,
+                        dzt,
+                        ld,
+                        cols,
+                        ld,
+                        beta,
+                        gw,
+                        k,
+                    );
+                    let Some(dxc) = dx.as_mut().and_then(|it| it.next()) else {
+                        continue;
+                    };
+                    // dcols [K, chunk N] = W^T [K, CO] dZt [CO, chunk N], then col2im per sample.
+                    gemm_unchecked(
+                        Trans::Yes,
+                        Trans::No,
+                        k,
+                        ld,
+                        CO,
+                        T::ONE,
+                        w,
+                        k,
+                        dzt,
+                        ld,
+                        T::ZERO,
+                        dcols,
+                        ld,
+                    );
+                    for (j, dxs) in dxc.chunks_exact_mut(sin).enumerate() {
+                        dxs.fill(T::ZERO);
+                        Self::col2im(&dcols[j * n..], dxs, ld);
+                    }
                 }
-                None => T::ZERO,
-            };
-            let c: &[T] = if Self::POINTWISE {
-                xs
-            } else {
-                Self::im2col(xs, cols);
-                cols
-            };
-            // Y_s [CO, N] = W [CO, K] cols [K, N] (+ bias planes)
-            gemm_unchecked(
-                Trans::No,
-                Trans::No,
-                CO,
-                n,
-                k,
-                T::ONE,
-                w,
-                k,
-                c,
-                n,
-                beta,
-                ys,
-                n,
-            );
-        }
-        if let Some(z) = keep_z {
-            ensure_len(z, y.len());
-            z.copy_from_slice(y);
-        }
-        self.act.forward(y);
+            },
+        );
     }
 }
 
@@ -315,8 +470,8 @@ impl<
         Self::zeros(self.bias.is_some(), self.act)
     }
 
-    fn forward(&self, x: &[T], y: &mut [T], batch: usize, cache: &mut Self::Cache) {
-        self.forward_into(x, y, batch, &mut cache.cols, None);
+    fn forward(&self, x: &[T], y: &mut [T], batch: usize, _cache: &mut Self::Cache) {
+        self.forward_into(x, y, batch, None);
     }
 
     fn forward_train(
@@ -328,7 +483,7 @@ impl<
         _rng: &mut KilnRng,
     ) -> Result<()> {
         let keep = self.act.needs_input().then_some(&mut cache.z);
-        self.forward_into(x, y, batch, &mut cache.cols, keep);
+        self.forward_into(x, y, batch, keep);
         Ok(())
     }
 
@@ -342,95 +497,64 @@ impl<
         cache: &mut Self::Cache,
         grads: &mut Self,
     ) {
-        let (k, n) = (Self::K, Self::N);
-        // dz = f'(z) . dy, in place.
-        self.act.backward(&cache.z, y, dy);
-        let dz = &*dy;
-        if let Some(gb) = &mut grads.bias {
-            gb.fill(T::ZERO);
-            for zs in dz.chunks_exact(CO * n).take(batch) {
-                for (g, plane) in gb.iter_mut().zip(zs.chunks_exact(n)) {
-                    *g += plane.iter().copied().sum::<T>();
-                }
-            }
-        }
-        let gw = grads.weight_flat_mut();
+        let (sin, sout, nw) = (CI * H * W, CO * Self::N, CO * Self::K);
+        let nb = if grads.bias.is_some() { CO } else { 0 };
+        let gw = grads
+            .weight
+            .as_flattened_mut()
+            .as_flattened_mut()
+            .as_flattened_mut();
+        let mut gb = grads.bias.as_deref_mut();
         if batch == 0 {
             gw.fill(T::ZERO);
+            if let Some(gb) = gb {
+                gb.fill(T::ZERO);
+            }
+            return;
         }
-        if !Self::POINTWISE {
-            ensure_len(&mut cache.cols, k * n);
-        }
-        let w = self.weight_flat();
-        let mut dx_samples = dx.map(|d| d.chunks_exact_mut(CI * H * W));
-        for (s, (xs, zs)) in x
-            .chunks_exact(CI * H * W)
-            .zip(dz.chunks_exact(CO * n))
-            .take(batch)
-            .enumerate()
-        {
-            let cols: &[T] = if Self::POINTWISE {
-                xs
-            } else {
-                Self::im2col(xs, &mut cache.cols);
-                &cache.cols
+        let (chunk, parts) = Self::plan(batch);
+        // Parts after the first accumulate into their own slice of `partial`, summed below.
+        ensure_len(&mut cache.partial, (parts - 1) * (nw + nb));
+        let (z, partial) = (&cache.z[..], Disjoint::new(&mut cache.partial[..]));
+        let dy = Disjoint::new(&mut dy[..batch * sout]);
+        let dx = dx.map(|d| Disjoint::new(&mut d[..batch * sin]));
+        let first = Disjoint::new(&mut gw[..]);
+        let first_b = gb.as_deref_mut().map(|b| Disjoint::new(b));
+        let ran = run_parts(batch, parts, &|p, r| {
+            let (o, i) = (r.start * sout..r.end * sout, r.start * sin..r.end * sin);
+            // SAFETY: the parts' sample ranges are disjoint, part 0 alone writes `grads` and
+            // part p > 0 alone its slice p - 1 of `partial`.
+            let (dys, dxs, (gw, gb)) = unsafe {
+                let g = if p == 0 {
+                    (first.range(0..nw), first_b.as_ref().map(|b| b.range(0..nb)))
+                } else {
+                    let s = partial.range((p - 1) * (nw + nb)..p * (nw + nb));
+                    let (w, b) = s.split_at_mut(nw);
+                    (w, (nb > 0).then_some(b))
+                };
+                (
+                    dy.range(o.clone()),
+                    dx.as_ref().map(|d| d.range(i.clone())),
+                    g,
+                )
             };
-            // dW [CO, K] (+)= dZ_s [CO, N] cols^T [N, K]
-            let beta = if s == 0 { T::ZERO } else { T::ONE };
-            gemm_unchecked(
-                Trans::No,
-                Trans::Yes,
-                CO,
-                k,
-                n,
-                T::ONE,
-                zs,
-                n,
-                cols,
-                n,
-                beta,
-                gw,
-                k,
-            );
-            let Some(dxs) = dx_samples.as_mut().and_then(|it| it.next()) else {
-                continue;
-            };
-            // dcols [K, N] = W^T [K, CO] dZ_s [CO, N], straight into dx when cols is x.
-            if Self::POINTWISE {
-                gemm_unchecked(
-                    Trans::Yes,
-                    Trans::No,
-                    k,
-                    n,
-                    CO,
-                    T::ONE,
-                    w,
-                    k,
-                    zs,
-                    n,
-                    T::ZERO,
-                    dxs,
-                    n,
-                );
+            // dz = f'(z) . dy, in place.
+            let zs = if self.act.needs_input() {
+                &z[o.clone()]
             } else {
-                ensure_len(&mut cache.dcols, k * n);
-                gemm_unchecked(
-                    Trans::Yes,
-                    Trans::No,
-                    k,
-                    n,
-                    CO,
-                    T::ONE,
-                    w,
-                    k,
-                    zs,
-                    n,
-                    T::ZERO,
-                    &mut cache.dcols,
-                    n,
-                );
-                dxs.fill(T::ZERO);
-                Self::col2im(&cache.dcols, dxs);
+                &[]
+            };
+            self.act.backward(zs, &y[o], dys);
+            self.backward_samples(&x[i], dys, dxs, gw, gb, chunk);
+        });
+        for s in cache.partial.chunks_exact(nw + nb).take(ran - 1) {
+            for (g, &v) in gw.iter_mut().zip(&s[..nw]) {
+                *g += v;
+            }
+            if let Some(gb) = &mut gb {
+                for (g, &v) in gb.iter_mut().zip(&s[nw..]) {
+                    *g += v;
+                }
             }
         }
     }
@@ -455,6 +579,24 @@ impl<
         if let (Some(b), Some(gb)) = (&mut self.bias, &grads.bias) {
             f(1, ParamKind::Bias, &mut b[..], &gb[..]);
         }
+    }
+}
+
+/// Test hook: force the chunk size and whether chunks run as parallel parts.
+#[cfg(test)]
+mod test_plan {
+    use core::cell::Cell;
+
+    std::thread_local! {
+        static PLAN: Cell<Option<(usize, bool)>> = const { Cell::new(None) };
+    }
+
+    pub fn get() -> Option<(usize, bool)> {
+        PLAN.with(Cell::get)
+    }
+
+    pub fn set(plan: Option<(usize, bool)>) {
+        PLAN.with(|p| p.set(plan));
     }
 }
 
@@ -560,7 +702,33 @@ mod tests {
         bias: bool,
         act: Activation,
     ) {
-        let batch = 2;
+        // The automatic plan, then one sample per chunk (serial and in parallel parts), then
+        // uneven chunks of two over three samples.
+        for plan in [None, Some((1, false)), Some((1, true)), Some((2, true))] {
+            test_plan::set(plan);
+            check_plan::<CI, H, W, CO, KH, KW, SH, SW, PH, PW, OH, OW>(bias, act, 3);
+        }
+        test_plan::set(None);
+    }
+
+    fn check_plan<
+        const CI: usize,
+        const H: usize,
+        const W: usize,
+        const CO: usize,
+        const KH: usize,
+        const KW: usize,
+        const SH: usize,
+        const SW: usize,
+        const PH: usize,
+        const PW: usize,
+        const OH: usize,
+        const OW: usize,
+    >(
+        bias: bool,
+        act: Activation,
+        batch: usize,
+    ) {
         let mut l = layer::<CI, H, W, CO, KH, KW, SH, SW, PH, PW, OH, OW>(bias, act);
         let x = probe_input(batch * CI * H * W);
         let mut y = vec![0.0; batch * CO * OH * OW];
@@ -636,12 +804,10 @@ mod tests {
         assert_close(&dx, &r::CONV_DX, 1e-12);
         assert_close(g.weight_flat(), &r::CONV_DW, 1e-12);
         assert_close(&g.bias.as_ref().unwrap()[..], &r::CONV_DB, 1e-12);
-        // Inference forward gives the same output, and the caches are reused, not regrown.
-        let cap = cache.cols.capacity();
+        // Inference forward gives the same output.
         let mut e = vec![0.0; y.len()];
         l.forward(&r::X, &mut e, 2, &mut cache);
         assert_eq!(e, y);
-        assert_eq!(cache.cols.capacity(), cap);
     }
 
     #[test]

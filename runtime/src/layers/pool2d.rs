@@ -8,11 +8,15 @@
 //! `OH = floor((H - KH + 2 PH) / SH) + 1` (likewise `OW`) and, as PyTorch requires, padding
 //! at most half the kernel; both checked at compile time. No parameters.
 
+use super::batch_parts::{run_parts, Disjoint};
 use super::{GradVisitor, Layer};
 use crate::float::Float;
 use crate::param::ParamKind;
 use crate::rng::KilnRng;
 use crate::Result;
+
+/// Input elements of a batch from which max pooling is split over the worker pool.
+const PARALLEL_MIN_ELEMS: usize = 1 << 16;
 
 /// The input range `[lo, hi)` a window starting at `o s - p` covers, clipped to `[0, n)`.
 #[inline(always)]
@@ -113,9 +117,51 @@ impl<
         MaxPool2d(core::marker::PhantomData)
     }
 
+    /// 2x2 windows with stride 2 and no padding: the common case, as a tree of independent
+    /// comparisons per output (rather than a chain), which the compiler vectorises.
+    const PAIRS: bool = KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0;
+
     /// Max of each window of one sample; arg-max indices written when asked.
     #[inline]
-    fn pool(xs: &[T], ys: &mut [T], mut idx: Option<&mut [u32]>) {
+    fn pool(xs: &[T], ys: &mut [T], idx: Option<&mut [u32]>) {
+        if Self::PAIRS {
+            Self::pool_pairs(xs, ys, idx);
+        } else {
+            Self::pool_windows(xs, ys, idx);
+        }
+    }
+
+    /// [`Self::pool`] for [`Self::PAIRS`]. The right (or lower) candidate wins only when
+    /// strictly greater or the first NaN, so ties and NaNs resolve as the row-major scan does.
+    fn pool_pairs(xs: &[T], ys: &mut [T], mut idx: Option<&mut [u32]>) {
+        #[inline(always)]
+        fn pick<T: Float>(a: T, ia: u32, b: T, ib: u32) -> (T, u32) {
+            let take = (b > a) | (b.is_nan() & !a.is_nan());
+            (if take { b } else { a }, if take { ib } else { ia })
+        }
+        let mut best = [T::ZERO; OW];
+        let mut at = [0u32; OW];
+        for c in 0..C {
+            for oh in 0..OH {
+                let base = c * H * W + 2 * oh * W;
+                let (r0, r1) = (&xs[base..base + W], &xs[base + W..base + 2 * W]);
+                for ow in 0..OW {
+                    let i = (base + 2 * ow) as u32;
+                    let (m0, i0) = pick(r0[2 * ow], i, r0[2 * ow + 1], i + 1);
+                    let (m1, i1) = pick(r1[2 * ow], i + W as u32, r1[2 * ow + 1], i + W as u32 + 1);
+                    (best[ow], at[ow]) = pick(m0, i0, m1, i1);
+                }
+                let o = c * OH * OW + oh * OW;
+                ys[o..o + OW].copy_from_slice(&best);
+                if let Some(idx) = idx.as_deref_mut() {
+                    idx[o..o + OW].copy_from_slice(&at);
+                }
+            }
+        }
+    }
+
+    /// [`Self::pool`] for any window, scanning each in row-major order.
+    fn pool_windows(xs: &[T], ys: &mut [T], mut idx: Option<&mut [u32]>) {
         for c in 0..C {
             let plane = &xs[c * H * W..(c + 1) * H * W];
             let out = &mut ys[c * OH * OW..(c + 1) * OH * OW];
@@ -130,10 +176,12 @@ impl<
                     for ih in h0..h1 {
                         let row = &plane[ih * W + w0..ih * W + w1];
                         for (j, &v) in row.iter().enumerate() {
-                            if v > best || (v.is_nan() && !best.is_nan()) {
-                                best = v;
-                                at = ih * W + w0 + j;
-                            }
+                            // Without short-circuits, so this compiles to selects: on random
+                            // data a branch on the comparison mispredicts half the time.
+                            #[allow(clippy::nonminimal_bool)]
+                            let take = (v > best) | (v.is_nan() & !best.is_nan());
+                            best = if take { v } else { best };
+                            at = if take { ih * W + w0 + j } else { at };
                         }
                     }
                     out[oh * OW + ow] = best;
@@ -189,15 +237,34 @@ impl<
         cache: &mut Self::Cache,
         _rng: &mut KilnRng,
     ) -> Result<()> {
-        let out = C * OH * OW;
+        let (sin, out) = (C * H * W, C * OH * OW);
         cache.idx.resize(batch * out, 0);
-        for ((xs, ys), is) in x
-            .chunks_exact(C * H * W)
-            .zip(y.chunks_exact_mut(out))
-            .zip(cache.idx.chunks_exact_mut(out))
-        {
-            Self::pool(xs, ys, Some(is));
-        }
+        // Large batches are split over the worker pool; small ones are not worth a wake-up.
+        let parts = if batch * sin >= PARALLEL_MIN_ELEMS {
+            crate::gemm::max_threads().min(batch)
+        } else {
+            1
+        };
+        let (y, idx) = (
+            Disjoint::new(&mut y[..batch * out]),
+            Disjoint::new(&mut cache.idx[..]),
+        );
+        run_parts(batch, parts, &|_, r| {
+            // SAFETY: the parts' sample ranges are disjoint.
+            let (ys, is) = unsafe {
+                (
+                    y.range(r.start * out..r.end * out),
+                    idx.range(r.start * out..r.end * out),
+                )
+            };
+            for ((xs, ys), is) in x[r.start * sin..r.end * sin]
+                .chunks_exact(sin)
+                .zip(ys.chunks_exact_mut(out))
+                .zip(is.chunks_exact_mut(out))
+            {
+                Self::pool(xs, ys, Some(is));
+            }
+        });
         Ok(())
     }
 
@@ -628,5 +695,25 @@ mod tests {
             1,
         );
         assert!(y[0].is_nan());
+    }
+
+    #[test]
+    fn max_pool_pairs_match_the_window_scan() {
+        // Odd H and W (the last row and column are dropped), ties and NaNs.
+        type P = MaxPool2d<f64, 2, 5, 7, 2, 2, 2, 2, 0, 0, 2, 3>;
+        const { assert!(P::PAIRS) };
+        let mut x: Vec<f64> = (0..70).map(|i| ((i * 7 + 3) % 5) as f64).collect();
+        x[8] = f64::NAN;
+        x[22] = f64::NAN;
+        x[23] = f64::NAN;
+        let (mut y0, mut y1) = (vec![0.0; 12], vec![0.0; 12]);
+        let (mut i0, mut i1) = (vec![0u32; 12], vec![0u32; 12]);
+        P::pool_pairs(&x, &mut y0, Some(&mut i0));
+        P::pool_windows(&x, &mut y1, Some(&mut i1));
+        assert_eq!(i0, i1);
+        for (a, b) in y0.iter().zip(&y1) {
+            assert!(a == b || (a.is_nan() && b.is_nan()), "{a} vs {b}");
+        }
+        assert!(y0.iter().any(|v| v.is_nan()));
     }
 }
