@@ -13,7 +13,7 @@ use crate::Result;
 pub mod activation;
 pub mod batch_norm;
 pub mod batch_norm2d;
-mod batch_parts;
+pub(crate) mod batch_parts;
 pub mod compose;
 pub mod conv2d;
 mod conv_scratch;

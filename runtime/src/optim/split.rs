@@ -5,6 +5,7 @@
 use core::ops::Range;
 
 use crate::gemm::{max_threads, try_parallel_fn};
+pub(crate) use crate::layers::batch_parts::Disjoint as Shared;
 
 /// Elements from which a tensor's update is split in two (below, a worker's wake-up costs
 /// more than it saves).
@@ -22,42 +23,6 @@ pub(crate) fn for_halves(len: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
         }
     }
     f(0..len)
-}
-
-/// A mutable slice handed to the parts of [`for_halves`], each taking a disjoint range.
-pub(crate) struct Shared<T> {
-    ptr: *mut T,
-    len: usize,
-}
-
-// SAFETY: `Shared` only hands out disjoint ranges (caller contract of `range`), so sending or
-// sharing it between threads is sound when `T` itself is `Send`.
-unsafe impl<T: Send> Send for Shared<T> {}
-// SAFETY: as above.
-unsafe impl<T: Send> Sync for Shared<T> {}
-
-impl<T> Shared<T> {
-    pub(crate) fn new(s: &mut [T]) -> Self {
-        Shared {
-            ptr: s.as_mut_ptr(),
-            len: s.len(),
-        }
-    }
-
-    /// The elements `r` of the slice.
-    ///
-    /// # Safety
-    /// No two live results may overlap, and the slice given to [`Shared::new`] must outlive
-    /// them and not be used otherwise meanwhile.
-    #[allow(clippy::mut_from_ref)]
-    pub(crate) unsafe fn range(&self, r: Range<usize>) -> &mut [T] {
-        assert!(
-            r.start <= r.end && r.end <= self.len,
-            "range inside the slice"
-        );
-        // SAFETY: in bounds (asserted); exclusivity is the caller's contract.
-        unsafe { core::slice::from_raw_parts_mut(self.ptr.add(r.start), r.end - r.start) }
-    }
 }
 
 #[cfg(test)]
