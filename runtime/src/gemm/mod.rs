@@ -443,6 +443,30 @@ mod tests {
         assert_eq!(c, naive(Trans::No, Trans::No, m, n, k, &a, &b));
     }
 
+    /// Several row, depth and column blocks (A kept packed across the column blocks), on
+    /// one thread and on the pool, for every instruction set, with A transposed or not.
+    #[test]
+    fn many_blocks_with_kept_a_match_naive() {
+        let (m, n, k) = (300, 1100, 600);
+        let a: Vec<f64> = (0..m * k).map(|i| ((i % 13) as f64) - 6.0).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| ((i % 7) as f64) - 3.0).collect();
+        for ta in [Trans::No, Trans::Yes] {
+            let lda = if ta == Trans::No { k } else { m };
+            let want = naive(ta, Trans::No, m, n, k, &a, &b);
+            for isa in [Isa::Generic, Isa::Avx2, Isa::Avx512] {
+                for path in [Path::Packed, Path::Threaded] {
+                    force_isa(Some(isa));
+                    force_path(Some(path));
+                    let mut c = vec![f64::NAN; m * n];
+                    gemm(ta, Trans::No, m, n, k, 1.0, &a, lda, &b, n, 0.0, &mut c, n).unwrap();
+                    force_isa(None);
+                    force_path(None);
+                    assert!(c == want, "{isa:?} {path:?} {ta:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn submatrix_by_leading_dimension_and_k_zero() {
         // Multiply the left 2x2 block of a 2x3 matrix by I.
