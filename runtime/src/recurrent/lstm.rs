@@ -199,30 +199,11 @@ impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
                 Activation::Sigmoid.forward(&mut row[3 * H..]);
             }
             let (cprev, ccur) = c.cs[t * bh..(t + 2) * bh].split_at_mut(bh);
-            for ((row, cp), cc) in g
-                .chunks_exact(g4)
-                .zip(cprev.chunks_exact(H))
-                .zip(ccur.chunks_exact_mut(H))
-            {
-                let (i, rest) = row.split_at(H);
-                let (f, gg) = rest.split_at(H);
-                for j in 0..H {
-                    cc[j] = f[j] * cp[j] + i[j] * gg[j];
-                }
-            }
+            cell_update(g, cprev, ccur, H);
             let tc = &mut c.tcs[t * bh..(t + 1) * bh];
             tc.copy_from_slice(ccur);
             Activation::Tanh.forward(tc);
-            for ((row, tcr), h) in g
-                .chunks_exact(g4)
-                .zip(tc.chunks_exact(H))
-                .zip(hcur.chunks_exact_mut(H))
-            {
-                let o = &row[3 * H..];
-                for j in 0..H {
-                    h[j] = o[j] * tcr[j];
-                }
-            }
+            hidden_update(g, tc, hcur, H);
         }
         y.copy_from_slice(&c.hs[bh..]);
         let (hl, cl) = (&c.hs[steps * bh..], &c.cs[steps * bh..]);
@@ -233,6 +214,75 @@ impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
         {
             s[..H].copy_from_slice(h);
             s[H..].copy_from_slice(cc);
+        }
+    }
+}
+
+crate::activation::multiversion! {
+    /// `c_t = f . c_{t-1} + i . g` for every row (`gates` rows of `4h`: i, f, g, o).
+    fn cell_update<T: Float>(gates: &[T], cprev: &[T], c: &mut [T], h: usize) {
+        for ((row, cp), cc) in gates
+            .chunks_exact(4 * h)
+            .zip(cprev.chunks_exact(h))
+            .zip(c.chunks_exact_mut(h))
+        {
+            let (i, f, gg) = (&row[..h], &row[h..2 * h], &row[2 * h..3 * h]);
+            for j in 0..h {
+                cc[j] = f[j] * cp[j] + i[j] * gg[j];
+            }
+        }
+    }
+}
+
+crate::activation::multiversion! {
+    /// `h_t = o . tanh(c_t)` for every row, from `tc = tanh(c_t)`.
+    fn hidden_update<T: Float>(gates: &[T], tc: &[T], hs: &mut [T], h: usize) {
+        for ((row, tcr), hr) in gates
+            .chunks_exact(4 * h)
+            .zip(tc.chunks_exact(h))
+            .zip(hs.chunks_exact_mut(h))
+        {
+            let o = &row[3 * h..];
+            for j in 0..h {
+                hr[j] = o[j] * tcr[j];
+            }
+        }
+    }
+}
+
+crate::activation::multiversion! {
+    /// One step of BPTT through the cell, for every row of the batch: from dL/dh (`dh`) and
+    /// the carried dL/dc (`dc`, updated to the previous step's), the gradients of the four
+    /// gates' pre-activations (`dg`, rows of `4h`: i, f, g, o).
+    fn gate_grads<T: Float>(
+        gates: &[T],
+        dh: &[T],
+        cprev: &[T],
+        tc: &[T],
+        dc: &mut [T],
+        dg: &mut [T],
+        h: usize,
+    ) {
+        let rows = gates
+            .chunks_exact(4 * h)
+            .zip(dg.chunks_exact_mut(4 * h))
+            .zip(dh.chunks_exact(h))
+            .zip(dc.chunks_exact_mut(h))
+            .zip(cprev.chunks_exact(h).zip(tc.chunks_exact(h)));
+        for ((((row, drow), dhb), dcb), (cpb, tcb)) in rows {
+            let (i, f, gg, o) = (&row[..h], &row[h..2 * h], &row[2 * h..3 * h], &row[3 * h..]);
+            let (di, rest) = drow.split_at_mut(h);
+            let (df, rest) = rest.split_at_mut(h);
+            let (dgg, d_o) = rest.split_at_mut(h);
+            for j in 0..h {
+                let (d, tcv) = (dhb[j], tcb[j]);
+                let dcv = dcb[j] + d * o[j] * (T::ONE - tcv * tcv);
+                dcb[j] = dcv * f[j];
+                di[j] = dcv * gg[j] * i[j] * (T::ONE - i[j]);
+                df[j] = dcv * cpb[j] * f[j] * (T::ONE - f[j]);
+                dgg[j] = dcv * i[j] * (T::ONE - gg[j] * gg[j]);
+                d_o[j] = d * tcv * o[j] * (T::ONE - o[j]);
+            }
         }
     }
 }
@@ -291,24 +341,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Lstm<T, IN, H> 
             let dg = &mut c.dg[t * batch * g4..(t + 1) * batch * g4];
             let cprev = &c.cs[t * bh..(t + 1) * bh];
             let tc = &c.tcs[t * bh..(t + 1) * bh];
-            for b in 0..batch {
-                let row = &g[b * g4..(b + 1) * g4];
-                let (i, f, gg, o) = (&row[..H], &row[H..2 * H], &row[2 * H..3 * H], &row[3 * H..]);
-                let (di, rest) = dg[b * g4..(b + 1) * g4].split_at_mut(H);
-                let (df, rest) = rest.split_at_mut(H);
-                let (dgg, d_o) = rest.split_at_mut(H);
-                let (dhb, dcb) = (&dh[b * H..(b + 1) * H], &mut c.dc[b * H..(b + 1) * H]);
-                let (cpb, tcb) = (&cprev[b * H..(b + 1) * H], &tc[b * H..(b + 1) * H]);
-                for j in 0..H {
-                    let (d, tcv) = (dhb[j], tcb[j]);
-                    let dcv = dcb[j] + d * o[j] * (T::ONE - tcv * tcv);
-                    dcb[j] = dcv * f[j];
-                    di[j] = dcv * gg[j] * i[j] * (T::ONE - i[j]);
-                    df[j] = dcv * cpb[j] * f[j] * (T::ONE - f[j]);
-                    dgg[j] = dcv * i[j] * (T::ONE - gg[j] * gg[j]);
-                    d_o[j] = d * tcv * o[j] * (T::ONE - o[j]);
-                }
-            }
+            gate_grads(g, dh, cprev, tc, &mut c.dc[..bh], dg, H);
             if t > 0 {
                 // dh_{t-1} += dG_t W_hh, straight into dy_{t-1}.
                 let prev = &mut before[(t - 1) * bh..];
