@@ -18,6 +18,64 @@ use crate::Result;
 /// Input elements of a batch from which max pooling is split over the worker pool.
 const PARALLEL_MIN_ELEMS: usize = 1 << 16;
 
+/// Shape of one sample for the 2x2 / stride-2 max-pooling kernels.
+#[derive(Clone, Copy)]
+struct PairDims {
+    c: usize,
+    h: usize,
+    w: usize,
+    oh: usize,
+    ow: usize,
+}
+
+/// The larger of two candidates with its index: the second wins only when strictly greater
+/// or the first NaN, so ties and NaNs resolve as the row-major scan does.
+#[inline(always)]
+fn pick<T: Float>(a: T, ia: u32, b: T, ib: u32) -> (T, u32) {
+    let take = (b > a) | (b.is_nan() & !a.is_nan());
+    (if take { b } else { a }, if take { ib } else { ia })
+}
+
+crate::activation::multiversion! {
+    /// 2x2 / stride-2 max pooling of one sample `[c, h, w]` into `[c, oh, ow]`, with the
+    /// arg-max indices (a tree of independent comparisons per output, which vectorises).
+    fn max_pairs_idx<T: Float>(xs: &[T], ys: &mut [T], idx: &mut [u32], d: PairDims) {
+        for c in 0..d.c {
+            for oh in 0..d.oh {
+                let base = c * d.h * d.w + 2 * oh * d.w;
+                let (r0, r1) = (&xs[base..base + d.w], &xs[base + d.w..base + 2 * d.w]);
+                let o = c * d.oh * d.ow + oh * d.ow;
+                let (yr, ir) = (&mut ys[o..o + d.ow], &mut idx[o..o + d.ow]);
+                for ((ow, y), at) in yr.iter_mut().enumerate().zip(ir.iter_mut()) {
+                    let i = (base + 2 * ow) as u32;
+                    let wi = d.w as u32;
+                    let (m0, i0) = pick(r0[2 * ow], i, r0[2 * ow + 1], i + 1);
+                    let (m1, i1) = pick(r1[2 * ow], i + wi, r1[2 * ow + 1], i + wi + 1);
+                    (*y, *at) = pick(m0, i0, m1, i1);
+                }
+            }
+        }
+    }
+}
+
+crate::activation::multiversion! {
+    /// [`max_pairs_idx`] without the indices (inference).
+    fn max_pairs<T: Float>(xs: &[T], ys: &mut [T], d: PairDims) {
+        for c in 0..d.c {
+            for oh in 0..d.oh {
+                let base = c * d.h * d.w + 2 * oh * d.w;
+                let (r0, r1) = (&xs[base..base + d.w], &xs[base + d.w..base + 2 * d.w]);
+                let o = c * d.oh * d.ow + oh * d.ow;
+                for (ow, y) in ys[o..o + d.ow].iter_mut().enumerate() {
+                    let (m0, _) = pick(r0[2 * ow], 0, r0[2 * ow + 1], 1);
+                    let (m1, _) = pick(r1[2 * ow], 0, r1[2 * ow + 1], 1);
+                    (*y, _) = pick(m0, 0, m1, 1);
+                }
+            }
+        }
+    }
+}
+
 /// The input range `[lo, hi)` a window starting at `o s - p` covers, clipped to `[0, n)`.
 #[inline(always)]
 fn window(o: usize, s: usize, p: usize, k: usize, n: usize) -> (usize, usize) {
@@ -133,30 +191,17 @@ impl<
 
     /// [`Self::pool`] for [`Self::PAIRS`]. The right (or lower) candidate wins only when
     /// strictly greater or the first NaN, so ties and NaNs resolve as the row-major scan does.
-    fn pool_pairs(xs: &[T], ys: &mut [T], mut idx: Option<&mut [u32]>) {
-        #[inline(always)]
-        fn pick<T: Float>(a: T, ia: u32, b: T, ib: u32) -> (T, u32) {
-            let take = (b > a) | (b.is_nan() & !a.is_nan());
-            (if take { b } else { a }, if take { ib } else { ia })
-        }
-        let mut best = [T::ZERO; OW];
-        let mut at = [0u32; OW];
-        for c in 0..C {
-            for oh in 0..OH {
-                let base = c * H * W + 2 * oh * W;
-                let (r0, r1) = (&xs[base..base + W], &xs[base + W..base + 2 * W]);
-                for ow in 0..OW {
-                    let i = (base + 2 * ow) as u32;
-                    let (m0, i0) = pick(r0[2 * ow], i, r0[2 * ow + 1], i + 1);
-                    let (m1, i1) = pick(r1[2 * ow], i + W as u32, r1[2 * ow + 1], i + W as u32 + 1);
-                    (best[ow], at[ow]) = pick(m0, i0, m1, i1);
-                }
-                let o = c * OH * OW + oh * OW;
-                ys[o..o + OW].copy_from_slice(&best);
-                if let Some(idx) = idx.as_deref_mut() {
-                    idx[o..o + OW].copy_from_slice(&at);
-                }
-            }
+    fn pool_pairs(xs: &[T], ys: &mut [T], idx: Option<&mut [u32]>) {
+        let dims = PairDims {
+            c: C,
+            h: H,
+            w: W,
+            oh: OH,
+            ow: OW,
+        };
+        match idx {
+            Some(idx) => max_pairs_idx(xs, ys, idx, dims),
+            None => max_pairs(xs, ys, dims),
         }
     }
 
