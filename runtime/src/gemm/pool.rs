@@ -174,26 +174,6 @@ struct Join<'a> {
 impl Join<'_> {
     fn wait_all(&mut self) {
         for w in self.workers {
-            // A part the worker has not started (its thread not scheduled yet, e.g. on cores
-            // shared with other busy processes) runs here rather than being waited for, so
-            // a split product is never much slower than an unsplit one.
-            let unstarted = {
-                let mut slot = lock(&w.slot);
-                let t = slot.task.take();
-                if t.is_some() {
-                    w.pending.store(false, Ordering::Relaxed);
-                    slot.done = true;
-                }
-                t
-            };
-            if let Some(t) = unstarted {
-                // SAFETY: `try_parallel`'s caller allows each part to run on any thread
-                // while it waits, and its data outlives this join.
-                let ok =
-                    catch_unwind(AssertUnwindSafe(|| unsafe { (t.run)(t.data, t.part) })).is_ok();
-                self.panicked |= !ok;
-                continue;
-            }
             // A short poll first: both halves usually finish together, and a sleeping
             // caller would add a wake-up latency to every product.
             for _ in 0..4096 {
