@@ -5,24 +5,12 @@ is installed. Prints one line per workload: `<id> <value> <unit>`.
 
 Usage: python3 benches/jax_workloads.py T1 T6 T1b512 T6w1024
 """
-import statistics
 import sys
-import time
 
 import jax
 import jax.numpy as jnp
 
-
-def median_rate(step, warmup=20, repeats=7, inner=100):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(inner):
-            step()
-        times.append((time.perf_counter() - t) / inner)
-    return statistics.median(times)
+from bench_timing import median_rate
 
 
 def init(key, sizes):

@@ -5,26 +5,14 @@ Prints one line per workload: `<id> <value> <unit>`.
 Usage: python3 benches/torch_workloads.py T1 T4 T1b512 T3s128 T6w1024
        python3 benches/torch_workloads.py --memory T1 T8   (peak resident MiB per workload)
 """
-import statistics
 import sys
-import time
 
 import torch
 import torch.nn as nn
 
+from bench_timing import median_rate
+
 torch.set_num_threads(2)
-
-
-def median_rate(step, warmup=20, repeats=7, inner=100):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(inner):
-            step()
-        times.append((time.perf_counter() - t) / inner)
-    return statistics.median(times)
 
 
 def t1(batch=64):

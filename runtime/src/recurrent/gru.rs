@@ -20,7 +20,7 @@
 
 use super::one_hot::OneHot;
 use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
-use super::{pack_recurrent, transpose_into, PackedPair, GATHER_FROM_WIDTH, TRANSPOSE_FROM_STEPS};
+use super::{pack_recurrent, transpose_into, PackedPair, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
 use crate::float::Float;
@@ -140,26 +140,8 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
         c.hs[..bh].copy_from_slice(state);
         fill_bias_rows(&mut c.gi, &self.bias_ih, None);
         fill_bias_rows(&mut c.gh, &self.bias_hh, None);
-        if IN >= GATHER_FROM_WIDTH && c.one_hot.detect(&x[..n * IN], IN) {
-            c.one_hot
-                .project(&self.weight_ih, g3, IN, &mut c.gi[..n * g3]);
-        } else {
-            gemm_unchecked(
-                Trans::No,
-                Trans::Yes,
-                n,
-                g3,
-                IN,
-                T::ONE,
-                x,
-                IN,
-                &self.weight_ih,
-                IN,
-                T::ONE,
-                &mut c.gi,
-                g3,
-            );
-        }
+        c.one_hot
+            .project_inputs(x, &self.weight_ih, n, IN, g3, &mut c.gi);
         // The recurrent weights of the gates from r (and from n) as a GEMM operand
         // `(matrix, transposed, leading dimension)`: W_hh^T read by strides, or a transposed
         // copy for long sequences.
@@ -439,25 +421,8 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
             }
         }
         let (dgi, dgh) = (&c.dgi[..n * g3], &c.dgh[..n * g3]);
-        if c.one_hot.active() {
-            c.one_hot.weight_grad(dgi, g3, IN, &mut grads.weight_ih);
-        } else {
-            gemm_unchecked(
-                Trans::Yes,
-                Trans::No,
-                g3,
-                IN,
-                n,
-                T::ONE,
-                dgi,
-                g3,
-                x,
-                IN,
-                T::ZERO,
-                &mut grads.weight_ih,
-                IN,
-            );
-        }
+        c.one_hot
+            .weight_grad_of(x, dgi, n, IN, g3, &mut grads.weight_ih);
         let hs = &c.hs[..n * H];
         if notes {
             let (gw_rz, gw_n) = grads.weight_hh.split_at_mut(2 * H * H);

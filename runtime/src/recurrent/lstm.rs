@@ -18,7 +18,7 @@
 
 use super::one_hot::OneHot;
 use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
-use super::{pack_recurrent, transpose_into, PackedPair, GATHER_FROM_WIDTH, TRANSPOSE_FROM_STEPS};
+use super::{pack_recurrent, transpose_into, PackedPair, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
 use crate::float::Float;
@@ -130,26 +130,8 @@ impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
         }
         // Every step's input projection at once: G = (b_ih + b_hh) + X W_ih^T.
         fill_bias_rows(&mut c.gates, &self.bias_ih, Some(&self.bias_hh));
-        if IN >= GATHER_FROM_WIDTH && c.one_hot.detect(&x[..n * IN], IN) {
-            c.one_hot
-                .project(&self.weight_ih, g4, IN, &mut c.gates[..n * g4]);
-        } else {
-            gemm_unchecked(
-                Trans::No,
-                Trans::Yes,
-                n,
-                g4,
-                IN,
-                T::ONE,
-                x,
-                IN,
-                &self.weight_ih,
-                IN,
-                T::ONE,
-                &mut c.gates,
-                g4,
-            );
-        }
+        c.one_hot
+            .project_inputs(x, &self.weight_ih, n, IN, g4, &mut c.gates);
         let packed = pack_recurrent(steps, batch);
         let (w, tw, ldw) = if packed {
             c.packed.fwd.pack(Trans::Yes, H, g4, &self.weight_hh, H);
@@ -379,25 +361,8 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Lstm<T, IN, H> 
         let dg = &c.dg[..n * g4];
         // dW_ih = dG^T X, dW_hh = dG^T [h_-1 .. h_{T-2}]: one GEMM each over all steps
         // (a scatter-add for a one-hot X).
-        if c.one_hot.active() {
-            c.one_hot.weight_grad(dg, g4, IN, &mut grads.weight_ih);
-        } else {
-            gemm_unchecked(
-                Trans::Yes,
-                Trans::No,
-                g4,
-                IN,
-                n,
-                T::ONE,
-                dg,
-                g4,
-                x,
-                IN,
-                T::ZERO,
-                &mut grads.weight_ih,
-                IN,
-            );
-        }
+        c.one_hot
+            .weight_grad_of(x, dg, n, IN, g4, &mut grads.weight_ih);
         gemm_unchecked(
             Trans::Yes,
             Trans::No,

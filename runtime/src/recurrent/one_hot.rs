@@ -4,6 +4,7 @@
 //! mostly multiply by zeros. Exact: only rows holding a single 1 and zeros elsewhere qualify.
 
 use crate::float::Float;
+use crate::gemm::{gemm_unchecked, Trans};
 use crate::layers::ensure_len;
 
 /// The ids of the last input seen (if it was one-hot) and scratch for `W^T`.
@@ -43,7 +44,72 @@ impl<T: Float> OneHot<T> {
         true
     }
 
+    /// `g += X W^T` for `x` (`[rows, width]`) and `W` (`[gates, width]`): a gather when `x` is
+    /// one-hot and wide enough to pay (remembered for [`OneHot::weight_grad_of`]), else a GEMM.
+    pub(crate) fn project_inputs(
+        &mut self,
+        x: &[T],
+        w: &[T],
+        rows: usize,
+        width: usize,
+        gates: usize,
+        g: &mut [T],
+    ) {
+        if width >= super::GATHER_FROM_WIDTH && self.detect(&x[..rows * width], width) {
+            self.project(w, gates, width, &mut g[..rows * gates]);
+        } else {
+            gemm_unchecked(
+                Trans::No,
+                Trans::Yes,
+                rows,
+                gates,
+                width,
+                T::ONE,
+                x,
+                width,
+                w,
+                width,
+                T::ONE,
+                g,
+                gates,
+            );
+        }
+    }
+
+    /// `dw = dG^T X` (overwritten) for the input of the last [`OneHot::project_inputs`]: a
+    /// scatter-add if it was one-hot, else a GEMM.
+    pub(crate) fn weight_grad_of(
+        &mut self,
+        x: &[T],
+        dg: &[T],
+        rows: usize,
+        width: usize,
+        gates: usize,
+        dw: &mut [T],
+    ) {
+        if self.active {
+            self.weight_grad(dg, gates, width, dw);
+        } else {
+            gemm_unchecked(
+                Trans::Yes,
+                Trans::No,
+                gates,
+                width,
+                rows,
+                T::ONE,
+                dg,
+                gates,
+                x,
+                width,
+                T::ZERO,
+                dw,
+                width,
+            );
+        }
+    }
+
     /// The last [`OneHot::detect`] found a one-hot input.
+    #[cfg(test)]
     pub(crate) fn active(&self) -> bool {
         self.active
     }
