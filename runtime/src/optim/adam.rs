@@ -2,11 +2,12 @@
 //! decoupled weight decay, as PyTorch's `torch.optim.Adam`.
 
 use super::decay::{Decay, KindSet};
-use super::split::{for_halves, Shared};
+use super::split::for_halves;
 use super::state::State;
 use super::{check_eps, check_lr, check_unit, lerp, Optimizer};
 use crate::error::Result;
 use crate::float::Float;
+use crate::layers::batch_parts::Disjoint;
 use crate::param::ParamSet;
 
 /// PyTorch's Adam. At step `t` (from 1), with `g = grad (+ wd * p)` (or, decoupled,
@@ -179,11 +180,15 @@ impl<T: Float> Optimizer<T> for Adam<T> {
                 eps,
                 l2,
             };
-            let (value, grad, m, v) =
-                (Shared::new(p.value), p.grad, Shared::new(m), Shared::new(v));
+            let (value, grad, m, v) = (
+                Disjoint::new(p.value),
+                p.grad,
+                Disjoint::new(m),
+                Disjoint::new(v),
+            );
             match rest.first_mut() {
                 Some(vmax) => {
-                    let vmax = Shared::new(vmax);
+                    let vmax = Disjoint::new(vmax);
                     // SAFETY: `for_halves` passes disjoint ranges.
                     for_halves(grad.len(), &|r| unsafe {
                         let (x, m, v, vm) = (

@@ -2,11 +2,12 @@
 //! PyTorch's `torch.optim.SGD`.
 
 use super::decay::{Decay, KindSet};
-use super::split::{for_halves, Shared};
+use super::split::for_halves;
 use super::state::State;
 use super::{check_lr, check_unit, Optimizer};
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
+use crate::layers::batch_parts::Disjoint;
 use crate::param::ParamSet;
 
 /// PyTorch's SGD. With `g = grad (+ wd * p)`:
@@ -197,10 +198,10 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
                 first,
                 nesterov,
             };
-            let (value, grad) = (Shared::new(p.value), p.grad);
+            let (value, grad) = (Disjoint::new(p.value), p.grad);
             match bufs.first_mut().filter(|_| use_momentum) {
                 Some(b) => {
-                    let b = Shared::new(b);
+                    let b = Disjoint::new(b);
                     // SAFETY: `for_halves` passes disjoint ranges.
                     for_halves(grad.len(), &|r| unsafe {
                         update_momentum(value.range(r.clone()), &grad[r.clone()], b.range(r), h)

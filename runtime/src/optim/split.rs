@@ -5,7 +5,6 @@
 use core::ops::Range;
 
 use crate::gemm::{max_threads, try_parallel_fn};
-pub(crate) use crate::layers::batch_parts::Disjoint as Shared;
 
 /// Elements from which a tensor's update is split in two (below, a worker's wake-up costs
 /// more than it saves).
@@ -28,6 +27,7 @@ pub(crate) fn for_halves(len: usize, f: &(dyn Fn(Range<usize>) + Sync)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layers::batch_parts::Disjoint;
 
     #[test]
     fn halves_cover_every_element_once() {
@@ -41,7 +41,7 @@ mod tests {
             3 * SPLIT_FROM,
         ] {
             let mut v = vec![0u32; len];
-            let s = Shared::new(&mut v);
+            let s = Disjoint::new(&mut v);
             // SAFETY: `for_halves` passes disjoint ranges.
             for_halves(len, &|r| {
                 unsafe { s.range(r) }.iter_mut().for_each(|x| *x += 1)

@@ -20,11 +20,11 @@
 
 use super::one_hot::OneHot;
 use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
-use super::{pack_recurrent, transpose_into, PackedPair, TRANSPOSE_FROM_STEPS};
+use super::{pack_recurrent, transpose_into, PackedPair, StepWeights, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::gemm::{gemm_packed_b, gemm_unchecked, Trans};
+use crate::gemm::{gemm_unchecked, Trans};
 use crate::init::Init;
 use crate::layers::{ensure_len, sum_rows, GradVisitor};
 use crate::param::ParamKind;
@@ -157,41 +157,24 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
             let w = &self.weight_hh[..];
             ((w, &w[2 * H * H..]), Trans::Yes, H)
         };
+        // PyTorch: all three gates' recurrent terms; notes: r and z only.
+        let w = if packed {
+            StepWeights::Packed(&c.packed.fwd)
+        } else {
+            let n = if notes { 2 * H } else { g3 };
+            StepWeights::Plain {
+                w: w_all,
+                trans: tw,
+                ld: ldw,
+                k: H,
+                n,
+            }
+        };
         for t in 0..steps {
             let gi = &mut c.gi[t * batch * g3..(t + 1) * batch * g3];
             let gh = &mut c.gh[t * batch * g3..(t + 1) * batch * g3];
             let (hprev, hcur) = c.hs[t * bh..(t + 2) * bh].split_at_mut(bh);
-            // PyTorch: all three gates' recurrent terms; notes: r and z only.
-            let rows = if notes { 2 * H } else { g3 };
-            if packed {
-                gemm_packed_b(
-                    Trans::No,
-                    batch,
-                    T::ONE,
-                    hprev,
-                    H,
-                    &c.packed.fwd,
-                    T::ONE,
-                    gh,
-                    g3,
-                );
-            } else {
-                gemm_unchecked(
-                    Trans::No,
-                    tw,
-                    batch,
-                    rows,
-                    H,
-                    T::ONE,
-                    hprev,
-                    H,
-                    w_all,
-                    ldw,
-                    T::ONE,
-                    gh,
-                    g3,
-                );
-            }
+            w.mul_add(batch, hprev, H, gh, g3);
             for (a, b) in gi.chunks_exact_mut(g3).zip(gh.chunks_exact(g3)) {
                 for j in 0..2 * H {
                     a[j] += b[j];
@@ -300,10 +283,24 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
             ensure_len(&mut c.drh, bh);
         }
         let (w_rz, w_n) = self.weight_hh.split_at(2 * H * H);
-        let packed = !notes && pack_recurrent(steps, batch);
-        if packed {
+        // dh_{t-1} += dG_t W_hh over the gates that read h (r and z only in the notes).
+        let w = if !notes && pack_recurrent(steps, batch) {
             c.packed.bwd.pack(Trans::No, g3, H, &self.weight_hh, H);
-        }
+            StepWeights::Packed(&c.packed.bwd)
+        } else {
+            let (k, w) = if notes {
+                (2 * H, w_rz)
+            } else {
+                (g3, &self.weight_hh[..])
+            };
+            StepWeights::Plain {
+                w,
+                trans: Trans::No,
+                ld: H,
+                k,
+                n: H,
+            }
+        };
         for t in (0..steps).rev() {
             let (before, rest) = dy.split_at_mut(t * bh);
             let dh = &rest[..bh];
@@ -384,40 +381,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
                         }
                     }
                 }
-                let (k, w) = if notes {
-                    (2 * H, w_rz)
-                } else {
-                    (g3, &self.weight_hh[..])
-                };
-                if packed {
-                    gemm_packed_b(
-                        Trans::No,
-                        batch,
-                        T::ONE,
-                        dgh,
-                        g3,
-                        &c.packed.bwd,
-                        T::ONE,
-                        prev,
-                        H,
-                    );
-                } else {
-                    gemm_unchecked(
-                        Trans::No,
-                        Trans::No,
-                        batch,
-                        H,
-                        k,
-                        T::ONE,
-                        dgh,
-                        g3,
-                        w,
-                        H,
-                        T::ONE,
-                        prev,
-                        H,
-                    );
-                }
+                w.mul_add(batch, dgh, g3, prev, H);
             }
         }
         let (dgi, dgh) = (&c.dgi[..n * g3], &c.dgh[..n * g3]);

@@ -18,11 +18,11 @@
 
 use super::one_hot::OneHot;
 use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
-use super::{pack_recurrent, transpose_into, PackedPair, TRANSPOSE_FROM_STEPS};
+use super::{pack_recurrent, transpose_into, PackedPair, StepWeights, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::gemm::{gemm_packed_b, gemm_unchecked, Trans};
+use crate::gemm::{gemm_unchecked, Trans};
 use crate::init::Init;
 use crate::layers::{ensure_len, sum_rows, GradVisitor};
 use crate::param::ParamKind;
@@ -133,48 +133,32 @@ impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
         c.one_hot
             .project_inputs(x, &self.weight_ih, n, IN, g4, &mut c.gates);
         let packed = pack_recurrent(steps, batch);
-        let (w, tw, ldw) = if packed {
+        let w = if packed {
             c.packed.fwd.pack(Trans::Yes, H, g4, &self.weight_hh, H);
-            (&[][..], Trans::Yes, H)
+            StepWeights::Packed(&c.packed.fwd)
         } else if steps >= TRANSPOSE_FROM_STEPS {
             transpose_into(&self.weight_hh, g4, H, &mut c.whh_t);
-            (&c.whh_t[..], Trans::No, g4)
+            StepWeights::Plain {
+                w: &c.whh_t,
+                trans: Trans::No,
+                ld: g4,
+                k: H,
+                n: g4,
+            }
         } else {
-            (&self.weight_hh[..], Trans::Yes, H)
+            StepWeights::Plain {
+                w: &self.weight_hh,
+                trans: Trans::Yes,
+                ld: H,
+                k: H,
+                n: g4,
+            }
         };
         for t in 0..steps {
             let g = &mut c.gates[t * batch * g4..(t + 1) * batch * g4];
             let (hprev, hcur) = c.hs[t * bh..(t + 2) * bh].split_at_mut(bh);
             // All four gates' recurrent terms in one GEMM: G_t += h_{t-1} W_hh^T.
-            if packed {
-                gemm_packed_b(
-                    Trans::No,
-                    batch,
-                    T::ONE,
-                    hprev,
-                    H,
-                    &c.packed.fwd,
-                    T::ONE,
-                    g,
-                    g4,
-                );
-            } else {
-                gemm_unchecked(
-                    Trans::No,
-                    tw,
-                    batch,
-                    g4,
-                    H,
-                    T::ONE,
-                    hprev,
-                    H,
-                    w,
-                    ldw,
-                    T::ONE,
-                    g,
-                    g4,
-                );
-            }
+            w.mul_add(batch, hprev, H, g, g4);
             for row in g.chunks_exact_mut(g4) {
                 Activation::Sigmoid.forward(&mut row[..2 * H]);
                 Activation::Tanh.forward(&mut row[2 * H..3 * H]);
@@ -312,10 +296,18 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Lstm<T, IN, H> 
         ensure_len(&mut c.dg, n * g4);
         ensure_len(&mut c.dc, bh);
         c.dc.fill(T::ZERO);
-        let packed = pack_recurrent(steps, batch);
-        if packed {
+        let w = if pack_recurrent(steps, batch) {
             c.packed.bwd.pack(Trans::No, g4, H, &self.weight_hh, H);
-        }
+            StepWeights::Packed(&c.packed.bwd)
+        } else {
+            StepWeights::Plain {
+                w: &self.weight_hh,
+                trans: Trans::No,
+                ld: H,
+                k: g4,
+                n: H,
+            }
+        };
         for t in (0..steps).rev() {
             let (before, rest) = dy.split_at_mut(t * bh);
             let dh = &rest[..bh];
@@ -326,36 +318,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Lstm<T, IN, H> 
             gate_grads(g, dh, cprev, tc, &mut c.dc[..bh], dg, H);
             if t > 0 {
                 // dh_{t-1} += dG_t W_hh, straight into dy_{t-1}.
-                let prev = &mut before[(t - 1) * bh..];
-                if packed {
-                    gemm_packed_b(
-                        Trans::No,
-                        batch,
-                        T::ONE,
-                        dg,
-                        g4,
-                        &c.packed.bwd,
-                        T::ONE,
-                        prev,
-                        H,
-                    );
-                } else {
-                    gemm_unchecked(
-                        Trans::No,
-                        Trans::No,
-                        batch,
-                        H,
-                        g4,
-                        T::ONE,
-                        dg,
-                        g4,
-                        &self.weight_hh,
-                        H,
-                        T::ONE,
-                        prev,
-                        H,
-                    );
-                }
+                w.mul_add(batch, dg, g4, &mut before[(t - 1) * bh..], H);
             }
         }
         let dg = &c.dg[..n * g4];

@@ -336,6 +336,46 @@ pub(crate) fn pack_recurrent(steps: usize, batch: usize) -> bool {
     steps >= 2 && batch > 4
 }
 
+/// The right-hand operand `op(W)` (`k x n`) of a per-step recurrent product: packed once per
+/// sequence, or read in place (as stored, or transposed by strides).
+pub(crate) enum StepWeights<'a, T> {
+    Packed(&'a crate::gemm::PackedB<T>),
+    Plain {
+        w: &'a [T],
+        trans: crate::gemm::Trans,
+        ld: usize,
+        k: usize,
+        n: usize,
+    },
+}
+
+impl<T: Float> StepWeights<'_, T> {
+    /// `c[rows, n] += a[rows, k] op(W)` (leading dimensions `lda`, `ldc`).
+    pub(crate) fn mul_add(&self, rows: usize, a: &[T], lda: usize, c: &mut [T], ldc: usize) {
+        use crate::gemm::{gemm_packed_b, gemm_unchecked, Trans};
+        match *self {
+            StepWeights::Packed(pb) => {
+                gemm_packed_b(Trans::No, rows, T::ONE, a, lda, pb, T::ONE, c, ldc)
+            }
+            StepWeights::Plain { w, trans, ld, k, n } => gemm_unchecked(
+                Trans::No,
+                trans,
+                rows,
+                n,
+                k,
+                T::ONE,
+                a,
+                lda,
+                w,
+                ld,
+                T::ONE,
+                c,
+                ldc,
+            ),
+        }
+    }
+}
+
 /// The recurrent weights packed as the right-hand operand of forward's and backward's
 /// per-step products (see [`pack_recurrent`]).
 #[derive(Debug, Clone, Default)]
