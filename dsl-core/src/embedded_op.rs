@@ -1,0 +1,64 @@
+//! What a layer kind contributes to the embedded form (batch 1, inline arrays, no std): its
+//! field type, settings and the kernel call of its forward step. Shared by the layer kinds,
+//! which describe themselves, and the embedded emitter, which strings the calls together.
+
+use std::collections::HashMap;
+
+use proc_macro2::TokenStream;
+
+/// A scalar setting of an embedded layer, written into its constructor.
+pub enum Config {
+    /// A float in the element type (e.g. `eps`).
+    Float(f64),
+    Bool(bool),
+}
+
+/// Tokens of a kernel call given the layer expression, the input slice and the output slice.
+pub type MapCall = Box<dyn Fn(&TokenStream, &TokenStream, &TokenStream) -> TokenStream>;
+
+/// Tokens of a recurrent step given the layer expression, input, output and state.
+pub type StepCall =
+    Box<dyn Fn(&TokenStream, &TokenStream, &TokenStream, &TokenStream) -> TokenStream>;
+
+/// What a layer does in the embedded forward pass.
+pub enum Op {
+    /// Reads the current buffer and writes the next one.
+    Map(MapCall),
+    /// Changes the current buffer in place (a stand-alone activation).
+    InPlace(Box<dyn Fn(&TokenStream) -> TokenStream>),
+    /// Leaves the data as it is (dropout in eval mode, flatten).
+    Pass,
+    /// One step of a recurrent layer: `call(layer, x, y, state)`, with its state type.
+    Step { state: TokenStream, call: StepCall },
+}
+
+/// A layer's embedded form.
+pub struct EmbeddedLayer {
+    /// The field type (generic over `T`); `None` for layers without tensors or settings.
+    pub ty: Option<TokenStream>,
+    /// Settings other than tensors, as (field, value).
+    pub config: Vec<(&'static str, Config)>,
+    /// Tensors (by PyTorch suffix, e.g. `weight`) the runtime type stores transposed, in a
+    /// field of the same name without `_l0` and with `_t` (`weight_t`).
+    pub transposed: &'static [&'static str],
+    pub op: Op,
+}
+
+impl EmbeddedLayer {
+    pub fn map(ty: Option<TokenStream>, call: MapCall) -> Self {
+        EmbeddedLayer {
+            ty,
+            config: Vec::new(),
+            transposed: &[],
+            op: Op::Map(call),
+        }
+    }
+}
+
+/// Tensor values read from a weights file, by full name, with the file's path for the
+/// dependency tracking `include_bytes!`.
+pub struct Baked {
+    pub path: String,
+    pub values: HashMap<String, Vec<f64>>,
+}
+

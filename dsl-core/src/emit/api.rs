@@ -1,0 +1,170 @@
+//! The typed API over the flat `Network` methods: samples as `[T; N]` arrays so that a wrong
+//! sample width is a type error, the shape consts, and the training state's settings.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::plan::Plan;
+use crate::tokens::{lit, rt};
+use crate::tree::Resolved;
+
+/// The training target type and how it is passed on flat: class labels or value rows.
+pub fn targets(net: &Resolved, plan: &Plan) -> (TokenStream, TokenStream) {
+    let n_out = &plan.n_out;
+    if net.loss.class_labels() {
+        (quote!([usize]), quote!(target))
+    } else {
+        (quote!([[T; #n_out]]), quote!(target.as_flattened()))
+    }
+}
+
+/// Consts and methods of `impl Name<T>`.
+pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
+    let rt = rt();
+    let Plan {
+        scratch,
+        train,
+        n_in,
+        n_out,
+        ..
+    } = plan;
+    let in_dims = net.input.0.iter().map(|&d| lit(d));
+    let out_dims = net.output.0.iter().map(|&d| lit(d));
+    let steps = match net.steps {
+        Some(n) => {
+            let n = lit(n);
+            quote!(Some(#n))
+        }
+        None => quote!(None),
+    };
+    let layer_shapes = plan.layers.iter().map(|l| {
+        let (p, d) = (&l.prefix, &l.out_dims);
+        quote!((#p, &[#(#d),*]))
+    });
+    let last_act = plan.last_act();
+    let (target_ty, target_flat) = targets(net, plan);
+    let doc_backward = format!(
+        "Backward of the last `forward_train` from the gradient written with [`{train}::output_grad_mut`]; gradients land in `t.grads`, dL/dx in `dx` if given."
+    );
+    quote! {
+        /// Scalars per input sample.
+        pub const INPUT: usize = #n_in;
+        /// Scalars per output sample.
+        pub const OUTPUT: usize = #n_out;
+        /// The per-sample input shape as declared.
+        pub const INPUT_SHAPE: &'static [usize] = &[#(#in_dims),*];
+        /// The per-sample output shape the layers produce.
+        pub const OUTPUT_SHAPE: &'static [usize] = &[#(#out_dims),*];
+        /// The fixed number of time steps of `input: [seq(n), F]` (`None`: any length).
+        pub const STEPS: Option<usize> = #steps;
+        /// Each emitted layer's name and per-sample output shape, in order (activations
+        /// fused into a layer and `flatten` have no entry of their own).
+        pub const LAYER_SHAPES: &'static [(&'static str, &'static [usize])] = &[#( #layer_shapes ),*];
+
+        /// Eval-mode forward of a batch; `y` must have one row per sample of `x`.
+        pub fn forward(&self, x: &[[T; #n_in]], y: &mut [[T; #n_out]], s: &mut #scratch<T>) -> #rt::Result<()> {
+            #rt::network::Network::forward_flat(self, x.as_flattened(), y.as_flattened_mut(), s)
+        }
+
+        /// Eval-mode forward of one sample.
+        pub fn forward_one(&self, x: &[T; #n_in], s: &mut #scratch<T>) -> [T; #n_out] {
+            let mut y = [[T::ZERO; #n_out]; 1];
+            match self.forward(::core::slice::from_ref(x), &mut y, s) {
+                Ok(()) => y[0],
+                Err(e) => panic!("one sample always forms a valid batch: {e}"),
+            }
+        }
+
+        /// Eval-mode forward of a batch whose size `B` is fixed at compile time.
+        pub fn forward_fixed<const B: usize>(&self, x: &[[T; #n_in]; B], s: &mut #scratch<T>) -> [[T; #n_out]; B] {
+            let mut y = [[T::ZERO; #n_out]; B];
+            if B > 0 {
+                if let Err(e) = self.forward(x, &mut y, s) {
+                    panic!("a fixed batch of whole samples is always valid: {e}");
+                }
+            }
+            y
+        }
+
+        /// Train-mode forward of a batch, keeping what `backward` needs; returns the output.
+        pub fn forward_train<'t>(&mut self, x: &[[T; #n_in]], t: &'t mut #train<T>) -> #rt::Result<&'t [[T; #n_out]]> {
+            #rt::network::Network::forward_train_flat(self, x.as_flattened(), t)?;
+            Ok(t.#last_act.as_chunks::<#n_out>().0)
+        }
+
+        #[doc = #doc_backward]
+        pub fn backward(&self, x: &[[T; #n_in]], t: &mut #train<T>, dx: Option<&mut [[T; #n_in]]>) -> #rt::Result<()> {
+            #rt::network::Network::backward_flat(self, x.as_flattened(), t, dx.map(|d| d.as_flattened_mut()))
+        }
+
+        /// Forward (train mode), loss, backward and one optimiser update; returns the loss.
+        pub fn train_step(
+            &mut self,
+            x: &[[T; #n_in]],
+            target: &#target_ty,
+            opt: &mut dyn #rt::optim::Optimizer<T>,
+            t: &mut #train<T>,
+        ) -> #rt::Result<T>
+        where
+            Self: #rt::network::Trainable,
+        {
+            #rt::network::train_step(self, x.as_flattened(), #target_flat, opt, t)
+        }
+
+        /// The declared loss of an eval-mode forward over `x` (no training state touched).
+        pub fn eval_loss(&self, x: &[[T; #n_in]], target: &#target_ty, s: &mut #scratch<T>) -> #rt::Result<T>
+        where
+            Self: #rt::network::Trainable,
+        {
+            let mut out = ::core::mem::take(&mut s.out);
+            out.resize(x.len() * #n_out, T::ZERO);
+            let r = #rt::network::Network::forward_flat(self, x.as_flattened(), &mut out, s)
+                .and_then(|()| #rt::loss::Loss::loss(&self.loss, &out, #n_out, #target_flat));
+            s.out = out;
+            r
+        }
+    }
+}
+
+/// Methods of `impl NameTrain<T>`.
+pub fn train_methods(plan: &Plan) -> TokenStream {
+    let rt = rt();
+    let (train, n_out, last_act) = (&plan.train, &plan.n_out, plan.last_act());
+    quote! {
+        impl<T: #rt::Float> #train<T> {
+            /// The output of the last training forward.
+            pub fn output(&self) -> &[[T; #n_out]] {
+                self.#last_act.as_chunks::<#n_out>().0
+            }
+
+            /// Clips the gradients to this global L2 norm before every `train_step` update
+            /// (`None`: no clipping). Fails for a bound that is not positive and finite.
+            pub fn set_clip_norm(&mut self, max_norm: Option<f64>) -> #rt::Result<()> {
+                if let Some(m) = max_norm {
+                    if !(m.is_finite() && m > 0.0) {
+                        return Err(#rt::KilnError::InvalidHyperParameter {
+                            what: "gradient clipping norm",
+                            value: m,
+                            why: "must be positive and finite",
+                        });
+                    }
+                }
+                self.clip_norm = max_norm;
+                Ok(())
+            }
+
+            /// Makes `train_step` check the loss and every gradient for NaN/infinity before
+            /// updating: a bad step returns `KilnError::NonFiniteLoss` or `NonFiniteGradient`
+            /// (naming the step and the first tensor to go non-finite) and changes no
+            /// parameter. Off by default; one pass over the gradients when on.
+            pub fn set_check_finite(&mut self, on: bool) {
+                self.check_finite = on;
+            }
+
+            /// Where to write dL/d(output) before calling `backward` by hand.
+            pub fn output_grad_mut(&mut self) -> &mut [[T; #n_out]] {
+                self.d_out.as_chunks_mut::<#n_out>().0
+            }
+        }
+    }
+}

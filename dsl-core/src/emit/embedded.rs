@@ -1,0 +1,447 @@
+//! The embedded form of a declaration (`embedded: true` or `weights: "file.safetensors"`):
+//! `{Name}Embedded<T>`, a plain struct of inline arrays (no heap, no std) with a batch-1
+//! `forward` (or, for sequence networks, a streaming `step`) that calls the runtime's
+//! `fixed` kernels, scratch and state of sizes known at compile time, and, with `weights`,
+//! a `const WEIGHTS` baked from the file (checked against the declaration by `weights.rs`).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::embedded_op::{Baked, Config, EmbeddedLayer, Op};
+use crate::tree::Resolved;
+use crate::diag::Ctxt;
+use crate::tokens::{lit, rt};
+use crate::tensors::{TensorDecl, Tensors};
+
+/// `{Name}Embedded` and its scratch or state, or errors naming the layers it cannot take.
+pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream {
+    let rt = rt();
+    let fixed = quote!(#rt::fixed);
+    let name = format_ident!("{}Embedded", net.name);
+    let net_name = &net.name;
+    let scratch = format_ident!("{}EmbeddedScratch", net.name);
+    let mut layers = Vec::new();
+    for l in &net.layers {
+        match l.kind.embedded(&l.input, &l.output) {
+            Some(e) => layers.push((l, e)),
+            None => cx.error_spanned_by(
+                l.loc,
+                format!(
+                    "this layer{} has no embedded form yet, so `{}` cannot be `embedded`: the embedded form takes {}",
+                    l.uses.last().map(|u| format!(" (in `{}`, a use of block `{}`)", u.call, u.block)).unwrap_or_default(),
+                    net.name,
+                    crate::registry::embedded_list()
+                ),
+            ),
+        }
+    }
+    if cx.has_errors() {
+        return quote!();
+    }
+    let seq = net.seq;
+    let n_in = net.input.numel();
+    let per_step_in = if seq {
+        *net.input.0.last().unwrap_or(&1)
+    } else {
+        n_in
+    };
+    let n_out = net.output.numel();
+    let (n_in_l, n_out_l) = (lit(per_step_in), lit(n_out));
+    let widest = net
+        .layers
+        .iter()
+        .map(|l| l.output.numel())
+        .chain([per_step_in])
+        .max()
+        .unwrap_or(1);
+    let widest_l = lit(widest);
+
+    // Fields, with their types.
+    let mut fields = Vec::new();
+    let mut states = Vec::new();
+    for (l, e) in &layers {
+        let f = format_ident!("layer{}", l.index);
+        if let Some(ty) = &e.ty {
+            fields.push((f.clone(), ty.clone()));
+        }
+        if let Op::Step { state, .. } = &e.op {
+            states.push((format_ident!("s{}", l.index), state.clone()));
+        }
+    }
+    let field_defs = fields.iter().map(|(f, ty)| quote!(pub #f: #ty,));
+    let field_zero: Vec<_> = fields
+        .iter()
+        .map(|(f, ty)| quote!(#f: <#ty>::ZERO,))
+        .collect();
+
+    // The pass: ping-pong between scratch buffers `a` and `b`; the first layer reads `x`,
+    // the output lands in `y`.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Buf {
+        X,
+        A,
+        B,
+        Y,
+    }
+    let slice = |b: Buf, w: usize| {
+        let w = lit(w);
+        match b {
+            Buf::X => quote!(&x[..]),
+            Buf::A => quote!(&s.a[..#w]),
+            Buf::B => quote!(&s.b[..#w]),
+            Buf::Y => quote!(&y[..]),
+        }
+    };
+    let slice_mut = |b: Buf, w: usize| {
+        let w = lit(w);
+        match b {
+            Buf::A => quote!(&mut s.a[..#w]),
+            Buf::B => quote!(&mut s.b[..#w]),
+            _ => quote!(&mut y[..]),
+        }
+    };
+    let mut body = Vec::new();
+    let mut cur = Buf::X;
+    let mut width = per_step_in;
+    let last = layers.len() - 1;
+    for (i, (l, e)) in layers.iter().enumerate() {
+        let f = format_ident!("layer{}", l.index);
+        let layer = quote!(self.#f);
+        let out_w = if seq {
+            *l.output.0.last().unwrap_or(&1)
+        } else {
+            l.output.numel()
+        };
+        let next = if i == last {
+            Buf::Y
+        } else if cur == Buf::A {
+            Buf::B
+        } else {
+            Buf::A
+        };
+        match &e.op {
+            Op::Map(call) => {
+                body.push(call(&layer, &slice(cur, width), &slice_mut(next, out_w)));
+                cur = next;
+            }
+            Op::Step { call, .. } => {
+                let st = format_ident!("s{}", l.index);
+                body.push(call(
+                    &layer,
+                    &slice(cur, width),
+                    &slice_mut(next, out_w),
+                    &quote!(s.#st),
+                ));
+                cur = next;
+            }
+            Op::InPlace(apply) => {
+                if cur == Buf::X || i == last {
+                    let to = if i == last { Buf::Y } else { Buf::A };
+                    let (src, dst) = (slice(cur, width), slice_mut(to, width));
+                    body.push(quote!((#dst).copy_from_slice(#src);));
+                    cur = to;
+                }
+                body.push(apply(&slice_mut(cur, width)));
+            }
+            Op::Pass => {
+                if i == last {
+                    let (src, dst) = (slice(cur, width), slice_mut(Buf::Y, width));
+                    body.push(quote!((#dst).copy_from_slice(#src);));
+                    cur = Buf::Y;
+                }
+            }
+        }
+        width = out_w;
+    }
+    debug_assert!(cur == Buf::Y);
+
+    // Constructors: settings, then (with a weights file) every tensor.
+    // In the `f32`/`f64` impls, `T` names that type (the field types are written with `T`).
+    let ctor_for = |float: TokenStream, baked: Option<&Baked>| {
+        let alias = if float.to_string() == "T" {
+            quote!()
+        } else {
+            quote!(type T = #float;)
+        };
+        let mut sets = Vec::new();
+        for (l, e) in &layers {
+            let f = format_ident!("layer{}", l.index);
+            for (k, v) in &e.config {
+                let k = format_ident!("{}", k);
+                let v = match v {
+                    Config::Float(x) => float_lit(&float, *x),
+                    Config::Bool(b) => quote!(#b),
+                };
+                sets.push(quote!(n.#f.#k = #v;));
+            }
+            if let Some(b) = baked {
+                let mut decls = Vec::new();
+                l.kind.tensors(
+                    &l.input,
+                    &l.output,
+                    &format!("layers.{}", l.index),
+                    &mut Tensors { out: &mut decls },
+                );
+                for t in &decls {
+                    let (field, transposed) = field_of(e, &t.name);
+                    let value = if transposed {
+                        nested_transposed(&float, t, &b.values[&t.name])
+                    } else {
+                        nested(&float, t, &b.values[&t.name])
+                    };
+                    sets.push(quote!(n.#f.#field = #value;));
+                }
+            }
+        }
+        quote!({
+            #alias
+            let mut n = Self { #( #field_zero )* _t: ::core::marker::PhantomData };
+            #( #sets )*
+            n
+        })
+    };
+    // Tensor access by full name, for loading weights at run time without an allocator.
+    let mut names = Vec::new();
+    let mut refs = Vec::new();
+    let mut muts = Vec::new();
+    for (l, e) in &layers {
+        if e.ty.is_none() {
+            continue;
+        }
+        let f = format_ident!("layer{}", l.index);
+        let mut decls = Vec::new();
+        l.kind.tensors(
+            &l.input,
+            &l.output,
+            &format!("layers.{}", l.index),
+            &mut Tensors { out: &mut decls },
+        );
+        for t in decls {
+            let (field, transposed) = field_of(e, &t.name);
+            let n = &t.name;
+            let len = lit(t.shape.iter().product());
+            let check = quote! {
+                if v.len() != #len {
+                    return Err(#rt::KilnError::LengthMismatch { what: "embedded tensor", expected: #len, actual: v.len() });
+                }
+            };
+            if transposed {
+                refs.push(quote!(#n => { #check #rt::fixed::get_transposed(&self.#f.#field, v); }));
+                muts.push(
+                    quote!(#n => { #check #rt::fixed::set_transposed(&mut self.#f.#field, v); }),
+                );
+            } else {
+                let flat = (1..t.shape.len().max(1)).map(|_| quote!(.as_flattened()));
+                let flat_mut = (1..t.shape.len().max(1)).map(|_| quote!(.as_flattened_mut()));
+                refs.push(
+                    quote!(#n => { #check v.copy_from_slice(&self.#f.#field #(#flat)* [..]); }),
+                );
+                muts.push(
+                    quote!(#n => { #check self.#f.#field #(#flat_mut)* [..].copy_from_slice(v); }),
+                );
+            }
+            let shape = &t.shape;
+            names.push(quote!((#n, &[#(#shape),*])));
+        }
+    }
+    let zeroed_t = ctor_for(quote!(T), None);
+    let zeroed_f32 = ctor_for(quote!(f32), None);
+    let zeroed_f64 = ctor_for(quote!(f64), None);
+    let weights = baked.map(|b| {
+        let w = ctor_for(quote!(f32), Some(b));
+        let path = &b.path;
+        quote! {
+            impl #name<f32> {
+                /// The weights of the file named by `weights:`, baked in at compile time
+                /// (names and shapes were checked against the declaration).
+                pub const WEIGHTS: Self = {
+                    // Rebuild when the file changes.
+                    const _: &[u8] = include_bytes!(#path);
+                    #w
+                };
+            }
+        }
+    });
+
+    let params: usize = {
+        let mut all = Vec::new();
+        for l in &net.layers {
+            l.kind
+                .tensors(&l.input, &l.output, "x", &mut Tensors { out: &mut all });
+        }
+        all.iter().map(|t| t.shape.iter().product::<usize>()).sum()
+    };
+    let params_l = lit(params);
+    let state_fields = states.iter().map(|(s, ty)| quote!(pub #s: #ty,));
+    let state_zero = states.iter().map(|(s, ty)| quote!(#s: <#ty>::ZERO,));
+    let doc = format!(
+        "The embedded form of [`{}`]: inline arrays only (no heap, no std), {params} parameters; `size_of` is [`{name}::BYTES`].",
+        net.name
+    );
+    let scratch_doc = format!(
+        "Working memory of [`{name}`]: two buffers of {widest} values{}; `size_of` is [`{scratch}::BYTES`].",
+        if states.is_empty() { "" } else { " and each recurrent layer's state" }
+    );
+    let run = if seq {
+        quote! {
+            /// One time step: `x` in, `y` out; recurrent state is kept in `s` between calls
+            /// ([`#scratch::reset`] starts a new sequence).
+            pub fn step(&self, x: &[T; #n_in_l], y: &mut [T; #n_out_l], s: &mut #scratch<T>) -> #rt::Result<()> {
+                #( #body )*
+                Ok(())
+            }
+        }
+    } else {
+        quote! {
+            /// Inference of one sample (eval mode), allocating nothing.
+            pub fn forward(&self, x: &[T; #n_in_l], y: &mut [T; #n_out_l], s: &mut #scratch<T>) -> #rt::Result<()> {
+                #( #body )*
+                Ok(())
+            }
+        }
+    };
+    let _ = &fixed;
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug)]
+        pub struct #name<T: #rt::Float = f32> {
+            #( #field_defs )*
+            _t: ::core::marker::PhantomData<T>,
+        }
+
+        #[doc = #scratch_doc]
+        #[derive(Clone, Debug)]
+        pub struct #scratch<T: #rt::Float = f32> {
+            pub a: [T; #widest_l],
+            pub b: [T; #widest_l],
+            #( #state_fields )*
+        }
+
+        impl<T: #rt::Float> #scratch<T> {
+            /// Exact size in bytes.
+            pub const BYTES: usize = ::core::mem::size_of::<Self>();
+            /// Zeroed buffers and states.
+            pub const ZERO: Self = #scratch { a: [T::ZERO; #widest_l], b: [T::ZERO; #widest_l], #( #state_zero )* };
+            /// Clears every recurrent state (a new sequence starts).
+            pub fn reset(&mut self) {
+                *self = Self::ZERO;
+            }
+        }
+
+        impl<T: #rt::Float> #name<T> {
+            /// Trainable scalars.
+            pub const PARAMS: usize = #params_l;
+            /// Exact size in bytes: the parameters plus each layer's scalar settings.
+            pub const BYTES: usize = ::core::mem::size_of::<Self>();
+            /// Every tensor's PyTorch name and shape (the same as the network's `TENSORS`).
+            pub const TENSORS: &'static [(&'static str, &'static [usize])] = &[#(#names),*];
+
+            /// Zero weights with the declared settings.
+            pub fn zeroed() -> Self #zeroed_t
+
+            /// Copies the tensor `name` (PyTorch name and layout, flattened) into `v`.
+            pub fn get_tensor(&self, name: &str, v: &mut [T]) -> #rt::Result<()> {
+                match name {
+                    #(#refs)*
+                    _ => return Err(#rt::KilnError::UnknownTensor),
+                }
+                Ok(())
+            }
+
+            /// Sets the tensor `name` from `v` (PyTorch name and layout, flattened): loads
+            /// weights at run time without an allocator.
+            pub fn set_tensor(&mut self, name: &str, v: &[T]) -> #rt::Result<()> {
+                match name {
+                    #(#muts)*
+                    _ => return Err(#rt::KilnError::UnknownTensor),
+                }
+                Ok(())
+            }
+
+            #run
+        }
+
+        impl #name<f32> {
+            /// Zero weights with the declared settings (fill with `visit_params_mut`).
+            pub const ZEROED: Self = #zeroed_f32;
+        }
+        impl #name<f64> {
+            /// Zero weights with the declared settings (fill with `visit_params_mut`).
+            pub const ZEROED: Self = #zeroed_f64;
+        }
+        #weights
+
+        ::kiln::__std! {
+            impl<T: #rt::Float> #net_name<T> {
+                /// The embedded form with this network's weights and batch-norm statistics
+                /// (boxed: the embedded form keeps every tensor inline).
+                pub fn to_embedded(&self) -> ::kiln::__std_lib::boxed::Box<#name<T>> {
+                    let mut e = ::kiln::__std_lib::boxed::Box::new(#name::<T>::zeroed());
+                    let mut copy = |n: &str, v: &[T]| {
+                        if let Err(err) = e.set_tensor(n, v) {
+                            unreachable!("kiln bug: `{n}` has no embedded twin: {err}");
+                        }
+                    };
+                    #rt::network::Network::visit_params(self, &mut |n, _, v| copy(n, v));
+                    #rt::network::Network::visit_buffers(self, &mut |n, v| copy(n, v));
+                    e
+                }
+            }
+        }
+    }
+}
+
+/// `x` in the float type: a literal for `f32`/`f64`, `T::from_f64(x)` for the generic `T`.
+fn float_lit(float: &TokenStream, x: f64) -> TokenStream {
+    if float.to_string() == "T" {
+        let l = proc_macro2::Literal::f64_suffixed(x);
+        quote!(T::from_f64(#l))
+    } else if float.to_string() == "f32" {
+        let l = proc_macro2::Literal::f32_suffixed(x as f32);
+        quote!(#l)
+    } else {
+        let l = proc_macro2::Literal::f64_suffixed(x);
+        quote!(#l)
+    }
+}
+
+/// The field holding tensor `name` of a layer, and whether it is stored transposed.
+fn field_of(e: &EmbeddedLayer, name: &str) -> (proc_macro2::Ident, bool) {
+    let suffix = name.rsplit('.').next().unwrap_or(name);
+    let base = suffix.trim_end_matches("_l0");
+    if e.transposed.contains(&suffix) {
+        (format_ident!("{}_t", base), true)
+    } else {
+        (format_ident!("{}", base), false)
+    }
+}
+
+/// A 2-D tensor's values as the nested literal of its transpose.
+fn nested_transposed(float: &TokenStream, t: &TensorDecl, values: &[f64]) -> TokenStream {
+    let (r, c) = (t.shape[0], t.shape[1]);
+    let tv: Vec<f64> = (0..c * r).map(|k| values[(k % r) * c + k / r]).collect();
+    let tt = TensorDecl {
+        name: t.name.clone(),
+        shape: vec![c, r],
+        buffer: t.buffer,
+    };
+    nested(float, &tt, &tv)
+}
+
+/// A tensor's values as nested array literals of its shape.
+fn nested(float: &TokenStream, t: &TensorDecl, values: &[f64]) -> TokenStream {
+    fn go(float: &TokenStream, shape: &[usize], v: &[f64]) -> TokenStream {
+        match shape {
+            [] | [_] => {
+                let items = v.iter().map(|&x| float_lit(float, x));
+                quote!([#(#items),*])
+            }
+            [_, rest @ ..] => {
+                let inner: usize = rest.iter().product();
+                let items = v.chunks(inner.max(1)).map(|c| go(float, rest, c));
+                quote!([#(#items),*])
+            }
+        }
+    }
+    go(float, &t.shape, values)
+}

@@ -1,0 +1,120 @@
+//! The stand-in emitted when a declaration has errors (after thiserror's fallback): the
+//! network's types exist, with the typed methods where the sizes are known and bodies that are
+//! never run, so the only errors the user sees are the declaration's own.
+
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{format_ident, quote};
+use syn::Visibility;
+
+use crate::check::Sketch;
+use crate::parse::NetworkDecl;
+use crate::tokens::{lit, rt};
+
+/// The stand-in for a declaration that parsed but did not check.
+pub fn emit(decl: &NetworkDecl, sketch: &Sketch) -> TokenStream {
+    stand_in(&decl.vis, &decl.name, sketch)
+}
+
+/// The stand-in for tokens that did not even parse: the name after `struct`, if there is one.
+pub fn from_tokens(input: &TokenStream) -> TokenStream {
+    let tokens: Vec<TokenTree> = input.clone().into_iter().collect();
+    let name = tokens.windows(2).find_map(|w| match (&w[0], &w[1]) {
+        (TokenTree::Ident(kw), TokenTree::Ident(name)) if kw == "struct" => Some(name.clone()),
+        _ => None,
+    });
+    let public = tokens
+        .iter()
+        .any(|t| matches!(t, TokenTree::Ident(i) if i == "pub"));
+    let vis: Visibility = if public {
+        syn::parse_quote!(pub)
+    } else {
+        Visibility::Inherited
+    };
+    match name {
+        Some(name) => stand_in(&vis, &name, &Sketch::default()),
+        None => TokenStream::new(),
+    }
+}
+
+fn stand_in(vis: &Visibility, name: &Ident, sketch: &Sketch) -> TokenStream {
+    let rt = rt();
+    let m = super::module_name(name);
+    let scratch = format_ident!("{}Scratch", name);
+    let train = format_ident!("{}Train", name);
+    let mut names = vec![name.clone(), scratch.clone(), train.clone()];
+    let mut extra = Vec::new();
+    if sketch.seq {
+        names.push(format_ident!("{}Stream", name));
+    }
+    if sketch.embedded {
+        names.push(format_ident!("{}Embedded", name));
+        names.push(format_ident!("{}EmbeddedScratch", name));
+    }
+    for n in &names[1..] {
+        extra.push(quote! {
+            #[doc = "Stand-in: the `network!` declaration has errors."]
+            pub struct #n<T = f32>(::core::marker::PhantomData<T>);
+        });
+    }
+    let methods = typed_methods(sketch, &scratch, &train);
+    quote! {
+        #[allow(non_snake_case, dead_code, unused_variables, clippy::all)]
+        mod #m {
+            #[doc = "Stand-in: the `network!` declaration has errors."]
+            pub struct #name<T = f32>(::core::marker::PhantomData<T>);
+            #( #extra )*
+            impl<T: #rt::Float> #name<T> {
+                /// Stand-in.
+                pub fn new(rng: &mut #rt::rng::KilnRng) -> Self {
+                    ::core::unreachable!()
+                }
+                /// Stand-in.
+                pub fn scratch(&self) -> #scratch<T> {
+                    ::core::unreachable!()
+                }
+                /// Stand-in.
+                pub fn train_state(&self, seed: u64) -> #train<T> {
+                    ::core::unreachable!()
+                }
+                #methods
+            }
+        }
+        #[allow(unused_imports)]
+        #vis use #m::{#(#names),*};
+    }
+}
+
+/// The sample-typed methods, when the sample sizes are known.
+fn typed_methods(sketch: &Sketch, scratch: &Ident, train: &Ident) -> TokenStream {
+    let rt = rt();
+    let (Some(n_in), Some(n_out)) = (sketch.input, sketch.output) else {
+        return TokenStream::new();
+    };
+    let (n_in, n_out) = (lit(n_in), lit(n_out));
+    let target = match sketch.class_labels {
+        Some(false) => quote!([[T; #n_out]]),
+        _ => quote!([usize]),
+    };
+    quote! {
+        /// Scalars per input sample.
+        pub const INPUT: usize = #n_in;
+        /// Scalars per output sample.
+        pub const OUTPUT: usize = #n_out;
+        /// Stand-in.
+        pub fn forward(&self, x: &[[T; #n_in]], y: &mut [[T; #n_out]], s: &mut #scratch<T>) -> #rt::Result<()> {
+            ::core::unreachable!()
+        }
+        /// Stand-in.
+        pub fn forward_one(&self, x: &[T; #n_in], s: &mut #scratch<T>) -> [T; #n_out] {
+            ::core::unreachable!()
+        }
+        /// Stand-in.
+        pub fn train_step(&mut self, x: &[[T; #n_in]], target: &#target, opt: &mut dyn #rt::optim::Optimizer<T>, t: &mut #train<T>) -> #rt::Result<T> {
+            ::core::unreachable!()
+        }
+        /// Stand-in.
+        pub fn eval_loss(&self, x: &[[T; #n_in]], target: &#target, s: &mut #scratch<T>) -> #rt::Result<T> {
+            ::core::unreachable!()
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The forward passes as straight lists of calls: inference ping-pongs between two scratch
+//! buffers (`x -> ping -> pong -> ... -> y`), training keeps every layer's output for the
+//! backward pass. Sequence networks pass `steps, seqs` to recurrent layers.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::plan::Plan;
+use crate::tokens::{lit, rt};
+use crate::tree::Resolved;
+
+/// Where layer `i` of `n` reads and writes when layers alternate between two buffers of
+/// `holder`: `(source, destination, grow the destination to rows x width)`.
+pub fn pingpong(
+    plan: &Plan,
+    i: usize,
+    holder: &TokenStream,
+    input: &TokenStream,
+    output: &TokenStream,
+    rows: &TokenStream,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let rt = rt();
+    let src = match i {
+        0 => input.clone(),
+        _ if i % 2 == 1 => quote!(&#holder.ping),
+        _ => quote!(&#holder.pong),
+    };
+    if i == plan.layers.len() - 1 {
+        return (src, output.clone(), quote!());
+    }
+    let buf = if i.is_multiple_of(2) {
+        quote!(#holder.ping)
+    } else {
+        quote!(#holder.pong)
+    };
+    let w = &plan.layers[i].width_out;
+    let grow = quote!(#rt::layers::ensure_len(&mut #buf, #rows * #w););
+    (src, quote!(&mut #buf), grow)
+}
+
+/// `steps` and `seqs` from the batch of a sequence network, checked (`holder.steps` is set by
+/// the typed API); nothing for other networks.
+pub fn sequence_dims(net: &Resolved, holder: TokenStream) -> TokenStream {
+    let rt = rt();
+    if !net.seq {
+        return quote!();
+    }
+    let fixed = match net.steps {
+        Some(n) => {
+            let n = lit(n);
+            quote! {
+                if steps != #n {
+                    return Err(#rt::KilnError::LengthMismatch {
+                        what: "sequence length (declared `seq` length)",
+                        expected: #n,
+                        actual: steps,
+                    });
+                }
+            }
+        }
+        None => quote!(),
+    };
+    quote! {
+        let steps = #holder.steps.max(1);
+        if batch % steps != 0 {
+            return Err(#rt::KilnError::LengthMismatch {
+                what: "sequence batch (samples must be steps x sequences, time-major)",
+                expected: (batch / steps + 1) * steps,
+                actual: batch,
+            });
+        }
+        let seqs = batch / steps;
+        #fixed
+    }
+}
+
+/// The first layer checks its input (token ids in range) unless it is recurrent.
+pub fn check_first(plan: &Plan) -> TokenStream {
+    let rt = rt();
+    let l = &plan.layers[0];
+    if l.recurrent {
+        return quote!();
+    }
+    let f = &l.field;
+    quote!(#rt::layers::Layer::check_input(&self.#f, x)?;)
+}
+
+/// Eval-mode forward over `batch` rows from `x` into `y`, scratch in `s`.
+pub fn inference(plan: &Plan) -> TokenStream {
+    let rt = rt();
+    let calls = plan.layers.iter().enumerate().map(|(i, l)| {
+        let (f, c, tr) = (&l.field, &l.cache, &l.tr);
+        let (src, dst, grow) = pingpong(plan, i, &quote!(s), &quote!(x), &quote!(y), &quote!(batch));
+        if l.recurrent {
+            let (st, ty) = (&l.state, &l.ty);
+            quote! {
+                #grow
+                #rt::layers::ensure_len(&mut s.#st, seqs * <#ty as #tr<T>>::STATE);
+                s.#st.fill(T::ZERO);
+                #tr::forward(&self.#f, #src, #dst, steps, seqs, &mut s.#st, &mut s.#c);
+            }
+        } else {
+            quote! {
+                #grow
+                #tr::forward(&self.#f, #src, #dst, batch, &mut s.#c);
+            }
+        }
+    });
+    quote!(#( #calls )*)
+}
+
+/// Train-mode forward: every layer's output is kept in `t` for the backward pass.
+pub fn training(plan: &Plan) -> TokenStream {
+    let rt = rt();
+    let calls = plan.layers.iter().enumerate().map(|(i, l)| {
+        let (f, c, a, w, tr) = (&l.field, &l.cache, &l.act, &l.width_out, &l.tr);
+        let src = match i {
+            0 => quote!(x),
+            _ => {
+                let p = &plan.layers[i - 1].act;
+                quote!(&t.#p)
+            }
+        };
+        if l.recurrent {
+            let (st, ty) = (&l.state, &l.ty);
+            return quote! {
+                #rt::layers::ensure_len(&mut t.#a, batch * #w);
+                if t.#st.len() != seqs * <#ty as #tr<T>>::STATE || !t.carry_state {
+                    t.#st.clear();
+                    t.#st.resize(seqs * <#ty as #tr<T>>::STATE, T::ZERO);
+                }
+                #tr::forward_train(&mut self.#f, #src, &mut t.#a, steps, seqs, &mut t.#st, &mut t.#c)?;
+            };
+        }
+        quote! {
+            #rt::layers::ensure_len(&mut t.#a, batch * #w);
+            #tr::forward_train(&mut self.#f, #src, &mut t.#a, batch, &mut t.#c, &mut t.rng)?;
+        }
+    });
+    quote!(#( #calls )*)
+}

@@ -1,0 +1,122 @@
+//! Code from the resolved model, split by what it generates: the structs and constructors
+//! (`types`), the passes (`forward`, `backward`), the `Network` impl with its visitors, the
+//! typed and sequence APIs, the embedded form, and the stand-in emitted after errors.
+//!
+//! Every generated item lives in a module private to the expansion and is re-exported under
+//! its own name, so that a user item of the same name (`DigitsScratch` beside `Digits`) is
+//! one error naming both instead of a screenful of knock-on errors.
+
+pub mod api;
+pub mod backward;
+pub mod embedded;
+pub mod fallback;
+pub mod forward;
+pub mod network_impl;
+pub mod plan;
+pub mod sequence;
+pub mod types;
+pub mod visitors;
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::diag::Ctxt;
+use crate::tokens::rt;
+use crate::tree::Resolved;
+use plan::Plan;
+
+/// The whole expansion of a resolved declaration, or `None` after errors (recorded in `cx`)
+/// in its weights file or embedded form.
+pub fn network(net: &Resolved, cx: &mut Ctxt) -> Option<TokenStream> {
+    let baked = net
+        .weights
+        .as_ref()
+        .and_then(|w| crate::weights::bake(net, w, cx));
+    let embedded = if net.embedded {
+        embedded::emit(net, baked.as_ref(), cx)
+    } else {
+        TokenStream::new()
+    };
+    if cx.has_errors() {
+        return None;
+    }
+    let main = heap_backed(net);
+    let m = module_name(&net.name);
+    let vis = &net.vis;
+    let plan = Plan::new(net);
+    let mut std_names = vec![plan.name.clone(), plan.scratch.clone(), plan.train.clone()];
+    if net.seq {
+        std_names.push(plan.stream.clone());
+    }
+    let embedded_names: Vec<Ident> = if net.embedded {
+        vec![
+            format_ident!("{}Embedded", net.name),
+            format_ident!("{}EmbeddedScratch", net.name),
+        ]
+    } else {
+        Vec::new()
+    };
+    // The heap-backed network and its training code need kiln's `std` feature; `__std!`
+    // drops them (and their re-export) when kiln is built without it.
+    Some(quote! {
+        #[allow(non_snake_case)]
+        mod #m {
+            ::kiln::__std! { #main }
+            #embedded
+        }
+        ::kiln::__std! { #[allow(unused_imports)] #vis use #m::{#(#std_names),*}; }
+        #( #[allow(unused_imports)] #vis use #m::#embedded_names; )*
+    })
+}
+
+/// The module that holds one expansion's items: named after the network and where it is
+/// declared, so that two declarations never share one.
+pub fn module_name(name: &Ident) -> Ident {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    crate::diag::span_key(name.span()).hash(&mut h);
+    format_ident!("__kiln_{}_{:x}", name, h.finish() & 0xffff_ffff)
+}
+
+/// The network struct, its state types and every impl.
+pub fn heap_backed(net: &Resolved) -> TokenStream {
+    let rt = rt();
+    let plan = Plan::new(net);
+    let name = &plan.name;
+    let (loss_ty, loss_ctor) = match net.loss.ty() {
+        Some(t) => (t, net.loss.construct()),
+        None => (quote!(#rt::network::NoLoss), quote!(#rt::network::NoLoss)),
+    };
+    let mut tensor_list = Vec::new();
+    for (l, p) in net.layers.iter().zip(&plan.layers) {
+        let mut t = crate::tensors::Tensors {
+            out: &mut tensor_list,
+        };
+        l.kind.tensors(&l.input, &l.output, &p.prefix, &mut t);
+    }
+    let tensors = crate::tensors::emit(&tensor_list);
+    let structs = types::structs(net, &plan, &loss_ty);
+    let ctors = types::constructors(net, &plan, &loss_ctor);
+    let methods = api::network_methods(net, &plan);
+    let train_methods = api::train_methods(&plan);
+    let (target_ty, _) = api::targets(net, &plan);
+    let seq_api = sequence::sequence_api(net, &plan, &target_ty);
+    let trainable = net
+        .loss
+        .ty()
+        .map(|_| quote!(impl<T: #rt::Float> #rt::network::Trainable for #name<T> {}));
+    let network_impl = network_impl::network_impl(net, &plan, &loss_ty, &tensors);
+    quote! {
+        #structs
+
+        impl<T: #rt::Float> #name<T> {
+            #ctors
+            #methods
+        }
+
+        #train_methods
+        #trainable
+        #seq_api
+        #network_impl
+    }
+}

@@ -1,0 +1,98 @@
+//! What every emitter needs to know of the resolved model, worked out once: the generated
+//! names of the network's items and, per layer, its field, cache, kept activation, state,
+//! runtime type, the trait it is driven through and its widths.
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::tokens::{lit, rt};
+use crate::tree::Resolved;
+
+/// One emitted layer.
+pub struct LayerPlan {
+    /// `layer3`: the struct field.
+    pub field: Ident,
+    /// `c3`: the layer's cache in scratch and training state.
+    pub cache: Ident,
+    /// `a3`: the kept output in the training state.
+    pub act: Ident,
+    /// `st3`: the recurrent state (recurrent layers only).
+    pub state: Ident,
+    /// The runtime type, generic over `T`.
+    pub ty: TokenStream,
+    /// An expression building the layer (`rng` in scope, may use `?`).
+    pub ctor: TokenStream,
+    /// Driven through `Recurrent` over whole sequences rather than `Layer` row by row.
+    pub recurrent: bool,
+    /// The trait path it is driven through.
+    pub tr: TokenStream,
+    pub width_in: Literal,
+    pub width_out: Literal,
+    /// `layers.3`: the PyTorch name prefix.
+    pub prefix: String,
+    pub out_dims: Vec<Literal>,
+}
+
+/// The generated items' names and the per-layer plans.
+pub struct Plan {
+    pub name: Ident,
+    pub scratch: Ident,
+    pub train: Ident,
+    pub stream: Ident,
+    pub n_in: Literal,
+    pub n_out: Literal,
+    pub layers: Vec<LayerPlan>,
+}
+
+impl Plan {
+    pub fn new(net: &Resolved) -> Plan {
+        let layers = net
+            .layers
+            .iter()
+            .map(|l| {
+                let recurrent = l.kind.recurrent();
+                let rt = rt();
+                LayerPlan {
+                    field: format_ident!("layer{}", l.index),
+                    cache: format_ident!("c{}", l.index),
+                    act: format_ident!("a{}", l.index),
+                    state: format_ident!("st{}", l.index),
+                    ty: l.kind.field_type(&l.input, &l.output),
+                    ctor: l.kind.construct(&l.input, &l.output),
+                    recurrent,
+                    tr: if recurrent {
+                        quote!(#rt::recurrent::Recurrent)
+                    } else {
+                        quote!(#rt::layers::Layer)
+                    },
+                    width_in: lit(l.input.numel()),
+                    width_out: lit(l.output.numel()),
+                    prefix: format!("layers.{}", l.index),
+                    out_dims: l.output.0.iter().map(|&d| lit(d)).collect(),
+                }
+            })
+            .collect();
+        Plan {
+            name: net.name.clone(),
+            scratch: format_ident!("{}Scratch", net.name),
+            train: format_ident!("{}Train", net.name),
+            stream: format_ident!("{}Stream", net.name),
+            n_in: lit(net.input.numel()),
+            n_out: lit(net.output.numel()),
+            layers,
+        }
+    }
+
+    /// The layers with a recurrent state.
+    pub fn states(&self) -> impl Iterator<Item = &Ident> {
+        self.layers
+            .iter()
+            .filter(|l| l.recurrent)
+            .map(|l| &l.state)
+    }
+
+    /// The last layer's kept output in the training state.
+    pub fn last_act(&self) -> &Ident {
+        &self.layers[self.layers.len() - 1].act
+    }
+}

@@ -1,0 +1,154 @@
+//! The sequence API of networks over `input: [seq, F]`: whole-sequence forward and training
+//! over time-major batches, a streaming state advanced one step at a time, and carried state
+//! for truncated BPTT.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::forward::pingpong;
+use super::plan::Plan;
+use crate::tokens::rt;
+use crate::tree::Resolved;
+
+/// The stream type and the sequence methods (nothing for other networks).
+pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> TokenStream {
+    if !net.seq {
+        return quote!();
+    }
+    let rt = rt();
+    let Plan {
+        name,
+        scratch,
+        train,
+        stream,
+        n_in,
+        n_out,
+        ..
+    } = plan;
+    let (layer_tr, rec_tr) = (quote!(#rt::layers::Layer), quote!(#rt::recurrent::Recurrent));
+    let states: Vec<_> = plan.states().collect();
+    let caches: Vec<_> = plan
+        .layers
+        .iter()
+        .map(|l| {
+            let (c, ty, tr) = (&l.cache, &l.ty, &l.tr);
+            quote!(#c: <#ty as #tr<T>>::Cache,)
+        })
+        .collect();
+    let cache_names: Vec<_> = plan.layers.iter().map(|l| &l.cache).collect();
+    // Streaming: one step for one sample through every layer, state kept between calls.
+    let step_calls = plan.layers.iter().enumerate().map(|(i, l)| {
+        let (f, c) = (&l.field, &l.cache);
+        let (src, dst, grow) = pingpong(
+            plan,
+            i,
+            &quote!(st),
+            &quote!(&x[..]),
+            &quote!(&mut y[..]),
+            &quote!(1),
+        );
+        if l.recurrent {
+            let (stf, tyi) = (&l.state, &l.ty);
+            quote! {
+                #grow
+                #rt::layers::ensure_len(&mut st.#stf, <#tyi as #rec_tr<T>>::STATE);
+                #rec_tr::step(&self.#f, #src, #dst, 1, &mut st.#stf, &mut st.#c);
+            }
+        } else {
+            quote! {
+                #grow
+                #layer_tr::forward(&self.#f, #src, #dst, 1, &mut st.#c);
+            }
+        }
+    });
+    let doc_stream = format!("Streaming state of [`{name}`]: the recurrent state and scratch for one sample, step by step.");
+    quote! {
+        #[doc = #doc_stream]
+        pub struct #stream<T: #rt::Float = f32> {
+            ping: ::kiln::__std_lib::vec::Vec<T>,
+            pong: ::kiln::__std_lib::vec::Vec<T>,
+            #( #states: ::kiln::__std_lib::vec::Vec<T>, )*
+            #( #caches )*
+        }
+
+        impl<T: #rt::Float> #stream<T> {
+            /// Starts over from the zero state.
+            pub fn reset(&mut self) {
+                #( self.#states.fill(T::ZERO); )*
+            }
+        }
+
+        impl<T: #rt::Float> #name<T> {
+            /// Eval-mode forward of `x.len() / steps` sequences of `steps` steps, time-major
+            /// (`x[t * sequences + s]` is step `t` of sequence `s`), each from the zero state.
+            pub fn forward_seq(&self, x: &[[T; #n_in]], steps: usize, y: &mut [[T; #n_out]], s: &mut #scratch<T>) -> #rt::Result<()> {
+                s.steps = steps;
+                self.forward(x, y, s)
+            }
+
+            /// Train-mode forward, loss, BPTT and one optimiser update over time-major
+            /// sequences of `steps` steps; returns the loss (mean over steps and sequences).
+            pub fn train_step_seq(
+                &mut self,
+                x: &[[T; #n_in]],
+                steps: usize,
+                target: &#target_ty,
+                opt: &mut dyn #rt::optim::Optimizer<T>,
+                t: &mut #train<T>,
+            ) -> #rt::Result<T>
+            where
+                Self: #rt::network::Trainable,
+            {
+                t.steps = steps;
+                self.train_step(x, target, opt, t)
+            }
+
+            /// Fresh streaming state (zero recurrent state).
+            pub fn stream(&self) -> #stream<T> {
+                #stream {
+                    ping: ::kiln::__std_lib::vec::Vec::new(),
+                    pong: ::kiln::__std_lib::vec::Vec::new(),
+                    #( #states: ::kiln::__std_lib::vec::Vec::new(), )*
+                    #( #cache_names: ::core::default::Default::default(), )*
+                }
+            }
+
+            /// One streaming step of one sample: the state advances in place; after the
+            /// first call nothing is allocated.
+            pub fn step(&self, st: &mut #stream<T>, x: &[T; #n_in]) -> [T; #n_out] {
+                let mut y = [T::ZERO; #n_out];
+                #( #step_calls )*
+                y
+            }
+        }
+
+        impl<T: #rt::Float> #train<T> {
+            /// Consecutive sampling: carry each sequence's final state into the next batch
+            /// (truncated BPTT cuts the gradient at the batch boundary). Off by default
+            /// (random sampling: every batch starts from the zero state).
+            pub fn set_carry_state(&mut self, carry: bool) {
+                self.carry_state = carry;
+            }
+
+            /// Forgets the carried state.
+            pub fn reset_state(&mut self) {
+                #( self.#states.clear(); )*
+            }
+        }
+    }
+}
+
+/// `set_steps` and `set_scratch_steps` of the `Network` impl (nothing for other networks).
+pub fn set_steps(net: &Resolved) -> TokenStream {
+    if !net.seq {
+        return quote!();
+    }
+    quote! {
+        fn set_steps(t: &mut Self::Train, steps: usize) {
+            t.steps = steps;
+        }
+        fn set_scratch_steps(s: &mut Self::Scratch, steps: usize) {
+            s.steps = steps;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! `batch_norm`, `batch_norm(momentum = 0.1, eps = 1e-5)`: batch normalisation over features
+//! (`kiln_runtime::layers::BatchNorm`, PyTorch's `BatchNorm1d`). Shape rule: the identity on
+//! a flat input. Place it after the affine map and before the activation ([CS 6.11]).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::kind::{flat_input, LayerKind, Prev};
+use crate::tokens::{lit, rt};
+use crate::args::{number, Args};
+use crate::diag::Ctxt;
+use crate::embedded_op::{Config, EmbeddedLayer, Op};
+use crate::parse::LayerCall;
+use crate::shape::Shape;
+use crate::tensors::Tensors;
+
+pub struct BatchNorm {
+    momentum: f64,
+    eps: f64,
+}
+
+impl BatchNorm {
+    pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
+        let (momentum, eps) = norm_options(call, cx)?;
+        Some(BatchNorm { momentum, eps })
+    }
+}
+
+/// `momentum = ...` (in [0, 1], default 0.1) and `eps = ...` (positive, default 1e-5) of
+/// `batch_norm` and `batch_norm2d`, PyTorch's defaults.
+pub fn norm_options(call: &LayerCall, cx: &mut Ctxt) -> Option<(f64, f64)> {
+    let mut args = Args::new(call);
+    let momentum = match args.named("momentum", cx) {
+        Some(v) => number(
+            v,
+            "`momentum`",
+            |m| (0.0..=1.0).contains(&m),
+            "in [0, 1]",
+            cx,
+        ),
+        None => Some(0.1),
+    };
+    let eps = match args.named("eps", cx) {
+        Some(v) => number(v, "`eps`", |e| e > 0.0, "positive", cx),
+        None => Some(1e-5),
+    };
+    args.finish(
+        cx,
+        &format!("`{}`", call.name),
+        "`momentum = ...` and `eps = ...`",
+    );
+    Some((momentum?, eps?))
+}
+
+impl LayerKind for BatchNorm {
+    fn output_shape(
+        &self,
+        call: &LayerCall,
+        input: &Shape,
+        prev: &Prev,
+        cx: &mut Ctxt,
+    ) -> Option<Shape> {
+        flat_input(call, input, prev, cx).map(Shape::flat)
+    }
+
+    fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
+        let rt = rt();
+        let n = lit(input.numel());
+        quote!(#rt::layers::BatchNorm<T, #n>)
+    }
+
+    fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
+        let ty = self.field_type(input, output);
+        let (m, e) = (self.momentum, self.eps);
+        quote!(<#ty>::new(#m, #e)?)
+    }
+
+    fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
+        let n = [input.numel()];
+        t.param(prefix, "weight", &n);
+        t.param(prefix, "bias", &n);
+        t.buffer(prefix, "running_mean", &n);
+        t.buffer(prefix, "running_var", &n);
+    }
+
+    fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let n = lit(input.numel());
+        Some(EmbeddedLayer {
+            ty: Some(quote!(#rt::fixed::BatchNorm<T, #n>)),
+            config: vec![("eps", Config::Float(self.eps))],
+            transposed: &[],
+            op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
+        })
+    }
+}

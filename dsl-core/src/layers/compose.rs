@@ -1,0 +1,283 @@
+//! Composite kinds built by `check` from blocks, `residual { } shortcut { }` and
+//! `concat { [..], [..] }`: they emit the runtime's `Chain`, `Residual` and `Concat` around the
+//! layers inside them. Their shape rules live in `check.rs` (they need the whole sequence).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::activation::ActSpec;
+use crate::kind::{act_tokens, fuse_into, LayerKind, Prev};
+use crate::tokens::{lit, rt};
+use crate::embedded_op::{EmbeddedLayer, Op};
+use crate::tree::Node;
+use crate::diag::Ctxt;
+use crate::loc::Loc;
+use crate::parse::LayerCall;
+use crate::shape::Shape;
+use crate::tensors::Tensors;
+
+/// A sequence of checked layers: `Chain<T, L0, Chain<T, L1, L2>>`, the layer itself when
+/// alone, or `Identity` when empty (an identity shortcut or branch).
+pub struct Seq {
+    layers: Vec<Node>,
+    identity: Option<Shape>,
+}
+
+impl Seq {
+    pub fn new(layers: Vec<Node>) -> Self {
+        Seq {
+            layers,
+            identity: None,
+        }
+    }
+
+    /// Like [`Seq::new`], but an empty sequence is the identity on `shape`.
+    pub fn with_identity(layers: Vec<Node>, shape: &Shape) -> Self {
+        Seq {
+            identity: layers.is_empty().then(|| shape.clone()),
+            layers,
+        }
+    }
+
+    fn ty_of(layers: &[Node]) -> TokenStream {
+        let rt = rt();
+        match layers {
+            [] => quote!(#rt::layers::Identity<T, 0>),
+            [one] => one.kind.field_type(&one.input, &one.output),
+            [first, rest @ ..] => {
+                let a = first.kind.field_type(&first.input, &first.output);
+                let b = Self::ty_of(rest);
+                quote!(#rt::layers::Chain<T, #a, #b>)
+            }
+        }
+    }
+
+    fn ctor_of(layers: &[Node]) -> TokenStream {
+        let rt = rt();
+        match layers {
+            [] => quote!(#rt::layers::Identity::new()),
+            [one] => one.kind.construct(&one.input, &one.output),
+            [first, rest @ ..] => {
+                let a = first.kind.construct(&first.input, &first.output);
+                let b = Self::ctor_of(rest);
+                quote!(#rt::layers::Chain::new(#a, #b))
+            }
+        }
+    }
+
+    /// The tensors as the runtime names them: a lone layer as itself, a chain by position.
+    pub fn tensors(&self, prefix: &str, t: &mut Tensors) {
+        match self.layers.as_slice() {
+            [] => {}
+            [one] => one.kind.tensors(&one.input, &one.output, prefix, t),
+            _ => self.seq_tensors_at(prefix, 0, t),
+        }
+    }
+
+    /// The tensors as child `start` onwards of a sequence named `prefix`.
+    fn seq_tensors_at(&self, prefix: &str, start: usize, t: &mut Tensors) {
+        let mut at = start;
+        for l in &self.layers {
+            l.kind.seq_tensors(&l.input, &l.output, prefix, at, t);
+            at += l.kind.seq_len();
+        }
+    }
+
+    fn len(&self) -> usize {
+        if self.layers.is_empty() {
+            1
+        } else {
+            self.layers.iter().map(|l| l.kind.seq_len()).sum()
+        }
+    }
+
+    pub fn ty(&self) -> TokenStream {
+        match &self.identity {
+            Some(s) => {
+                let rt = rt();
+                let n = lit(s.numel());
+                quote!(#rt::layers::Identity<T, #n>)
+            }
+            None => Self::ty_of(&self.layers),
+        }
+    }
+
+    pub fn ctor(&self) -> TokenStream {
+        match &self.identity {
+            Some(_) => {
+                let ty = self.ty();
+                quote!(<#ty>::new())
+            }
+            None => Self::ctor_of(&self.layers),
+        }
+    }
+}
+
+impl LayerKind for Seq {
+    fn output_shape(&self, _c: &LayerCall, _i: &Shape, _p: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
+        self.layers.last().map(|l| l.output.clone())
+    }
+    fn fuse(&mut self, act: &ActSpec) -> bool {
+        self.layers.last_mut().is_some_and(|l| l.kind.fuse(act))
+    }
+    fn field_type(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        self.ty()
+    }
+    fn construct(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        self.ctor()
+    }
+    fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
+        Seq::tensors(self, prefix, t)
+    }
+    fn seq_len(&self) -> usize {
+        self.len()
+    }
+    fn embedded(&self, _i: &Shape, _o: &Shape) -> Option<EmbeddedLayer> {
+        self.identity.as_ref().map(|_| EmbeddedLayer {
+            ty: None,
+            config: Vec::new(),
+            transposed: &[],
+            op: Op::Pass,
+        })
+    }
+    fn seq_tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, start: usize, t: &mut Tensors) {
+        match self.layers.as_slice() {
+            [one] => one
+                .kind
+                .seq_tensors(&one.input, &one.output, prefix, start, t),
+            _ => self.seq_tensors_at(prefix, start, t),
+        }
+    }
+}
+
+/// `act(main(x) + shortcut(x))`.
+pub struct Residual {
+    main: Seq,
+    shortcut: Seq,
+    act: Option<ActSpec>,
+}
+
+impl Residual {
+    pub fn new(main: Seq, shortcut: Seq) -> Self {
+        Residual {
+            main,
+            shortcut,
+            act: None,
+        }
+    }
+}
+
+impl LayerKind for Residual {
+    fn output_shape(&self, _c: &LayerCall, _i: &Shape, _p: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
+        None
+    }
+    fn fuse(&mut self, act: &ActSpec) -> bool {
+        fuse_into(&mut self.act, act)
+    }
+    fn field_type(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        let rt = rt();
+        let (m, s) = (self.main.ty(), self.shortcut.ty());
+        quote!(#rt::layers::Residual<T, #m, #s>)
+    }
+    fn construct(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        let rt = rt();
+        let (m, s) = (self.main.ctor(), self.shortcut.ctor());
+        let act = act_tokens(self.act.as_ref());
+        quote!(#rt::layers::Residual::new(#m, #s, #act))
+    }
+    fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
+        self.main.seq_tensors_at(&format!("{prefix}.main"), 0, t);
+        self.shortcut
+            .seq_tensors_at(&format!("{prefix}.shortcut"), 0, t);
+    }
+}
+
+/// Branches joined on channels: `Concat<T, B0, Concat<T, B1, B2>>`.
+pub struct Concat {
+    branches: Vec<Seq>,
+}
+
+impl Concat {
+    pub fn new(branches: Vec<Seq>) -> Self {
+        Concat { branches }
+    }
+}
+
+impl LayerKind for Concat {
+    fn output_shape(&self, _c: &LayerCall, _i: &Shape, _p: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
+        None
+    }
+    fn field_type(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        let rt = rt();
+        let mut tys: Vec<TokenStream> = self.branches.iter().map(Seq::ty).collect();
+        let mut acc = tys.pop().unwrap_or_default();
+        while let Some(t) = tys.pop() {
+            acc = quote!(#rt::layers::Concat<T, #t, #acc>);
+        }
+        acc
+    }
+    fn construct(&self, _i: &Shape, _o: &Shape) -> TokenStream {
+        let rt = rt();
+        let mut cs: Vec<TokenStream> = self.branches.iter().map(Seq::ctor).collect();
+        let mut acc = cs.pop().unwrap_or_default();
+        while let Some(c) = cs.pop() {
+            acc = quote!(#rt::layers::Concat::new(#c, #acc));
+        }
+        acc
+    }
+    /// Branch 0 is `prefix.0`, the rest nest under `prefix.1` (the runtime's two-branch
+    /// `Concat<A, Concat<B, C>>`).
+    fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
+        let mut prefix = prefix.to_string();
+        for (k, b) in self.branches.iter().enumerate() {
+            if k + 1 == self.branches.len() {
+                b.tensors(&prefix, t);
+            } else {
+                b.tensors(&format!("{prefix}.0"), t);
+                prefix = format!("{prefix}.1");
+            }
+        }
+    }
+}
+
+/// The message for residual branches that disagree, with the projection that fits the shape.
+pub fn residual_mismatch(main: &Shape, shortcut: &Shape, identity: bool) -> String {
+    let fix = match (identity, main.0.as_slice()) {
+        (false, _) => String::new(),
+        (true, [n]) => format!("; add a projection, e.g. `shortcut {{ dense({n}) }}`"),
+        (true, [c, h, _]) => {
+            let sh = shortcut.0.get(1).copied().unwrap_or(*h);
+            let stride = match sh.checked_div(*h) {
+                Some(1) => String::new(),
+                Some(s) if s * h == sh => format!(", {s}"),
+                _ => ", stride".to_string(),
+            };
+            format!("; add a projection, e.g. `shortcut {{ conv2d({c}, 1{stride}) }}`")
+        }
+        (true, _) => String::new(),
+    };
+    format!("the branches of this residual block disagree: the main branch produces {main}, the shortcut {shortcut}{fix}")
+}
+
+/// The shape of branches joined on channels: `[c_i, H, W]` with equal `H, W` give
+/// `[sum c_i, H, W]`; flat `[n_i]` give `[sum n_i]`.
+pub fn concat_shape(outs: &[Shape], loc: &Loc, cx: &mut Ctxt) -> Option<Shape> {
+    let first = &outs[0];
+    for (b, o) in outs.iter().enumerate().skip(1) {
+        if o.0.len() != first.0.len() || o.0[1..] != first.0[1..] {
+            let what = if first.0.len() == 3 {
+                "height and width"
+            } else {
+                "shape apart from the first dimension"
+            };
+            cx.error_spanned_by(
+                loc,
+                format!("concatenated branches must agree in {what}: branch 0 produces {first}, branch {b} produces {o}"),
+            );
+            return None;
+        }
+    }
+    let mut dims = first.0.clone();
+    dims[0] = outs.iter().map(|o| o.0[0]).sum();
+    Some(Shape(dims))
+}

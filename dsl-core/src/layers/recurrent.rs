@@ -1,0 +1,358 @@
+//! Recurrent layers over sequences (`input: [seq, F]`, time-major batches):
+//! `lstm(hidden)` (option `forget_bias = 1.0` [OPT 4.3]), `gru(hidden)` (option
+//! `form = pytorch | notes`: PyTorch's reset gate applied after the recurrent product, or the
+//! notes' before it), `rnn(hidden)` / `rnn(hidden, relu)`, and `bidirectional(lstm(a), gru(b))`
+//! (directions of possibly different widths, outputs concatenated per step). Stacking is one
+//! layer after another. Shape rule: `[F]` per step -> `[hidden]` per step. They emit the
+//! runtime's `Lstm`, `Gru`, `Rnn`, `Bidirectional`, driven through its `Recurrent` trait
+//! (BPTT written out by the runtime layer, one call per layer in the generated backward).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::kind::{flat_input, LayerKind, Prev};
+use crate::tokens::{lit, rt};
+use crate::args::{count, number, Args};
+use crate::diag::Ctxt;
+use crate::embedded_op::{Config, EmbeddedLayer, Op};
+use crate::loc::Loc;
+use crate::parse::{arg_loc, Arg, LayerCall, Value};
+use crate::shape::Shape;
+use crate::tensors::Tensors;
+
+/// One recurrent cell.
+#[derive(Clone)]
+enum Cell {
+    Lstm { hidden: usize, forget_bias: f64 },
+    Gru { hidden: usize, notes: bool },
+    Rnn { hidden: usize, relu: bool },
+}
+
+impl Cell {
+    fn hidden(&self) -> usize {
+        match *self {
+            Cell::Lstm { hidden, .. } | Cell::Gru { hidden, .. } | Cell::Rnn { hidden, .. } => {
+                hidden
+            }
+        }
+    }
+
+    /// Gate blocks stacked in the weights (PyTorch's `4 * hidden` rows for an LSTM).
+    fn gates(&self) -> usize {
+        match self {
+            Cell::Lstm { .. } => 4,
+            Cell::Gru { .. } => 3,
+            Cell::Rnn { .. } => 1,
+        }
+    }
+
+    /// PyTorch's `weight_ih_l0` .. `bias_hh_l0` (with `suffix`, e.g. `_reverse`).
+    fn tensors(&self, input: usize, prefix: &str, suffix: &str, t: &mut Tensors) {
+        let (h, g) = (self.hidden(), self.gates() * self.hidden());
+        t.param(prefix, &format!("weight_ih_l0{suffix}"), &[g, input]);
+        t.param(prefix, &format!("weight_hh_l0{suffix}"), &[g, h]);
+        t.param(prefix, &format!("bias_ih_l0{suffix}"), &[g]);
+        t.param(prefix, &format!("bias_hh_l0{suffix}"), &[g]);
+    }
+
+    fn ty(&self, input: usize) -> TokenStream {
+        let rt = rt();
+        let (i, h) = (lit(input), lit(self.hidden()));
+        match self {
+            Cell::Lstm { .. } => quote!(#rt::recurrent::Lstm<T, #i, #h>),
+            Cell::Gru { .. } => quote!(#rt::recurrent::Gru<T, #i, #h>),
+            Cell::Rnn { .. } => quote!(#rt::recurrent::Rnn<T, #i, #h>),
+        }
+    }
+
+    fn ctor(&self, input: usize) -> TokenStream {
+        let rt = rt();
+        let ty = self.ty(input);
+        match *self {
+            Cell::Lstm { forget_bias, .. } => quote!(<#ty>::new(#forget_bias, rng)?),
+            Cell::Gru { notes, .. } => {
+                let form = if notes {
+                    quote!(Notes)
+                } else {
+                    quote!(PyTorch)
+                };
+                quote!(<#ty>::new(#rt::recurrent::GruForm::#form, rng)?)
+            }
+            Cell::Rnn { relu, .. } => {
+                let act = if relu { quote!(Relu) } else { quote!(Tanh) };
+                quote!(<#ty>::new(#rt::activation::Activation::#act, rng)?)
+            }
+        }
+    }
+
+    /// `lstm(256, forget_bias = 1.0)` and friends, from a layer call or a nested value.
+    fn parse(
+        name: &str,
+        args: &[Arg],
+        loc: Loc,
+        declared_in: &std::cell::Cell<Option<(usize, Loc)>>,
+        cx: &mut Ctxt,
+    ) -> Option<Option<Cell>> {
+        if !matches!(name, "lstm" | "gru" | "rnn") {
+            return None;
+        }
+        let call = LayerCall {
+            name: proc_macro2::Ident::new(name, loc.start),
+            args: args.to_vec(),
+            loc,
+        };
+        let mut a = Args::new(&call);
+        let hidden = match a.positional(0) {
+            Some(Arg::Positional(v)) => count(v, &format!("the hidden size of `{name}`"), 1, cx),
+            Some(Arg::Arrow(i, v)) => {
+                if let Some(n) = count(i, &format!("the input width of `{name}`"), 1, cx) {
+                    declared_in.set(Some((n, i.loc())));
+                }
+                count(v, &format!("the hidden size of `{name}`"), 1, cx)
+            }
+            _ => {
+                cx.error_spanned_by(
+                    loc,
+                    format!("`{name}` needs its hidden size, e.g. `{name}(256)`"),
+                );
+                None
+            }
+        };
+        let cell = match name {
+            "lstm" => {
+                let fb = match a.named("forget_bias", cx) {
+                    Some(v) => number(v, "`forget_bias`", |_| true, "a number", cx),
+                    None => Some(0.0),
+                };
+                a.finish(cx, "`lstm`", "a hidden size and `forget_bias = ...`");
+                Cell::Lstm {
+                    hidden: hidden?,
+                    forget_bias: fb?,
+                }
+            }
+            "gru" => {
+                let notes = match a.named("form", cx) {
+                    Some(Value::Ident(i)) if i == "notes" => Some(true),
+                    Some(Value::Ident(i)) if i == "pytorch" => Some(false),
+                    Some(other) => {
+                        cx.error_spanned_by(other.loc(), "`form` of `gru` is `pytorch` (reset gate after the recurrent product, nn.GRU) or `notes` (before it)");
+                        None
+                    }
+                    None => Some(false),
+                };
+                a.finish(cx, "`gru`", "a hidden size and `form = pytorch | notes`");
+                Cell::Gru {
+                    hidden: hidden?,
+                    notes: notes?,
+                }
+            }
+            _ => {
+                let relu = match a.positional(1) {
+                    Some(Arg::Positional(Value::Ident(i))) if i == "tanh" => Some(false),
+                    Some(Arg::Positional(Value::Ident(i))) if i == "relu" => Some(true),
+                    Some(other) => {
+                        cx.error_spanned_by(
+                            arg_loc(other),
+                            "the activation of `rnn` is `tanh` (default) or `relu`, as in nn.RNN",
+                        );
+                        None
+                    }
+                    None => Some(false),
+                };
+                a.finish(
+                    cx,
+                    "`rnn`",
+                    "a hidden size and an activation (`tanh` or `relu`)",
+                );
+                Cell::Rnn {
+                    hidden: hidden?,
+                    relu: relu?,
+                }
+            }
+        };
+        Some(Some(cell))
+    }
+}
+
+/// A recurrent layer: one cell, or two directions.
+pub struct RecurrentLayer {
+    fwd: Cell,
+    bwd: Option<Cell>,
+    /// An `in -> hidden` annotation of a single cell, checked against the actual input.
+    declared_in: Option<(usize, Loc)>,
+}
+
+impl RecurrentLayer {
+    /// `None` if the call is no recurrent layer; `Some(None)` if it is but has errors.
+    pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Option<Self>> {
+        let name = call.name.to_string();
+        if name == "bidirectional" {
+            let mut cells = Vec::new();
+            for a in &call.args {
+                match a {
+                    Arg::Positional(Value::Call(n, inner, loc)) => {
+                        let args: Vec<Arg> = inner.iter().cloned().map(Arg::Positional).collect();
+                        match Cell::parse(&n.to_string(), &args, *loc, &Default::default(), cx) {
+                            Some(c) => cells.push(c),
+                            None => {
+                                cx.error_spanned_by(n, format!("`bidirectional` takes recurrent cells (`lstm`, `gru`, `rnn`), not `{n}`"));
+                                cells.push(None);
+                            }
+                        }
+                    }
+                    other => {
+                        cx.error_spanned_by(arg_loc(other), "`bidirectional` takes two cells, e.g. `bidirectional(lstm(128), lstm(64))`");
+                        cells.push(None);
+                    }
+                }
+            }
+            if cells.len() != 2 {
+                cx.error_spanned_by(
+                    call.loc,
+                    format!(
+                        "`bidirectional` takes exactly two cells (forward, backward), got {}",
+                        cells.len()
+                    ),
+                );
+                return Some(None);
+            }
+            let b = cells.pop().flatten();
+            let f = cells.pop().flatten();
+            return Some(match (f, b) {
+                (Some(fwd), Some(bwd)) => Some(RecurrentLayer {
+                    fwd,
+                    bwd: Some(bwd),
+                    declared_in: None,
+                }),
+                _ => None,
+            });
+        }
+        let declared = std::cell::Cell::new(None);
+        let cell = Cell::parse(&name, &call.args, call.loc, &declared, cx)?;
+        Some(cell.map(|fwd| RecurrentLayer {
+            fwd,
+            bwd: None,
+            declared_in: declared.get(),
+        }))
+    }
+}
+
+impl LayerKind for RecurrentLayer {
+    fn declared_output(&self) -> Option<Shape> {
+        Some(Shape::flat(
+            self.fwd.hidden() + self.bwd.as_ref().map_or(0, Cell::hidden),
+        ))
+    }
+
+    fn output_shape(
+        &self,
+        call: &LayerCall,
+        input: &Shape,
+        prev: &Prev,
+        cx: &mut Ctxt,
+    ) -> Option<Shape> {
+        let n = flat_input(call, input, prev, cx)?;
+        if let Some((declared, loc)) = self.declared_in {
+            if declared != n {
+                let h = self.fwd.hidden();
+                cx.error_spanned_by(
+                    loc,
+                    format!("`{}({declared} -> {h})` expects input [{declared}] per step, but receives [{n}] from {}; write `{}({n} -> {h})`", call.name, prev.what, call.name),
+                );
+                return None;
+            }
+        }
+        Some(Shape::flat(
+            self.fwd.hidden() + self.bwd.as_ref().map_or(0, Cell::hidden),
+        ))
+    }
+
+    fn recurrent(&self) -> bool {
+        true
+    }
+
+    fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
+        let rt = rt();
+        let n = input.numel();
+        match &self.bwd {
+            None => self.fwd.ty(n),
+            Some(b) => {
+                let (f, b) = (self.fwd.ty(n), b.ty(n));
+                quote!(#rt::recurrent::Bidirectional<T, #f, #b>)
+            }
+        }
+    }
+
+    fn construct(&self, input: &Shape, _output: &Shape) -> TokenStream {
+        let rt = rt();
+        let n = input.numel();
+        match &self.bwd {
+            None => self.fwd.ctor(n),
+            Some(b) => {
+                let (f, b) = (self.fwd.ctor(n), b.ctor(n));
+                quote!(#rt::recurrent::Bidirectional::new(#f, #b))
+            }
+        }
+    }
+
+    /// One cell, or both directions: PyTorch's `_reverse` names when they are the same cell
+    /// (the runtime's rule: same type), `forward.` / `backward.` children otherwise.
+    fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
+        let n = input.numel();
+        match &self.bwd {
+            None => self.fwd.tensors(n, prefix, "", t),
+            Some(b) => {
+                let same = std::mem::discriminant(&self.fwd) == std::mem::discriminant(b)
+                    && self.fwd.hidden() == b.hidden();
+                if same {
+                    self.fwd.tensors(n, prefix, "", t);
+                    b.tensors(n, prefix, "_reverse", t);
+                } else {
+                    self.fwd.tensors(n, &format!("{prefix}.forward"), "", t);
+                    b.tensors(n, &format!("{prefix}.backward"), "", t);
+                }
+            }
+        }
+    }
+
+    /// One cell steps in the embedded form; bidirectional layers need the whole sequence.
+    fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        if self.bwd.is_some() {
+            return None;
+        }
+        let rt = rt();
+        let (i, h) = (lit(input.numel()), self.fwd.hidden());
+        let (hl, g) = (lit(h), lit(self.fwd.gates() * h));
+        let (ty, state, config) = match self.fwd {
+            Cell::Lstm { .. } => (
+                quote!(#rt::fixed::Lstm<T, #i, #hl, #g>),
+                quote!(#rt::fixed::LstmState<T, #hl>),
+                vec![],
+            ),
+            Cell::Gru { notes, .. } => (
+                quote!(#rt::fixed::Gru<T, #i, #hl, #g>),
+                quote!(#rt::fixed::GruState<T, #hl, #g>),
+                vec![("notes", Config::Bool(notes))],
+            ),
+            Cell::Rnn { relu, .. } => (
+                quote!(#rt::fixed::Rnn<T, #i, #hl>),
+                quote!(#rt::fixed::RnnState<T, #hl>),
+                vec![("relu", Config::Bool(relu))],
+            ),
+        };
+        Some(EmbeddedLayer {
+            ty: Some(ty),
+            config,
+            transposed: &["weight_ih_l0", "weight_hh_l0"],
+            op: Op::Step {
+                state,
+                call: Box::new(|l, x, y, s| {
+                    quote! {
+                        #l.step(#x, &mut #s);
+                        (#y).copy_from_slice(&#s.h);
+                    }
+                }),
+            },
+        })
+    }
+}
