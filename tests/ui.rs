@@ -1,5 +1,5 @@
 //! Compile-fail and pass cases for `network!`: every diagnostic the macro emits is pinned in a
-//! `.stderr` snapshot next to its case. Regenerate with `TRYBUILD=overwrite cargo test --test ui`.
+//! `.stderr` snapshot next to its case, in one folder per topic. Regenerate with `TRYBUILD=overwrite cargo test --test ui`.
 
 #[test]
 fn ui() {
@@ -22,6 +22,6 @@ fn ui() {
     .unwrap();
 
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/fail/*.rs");
+    t.compile_fail("tests/ui/fail/*/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

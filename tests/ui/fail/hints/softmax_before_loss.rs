@@ -1,0 +1,11 @@
+use kiln::prelude::*;
+
+network! {
+    pub struct Mlp {
+        input: [64],
+        layers: [dense(32), relu, dense(10), softmax],
+        loss: softmax_cross_entropy,
+    }
+}
+
+fn main() {}
