@@ -5,10 +5,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::tokens::rt;
 use crate::args::{number, Args};
 use crate::diag::Ctxt;
 use crate::parse::LayerCall;
+use crate::tokens::rt;
 
 /// How a dense layer before this activation should be initialised by default.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -127,4 +127,3 @@ impl ActSpec {
         }
     }
 }
-

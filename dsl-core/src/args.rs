@@ -2,8 +2,8 @@
 //! options, with an error for anything a layer does not take.
 
 use crate::diag::Ctxt;
-use crate::suggest::closest;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
+use crate::suggest::closest;
 
 /// Hands out a call's arguments and reports the ones nobody asked for.
 pub struct Args<'a> {

@@ -60,7 +60,10 @@ pub fn check(decl: &NetworkDecl, cx: &mut Ctxt) -> (Option<Resolved>, Sketch) {
     }
     rules::affine_collapse(&res.nodes, cx);
     let sketch = Sketch {
-        input: input.as_ref().and_then(|i| i.shape.as_ref()).map(|s| s.numel()),
+        input: input
+            .as_ref()
+            .and_then(|i| i.shape.as_ref())
+            .map(|s| s.numel()),
         output: output
             .as_ref()
             .and_then(|o| o.shape.as_ref())
@@ -93,7 +96,10 @@ fn assemble(
         nodes.push(crate::tree::Node {
             index: 0,
             loc: crate::loc::Loc::of(decl.name.span()),
-            kind: Box::new(crate::layers::compose::Seq::with_identity(Vec::new(), &shape)),
+            kind: Box::new(crate::layers::compose::Seq::with_identity(
+                Vec::new(),
+                &shape,
+            )),
             input: shape,
             output: output.clone(),
             uses: Vec::new(),

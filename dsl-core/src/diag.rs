@@ -34,9 +34,7 @@ pub fn span_key(span: Span) -> String {
 
 fn ends_of<A: ToTokens>(tokens: A) -> (Span, Span) {
     let mut iter = tokens.into_token_stream().into_iter();
-    let start = iter
-        .next()
-        .map_or_else(Span::call_site, |t| t.span());
+    let start = iter.next().map_or_else(Span::call_site, |t| t.span());
     let end = iter.last().map_or(start, |t| t.span());
     (start, end)
 }

@@ -61,4 +61,3 @@ pub struct Baked {
     pub path: String,
     pub values: HashMap<String, Vec<f64>>,
 }
-

@@ -121,7 +121,10 @@ pub fn dims(values: &[Value], span: Span, what: &str, cx: &mut Ctxt) -> Dims {
             steps = match args.as_slice() {
                 [n] => count(n, "the sequence length", 1, cx),
                 _ => {
-                    cx.error_spanned_by(loc, "`seq(n)` takes one length, e.g. `input: [seq(32), 65]`");
+                    cx.error_spanned_by(
+                        loc,
+                        "`seq(n)` takes one length, e.g. `input: [seq(32), 65]`",
+                    );
                     None
                 }
             };
@@ -156,7 +159,10 @@ fn is_batch(v: &Value) -> bool {
 
 fn per_sample_shape(dims: &[Value], span: Span, what: &str, cx: &mut Ctxt) -> Option<Shape> {
     if dims.is_empty() {
-        cx.error_at(span, format!("`{what}` needs at least one dimension, e.g. `[64]`"));
+        cx.error_at(
+            span,
+            format!("`{what}` needs at least one dimension, e.g. `[64]`"),
+        );
         return None;
     }
     let parsed: Vec<Option<usize>> = dims

@@ -5,11 +5,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::activation::{ActSpec, InitFamily};
 use crate::args::number;
 use crate::diag::Ctxt;
-use crate::activation::{ActSpec, InitFamily};
-use crate::tokens::rt;
 use crate::parse::Value;
+use crate::tokens::rt;
 
 /// A parsed initialiser.
 #[derive(Clone, Debug)]

@@ -129,4 +129,3 @@ pub fn flat_input(call: &LayerCall, input: &Shape, prev: &Prev, cx: &mut Ctxt) -
         }
     }
 }
-

@@ -8,9 +8,9 @@ use quote::quote;
 
 use crate::args::{boolean, number, Args};
 use crate::diag::Ctxt;
-use crate::tokens::rt;
 use crate::parse::LayerCall;
 use crate::shape::Shape;
+use crate::tokens::rt;
 
 /// A parsed loss.
 pub enum LossSpec {

@@ -31,7 +31,11 @@ pub fn check(entry: &Entry, call: &LayerCall, cx: &mut Ctxt) -> bool {
                 "{} {} not {} of `{}`: {}; write `{fixed}`",
                 keys.join(" and "),
                 if keys.len() == 1 { "is" } else { "are" },
-                if keys.len() == 1 { "an option" } else { "options" },
+                if keys.len() == 1 {
+                    "an option"
+                } else {
+                    "options"
+                },
                 entry.name,
                 positional_note(entry)
             )
@@ -64,7 +68,11 @@ fn unknown_option(entry: &Entry, key: &syn::Ident, _cx: &mut Ctxt) -> String {
     let accepted = if entry.options.is_empty() {
         "no `key = value` options".to_string()
     } else {
-        let o: Vec<String> = entry.options.iter().map(|o| format!("`{o} = ...`")).collect();
+        let o: Vec<String> = entry
+            .options
+            .iter()
+            .map(|o| format!("`{o} = ...`"))
+            .collect();
         o.join(", ")
     };
     format!(
@@ -154,7 +162,10 @@ pub fn unknown_layer(call: &LayerCall, blocks: &[BlockDef], cx: &mut Ctxt) {
         .unwrap_or_default();
     cx.error_spanned_by(
         &call.name,
-        format!("unknown layer `{name}`{hint}; expected {}", registry::known_list()),
+        format!(
+            "unknown layer `{name}`{hint}; expected {}",
+            registry::known_list()
+        ),
     );
 }
 

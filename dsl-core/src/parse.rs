@@ -99,7 +99,9 @@ impl Item {
 
     /// Calls `f` on every name used as an argument value, nested items included.
     pub fn visit_idents(&self, f: &mut dyn FnMut(&Ident)) {
-        let each = |items: &[Item], f: &mut dyn FnMut(&Ident)| items.iter().for_each(|i| i.visit_idents(f));
+        let each = |items: &[Item], f: &mut dyn FnMut(&Ident)| {
+            items.iter().for_each(|i| i.visit_idents(f))
+        };
         match self {
             Item::Call(c) => c.args.iter().for_each(|a| a.visit_idents(f)),
             Item::Residual { main, shortcut, .. } => {
@@ -200,7 +202,9 @@ impl Value {
     fn visit_idents(&self, f: &mut dyn FnMut(&Ident)) {
         match self {
             Value::Ident(i) => f(i),
-            Value::Call(_, args, _) | Value::List(args, _) => args.iter().for_each(|a| a.visit_idents(f)),
+            Value::Call(_, args, _) | Value::List(args, _) => {
+                args.iter().for_each(|a| a.visit_idents(f))
+            }
             _ => {}
         }
     }

@@ -62,7 +62,11 @@ fn boxed<L: LayerKind + 'static>(l: Option<L>) -> Option<Box<dyn LayerKind>> {
 }
 
 fn act(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>> {
-    boxed(ActSpec::parse(call, cx).flatten().map(|act| ActLayer { act }))
+    boxed(
+        ActSpec::parse(call, cx)
+            .flatten()
+            .map(|act| ActLayer { act }),
+    )
 }
 
 fn no_build(_: &LayerCall, _: &mut Ctxt) -> Option<Box<dyn LayerKind>> {
@@ -435,7 +439,11 @@ mod tests {
             ("AdaptiveAvgPool2d", "global_avg_pool"),
             ("Dropout", "dropout"),
         ] {
-            assert_eq!(lookup_spelling(torch).map(|e| e.name), Some(kiln), "{torch}");
+            assert_eq!(
+                lookup_spelling(torch).map(|e| e.name),
+                Some(kiln),
+                "{torch}"
+            );
         }
         assert!(lookup_spelling("Transformer").is_none());
     }

@@ -47,7 +47,12 @@ pub struct Resolution {
 }
 
 /// Resolves `items` from `input`.
-pub fn resolve_list(items: &[Item], input: Option<Shape>, scope: &Scope, cx: &mut Ctxt) -> Resolution {
+pub fn resolve_list(
+    items: &[Item],
+    input: Option<Shape>,
+    scope: &Scope,
+    cx: &mut Ctxt,
+) -> Resolution {
     let mut w = Walker {
         nodes: Vec::new(),
         shape: input,
@@ -55,9 +60,15 @@ pub fn resolve_list(items: &[Item], input: Option<Shape>, scope: &Scope, cx: &mu
     };
     if scope.depth > 16 {
         if let Some(first) = items.first() {
-            cx.error_spanned_by(first.loc(), "blocks nest more than 16 deep; does a block use itself?");
+            cx.error_spanned_by(
+                first.loc(),
+                "blocks nest more than 16 deep; does a block use itself?",
+            );
         }
-        return Resolution { nodes: w.nodes, output: None };
+        return Resolution {
+            nodes: w.nodes,
+            output: None,
+        };
     }
     for (index, item) in items.iter().enumerate() {
         let prev_what = match index {
@@ -72,9 +83,12 @@ pub fn resolve_list(items: &[Item], input: Option<Shape>, scope: &Scope, cx: &mu
         };
         match item {
             Item::Call(call) => w.call(call, &at, scope, cx),
-            Item::Residual { kw, main, shortcut, loc } => {
-                w.residual(kw, main, shortcut.as_deref(), *loc, &at, scope, cx)
-            }
+            Item::Residual {
+                kw,
+                main,
+                shortcut,
+                loc,
+            } => w.residual(kw, main, shortcut.as_deref(), *loc, &at, scope, cx),
             Item::Concat { kw, branches, loc } => w.concat(kw, branches, *loc, &at, scope, cx),
         }
     }
@@ -176,7 +190,14 @@ impl Walker {
         self.push(node, false);
     }
 
-    fn layer(&mut self, kind: Box<dyn LayerKind>, call: &LayerCall, at: &At, scope: &Scope, cx: &mut Ctxt) {
+    fn layer(
+        &mut self,
+        kind: Box<dyn LayerKind>,
+        call: &LayerCall,
+        at: &At,
+        scope: &Scope,
+        cx: &mut Ctxt,
+    ) {
         if kind.recurrent() && !recurrent_allowed(call, scope, cx) {
             return self.lose();
         }
@@ -248,20 +269,40 @@ impl Walker {
         cx: &mut Ctxt,
     ) {
         if main.is_empty() {
-            cx.error_spanned_by(kw, "`residual { ... }` needs at least one layer in its main branch");
+            cx.error_spanned_by(
+                kw,
+                "`residual { ... }` needs at least one layer in its main branch",
+            );
         }
         let cur = self.shape.take();
-        let m = resolve_list(main, cur.clone(), &scope.child(format!("{}.main", at.here)), cx);
+        let m = resolve_list(
+            main,
+            cur.clone(),
+            &scope.child(format!("{}.main", at.here)),
+            cx,
+        );
         let s = match shortcut {
-            Some(items) => resolve_list(items, cur.clone(), &scope.child(format!("{}.shortcut", at.here)), cx),
-            None => Resolution { nodes: Vec::new(), output: cur.clone() },
+            Some(items) => resolve_list(
+                items,
+                cur.clone(),
+                &scope.child(format!("{}.shortcut", at.here)),
+                cx,
+            ),
+            None => Resolution {
+                nodes: Vec::new(),
+                output: cur.clone(),
+            },
         };
-        let (Some(cur), Some(mout), Some(sout), false) = (cur, m.output, s.output, main.is_empty()) else {
+        let (Some(cur), Some(mout), Some(sout), false) = (cur, m.output, s.output, main.is_empty())
+        else {
             return self.lose();
         };
         if mout != sout {
             let was = cx.set_shape_mode(true);
-            cx.error_spanned_by(loc, compose::residual_mismatch(&mout, &sout, shortcut.is_none()));
+            cx.error_spanned_by(
+                loc,
+                compose::residual_mismatch(&mout, &sout, shortcut.is_none()),
+            );
             cx.set_shape_mode(was);
             // Both branches declare what they produce; the main branch's is what follows.
             self.shape = Some(mout);
@@ -272,11 +313,26 @@ impl Walker {
             compose::Seq::with_identity(m.nodes, &cur),
             compose::Seq::with_identity(s.nodes, &cur),
         );
-        let node = Node { index: at.index, loc, kind: Box::new(kind), input: cur, output: mout, uses: scope.uses.clone() };
+        let node = Node {
+            index: at.index,
+            loc,
+            kind: Box::new(kind),
+            input: cur,
+            output: mout,
+            uses: scope.uses.clone(),
+        };
         self.push(node, true);
     }
 
-    fn concat(&mut self, kw: &syn::Ident, branches: &[Vec<Item>], loc: crate::loc::Loc, at: &At, scope: &Scope, cx: &mut Ctxt) {
+    fn concat(
+        &mut self,
+        kw: &syn::Ident,
+        branches: &[Vec<Item>],
+        loc: crate::loc::Loc,
+        at: &At,
+        scope: &Scope,
+        cx: &mut Ctxt,
+    ) {
         if branches.len() < 2 {
             cx.error_spanned_by(kw, "`concat { [..], [..] }` needs at least two branches");
         }
@@ -284,13 +340,22 @@ impl Walker {
         let mut seqs = Vec::new();
         let mut outs = Vec::new();
         for (b, items) in branches.iter().enumerate() {
-            let r = resolve_list(items, cur.clone(), &scope.child(format!("{}.{b}", at.here)), cx);
+            let r = resolve_list(
+                items,
+                cur.clone(),
+                &scope.child(format!("{}.{b}", at.here)),
+                cx,
+            );
             if let Some(c) = &cur {
                 seqs.push(compose::Seq::with_identity(r.nodes, c));
             }
             outs.push(r.output);
         }
-        let (Some(cur), Some(outs), true) = (cur, outs.into_iter().collect::<Option<Vec<_>>>(), branches.len() >= 2) else {
+        let (Some(cur), Some(outs), true) = (
+            cur,
+            outs.into_iter().collect::<Option<Vec<_>>>(),
+            branches.len() >= 2,
+        ) else {
             return self.lose();
         };
         let was = cx.set_shape_mode(true);
@@ -299,7 +364,14 @@ impl Walker {
         let Some(out) = out else {
             return self.lose();
         };
-        let node = Node { index: at.index, loc, kind: Box::new(compose::Concat::new(seqs)), input: cur, output: out, uses: scope.uses.clone() };
+        let node = Node {
+            index: at.index,
+            loc,
+            kind: Box::new(compose::Concat::new(seqs)),
+            input: cur,
+            output: out,
+            uses: scope.uses.clone(),
+        };
         self.push(node, false);
     }
 }
@@ -309,7 +381,10 @@ fn recurrent_allowed(call: &LayerCall, scope: &Scope, cx: &mut Ctxt) -> bool {
     if !scope.seq {
         cx.error_spanned_by(
             call.loc,
-            format!("`{}` runs over sequences: declare the input as `input: [seq, features]`", call.name),
+            format!(
+                "`{}` runs over sequences: declare the input as `input: [seq, features]`",
+                call.name
+            ),
         );
         return false;
     }
@@ -346,16 +421,27 @@ fn instantiate(block: &BlockDef, call: &LayerCall, cx: &mut Ctxt) -> Option<(Vec
         );
         return None;
     }
-    let map: Vec<(String, Value)> = names.iter().cloned().zip(positional.iter().cloned()).collect();
+    let map: Vec<(String, Value)> = names
+        .iter()
+        .cloned()
+        .zip(positional.iter().cloned())
+        .collect();
     let shown: Vec<String> = positional.iter().map(Value::source).collect();
-    let bindings: Vec<String> = names.iter().zip(&shown).map(|(n, v)| format!("{n} = {v}")).collect();
+    let bindings: Vec<String> = names
+        .iter()
+        .zip(&shown)
+        .map(|(n, v)| format!("{n} = {v}"))
+        .collect();
     let site = UseSite {
         block: block.name.to_string(),
         call: format!("{}({})", block.name, shown.join(", ")),
         bindings: bindings.join(", "),
         loc: call.loc,
     };
-    Some((block.items.iter().map(|i| i.substitute(&map)).collect(), site))
+    Some((
+        block.items.iter().map(|i| i.substitute(&map)).collect(),
+        site,
+    ))
 }
 
 /// Where the block's body uses its parameters (the places whose value a use decides).
@@ -390,7 +476,10 @@ fn relocate(mut inner: Ctxt, site: &UseSite, param_spans: &[String], cx: &mut Ct
             ),
             note: Some((
                 d.start,
-                format!("the layer of block `{}` that fails for {}", site.block, site.bindings),
+                format!(
+                    "the layer of block `{}` that fails for {}",
+                    site.block, site.bindings
+                ),
             )),
             from_shape: true,
         });

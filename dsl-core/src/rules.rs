@@ -27,7 +27,10 @@ pub fn blocks_declared_once(decl: &NetworkDecl, cx: &mut Ctxt) {
 /// `layers: []`.
 pub fn layers_not_empty(items: &[Item], span: proc_macro2::Span, cx: &mut Ctxt) {
     if items.is_empty() {
-        cx.error_at(span, "`layers` is empty; a network needs at least one layer");
+        cx.error_at(
+            span,
+            "`layers` is empty; a network needs at least one layer",
+        );
     }
 }
 

@@ -37,8 +37,13 @@ fn expansion_of_the_worked_example() {
     .expect("parses");
     let mut cx = crate::diag::Ctxt::default();
     let net = crate::check::check(&decl, &mut cx).0.expect("checks");
-    let all = crate::emit::network(&net, &mut cx).expect("emits").to_string();
-    assert!(all.contains("use __kiln_DigitsMlp_"), "items re-exported from their module");
+    let all = crate::emit::network(&net, &mut cx)
+        .expect("emits")
+        .to_string();
+    assert!(
+        all.contains("use __kiln_DigitsMlp_"),
+        "items re-exported from their module"
+    );
     // The std part as `heap_backed` writes it (`network` wraps it in `::kiln::__std!`).
     let tokens = crate::emit::heap_backed(&net);
     let file: syn::File = syn::parse2(tokens).expect("the expansion is valid Rust");
@@ -46,10 +51,19 @@ fn expansion_of_the_worked_example() {
     if std::env::var_os("KILN_SHOW_EXPANSION").is_some() {
         println!("{text}");
     }
-    assert!(text.contains("pub layer0: ::kiln::runtime::layers::Dense<T, 64, 128>"), "{text}");
+    assert!(
+        text.contains("pub layer0: ::kiln::runtime::layers::Dense<T, 64, 128>"),
+        "{text}"
+    );
     assert!(text.contains("pub layer2: ::kiln::runtime::layers::Dropout<T, 128>"));
-    assert!(text.contains("::kiln::runtime::activation::Activation::Relu"), "relu fused into layer 0");
-    assert!(!text.contains("layer1:"), "no separate layer for a fused activation");
+    assert!(
+        text.contains("::kiln::runtime::activation::Activation::Relu"),
+        "relu fused into layer 0"
+    );
+    assert!(
+        !text.contains("layer1:"),
+        "no separate layer for a fused activation"
+    );
     assert!(text.contains("\"layers.3\""), "PyTorch-style names");
 }
 

@@ -10,10 +10,10 @@ use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 use syn::LitStr;
 
-use crate::tree::Resolved;
 use crate::diag::Ctxt;
 use crate::embedded_op::Baked;
 use crate::tensors::Tensors;
+use crate::tree::Resolved;
 
 /// Reads and checks the weights file, or records why it cannot be used.
 pub fn bake(net: &Resolved, file: &LitStr, cx: &mut Ctxt) -> Option<Baked> {

@@ -7,11 +7,11 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::embedded_op::{Baked, Config, EmbeddedLayer, Op};
-use crate::tree::Resolved;
 use crate::diag::Ctxt;
-use crate::tokens::{lit, rt};
+use crate::embedded_op::{Baked, Config, EmbeddedLayer, Op};
 use crate::tensors::{TensorDecl, Tensors};
+use crate::tokens::{lit, rt};
+use crate::tree::Resolved;
 
 /// `{Name}Embedded` and its scratch or state, or errors naming the layers it cannot take.
 pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream {
@@ -68,7 +68,13 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             states.push((format_ident!("s{}", l.index), state.clone()));
         }
     }
-    let field_defs = fields.iter().map(|(f, ty)| quote!(pub #f: #ty,));
+    let field_defs = fields.iter().map(|(f, ty)| {
+        let doc = format!(
+            "The layer `layers.{}` (inline arrays).",
+            f.to_string().trim_start_matches("layer")
+        );
+        quote!(#[doc = #doc] pub #f: #ty,)
+    });
     let field_zero: Vec<_> = fields
         .iter()
         .map(|(f, ty)| quote!(#f: <#ty>::ZERO,))
@@ -272,7 +278,13 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         all.iter().map(|t| t.shape.iter().product::<usize>()).sum()
     };
     let params_l = lit(params);
-    let state_fields = states.iter().map(|(s, ty)| quote!(pub #s: #ty,));
+    let state_fields = states.iter().map(|(s, ty)| {
+        let doc = format!(
+            "The recurrent state of `layers.{}`.",
+            s.to_string().trim_start_matches('s')
+        );
+        quote!(#[doc = #doc] pub #s: #ty,)
+    });
     let state_zero = states.iter().map(|(s, ty)| quote!(#s: <#ty>::ZERO,));
     let doc = format!(
         "The embedded form of [`{}`]: inline arrays only (no heap, no std), {params} parameters; `size_of` is [`{name}::BYTES`].",
@@ -282,10 +294,10 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         "Working memory of [`{name}`]: two buffers of {widest} values{}; `size_of` is [`{scratch}::BYTES`].",
         if states.is_empty() { "" } else { " and each recurrent layer's state" }
     );
+    let doc_step = format!("One time step: `x` in, `y` out; recurrent state is kept in `s` between calls ([`{scratch}::reset`] starts a new sequence).");
     let run = if seq {
         quote! {
-            /// One time step: `x` in, `y` out; recurrent state is kept in `s` between calls
-            /// ([`#scratch::reset`] starts a new sequence).
+            #[doc = #doc_step]
             pub fn step(&self, x: &[T; #n_in_l], y: &mut [T; #n_out_l], s: &mut #scratch<T>) -> #rt::Result<()> {
                 #( #body )*
                 Ok(())
@@ -312,7 +324,9 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         #[doc = #scratch_doc]
         #[derive(Clone, Debug)]
         pub struct #scratch<T: #rt::Float = f32> {
+            /// One of the two buffers the layers alternate between.
             pub a: [T; #widest_l],
+            /// The other buffer.
             pub b: [T; #widest_l],
             #( #state_fields )*
         }

@@ -90,7 +90,8 @@ pub fn inference(plan: &Plan) -> TokenStream {
     let rt = rt();
     let calls = plan.layers.iter().enumerate().map(|(i, l)| {
         let (f, c, tr) = (&l.field, &l.cache, &l.tr);
-        let (src, dst, grow) = pingpong(plan, i, &quote!(s), &quote!(x), &quote!(y), &quote!(batch));
+        let (src, dst, grow) =
+            pingpong(plan, i, &quote!(s), &quote!(x), &quote!(y), &quote!(batch));
         if l.recurrent {
             let (st, ty) = (&l.state, &l.ty);
             quote! {

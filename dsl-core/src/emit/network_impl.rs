@@ -10,7 +10,12 @@ use crate::tokens::rt;
 use crate::tree::Resolved;
 
 /// The `Network` impl and the `Send + Sync` assertion.
-pub fn network_impl(net: &Resolved, plan: &Plan, loss_ty: &TokenStream, tensors: &TokenStream) -> TokenStream {
+pub fn network_impl(
+    net: &Resolved,
+    plan: &Plan,
+    loss_ty: &TokenStream,
+    tensors: &TokenStream,
+) -> TokenStream {
     let rt = rt();
     let Plan {
         name,
@@ -31,90 +36,89 @@ pub fn network_impl(net: &Resolved, plan: &Plan, loss_ty: &TokenStream, tensors:
     let visitors = visitors::visitors(plan);
     let last_act = plan.last_act();
     quote! {
-    impl<T: #rt::Float> #rt::network::Network<T> for #name<T> {
-        const INPUT: usize = #n_in;
-        const OUTPUT: usize = #n_out;
-        type Loss = #loss_ty;
-        type Scratch = #scratch<T>;
-        type Train = #train<T>;
+        impl<T: #rt::Float> #rt::network::Network<T> for #name<T> {
+            const INPUT: usize = #n_in;
+            const OUTPUT: usize = #n_out;
+            type Loss = #loss_ty;
+            type Scratch = #scratch<T>;
+            type Train = #train<T>;
 
-        #set_steps
+            #set_steps
 
-        fn clip_norm(t: &Self::Train) -> Option<f64> {
-            t.clip_norm
+            fn clip_norm(t: &Self::Train) -> Option<f64> {
+                t.clip_norm
+            }
+
+            fn check_finite(t: &Self::Train) -> bool {
+                t.check_finite
+            }
+
+            const TENSORS: &'static [#rt::network::TensorSpec] = #tensors;
+
+            fn loss_fn(&self) -> &Self::Loss {
+                &self.loss
+            }
+
+            fn new_scratch(&self) -> Self::Scratch {
+                self.scratch()
+            }
+
+            fn new_train(&self, seed: u64) -> Self::Train {
+                self.train_state(seed)
+            }
+
+            fn reseed(t: &mut Self::Train, seed: u64) {
+                t.rng = #rt::rng::seeded(seed);
+            }
+
+            fn forward_flat(&self, x: &[T], y: &mut [T], s: &mut Self::Scratch) -> #rt::Result<()> {
+                let batch = #rt::network::batch_of("network input", x.len(), #n_in)?;
+                #rt::network::check_output(batch, #n_out, y.len())?;
+                #seq_scratch
+                #check_first
+                #fwd
+                Ok(())
+            }
+
+            fn forward_train_flat(&mut self, x: &[T], t: &mut Self::Train) -> #rt::Result<()> {
+                let batch = #rt::network::batch_of("network input", x.len(), #n_in)?;
+                #seq_train
+                #check_first
+                #fwd_train
+                #rt::layers::ensure_len(&mut t.d_out, batch * #n_out);
+                t.batch = batch;
+                Ok(())
+            }
+
+            fn output_and_grad(t: &mut Self::Train) -> (&[T], &mut [T]) {
+                (&t.#last_act, &mut t.d_out)
+            }
+
+            fn backward_flat(&self, x: &[T], t: &mut Self::Train, dx: Option<&mut [T]>) -> #rt::Result<()> {
+                let batch = t.batch;
+                #rt::network::check_backward(batch, #n_in, x.len(), dx.as_deref().map(|d| d.len()))?;
+                #seq_backward
+                #bwd
+                Ok(())
+            }
+
+            fn grads(t: &Self::Train) -> &Self {
+                &t.grads
+            }
+
+            fn grads_mut(t: &mut Self::Train) -> &mut Self {
+                &mut t.grads
+            }
+
+            #visitors
         }
 
-        fn check_finite(t: &Self::Train) -> bool {
-            t.check_finite
-        }
-
-        const TENSORS: &'static [#rt::network::TensorSpec] = #tensors;
-
-        fn loss_fn(&self) -> &Self::Loss {
-            &self.loss
-        }
-
-        fn new_scratch(&self) -> Self::Scratch {
-            self.scratch()
-        }
-
-        fn new_train(&self, seed: u64) -> Self::Train {
-            self.train_state(seed)
-        }
-
-        fn reseed(t: &mut Self::Train, seed: u64) {
-            t.rng = #rt::rng::seeded(seed);
-        }
-
-        fn forward_flat(&self, x: &[T], y: &mut [T], s: &mut Self::Scratch) -> #rt::Result<()> {
-            let batch = #rt::network::batch_of("network input", x.len(), #n_in)?;
-            #rt::network::check_output(batch, #n_out, y.len())?;
-            #seq_scratch
-            #check_first
-            #fwd
-            Ok(())
-        }
-
-        fn forward_train_flat(&mut self, x: &[T], t: &mut Self::Train) -> #rt::Result<()> {
-            let batch = #rt::network::batch_of("network input", x.len(), #n_in)?;
-            #seq_train
-            #check_first
-            #fwd_train
-            #rt::layers::ensure_len(&mut t.d_out, batch * #n_out);
-            t.batch = batch;
-            Ok(())
-        }
-
-        fn output_and_grad(t: &mut Self::Train) -> (&[T], &mut [T]) {
-            (&t.#last_act, &mut t.d_out)
-        }
-
-        fn backward_flat(&self, x: &[T], t: &mut Self::Train, dx: Option<&mut [T]>) -> #rt::Result<()> {
-            let batch = t.batch;
-            #rt::network::check_backward(batch, #n_in, x.len(), dx.as_deref().map(|d| d.len()))?;
-            #seq_backward
-            #bwd
-            Ok(())
-        }
-
-        fn grads(t: &Self::Train) -> &Self {
-            &t.grads
-        }
-
-        fn grads_mut(t: &mut Self::Train) -> &mut Self {
-            &mut t.grads
-        }
-
-        #visitors
+        const _: () = {
+            fn assert_send_sync<X: Send + Sync>() {}
+            fn check() {
+                assert_send_sync::<#name<f32>>();
+                assert_send_sync::<#name<f64>>();
+            }
+        };
     }
-
-    const _: () = {
-        fn assert_send_sync<X: Send + Sync>() {}
-        fn check() {
-            assert_send_sync::<#name<f32>>();
-            assert_send_sync::<#name<f64>>();
-        }
-    };
 }
-}
-

@@ -85,10 +85,7 @@ impl Plan {
 
     /// The layers with a recurrent state.
     pub fn states(&self) -> impl Iterator<Item = &Ident> {
-        self.layers
-            .iter()
-            .filter(|l| l.recurrent)
-            .map(|l| &l.state)
+        self.layers.iter().filter(|l| l.recurrent).map(|l| &l.state)
     }
 
     /// The last layer's kept output in the training state.

@@ -25,7 +25,10 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
         n_out,
         ..
     } = plan;
-    let (layer_tr, rec_tr) = (quote!(#rt::layers::Layer), quote!(#rt::recurrent::Recurrent));
+    let (layer_tr, rec_tr) = (
+        quote!(#rt::layers::Layer),
+        quote!(#rt::recurrent::Recurrent),
+    );
     let states: Vec<_> = plan.states().collect();
     let caches: Vec<_> = plan
         .layers

@@ -5,13 +5,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::kind::{LayerKind, Prev};
-use crate::tokens::{lit, rt};
 use crate::diag::Ctxt;
 use crate::embedded_op::{Config, EmbeddedLayer, Op};
+use crate::kind::{LayerKind, Prev};
 use crate::parse::LayerCall;
 use crate::shape::Shape;
 use crate::tensors::Tensors;
+use crate::tokens::{lit, rt};
 
 pub struct BatchNorm2d {
     momentum: f64,

@@ -6,15 +6,15 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::activation::ActSpec;
-use crate::kind::{act_tokens, fuse_into, LayerKind, Prev};
-use crate::tokens::{lit, rt};
-use crate::embedded_op::{EmbeddedLayer, Op};
-use crate::tree::Node;
 use crate::diag::Ctxt;
+use crate::embedded_op::{EmbeddedLayer, Op};
+use crate::kind::{act_tokens, fuse_into, LayerKind, Prev};
 use crate::loc::Loc;
 use crate::parse::LayerCall;
 use crate::shape::Shape;
 use crate::tensors::Tensors;
+use crate::tokens::{lit, rt};
+use crate::tree::Node;
 
 /// A sequence of checked layers: `Chain<T, L0, Chain<T, L1, L2>>`, the layer itself when
 /// alone, or `Identity` when empty (an identity shortcut or branch).

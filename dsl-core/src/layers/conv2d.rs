@@ -10,16 +10,16 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::activation::ActSpec;
-use crate::kind::{affine_ctor, fuse_into, LayerKind, Prev};
-use crate::tokens::{lit, rt};
 use crate::args::{boolean, count, Args};
 use crate::diag::Ctxt;
 use crate::embedded_op::EmbeddedLayer;
 use crate::init::InitSpec;
+use crate::kind::{affine_ctor, fuse_into, LayerKind, Prev};
 use crate::loc::Loc;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
 use crate::shape::Shape;
 use crate::tensors::Tensors;
+use crate::tokens::{lit, rt};
 
 /// Padding as declared.
 #[derive(Clone, Copy)]

@@ -6,15 +6,15 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::activation::ActSpec;
-use crate::kind::{affine_ctor, flat_input, fuse_into, LayerKind, Prev};
-use crate::tokens::{lit, rt};
 use crate::args::{boolean, count, Args};
 use crate::diag::Ctxt;
 use crate::embedded_op::EmbeddedLayer;
 use crate::init::InitSpec;
+use crate::kind::{affine_ctor, flat_input, fuse_into, LayerKind, Prev};
 use crate::parse::{Arg, LayerCall, Value};
 use crate::shape::Shape;
 use crate::tensors::Tensors;
+use crate::tokens::{lit, rt};
 
 pub struct Dense {
     declared_in: Option<(usize, Value)>,

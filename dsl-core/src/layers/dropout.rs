@@ -4,13 +4,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::kind::{LayerKind, Prev};
-use crate::tokens::{lit, rt};
 use crate::args::{number, Args};
 use crate::diag::Ctxt;
 use crate::embedded_op::{EmbeddedLayer, Op};
+use crate::kind::{LayerKind, Prev};
 use crate::parse::{Arg, LayerCall};
 use crate::shape::Shape;
+use crate::tokens::{lit, rt};
 
 pub struct Dropout {
     p: f64,

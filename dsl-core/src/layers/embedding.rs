@@ -6,15 +6,15 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::kind::{flat_input, LayerKind, Prev};
-use crate::tokens::{lit, rt};
 use crate::args::{count, Args};
 use crate::diag::Ctxt;
 use crate::embedded_op::EmbeddedLayer;
 use crate::init::InitSpec;
+use crate::kind::{flat_input, LayerKind, Prev};
 use crate::parse::{Arg, LayerCall};
 use crate::shape::Shape;
 use crate::tensors::Tensors;
+use crate::tokens::{lit, rt};
 
 pub struct TokenLayer {
     vocab: usize,

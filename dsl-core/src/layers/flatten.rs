@@ -2,9 +2,9 @@
 //! so flattening moves no data: it changes only the shape the next layer sees, and emits nothing.
 //! An annotation is checked against the actual size.
 
-use crate::kind::Prev;
 use crate::args::{count, Args};
 use crate::diag::Ctxt;
+use crate::kind::Prev;
 use crate::parse::{Arg, LayerCall};
 use crate::shape::Shape;
 

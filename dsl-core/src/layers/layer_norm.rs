@@ -4,14 +4,14 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::kind::{flat_input, LayerKind, Prev};
-use crate::tokens::{lit, rt};
 use crate::args::{number, Args};
 use crate::diag::Ctxt;
 use crate::embedded_op::{Config, EmbeddedLayer, Op};
+use crate::kind::{flat_input, LayerKind, Prev};
 use crate::parse::LayerCall;
 use crate::shape::Shape;
 use crate::tensors::Tensors;
+use crate::tokens::{lit, rt};
 
 pub struct LayerNorm {
     eps: f64,

@@ -4,14 +4,14 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::kind::{flat_input, LayerKind, Prev};
-use crate::tokens::{lit, rt};
 use crate::args::{count, Args};
 use crate::diag::Ctxt;
 use crate::init::InitSpec;
+use crate::kind::{flat_input, LayerKind, Prev};
 use crate::parse::{Arg, LayerCall};
 use crate::shape::Shape;
 use crate::tensors::Tensors;
+use crate::tokens::{lit, rt};
 
 pub struct Maxout {
     out: usize,

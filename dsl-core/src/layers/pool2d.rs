@@ -7,14 +7,14 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::conv2d::{out_size, shape_annotation};
-use crate::kind::{LayerKind, Prev};
-use crate::tokens::{lit, rt};
 use crate::args::{count, Args};
 use crate::diag::Ctxt;
 use crate::embedded_op::EmbeddedLayer;
+use crate::kind::{LayerKind, Prev};
 use crate::loc::Loc;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
 use crate::shape::Shape;
+use crate::tokens::{lit, rt};
 
 pub struct Pool2d {
     max: bool,

@@ -10,15 +10,15 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::kind::{flat_input, LayerKind, Prev};
-use crate::tokens::{lit, rt};
 use crate::args::{count, number, Args};
 use crate::diag::Ctxt;
 use crate::embedded_op::{Config, EmbeddedLayer, Op};
+use crate::kind::{flat_input, LayerKind, Prev};
 use crate::loc::Loc;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
 use crate::shape::Shape;
 use crate::tensors::Tensors;
+use crate::tokens::{lit, rt};
 
 /// One recurrent cell.
 #[derive(Clone)]
