@@ -88,6 +88,18 @@ impl Plan {
         self.layers.iter().filter(|l| l.recurrent).map(|l| &l.state)
     }
 
+    /// `c3: <Type as Layer<T>>::Cache,` for each layer: the caches of scratch, training state
+    /// and stream.
+    pub fn cache_fields(&self) -> Vec<TokenStream> {
+        self.layers
+            .iter()
+            .map(|l| {
+                let (c, ty, tr) = (&l.cache, &l.ty, &l.tr);
+                quote!(#c: <#ty as #tr<T>>::Cache,)
+            })
+            .collect()
+    }
+
     /// The last layer's kept output in the training state.
     pub fn last_act(&self) -> &Ident {
         &self.layers[self.layers.len() - 1].act

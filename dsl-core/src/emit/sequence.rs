@@ -30,14 +30,7 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
         quote!(#rt::recurrent::Recurrent),
     );
     let states: Vec<_> = plan.states().collect();
-    let caches: Vec<_> = plan
-        .layers
-        .iter()
-        .map(|l| {
-            let (c, ty, tr) = (&l.cache, &l.ty, &l.tr);
-            quote!(#c: <#ty as #tr<T>>::Cache,)
-        })
-        .collect();
+    let caches = plan.cache_fields();
     let cache_names: Vec<_> = plan.layers.iter().map(|l| &l.cache).collect();
     // Streaming: one step for one sample through every layer, state kept between calls.
     let step_calls = plan.layers.iter().enumerate().map(|(i, l)| {

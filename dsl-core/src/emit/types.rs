@@ -27,14 +27,7 @@ pub fn structs(net: &Resolved, plan: &Plan, loss_ty: &TokenStream) -> TokenStrea
         quote!(#[doc = #doc] pub #f: #ty,)
     });
     let field = plan.layers.iter().map(|l| &l.field);
-    let caches: Vec<_> = plan
-        .layers
-        .iter()
-        .map(|l| {
-            let (c, ty, tr) = (&l.cache, &l.ty, &l.tr);
-            quote!(#c: <#ty as #tr<T>>::Cache,)
-        })
-        .collect();
+    let caches = plan.cache_fields();
     let states: Vec<_> = plan.states().collect();
     let acts = plan.layers.iter().map(|l| &l.act);
     let doc_scratch = format!(
