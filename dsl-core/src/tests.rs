@@ -41,8 +41,8 @@ fn expansion_of_the_worked_example() {
         .expect("emits")
         .to_string();
     assert!(
-        all.contains("use __kiln_DigitsMlp_"),
-        "items re-exported from their module"
+        all.contains("use __network_DigitsMlp_"),
+        "items re-exported from their module: {all}"
     );
     // The std part as `heap_backed` writes it (`network` wraps it in `::kiln::__std!`).
     let tokens = crate::emit::heap_backed(&net);

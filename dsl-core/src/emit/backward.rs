@@ -36,7 +36,7 @@ pub fn backward(plan: &Plan) -> TokenStream {
         if i == 0 {
             return quote!(#tr::backward(&self.#f, #src, &t.#a, #dy, dx, #dims, &mut t.#c, &mut t.grads.#f););
         }
-        let dst = if from_last % 2 == 0 {
+        let dst = if from_last.is_multiple_of(2) {
             quote!(t.d_a)
         } else {
             quote!(t.d_b)

@@ -3,7 +3,9 @@
 //! never run, so the only errors the user sees are the declaration's own.
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
-use quote::{format_ident, quote};
+use quote::quote;
+
+use super::exports::Names;
 use syn::Visibility;
 
 use crate::check::Sketch;
@@ -38,50 +40,44 @@ pub fn from_tokens(input: &TokenStream) -> TokenStream {
 
 fn stand_in(vis: &Visibility, name: &Ident, sketch: &Sketch) -> TokenStream {
     let rt = rt();
-    let m = super::module_name(name);
-    let scratch = format_ident!("{}Scratch", name);
-    let train = format_ident!("{}Train", name);
-    let mut names = vec![name.clone(), scratch.clone(), train.clone()];
-    let mut extra = Vec::new();
-    if sketch.seq {
-        names.push(format_ident!("{}Stream", name));
-    }
-    if sketch.embedded {
-        names.push(format_ident!("{}Embedded", name));
-        names.push(format_ident!("{}EmbeddedScratch", name));
-    }
-    for n in &names[1..] {
-        extra.push(quote! {
-            #[doc = "Stand-in: the `network!` declaration has errors."]
-            pub struct #n<T = f32>(::core::marker::PhantomData<T>);
-        });
-    }
-    let methods = typed_methods(sketch, &scratch, &train);
-    quote! {
-        #[allow(non_snake_case, dead_code, unused_variables, clippy::all)]
-        mod #m {
-            #[doc = "Stand-in: the `network!` declaration has errors."]
-            pub struct #name<T = f32>(::core::marker::PhantomData<T>);
-            #( #extra )*
-            impl<T: #rt::Float> #name<T> {
-                /// Stand-in.
-                pub fn new(rng: &mut #rt::rng::KilnRng) -> Self {
-                    ::core::unreachable!()
-                }
-                /// Stand-in.
-                pub fn scratch(&self) -> #scratch<T> {
-                    ::core::unreachable!()
-                }
-                /// Stand-in.
-                pub fn train_state(&self, seed: u64) -> #train<T> {
-                    ::core::unreachable!()
-                }
-                #methods
+    let names = Names::of(name, sketch.seq, sketch.embedded);
+    let scratch = &names.std[1];
+    let train = &names.std[2];
+    let doc = "Stand-in: the `network!` declaration has errors.";
+    let others = names.std[1..].iter().chain(&names.no_std);
+    let typed = typed_methods(sketch, scratch, train);
+    let types = quote! {
+        #[doc = #doc]
+        pub struct #name<T = f32>(::core::marker::PhantomData<T>);
+        #(
+            #[doc = #doc]
+            pub struct #others<T = f32>(::core::marker::PhantomData<T>);
+        )*
+    };
+    let methods = quote! {
+        #[allow(dead_code, unused_variables, clippy::all)]
+        impl<T: #rt::Float> #name<T> {
+            /// Stand-in.
+            pub fn new(rng: &mut #rt::rng::KilnRng) -> Self {
+                ::core::unreachable!()
             }
+            /// Stand-in.
+            pub fn scratch(&self) -> #scratch<T> {
+                ::core::unreachable!()
+            }
+            /// Stand-in.
+            pub fn train_state(&self, seed: u64) -> #train<T> {
+                ::core::unreachable!()
+            }
+            #typed
         }
-        #[allow(unused_imports)]
-        #vis use #m::{#(#names),*};
-    }
+    };
+    // Every stand-in type exists with or without std; its methods need std.
+    let all = Names {
+        std: Vec::new(),
+        no_std: names.std.iter().chain(&names.no_std).cloned().collect(),
+    };
+    super::exports::wrap(name, vis, methods, types, &all)
 }
 
 /// The sample-typed methods, when the sample sizes are known.

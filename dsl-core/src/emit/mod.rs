@@ -2,13 +2,13 @@
 //! (`types`), the passes (`forward`, `backward`), the `Network` impl with its visitors, the
 //! typed and sequence APIs, the embedded form, and the stand-in emitted after errors.
 //!
-//! Every generated item lives in a module private to the expansion and is re-exported under
-//! its own name, so that a user item of the same name (`DigitsScratch` beside `Digits`) is
-//! one error naming both instead of a screenful of knock-on errors.
+//! Every generated item lives in a module of the network's and is re-exported from there
+//! (`exports`), so that a clash of names is one error instead of a screenful.
 
 pub mod api;
 pub mod backward;
 pub mod embedded;
+pub mod exports;
 pub mod fallback;
 pub mod forward;
 pub mod network_impl;
@@ -17,8 +17,8 @@ pub mod sequence;
 pub mod types;
 pub mod visitors;
 
-use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::TokenStream;
+use quote::quote;
 
 use crate::diag::Ctxt;
 use crate::tokens::rt;
@@ -40,42 +40,9 @@ pub fn network(net: &Resolved, cx: &mut Ctxt) -> Option<TokenStream> {
     if cx.has_errors() {
         return None;
     }
+    let names = exports::Names::of(&net.name, net.seq, net.embedded);
     let main = heap_backed(net);
-    let m = module_name(&net.name);
-    let vis = &net.vis;
-    let plan = Plan::new(net);
-    let mut std_names = vec![plan.name.clone(), plan.scratch.clone(), plan.train.clone()];
-    if net.seq {
-        std_names.push(plan.stream.clone());
-    }
-    let embedded_names: Vec<Ident> = if net.embedded {
-        vec![
-            format_ident!("{}Embedded", net.name),
-            format_ident!("{}EmbeddedScratch", net.name),
-        ]
-    } else {
-        Vec::new()
-    };
-    // The heap-backed network and its training code need kiln's `std` feature; `__std!`
-    // drops them (and their re-export) when kiln is built without it.
-    Some(quote! {
-        #[allow(non_snake_case)]
-        mod #m {
-            ::kiln::__std! { #main }
-            #embedded
-        }
-        ::kiln::__std! { #[allow(unused_imports)] #vis use #m::{#(#std_names),*}; }
-        #( #[allow(unused_imports)] #vis use #m::#embedded_names; )*
-    })
-}
-
-/// The module that holds one expansion's items: named after the network and where it is
-/// declared, so that two declarations never share one.
-pub fn module_name(name: &Ident) -> Ident {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    crate::diag::span_key(name.span()).hash(&mut h);
-    format_ident!("__kiln_{}_{:x}", name, h.finish() & 0xffff_ffff)
+    Some(exports::wrap(&net.name, &net.vis, main, embedded, &names))
 }
 
 /// The network struct, its state types and every impl.

@@ -1,0 +1,71 @@
+//! How the generated items reach the user's module: they live in a module of their own and
+//! each is re-exported by name. The generated code refers to its items inside that module
+//! only, so a user item named like a generated one (`DigitsScratch` beside `Digits`) is
+//! rustc's one error naming both, with no knock-on errors; a second network of the same name
+//! is one such error per generated name. Re-exports by name (not a glob) keep rustc's messages
+//! short: they name `DigitsScratch`, not the module's path.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+use syn::Visibility;
+
+/// The generated names, those that need kiln's `std` feature and those that do not.
+pub struct Names {
+    pub std: Vec<Ident>,
+    pub no_std: Vec<Ident>,
+}
+
+impl Names {
+    /// The names a declaration generates: the network, its scratch and training state, its
+    /// stream (sequence networks) and its embedded form.
+    pub fn of(name: &Ident, seq: bool, embedded: bool) -> Names {
+        let mut std = vec![
+            name.clone(),
+            format_ident!("{}Scratch", name),
+            format_ident!("{}Train", name),
+        ];
+        if seq {
+            std.push(format_ident!("{}Stream", name));
+        }
+        let no_std = if embedded {
+            vec![
+                format_ident!("{}Embedded", name),
+                format_ident!("{}EmbeddedScratch", name),
+            ]
+        } else {
+            Vec::new()
+        };
+        Names { std, no_std }
+    }
+}
+
+/// The module of one expansion: named after the network and where it is declared, so that
+/// two declarations never share one.
+pub fn module_name(name: &Ident) -> Ident {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    crate::diag::span_key(name.span()).hash(&mut h);
+    format_ident!("__network_{}_{:x}", name, h.finish() & 0xffff_ffff)
+}
+
+/// `items` (the std ones wrapped in `::kiln::__std!`) in the expansion's module, and each
+/// generated name re-exported from it with the declared visibility.
+pub fn wrap(
+    name: &Ident,
+    vis: &Visibility,
+    std_items: TokenStream,
+    no_std_items: TokenStream,
+    names: &Names,
+) -> TokenStream {
+    let m = module_name(name);
+    let (std, no_std) = (&names.std, &names.no_std);
+    quote! {
+        #[allow(non_snake_case)]
+        mod #m {
+            ::kiln::__std! { #std_items }
+            #no_std_items
+        }
+        ::kiln::__std! { #( #[allow(unused_imports)] #vis use #m::#std; )* }
+        #( #[allow(unused_imports)] #vis use #m::#no_std; )*
+    }
+}
