@@ -86,6 +86,16 @@ impl<'a> Args<'a> {
 /// A whole number of at least `min`, or an error naming `what`.
 pub fn count(v: &Value, what: &str, min: u64, cx: &mut Ctxt) -> Option<usize> {
     match v {
+        Value::Int(n, loc) if *n > crate::shape::MAX_COUNT => {
+            cx.error_spanned_by(
+                loc,
+                format!(
+                    "{what} {n} is too large; kiln takes counts up to {}",
+                    crate::shape::MAX_COUNT
+                ),
+            );
+            None
+        }
         Value::Int(n, loc) if *n >= min => usize::try_from(*n).ok().or_else(|| {
             cx.error_spanned_by(loc, format!("{what} {n} is too large"));
             None

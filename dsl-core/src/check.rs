@@ -35,6 +35,19 @@ pub fn check(decl: &NetworkDecl, cx: &mut Ctxt) -> (Option<Resolved>, Sketch) {
     if input.as_ref().is_some_and(|i| fields::channels_last(i, cx)) {
         start = None;
     }
+    if let (Some(s), Some(i)) = (&start, &input) {
+        if s.numel() > crate::shape::MAX_NUMEL {
+            cx.error_at(
+                i.span,
+                format!(
+                    "the input has {} values per sample, more than kiln's limit of {}",
+                    s.numel(),
+                    crate::shape::MAX_NUMEL
+                ),
+            );
+            start = None;
+        }
+    }
     let seq = input.as_ref().is_some_and(|i| i.seq);
     let mut res = Resolution {
         nodes: Vec::new(),

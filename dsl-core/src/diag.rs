@@ -25,7 +25,13 @@ pub struct Ctxt {
     errors: Vec<Diag>,
     warnings: Vec<(Span, String)>,
     shape_mode: bool,
+    /// Items resolved so far, against [`WORK_LIMIT`].
+    work: usize,
 }
+
+/// The most items one declaration may expand to (blocks of blocks multiply), so that no
+/// declaration makes the macro run for long.
+pub const WORK_LIMIT: usize = 100_000;
 
 /// Where a span is, as text: two spans at the same place give the same key.
 pub fn span_key(span: Span) -> String {
@@ -73,6 +79,33 @@ impl Ctxt {
         {
             self.errors.push(d);
         }
+    }
+
+    /// An empty context for a nested check that shares this one's work count (hand the count
+    /// back with [`Ctxt::absorb_work`]).
+    pub fn child(&self) -> Ctxt {
+        Ctxt {
+            work: self.work,
+            ..Ctxt::default()
+        }
+    }
+
+    /// Takes over the work count of a child context.
+    pub fn absorb_work(&mut self, child: &Ctxt) {
+        self.work = self.work.max(child.work);
+    }
+
+    /// Counts one resolved item; `false` once the declaration has expanded to more than
+    /// [`WORK_LIMIT`] items (reported once).
+    pub fn spend_work(&mut self) -> bool {
+        self.work += 1;
+        if self.work == WORK_LIMIT + 1 {
+            self.error_at(
+                Span::call_site(),
+                format!("this declaration expands to more than {WORK_LIMIT} layers (blocks that use blocks multiply); declare fewer uses"),
+            );
+        }
+        self.work <= WORK_LIMIT
     }
 
     /// Marks the errors recorded from now on as found by a shape rule (or not); returns the

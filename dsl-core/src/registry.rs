@@ -417,7 +417,10 @@ pub fn embedded_list() -> String {
         .filter(|e| e.embedded && e.role != Role::Activation)
         .map(|e| e.name)
         .collect();
-    format!("{} and activations", names.join(", "))
+    format!(
+        "{} and activations (blocks, `residual {{ }}` and `concat {{ }}` have no embedded form yet)",
+        names.join(", ")
+    )
 }
 
 #[cfg(test)]

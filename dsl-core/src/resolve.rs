@@ -13,7 +13,7 @@ use crate::layers::{activation::ActLayer, compose, flatten};
 use crate::options;
 use crate::parse::{Arg, BlockDef, Item, LayerCall, Value};
 use crate::registry::{self, Role};
-use crate::shape::Shape;
+use crate::shape::{Shape, MAX_NUMEL};
 use crate::tree::{Node, UseSite};
 
 /// Where a list of items sits, for messages, and the blocks it may use.
@@ -81,6 +81,10 @@ pub fn resolve_list(
             prev: Prev { what: &prev_what },
             here: format!("{}[{index}]", scope.path),
         };
+        if !cx.spend_work() {
+            w.lose();
+            break;
+        }
         match item {
             Item::Call(call) => w.call(call, &at, scope, cx),
             Item::Residual {
@@ -90,6 +94,16 @@ pub fn resolve_list(
                 loc,
             } => w.residual(kw, main, shortcut.as_deref(), *loc, &at, scope, cx),
             Item::Concat { kw, branches, loc } => w.concat(kw, branches, *loc, &at, scope, cx),
+        }
+        if let Some(big) = w.shape.as_ref().filter(|s| s.numel() > MAX_NUMEL) {
+            cx.error_spanned_by(
+                item.loc(),
+                format!(
+                    "`{}` produces {big} per sample, more than kiln's limit of {MAX_NUMEL} values",
+                    item.name()
+                ),
+            );
+            w.lose();
         }
     }
     Resolution {
@@ -230,13 +244,21 @@ impl Walker {
     }
 
     fn block(&mut self, block: &BlockDef, call: &LayerCall, at: &At, scope: &Scope, cx: &mut Ctxt) {
+        if let Some(outer) = scope.uses.iter().find(|u| block.name == u.block) {
+            cx.error_spanned_by(
+                call.loc,
+                format!("block `{}` uses itself (inside `{}`); a block cannot repeat itself, list the layers or use the block several times in `layers`", block.name, outer.call),
+            );
+            return self.lose();
+        }
         let Some((items, site)) = instantiate(block, call, cx) else {
             return self.lose();
         };
-        let mut inner = Ctxt::default();
+        let mut inner = cx.child();
         let mut child = scope.child(format!("{} (`{}`)", at.here, block.name));
         child.uses.push(site.clone());
         let r = resolve_list(&items, self.shape.take(), &child, &mut inner);
+        cx.absorb_work(&inner);
         relocate(inner, &site, &items_spans(block), cx);
         let Some(out) = r.output else {
             return self.lose();

@@ -119,3 +119,36 @@ fn stand_in_after_errors_and_after_parse_failures() {
     assert_eq!(errors_of(&out).len(), 1);
     assert!(out.to_string().contains("pub struct Net"));
 }
+
+#[test]
+fn self_use_huge_sizes_and_blow_ups_are_errors_not_panics_or_hangs() {
+    let e = errors(quote! {
+        block r() { r(), r(), r() }
+        struct N { input: [4], layers: [r()], loss: none }
+    });
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].contains("uses itself"), "{}", e[0]);
+    for decl in [
+        quote!(struct N { input: [4294967296, 4294967296] }),
+        quote!(struct N { input: [4], layers: [maxout(2, pieces = 9223372036854775808)], loss: none }),
+        quote!(struct N { input: [seq, 4], layers: [lstm(4611686018427387904)], loss: none, embedded: true }),
+        quote!(struct N { input: [4], layers: [concat { [dense(18446744073709551615)], [dense(1)] }], loss: none }),
+        quote!(struct N { input: [1, 4, 4], layers: [conv2d(1, 1, padding = 9223372036854775808)], loss: none }),
+        quote!(struct N { input: [16777216, 16777216, 16777216], layers: [flatten], loss: none }),
+    ] {
+        assert!(!errors(decl).is_empty());
+    }
+    // Twelve levels of blocks, each using the next three times: 3^12 uses.
+    let mut blocks = TokenStream::new();
+    for i in 0..12usize {
+        let (b, next) = (
+            quote::format_ident!("b{i}"),
+            quote::format_ident!("b{}", i + 1),
+        );
+        blocks.extend(quote!(block #b() { #next(), #next(), #next() }));
+    }
+    blocks.extend(quote!(block b12() { relu }));
+    let e = errors(quote!(#blocks struct N { input: [4], layers: [b0()], loss: none }));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].contains("more than 100000 layers"), "{}", e[0]);
+}

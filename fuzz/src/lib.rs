@@ -1,10 +1,12 @@
-//! Fuzz targets for kiln's readers (IDX, CSV, safetensors checkpoints, the text vocabulary),
-//! each taking raw bytes and using the reader as a user would; a stable-Rust mutation
-//! [`driver`] runs them. An `Err` from kiln is a normal outcome; a panic, a hang or a huge
-//! allocation from a small input is a bug.
+//! Fuzz targets for kiln's readers (IDX, CSV, safetensors checkpoints, the text vocabulary)
+//! and for the front end of `network!` ([`dsl`]), each taking raw bytes and using the code as
+//! a user would; a stable-Rust mutation [`driver`] runs them. An `Err` from kiln (or a
+//! `compile_error!` from the macro) is a normal outcome; a panic, a hang or a huge allocation
+//! from a small input is a bug.
 
 pub mod alloc_guard;
 pub mod driver;
+pub mod dsl;
 pub mod mutate;
 pub mod net;
 pub mod rng;
@@ -48,6 +50,10 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "vocab",
         run: vocab,
+    },
+    Target {
+        name: "dsl",
+        run: dsl::dsl,
     },
 ];
 

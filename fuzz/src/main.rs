@@ -1,6 +1,7 @@
 //! `kiln-fuzz <target|all> [--seconds N] [--iterations N] [--seed S]`: fuzzes kiln's readers
-//! from the seed corpus for a budget and reports iterations, executions per second and
-//! findings (saved under `fuzz/crashes/`). Exits with status 1 if anything was found.
+//! and the `network!` front end from the seed corpus for a budget and reports iterations,
+//! executions per second and findings (saved under `fuzz/crashes/`). Exits with status 1 if
+//! anything was found.
 //! `kiln-fuzz write-seeds` regenerates the safetensors seeds with kiln's `save_weights`.
 
 use std::process::ExitCode;
@@ -10,7 +11,7 @@ use kiln_fuzz::driver::{corpus_dir, crashes_dir, fuzz, read_inputs, Budget};
 use kiln_fuzz::{target, TARGETS};
 
 const USAGE: &str =
-    "usage: kiln-fuzz <idx|csv|safetensors|vocab|all> [--seconds N] [--iterations N] [--seed S]";
+    "usage: kiln-fuzz <idx|csv|safetensors|vocab|dsl|all> [--seconds N] [--iterations N] [--seed S]";
 
 struct Args {
     targets: Vec<&'static str>,
