@@ -117,7 +117,8 @@ fn forward_and_train_step_allocate_nothing_after_warm_up() {
     // Warm-up takes every batch size of the loop: the GEMM worker's packing buffers grow with
     // the shape of the part it is handed, and with AVX2's panel sizes the part of a 9-sample
     // batch's product can be larger than any part of a 16-sample one.
-    conv.train_step(&x[..9], &labels[..9], &mut opt, &mut t).unwrap();
+    conv.train_step(&x[..9], &labels[..9], &mut opt, &mut t)
+        .unwrap();
     let n = allocations_during(|| {
         for _ in 0..5 {
             conv.forward(&x, &mut y, &mut s).unwrap();

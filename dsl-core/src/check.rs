@@ -52,6 +52,7 @@ pub fn check(decl: &NetworkDecl, cx: &mut Ctxt) -> (Option<Resolved>, Sketch) {
     let mut res = Resolution {
         nodes: Vec::new(),
         output: None,
+        reduced: false,
     };
     if let Some((items, span)) = f.layers {
         rules::layers_not_empty(items, span, cx);
@@ -65,7 +66,7 @@ pub fn check(decl: &NetworkDecl, cx: &mut Ctxt) -> (Option<Resolved>, Sketch) {
         res = resolve_list(items, start, &scope, cx);
         if let (Some(i), Some(o)) = (&input, &output) {
             let last = items.iter().enumerate().next_back();
-            rules::output_matches(i, o, res.output.as_ref(), last, cx);
+            rules::output_matches(i, o, res.output.as_ref(), res.reduced, last, cx);
         }
     }
     if let (Some(out), Some((l, call))) = (&res.output, &loss) {
@@ -123,6 +124,7 @@ fn assemble(
         vis: decl.vis.clone(),
         name: decl.name.clone(),
         seq: input.seq,
+        reduced: res.reduced,
         steps: input.steps,
         input: input.shape?,
         layers: nodes,

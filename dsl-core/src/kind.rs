@@ -42,6 +42,11 @@ pub trait LayerKind {
     fn recurrent(&self) -> bool {
         false
     }
+    /// Whether the layer reduces each sequence to one row (`last_step`, ...): the layers after
+    /// it run once per sequence.
+    fn reduces_time(&self) -> bool {
+        false
+    }
     /// Whether the layer is a plain affine map (no activation fused), for the collapse warning.
     fn is_affine(&self) -> bool {
         false

@@ -8,7 +8,7 @@ use crate::diag::Ctxt;
 use crate::kind::LayerKind;
 use crate::layers::{
     activation::ActLayer, batch_norm, batch_norm2d, conv2d, dense, dropout, embedding, layer_norm,
-    maxout, pool2d, prelu, recurrent,
+    maxout, over_time, pool2d, prelu, recurrent,
 };
 use crate::parse::LayerCall;
 
@@ -71,6 +71,22 @@ fn act(call: &LayerCall, cx: &mut Ctxt) -> Option<Box<dyn LayerKind>> {
 
 fn no_build(_: &LayerCall, _: &mut Ctxt) -> Option<Box<dyn LayerKind>> {
     None
+}
+
+/// A reduction over time (no arguments, no embedded form yet).
+const fn over_time(name: &'static str, pytorch: &'static str) -> Entry {
+    Entry {
+        name,
+        aliases: &[],
+        pytorch,
+        role: Role::Layer,
+        params: &[],
+        options: &[],
+        torch_only: &[],
+        usage: "`last_step`, `mean_over_time` or `max_over_time` after the per-step layers",
+        embedded: false,
+        build: |c, cx| boxed(over_time::OverTime::parse(c, cx)),
+    }
 }
 
 macro_rules! activation {
@@ -328,6 +344,9 @@ pub const KINDS: &[Entry] = &[
         embedded: false,
         build: |c, cx| boxed(maxout::Maxout::parse(c, cx)),
     },
+    over_time("last_step", "output[-1]"),
+    over_time("mean_over_time", "output.mean(dim=0)"),
+    over_time("max_over_time", "output.amax(dim=0)"),
     activation!("relu", &[], "ReLU"),
     activation!("tanh", &[], "Tanh"),
     activation!("sigmoid", &["logistic"], "Sigmoid"),

@@ -44,6 +44,8 @@ impl Scope<'_> {
 pub struct Resolution {
     pub nodes: Vec<Node>,
     pub output: Option<Shape>,
+    /// Whether a reduction over time ended the per-step part (`last_step`, ...).
+    pub reduced: bool,
 }
 
 /// Resolves `items` from `input`.
@@ -57,6 +59,7 @@ pub fn resolve_list(
         nodes: Vec::new(),
         shape: input,
         fusable: false,
+        reduced: None,
     };
     if scope.depth > 16 {
         if let Some(first) = items.first() {
@@ -68,6 +71,7 @@ pub fn resolve_list(
         return Resolution {
             nodes: w.nodes,
             output: None,
+            reduced: false,
         };
     }
     for (index, item) in items.iter().enumerate() {
@@ -109,6 +113,7 @@ pub fn resolve_list(
     Resolution {
         nodes: w.nodes,
         output: w.shape,
+        reduced: w.reduced.is_some(),
     }
 }
 
@@ -125,6 +130,8 @@ struct Walker {
     shape: Option<Shape>,
     /// Whether the last node may take a following activation.
     fusable: bool,
+    /// The reduction over time that ended the per-step part, as `` `last_step` (layers[2]) ``.
+    reduced: Option<String>,
 }
 
 impl Walker {
@@ -212,8 +219,22 @@ impl Walker {
         scope: &Scope,
         cx: &mut Ctxt,
     ) {
-        if kind.recurrent() && !recurrent_allowed(call, scope, cx) {
-            return self.lose();
+        if kind.recurrent() {
+            if let Some(r) = &self.reduced {
+                let msg = if kind.reduces_time() {
+                    format!("{r} already reduced each sequence to one row; a network reduces over time once, so remove `{}` or that one", call.name)
+                } else {
+                    format!("`{}` runs over the steps of a sequence, but {r} already reduced each sequence to one row; put `{}` before it", call.name, call.name)
+                };
+                cx.error_spanned_by(call.loc, msg);
+                return self.lose();
+            }
+            if !recurrent_allowed(call, scope, cx) {
+                return self.lose();
+            }
+        }
+        if kind.reduces_time() {
+            self.reduced = Some(format!("`{}` ({})", call.name, at.here));
         }
         let output = match self.shape.take() {
             Some(cur) => {
@@ -313,6 +334,7 @@ impl Walker {
             None => Resolution {
                 nodes: Vec::new(),
                 output: cur.clone(),
+                reduced: false,
             },
         };
         let (Some(cur), Some(mout), Some(sout), false) = (cur, m.output, s.output, main.is_empty())

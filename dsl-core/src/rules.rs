@@ -39,6 +39,7 @@ pub fn output_matches(
     input: &Dims,
     output: &Dims,
     actual: Option<&Shape>,
+    reduced: bool,
     last: Option<(usize, &Item)>,
     cx: &mut Ctxt,
 ) {
@@ -49,9 +50,17 @@ pub fn output_matches(
         );
         return;
     }
-    if input.seq && !output.seq {
+    if input.seq && reduced && output.seq {
         if let Some(a) = actual {
-            cx.error_at(output.span, format!("this sequence network produces one output per step, [seq, {}; declare `output: [seq, {}` (a reduction to one output per sequence is not available yet)", a.to_string().trim_start_matches('['), a.to_string().trim_start_matches('[')));
+            cx.error_at(output.span, format!("a reduction over time makes one output per sequence, {a}; declare `output: {a}`"));
+        }
+        return;
+    }
+    if input.seq && !reduced && !output.seq {
+        if let Some(a) = actual {
+            let per_step = a.to_string();
+            let per_step = per_step.trim_start_matches('[');
+            cx.error_at(output.span, format!("this sequence network produces one output per step, [seq, {per_step}; declare `output: [seq, {per_step}`, or reduce each sequence to one output with `last_step`, `mean_over_time` or `max_over_time` before the per-sequence layers"));
         }
         return;
     }
@@ -71,7 +80,7 @@ pub fn output_matches(
         .map(|(i, c)| format!(" `{}` (layers[{i}])", c.name()))
         .unwrap_or_default();
     let show = |s: &Shape| {
-        if input.seq {
+        if input.seq && !reduced {
             format!("[seq, {}", s.to_string().trim_start_matches('['))
         } else {
             s.to_string()

@@ -20,6 +20,8 @@ pub struct Resolved {
     pub loss: LossSpec,
     /// Whether samples are sequences of runtime length (`input: [seq, F]`).
     pub seq: bool,
+    /// Whether a reduction over time (`last_step`, ...) makes the output one row per sequence.
+    pub reduced: bool,
     /// The fixed number of steps of `input: [seq(n), F]`.
     pub steps: Option<usize>,
     /// Whether to emit the embedded form `{Name}Embedded` (`embedded: true`, or implied by

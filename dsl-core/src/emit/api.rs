@@ -43,6 +43,12 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
     });
     let last_act = plan.last_act();
     let (target_ty, target_flat) = targets(net, plan);
+    // After a reduction over time the output has one row per sequence.
+    let eval_rows = if net.reduced {
+        quote!((x.len() / s.steps.max(1)))
+    } else {
+        quote!(x.len())
+    };
     let doc_backward = format!(
         "Backward of the last `forward_train` from the gradient written with [`{train}::output_grad_mut`]; gradients land in `t.grads`, dL/dx in `dx` if given."
     );
@@ -117,7 +123,7 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
             Self: #rt::network::Trainable,
         {
             let mut out = ::core::mem::take(&mut s.out);
-            out.resize(x.len() * #n_out, T::ZERO);
+            out.resize(#eval_rows * #n_out, T::ZERO);
             let r = #rt::network::Network::forward_flat(self, x.as_flattened(), &mut out, s)
                 .and_then(|()| #rt::loss::Loss::loss(&self.loss, &out, #n_out, #target_flat));
             s.out = out;

@@ -28,10 +28,11 @@ pub fn backward(plan: &Plan) -> TokenStream {
             k if k % 2 == 1 => quote!(&mut t.d_a),
             _ => quote!(&mut t.d_b),
         };
+        let rows_in = &l.rows_in;
         let dims = if l.recurrent {
             quote!(steps, seqs)
         } else {
-            quote!(batch)
+            quote!(#rows_in)
         };
         if i == 0 {
             return quote!(#tr::backward(&self.#f, #src, &t.#a, #dy, dx, #dims, &mut t.#c, &mut t.grads.#f););
@@ -43,7 +44,7 @@ pub fn backward(plan: &Plan) -> TokenStream {
         };
         let w_in = &l.width_in;
         quote! {
-            #rt::layers::ensure_len(&mut #dst, batch * #w_in);
+            #rt::layers::ensure_len(&mut #dst, #rows_in * #w_in);
             #tr::backward(&self.#f, #src, &t.#a, #dy, Some(&mut #dst), #dims, &mut t.#c, &mut t.grads.#f);
         }
     });

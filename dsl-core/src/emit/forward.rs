@@ -17,8 +17,9 @@ pub fn pingpong(
     holder: &TokenStream,
     input: &TokenStream,
     output: &TokenStream,
-    rows: &TokenStream,
+    rows: Option<&TokenStream>,
 ) -> (TokenStream, TokenStream, TokenStream) {
+    let rows = rows.unwrap_or(&plan.layers[i].rows_out);
     let rt = rt();
     let src = match i {
         0 => input.clone(),
@@ -89,9 +90,8 @@ pub fn check_first(plan: &Plan) -> TokenStream {
 pub fn inference(plan: &Plan) -> TokenStream {
     let rt = rt();
     let calls = plan.layers.iter().enumerate().map(|(i, l)| {
-        let (f, c, tr) = (&l.field, &l.cache, &l.tr);
-        let (src, dst, grow) =
-            pingpong(plan, i, &quote!(s), &quote!(x), &quote!(y), &quote!(batch));
+        let (f, c, tr, rows) = (&l.field, &l.cache, &l.tr, &l.rows_in);
+        let (src, dst, grow) = pingpong(plan, i, &quote!(s), &quote!(x), &quote!(y), None);
         if l.recurrent {
             let (st, ty) = (&l.state, &l.ty);
             quote! {
@@ -103,7 +103,7 @@ pub fn inference(plan: &Plan) -> TokenStream {
         } else {
             quote! {
                 #grow
-                #tr::forward(&self.#f, #src, #dst, batch, &mut s.#c);
+                #tr::forward(&self.#f, #src, #dst, #rows, &mut s.#c);
             }
         }
     });
@@ -115,6 +115,7 @@ pub fn training(plan: &Plan) -> TokenStream {
     let rt = rt();
     let calls = plan.layers.iter().enumerate().map(|(i, l)| {
         let (f, c, a, w, tr) = (&l.field, &l.cache, &l.act, &l.width_out, &l.tr);
+        let (rows_in, rows_out) = (&l.rows_in, &l.rows_out);
         let src = match i {
             0 => quote!(x),
             _ => {
@@ -125,7 +126,7 @@ pub fn training(plan: &Plan) -> TokenStream {
         if l.recurrent {
             let (st, ty) = (&l.state, &l.ty);
             return quote! {
-                #rt::layers::ensure_len(&mut t.#a, batch * #w);
+                #rt::layers::ensure_len(&mut t.#a, #rows_out * #w);
                 if t.#st.len() != seqs * <#ty as #tr<T>>::STATE || !t.carry_state {
                     t.#st.clear();
                     t.#st.resize(seqs * <#ty as #tr<T>>::STATE, T::ZERO);
@@ -134,8 +135,8 @@ pub fn training(plan: &Plan) -> TokenStream {
             };
         }
         quote! {
-            #rt::layers::ensure_len(&mut t.#a, batch * #w);
-            #tr::forward_train(&mut self.#f, #src, &mut t.#a, batch, &mut t.#c, &mut t.rng)?;
+            #rt::layers::ensure_len(&mut t.#a, #rows_out * #w);
+            #tr::forward_train(&mut self.#f, #src, &mut t.#a, #rows_in, &mut t.#c, &mut t.rng)?;
         }
     });
     quote!(#( #calls )*)

@@ -35,6 +35,7 @@ pub fn network_impl(
     let bwd = backward::backward(plan);
     let visitors = visitors::visitors(plan);
     let last_act = plan.last_act();
+    let rows_out = &plan.rows_out;
     quote! {
         impl<T: #rt::Float> #rt::network::Network<T> for #name<T> {
             const INPUT: usize = #n_in;
@@ -73,8 +74,8 @@ pub fn network_impl(
 
             fn forward_flat(&self, x: &[T], y: &mut [T], s: &mut Self::Scratch) -> #rt::Result<()> {
                 let batch = #rt::network::batch_of("network input", x.len(), #n_in)?;
-                #rt::network::check_output(batch, #n_out, y.len())?;
                 #seq_scratch
+                #rt::network::check_output(#rows_out, #n_out, y.len())?;
                 #check_first
                 #fwd
                 Ok(())
@@ -85,7 +86,7 @@ pub fn network_impl(
                 #seq_train
                 #check_first
                 #fwd_train
-                #rt::layers::ensure_len(&mut t.d_out, batch * #n_out);
+                #rt::layers::ensure_len(&mut t.d_out, #rows_out * #n_out);
                 t.batch = batch;
                 Ok(())
             }

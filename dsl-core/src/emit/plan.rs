@@ -26,6 +26,10 @@ pub struct LayerPlan {
     pub recurrent: bool,
     /// The trait path it is driven through.
     pub tr: TokenStream,
+    /// Rows of its input and of its output: `batch` (samples, or steps x sequences), or
+    /// `seqs` after a reduction over time.
+    pub rows_in: TokenStream,
+    pub rows_out: TokenStream,
     pub width_in: Literal,
     pub width_out: Literal,
     /// `layers.3`: the PyTorch name prefix.
@@ -42,17 +46,26 @@ pub struct Plan {
     pub n_in: Literal,
     pub n_out: Literal,
     pub layers: Vec<LayerPlan>,
+    /// Rows of the network's output.
+    pub rows_out: TokenStream,
 }
 
 impl Plan {
     pub fn new(net: &Resolved) -> Plan {
-        let layers = net
+        let mut rows = quote!(batch);
+        let layers: Vec<LayerPlan> = net
             .layers
             .iter()
             .map(|l| {
                 let recurrent = l.kind.recurrent();
                 let rt = rt();
+                let rows_in = rows.clone();
+                if l.kind.reduces_time() {
+                    rows = quote!(seqs);
+                }
                 LayerPlan {
+                    rows_in,
+                    rows_out: rows.clone(),
                     field: format_ident!("layer{}", l.index),
                     cache: format_ident!("c{}", l.index),
                     act: format_ident!("a{}", l.index),
@@ -80,6 +93,7 @@ impl Plan {
             n_in: lit(net.input.numel()),
             n_out: lit(net.output.numel()),
             layers,
+            rows_out: rows,
         }
     }
 

@@ -31,6 +31,17 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
     );
     let states: Vec<_> = plan.states().collect();
     let caches = plan.cache_fields();
+    let (doc_forward_seq, doc_train_seq) = if net.reduced {
+        (
+            "Eval-mode forward of `x.len() / steps` sequences of `steps` steps, time-major (`x[t * sequences + s]` is step `t` of sequence `s`), each from the zero state; `y` has one row per sequence.",
+            "Train-mode forward, loss, BPTT and one optimiser update over time-major sequences of `steps` steps, with one target per sequence; returns the loss (mean over sequences).",
+        )
+    } else {
+        (
+            "Eval-mode forward of `x.len() / steps` sequences of `steps` steps, time-major (`x[t * sequences + s]` is step `t` of sequence `s`), each from the zero state; `y` has one row per step of each sequence.",
+            "Train-mode forward, loss, BPTT and one optimiser update over time-major sequences of `steps` steps, with one target per step; returns the loss (mean over steps and sequences).",
+        )
+    };
     let cache_names: Vec<_> = plan.layers.iter().map(|l| &l.cache).collect();
     // Streaming: one step for one sample through every layer, state kept between calls.
     let step_calls = plan.layers.iter().enumerate().map(|(i, l)| {
@@ -41,7 +52,7 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
             &quote!(st),
             &quote!(&x[..]),
             &quote!(&mut y[..]),
-            &quote!(1),
+            Some(&quote!(1)),
         );
         if l.recurrent {
             let (stf, tyi) = (&l.state, &l.ty);
@@ -75,15 +86,13 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
         }
 
         impl<T: #rt::Float> #name<T> {
-            /// Eval-mode forward of `x.len() / steps` sequences of `steps` steps, time-major
-            /// (`x[t * sequences + s]` is step `t` of sequence `s`), each from the zero state.
+            #[doc = #doc_forward_seq]
             pub fn forward_seq(&self, x: &[[T; #n_in]], steps: usize, y: &mut [[T; #n_out]], s: &mut #scratch<T>) -> #rt::Result<()> {
                 s.steps = steps;
                 self.forward(x, y, s)
             }
 
-            /// Train-mode forward, loss, BPTT and one optimiser update over time-major
-            /// sequences of `steps` steps; returns the loss (mean over steps and sequences).
+            #[doc = #doc_train_seq]
             pub fn train_step_seq(
                 &mut self,
                 x: &[[T; #n_in]],

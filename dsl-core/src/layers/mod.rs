@@ -13,6 +13,7 @@ pub mod embedding;
 pub mod flatten;
 pub mod layer_norm;
 pub mod maxout;
+pub mod over_time;
 pub mod pool2d;
 pub mod prelu;
 pub mod recurrent;

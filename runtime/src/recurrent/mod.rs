@@ -34,6 +34,7 @@ pub mod bidirectional;
 pub mod gru;
 pub mod lstm;
 mod one_hot;
+pub mod over_time;
 pub mod rnn;
 
 #[cfg(test)]
@@ -43,6 +44,7 @@ mod reference;
 pub use bidirectional::Bidirectional;
 pub use gru::{Gru, GruForm};
 pub use lstm::Lstm;
+pub use over_time::{OverTime, TimeReduction};
 pub use rnn::Rnn;
 
 /// PyTorch's names of a single-layer cell's tensors (`nn.RNN`, `nn.GRU`, `nn.LSTM`).
