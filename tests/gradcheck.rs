@@ -87,6 +87,18 @@ network! {
     struct MaeNet { input: [3], layers: [dense(5), swish, dense(2)], loss: mae }
 }
 network! {
+    struct WeightedCeNet { input: [3], layers: [dense(5), tanh, dense(3)], loss: softmax_cross_entropy(weight = [0.5, 2.0, 1.25], label_smoothing = 0.1) }
+}
+network! {
+    struct PosWeightBceNet { input: [3], layers: [dense(5), tanh, dense(2)], loss: bce_with_logits(pos_weight = [3.0, 0.5]) }
+}
+network! {
+    struct HuberNet { input: [3], layers: [dense(5), tanh, dense(2)], loss: huber(delta = 0.3) }
+}
+network! {
+    struct SmoothL1Net { input: [3], layers: [dense(5), tanh, dense(2)], loss: smooth_l1(beta = 0.4) }
+}
+network! {
     /// A single layer: the input gradient comes straight from the first (and last) layer.
     struct OneLayer { input: [4], layers: [dense(3)], loss: softmax_cross_entropy }
 }
@@ -226,6 +238,25 @@ fn every_loss() {
         "bce with logits",
     );
     check(&mut MaeNet::<f64>::new(&mut seeded(5)), 4, &t, "mae");
+    check(
+        &mut WeightedCeNet::<f64>::new(&mut seeded(7)),
+        4,
+        &labels(4, 3),
+        "class-weighted CE with smoothing",
+    );
+    check(
+        &mut PosWeightBceNet::<f64>::new(&mut seeded(8)),
+        4,
+        &p,
+        "bce with pos_weight",
+    );
+    check(&mut HuberNet::<f64>::new(&mut seeded(9)), 4, &t, "huber");
+    check(
+        &mut SmoothL1Net::<f64>::new(&mut seeded(10)),
+        4,
+        &t,
+        "smooth l1",
+    );
     check(
         &mut OneLayer::<f64>::new(&mut seeded(6)),
         2,

@@ -1,24 +1,74 @@
 //! `loss: ...`: the training objective, checked against the network's output shape.
 //! `softmax_cross_entropy` (options `label_smoothing = eps`, PyTorch's eps/K form, or
-//! `label_smoothing_notes = eps`, the notes' eps/(K-1) form), `mse` (`half = true` for the
-//! notes' 1/2 factor), `bce_with_logits`, `mae`, or `none` for an inference-only network.
+//! `label_smoothing_notes = eps`, the eps/(K-1) form; `weight = [..]`, one per class),
+//! `mse` (`half = true` for a 1/2 factor), `bce_with_logits` (`pos_weight = [..]` or one
+//! number), `mae`, `huber(delta = 1.0)`, `smooth_l1(beta = 1.0)`, or `none` for an
+//! inference-only network.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::args::{boolean, number, Args};
 use crate::diag::Ctxt;
-use crate::parse::LayerCall;
+use crate::loc::Loc;
+use crate::parse::{LayerCall, Value};
 use crate::shape::Shape;
 use crate::tokens::rt;
+
+const LOSSES: &str = "softmax_cross_entropy, mse, mae, huber, smooth_l1, bce_with_logits or none";
 
 /// A parsed loss.
 pub enum LossSpec {
     None,
-    SoftmaxCe { smoothing: Option<(bool, f64)> },
-    Mse { half: bool },
-    Bce,
+    SoftmaxCe {
+        smoothing: Option<(bool, f64)>,
+        weights: Option<(Vec<f64>, Loc)>,
+    },
+    Mse {
+        half: bool,
+    },
+    Bce {
+        pos_weight: Option<(Vec<f64>, Loc)>,
+    },
     Mae,
+    Huber {
+        delta: f64,
+    },
+    SmoothL1 {
+        beta: f64,
+    },
+}
+
+/// `[1.0, 2.0, ..]` (or one number, when `scalar_ok`) of finite values satisfying `ok`.
+fn weights(
+    v: &Value,
+    what: &str,
+    ok: impl Fn(f64) -> bool,
+    range: &str,
+    scalar_ok: bool,
+    cx: &mut Ctxt,
+) -> Option<(Vec<f64>, Loc)> {
+    let items: Vec<&Value> = match v {
+        Value::List(items, _) if !items.is_empty() => items.iter().collect(),
+        Value::Int(..) | Value::Float(..) if scalar_ok => vec![v],
+        other => {
+            let form = if scalar_ok {
+                "a number or a list"
+            } else {
+                "a list"
+            };
+            cx.error_spanned_by(
+                other.loc(),
+                format!("{what} takes {form} of numbers, e.g. `[1.0, 2.0]`"),
+            );
+            return None;
+        }
+    };
+    let values: Option<Vec<f64>> = items
+        .iter()
+        .map(|i| number(i, what, &ok, range, cx))
+        .collect();
+    values.map(|vs| (vs, v.loc()))
 }
 
 impl LossSpec {
@@ -27,42 +77,42 @@ impl LossSpec {
         let name = call.name.to_string();
         let spec = match name.as_str() {
             "none" => Some(LossSpec::None),
-            "softmax_cross_entropy" | "cross_entropy" => {
-                let pt = args.named("label_smoothing", cx);
-                let notes = args.named("label_smoothing_notes", cx);
-                let eps = |v, cx: &mut Ctxt| {
-                    number(
-                        v,
-                        "label smoothing",
-                        |e| (0.0..1.0).contains(&e),
-                        "in [0, 1)",
-                        cx,
-                    )
-                };
-                match (pt, notes) {
-                    (Some(_), Some(b)) => {
-                        cx.error_spanned_by(b.loc(), "give `label_smoothing` (PyTorch's form) or `label_smoothing_notes`, not both");
-                        None
-                    }
-                    (Some(a), None) => eps(a, cx).map(|e| LossSpec::SoftmaxCe {
-                        smoothing: Some((true, e)),
-                    }),
-                    (None, Some(b)) => eps(b, cx).map(|e| LossSpec::SoftmaxCe {
-                        smoothing: Some((false, e)),
-                    }),
-                    (None, None) => Some(LossSpec::SoftmaxCe { smoothing: None }),
-                }
-            }
+            "softmax_cross_entropy" | "cross_entropy" => Self::cross_entropy(&mut args, cx),
             "mse" => match args.named("half", cx) {
                 Some(v) => boolean(v, "`half`", cx).map(|half| LossSpec::Mse { half }),
                 None => Some(LossSpec::Mse { half: false }),
             },
-            "bce_with_logits" => Some(LossSpec::Bce),
+            "bce_with_logits" => match args.named("pos_weight", cx) {
+                Some(v) => weights(v, "`pos_weight`", |w| w > 0.0, "positive", true, cx).map(|w| {
+                    LossSpec::Bce {
+                        pos_weight: Some(w),
+                    }
+                }),
+                None => Some(LossSpec::Bce { pos_weight: None }),
+            },
             "mae" | "l1" => Some(LossSpec::Mae),
+            "huber" => Self::threshold(&mut args, "delta", |d| d > 0.0, "positive", cx)
+                .map(|delta| LossSpec::Huber { delta }),
+            "smooth_l1" => Self::threshold(&mut args, "beta", |b| b >= 0.0, "non-negative", cx)
+                .map(|beta| LossSpec::SmoothL1 { beta }),
             _ => {
+                let hint = crate::suggest::closest(
+                    &name,
+                    &[
+                        "softmax_cross_entropy",
+                        "mse",
+                        "mae",
+                        "huber",
+                        "smooth_l1",
+                        "bce_with_logits",
+                        "none",
+                    ],
+                )
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
                 cx.error_spanned_by(
                     &call.name,
-                    format!("unknown loss `{name}`; expected softmax_cross_entropy, mse, bce_with_logits, mae or none"),
+                    format!("unknown loss `{name}`{hint}; expected {LOSSES}"),
                 );
                 return None;
             }
@@ -70,28 +120,106 @@ impl LossSpec {
         args.finish(
             cx,
             &format!("loss `{name}`"),
-            "the options listed in the kiln docs (`label_smoothing`, `half`)",
+            "the options listed in the kiln docs (`label_smoothing`, `weight`, `half`, `pos_weight`, `delta`, `beta`)",
         );
         spec
     }
 
+    fn cross_entropy(args: &mut Args, cx: &mut Ctxt) -> Option<Self> {
+        let pt = args.named("label_smoothing", cx);
+        let notes = args.named("label_smoothing_notes", cx);
+        let weight = args.named("weight", cx);
+        let eps = |v, cx: &mut Ctxt| {
+            number(
+                v,
+                "label smoothing",
+                |e| (0.0..1.0).contains(&e),
+                "in [0, 1)",
+                cx,
+            )
+        };
+        let smoothing = match (pt, notes) {
+            (Some(_), Some(b)) => {
+                cx.error_spanned_by(
+                    b.loc(),
+                    "give `label_smoothing` (PyTorch's form) or `label_smoothing_notes`, not both",
+                );
+                return None;
+            }
+            (Some(a), None) => Some(eps(a, cx).map(|e| (true, e))?),
+            (None, Some(b)) => Some(eps(b, cx).map(|e| (false, e))?),
+            (None, None) => None,
+        };
+        let weights = match weight {
+            Some(v) => {
+                if let (Some((false, _)), Some(n)) = (smoothing, notes) {
+                    cx.error_spanned_by(n.loc(), "class weights combine with PyTorch's `label_smoothing` only; write `label_smoothing = ..`");
+                    return None;
+                }
+                Some(weights(
+                    v,
+                    "a class weight",
+                    |w| w >= 0.0,
+                    "non-negative",
+                    false,
+                    cx,
+                )?)
+            }
+            None => None,
+        };
+        Some(LossSpec::SoftmaxCe { smoothing, weights })
+    }
+
+    /// The one option of `huber`/`smooth_l1`, by name or position (default 1).
+    fn threshold(
+        args: &mut Args,
+        key: &'static str,
+        ok: impl Fn(f64) -> bool,
+        range: &str,
+        cx: &mut Ctxt,
+    ) -> Option<f64> {
+        let v = match args.positional(0) {
+            Some(crate::parse::Arg::Positional(v)) => Some(v),
+            _ => args.named(key, cx),
+        };
+        match v {
+            Some(v) => number(v, &format!("`{key}`"), ok, range, cx),
+            None => Some(1.0),
+        }
+    }
+
     /// Checks the loss against the network's output shape.
     pub fn check(&self, call: &LayerCall, output: &Shape, cx: &mut Ctxt) {
-        if let LossSpec::SoftmaxCe { .. } = self {
-            let hint = match output.as_flat() {
-                Some(n) if n >= 2 => return,
-                Some(_) => "; for one logit (a yes/no target) use `loss: bce_with_logits`".to_string(),
-                None if output.0.len() == 3 => format!(
-                    "; end with `flatten` (giving [{}]) and a `dense(classes)` head, or with `global_avg_pool` (giving [{}]) when the channels are the classes",
-                    output.numel(),
-                    output.0[0]
-                ),
-                None => String::new(),
-            };
-            cx.error_spanned_by(
-                call.loc,
-                format!("`{}` needs a flat output of at least 2 classes, but the network produces {output}{hint}", call.name),
-            );
+        match self {
+            LossSpec::SoftmaxCe { weights, .. } => {
+                let hint = match output.as_flat() {
+                    Some(n) if n >= 2 => {
+                        if let Some((w, loc)) = weights {
+                            if w.len() != n {
+                                cx.error_spanned_by(loc, format!("`weight` gives {} class weights, but the network has {n} classes (its output is {output}); give one weight per class", w.len()));
+                            }
+                        }
+                        return;
+                    }
+                    Some(_) => "; for one logit (a yes/no target) use `loss: bce_with_logits`".to_string(),
+                    None if output.0.len() == 3 => format!(
+                        "; end with `flatten` (giving [{}]) and a `dense(classes)` head, or with `global_avg_pool` (giving [{}]) when the channels are the classes",
+                        output.numel(),
+                        output.0[0]
+                    ),
+                    None => String::new(),
+                };
+                cx.error_spanned_by(
+                    call.loc,
+                    format!("`{}` needs a flat output of at least 2 classes, but the network produces {output}{hint}", call.name),
+                );
+            }
+            LossSpec::Bce {
+                pos_weight: Some((w, loc)),
+            } if w.len() != 1 && w.len() != output.numel() => {
+                cx.error_spanned_by(loc, format!("`pos_weight` gives {} weights, but the network has {} outputs (its output is {output}); give one per output, or one number for all", w.len(), output.numel()));
+            }
+            _ => {}
         }
     }
 
@@ -102,8 +230,10 @@ impl LossSpec {
             LossSpec::None => return None,
             LossSpec::SoftmaxCe { .. } => quote!(#rt::loss::SoftmaxCrossEntropy),
             LossSpec::Mse { .. } => quote!(#rt::loss::Mse),
-            LossSpec::Bce => quote!(#rt::loss::BceWithLogits),
+            LossSpec::Bce { .. } => quote!(#rt::loss::BceWithLogits),
             LossSpec::Mae => quote!(#rt::loss::Mae),
+            LossSpec::Huber { .. } => quote!(#rt::loss::Huber),
+            LossSpec::SmoothL1 { .. } => quote!(#rt::loss::SmoothL1),
         })
     }
 
@@ -113,17 +243,27 @@ impl LossSpec {
         let mean = quote!(#rt::loss::Reduction::Mean);
         match self {
             LossSpec::None => quote!(()),
-            LossSpec::SoftmaxCe { smoothing } => {
+            LossSpec::SoftmaxCe { smoothing, weights } => {
                 let ls = match smoothing {
                     None => quote!(#rt::loss::LabelSmoothing::None),
                     Some((true, e)) => quote!(#rt::loss::LabelSmoothing::PyTorch(#e)),
                     Some((false, e)) => quote!(#rt::loss::LabelSmoothing::Notes(#e)),
                 };
-                quote!(#rt::loss::SoftmaxCrossEntropy::new(#ls, #mean)?)
+                let w = weights
+                    .as_ref()
+                    .map(|(w, _)| quote!(.with_class_weights(&[#(#w),*])?));
+                quote!(#rt::loss::SoftmaxCrossEntropy::new(#ls, #mean)? #w)
             }
             LossSpec::Mse { half } => quote!(#rt::loss::Mse::new(#half, #mean)),
-            LossSpec::Bce => quote!(#rt::loss::BceWithLogits::new(#mean)),
+            LossSpec::Bce { pos_weight } => {
+                let w = pos_weight
+                    .as_ref()
+                    .map(|(w, _)| quote!(.with_pos_weight(&[#(#w),*])?));
+                quote!(#rt::loss::BceWithLogits::new(#mean) #w)
+            }
             LossSpec::Mae => quote!(#rt::loss::Mae::new(#mean)),
+            LossSpec::Huber { delta } => quote!(#rt::loss::Huber::new(#delta, #mean)?),
+            LossSpec::SmoothL1 { beta } => quote!(#rt::loss::SmoothL1::new(#beta, #mean)?),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Binary cross-entropy on logits (PyTorch's `nn.BCEWithLogitsLoss`), in the stable form that
 //! never exponentiates a positive number, so it needs no separate sigmoid layer.
 
-use super::{elementwise, Loss, Reduction};
+use super::{elementwise, elementwise_mut, Loss, Reduction};
 use crate::error::Result;
 use crate::float::Float;
 
@@ -11,14 +11,86 @@ use crate::float::Float;
 ///
 /// Targets are probabilities in `[0, 1]` (soft targets allowed); as in PyTorch, their range is
 /// not checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BceWithLogits {
     pub reduction: Reduction,
+    /// PyTorch's `pos_weight`: see [`BceWithLogits::with_pos_weight`].
+    pos_weight: Option<Box<[f64]>>,
 }
 
 impl BceWithLogits {
     pub const fn new(reduction: Reduction) -> Self {
-        BceWithLogits { reduction }
+        BceWithLogits {
+            reduction,
+            pos_weight: None,
+        }
+    }
+
+    /// Weighs the positive term of each output column, as PyTorch's `pos_weight`: per element
+    /// `-(p_j y ln s(x) + (1 - y) ln(1 - s(x)))`, so `p_j > 1` raises recall on column `j`.
+    /// One positive, finite weight per output (checked against the width when the loss
+    /// runs), or one for all.
+    pub fn with_pos_weight(mut self, weights: &[f64]) -> Result<Self> {
+        if weights.is_empty() {
+            return Err(crate::error::KilnError::EmptyShape { what: "pos_weight" });
+        }
+        for &w in weights {
+            crate::error::check_hyper(
+                "pos_weight",
+                w,
+                w.is_finite() && w > 0.0,
+                "must be positive and finite",
+            )?;
+        }
+        self.pos_weight = Some(weights.into());
+        Ok(self)
+    }
+
+    pub fn pos_weight(&self) -> Option<&[f64]> {
+        self.pos_weight.as_deref()
+    }
+
+    /// The loss with `pos_weight`: `p y softplus(-x) + (1 - y) softplus(x)`, gradient
+    /// `s(x) (p y + 1 - y) - p y`.
+    fn weighted<T: Float>(
+        &self,
+        w: &[f64],
+        output: &[T],
+        width: usize,
+        target: &[T],
+        grad: Option<&mut [T]>,
+    ) -> Result<T> {
+        if w.len() != 1 {
+            crate::error::check_len("pos_weight (one per output)", width, w.len())?;
+        }
+        let weights: Vec<T> = w.iter().map(|&v| T::from_f64(v)).collect();
+        let column = |i: usize| weights[if weights.len() == 1 { 0 } else { i % width }];
+        match grad {
+            Some(g) => {
+                let mut i = 0;
+                let f = |x: T, y: T| {
+                    let p = column(i);
+                    i += 1;
+                    let softplus = |v: T| v.max(T::ZERO) + (-v.abs()).exp().ln_1p();
+                    let s = sigmoid(x);
+                    (
+                        p * y * softplus(-x) + (T::ONE - y) * softplus(x),
+                        s * (p * y + T::ONE - y) - p * y,
+                    )
+                };
+                elementwise_mut(output, width, target, Some(g), self.reduction, f)
+            }
+            None => {
+                let mut i = 0;
+                let f = |x: T, y: T| {
+                    let p = column(i);
+                    i += 1;
+                    let softplus = |v: T| v.max(T::ZERO) + (-v.abs()).exp().ln_1p();
+                    (p * y * softplus(-x) + (T::ONE - y) * softplus(x), T::ZERO)
+                };
+                elementwise_mut(output, width, target, None, self.reduction, f)
+            }
+        }
     }
 }
 
@@ -43,11 +115,17 @@ impl<T: Float> Loss<T> for BceWithLogits {
     type Target = [T];
 
     fn loss_and_grad(&self, output: &[T], width: usize, target: &[T], grad: &mut [T]) -> Result<T> {
-        elementwise(output, width, target, Some(grad), self.reduction, bce)
+        match &self.pos_weight {
+            Some(w) => self.weighted(w, output, width, target, Some(grad)),
+            None => elementwise(output, width, target, Some(grad), self.reduction, bce),
+        }
     }
 
     fn loss(&self, output: &[T], width: usize, target: &[T]) -> Result<T> {
-        elementwise(output, width, target, None, self.reduction, bce)
+        match &self.pos_weight {
+            Some(w) => self.weighted(w, output, width, target, None),
+            None => elementwise(output, width, target, None, self.reduction, bce),
+        }
     }
 }
 

@@ -14,13 +14,16 @@
 //! - Per-row work is done in `T`; the total is accumulated in f64 and rounded once.
 
 mod bce_with_logits;
+mod huber;
 mod mae;
 pub mod metrics;
 mod mse;
 mod perplexity;
 mod softmax_cross_entropy;
+mod weighted_ce;
 
 pub use bce_with_logits::BceWithLogits;
+pub use huber::{Huber, SmoothL1};
 pub use mae::Mae;
 pub use metrics::{accuracy, argmax_rows};
 pub use mse::Mse;
@@ -87,6 +90,19 @@ pub(crate) fn elementwise<T: Float>(
     reduction: Reduction,
     f: impl Fn(T, T) -> (T, T),
 ) -> Result<T> {
+    elementwise_mut(output, width, target, grad, reduction, f)
+}
+
+/// [`elementwise`] for an `f` that keeps state (a column counter), called once per element
+/// in order.
+pub(crate) fn elementwise_mut<T: Float>(
+    output: &[T],
+    width: usize,
+    target: &[T],
+    grad: Option<&mut [T]>,
+    reduction: Reduction,
+    mut f: impl FnMut(T, T) -> (T, T),
+) -> Result<T> {
     check_output(output.len(), width)?;
     check_len("loss target", output.len(), target.len())?;
     if let Some(g) = grad.as_deref() {
@@ -150,5 +166,136 @@ pub(crate) mod test_util {
                 "index {i}: {x} vs {y} (tol {tol})"
             );
         }
+    }
+}
+
+#[cfg(test)]
+#[rustfmt::skip]
+mod reference;
+
+/// The weighted and robust losses against PyTorch (`tools/reference/weighted_losses.py`), and
+/// their gradients against central differences.
+#[cfg(test)]
+mod weighted_tests {
+    use super::reference as r;
+    use super::test_util::{assert_close, numeric_grad};
+    use super::*;
+
+    fn check<L: Loss<f64>>(loss: &L, target: &L::Target, want: f64, want_grad: &[f64]) {
+        let mut g = [0.0; 12];
+        let l = loss.loss_and_grad(&r::X, 3, target, &mut g).unwrap();
+        assert!(
+            (l - want).abs() < 1e-13 * (1.0 + want.abs()),
+            "{l} vs {want}"
+        );
+        assert_close(&g, want_grad, 1e-13);
+        assert_eq!(loss.loss(&r::X, 3, target).unwrap(), l);
+        let num = numeric_grad(&r::X, 1e-6, |x| loss.loss(x, 3, target).unwrap());
+        assert_close(&g, &num, 1e-6);
+    }
+
+    #[test]
+    fn class_weighted_cross_entropy_matches_pytorch() {
+        let ce = |ls, red| {
+            SoftmaxCrossEntropy::new(ls, red)
+                .unwrap()
+                .with_class_weights(&r::WEIGHT)
+                .unwrap()
+        };
+        let none = LabelSmoothing::None;
+        let smooth = LabelSmoothing::PyTorch(0.1);
+        check(
+            &ce(none, Reduction::Mean),
+            &r::LABELS[..],
+            r::CE_WEIGHTED_MEAN,
+            &r::CE_WEIGHTED_MEAN_GRAD,
+        );
+        check(
+            &ce(none, Reduction::Sum),
+            &r::LABELS[..],
+            r::CE_WEIGHTED_SUM,
+            &r::CE_WEIGHTED_SUM_GRAD,
+        );
+        check(
+            &ce(smooth, Reduction::Mean),
+            &r::LABELS[..],
+            r::CE_WEIGHTED_SMOOTH_MEAN,
+            &r::CE_WEIGHTED_SMOOTH_MEAN_GRAD,
+        );
+        check(
+            &ce(smooth, Reduction::Sum),
+            &r::LABELS[..],
+            r::CE_WEIGHTED_SMOOTH_SUM,
+            &r::CE_WEIGHTED_SMOOTH_SUM_GRAD,
+        );
+        // Wrong weight count, the notes' smoothing, negative weights: typed errors.
+        let mut g = [0.0; 12];
+        let two = SoftmaxCrossEntropy::default()
+            .with_class_weights(&[1.0, 2.0])
+            .unwrap();
+        assert!(two.loss_and_grad(&r::X, 3, &r::LABELS, &mut g).is_err());
+        let notes = SoftmaxCrossEntropy::new(LabelSmoothing::Notes(0.1), Reduction::Mean).unwrap();
+        assert!(notes.with_class_weights(&r::WEIGHT).is_err());
+        assert!(SoftmaxCrossEntropy::default()
+            .with_class_weights(&[1.0, -1.0])
+            .is_err());
+    }
+
+    #[test]
+    fn bce_with_pos_weight_matches_pytorch() {
+        let per_column = BceWithLogits::new(Reduction::Mean)
+            .with_pos_weight(&r::POS_WEIGHT)
+            .unwrap();
+        check(
+            &per_column,
+            &r::Y[..],
+            r::BCE_POS_WEIGHT_MEAN,
+            &r::BCE_POS_WEIGHT_MEAN_GRAD,
+        );
+        let scalar = BceWithLogits::new(Reduction::Sum)
+            .with_pos_weight(&[2.5])
+            .unwrap();
+        check(
+            &scalar,
+            &r::Y[..],
+            r::BCE_POS_WEIGHT_SCALAR_SUM,
+            &r::BCE_POS_WEIGHT_SCALAR_SUM_GRAD,
+        );
+        assert!(BceWithLogits::new(Reduction::Mean)
+            .with_pos_weight(&[0.0])
+            .is_err());
+        let two = BceWithLogits::new(Reduction::Mean)
+            .with_pos_weight(&[1.0, 2.0])
+            .unwrap();
+        assert!(two.loss(&r::X, 3, &r::Y).is_err());
+    }
+
+    #[test]
+    fn huber_and_smooth_l1_match_pytorch() {
+        check(
+            &Huber::new(0.7, Reduction::Mean).unwrap(),
+            &r::Y[..],
+            r::HUBER_MEAN,
+            &r::HUBER_MEAN_GRAD,
+        );
+        check(
+            &Huber::new(1.0, Reduction::Sum).unwrap(),
+            &r::Y[..],
+            r::HUBER_SUM,
+            &r::HUBER_SUM_GRAD,
+        );
+        check(
+            &SmoothL1::new(0.5, Reduction::Mean).unwrap(),
+            &r::Y[..],
+            r::SMOOTH_L1_MEAN,
+            &r::SMOOTH_L1_MEAN_GRAD,
+        );
+        let mut g = [0.0; 12];
+        let l1 = SmoothL1::new(0.0, Reduction::Mean).unwrap();
+        let l = l1.loss_and_grad(&r::X, 3, &r::Y, &mut g).unwrap();
+        assert!((l - r::SMOOTH_L1_ZERO_BETA_MEAN).abs() < 1e-13);
+        assert_close(&g, &r::SMOOTH_L1_ZERO_BETA_MEAN_GRAD, 1e-13);
+        assert!(Huber::new(0.0, Reduction::Mean).is_err());
+        assert!(SmoothL1::new(-1.0, Reduction::Mean).is_err());
     }
 }

@@ -46,16 +46,18 @@ impl LabelSmoothing {
 }
 
 /// Softmax cross-entropy over logits with integer class labels (PyTorch's
-/// `nn.CrossEntropyLoss` without class weights or `ignore_index`).
+/// `nn.CrossEntropyLoss`, optionally with class weights; no `ignore_index`).
 ///
 /// Per row with logits `x`, label `y` and target distribution `q` (one-hot, or smoothed):
 /// `loss = sum_k q_k (lse(x) - x_k)` with `lse(x) = m + ln sum_j exp(x_j - m)`,
 /// `m = max_j x_j`; gradient `softmax(x) - q`. [`Reduction::Mean`] divides both by the number
 /// of rows (the batch size), as PyTorch does.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SoftmaxCrossEntropy {
     label_smoothing: LabelSmoothing,
     reduction: Reduction,
+    /// Class weights (PyTorch's `weight`): see [`SoftmaxCrossEntropy::with_class_weights`].
+    class_weights: Option<Box<[f64]>>,
 }
 
 impl Default for SoftmaxCrossEntropy {
@@ -64,6 +66,7 @@ impl Default for SoftmaxCrossEntropy {
         SoftmaxCrossEntropy {
             label_smoothing: LabelSmoothing::None,
             reduction: Reduction::Mean,
+            class_weights: None,
         }
     }
 }
@@ -83,7 +86,42 @@ impl SoftmaxCrossEntropy {
         Ok(SoftmaxCrossEntropy {
             label_smoothing,
             reduction,
+            class_weights: None,
         })
+    }
+
+    /// Weighs each row by the weight of its label, as PyTorch's `weight`: the mean divides by
+    /// the sum of the rows' label weights instead of the row count, and PyTorch's label
+    /// smoothing spreads `eps/K` weighted by each class's weight. One non-negative, finite
+    /// weight per class (checked against the output width when the loss runs); the notes'
+    /// smoothing has no weighted form and is refused.
+    pub fn with_class_weights(mut self, weights: &[f64]) -> Result<Self> {
+        if let LabelSmoothing::Notes(eps) = self.label_smoothing {
+            return Err(KilnError::InvalidHyperParameter {
+                what: "class weights with the notes' label smoothing",
+                value: eps,
+                why: "only PyTorch's label smoothing has a weighted form",
+            });
+        }
+        for &w in weights {
+            check_hyper(
+                "class weight",
+                w,
+                w.is_finite() && w >= 0.0,
+                "must be finite and non-negative",
+            )?;
+        }
+        if weights.is_empty() {
+            return Err(KilnError::EmptyShape {
+                what: "class weights",
+            });
+        }
+        self.class_weights = Some(weights.into());
+        Ok(self)
+    }
+
+    pub fn class_weights(&self) -> Option<&[f64]> {
+        self.class_weights.as_deref()
     }
 
     pub fn label_smoothing(&self) -> LabelSmoothing {
@@ -112,6 +150,18 @@ impl SoftmaxCrossEntropy {
                 label,
                 classes: width,
             });
+        }
+        if let Some(w) = &self.class_weights {
+            check_len("class weights (one per output)", width, w.len())?;
+            return Ok(T::from_f64(super::weighted_ce::eval(
+                output,
+                width,
+                labels,
+                grad,
+                w,
+                self.label_smoothing,
+                self.reduction,
+            )));
         }
         let (on, off) = self.label_smoothing.targets(width)?;
         let (on, off) = (T::from_f64(on), T::from_f64(off));

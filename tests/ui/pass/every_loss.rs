@@ -30,6 +30,25 @@ network! {
     struct L1 { input: [8], layers: [dense(3)], loss: l1 }
 }
 
+network! {
+    struct CeWeighted { input: [8], layers: [dense(4)], loss: softmax_cross_entropy(weight = [1.0, 2.0, 0.5, 1.0]) }
+}
+network! {
+    struct BcePos { input: [8], layers: [dense(2)], loss: bce_with_logits(pos_weight = [3.0, 1.0]) }
+}
+network! {
+    struct BcePosAll { input: [8], layers: [dense(2)], loss: bce_with_logits(pos_weight = 2.0) }
+}
+network! {
+    struct HuberLoss { input: [8], layers: [dense(3)], loss: huber(delta = 0.5) }
+}
+network! {
+    struct HuberDefault { input: [8], layers: [dense(3)], loss: huber }
+}
+network! {
+    struct SmoothL1Loss { input: [8], layers: [dense(3)], loss: smooth_l1(beta = 0.25) }
+}
+
 macro_rules! step {
     ($net:ident, $target:expr) => {{
         let mut rng = seeded(1);
@@ -52,4 +71,10 @@ fn main() {
     step!(Bce, &[[1.0], [0.0]]);
     step!(Mae, &[[0.1, 0.2, 0.3]; 2]);
     step!(L1, &[[0.1, 0.2, 0.3]; 2]);
+    step!(CeWeighted, &[0, 3]);
+    step!(BcePos, &[[1.0, 0.0], [0.0, 1.0]]);
+    step!(BcePosAll, &[[1.0, 0.0], [0.0, 1.0]]);
+    step!(HuberLoss, &[[0.1, 0.2, 0.3]; 2]);
+    step!(HuberDefault, &[[0.1, 0.2, 0.3]; 2]);
+    step!(SmoothL1Loss, &[[0.1, 0.2, 0.3]; 2]);
 }
