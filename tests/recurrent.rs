@@ -210,3 +210,70 @@ fn fixed_sequence_length_is_enforced() {
         .unwrap_err();
     assert!(e.to_string().contains("sequence length"), "{e}");
 }
+
+network! {
+    /// Cell options inside `bidirectional(...)`.
+    struct BiOptions {
+        input: [seq, 3],
+        layers: [bidirectional(lstm(4, forget_bias = 1.0), gru(3, form = notes)), dense(2)],
+        loss: mse,
+    }
+}
+
+network! {
+    /// The same cells without options, for comparison.
+    struct BiPlain {
+        input: [seq, 3],
+        layers: [bidirectional(lstm(4), gru(3)), dense(2)],
+        loss: mse,
+    }
+}
+
+#[test]
+fn options_inside_bidirectional_take_effect() {
+    let collect = |visit: &dyn Fn(&mut dyn FnMut(&str, &[f64]))| {
+        let mut v = Vec::new();
+        visit(&mut |name, t| v.push((name.to_string(), t.to_vec())));
+        v
+    };
+    let with = BiOptions::<f64>::new(&mut seeded(31));
+    let plain = BiPlain::<f64>::new(&mut seeded(31));
+    let a = collect(&|f| with.visit_params(&mut |n, _, t| f(n, t)));
+    let b = collect(&|f| plain.visit_params(&mut |n, _, t| f(n, t)));
+    assert_eq!(a.len(), b.len());
+    // The forward LSTM's bias_ih differs by exactly 1 on its forget slice (H..2H), nothing
+    // else is initialised differently.
+    let mut differing = Vec::new();
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        for (i, (p, q)) in x.iter().zip(y).enumerate() {
+            if p != q {
+                assert!((p - q - 1.0).abs() < 1e-12, "{name}[{i}]: {p} vs {q}");
+                differing.push((name.clone(), i));
+            }
+        }
+    }
+    assert_eq!(differing.len(), 4, "{differing:?}");
+    assert!(differing
+        .iter()
+        .all(|(n, i)| n.contains("bias_ih") && (4..8).contains(i)));
+    // The notes form of the GRU is a different function of the same weights.
+    let (steps, seqs) = (4, 2);
+    let x = inputs(steps * seqs * 3, 32);
+    let xs = x.as_chunks::<3>().0;
+    let (mut y1, mut y2) = (vec![[0.0; 2]; steps * seqs], vec![[0.0; 2]; steps * seqs]);
+    with.forward_seq(xs, steps, &mut y1, &mut with.scratch())
+        .unwrap();
+    plain
+        .forward_seq(xs, steps, &mut y2, &mut plain.scratch())
+        .unwrap();
+    assert_ne!(y1, y2);
+    let target = inputs(steps * seqs * 2, 33);
+    let r = gradcheck(
+        &mut BiOptions::<f64>::new(&mut seeded(34)),
+        &x,
+        &target,
+        config(steps),
+    )
+    .unwrap();
+    assert!(r.max_rel_error <= 1e-6, "{r:?}");
+}

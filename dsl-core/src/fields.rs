@@ -119,7 +119,7 @@ pub fn dims(values: &[Value], span: Span, what: &str, cx: &mut Ctxt) -> Dims {
         Some(Value::Call(i, args, loc)) if i == "seq" => {
             (seq, rest) = (true, &values[1..]);
             steps = match args.as_slice() {
-                [n] => count(n, "the sequence length", 1, cx),
+                [crate::parse::Arg::Positional(n)] => count(n, "the sequence length", 1, cx),
                 _ => {
                     cx.error_spanned_by(
                         loc,

@@ -29,9 +29,26 @@ const ACCEPTED: &str = "zeros, constant(c), uniform(a) or uniform(low, high), no
 
 impl InitSpec {
     pub fn parse(v: &Value, cx: &mut Ctxt) -> Option<Self> {
+        let values: Vec<Value>;
         let (name, args): (String, &[Value]) = match v {
             Value::Ident(i) => (i.to_string(), &[]),
-            Value::Call(i, a, _) => (i.to_string(), a.as_slice()),
+            Value::Call(i, a, _) => {
+                let mut plain = Vec::new();
+                for arg in a {
+                    match arg.as_value() {
+                        Some(v) => plain.push(v.clone()),
+                        None => {
+                            cx.error_spanned_by(
+                                crate::parse::arg_loc(arg),
+                                format!("`{i}` takes plain numbers, e.g. `normal(0.01)`"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                values = plain;
+                (i.to_string(), values.as_slice())
+            }
             other => {
                 cx.error_spanned_by(
                     other.loc(),

@@ -166,12 +166,30 @@ pub enum Value {
     Int(u64, Loc),
     Float(f64, Loc),
     Ident(Ident),
-    Call(Ident, Vec<Value>, Loc),
+    /// `normal(0.01)`, `seq(32)`, `lstm(64, forget_bias = 1.0)` inside `bidirectional(..)`.
+    Call(Ident, Vec<Arg>, Loc),
     /// `[6, 28, 28]`: a shape annotation.
     List(Vec<Value>, Loc),
 }
 
 impl Arg {
+    /// The argument as it would be written.
+    pub fn source(&self) -> String {
+        match self {
+            Arg::Positional(v) => v.source(),
+            Arg::Arrow(i, o) => format!("{} -> {}", i.source(), o.source()),
+            Arg::Named(k, v) => format!("{k} = {}", v.source()),
+        }
+    }
+
+    /// The value of a plain positional argument.
+    pub fn as_value(&self) -> Option<&Value> {
+        match self {
+            Arg::Positional(v) => Some(v),
+            _ => None,
+        }
+    }
+
     fn visit_idents(&self, f: &mut dyn FnMut(&Ident)) {
         match self {
             Arg::Positional(v) | Arg::Named(_, v) => v.visit_idents(f),
@@ -182,7 +200,7 @@ impl Arg {
         }
     }
 
-    fn substitute(&self, map: &[(String, Value)]) -> Arg {
+    pub fn substitute(&self, map: &[(String, Value)]) -> Arg {
         match self {
             Arg::Positional(v) => Arg::Positional(v.substitute(map)),
             Arg::Arrow(a, b) => Arg::Arrow(a.substitute(map), b.substitute(map)),
@@ -202,9 +220,8 @@ impl Value {
     fn visit_idents(&self, f: &mut dyn FnMut(&Ident)) {
         match self {
             Value::Ident(i) => f(i),
-            Value::Call(_, args, _) | Value::List(args, _) => {
-                args.iter().for_each(|a| a.visit_idents(f))
-            }
+            Value::Call(_, args, _) => args.iter().for_each(|a| a.visit_idents(f)),
+            Value::List(items, _) => items.iter().for_each(|v| v.visit_idents(f)),
             _ => {}
         }
     }
@@ -253,7 +270,7 @@ impl Value {
             Value::Float(v, _) => format!("{v:?}"),
             Value::Ident(i) => i.to_string(),
             Value::Call(i, args, _) => {
-                let a: Vec<String> = args.iter().map(Value::source).collect();
+                let a: Vec<String> = args.iter().map(Arg::source).collect();
                 format!("{i}({})", a.join(", "))
             }
             Value::List(items, _) => {
@@ -505,7 +522,7 @@ impl Parse for Value {
             if input.peek(syn::token::Paren) {
                 let content;
                 let paren = parenthesized!(content in input);
-                let args = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+                let args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?;
                 let loc = Loc::new(name.span(), paren.span.close());
                 return Ok(Value::Call(name, args.into_iter().collect(), loc));
             }

@@ -191,8 +191,7 @@ impl RecurrentLayer {
             for a in &call.args {
                 match a {
                     Arg::Positional(Value::Call(n, inner, loc)) => {
-                        let args: Vec<Arg> = inner.iter().cloned().map(Arg::Positional).collect();
-                        match Cell::parse(&n.to_string(), &args, *loc, &Default::default(), cx) {
+                        match Cell::parse(&n.to_string(), inner, *loc, &Default::default(), cx) {
                             Some(c) => cells.push(c),
                             None => {
                                 cx.error_spanned_by(n, format!("`bidirectional` takes recurrent cells (`lstm`, `gru`, `rnn`), not `{n}`"));
