@@ -99,6 +99,19 @@ network! {
     struct SmoothL1Net { input: [3], layers: [dense(5), tanh, dense(2)], loss: smooth_l1(beta = 0.4) }
 }
 network! {
+    struct NllNet { input: [3], layers: [dense(5), tanh, dense(4), log_softmax], loss: nll(weight = [1.0, 0.5, 2.0, 1.5]) }
+}
+network! {
+    struct SoftmaxMseNet { input: [3], layers: [dense(5), tanh, dense(3), softmax], loss: mse }
+}
+network! {
+    /// `log_softmax` + `nll` against `softmax_cross_entropy` on the same weights.
+    struct CeNet { input: [3], layers: [dense(5), tanh, dense(4)], loss: softmax_cross_entropy }
+}
+network! {
+    struct LogSoftmaxNllNet { input: [3], layers: [dense(5), tanh, dense(4), log_softmax], loss: nll }
+}
+network! {
     /// A single layer: the input gradient comes straight from the first (and last) layer.
     struct OneLayer { input: [4], layers: [dense(3)], loss: softmax_cross_entropy }
 }
@@ -252,6 +265,19 @@ fn every_loss() {
     );
     check(&mut HuberNet::<f64>::new(&mut seeded(9)), 4, &t, "huber");
     check(
+        &mut NllNet::<f64>::new(&mut seeded(11)),
+        4,
+        &labels(4, 4),
+        "log_softmax + nll",
+    );
+    let t3 = inputs(4 * 3, 98);
+    check(
+        &mut SoftmaxMseNet::<f64>::new(&mut seeded(12)),
+        4,
+        &t3,
+        "softmax + mse",
+    );
+    check(
         &mut SmoothL1Net::<f64>::new(&mut seeded(10)),
         4,
         &t,
@@ -342,4 +368,29 @@ fn gradcheck_catches_a_wrong_gradient() {
     let report = gradcheck(&mut bad, &x, &target, GradcheckConfig::default()).unwrap();
     assert!(report.max_rel_error > 5e-4, "{report:?}");
     assert!(report.worst.starts_with("input["), "{report:?}");
+}
+
+/// `log_softmax` then `nll` is the same function as `softmax_cross_entropy`.
+#[test]
+fn log_softmax_with_nll_equals_cross_entropy() {
+    let x = inputs(6 * 3, 97);
+    let y = labels(6, 4);
+    let mut ce = CeNet::<f64>::new(&mut seeded(13));
+    let mut nll = LogSoftmaxNllNet::<f64>::new(&mut seeded(13));
+    let mut opt_a = kiln::runtime::optim::Sgd::new(0.1).unwrap();
+    let mut opt_b = kiln::runtime::optim::Sgd::new(0.1).unwrap();
+    let (mut ta, mut tb) = (ce.train_state(1), nll.train_state(1));
+    let xs = x.as_chunks::<3>().0;
+    for _ in 0..3 {
+        let a = ce.train_step(xs, &y, &mut opt_a, &mut ta).unwrap();
+        let b = nll.train_step(xs, &y, &mut opt_b, &mut tb).unwrap();
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+    let mut pa = Vec::new();
+    ce.visit_params(&mut |_, _, v| pa.extend_from_slice(v));
+    let mut pb = Vec::new();
+    nll.visit_params(&mut |_, _, v| pb.extend_from_slice(v));
+    for (a, b) in pa.iter().zip(&pb) {
+        assert!((a - b).abs() < 1e-12);
+    }
 }

@@ -70,7 +70,7 @@ pub fn check(decl: &NetworkDecl, cx: &mut Ctxt) -> (Option<Resolved>, Sketch) {
         }
     }
     if let (Some(out), Some((l, call))) = (&res.output, &loss) {
-        l.check(call, out, cx);
+        l.check(call, out, res.nodes.last(), cx);
     }
     rules::affine_collapse(&res.nodes, cx);
     let sketch = Sketch {

@@ -42,6 +42,11 @@ pub trait LayerKind {
     fn recurrent(&self) -> bool {
         false
     }
+    /// `Some("softmax")` or `Some("log_softmax")` for a layer whose output is a probability
+    /// distribution (or its logarithm), for the loss rules.
+    fn normalises(&self) -> Option<&'static str> {
+        None
+    }
     /// Whether the layer reduces each sequence to one row (`last_step`, ...): the layers after
     /// it run once per sequence.
     fn reduces_time(&self) -> bool {

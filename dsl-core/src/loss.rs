@@ -14,8 +14,10 @@ use crate::loc::Loc;
 use crate::parse::{LayerCall, Value};
 use crate::shape::Shape;
 use crate::tokens::rt;
+use crate::tree::Node;
 
-const LOSSES: &str = "softmax_cross_entropy, mse, mae, huber, smooth_l1, bce_with_logits or none";
+const LOSSES: &str =
+    "softmax_cross_entropy, nll, mse, mae, huber, smooth_l1, bce_with_logits or none";
 
 /// A parsed loss.
 pub enum LossSpec {
@@ -36,6 +38,9 @@ pub enum LossSpec {
     },
     SmoothL1 {
         beta: f64,
+    },
+    Nll {
+        weights: Option<(Vec<f64>, Loc)>,
     },
 }
 
@@ -91,6 +96,11 @@ impl LossSpec {
                 None => Some(LossSpec::Bce { pos_weight: None }),
             },
             "mae" | "l1" => Some(LossSpec::Mae),
+            "nll" => match args.named("weight", cx) {
+                Some(v) => weights(v, "a class weight", |w| w >= 0.0, "non-negative", false, cx)
+                    .map(|w| LossSpec::Nll { weights: Some(w) }),
+                None => Some(LossSpec::Nll { weights: None }),
+            },
             "huber" => Self::threshold(&mut args, "delta", |d| d > 0.0, "positive", cx)
                 .map(|delta| LossSpec::Huber { delta }),
             "smooth_l1" => Self::threshold(&mut args, "beta", |b| b >= 0.0, "non-negative", cx)
@@ -100,6 +110,7 @@ impl LossSpec {
                     &name,
                     &[
                         "softmax_cross_entropy",
+                        "nll",
                         "mse",
                         "mae",
                         "huber",
@@ -188,8 +199,34 @@ impl LossSpec {
         }
     }
 
-    /// Checks the loss against the network's output shape.
-    pub fn check(&self, call: &LayerCall, output: &Shape, cx: &mut Ctxt) {
+    /// Checks the loss against the network's output shape and its last layer.
+    pub fn check(&self, call: &LayerCall, output: &Shape, last: Option<&Node>, cx: &mut Ctxt) {
+        let ends_in = last.and_then(|n| n.kind.normalises().map(|k| (k, n)));
+        match (self, ends_in) {
+            (LossSpec::SoftmaxCe { .. }, Some((kind, node))) => {
+                let fix = if kind == "softmax" {
+                    "remove it (for probabilities at inference, apply `kiln::runtime::softmax::softmax_rows` to the output)"
+                } else {
+                    "remove it, or keep it and write `loss: nll`"
+                };
+                cx.error_spanned_by(node.loc, format!("`{}` takes logits and applies softmax itself, so `{kind}` before it would apply it twice; {fix}", call.name));
+                return;
+            }
+            (LossSpec::Nll { .. }, Some(("log_softmax", _))) => {}
+            (LossSpec::Nll { .. }, _) => {
+                cx.error_spanned_by(call.loc, "`nll` takes log-probabilities: end `layers` with `log_softmax`, or use `loss: softmax_cross_entropy` on logits");
+                return;
+            }
+            _ => {}
+        }
+        if let LossSpec::Nll {
+            weights: Some((w, loc)),
+        } = self
+        {
+            if w.len() != output.numel() {
+                cx.error_spanned_by(loc, format!("`weight` gives {} class weights, but the network has {} classes (its output is {output}); give one weight per class", w.len(), output.numel()));
+            }
+        }
         match self {
             LossSpec::SoftmaxCe { weights, .. } => {
                 let hint = match output.as_flat() {
@@ -234,6 +271,7 @@ impl LossSpec {
             LossSpec::Mae => quote!(#rt::loss::Mae),
             LossSpec::Huber { .. } => quote!(#rt::loss::Huber),
             LossSpec::SmoothL1 { .. } => quote!(#rt::loss::SmoothL1),
+            LossSpec::Nll { .. } => quote!(#rt::loss::Nll),
         })
     }
 
@@ -264,11 +302,17 @@ impl LossSpec {
             LossSpec::Mae => quote!(#rt::loss::Mae::new(#mean)),
             LossSpec::Huber { delta } => quote!(#rt::loss::Huber::new(#delta, #mean)?),
             LossSpec::SmoothL1 { beta } => quote!(#rt::loss::SmoothL1::new(#beta, #mean)?),
+            LossSpec::Nll { weights } => {
+                let w = weights
+                    .as_ref()
+                    .map(|(w, _)| quote!(.with_class_weights(&[#(#w),*])?));
+                quote!(#rt::loss::Nll::new(#mean) #w)
+            }
         }
     }
 
     /// Whether training targets are class labels (`&[usize]`) rather than values.
     pub fn class_labels(&self) -> bool {
-        matches!(self, LossSpec::SoftmaxCe { .. })
+        matches!(self, LossSpec::SoftmaxCe { .. } | LossSpec::Nll { .. })
     }
 }

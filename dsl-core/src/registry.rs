@@ -8,7 +8,7 @@ use crate::diag::Ctxt;
 use crate::kind::LayerKind;
 use crate::layers::{
     activation::ActLayer, batch_norm, batch_norm2d, conv2d, dense, dropout, embedding, layer_norm,
-    maxout, over_time, pool2d, prelu, recurrent,
+    maxout, over_time, pool2d, prelu, recurrent, softmax,
 };
 use crate::parse::LayerCall;
 
@@ -344,6 +344,30 @@ pub const KINDS: &[Entry] = &[
         embedded: false,
         build: |c, cx| boxed(maxout::Maxout::parse(c, cx)),
     },
+    Entry {
+        name: "softmax",
+        aliases: &[],
+        pytorch: "Softmax",
+        role: Role::Layer,
+        params: &[],
+        options: &[],
+        torch_only: &[("dim", "kiln applies it over each sample's features: remove it")],
+        usage: "`softmax` (probabilities; `softmax_cross_entropy` takes logits, so not before it)",
+        embedded: false,
+        build: |c, cx| boxed(softmax::Softmax::parse(c, cx)),
+    },
+    Entry {
+        name: "log_softmax",
+        aliases: &[],
+        pytorch: "LogSoftmax",
+        role: Role::Layer,
+        params: &[],
+        options: &[],
+        torch_only: &[("dim", "kiln applies it over each sample's features: remove it")],
+        usage: "`log_softmax` (log-probabilities, for `loss: nll`)",
+        embedded: false,
+        build: |c, cx| boxed(softmax::Softmax::parse(c, cx)),
+    },
     over_time("last_step", "output[-1]"),
     over_time("mean_over_time", "output.mean(dim=0)"),
     over_time("max_over_time", "output.amax(dim=0)"),
@@ -371,8 +395,6 @@ pub const KINDS: &[Entry] = &[
 
 /// Words users write that are no kiln layer, with why and what to write.
 pub const NOT_LAYERS: &[(&str, &str)] = &[
-    ("softmax", "kiln has no softmax layer: `softmax_cross_entropy` applies softmax inside the loss, so the last layer gives logits (remove `softmax`); for probabilities at inference call `kiln::runtime::loss::softmax` on the output"),
-    ("log_softmax", "kiln has no log_softmax layer: `softmax_cross_entropy` applies it inside the loss, so the last layer gives logits (remove `log_softmax`)"),
     ("sequential", "a network's `layers: [...]` is already a sequence; for a reusable group declare a `block name(params) { ... }` before the struct"),
 ];
 

@@ -1,5 +1,5 @@
-"""Reference values for the runtime's class-weighted cross-entropy, BCE with `pos_weight`,
-Huber and smooth L1 losses (runtime/src/loss/): PyTorch's value and gradient with respect to
+"""Reference values for the runtime's class-weighted cross-entropy, NLL, BCE with
+`pos_weight`, Huber and smooth L1 losses (runtime/src/loss/): PyTorch's value and gradient with respect to
 the output, in float64, for one fixed batch. Writes runtime/src/loss/reference.rs, so the
 tests need no PyTorch.
 
@@ -43,6 +43,9 @@ def main():
     case(lines, "CE_WEIGHTED_SMOOTH_SUM", nn.CrossEntropyLoss(weight=WEIGHT, label_smoothing=0.1, reduction="sum"), LABELS)
     case(lines, "BCE_POS_WEIGHT_MEAN", nn.BCEWithLogitsLoss(pos_weight=POS_WEIGHT), Y)
     case(lines, "BCE_POS_WEIGHT_SCALAR_SUM", nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.5], dtype=torch.float64), reduction="sum"), Y)
+    case(lines, "NLL_MEAN", nn.NLLLoss(), LABELS)
+    case(lines, "NLL_WEIGHTED_MEAN", nn.NLLLoss(weight=WEIGHT), LABELS)
+    case(lines, "NLL_WEIGHTED_SUM", nn.NLLLoss(weight=WEIGHT, reduction="sum"), LABELS)
     case(lines, "HUBER_MEAN", nn.HuberLoss(delta=0.7), Y)
     case(lines, "HUBER_SUM", nn.HuberLoss(delta=1.0, reduction="sum"), Y)
     case(lines, "SMOOTH_L1_MEAN", nn.SmoothL1Loss(beta=0.5), Y)

@@ -17,3 +17,4 @@ pub mod over_time;
 pub mod pool2d;
 pub mod prelu;
 pub mod recurrent;
+pub mod softmax;

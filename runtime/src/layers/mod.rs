@@ -24,6 +24,7 @@ pub mod layer_norm;
 pub mod maxout;
 pub mod pool2d;
 pub mod prelu;
+pub mod softmax;
 
 #[cfg(test)]
 #[rustfmt::skip]
@@ -41,6 +42,7 @@ pub use layer_norm::LayerNorm;
 pub use maxout::Maxout;
 pub use pool2d::{AvgPool2d, GlobalAvgPool, MaxPool2d};
 pub use prelu::PRelu;
+pub use softmax::Softmax;
 
 /// Visits a parameter tensor (index into the layer's names, kind, value) with its gradient.
 pub type GradVisitor<'a, T> = dyn FnMut(usize, ParamKind, &mut [T], &[T]) + 'a;

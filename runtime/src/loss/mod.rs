@@ -18,6 +18,7 @@ mod huber;
 mod mae;
 pub mod metrics;
 mod mse;
+mod nll;
 mod perplexity;
 mod softmax_cross_entropy;
 mod weighted_ce;
@@ -27,6 +28,7 @@ pub use huber::{Huber, SmoothL1};
 pub use mae::Mae;
 pub use metrics::{accuracy, argmax_rows};
 pub use mse::Mse;
+pub use nll::Nll;
 pub use perplexity::perplexity;
 pub use softmax_cross_entropy::{LabelSmoothing, SoftmaxCrossEntropy};
 
@@ -296,6 +298,38 @@ mod weighted_tests {
         assert!((l - r::SMOOTH_L1_ZERO_BETA_MEAN).abs() < 1e-13);
         assert_close(&g, &r::SMOOTH_L1_ZERO_BETA_MEAN_GRAD, 1e-13);
         assert!(Huber::new(0.0, Reduction::Mean).is_err());
+    }
+
+    #[test]
+    fn nll_matches_pytorch() {
+        check(
+            &Nll::new(Reduction::Mean),
+            &r::LABELS[..],
+            r::NLL_MEAN,
+            &r::NLL_MEAN_GRAD,
+        );
+        let weighted = Nll::new(Reduction::Mean)
+            .with_class_weights(&r::WEIGHT)
+            .unwrap();
+        check(
+            &weighted,
+            &r::LABELS[..],
+            r::NLL_WEIGHTED_MEAN,
+            &r::NLL_WEIGHTED_MEAN_GRAD,
+        );
+        let summed = Nll::new(Reduction::Sum)
+            .with_class_weights(&r::WEIGHT)
+            .unwrap();
+        check(
+            &summed,
+            &r::LABELS[..],
+            r::NLL_WEIGHTED_SUM,
+            &r::NLL_WEIGHTED_SUM_GRAD,
+        );
+        let mut g = [0.0; 12];
+        assert!(Nll::default()
+            .loss_and_grad(&r::X, 3, &[0, 1, 3, 0], &mut g)
+            .is_err());
         assert!(SmoothL1::new(-1.0, Reduction::Mean).is_err());
     }
 }

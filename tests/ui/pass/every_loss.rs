@@ -49,6 +49,16 @@ network! {
     struct SmoothL1Loss { input: [8], layers: [dense(3)], loss: smooth_l1(beta = 0.25) }
 }
 
+network! {
+    struct NllLoss { input: [8], layers: [dense(4), log_softmax], loss: nll }
+}
+network! {
+    struct NllWeighted { input: [8], layers: [dense(4), log_softmax], loss: nll(weight = [1.0, 2.0, 1.0, 0.5]) }
+}
+network! {
+    struct Probabilities { input: [8], layers: [dense(4), softmax], loss: mse }
+}
+
 macro_rules! step {
     ($net:ident, $target:expr) => {{
         let mut rng = seeded(1);
@@ -77,4 +87,7 @@ fn main() {
     step!(HuberLoss, &[[0.1, 0.2, 0.3]; 2]);
     step!(HuberDefault, &[[0.1, 0.2, 0.3]; 2]);
     step!(SmoothL1Loss, &[[0.1, 0.2, 0.3]; 2]);
+    step!(NllLoss, &[0, 3]);
+    step!(NllWeighted, &[1, 2]);
+    step!(Probabilities, &[[0.25; 4]; 2]);
 }
