@@ -131,7 +131,7 @@ pub fn training(plan: &Plan) -> TokenStream {
                     t.#st.clear();
                     t.#st.resize(seqs * <#ty as #tr<T>>::STATE, T::ZERO);
                 }
-                #tr::forward_train(&mut self.#f, #src, &mut t.#a, steps, seqs, &mut t.#st, &mut t.#c)?;
+                #tr::forward_train(&mut self.#f, #src, &mut t.#a, steps, seqs, &mut t.#st, &mut t.#c, &mut t.rng)?;
             };
         }
         quote! {

@@ -46,13 +46,13 @@ impl Cell {
         }
     }
 
-    /// PyTorch's `weight_ih_l0` .. `bias_hh_l0` (with `suffix`, e.g. `_reverse`).
-    fn tensors(&self, input: usize, prefix: &str, suffix: &str, t: &mut Tensors) {
+    /// PyTorch's `weight_ih_l{level}` .. `bias_hh_l{level}` (with `suffix`, e.g. `_reverse`).
+    fn tensors(&self, input: usize, level: usize, prefix: &str, suffix: &str, t: &mut Tensors) {
         let (h, g) = (self.hidden(), self.gates() * self.hidden());
-        t.param(prefix, &format!("weight_ih_l0{suffix}"), &[g, input]);
-        t.param(prefix, &format!("weight_hh_l0{suffix}"), &[g, h]);
-        t.param(prefix, &format!("bias_ih_l0{suffix}"), &[g]);
-        t.param(prefix, &format!("bias_hh_l0{suffix}"), &[g]);
+        t.param(prefix, &format!("weight_ih_l{level}{suffix}"), &[g, input]);
+        t.param(prefix, &format!("weight_hh_l{level}{suffix}"), &[g, h]);
+        t.param(prefix, &format!("bias_ih_l{level}{suffix}"), &[g]);
+        t.param(prefix, &format!("bias_hh_l{level}{suffix}"), &[g]);
     }
 
     fn ty(&self, input: usize) -> TokenStream {
@@ -174,12 +174,48 @@ impl Cell {
     }
 }
 
-/// A recurrent layer: one cell, or two directions.
+/// A recurrent layer: one cell (stacked `layers` times), or two directions.
 pub struct RecurrentLayer {
     fwd: Cell,
     bwd: Option<Cell>,
     /// An `in -> hidden` annotation of a single cell, checked against the actual input.
     declared_in: Option<(usize, Loc)>,
+    /// PyTorch's `num_layers`: the cell stacked this many times (`layers = n`).
+    layers: usize,
+    /// PyTorch's `dropout` between stacked layers.
+    dropout: f64,
+}
+
+/// `layers = n` and `dropout = p` of a single cell, and the other arguments.
+fn stack_options(call: &LayerCall, cx: &mut Ctxt) -> (Option<(usize, f64)>, Vec<Arg>) {
+    let mut rest = Vec::new();
+    let (mut layers, mut dropout) = (Some(1), Some(0.0));
+    let mut dropout_at = None;
+    for a in &call.args {
+        match a {
+            Arg::Named(k, v) if k == "layers" => {
+                layers = count(v, &format!("the layer count of `{}`", call.name), 1, cx)
+            }
+            Arg::Named(k, v) if k == "dropout" => {
+                dropout = number(
+                    v,
+                    "the dropout between stacked layers",
+                    |p| (0.0..1.0).contains(&p),
+                    "in [0, 1)",
+                    cx,
+                );
+                dropout_at = Some(v.loc());
+            }
+            other => rest.push(other.clone()),
+        }
+    }
+    if let (Some(1), Some(p), Some(loc)) = (layers, dropout, dropout_at) {
+        if p > 0.0 {
+            cx.error_spanned_by(loc, format!("`dropout` applies between stacked layers, and `{}` has one; write `layers = 2` or more, or a `dropout({p:?})` layer after it", call.name));
+            return (None, rest);
+        }
+    }
+    (layers.zip(dropout), rest)
 }
 
 impl RecurrentLayer {
@@ -190,6 +226,14 @@ impl RecurrentLayer {
             let mut cells = Vec::new();
             for a in &call.args {
                 match a {
+                    Arg::Positional(Value::Call(n, inner, _))
+                        if inner.iter().any(
+                            |i| matches!(i, Arg::Named(k, _) if k == "layers" || k == "dropout"),
+                        ) =>
+                    {
+                        cx.error_spanned_by(n, "stacked cells inside `bidirectional` are not available yet; write one `bidirectional(..)` per layer");
+                        cells.push(None);
+                    }
                     Arg::Positional(Value::Call(n, inner, loc)) => {
                         match Cell::parse(&n.to_string(), inner, *loc, &Default::default(), cx) {
                             Some(c) => cells.push(c),
@@ -222,17 +266,41 @@ impl RecurrentLayer {
                     fwd,
                     bwd: Some(bwd),
                     declared_in: None,
+                    layers: 1,
+                    dropout: 0.0,
                 }),
                 _ => None,
             });
         }
         let declared = std::cell::Cell::new(None);
-        let cell = Cell::parse(&name, &call.args, call.loc, &declared, cx)?;
-        Some(cell.map(|fwd| RecurrentLayer {
-            fwd,
-            bwd: None,
-            declared_in: declared.get(),
-        }))
+        let (stack, rest) = stack_options(call, cx);
+        let cell = Cell::parse(&name, &rest, call.loc, &declared, cx)?;
+        Some(
+            cell.zip(stack)
+                .map(|(fwd, (layers, dropout))| RecurrentLayer {
+                    fwd,
+                    bwd: None,
+                    declared_in: declared.get(),
+                    layers,
+                    dropout,
+                }),
+        )
+    }
+}
+
+impl RecurrentLayer {
+    /// The cell at each level (`cell(cell, level)`), nested right to left with
+    /// `join(lower, upper, level)`: `Stacked<L0, Stacked<L1, L2>>`.
+    fn stacked(
+        &self,
+        cell: impl Fn(&Cell, usize) -> TokenStream,
+        join: impl Fn(TokenStream, TokenStream, usize) -> TokenStream,
+    ) -> TokenStream {
+        let mut acc = cell(&self.fwd, self.layers - 1);
+        for level in (0..self.layers - 1).rev() {
+            acc = join(cell(&self.fwd, level), acc, level);
+        }
+        acc
     }
 }
 
@@ -274,7 +342,10 @@ impl LayerKind for RecurrentLayer {
         let rt = rt();
         let n = input.numel();
         match &self.bwd {
-            None => self.fwd.ty(n),
+            None => self.stacked(
+                |cell, level| cell.ty(if level == 0 { n } else { cell.hidden() }),
+                |lo, up, _| quote!(#rt::recurrent::Stacked<T, #lo, #up>),
+            ),
             Some(b) => {
                 let (f, b) = (self.fwd.ty(n), b.ty(n));
                 quote!(#rt::recurrent::Bidirectional<T, #f, #b>)
@@ -285,8 +356,12 @@ impl LayerKind for RecurrentLayer {
     fn construct(&self, input: &Shape, _output: &Shape) -> TokenStream {
         let rt = rt();
         let n = input.numel();
+        let p = self.dropout;
         match &self.bwd {
-            None => self.fwd.ctor(n),
+            None => self.stacked(
+                |cell, level| cell.ctor(if level == 0 { n } else { cell.hidden() }),
+                |lo, up, level| quote!(#rt::recurrent::Stacked::new(#lo, #up, #p, #level)?),
+            ),
             Some(b) => {
                 let (f, b) = (self.fwd.ctor(n), b.ctor(n));
                 quote!(#rt::recurrent::Bidirectional::new(#f, #b))
@@ -299,16 +374,21 @@ impl LayerKind for RecurrentLayer {
     fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
         let n = input.numel();
         match &self.bwd {
-            None => self.fwd.tensors(n, prefix, "", t),
+            None => {
+                for level in 0..self.layers {
+                    let input = if level == 0 { n } else { self.fwd.hidden() };
+                    self.fwd.tensors(input, level, prefix, "", t);
+                }
+            }
             Some(b) => {
                 let same = std::mem::discriminant(&self.fwd) == std::mem::discriminant(b)
                     && self.fwd.hidden() == b.hidden();
                 if same {
-                    self.fwd.tensors(n, prefix, "", t);
-                    b.tensors(n, prefix, "_reverse", t);
+                    self.fwd.tensors(n, 0, prefix, "", t);
+                    b.tensors(n, 0, prefix, "_reverse", t);
                 } else {
-                    self.fwd.tensors(n, &format!("{prefix}.forward"), "", t);
-                    b.tensors(n, &format!("{prefix}.backward"), "", t);
+                    self.fwd.tensors(n, 0, &format!("{prefix}.forward"), "", t);
+                    b.tensors(n, 0, &format!("{prefix}.backward"), "", t);
                 }
             }
         }
@@ -316,7 +396,7 @@ impl LayerKind for RecurrentLayer {
 
     /// One cell steps in the embedded form; bidirectional layers need the whole sequence.
     fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
-        if self.bwd.is_some() {
+        if self.bwd.is_some() || self.layers > 1 {
             return None;
         }
         let rt = rt();

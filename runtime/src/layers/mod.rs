@@ -251,6 +251,20 @@ impl NameBuf {
         n
     }
 
+    /// The parts one after another, truncated at 128 bytes.
+    pub fn concat(parts: &[&str]) -> Self {
+        let mut n = NameBuf {
+            buf: [0; 128],
+            len: 0,
+        };
+        for part in parts {
+            let take = part.len().min(n.buf.len() - n.len);
+            n.buf[n.len..n.len + take].copy_from_slice(&part.as_bytes()[..take]);
+            n.len += take;
+        }
+        n
+    }
+
     /// `prefix.index`, for the children of a composite layer.
     pub fn indexed(prefix: &str, index: usize) -> Self {
         let mut digits = [0u8; 20];

@@ -199,13 +199,14 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Recurrent<T
         batch: usize,
         state: &mut [T],
         c: &mut Self::Cache,
+        rng: &mut crate::rng::KilnRng,
     ) -> Result<()> {
         check_shapes(x.len(), y.len(), state.len(), steps, batch, Self::widths())?;
         Self::prepare(x, steps, batch, state, c);
         self.fwd
-            .forward_train(x, &mut c.yf, steps, batch, &mut c.sf, &mut c.fc)?;
+            .forward_train(x, &mut c.yf, steps, batch, &mut c.sf, &mut c.fc, rng)?;
         self.bwd
-            .forward_train(&c.xr, &mut c.yb, steps, batch, &mut c.sb, &mut c.bc)?;
+            .forward_train(&c.xr, &mut c.yb, steps, batch, &mut c.sb, &mut c.bc, rng)?;
         Self::finish(y, steps, batch, state, c);
         Ok(())
     }
@@ -510,8 +511,16 @@ mod tests {
         }
         let mut y = vec![0.0; steps * batch * 8];
         let mut cache = Default::default();
-        l.forward_train(&r::X, &mut y, steps, batch, &mut state, &mut cache)
-            .unwrap();
+        l.forward_train(
+            &r::X,
+            &mut y,
+            steps,
+            batch,
+            &mut state,
+            &mut cache,
+            &mut crate::rng::seeded(0),
+        )
+        .unwrap();
         assert!(max_diff(&y, &r::BILSTM_Y) < 1e-12);
         for b in 0..batch {
             for d in 0..2 {

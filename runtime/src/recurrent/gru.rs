@@ -548,8 +548,16 @@ mod tests {
         let mut state = r::H0.to_vec();
         let mut y = vec![0.0; steps * batch * 4];
         let mut cache = GruCache::default();
-        l.forward_train(&r::X, &mut y, steps, batch, &mut state, &mut cache)
-            .unwrap();
+        l.forward_train(
+            &r::X,
+            &mut y,
+            steps,
+            batch,
+            &mut state,
+            &mut cache,
+            &mut crate::rng::seeded(0),
+        )
+        .unwrap();
         assert!(max_diff(&y, &r::GRU_Y) < 1e-12);
         assert!(max_diff(&state, &r::GRU_HN) < 1e-12);
         let mut dy = r::C4.to_vec();

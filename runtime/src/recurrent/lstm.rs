@@ -450,7 +450,15 @@ mod tests {
         let mut l = Lstm::<f64, 3, 4>::zeros();
         let mut y = vec![0.0; 2 * 2 * 4];
         let mut s = vec![0.0; 2 * 4]; // should be 2 * 8
-        let r = l.forward_train(&[0.0; 12], &mut y, 2, 2, &mut s, &mut LstmCache::default());
+        let r = l.forward_train(
+            &[0.0; 12],
+            &mut y,
+            2,
+            2,
+            &mut s,
+            &mut LstmCache::default(),
+            &mut crate::rng::seeded(0),
+        );
         assert!(r.is_err());
     }
 
@@ -474,8 +482,16 @@ mod tests {
         }
         let mut y = vec![0.0; steps * batch * 4];
         let mut cache = LstmCache::default();
-        l.forward_train(&r::X, &mut y, steps, batch, &mut state, &mut cache)
-            .unwrap();
+        l.forward_train(
+            &r::X,
+            &mut y,
+            steps,
+            batch,
+            &mut state,
+            &mut cache,
+            &mut crate::rng::seeded(0),
+        )
+        .unwrap();
         assert!(max_diff(&y, &r::LSTM_Y) < 1e-12);
         for b in 0..batch {
             assert!(max_diff(&state[b * 8..b * 8 + 4], &r::LSTM_HN[b * 4..b * 4 + 4]) < 1e-12);
@@ -522,8 +538,16 @@ mod tests {
             for it in 0..23 {
                 state.fill(0.0);
                 let t0 = std::time::Instant::now();
-                l.forward_train(&x, &mut y, steps, batch, &mut state, &mut cache)
-                    .unwrap();
+                l.forward_train(
+                    &x,
+                    &mut y,
+                    steps,
+                    batch,
+                    &mut state,
+                    &mut cache,
+                    &mut crate::rng::seeded(0),
+                )
+                .unwrap();
                 let t1 = std::time::Instant::now();
                 dy.copy_from_slice(&y);
                 let t2 = std::time::Instant::now();

@@ -36,6 +36,7 @@ pub mod lstm;
 mod one_hot;
 pub mod over_time;
 pub mod rnn;
+pub mod stacked;
 
 #[cfg(test)]
 #[rustfmt::skip]
@@ -46,6 +47,7 @@ pub use gru::{Gru, GruForm};
 pub use lstm::Lstm;
 pub use over_time::{OverTime, TimeReduction};
 pub use rnn::Rnn;
+pub use stacked::Stacked;
 
 /// PyTorch's names of a single-layer cell's tensors (`nn.RNN`, `nn.GRU`, `nn.LSTM`).
 pub const NAMES_L0: [&str; 4] = ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"];
@@ -127,6 +129,7 @@ pub trait Recurrent<T: Float>: Send + Sync + Sized {
         batch: usize,
         state: &mut [T],
         cache: &mut Self::Cache,
+        rng: &mut crate::rng::KilnRng,
     ) -> Result<()>;
     /// BPTT over the last training forward: `dy` is `[steps, batch, OUT]` (overwritten),
     /// parameter gradients are written (overwritten) into `grads`, and dL/dx into `dx` when
@@ -251,6 +254,7 @@ macro_rules! cell_common {
             batch: usize,
             state: &mut [T],
             cache: &mut Self::Cache,
+            _rng: &mut crate::rng::KilnRng,
         ) -> Result<()> {
             check_shapes(x.len(), y.len(), state.len(), steps, batch, (IN, H, $state))?;
             self.run(x, y, steps, batch, state, cache);
@@ -442,7 +446,15 @@ pub(crate) mod testutil {
         let mut state = state0.to_vec();
         let mut cache = R::Cache::default();
         layer
-            .forward_train(x, &mut y, steps, batch, &mut state, &mut cache)
+            .forward_train(
+                x,
+                &mut y,
+                steps,
+                batch,
+                &mut state,
+                &mut cache,
+                &mut crate::rng::seeded(0),
+            )
             .unwrap();
         y.iter().zip(c).map(|(a, b)| a * b).sum()
     }
@@ -470,7 +482,15 @@ pub(crate) mod testutil {
             let mut state = vec![0.0; batch * R::STATE];
             let mut y = vec![0.0; steps * batch * R::OUT];
             layer
-                .forward_train(x, &mut y, steps, batch, &mut state, &mut cache)
+                .forward_train(
+                    x,
+                    &mut y,
+                    steps,
+                    batch,
+                    &mut state,
+                    &mut cache,
+                    &mut crate::rng::seeded(0),
+                )
                 .unwrap();
             let mut dy: Vec<f64> = (0..y.len()).map(|i| (i as f64 * 0.3).sin()).collect();
             let mut grads = layer.zeros_like();
@@ -500,7 +520,15 @@ pub(crate) mod testutil {
         let mut state = state0.to_vec();
         let mut cache = R::Cache::default();
         layer
-            .forward_train(x, &mut y, steps, batch, &mut state, &mut cache)
+            .forward_train(
+                x,
+                &mut y,
+                steps,
+                batch,
+                &mut state,
+                &mut cache,
+                &mut crate::rng::seeded(0),
+            )
             .unwrap();
         let mut dy = c.clone();
         let mut dx = vec![0.0; x.len()];
@@ -588,7 +616,15 @@ pub(crate) mod testutil {
         let mut y2 = vec![0.0; steps * ow];
         let mut state2 = state0.to_vec();
         layer
-            .forward_train(x, &mut y2, steps, batch, &mut state2, &mut cache)
+            .forward_train(
+                x,
+                &mut y2,
+                steps,
+                batch,
+                &mut state2,
+                &mut cache,
+                &mut crate::rng::seeded(0),
+            )
             .unwrap();
         assert!(max_diff(&y, &y2) < 1e-14 && max_diff(&state, &state2) < 1e-14);
 

@@ -143,6 +143,7 @@ impl<T: Float, const F: usize> Recurrent<T> for OverTime<T, F> {
         batch: usize,
         _state: &mut [T],
         cache: &mut Self::Cache,
+        _rng: &mut crate::rng::KilnRng,
     ) -> Result<()> {
         check(x.len(), y.len(), steps, batch, F)?;
         self.run(x, y, steps.max(1), batch, cache);
@@ -263,7 +264,15 @@ mod tests {
             let mut y = vec![0.0; batch * 2];
             let mut cache = OverTimeCache::default();
             layer
-                .forward_train(&x, &mut y, steps, batch, &mut [], &mut cache)
+                .forward_train(
+                    &x,
+                    &mut y,
+                    steps,
+                    batch,
+                    &mut [],
+                    &mut cache,
+                    &mut crate::rng::seeded(0),
+                )
                 .unwrap();
             let mut dx = vec![f64::NAN; x.len()];
             let g = layer.zeros_like();

@@ -378,8 +378,16 @@ mod tests {
             let mut state = r::H0.to_vec();
             let mut y = vec![0.0; steps * batch * 4];
             let mut cache = RnnCache::default();
-            l.forward_train(&r::X, &mut y, steps, batch, &mut state, &mut cache)
-                .unwrap();
+            l.forward_train(
+                &r::X,
+                &mut y,
+                steps,
+                batch,
+                &mut state,
+                &mut cache,
+                &mut crate::rng::seeded(0),
+            )
+            .unwrap();
             assert!(max_diff(&y, want_y) < 1e-12, "{act:?}");
             assert!(max_diff(&state, want_hn) < 1e-12);
             let mut dy = r::C4.to_vec();
