@@ -41,6 +41,9 @@ pub struct EmbeddedLayer {
     /// Tensors (by PyTorch suffix, e.g. `weight`) the runtime type stores transposed, in a
     /// field of the same name without `_l0` and with `_t` (`weight_t`).
     pub transposed: &'static [&'static str],
+    /// Tensors (by PyTorch suffix) the runtime type stores with an axis of 1 before the last
+    /// (a `conv1d` weight `[CO, CI, K]` as `[CO, CI, 1, K]`).
+    pub unsqueezed: &'static [&'static str],
     pub op: Op,
 }
 
@@ -50,6 +53,7 @@ impl EmbeddedLayer {
             ty,
             config: Vec::new(),
             transposed: &[],
+            unsqueezed: &[],
             op: Op::Map(call),
         }
     }

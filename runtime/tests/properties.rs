@@ -162,7 +162,7 @@ proptest! {
             &mut kiln_runtime::rng::seeded(0),
         ).unwrap();
         conv.visit_params_mut(&mut |i, _, v| v.copy_from_slice(if i == 0 { &w } else { &bias }));
-        let mut direct = fixed::Conv2d::<f64, 3, 4, 3>::ZERO;
+        let mut direct = fixed::Conv2d::<f64, 3, 4, 3, 3>::ZERO;
         direct.weight.as_flattened_mut().as_flattened_mut().as_flattened_mut().copy_from_slice(&w);
         direct.bias.copy_from_slice(&bias);
         let two: Vec<f64> = x.iter().chain(x.iter().rev()).copied().collect();
@@ -170,7 +170,7 @@ proptest! {
         conv.forward(&two, &mut got, 2, &mut Default::default());
         for (s, sample) in two.chunks(3 * 9 * 8).enumerate() {
             let mut want = [0.0; 4 * 5 * 4];
-            direct.forward::<9, 8, 2, 1, 5, 4>(sample, &mut want, Activation::Identity);
+            direct.forward::<9, 8, 2, 2, 1, 1, 5, 4>(sample, &mut want, Activation::Identity);
             for (g, w) in got[s * 80..(s + 1) * 80].iter().zip(&want) {
                 prop_assert!((g - w).abs() <= 1e-12 * (1.0 + w.abs()), "conv: {g} vs {w}");
             }
@@ -178,10 +178,10 @@ proptest! {
         let mut got = vec![0.0; 2 * 3 * 5 * 4];
         MaxPool2d::<f64, 3, 9, 8, 3, 3, 2, 2, 1, 1, 5, 4>::new().forward(&two, &mut got, 2, &mut Default::default());
         let mut want = [0.0; 3 * 5 * 4];
-        fixed::max_pool2d::<f64, 3, 9, 8, 3, 2, 1, 5, 4>(&two[..216], &mut want);
+        fixed::max_pool2d::<f64, 3, 9, 8, 3, 3, 2, 2, 1, 1, 5, 4>(&two[..216], &mut want);
         prop_assert_eq!(&got[..60], &want[..]);
         AvgPool2d::<f64, 3, 9, 8, 3, 3, 2, 2, 1, 1, 5, 4>::new().forward(&two, &mut got, 2, &mut Default::default());
-        fixed::avg_pool2d::<f64, 3, 9, 8, 3, 2, 1, 5, 4>(&two[216..], &mut want);
+        fixed::avg_pool2d::<f64, 3, 9, 8, 3, 3, 2, 2, 1, 1, 5, 4>(&two[216..], &mut want);
         for (g, w) in got[60..].iter().zip(&want) {
             prop_assert!((g - w).abs() <= 1e-14, "avg pool: {g} vs {w}");
         }

@@ -190,8 +190,18 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
                 );
                 for t in &decls {
                     let (field, transposed) = field_of(e, &t.name);
+                    let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
                     let value = if transposed {
                         nested_transposed(&float, t, &b.values[&t.name])
+                    } else if e.unsqueezed.contains(&suffix) {
+                        let mut shape = t.shape.clone();
+                        shape.insert(shape.len() - 1, 1);
+                        let t = TensorDecl {
+                            name: t.name.clone(),
+                            shape,
+                            buffer: t.buffer,
+                        };
+                        nested(&float, &t, &b.values[&t.name])
                     } else {
                         nested(&float, t, &b.values[&t.name])
                     };
@@ -237,8 +247,11 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
                     quote!(#n => { #check #rt::fixed::set_transposed(&mut self.#f.#field, v); }),
                 );
             } else {
-                let flat = (1..t.shape.len().max(1)).map(|_| quote!(.as_flattened()));
-                let flat_mut = (1..t.shape.len().max(1)).map(|_| quote!(.as_flattened_mut()));
+                // The field's nesting: the tensor's rank, plus an axis for an unsqueezed one.
+                let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
+                let rank = t.shape.len() + usize::from(e.unsqueezed.contains(&suffix));
+                let flat = (1..rank.max(1)).map(|_| quote!(.as_flattened()));
+                let flat_mut = (1..rank.max(1)).map(|_| quote!(.as_flattened_mut()));
                 refs.push(
                     quote!(#n => { #check v.copy_from_slice(&self.#f.#field #(#flat)* [..]); }),
                 );

@@ -46,6 +46,7 @@ impl LayerKind for ActLayer {
             ty: None,
             config: Vec::new(),
             transposed: &[],
+            unsqueezed: &[],
             op: Op::InPlace(Box::new(move |buf| quote::quote!(#act.forward(#buf);))),
         })
     }

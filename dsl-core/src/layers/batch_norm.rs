@@ -52,6 +52,19 @@ pub fn norm_options(call: &LayerCall, cx: &mut Ctxt) -> Option<(f64, f64)> {
     Some((momentum?, eps?))
 }
 
+impl BatchNorm {
+    /// On `[C, L]`: the per-channel form, as `batch_norm2d` on `[C, 1, L]`.
+    fn per_channel(&self, input: &Shape) -> Option<(super::batch_norm2d::BatchNorm2d, Shape)> {
+        match input.0[..] {
+            [c, l] => Some((
+                super::batch_norm2d::BatchNorm2d::with(self.momentum, self.eps),
+                Shape(vec![c, 1, l]),
+            )),
+            _ => None,
+        }
+    }
+}
+
 impl LayerKind for BatchNorm {
     fn output_shape(
         &self,
@@ -60,22 +73,35 @@ impl LayerKind for BatchNorm {
         prev: &Prev,
         cx: &mut Ctxt,
     ) -> Option<Shape> {
+        if input.0.len() == 2 {
+            // `[C, L]`, as PyTorch's BatchNorm1d on `(N, C, L)`: per channel over the length.
+            return Some(input.clone());
+        }
         flat_input(call, input, prev, cx).map(Shape::flat)
     }
 
-    fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
+    fn field_type(&self, input: &Shape, output: &Shape) -> TokenStream {
+        if let Some((two_d, maps)) = self.per_channel(input) {
+            return two_d.field_type(&maps, output);
+        }
         let rt = rt();
         let n = lit(input.numel());
         quote!(#rt::layers::BatchNorm<T, #n>)
     }
 
     fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
+        if let Some((two_d, maps)) = self.per_channel(input) {
+            return two_d.construct(&maps, output);
+        }
         let ty = self.field_type(input, output);
         let (m, e) = (self.momentum, self.eps);
         quote!(<#ty>::new(#m, #e)?)
     }
 
-    fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
+    fn tensors(&self, input: &Shape, output: &Shape, prefix: &str, t: &mut Tensors) {
+        if let Some((two_d, maps)) = self.per_channel(input) {
+            return two_d.tensors(&maps, output, prefix, t);
+        }
         let n = [input.numel()];
         t.param(prefix, "weight", &n);
         t.param(prefix, "bias", &n);
@@ -83,13 +109,17 @@ impl LayerKind for BatchNorm {
         t.buffer(prefix, "running_var", &n);
     }
 
-    fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+    fn embedded(&self, input: &Shape, output: &Shape) -> Option<EmbeddedLayer> {
+        if let Some((two_d, maps)) = self.per_channel(input) {
+            return two_d.embedded(&maps, output);
+        }
         let rt = rt();
         let n = lit(input.numel());
         Some(EmbeddedLayer {
             ty: Some(quote!(#rt::fixed::BatchNorm<T, #n>)),
             config: vec![("eps", Config::Float(self.eps))],
             transposed: &[],
+            unsqueezed: &[],
             op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
         })
     }

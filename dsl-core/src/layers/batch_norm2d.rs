@@ -19,6 +19,11 @@ pub struct BatchNorm2d {
 }
 
 impl BatchNorm2d {
+    /// With these options (PyTorch's meaning).
+    pub fn with(momentum: f64, eps: f64) -> Self {
+        BatchNorm2d { momentum, eps }
+    }
+
     pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
         let (momentum, eps) = super::batch_norm::norm_options(call, cx)?;
         Some(BatchNorm2d { momentum, eps })
@@ -68,6 +73,7 @@ impl LayerKind for BatchNorm2d {
             ty: Some(quote!(#rt::fixed::BatchNorm<T, #n>)),
             config: vec![("eps", Config::Float(self.eps))],
             transposed: &[],
+            unsqueezed: &[],
             op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
         })
     }

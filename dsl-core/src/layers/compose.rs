@@ -137,6 +137,7 @@ impl LayerKind for Seq {
             ty: None,
             config: Vec::new(),
             transposed: &[],
+            unsqueezed: &[],
             op: Op::Pass,
         })
     }

@@ -1,14 +1,16 @@
-//! `conv2d(out, kernel, stride, padding)` (stride and padding also as `stride = 2`,
-//! `padding = 1 | same | narrow | wide`), `conv2d(in -> out, ...)`, options `bias = false`,
-//! `init = ...`, `shape = [C, H, W]` (a checked annotation of the output): a 2-D convolution
-//! (cross-correlation, as PyTorch's `nn.Conv2d`) with a fused activation
-//! (`kiln_runtime::layers::Conv2d`). Shape rule per spatial dimension:
-//! `out = floor((n - k + 2p) / s) + 1` [CS 6.1-6.4]; narrow p = 0, wide p = k - 1,
-//! same p = (k - 1) / 2 (stride 1, odd k).
+//! `conv2d(out, kernel, stride, padding)` on `[C, H, W]` and `conv1d(...)` on `[C, L]`:
+//! kernel, stride and padding each one number or (2-D) `[height, width]`, stride and padding
+//! also as `stride = ..`, `padding = n | same | narrow | wide` (1-D: `| causal`);
+//! `conv2d(in -> out, ...)`; options `bias = false`, `init = ...`, `shape = [..]` (a checked
+//! annotation of the output). A convolution (cross-correlation, as PyTorch's `nn.Conv2d` /
+//! `nn.Conv1d`) with a fused activation (`kiln_runtime::layers::Conv2d`; a 1-D one runs as a
+//! 2-D one of height 1). Shape rule per dimension: `out = floor((n + 2p - k) / s) + 1`;
+//! `causal` pads `k - 1` on the left only (`out = n` at stride 1), for streaming use.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::window::{self, maps, pad, pair, Geometry, NoFit, Pad, Pair};
 use crate::activation::ActSpec;
 use crate::args::{boolean, count, Args};
 use crate::diag::Ctxt;
@@ -21,49 +23,22 @@ use crate::shape::Shape;
 use crate::tensors::Tensors;
 use crate::tokens::{lit, rt};
 
-/// Padding as declared.
-#[derive(Clone, Copy)]
-enum Padding {
-    Explicit(usize),
-    Same,
-    Narrow,
-    Wide,
-}
-
 pub struct Conv2d {
+    one_d: bool,
     declared_in: Option<(usize, Loc)>,
     out: usize,
-    kernel: usize,
-    stride: usize,
-    padding: (Padding, Loc),
+    kernel: Pair,
+    stride: Pair,
+    padding: (Pad, Loc),
     bias: bool,
     init: Option<InitSpec>,
     act: Option<ActSpec>,
     shape: Option<(Vec<usize>, Loc)>,
     /// Filled by the shape rule.
-    geometry: std::cell::Cell<(usize, usize, usize, usize, usize)>,
+    geometry: std::cell::Cell<Geometry>,
 }
 
-fn padding(v: &Value, cx: &mut Ctxt) -> Option<Padding> {
-    match v {
-        Value::Ident(i) if i == "same" => Some(Padding::Same),
-        Value::Ident(i) if i == "narrow" || i == "valid" => Some(Padding::Narrow),
-        Value::Ident(i) if i == "wide" || i == "full" => Some(Padding::Wide),
-        Value::Int(..) => count(v, "the padding of `conv2d`", 0, cx).map(Padding::Explicit),
-        other => {
-            cx.error_spanned_by(
-                other.loc(),
-                format!(
-                    "padding must be a number or `same`, `narrow` or `wide`, got {}",
-                    other.describe()
-                ),
-            );
-            None
-        }
-    }
-}
-
-/// `[C, H, W]` of an annotation such as `shape = [6, 28, 28]`.
+/// `[C, H, W]` (or `[C, L]`) of an annotation such as `shape = [6, 28, 28]`.
 pub fn shape_annotation(v: &Value, cx: &mut Ctxt) -> Option<(Vec<usize>, Loc)> {
     match v {
         Value::List(items, loc) => {
@@ -83,25 +58,52 @@ pub fn shape_annotation(v: &Value, cx: &mut Ctxt) -> Option<(Vec<usize>, Loc)> {
     }
 }
 
+/// The value of positional argument `pos` or of `key = ..` (an error when both are given).
+pub fn one_of(args: &mut Args, pos: usize, key: &'static str, cx: &mut Ctxt) -> Option<Value> {
+    let p = match args.positional(pos) {
+        Some(Arg::Positional(v)) => Some(v.clone()),
+        Some(other) => {
+            cx.error_spanned_by(arg_loc(other), format!("the {key} must be a value"));
+            None
+        }
+        None => None,
+    };
+    let n = args.named(key, cx).cloned();
+    if let (Some(_), Some(v)) = (&p, &n) {
+        cx.error_spanned_by(
+            v.loc(),
+            format!("the {key} is given twice (in position and as `{key} = ...`)"),
+        );
+    }
+    p.or(n)
+}
+
 impl Conv2d {
     pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
+        let one_d = call.name == "conv1d";
+        let name = if one_d { "conv1d" } else { "conv2d" };
         let mut args = Args::new(call);
         let (declared_in, out) = match args.positional(0) {
-            Some(Arg::Positional(v)) => (None, count(v, "the output channels of `conv2d`", 1, cx)),
+            Some(Arg::Positional(v)) => (
+                None,
+                count(v, &format!("the output channels of `{name}`"), 1, cx),
+            ),
             Some(Arg::Arrow(i, o)) => (
-                count(i, "the input channels of `conv2d`", 1, cx).map(|n| (n, i.loc())),
-                count(o, "the output channels of `conv2d`", 1, cx),
+                count(i, &format!("the input channels of `{name}`"), 1, cx).map(|n| (n, i.loc())),
+                count(o, &format!("the output channels of `{name}`"), 1, cx),
             ),
             _ => {
                 cx.error_spanned_by(
                     call.loc,
-                    "`conv2d` needs its output channels and kernel size: `conv2d(6, 5)`",
+                    format!("`{name}` needs its output channels and kernel size: `{name}(6, 5)`"),
                 );
                 (None, None)
             }
         };
         let kernel = match args.positional(1) {
-            Some(Arg::Positional(v)) => count(v, "the kernel size of `conv2d`", 1, cx),
+            Some(Arg::Positional(v)) => {
+                pair(v, &format!("the kernel size of `{name}`"), 1, one_d, cx)
+            }
             Some(other) => {
                 cx.error_spanned_by(arg_loc(other), "the kernel size must be a number");
                 None
@@ -109,36 +111,20 @@ impl Conv2d {
             None => {
                 cx.error_spanned_by(
                     call.loc,
-                    "`conv2d` needs its kernel size: `conv2d(6, 5)` for a 5x5 kernel",
+                    format!("`{name}` needs its kernel size: `{name}(6, 5)` for a kernel of 5"),
                 );
                 None
             }
         };
-        let mut one_of = |pos: usize, key: &'static str, cx: &mut Ctxt| -> Option<Value> {
-            let p = match args.positional(pos) {
-                Some(Arg::Positional(v)) => Some(v.clone()),
-                Some(other) => {
-                    cx.error_spanned_by(arg_loc(other), format!("the {key} must be a value"));
-                    None
-                }
-                None => None,
-            };
-            let n = args.named(key, cx).cloned();
-            if let (Some(_), Some(v)) = (&p, &n) {
-                cx.error_spanned_by(
-                    v.loc(),
-                    format!("the {key} is given twice (in position and as `{key} = ...`)"),
-                );
+        let stride = match one_of(&mut args, 2, "stride", cx) {
+            Some(v) => pair(&v, &format!("the stride of `{name}`"), 1, one_d, cx),
+            None => Some(Pair(1, 1)),
+        };
+        let padding = match one_of(&mut args, 3, "padding", cx) {
+            Some(v) => {
+                pad(&v, &format!("the padding of `{name}`"), one_d, cx).map(|p| (p, v.loc()))
             }
-            p.or(n)
-        };
-        let stride = match one_of(2, "stride", cx) {
-            Some(v) => count(&v, "the stride of `conv2d`", 1, cx),
-            None => Some(1),
-        };
-        let pad = match one_of(3, "padding", cx) {
-            Some(v) => padding(&v, cx).map(|p| (p, v.loc())),
-            None => Some((Padding::Explicit(0), call.loc)),
+            None => Some((Pad::Explicit(Pair(0, 0)), call.loc)),
         };
         let bias = match args.named("bias", cx) {
             Some(v) => boolean(v, "`bias`", cx),
@@ -154,15 +140,16 @@ impl Conv2d {
         };
         args.finish(
             cx,
-            "`conv2d`",
-            "output channels (or `in -> out`), kernel, stride, padding, `bias = ...`, `init = ...` and `shape = [C, H, W]`",
+            &format!("`{name}`"),
+            "output channels (or `in -> out`), kernel, stride, padding, `bias = ...`, `init = ...` and `shape = [..]`",
         );
         Some(Conv2d {
+            one_d,
             declared_in,
             out: out?,
             kernel: kernel?,
             stride: stride?,
-            padding: pad?,
+            padding: padding?,
             bias: bias?,
             init: init?,
             act: None,
@@ -170,11 +157,23 @@ impl Conv2d {
             geometry: Default::default(),
         })
     }
-}
 
-/// `floor((n + 2p - k) / s) + 1`, or `None` when the window does not fit the padded input.
-pub fn out_size(n: usize, k: usize, s: usize, p: usize) -> Option<usize> {
-    (n + 2 * p).checked_sub(k).map(|r| r / s + 1)
+    fn name(&self) -> &'static str {
+        if self.one_d {
+            "conv1d"
+        } else {
+            "conv2d"
+        }
+    }
+
+    /// The output shape for `channels` and the geometry's output size.
+    fn out_shape(&self, out: Pair) -> Shape {
+        if self.one_d {
+            Shape(vec![self.out, out.1])
+        } else {
+            Shape(vec![self.out, out.0, out.1])
+        }
+    }
 }
 
 impl LayerKind for Conv2d {
@@ -189,10 +188,19 @@ impl LayerKind for Conv2d {
         prev: &Prev,
         cx: &mut Ctxt,
     ) -> Option<Shape> {
-        let [c, h, w] = input.0[..] else {
+        let name = self.name();
+        let Some((c, size)) = maps(&input.0, self.one_d) else {
+            let want = if self.one_d {
+                "sequences of features [channels, length]"
+            } else {
+                "feature maps [channels, height, width]"
+            };
             cx.error_spanned_by(
                 call.loc,
-                format!("`conv2d` takes feature maps [channels, height, width], but receives {input} from {}", prev.what),
+                format!(
+                    "`{name}` takes {want}, but receives {input} from {}",
+                    prev.what
+                ),
             );
             return None;
         };
@@ -200,52 +208,45 @@ impl LayerKind for Conv2d {
             if declared != c {
                 cx.error_spanned_by(
                     loc,
-                    format!("`conv2d({declared} -> {})` expects {declared} input channel{}, but receives {input} from {}; write `conv2d({c} -> {}, ...)`", self.out, if declared == 1 { "" } else { "s" }, prev.what, self.out),
+                    format!("`{name}({declared} -> {})` expects {declared} input channel{}, but receives {input} from {}; write `{name}({c} -> {}, ...)`", self.out, if declared == 1 { "" } else { "s" }, prev.what, self.out),
                 );
                 return None;
             }
         }
-        let k = self.kernel;
-        let p = match self.padding.0 {
-            Padding::Explicit(p) => p,
-            Padding::Narrow => 0,
-            Padding::Wide => k - 1,
-            Padding::Same => {
-                if k.is_multiple_of(2) {
-                    cx.error_spanned_by(self.padding.1, format!("`same` padding needs an odd kernel, got {k}: the output cannot be centred; pad explicitly"));
-                    return None;
-                }
-                if self.stride != 1 {
-                    cx.error_spanned_by(self.padding.1, format!("`same` padding keeps the size only with stride 1, got stride {}; pad explicitly", self.stride));
-                    return None;
-                }
-                (k - 1) / 2
+        let g = match window::geometry(size, self.kernel, self.stride, self.padding.0) {
+            Ok(g) => g,
+            Err(NoFit::Same(msg)) => {
+                cx.error_spanned_by(self.padding.1, msg);
+                return None;
+            }
+            Err(NoFit::TooLarge { padding }) => {
+                let k = self.kernel;
+                let shown = if self.one_d {
+                    format!("{}", size.1)
+                } else {
+                    format!("{}x{}", size.0, size.1)
+                };
+                cx.error_spanned_by(
+                    call.loc,
+                    format!("the kernel {k} of `{name}` is larger than its padded input {shown} (padding {padding}) from {}", prev.what),
+                );
+                return None;
             }
         };
-        let (Some(oh), Some(ow)) = (
-            out_size(h, k, self.stride, p),
-            out_size(w, k, self.stride, p),
-        ) else {
-            cx.error_spanned_by(
-                call.loc,
-                format!("the {k}x{k} kernel of `conv2d` is larger than its padded input {h}x{w} (padding {p}) from {}", prev.what),
-            );
-            return None;
-        };
-        let out = Shape(vec![self.out, oh, ow]);
+        let out = self.out_shape(g.out);
         if let Some((dims, loc)) = &self.shape {
             if *dims != out.0 {
                 cx.error_spanned_by(
                     loc,
                     format!(
-                        "`conv2d` produces {out} here, not {}; write `shape = {out}`",
+                        "`{name}` produces {out} here, not {}; write `shape = {out}`",
                         Shape(dims.clone())
                     ),
                 );
                 return None;
             }
         }
-        self.geometry.set((k, self.stride, p, oh, ow));
+        self.geometry.set(g);
         Some(out)
     }
 
@@ -255,11 +256,21 @@ impl LayerKind for Conv2d {
 
     fn field_type(&self, input: &Shape, output: &Shape) -> TokenStream {
         let rt = rt();
-        let (k, s, p, oh, ow) = self.geometry.get();
-        let [ci, h, w] = [input.0[0], input.0[1], input.0[2]].map(lit);
-        let co = lit(output.0[0]);
-        let (k, s, p, oh, ow) = (lit(k), lit(s), lit(p), lit(oh), lit(ow));
-        quote!(#rt::layers::Conv2d<T, #ci, #h, #w, #co, #k, #k, #s, #s, #p, #p, #oh, #ow>)
+        let g = self.geometry.get();
+        let (ci, size) = maps(&input.0, self.one_d).unwrap_or_default();
+        let (ci, h, w, co) = (lit(ci), lit(size.0), lit(size.1), lit(output.0[0]));
+        let [kh, kw, sh, sw, ph, pw, oh, ow] = [
+            g.kernel.0,
+            g.kernel.1,
+            g.stride.0,
+            g.stride.1,
+            g.padding.0,
+            g.padding.1,
+            g.out.0,
+            g.out.1,
+        ]
+        .map(lit);
+        quote!(#rt::layers::Conv2d<T, #ci, #h, #w, #co, #kh, #kw, #sh, #sw, #ph, #pw, #oh, #ow>)
     }
 
     fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
@@ -271,10 +282,16 @@ impl LayerKind for Conv2d {
         )
     }
 
+    /// PyTorch's shapes: `[CO, CI, KH, KW]` for `nn.Conv2d`, `[CO, CI, K]` for `nn.Conv1d`
+    /// (the same values in the same order as the runtime's `[CO, CI, 1, K]`).
     fn tensors(&self, input: &Shape, output: &Shape, prefix: &str, t: &mut Tensors) {
-        let k = self.geometry.get().0;
+        let k = self.geometry.get().kernel;
         let (ci, co) = (input.0[0], output.0[0]);
-        t.param(prefix, "weight", &[co, ci, k, k]);
+        if self.one_d {
+            t.param(prefix, "weight", &[co, ci, k.1]);
+        } else {
+            t.param(prefix, "weight", &[co, ci, k.0, k.1]);
+        }
         if self.bias {
             t.param(prefix, "bias", &[co]);
         }
@@ -282,14 +299,30 @@ impl LayerKind for Conv2d {
 
     fn embedded(&self, input: &Shape, output: &Shape) -> Option<EmbeddedLayer> {
         let rt = rt();
-        let (k, s, p, oh, ow) = self.geometry.get();
-        let [ci, h, w] = [input.0[0], input.0[1], input.0[2]].map(lit);
-        let co = lit(output.0[0]);
-        let (k, s, p, oh, ow) = (lit(k), lit(s), lit(p), lit(oh), lit(ow));
+        let g = self.geometry.get();
+        let (ci, size) = maps(&input.0, self.one_d)?;
+        let (ci, h, w, co) = (lit(ci), lit(size.0), lit(size.1), lit(output.0[0]));
+        let [kh, kw, sh, sw, ph, pw, oh, ow] = [
+            g.kernel.0,
+            g.kernel.1,
+            g.stride.0,
+            g.stride.1,
+            g.padding.0,
+            g.padding.1,
+            g.out.0,
+            g.out.1,
+        ]
+        .map(lit);
         let act = crate::kind::act_tokens(self.act.as_ref());
-        Some(EmbeddedLayer::map(
-            Some(quote!(#rt::fixed::Conv2d<T, #ci, #co, #k>)),
-            Box::new(move |l, x, y| quote!(#l.forward::<#h, #w, #s, #p, #oh, #ow>(#x, #y, #act);)),
-        ))
+        let mut e = EmbeddedLayer::map(
+            Some(quote!(#rt::fixed::Conv2d<T, #ci, #co, #kh, #kw>)),
+            Box::new(
+                move |l, x, y| quote!(#l.forward::<#h, #w, #sh, #sw, #ph, #pw, #oh, #ow>(#x, #y, #act);),
+            ),
+        );
+        if self.one_d {
+            e.unsqueezed = &["weight"];
+        }
+        Some(e)
     }
 }

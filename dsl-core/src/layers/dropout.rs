@@ -68,6 +68,7 @@ impl LayerKind for Dropout {
             ty: None,
             config: Vec::new(),
             transposed: &[],
+            unsqueezed: &[],
             op: Op::Pass,
         })
     }

@@ -65,6 +65,7 @@ impl LayerKind for LayerNorm {
             ty: Some(quote!(#rt::fixed::LayerNorm<T, #n>)),
             config: vec![("eps", Config::Float(self.eps))],
             transposed: &[],
+            unsqueezed: &[],
             op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
         })
     }

@@ -18,3 +18,4 @@ pub mod pool2d;
 pub mod prelu;
 pub mod recurrent;
 pub mod softmax;
+pub mod window;

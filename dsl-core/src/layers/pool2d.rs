@@ -1,82 +1,109 @@
-//! `max_pool2d(kernel, stride, padding)` and `avg_pool2d(...)` (stride defaults to the kernel,
-//! as in PyTorch; also `stride = s`, `padding = p`), and `global_avg_pool` ([C, H, W] -> [C])
-//! [CS 6.5, 6.9]: `kiln_runtime::layers::{MaxPool2d, AvgPool2d, GlobalAvgPool}`. Shape rule as
-//! for convolution, per channel; padding at most half the kernel (PyTorch's rule).
+//! `max_pool2d(kernel, stride, padding)` and `avg_pool2d(...)` on `[C, H, W]`, `max_pool1d`
+//! and `avg_pool1d` on `[C, L]` (stride defaults to the kernel, as in PyTorch; each one number
+//! or, in 2-D, `[height, width]`; also `stride = s`, `padding = p`), and `global_avg_pool`
+//! (`[C, H, W]` or `[C, L]` -> `[C]`): `kiln_runtime::layers::{MaxPool2d, AvgPool2d,
+//! GlobalAvgPool}` (1-D as height 1). Shape rule as for convolution, per channel; padding at
+//! most half the kernel (PyTorch's rule).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::conv2d::{out_size, shape_annotation};
-use crate::args::{count, Args};
+use super::conv2d::{one_of, shape_annotation};
+use super::window::{self, maps, pair, Geometry, NoFit, Pad, Pair};
+use crate::args::Args;
 use crate::diag::Ctxt;
 use crate::embedded_op::EmbeddedLayer;
 use crate::kind::{LayerKind, Prev};
 use crate::loc::Loc;
-use crate::parse::{arg_loc, Arg, LayerCall, Value};
+use crate::parse::{arg_loc, Arg, LayerCall};
 use crate::shape::Shape;
 use crate::tokens::{lit, rt};
 
 pub struct Pool2d {
     max: bool,
-    kernel: usize,
-    stride: usize,
-    padding: (usize, Loc),
+    one_d: bool,
+    kernel: Pair,
+    stride: Pair,
+    padding: (Pair, Loc),
     shape: Option<(Vec<usize>, Loc)>,
-    geometry: std::cell::Cell<(usize, usize)>,
+    geometry: std::cell::Cell<Geometry>,
 }
 
 impl Pool2d {
     pub fn parse(call: &LayerCall, cx: &mut Ctxt) -> Option<Self> {
-        let max = call.name == "max_pool2d";
-        let what = format!("`{}`", call.name);
+        let name = call.name.to_string();
+        let (max, one_d) = (name.starts_with("max"), name.ends_with("1d"));
+        let what = format!("`{name}`");
         let mut args = Args::new(call);
-        let mut value = |pos: usize, key: &'static str, cx: &mut Ctxt| -> Option<Value> {
-            let p = match args.positional(pos) {
-                Some(Arg::Positional(v)) => Some(v.clone()),
-                Some(other) => {
-                    cx.error_spanned_by(arg_loc(other), format!("the {key} must be a number"));
-                    None
-                }
-                None => None,
-            };
-            let n = if key == "kernel" {
+        let kernel = match args.positional(0) {
+            Some(Arg::Positional(v)) => {
+                pair(v, &format!("the kernel size of {what}"), 1, one_d, cx)
+            }
+            Some(other) => {
+                cx.error_spanned_by(arg_loc(other), "the kernel size must be a number");
                 None
-            } else {
-                args.named(key, cx).cloned()
-            };
-            p.or(n)
-        };
-        let kernel = match value(0, "kernel", cx) {
-            Some(v) => count(&v, &format!("the kernel size of {what}"), 1, cx),
+            }
             None => {
                 cx.error_spanned_by(
                     call.loc,
-                    format!("{what} needs its window size, e.g. `{}(2)`", call.name),
+                    format!("{what} needs its window size, e.g. `{name}(2)`"),
                 );
                 None
             }
         };
-        let stride = match value(1, "stride", cx) {
-            Some(v) => count(&v, &format!("the stride of {what}"), 1, cx),
+        let stride = match one_of(&mut args, 1, "stride", cx) {
+            Some(v) => pair(&v, &format!("the stride of {what}"), 1, one_d, cx),
             None => kernel,
         };
-        let padding = match value(2, "padding", cx) {
-            Some(v) => count(&v, &format!("the padding of {what}"), 0, cx).map(|p| (p, v.loc())),
-            None => Some((0, call.loc)),
+        let padding = match one_of(&mut args, 2, "padding", cx) {
+            Some(v) => {
+                pair(&v, &format!("the padding of {what}"), 0, one_d, cx).map(|p| (p, v.loc()))
+            }
+            None => Some((Pair(0, 0), call.loc)),
         };
         let shape = match args.named("shape", cx) {
             Some(v) => shape_annotation(v, cx).map(Some),
             None => Some(None),
         };
-        args.finish(cx, &what, "kernel, stride, padding and `shape = [C, H, W]`");
+        args.finish(cx, &what, "kernel, stride, padding and `shape = [..]`");
         Some(Pool2d {
             max,
+            one_d,
             kernel: kernel?,
             stride: stride?,
             padding: padding?,
             shape: shape?,
             geometry: Default::default(),
         })
+    }
+
+    fn out_shape(&self, c: usize, out: Pair) -> Shape {
+        if self.one_d {
+            Shape(vec![c, out.1])
+        } else {
+            Shape(vec![c, out.0, out.1])
+        }
+    }
+
+    /// The runtime's const generics: `C, H, W, KH, KW, SH, SW, PH, PW, OH, OW`.
+    fn generics(&self, input: &Shape) -> Vec<proc_macro2::Literal> {
+        let g = self.geometry.get();
+        let (c, size) = maps(&input.0, self.one_d).unwrap_or_default();
+        [
+            c,
+            size.0,
+            size.1,
+            g.kernel.0,
+            g.kernel.1,
+            g.stride.0,
+            g.stride.1,
+            g.padding.0,
+            g.padding.1,
+            g.out.0,
+            g.out.1,
+        ]
+        .map(lit)
+        .to_vec()
     }
 }
 
@@ -92,30 +119,53 @@ impl LayerKind for Pool2d {
         prev: &Prev,
         cx: &mut Ctxt,
     ) -> Option<Shape> {
-        let [c, h, w] = input.0[..] else {
-            cx.error_spanned_by(call.loc, format!("`{}` takes feature maps [channels, height, width], but receives {input} from {}", call.name, prev.what));
+        let Some((c, size)) = maps(&input.0, self.one_d) else {
+            let want = if self.one_d {
+                "sequences of features [channels, length]"
+            } else {
+                "feature maps [channels, height, width]"
+            };
+            cx.error_spanned_by(
+                call.loc,
+                format!(
+                    "`{}` takes {want}, but receives {input} from {}",
+                    call.name, prev.what
+                ),
+            );
             return None;
         };
-        let (k, s, (p, ploc)) = (self.kernel, self.stride, self.padding);
-        if 2 * p > k {
+        let (k, (p, ploc)) = (self.kernel, self.padding);
+        if 2 * p.0 > k.0 || 2 * p.1 > k.1 {
             cx.error_spanned_by(
                 ploc,
                 format!(
                     "the padding of `{}` must be at most half the kernel ({}), got {p}",
                     call.name,
-                    k / 2
+                    Pair(k.0 / 2, k.1 / 2)
                 ),
             );
             return None;
         }
-        let (Some(oh), Some(ow)) = (out_size(h, k, s, p), out_size(w, k, s, p)) else {
-            cx.error_spanned_by(
-                call.loc,
-                format!("`{}` with a {k}x{k} window leaves no output: its input from {} is only {h}x{w} (padding {p})", call.name, prev.what),
-            );
-            return None;
+        let g = match window::geometry(size, k, self.stride, Pad::Explicit(p)) {
+            Ok(g) => g,
+            Err(NoFit::Same(msg)) => {
+                cx.error_spanned_by(ploc, msg);
+                return None;
+            }
+            Err(NoFit::TooLarge { .. }) => {
+                let shown = if self.one_d {
+                    format!("{}", size.1)
+                } else {
+                    format!("{}x{}", size.0, size.1)
+                };
+                cx.error_spanned_by(
+                    call.loc,
+                    format!("`{}` with a window of {k} leaves no output: its input from {} is only {shown} (padding {p})", call.name, prev.what),
+                );
+                return None;
+            }
         };
-        let out = Shape(vec![c, oh, ow]);
+        let out = self.out_shape(c, g.out);
         if let Some((dims, loc)) = &self.shape {
             if *dims != out.0 {
                 cx.error_spanned_by(
@@ -129,25 +179,17 @@ impl LayerKind for Pool2d {
                 return None;
             }
         }
-        self.geometry.set((oh, ow));
+        self.geometry.set(g);
         Some(out)
     }
 
     fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
         let rt = rt();
-        let (oh, ow) = self.geometry.get();
-        let [c, h, w] = [input.0[0], input.0[1], input.0[2]].map(lit);
-        let (k, s, p, oh, ow) = (
-            lit(self.kernel),
-            lit(self.stride),
-            lit(self.padding.0),
-            lit(oh),
-            lit(ow),
-        );
+        let g = self.generics(input);
         if self.max {
-            quote!(#rt::layers::MaxPool2d<T, #c, #h, #w, #k, #k, #s, #s, #p, #p, #oh, #ow>)
+            quote!(#rt::layers::MaxPool2d<T, #(#g),*>)
         } else {
-            quote!(#rt::layers::AvgPool2d<T, #c, #h, #w, #k, #k, #s, #s, #p, #p, #oh, #ow>)
+            quote!(#rt::layers::AvgPool2d<T, #(#g),*>)
         }
     }
 
@@ -158,15 +200,7 @@ impl LayerKind for Pool2d {
 
     fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
         let rt = rt();
-        let (oh, ow) = self.geometry.get();
-        let [c, h, w] = [input.0[0], input.0[1], input.0[2]].map(lit);
-        let (k, s, p, oh, ow) = (
-            lit(self.kernel),
-            lit(self.stride),
-            lit(self.padding.0),
-            lit(oh),
-            lit(ow),
-        );
+        let g = self.generics(input);
         let f = if self.max {
             quote!(max_pool2d)
         } else {
@@ -174,14 +208,12 @@ impl LayerKind for Pool2d {
         };
         Some(EmbeddedLayer::map(
             None,
-            Box::new(
-                move |_, x, y| quote!(#rt::fixed::#f::<T, #c, #h, #w, #k, #s, #p, #oh, #ow>(#x, #y);),
-            ),
+            Box::new(move |_, x, y| quote!(#rt::fixed::#f::<T, #(#g),*>(#x, #y);)),
         ))
     }
 }
 
-/// Average over each whole map: `[C, H, W] -> [C]`.
+/// Average over each whole map or sequence: `[C, H, W]` or `[C, L]` -> `[C]`.
 pub struct GlobalAvgPool;
 
 impl GlobalAvgPool {
@@ -201,9 +233,9 @@ impl LayerKind for GlobalAvgPool {
         cx: &mut Ctxt,
     ) -> Option<Shape> {
         match input.0[..] {
-            [c, _, _] => Some(Shape::flat(c)),
+            [c, _, _] | [c, _] => Some(Shape::flat(c)),
             _ => {
-                cx.error_spanned_by(call.loc, format!("`global_avg_pool` takes feature maps [channels, height, width], but receives {input} from {}", prev.what));
+                cx.error_spanned_by(call.loc, format!("`global_avg_pool` takes feature maps [channels, height, width] or sequences [channels, length], but receives {input} from {}", prev.what));
                 None
             }
         }
@@ -211,7 +243,8 @@ impl LayerKind for GlobalAvgPool {
 
     fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
         let rt = rt();
-        let [c, h, w] = [input.0[0], input.0[1], input.0[2]].map(lit);
+        let (c, size) = maps(&input.0, input.0.len() == 2).unwrap_or_default();
+        let [c, h, w] = [c, size.0, size.1].map(lit);
         quote!(#rt::layers::GlobalAvgPool<T, #c, #h, #w>)
     }
 
@@ -222,7 +255,7 @@ impl LayerKind for GlobalAvgPool {
 
     fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
         let rt = rt();
-        let (c, hw) = (lit(input.0[0]), lit(input.0[1] * input.0[2]));
+        let (c, hw) = (lit(input.0[0]), lit(input.0[1..].iter().product::<usize>()));
         Some(EmbeddedLayer::map(
             None,
             Box::new(move |_, x, y| quote!(#rt::fixed::global_avg_pool::<T, #c, #hw>(#x, #y);)),

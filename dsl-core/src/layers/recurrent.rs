@@ -423,6 +423,7 @@ impl LayerKind for RecurrentLayer {
             ty: Some(ty),
             config,
             transposed: &["weight_ih_l0", "weight_hh_l0"],
+            unsqueezed: &[],
             op: Op::Step {
                 state,
                 call: Box::new(|l, x, y, s| {

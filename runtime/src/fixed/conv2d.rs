@@ -6,15 +6,17 @@ use crate::float::Float;
 
 /// A convolution's tensors.
 #[derive(Clone, Debug)]
-pub struct Conv2d<T, const CI: usize, const CO: usize, const K: usize> {
-    pub weight: [[[[T; K]; K]; CI]; CO],
+pub struct Conv2d<T, const CI: usize, const CO: usize, const KH: usize, const KW: usize> {
+    pub weight: [[[[T; KW]; KH]; CI]; CO],
     pub bias: [T; CO],
 }
 
-impl<T: Float, const CI: usize, const CO: usize, const K: usize> Conv2d<T, CI, CO, K> {
+impl<T: Float, const CI: usize, const CO: usize, const KH: usize, const KW: usize>
+    Conv2d<T, CI, CO, KH, KW>
+{
     /// All zeros.
     pub const ZERO: Self = Conv2d {
-        weight: [[[[T::ZERO; K]; K]; CI]; CO],
+        weight: [[[[T::ZERO; KW]; KH]; CI]; CO],
         bias: [T::ZERO; CO],
     };
 
@@ -22,8 +24,10 @@ impl<T: Float, const CI: usize, const CO: usize, const K: usize> Conv2d<T, CI, C
     pub fn forward<
         const H: usize,
         const W: usize,
-        const S: usize,
-        const P: usize,
+        const SH: usize,
+        const SW: usize,
+        const PH: usize,
+        const PW: usize,
         const OH: usize,
         const OW: usize,
     >(
@@ -43,13 +47,13 @@ impl<T: Float, const CI: usize, const CO: usize, const K: usize> Conv2d<T, CI, C
                 for oy in 0..OH {
                     let orow = &mut out[oy * OW..(oy + 1) * OW];
                     for (ky, krow) in k.iter().enumerate() {
-                        let iy = (oy * S + ky) as isize - P as isize;
+                        let iy = (oy * SH + ky) as isize - PH as isize;
                         if iy < 0 || iy >= H as isize {
                             continue;
                         }
                         let row = &plane[iy as usize * W..(iy as usize + 1) * W];
                         for (ox, o) in orow.iter_mut().enumerate() {
-                            let base = (ox * S) as isize - P as isize;
+                            let base = (ox * SW) as isize - PW as isize;
                             let mut acc = T::ZERO;
                             for (kx, &w) in krow.iter().enumerate() {
                                 let ix = base + kx as isize;
@@ -83,7 +87,7 @@ mod tests {
         )
         .unwrap();
         std_layer.visit_params_mut(&mut |i, _, v| v.copy_from_slice(&values(v.len(), i + 3)));
-        let mut c = Conv2d::<f64, 2, 3, 3>::ZERO;
+        let mut c = Conv2d::<f64, 2, 3, 3, 3>::ZERO;
         std_layer.visit_params(&mut |i, _, v| {
             let dst = if i == 0 {
                 c.weight
@@ -99,7 +103,7 @@ mod tests {
         let mut want = [0.0; 3 * 4 * 3];
         std_layer.forward(&x, &mut want, 1, &mut Default::default());
         let mut got = [0.0; 3 * 4 * 3];
-        c.forward::<7, 6, 2, 1, 4, 3>(&x, &mut got, Activation::Relu);
+        c.forward::<7, 6, 2, 2, 1, 1, 4, 3>(&x, &mut got, Activation::Relu);
         close(&got, &want, 1e-12);
     }
 }

@@ -10,9 +10,12 @@ fn windows<
     const C: usize,
     const H: usize,
     const W: usize,
-    const K: usize,
-    const S: usize,
-    const P: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
     const OH: usize,
     const OW: usize,
 >(
@@ -30,13 +33,13 @@ fn windows<
         for oy in 0..OH {
             for ox in 0..OW {
                 let mut acc = init;
-                for ky in 0..K {
-                    let iy = (oy * S + ky) as isize - P as isize;
+                for ky in 0..KH {
+                    let iy = (oy * SH + ky) as isize - PH as isize;
                     if iy < 0 || iy >= H as isize {
                         continue;
                     }
-                    for kx in 0..K {
-                        let ix = (ox * S + kx) as isize - P as isize;
+                    for kx in 0..KW {
+                        let ix = (ox * SW + kx) as isize - PW as isize;
                         if ix >= 0 && ix < W as isize {
                             acc = fold(acc, plane[iy as usize * W + ix as usize]);
                         }
@@ -48,15 +51,18 @@ fn windows<
     }
 }
 
-/// Max pooling with a `K`x`K` window, stride `S`, padding `P`.
+/// Max pooling with a `KH`x`KW` window, strides `SH`, `SW`, paddings `PH`, `PW`.
 pub fn max_pool2d<
     T: Float,
     const C: usize,
     const H: usize,
     const W: usize,
-    const K: usize,
-    const S: usize,
-    const P: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
     const OH: usize,
     const OW: usize,
 >(
@@ -64,26 +70,29 @@ pub fn max_pool2d<
     y: &mut [T],
 ) {
     let ninf = T::from_f64(f64::NEG_INFINITY);
-    windows::<T, C, H, W, K, S, P, OH, OW>(x, y, ninf, |a, v| a.max(v), |a| a);
+    windows::<T, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>(x, y, ninf, |a, v| a.max(v), |a| a);
 }
 
-/// Average pooling; the divisor is always `K*K` (padding counts, as in PyTorch's default).
+/// Average pooling; the divisor is always `KH*KW` (padding counts, as in PyTorch's default).
 pub fn avg_pool2d<
     T: Float,
     const C: usize,
     const H: usize,
     const W: usize,
-    const K: usize,
-    const S: usize,
-    const P: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
     const OH: usize,
     const OW: usize,
 >(
     x: &[T],
     y: &mut [T],
 ) {
-    let n = T::from_usize(K * K);
-    windows::<T, C, H, W, K, S, P, OH, OW>(x, y, T::ZERO, |a, v| a + v, |a| a / n);
+    let n = T::from_usize(KH * KW);
+    windows::<T, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>(x, y, T::ZERO, |a, v| a + v, |a| a / n);
 }
 
 /// The mean of each of `C` channels of `HW` values.
@@ -115,7 +124,7 @@ mod tests {
             1,
             &mut Default::default(),
         );
-        max_pool2d::<f64, 2, 7, 6, 3, 2, 1, 4, 3>(&x, &mut got);
+        max_pool2d::<f64, 2, 7, 6, 3, 3, 2, 2, 1, 1, 4, 3>(&x, &mut got);
         close(&got, &want, 0.0);
         AvgPool2d::<f64, 2, 7, 6, 3, 3, 2, 2, 1, 1, 4, 3>::new().forward(
             &x,
@@ -123,7 +132,7 @@ mod tests {
             1,
             &mut Default::default(),
         );
-        avg_pool2d::<f64, 2, 7, 6, 3, 2, 1, 4, 3>(&x, &mut got);
+        avg_pool2d::<f64, 2, 7, 6, 3, 3, 2, 2, 1, 1, 4, 3>(&x, &mut got);
         close(&got, &want, 1e-14);
         let (mut want, mut got) = ([0.0; 2], [0.0; 2]);
         GlobalAvgPool::<f64, 2, 7, 6>::new().forward(&x, &mut want, 1, &mut Default::default());

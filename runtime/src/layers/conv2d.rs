@@ -131,8 +131,11 @@ impl<
             H + 2 * PH >= KH && W + 2 * PW >= KW,
             "conv2d: kernel larger than the padded input"
         );
+        // Causal padding (`PW = KW - 1` on the left only): one output per input position
+        // reached by the stride, none from the right padding.
+        let causal = PW + 1 == KW && OW == (W - 1) / SW + 1;
         assert!(
-            OH == (H + 2 * PH - KH) / SH + 1 && OW == (W + 2 * PW - KW) / SW + 1,
+            OH == (H + 2 * PH - KH) / SH + 1 && (OW == (W + 2 * PW - KW) / SW + 1 || causal),
             "conv2d: OH/OW disagree with floor((n - k + 2p) / s) + 1"
         );
     };

@@ -1,0 +1,247 @@
+//! General convolutions: 1-D layers on `[C, L]` (`conv1d` with causal padding, `max_pool1d`,
+//! `avg_pool1d`, `batch_norm` per channel, `global_avg_pool`) and rectangular 2-D kernels,
+//! strides, paddings and pooling windows: PyTorch parity (outputs, loss, every gradient and
+//! the running statistics, f64), gradcheck, and the embedded form against the heap-backed one.
+
+use kiln::prelude::*;
+use kiln::runtime::rng::uniform;
+
+#[path = "fixtures/torch_conv_general.rs"]
+mod torch;
+
+network! {
+    /// PyTorch's model in `tools/reference/conv_general.py`, layer for layer.
+    struct OneD {
+        input: [2, 16],
+        layers: [
+            conv1d(4, 3, padding = causal), relu,
+            batch_norm,
+            max_pool1d(2),
+            conv1d(3, 3, 2, 1), tanh,
+            avg_pool1d(2, 1, 1),
+            global_avg_pool,
+            dense(2),
+        ],
+        output: [2],
+        loss: softmax_cross_entropy,
+    }
+}
+
+network! {
+    /// Rectangular kernels, strides, paddings and pooling windows.
+    struct TwoD {
+        input: [2, 5, 8],
+        layers: [
+            conv2d(3, [1, 3], padding = [0, 1]), relu,
+            conv2d(2, [3, 1], stride = [2, 1]),
+            max_pool2d([1, 2]),
+            flatten,
+            dense(2),
+        ],
+        loss: softmax_cross_entropy,
+    }
+}
+
+network! {
+    /// A causal 1-D model in its embedded form.
+    struct Causal {
+        input: [1, 12],
+        layers: [conv1d(3, 4, padding = causal), relu, conv1d(2, 2, 2), tanh, max_pool1d(2), flatten, dense(2)],
+        loss: mse,
+        embedded: true,
+    }
+}
+
+type Params = &'static [(&'static str, &'static [f64], &'static [f64])];
+
+#[allow(clippy::too_many_arguments)]
+fn parity<N: Network<f64, Loss = kiln::runtime::loss::SoftmaxCrossEntropy>>(
+    mut net: N,
+    x: &[f64],
+    labels: &[usize],
+    logits: &[f64],
+    loss_want: f64,
+    dx_want: &[f64],
+    params: Params,
+    buffers: &[(&str, &[f64])],
+) {
+    let mut loaded = 0;
+    net.visit_params_mut(&mut |name, _, v| {
+        let (_, p, _) = params
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .unwrap_or_else(|| panic!("PyTorch has no tensor {name}"));
+        assert_eq!(v.len(), p.len(), "{name}");
+        v.copy_from_slice(p);
+        loaded += 1;
+    });
+    assert_eq!(loaded, params.len());
+    let mut t = net.new_train(0);
+    net.forward_train_flat(x, &mut t).unwrap();
+    let (out, d) = N::output_and_grad(&mut t);
+    for (a, b) in out.iter().zip(logits) {
+        assert!((a - b).abs() < 1e-12, "logits {a} vs {b}");
+    }
+    let loss = net.loss_fn().loss_and_grad(out, 2, labels, d).unwrap();
+    assert!(
+        (loss - loss_want).abs() < 1e-12,
+        "loss {loss} vs {loss_want}"
+    );
+    let mut dx = vec![0.0; x.len()];
+    net.backward_flat(x, &mut t, Some(&mut dx)).unwrap();
+    for (a, b) in dx.iter().zip(dx_want) {
+        assert!((a - b).abs() < 1e-12, "dL/dx {a} vs {b}");
+    }
+    let mut checked = 0;
+    N::visit_grads(&t, &mut |name, _, g| {
+        let (_, _, want) = params.iter().find(|(n, _, _)| *n == name).unwrap();
+        for (a, b) in g.iter().zip(*want) {
+            assert!((a - b).abs() < 1e-12, "{name}: {a} vs {b}");
+        }
+        checked += 1;
+    });
+    assert_eq!(checked, params.len());
+    let mut seen = 0;
+    net.visit_buffers(&mut |name, v| {
+        if let Some((_, want)) = buffers.iter().find(|(n, _)| *n == name) {
+            for (a, b) in v.iter().zip(*want) {
+                assert!((a - b).abs() < 1e-12, "{name}: {a} vs {b}");
+            }
+            seen += 1;
+        }
+    });
+    assert_eq!(seen, buffers.len());
+}
+
+#[test]
+fn one_d_network_matches_pytorch() {
+    use torch::one_d as f;
+    let shapes: Vec<(&str, Vec<usize>)> = OneD::<f64>::TENSORS
+        .iter()
+        .map(|t| (t.name, t.shape.to_vec()))
+        .collect();
+    assert!(
+        shapes.contains(&("layers.0.weight", vec![4, 2, 3])),
+        "Conv1d's [CO, CI, K]: {shapes:?}"
+    );
+    parity(
+        OneD::<f64>::new(&mut seeded(1)),
+        &f::X,
+        &f::LABELS,
+        &f::LOGITS,
+        f::LOSS,
+        &f::DX,
+        f::PARAMS,
+        f::BUFFERS,
+    );
+}
+
+#[test]
+fn rectangular_two_d_network_matches_pytorch() {
+    use torch::two_d as f;
+    parity(
+        TwoD::<f64>::new(&mut seeded(1)),
+        &f::X,
+        &f::LABELS,
+        &f::LOGITS,
+        f::LOSS,
+        &f::DX,
+        f::PARAMS,
+        f::BUFFERS,
+    );
+}
+
+fn inputs(n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = seeded(seed);
+    (0..n).map(|_| uniform(&mut rng, -1.0, 1.0)).collect()
+}
+
+#[test]
+fn general_convolutions_match_finite_differences() {
+    let x = inputs(3 * 2 * 16, 1);
+    let r = gradcheck(
+        &mut OneD::<f64>::new(&mut seeded(2)),
+        &x,
+        &[0, 1, 1],
+        Default::default(),
+    )
+    .unwrap();
+    assert!(r.max_rel_error <= 1e-6 && r.checked > 50, "1-D: {r:?}");
+    let x = inputs(2 * 2 * 5 * 8, 3);
+    let r = gradcheck(
+        &mut TwoD::<f64>::new(&mut seeded(4)),
+        &x,
+        &[1, 0],
+        Default::default(),
+    )
+    .unwrap();
+    assert!(r.max_rel_error <= 1e-6 && r.checked > 40, "2-D: {r:?}");
+    let x = inputs(2 * 12, 5);
+    let target = inputs(2 * 2, 6);
+    let r = gradcheck(
+        &mut Causal::<f64>::new(&mut seeded(7)),
+        &x,
+        &target,
+        Default::default(),
+    )
+    .unwrap();
+    assert!(r.max_rel_error <= 1e-6, "causal: {r:?}");
+}
+
+/// A causal convolution's output at position `t` depends on inputs up to `t` only.
+#[test]
+fn causal_padding_looks_only_backwards() {
+    let net = Causal::<f64>::new(&mut seeded(8));
+    let x = inputs(12, 9);
+    let mut bumped = x.clone();
+    bumped[11] += 1.0;
+    // The first layer alone: compare through a one-layer network with the same weights.
+    network! {
+        struct First { input: [1, 12], layers: [conv1d(3, 4, padding = causal)], output: [3, 12], loss: none }
+    }
+    let mut first = First::<f64>::new(&mut seeded(0));
+    let mut w = Vec::new();
+    net.visit_params(&mut |name, _, v| {
+        if name.starts_with("layers.0.") {
+            w.push(v.to_vec());
+        }
+    });
+    let mut i = 0;
+    first.visit_params_mut(&mut |_, _, v| {
+        v.copy_from_slice(&w[i]);
+        i += 1;
+    });
+    let mut s = first.scratch();
+    let a = first.forward_one(
+        x.as_chunks::<12>().0[0].as_ref().try_into().unwrap(),
+        &mut s,
+    );
+    let b = first.forward_one(
+        bumped.as_chunks::<12>().0[0].as_ref().try_into().unwrap(),
+        &mut s,
+    );
+    for c in 0..3 {
+        for t in 0..11 {
+            assert_eq!(
+                a[c * 12 + t],
+                b[c * 12 + t],
+                "channel {c} step {t} saw the future"
+            );
+        }
+        assert_ne!(a[c * 12 + 11], b[c * 12 + 11]);
+    }
+}
+
+#[test]
+fn embedded_form_computes_what_the_network_computes() {
+    let net = Causal::<f32>::new(&mut seeded(10));
+    let e = net.to_embedded();
+    let x: [f32; 12] = core::array::from_fn(|i| (i as f32 * 0.37).sin());
+    let want = net.forward_one(&x, &mut net.scratch());
+    let mut got = [0.0f32; 2];
+    e.forward(&x, &mut got, &mut CausalEmbeddedScratch::ZERO)
+        .unwrap();
+    for (a, b) in got.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
+    }
+}
