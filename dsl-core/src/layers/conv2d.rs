@@ -228,7 +228,7 @@ impl LayerKind for Conv2d {
                 };
                 cx.error_spanned_by(
                     call.loc,
-                    format!("the kernel {k} of `{name}` is larger than its padded input {shown} (padding {padding}) from {}", prev.what),
+                    format!("the kernel {} of `{name}` is larger than its padded input {shown} (padding {}) from {}", k.show(self.one_d), padding.show(self.one_d), prev.what),
                 );
                 return None;
             }

@@ -160,7 +160,7 @@ impl LayerKind for Pool2d {
                 };
                 cx.error_spanned_by(
                     call.loc,
-                    format!("`{}` with a window of {k} leaves no output: its input from {} is only {shown} (padding {p})", call.name, prev.what),
+                    format!("`{}` with a window of {} leaves no output: its input from {} is only {shown} (padding {})", call.name, k.show(self.one_d), prev.what, p.show(self.one_d)),
                 );
                 return None;
             }

@@ -23,6 +23,17 @@ impl std::fmt::Display for Pair {
     }
 }
 
+impl Pair {
+    /// As written: the width alone for a 1-D layer.
+    pub fn show(self, one_d: bool) -> String {
+        if one_d {
+            self.1.to_string()
+        } else {
+            self.to_string()
+        }
+    }
+}
+
 /// `n`, or `[h, w]` in two dimensions: each at least `min`. One dimension takes a number only.
 pub fn pair(v: &Value, what: &str, min: u64, one_d: bool, cx: &mut Ctxt) -> Option<Pair> {
     match v {
