@@ -43,6 +43,23 @@ network! {
 }
 
 network! {
+    /// Depthwise separable (depthwise 3x3, pointwise 1x1) and grouped convolutions.
+    struct Grouped {
+        input: [4, 6, 6],
+        layers: [
+            conv2d(4, 3, padding = 1, groups = 4), relu,
+            conv2d(6, 1),
+            batch_norm2d, relu,
+            conv2d(4, 3, 2, groups = 2),
+            flatten,
+            dense(2),
+        ],
+        loss: softmax_cross_entropy,
+        embedded: true,
+    }
+}
+
+network! {
     /// A causal 1-D model in its embedded form.
     struct Causal {
         input: [1, 12],
@@ -151,6 +168,33 @@ fn rectangular_two_d_network_matches_pytorch() {
     );
 }
 
+#[test]
+fn depthwise_separable_and_grouped_network_matches_pytorch() {
+    use torch::grouped as f;
+    let shapes: Vec<(&str, Vec<usize>)> = Grouped::<f64>::TENSORS
+        .iter()
+        .map(|t| (t.name, t.shape.to_vec()))
+        .collect();
+    assert!(
+        shapes.contains(&("layers.0.weight", vec![4, 1, 3, 3])),
+        "{shapes:?}"
+    );
+    assert!(
+        shapes.contains(&("layers.5.weight", vec![4, 3, 3, 3])),
+        "{shapes:?}"
+    );
+    parity(
+        Grouped::<f64>::new(&mut seeded(1)),
+        &f::X,
+        &f::LABELS,
+        &f::LOGITS,
+        f::LOSS,
+        &f::DX,
+        f::PARAMS,
+        f::BUFFERS,
+    );
+}
+
 fn inputs(n: usize, seed: u64) -> Vec<f64> {
     let mut rng = seeded(seed);
     (0..n).map(|_| uniform(&mut rng, -1.0, 1.0)).collect()
@@ -176,6 +220,15 @@ fn general_convolutions_match_finite_differences() {
     )
     .unwrap();
     assert!(r.max_rel_error <= 1e-6 && r.checked > 40, "2-D: {r:?}");
+    let x = inputs(2 * 4 * 6 * 6, 11);
+    let r = gradcheck(
+        &mut Grouped::<f64>::new(&mut seeded(12)),
+        &x,
+        &[1, 0],
+        Default::default(),
+    )
+    .unwrap();
+    assert!(r.max_rel_error <= 1e-6 && r.checked > 60, "grouped: {r:?}");
     let x = inputs(2 * 12, 5);
     let target = inputs(2 * 2, 6);
     let r = gradcheck(
@@ -229,6 +282,20 @@ fn causal_padding_looks_only_backwards() {
             );
         }
         assert_ne!(a[c * 12 + 11], b[c * 12 + 11]);
+    }
+}
+
+#[test]
+fn embedded_grouped_form_computes_what_the_network_computes() {
+    let net = Grouped::<f32>::new(&mut seeded(13));
+    let e = net.to_embedded();
+    let x: [f32; 144] = core::array::from_fn(|i| (i as f32 * 0.21).cos());
+    let want = net.forward_one(&x, &mut net.scratch());
+    let mut got = [0.0f32; 2];
+    e.forward(&x, &mut got, &mut GroupedEmbeddedScratch::ZERO)
+        .unwrap();
+    for (a, b) in got.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
     }
 }
 

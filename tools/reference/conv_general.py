@@ -1,6 +1,7 @@
 """Reference values for tests/conv_general.rs: a 1-D convolution network (causal Conv1d,
-BatchNorm1d, MaxPool1d, strided Conv1d, AvgPool1d, global average, Linear) and a 2-D network
-with rectangular kernels, strides, paddings and pooling windows, in float64: parameters by
+BatchNorm1d, MaxPool1d, strided Conv1d, AvgPool1d, global average, Linear), a 2-D network
+with rectangular kernels, strides, paddings and pooling windows, and a depthwise-separable
+and grouped one, in float64: parameters by
 state_dict name, a batch, the training-mode logits, the cross-entropy, every parameter
 gradient, the input gradient and the updated running statistics. Writes
 tests/fixtures/torch_conv_general.rs, so CI needs no PyTorch.
@@ -50,6 +51,19 @@ def two_d():
     )
 
 
+def grouped():
+    return nn.Sequential(
+        nn.Conv2d(4, 4, 3, padding=1, groups=4),   # 0 conv2d(4, 3, padding = 1, groups = 4): depthwise
+        nn.ReLU(),                                 # 1
+        nn.Conv2d(4, 6, 1),                        # 2 conv2d(6, 1): pointwise
+        nn.BatchNorm2d(6),                         # 3 batch_norm2d
+        nn.ReLU(),                                 # 4
+        nn.Conv2d(6, 4, 3, stride=2, groups=2),    # 5 conv2d(4, 3, 2, groups = 2)
+        nn.Flatten(),                              # 6
+        nn.Linear(4 * 2 * 2, 2),                   # 7 dense(2)
+    )
+
+
 def floats(t):
     return ", ".join(repr(float(a)) for a in t.detach().reshape(-1).tolist())
 
@@ -86,6 +100,7 @@ def main():
     ]
     record(out, "one_d", one_d(), (3, 2, 16), torch.tensor([1, 0, 1]))
     record(out, "two_d", two_d(), (2, 2, 5, 8), torch.tensor([0, 1]))
+    record(out, "grouped", grouped(), (3, 4, 6, 6), torch.tensor([1, 1, 0]))
     path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "fixtures", "torch_conv_general.rs")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")

@@ -1,8 +1,8 @@
 //! `conv2d(out, kernel, stride, padding)` on `[C, H, W]` and `conv1d(...)` on `[C, L]`:
 //! kernel, stride and padding each one number or (2-D) `[height, width]`, stride and padding
 //! also as `stride = ..`, `padding = n | same | narrow | wide` (1-D: `| causal`);
-//! `conv2d(in -> out, ...)`; options `bias = false`, `init = ...`, `shape = [..]` (a checked
-//! annotation of the output). A convolution (cross-correlation, as PyTorch's `nn.Conv2d` /
+//! `conv2d(in -> out, ...)`; options `groups = g` (depthwise with `g` = input channels),
+//! `bias = false`, `init = ...`, `shape = [..]` (a checked annotation of the output). A convolution (cross-correlation, as PyTorch's `nn.Conv2d` /
 //! `nn.Conv1d`) with a fused activation (`kiln_runtime::layers::Conv2d`; a 1-D one runs as a
 //! 2-D one of height 1). Shape rule per dimension: `out = floor((n + 2p - k) / s) + 1`;
 //! `causal` pads `k - 1` on the left only (`out = n` at stride 1), for streaming use.
@@ -30,6 +30,9 @@ pub struct Conv2d {
     kernel: Pair,
     stride: Pair,
     padding: (Pad, Loc),
+    /// PyTorch's `groups`: each of `groups` slices of the outputs sees its own slice of the
+    /// inputs (`groups` = input channels: depthwise).
+    groups: (usize, Loc),
     bias: bool,
     init: Option<InitSpec>,
     act: Option<ActSpec>,
@@ -126,6 +129,10 @@ impl Conv2d {
             }
             None => Some((Pad::Explicit(Pair(0, 0)), call.loc)),
         };
+        let groups = match args.named("groups", cx) {
+            Some(v) => count(v, &format!("the groups of `{name}`"), 1, cx).map(|g| (g, v.loc())),
+            None => Some((1, call.loc)),
+        };
         let bias = match args.named("bias", cx) {
             Some(v) => boolean(v, "`bias`", cx),
             None => Some(true),
@@ -141,7 +148,7 @@ impl Conv2d {
         args.finish(
             cx,
             &format!("`{name}`"),
-            "output channels (or `in -> out`), kernel, stride, padding, `bias = ...`, `init = ...` and `shape = [..]`",
+            "output channels (or `in -> out`), kernel, stride, padding, `groups = ...`, `bias = ...`, `init = ...` and `shape = [..]`",
         );
         Some(Conv2d {
             one_d,
@@ -150,6 +157,7 @@ impl Conv2d {
             kernel: kernel?,
             stride: stride?,
             padding: padding?,
+            groups: groups?,
             bias: bias?,
             init: init?,
             act: None,
@@ -213,6 +221,14 @@ impl LayerKind for Conv2d {
                 return None;
             }
         }
+        let (groups, gloc) = self.groups;
+        if c % groups != 0 || self.out % groups != 0 {
+            cx.error_spanned_by(
+                gloc,
+                format!("`groups = {groups}` must divide both the input channels ({c}, from {}) and the output channels ({}); a depthwise `{name}` has `groups` equal to its input channels", prev.what, self.out),
+            );
+            return None;
+        }
         let g = match window::geometry(size, self.kernel, self.stride, self.padding.0) {
             Ok(g) => g,
             Err(NoFit::Same(msg)) => {
@@ -270,7 +286,8 @@ impl LayerKind for Conv2d {
             g.out.1,
         ]
         .map(lit);
-        quote!(#rt::layers::Conv2d<T, #ci, #h, #w, #co, #kh, #kw, #sh, #sw, #ph, #pw, #oh, #ow>)
+        let groups = lit(self.groups.0);
+        quote!(#rt::layers::Conv2d<T, #ci, #h, #w, #co, #kh, #kw, #sh, #sw, #ph, #pw, #oh, #ow, #groups>)
     }
 
     fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
@@ -286,7 +303,7 @@ impl LayerKind for Conv2d {
     /// (the same values in the same order as the runtime's `[CO, CI, 1, K]`).
     fn tensors(&self, input: &Shape, output: &Shape, prefix: &str, t: &mut Tensors) {
         let k = self.geometry.get().kernel;
-        let (ci, co) = (input.0[0], output.0[0]);
+        let (ci, co) = (input.0[0] / self.groups.0, output.0[0]);
         if self.one_d {
             t.param(prefix, "weight", &[co, ci, k.1]);
         } else {
@@ -301,7 +318,13 @@ impl LayerKind for Conv2d {
         let rt = rt();
         let g = self.geometry.get();
         let (ci, size) = maps(&input.0, self.one_d)?;
-        let (ci, h, w, co) = (lit(ci), lit(size.0), lit(size.1), lit(output.0[0]));
+        let groups = lit(self.groups.0);
+        let (ci, h, w, co) = (
+            lit(ci / self.groups.0),
+            lit(size.0),
+            lit(size.1),
+            lit(output.0[0]),
+        );
         let [kh, kw, sh, sw, ph, pw, oh, ow] = [
             g.kernel.0,
             g.kernel.1,
@@ -315,7 +338,7 @@ impl LayerKind for Conv2d {
         .map(lit);
         let act = crate::kind::act_tokens(self.act.as_ref());
         let mut e = EmbeddedLayer::map(
-            Some(quote!(#rt::fixed::Conv2d<T, #ci, #co, #kh, #kw>)),
+            Some(quote!(#rt::fixed::Conv2d<T, #ci, #co, #kh, #kw, #groups>)),
             Box::new(
                 move |l, x, y| quote!(#l.forward::<#h, #w, #sh, #sw, #ph, #pw, #oh, #ow>(#x, #y, #act);),
             ),

@@ -1,18 +1,33 @@
 //! 2-D convolution, batch 1, direct: `y[o] = act(b[o] + sum_c W[o, c] * x[c])` over `[C, H, W]`
-//! maps, zero padding `P`, stride `S`, square kernel `K` (PyTorch's `[CO, CI, K, K]` weight).
+//! maps, zero padding `(PH, PW)`, stride `(SH, SW)`, a `KH x KW` kernel and `G` groups
+//! (PyTorch's `[CO, CI / G, KH, KW]` weight).
 
 use crate::activation::Activation;
 use crate::float::Float;
 
-/// A convolution's tensors.
+/// A convolution's tensors. `CI` is the input channels each output sees: all of them, or
+/// with `G` groups each group of `CO / G` outputs reads its own `CI` of the `CI G` inputs.
 #[derive(Clone, Debug)]
-pub struct Conv2d<T, const CI: usize, const CO: usize, const KH: usize, const KW: usize> {
+pub struct Conv2d<
+    T,
+    const CI: usize,
+    const CO: usize,
+    const KH: usize,
+    const KW: usize,
+    const G: usize = 1,
+> {
     pub weight: [[[[T; KW]; KH]; CI]; CO],
     pub bias: [T; CO],
 }
 
-impl<T: Float, const CI: usize, const CO: usize, const KH: usize, const KW: usize>
-    Conv2d<T, CI, CO, KH, KW>
+impl<
+        T: Float,
+        const CI: usize,
+        const CO: usize,
+        const KH: usize,
+        const KW: usize,
+        const G: usize,
+    > Conv2d<T, CI, CO, KH, KW, G>
 {
     /// All zeros.
     pub const ZERO: Self = Conv2d {
@@ -20,7 +35,7 @@ impl<T: Float, const CI: usize, const CO: usize, const KH: usize, const KW: usiz
         bias: [T::ZERO; CO],
     };
 
-    /// `x` is `[CI, H, W]`, `y` is `[CO, OH, OW]`.
+    /// `x` is `[CI G, H, W]`, `y` is `[CO, OH, OW]`.
     pub fn forward<
         const H: usize,
         const W: usize,
@@ -37,12 +52,14 @@ impl<T: Float, const CI: usize, const CO: usize, const KH: usize, const KW: usiz
         act: Activation,
     ) {
         assert!(
-            x.len() == CI * H * W && y.len() == CO * OH * OW,
+            x.len() == CI * G * H * W && y.len() == CO * OH * OW,
             "kiln bug: conv2d sizes"
         );
         for (o, out) in y.chunks_exact_mut(OH * OW).enumerate() {
             out.fill(self.bias[o]);
-            for (c, plane) in x.chunks_exact(H * W).enumerate() {
+            // The group of output `o` reads input channels `g CI .. (g + 1) CI`.
+            let g = o / (CO / G);
+            for (c, plane) in x.chunks_exact(H * W).skip(g * CI).take(CI).enumerate() {
                 let k = &self.weight[o][c];
                 for oy in 0..OH {
                     let orow = &mut out[oy * OW..(oy + 1) * OW];

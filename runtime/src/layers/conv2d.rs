@@ -50,9 +50,11 @@ pub struct Conv2d<
     const PW: usize,
     const OH: usize,
     const OW: usize,
+    const G: usize = 1,
 > {
-    /// `[CO, CI, KH, KW]`, as `nn.Conv2d.weight`.
-    pub weight: Box<Kernel<T, CI, CO, KH, KW>>,
+    /// `[CO, CI / G, KH, KW]`, as `nn.Conv2d.weight` (`G` groups: each group of `CO / G`
+    /// outputs sees its own `CI / G` inputs; `G = CI` is a depthwise convolution).
+    pub weight: Box<[T]>,
     /// `[CO]`, absent for `bias = false`.
     pub bias: Option<Box<[T; CO]>>,
     /// The activation fused into the forward pass.
@@ -117,15 +119,24 @@ impl<
         const PW: usize,
         const OH: usize,
         const OW: usize,
-    > Conv2d<T, CI, H, W, CO, KH, KW, SH, SW, PH, PW, OH, OW>
+        const G: usize,
+    > Conv2d<T, CI, H, W, CO, KH, KW, SH, SW, PH, PW, OH, OW, G>
 {
-    /// Rows of `cols` (the GEMM's inner dimension).
-    const K: usize = CI * KH * KW;
+    /// A group's rows of `cols` (the GEMM's inner dimension).
+    const K: usize = CI / G * KH * KW;
+    /// Rows of `cols`, all groups.
+    const K_ALL: usize = CI * KH * KW;
+    /// Output channels per group.
+    const CO_G: usize = CO / G;
     /// Output pixels per channel.
     const N: usize = OH * OW;
     /// The shape rule, checked when the layer is built (a compile error for bad constants).
     const SHAPE: () = {
         assert!(CI > 0 && CO > 0 && KH > 0 && KW > 0, "conv2d: empty shape");
+        assert!(
+            G > 0 && CI % G == 0 && CO % G == 0,
+            "conv2d: groups must divide both channel counts"
+        );
         assert!(SH > 0 && SW > 0, "conv2d: stride must be positive");
         assert!(
             H + 2 * PH >= KH && W + 2 * PW >= KW,
@@ -145,7 +156,7 @@ impl<
     /// `[CO, CI KH KW]` matrix.
     pub fn new(bias: bool, act: Activation, init: Init, rng: &mut KilnRng) -> Result<Self> {
         let mut layer = Self::zeros(bias, act);
-        let (fan_in, fan_out) = conv_fans(CO, CI, KH, KW);
+        let (fan_in, fan_out) = conv_fans(CO, CI / G, KH, KW);
         match init {
             Init::Orthogonal { gain } => {
                 init.validate()?;
@@ -159,11 +170,7 @@ impl<
     fn zeros(bias: bool, act: Activation) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::SHAPE;
-        let w: Box<[[[[T; KW]; KH]; CI]]> = vec![[[[T::ZERO; KW]; KH]; CI]; CO].into_boxed_slice();
-        let weight = match w.try_into() {
-            Ok(b) => b,
-            Err(_) => unreachable!("a vector of CO kernels converts to [_; CO]"),
-        };
+        let weight = vec![T::ZERO; CO * Self::K].into_boxed_slice();
         Conv2d {
             weight,
             bias: bias.then(super::boxed_vector),
@@ -171,17 +178,14 @@ impl<
         }
     }
 
-    /// The weight as a row-major `[CO, CI KH KW]` matrix.
+    /// The weight as a row-major `[CO, CI / G KH KW]` matrix.
     pub fn weight_flat(&self) -> &[T] {
-        self.weight.as_flattened().as_flattened().as_flattened()
+        &self.weight
     }
 
-    /// The weight as a mutable row-major `[CO, CI KH KW]` matrix.
+    /// The weight as a mutable row-major `[CO, CI / G KH KW]` matrix.
     pub fn weight_flat_mut(&mut self) -> &mut [T] {
-        self.weight
-            .as_flattened_mut()
-            .as_flattened_mut()
-            .as_flattened_mut()
+        &mut self.weight
     }
 
     /// Gathers the receptive fields of one sample `x [CI, H, W]` into the `CI KH KW` rows of
@@ -261,7 +265,7 @@ impl<
         if let Some((chunk, _)) = test_plan::get() {
             return chunk.clamp(1, batch.max(1));
         }
-        let per_sample = Self::K * Self::N;
+        let per_sample = Self::K_ALL * Self::N;
         TARGET_COLS
             .div_ceil(Self::N)
             .min(COLS_BUDGET / per_sample)
@@ -306,32 +310,35 @@ impl<
     /// [`Self::forward_into`] for the samples of `x` on this thread, `chunk` at a time.
     fn forward_samples(&self, x: &[T], y: &mut [T], z: Option<&mut [T]>, chunk: usize) {
         let (k, n, sin, sout) = (Self::K, Self::N, CI * H * W, CO * Self::N);
+        let (k_all, cog) = (Self::K_ALL, Self::CO_G);
         let count = y.len() / sout;
         let chunk = count.div_ceil(count.div_ceil(chunk));
         let w = self.weight_flat();
         let mut z = z.map(|z| z.chunks_mut(chunk * sout));
-        with_scratch::<T, _>([k * chunk * n, 0, CO * chunk * n], |cols, _, yt| {
+        with_scratch::<T, _>([k_all * chunk * n, 0, CO * chunk * n], |cols, _, yt| {
             for (xc, yc) in x.chunks(chunk * sin).zip(y.chunks_mut(chunk * sout)) {
                 let ld = yc.len() / sout * n;
                 for (j, xs) in xc.chunks_exact(sin).enumerate() {
                     Self::im2col(xs, &mut cols[j * n..], ld);
                 }
-                // Yt [CO, chunk N] = W [CO, K] cols [K, chunk N]
-                gemm_unchecked(
-                    Trans::No,
-                    Trans::No,
-                    CO,
-                    ld,
-                    k,
-                    T::ONE,
-                    w,
-                    k,
-                    cols,
-                    ld,
-                    T::ZERO,
-                    yt,
-                    ld,
-                );
+                // Per group g: Yt_g [CO/G, chunk N] = W_g [CO/G, K] cols_g [K, chunk N].
+                for g in 0..G {
+                    gemm_unchecked(
+                        Trans::No,
+                        Trans::No,
+                        cog,
+                        ld,
+                        k,
+                        T::ONE,
+                        &w[g * cog * k..],
+                        k,
+                        &cols[g * k * ld..],
+                        ld,
+                        T::ZERO,
+                        &mut yt[g * cog * ld..],
+                        ld,
+                    );
+                }
                 for (j, ys) in yc.chunks_exact_mut(sout).enumerate() {
                     for (co, plane) in ys.chunks_exact_mut(n).enumerate() {
                         let src = &yt[co * ld + j * n..co * ld + j * n + n];
@@ -366,16 +373,17 @@ impl<
         chunk: usize,
     ) {
         let (k, n, sin, sout) = (Self::K, Self::N, CI * H * W, CO * Self::N);
+        let (k_all, cog) = (Self::K_ALL, Self::CO_G);
         let count = dz.len() / sout;
         let chunk = count.div_ceil(count.div_ceil(chunk));
         let w = self.weight_flat();
         if let Some(gb) = &mut gb {
             gb.fill(T::ZERO);
         }
-        let dcols_len = if dx.is_some() { k * chunk * n } else { 0 };
+        let dcols_len = if dx.is_some() { k_all * chunk * n } else { 0 };
         let mut dx = dx.as_mut().map(|d| d.chunks_mut(chunk * sin));
         with_scratch::<T, _>(
-            [k * chunk * n, dcols_len, CO * chunk * n],
+            [k_all * chunk * n, dcols_len, CO * chunk * n],
             |cols, dcols, dzt| {
                 for (c, (xc, zc)) in x
                     .chunks(chunk * sin)
@@ -395,42 +403,47 @@ impl<
                     for (j, xs) in xc.chunks_exact(sin).enumerate() {
                         Self::im2col(xs, &mut cols[j * n..], ld);
                     }
-                    // dW [CO, K] (+)= dZt [CO, chunk N] cols^T [chunk N, K]
+                    // Per group: dW_g [CO/G, K] (+)= dZt_g [CO/G, chunk N] cols_g^T [chunk N, K]
                     let beta = if c == 0 { T::ZERO } else { T::ONE };
-                    gemm_unchecked(
-                        Trans::No,
-                        Trans::Yes,
-                        CO,
-                        k,
-                        ld,
-                        T::ONE,
-                        dzt,
-                        ld,
-                        cols,
-                        ld,
-                        beta,
-                        gw,
-                        k,
-                    );
+                    for g in 0..G {
+                        gemm_unchecked(
+                            Trans::No,
+                            Trans::Yes,
+                            cog,
+                            k,
+                            ld,
+                            T::ONE,
+                            &dzt[g * cog * ld..],
+                            ld,
+                            &cols[g * k * ld..],
+                            ld,
+                            beta,
+                            &mut gw[g * cog * k..],
+                            k,
+                        );
+                    }
                     let Some(dxc) = dx.as_mut().and_then(|it| it.next()) else {
                         continue;
                     };
-                    // dcols [K, chunk N] = W^T [K, CO] dZt [CO, chunk N], then col2im per sample.
-                    gemm_unchecked(
-                        Trans::Yes,
-                        Trans::No,
-                        k,
-                        ld,
-                        CO,
-                        T::ONE,
-                        w,
-                        k,
-                        dzt,
-                        ld,
-                        T::ZERO,
-                        dcols,
-                        ld,
-                    );
+                    // Per group: dcols_g [K, chunk N] = W_g^T [K, CO/G] dZt_g [CO/G, chunk N],
+                    // then col2im per sample.
+                    for g in 0..G {
+                        gemm_unchecked(
+                            Trans::Yes,
+                            Trans::No,
+                            k,
+                            ld,
+                            cog,
+                            T::ONE,
+                            &w[g * cog * k..],
+                            k,
+                            &dzt[g * cog * ld..],
+                            ld,
+                            T::ZERO,
+                            &mut dcols[g * k * ld..],
+                            ld,
+                        );
+                    }
                     for (j, dxs) in dxc.chunks_exact_mut(sin).enumerate() {
                         dxs.fill(T::ZERO);
                         Self::col2im(&dcols[j * n..], dxs, ld);
@@ -455,7 +468,8 @@ impl<
         const PW: usize,
         const OH: usize,
         const OW: usize,
-    > Layer<T> for Conv2d<T, CI, H, W, CO, KH, KW, SH, SW, PH, PW, OH, OW>
+        const G: usize,
+    > Layer<T> for Conv2d<T, CI, H, W, CO, KH, KW, SH, SW, PH, PW, OH, OW, G>
 {
     const IN: usize = CI * H * W;
     const OUT: usize = CO * OH * OW;
@@ -502,11 +516,7 @@ impl<
     ) {
         let (sin, sout, nw) = (CI * H * W, CO * Self::N, CO * Self::K);
         let nb = if grads.bias.is_some() { CO } else { 0 };
-        let gw = grads
-            .weight
-            .as_flattened_mut()
-            .as_flattened_mut()
-            .as_flattened_mut();
+        let gw = &mut grads.weight[..];
         let mut gb = grads.bias.as_deref_mut();
         if batch == 0 {
             gw.fill(T::ZERO);
