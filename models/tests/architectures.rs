@@ -73,6 +73,8 @@ matches_torch!(resnet18_96, ResNet18, RESNET18, false);
 matches_torch!(resnet18_cifar, ResNet18Cifar, RESNET18_CIFAR, true);
 matches_torch!(densenet_96, DenseNet, DENSENET, false);
 matches_torch!(densenet_cifar, DenseNetCifar, DENSENET_CIFAR, true);
+matches_torch!(mobilenet_96, MobileNet, MOBILENET, false);
+matches_torch!(mobilenet_cifar, MobileNetCifar, MOBILENET_CIFAR, true);
 
 #[test]
 fn small_models_name_their_tensors_as_declared() {

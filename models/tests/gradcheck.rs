@@ -169,6 +169,36 @@ kiln_models::densenet_network! {
     }
 }
 
+kiln_models::mobilenet_network! {
+    /// MobileNet / 16 on 3x16x16: channels 2 -> 4 -> 8 -> 16 -> 32 -> 64, blocks down to 1x1.
+    struct MobileNetTiny {
+        input: [3, 16, 16],
+        layers: [
+            conv2d(2, 3, 1, 1, bias = false), batch_norm2d, relu,
+            separable(2, 4, 1),
+            separable(4, 8, 2), separable(8, 8, 1),
+            separable(8, 16, 2), separable(16, 16, 1),
+            separable(16, 32, 2),
+            separable(32, 32, 1),
+            separable(32, 64, 2), separable(64, 64, 1),
+            global_avg_pool,
+            dense(10),
+        ],
+        output: [10],
+        loss: softmax_cross_entropy,
+    }
+}
+
+#[test]
+fn mobilenet() {
+    check(
+        &mut MobileNetTiny::<f64>::new(&mut seeded(7)),
+        4,
+        16,
+        "mobilenet",
+    );
+}
+
 #[test]
 fn alexnet() {
     check(

@@ -214,6 +214,21 @@ def densenet(cin, cifar):
     ]
 
 
+def separable(ci, co, s):
+    """kiln's `separable(ci, co, s)`: depthwise 3x3 (groups = ci) + BN + ReLU, 1x1 + BN + ReLU."""
+    return nn.Sequential(
+        nn.Conv2d(ci, ci, 3, s, 1, groups=ci, bias=False), nn.BatchNorm2d(ci), nn.ReLU(),
+        nn.Conv2d(ci, co, 1, bias=False), nn.BatchNorm2d(co), nn.ReLU(),
+    )
+
+
+def mobilenet(cin, cifar):
+    stem = [E(nn.Conv2d(cin, 32, 3, 1 if cifar else 2, 1, bias=False)), E(nn.BatchNorm2d(32)), E(nn.ReLU())]
+    plan = [(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1), (256, 512, 2)]
+    plan += [(512, 512, 1)] * 5 + [(512, 1024, 2), (1024, 1024, 1)]
+    return stem + [E(separable(*p)) for p in plan] + [E(gap()), E(nn.Linear(1024, 10))]
+
+
 # (const prefix, kiln name, input shape, items)
 MODELS = [
     ("ALEXNET", "AlexNet", (1, 224, 224), lambda: alexnet(1, False)),
@@ -228,6 +243,8 @@ MODELS = [
     ("RESNET18_CIFAR", "ResNet18Cifar", (3, 32, 32), lambda: resnet18(3, True)),
     ("DENSENET", "DenseNet", (1, 96, 96), lambda: densenet(1, False)),
     ("DENSENET_CIFAR", "DenseNetCifar", (3, 32, 32), lambda: densenet(3, True)),
+    ("MOBILENET", "MobileNet", (1, 96, 96), lambda: mobilenet(1, False)),
+    ("MOBILENET_CIFAR", "MobileNetCifar", (3, 32, 32), lambda: mobilenet(3, True)),
 ]
 
 
