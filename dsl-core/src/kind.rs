@@ -47,6 +47,11 @@ pub trait LayerKind {
     fn normalises(&self) -> Option<&'static str> {
         None
     }
+    /// Whether a composite holds recurrent layers (run through the runtime's `OverSteps`):
+    /// the generated passes then tell it the step count.
+    fn holds_recurrent(&self) -> bool {
+        false
+    }
     /// Whether the layer reduces each sequence to one row (`last_step`, ...): the layers after
     /// it run once per sequence.
     fn reduces_time(&self) -> bool {

@@ -234,6 +234,10 @@ impl Walker {
             }
         }
         if kind.reduces_time() {
+            if scope.depth > 0 {
+                cx.error_spanned_by(call.loc, format!("`{}` cannot be used inside a block, residual or concat yet; put it in `layers: [...]` directly", call.name));
+                return self.lose();
+            }
             self.reduced = Some(format!("`{}` ({})", call.name, at.here));
         }
         let output = match self.shape.take() {
@@ -430,10 +434,6 @@ fn recurrent_allowed(call: &LayerCall, scope: &Scope, cx: &mut Ctxt) -> bool {
                 call.name
             ),
         );
-        return false;
-    }
-    if scope.depth > 0 {
-        cx.error_spanned_by(call.loc, format!("`{}` cannot be used inside a block, residual or concat yet; put it in `layers: [...]` directly", call.name));
         return false;
     }
     true

@@ -17,7 +17,7 @@ mod resnet;
 mod vgg;
 
 pub use alexnet::{AlexNet, AlexNetCifar};
-pub use charlm::CharLstm;
+pub use charlm::{CharLstm, ResidualLstm};
 pub use densenet::{DenseNet, DenseNetCifar};
 pub use googlenet::{GoogLeNet, GoogLeNetCifar};
 pub use lenet::{LeNet5, LeNet5Classic};

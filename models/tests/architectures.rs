@@ -75,6 +75,7 @@ matches_torch!(densenet_96, DenseNet, DENSENET, false);
 matches_torch!(densenet_cifar, DenseNetCifar, DENSENET_CIFAR, true);
 matches_torch!(mobilenet_96, MobileNet, MOBILENET, false);
 matches_torch!(mobilenet_cifar, MobileNetCifar, MOBILENET_CIFAR, true);
+matches_torch!(residual_lstm, ResidualLstm, RESIDUAL_LSTM, true);
 
 #[test]
 fn small_models_name_their_tensors_as_declared() {

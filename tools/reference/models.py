@@ -286,6 +286,19 @@ def main():
             lines.append(f"        (\"{n}\", &[{', '.join(map(str, s))}]),")
         lines.append("    ],")
         lines.append("};")
+    # The residual LSTM stack: nn.LSTM(65, 256), two residual nn.LSTM(256, 256), Linear(256, 65).
+    stack = nn.ModuleList([nn.LSTM(65, 256), nn.LSTM(256, 256), nn.LSTM(256, 256), nn.Linear(256, 65)])
+    params = sum(p.numel() for p in stack.parameters())
+    print(f"{'ResidualLstm':16} {'(seq, 65)':14} {params:>12,} params")
+    lines.append("")
+    lines.append("/// `ResidualLstm` per step: [65] -> [256] -> [256] -> [256] -> [65].")
+    lines.append("pub const RESIDUAL_LSTM: Model = Model {")
+    lines.append(f"    params: {params},")
+    lines.append("    shapes: &[")
+    for i, w in enumerate((256, 256, 256, 65)):
+        lines.append(f"        (\"layers.{i}\", &[{w}]),")
+    lines.append("    ],")
+    lines.append("};")
     path = os.path.join(os.path.dirname(__file__), "..", "..", "models", "tests", "fixtures", "torch_models.rs")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")

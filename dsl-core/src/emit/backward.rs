@@ -34,8 +34,9 @@ pub fn backward(plan: &Plan) -> TokenStream {
         } else {
             quote!(#rows_in)
         };
+        let set = Plan::set_steps(l, &quote!(t), &quote!(steps));
         if i == 0 {
-            return quote!(#tr::backward(&self.#f, #src, &t.#a, #dy, dx, #dims, &mut t.#c, &mut t.grads.#f););
+            return quote!(#set #tr::backward(&self.#f, #src, &t.#a, #dy, dx, #dims, &mut t.#c, &mut t.grads.#f););
         }
         let dst = if from_last.is_multiple_of(2) {
             quote!(t.d_a)
@@ -45,6 +46,7 @@ pub fn backward(plan: &Plan) -> TokenStream {
         let w_in = &l.width_in;
         quote! {
             #rt::layers::ensure_len(&mut #dst, #rows_in * #w_in);
+            #set
             #tr::backward(&self.#f, #src, &t.#a, #dy, Some(&mut #dst), #dims, &mut t.#c, &mut t.grads.#f);
         }
     });

@@ -101,8 +101,10 @@ pub fn inference(plan: &Plan) -> TokenStream {
                 #tr::forward(&self.#f, #src, #dst, steps, seqs, &mut s.#st, &mut s.#c);
             }
         } else {
+            let set = Plan::set_steps(l, &quote!(s), &quote!(steps));
             quote! {
                 #grow
+                #set
                 #tr::forward(&self.#f, #src, #dst, #rows, &mut s.#c);
             }
         }
@@ -134,8 +136,10 @@ pub fn training(plan: &Plan) -> TokenStream {
                 #tr::forward_train(&mut self.#f, #src, &mut t.#a, steps, seqs, &mut t.#st, &mut t.#c, &mut t.rng)?;
             };
         }
+        let set = Plan::set_steps(l, &quote!(t), &quote!(steps));
         quote! {
             #rt::layers::ensure_len(&mut t.#a, #rows_out * #w);
+            #set
             #tr::forward_train(&mut self.#f, #src, &mut t.#a, #rows_in, &mut t.#c, &mut t.rng)?;
         }
     });

@@ -24,6 +24,8 @@ pub struct LayerPlan {
     pub ctor: TokenStream,
     /// Driven through `Recurrent` over whole sequences rather than `Layer` row by row.
     pub recurrent: bool,
+    /// A composite holding recurrent layers: told the step count before each pass.
+    pub holds_recurrent: bool,
     /// The trait path it is driven through.
     pub tr: TokenStream,
     /// Rows of its input and of its output: `batch` (samples, or steps x sequences), or
@@ -73,6 +75,7 @@ impl Plan {
                     ty: l.kind.field_type(&l.input, &l.output),
                     ctor: l.kind.construct(&l.input, &l.output),
                     recurrent,
+                    holds_recurrent: l.kind.holds_recurrent(),
                     tr: if recurrent {
                         quote!(#rt::recurrent::Recurrent)
                     } else {
@@ -112,6 +115,16 @@ impl Plan {
                 quote!(#c: <#ty as #tr<T>>::Cache,)
             })
             .collect()
+    }
+
+    /// `Layer::set_steps(&mut holder.cache, steps);` for a composite holding recurrent
+    /// layers, nothing otherwise.
+    pub fn set_steps(l: &LayerPlan, holder: &TokenStream, steps: &TokenStream) -> TokenStream {
+        if !l.holds_recurrent {
+            return quote!();
+        }
+        let (c, tr, ty) = (&l.cache, &l.tr, &l.ty);
+        quote!(<#ty as #tr<T>>::set_steps(&mut #holder.#c, #steps);)
     }
 
     /// The last layer's kept output in the training state.

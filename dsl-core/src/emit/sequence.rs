@@ -62,11 +62,18 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
                 #rec_tr::step(&self.#f, #src, #dst, 1, &mut st.#stf, &mut st.#c);
             }
         } else {
+            // A composite holding recurrent layers streams one step per call (steps = 0).
+            let set = Plan::set_steps(l, &quote!(st), &quote!(0));
             quote! {
                 #grow
+                #set
                 #layer_tr::forward(&self.#f, #src, #dst, 1, &mut st.#c);
             }
         }
+    });
+    let resets = plan.layers.iter().filter(|l| l.holds_recurrent).map(|l| {
+        let (c, tr, ty) = (&l.cache, &l.tr, &l.ty);
+        quote!(<#ty as #tr<T>>::reset_state(&mut self.#c);)
     });
     let doc_stream = format!("Streaming state of [`{name}`]: the recurrent state and scratch for one sample, step by step.");
     quote! {
@@ -82,6 +89,7 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
             /// Starts over from the zero state.
             pub fn reset(&mut self) {
                 #( self.#states.fill(T::ZERO); )*
+                #( #resets )*
             }
         }
 

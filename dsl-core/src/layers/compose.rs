@@ -39,13 +39,41 @@ impl Seq {
         }
     }
 
+    /// A child's type as a row-wise layer: a recurrent one through `OverSteps`.
+    fn child_ty(node: &Node) -> TokenStream {
+        let rt = rt();
+        let ty = node.kind.field_type(&node.input, &node.output);
+        if node.kind.recurrent() {
+            quote!(#rt::recurrent::OverSteps<T, #ty>)
+        } else {
+            ty
+        }
+    }
+
+    fn child_ctor(node: &Node) -> TokenStream {
+        let rt = rt();
+        let ctor = node.kind.construct(&node.input, &node.output);
+        if node.kind.recurrent() {
+            quote!(#rt::recurrent::OverSteps::new(#ctor))
+        } else {
+            ctor
+        }
+    }
+
+    /// Whether any layer inside is recurrent.
+    fn holds_recurrent(&self) -> bool {
+        self.layers
+            .iter()
+            .any(|l| l.kind.recurrent() || l.kind.holds_recurrent())
+    }
+
     fn ty_of(layers: &[Node]) -> TokenStream {
         let rt = rt();
         match layers {
             [] => quote!(#rt::layers::Identity<T, 0>),
-            [one] => one.kind.field_type(&one.input, &one.output),
+            [one] => Self::child_ty(one),
             [first, rest @ ..] => {
-                let a = first.kind.field_type(&first.input, &first.output);
+                let a = Self::child_ty(first);
                 let b = Self::ty_of(rest);
                 quote!(#rt::layers::Chain<T, #a, #b>)
             }
@@ -56,9 +84,9 @@ impl Seq {
         let rt = rt();
         match layers {
             [] => quote!(#rt::layers::Identity::new()),
-            [one] => one.kind.construct(&one.input, &one.output),
+            [one] => Self::child_ctor(one),
             [first, rest @ ..] => {
-                let a = first.kind.construct(&first.input, &first.output);
+                let a = Self::child_ctor(first);
                 let b = Self::ctor_of(rest);
                 quote!(#rt::layers::Chain::new(#a, #b))
             }
@@ -118,7 +146,13 @@ impl LayerKind for Seq {
         self.layers.last().map(|l| l.output.clone())
     }
     fn fuse(&mut self, act: &ActSpec) -> bool {
-        self.layers.last_mut().is_some_and(|l| l.kind.fuse(act))
+        // A recurrent layer takes no activation: it becomes a layer of its own.
+        self.layers
+            .last_mut()
+            .is_some_and(|l| !l.kind.recurrent() && l.kind.fuse(act))
+    }
+    fn holds_recurrent(&self) -> bool {
+        Seq::holds_recurrent(self)
     }
     fn field_type(&self, _i: &Shape, _o: &Shape) -> TokenStream {
         self.ty()
@@ -169,6 +203,9 @@ impl Residual {
 }
 
 impl LayerKind for Residual {
+    fn holds_recurrent(&self) -> bool {
+        self.main.holds_recurrent() || self.shortcut.holds_recurrent()
+    }
     fn output_shape(&self, _c: &LayerCall, _i: &Shape, _p: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
         None
     }
@@ -205,6 +242,9 @@ impl Concat {
 }
 
 impl LayerKind for Concat {
+    fn holds_recurrent(&self) -> bool {
+        self.branches.iter().any(Seq::holds_recurrent)
+    }
     fn output_shape(&self, _c: &LayerCall, _i: &Shape, _p: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
         None
     }

@@ -150,6 +150,16 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
     const OUT: usize = B::OUT;
     type Cache = ChainCache<T, A::Cache, B::Cache>;
 
+    fn set_steps(c: &mut Self::Cache, steps: usize) {
+        A::set_steps(&mut c.a, steps);
+        B::set_steps(&mut c.b, steps);
+    }
+
+    fn reset_state(c: &mut Self::Cache) {
+        A::reset_state(&mut c.a);
+        B::reset_state(&mut c.b);
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &[]
     }
@@ -295,6 +305,16 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
     const IN: usize = M::IN;
     const OUT: usize = M::OUT;
     type Cache = ResidualCache<T, M::Cache, S::Cache>;
+
+    fn set_steps(c: &mut Self::Cache, steps: usize) {
+        M::set_steps(&mut c.m, steps);
+        S::set_steps(&mut c.s, steps);
+    }
+
+    fn reset_state(c: &mut Self::Cache) {
+        M::reset_state(&mut c.m);
+        S::reset_state(&mut c.s);
+    }
 
     fn param_names(&self) -> &'static [&'static str] {
         &[]
@@ -469,6 +489,16 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
     const IN: usize = A::IN;
     const OUT: usize = A::OUT + B::OUT;
     type Cache = ConcatCache<T, A::Cache, B::Cache>;
+
+    fn set_steps(c: &mut Self::Cache, steps: usize) {
+        A::set_steps(&mut c.a, steps);
+        B::set_steps(&mut c.b, steps);
+    }
+
+    fn reset_state(c: &mut Self::Cache) {
+        A::reset_state(&mut c.a);
+        B::reset_state(&mut c.b);
+    }
 
     fn param_names(&self) -> &'static [&'static str] {
         &[]

@@ -72,6 +72,16 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
         Ok(())
     }
 
+    /// For layers that hold recurrent layers (through
+    /// [`OverSteps`](crate::recurrent::OverSteps)): the number of time steps in the `batch`
+    /// rows of the next passes (time-major), or 0 for streaming one step per call with the
+    /// state carried between calls. A no-op for every other layer.
+    fn set_steps(_cache: &mut Self::Cache, _steps: usize) {}
+
+    /// Zeroes the carried streaming state of recurrent layers inside (see
+    /// [`Layer::set_steps`]); a no-op for every other layer.
+    fn reset_state(_cache: &mut Self::Cache) {}
+
     /// Inference forward (eval mode) of `batch` rows: `y = f(x)`.
     fn forward(&self, x: &[T], y: &mut [T], batch: usize, cache: &mut Self::Cache);
     /// Training forward (train mode): like `forward`, keeping in `cache` what backward needs.
