@@ -292,7 +292,8 @@ fn embedded_grouped_form_computes_what_the_network_computes() {
     let x: [f32; 144] = core::array::from_fn(|i| (i as f32 * 0.21).cos());
     let want = net.forward_one(&x, &mut net.scratch());
     let mut got = [0.0f32; 2];
-    e.forward(&x, &mut got, &mut GroupedEmbeddedScratch::ZERO)
+    let mut scratch = GroupedEmbeddedScratch::ZERO;
+    e.forward(&x, &mut got, &mut scratch)
         .unwrap();
     for (a, b) in got.iter().zip(&want) {
         assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
@@ -306,7 +307,8 @@ fn embedded_form_computes_what_the_network_computes() {
     let x: [f32; 12] = core::array::from_fn(|i| (i as f32 * 0.37).sin());
     let want = net.forward_one(&x, &mut net.scratch());
     let mut got = [0.0f32; 2];
-    e.forward(&x, &mut got, &mut CausalEmbeddedScratch::ZERO)
+    let mut scratch = CausalEmbeddedScratch::ZERO;
+    e.forward(&x, &mut got, &mut scratch)
         .unwrap();
     for (a, b) in got.iter().zip(&want) {
         assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
