@@ -60,6 +60,22 @@ network! {
 }
 
 network! {
+    /// Dilated causal 1-D convolutions (WaveNet-style) and a dilated symmetric one.
+    struct Dilated {
+        input: [2, 16],
+        layers: [
+            conv1d(4, 2, padding = causal, dilation = 2), tanh,
+            conv1d(4, 2, padding = causal, dilation = 4), tanh,
+            conv1d(3, 3, padding = 2, dilation = 2),
+            flatten,
+            dense(2),
+        ],
+        loss: softmax_cross_entropy,
+        embedded: true,
+    }
+}
+
+network! {
     /// A causal 1-D model in its embedded form.
     struct Causal {
         input: [1, 12],
@@ -195,6 +211,40 @@ fn depthwise_separable_and_grouped_network_matches_pytorch() {
     );
 }
 
+#[test]
+fn dilated_network_matches_pytorch() {
+    use torch::dilated as f;
+    parity(
+        Dilated::<f64>::new(&mut seeded(1)),
+        &f::X,
+        &f::LABELS,
+        &f::LOGITS,
+        f::LOSS,
+        &f::DX,
+        f::PARAMS,
+        f::BUFFERS,
+    );
+    let x = inputs(2 * 2 * 16, 21);
+    let r = gradcheck(
+        &mut Dilated::<f64>::new(&mut seeded(22)),
+        &x,
+        &[1, 0],
+        Default::default(),
+    )
+    .unwrap();
+    assert!(r.max_rel_error <= 1e-6, "dilated: {r:?}");
+    let net = Dilated::<f32>::new(&mut seeded(23));
+    let e = net.to_embedded();
+    let x: [f32; 32] = core::array::from_fn(|i| (i as f32 * 0.3).sin());
+    let want = net.forward_one(&x, &mut net.scratch());
+    let mut got = [0.0f32; 2];
+    let mut scratch = DilatedEmbeddedScratch::ZERO;
+    e.forward(&x, &mut got, &mut scratch).unwrap();
+    for (a, b) in got.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
+    }
+}
+
 fn inputs(n: usize, seed: u64) -> Vec<f64> {
     let mut rng = seeded(seed);
     (0..n).map(|_| uniform(&mut rng, -1.0, 1.0)).collect()
@@ -293,8 +343,7 @@ fn embedded_grouped_form_computes_what_the_network_computes() {
     let want = net.forward_one(&x, &mut net.scratch());
     let mut got = [0.0f32; 2];
     let mut scratch = GroupedEmbeddedScratch::ZERO;
-    e.forward(&x, &mut got, &mut scratch)
-        .unwrap();
+    e.forward(&x, &mut got, &mut scratch).unwrap();
     for (a, b) in got.iter().zip(&want) {
         assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
     }
@@ -308,8 +357,7 @@ fn embedded_form_computes_what_the_network_computes() {
     let want = net.forward_one(&x, &mut net.scratch());
     let mut got = [0.0f32; 2];
     let mut scratch = CausalEmbeddedScratch::ZERO;
-    e.forward(&x, &mut got, &mut scratch)
-        .unwrap();
+    e.forward(&x, &mut got, &mut scratch).unwrap();
     for (a, b) in got.iter().zip(&want) {
         assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
     }

@@ -134,10 +134,9 @@ pub const KINDS: &[Entry] = &[
             p("stride", &[]),
             p("padding", &[]),
         ],
-        options: &["stride", "padding", "groups", "bias", "init", "shape"],
+        options: &["stride", "padding", "groups", "dilation", "bias", "init", "shape"],
         torch_only: &[
             ("in_channels", "write the input channels as `conv2d(in -> out, k)`, or leave them out"),
-            ("dilation", "dilated convolutions are not available yet; remove it"),
             ("padding_mode", "kiln pads with zeros only; remove it"),
         ],
         usage: "`conv2d(16, 3)`, `conv2d(16, [1, 7], padding = [0, 3])`, `conv2d(16, 3, 1, same)` or `conv2d(3 -> 16, 3)`",
@@ -155,10 +154,9 @@ pub const KINDS: &[Entry] = &[
             p("stride", &[]),
             p("padding", &[]),
         ],
-        options: &["stride", "padding", "groups", "bias", "init", "shape"],
+        options: &["stride", "padding", "groups", "dilation", "bias", "init", "shape"],
         torch_only: &[
             ("in_channels", "write the input channels as `conv1d(in -> out, k)`, or leave them out"),
-            ("dilation", "dilated convolutions are not available yet; remove it"),
             ("padding_mode", "kiln pads with zeros only; remove it"),
         ],
         usage: "`conv1d(16, 3)`, `conv1d(16, 3, 1, same)` or `conv1d(16, 3, padding = causal)`",

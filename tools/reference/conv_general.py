@@ -1,7 +1,7 @@
 """Reference values for tests/conv_general.rs: a 1-D convolution network (causal Conv1d,
 BatchNorm1d, MaxPool1d, strided Conv1d, AvgPool1d, global average, Linear), a 2-D network
-with rectangular kernels, strides, paddings and pooling windows, and a depthwise-separable
-and grouped one, in float64: parameters by
+with rectangular kernels, strides, paddings and pooling windows, a depthwise-separable
+and grouped one, and dilated causal ones (WaveNet-style), in float64: parameters by
 state_dict name, a batch, the training-mode logits, the cross-entropy, every parameter
 gradient, the input gradient and the updated running statistics. Writes
 tests/fixtures/torch_conv_general.rs, so CI needs no PyTorch.
@@ -64,6 +64,25 @@ def grouped():
     )
 
 
+class DilatedCausalConv1d(nn.Conv1d):
+    """kiln's `conv1d(out, k, padding = causal, dilation = d)`: d (k - 1) zeros on the left."""
+
+    def forward(self, x):
+        return super().forward(F.pad(x, (self.dilation[0] * (self.kernel_size[0] - 1), 0)))
+
+
+def dilated():
+    return nn.Sequential(
+        DilatedCausalConv1d(2, 4, 2, dilation=2),  # 0 conv1d(4, 2, padding = causal, dilation = 2)
+        nn.Tanh(),                                 # 1
+        DilatedCausalConv1d(4, 4, 2, dilation=4),  # 2 conv1d(4, 2, padding = causal, dilation = 4)
+        nn.Tanh(),                                 # 3
+        nn.Conv1d(4, 3, 3, padding=2, dilation=2), # 4 conv1d(3, 3, padding = 2, dilation = 2)
+        nn.Flatten(),                              # 5
+        nn.Linear(3 * 16, 2),                      # 6 dense(2)
+    )
+
+
 def floats(t):
     return ", ".join(repr(float(a)) for a in t.detach().reshape(-1).tolist())
 
@@ -101,6 +120,7 @@ def main():
     record(out, "one_d", one_d(), (3, 2, 16), torch.tensor([1, 0, 1]))
     record(out, "two_d", two_d(), (2, 2, 5, 8), torch.tensor([0, 1]))
     record(out, "grouped", grouped(), (3, 4, 6, 6), torch.tensor([1, 1, 0]))
+    record(out, "dilated", dilated(), (2, 2, 16), torch.tensor([0, 1]))
     path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "fixtures", "torch_conv_general.rs")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")

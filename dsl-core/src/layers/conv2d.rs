@@ -33,6 +33,8 @@ pub struct Conv2d {
     /// PyTorch's `groups`: each of `groups` slices of the outputs sees its own slice of the
     /// inputs (`groups` = input channels: depthwise).
     groups: (usize, Loc),
+    /// PyTorch's `dilation`: the kernel's taps `d` inputs apart.
+    dilation: Pair,
     bias: bool,
     init: Option<InitSpec>,
     act: Option<ActSpec>,
@@ -133,6 +135,10 @@ impl Conv2d {
             Some(v) => count(v, &format!("the groups of `{name}`"), 1, cx).map(|g| (g, v.loc())),
             None => Some((1, call.loc)),
         };
+        let dilation = match args.named("dilation", cx) {
+            Some(v) => pair(v, &format!("the dilation of `{name}`"), 1, one_d, cx),
+            None => Some(Pair(1, 1)),
+        };
         let bias = match args.named("bias", cx) {
             Some(v) => boolean(v, "`bias`", cx),
             None => Some(true),
@@ -148,7 +154,7 @@ impl Conv2d {
         args.finish(
             cx,
             &format!("`{name}`"),
-            "output channels (or `in -> out`), kernel, stride, padding, `groups = ...`, `bias = ...`, `init = ...` and `shape = [..]`",
+            "output channels (or `in -> out`), kernel, stride, padding, `groups = ...`, `dilation = ...`, `bias = ...`, `init = ...` and `shape = [..]`",
         );
         Some(Conv2d {
             one_d,
@@ -158,6 +164,7 @@ impl Conv2d {
             stride: stride?,
             padding: padding?,
             groups: groups?,
+            dilation: dilation?,
             bias: bias?,
             init: init?,
             act: None,
@@ -229,7 +236,13 @@ impl LayerKind for Conv2d {
             );
             return None;
         }
-        let g = match window::geometry(size, self.kernel, self.stride, self.padding.0) {
+        let g = match window::geometry(
+            size,
+            self.kernel,
+            self.stride,
+            self.padding.0,
+            self.dilation,
+        ) {
             Ok(g) => g,
             Err(NoFit::Same(msg)) => {
                 cx.error_spanned_by(self.padding.1, msg);
@@ -286,8 +299,8 @@ impl LayerKind for Conv2d {
             g.out.1,
         ]
         .map(lit);
-        let groups = lit(self.groups.0);
-        quote!(#rt::layers::Conv2d<T, #ci, #h, #w, #co, #kh, #kw, #sh, #sw, #ph, #pw, #oh, #ow, #groups>)
+        let [groups, dh, dw] = [self.groups.0, self.dilation.0, self.dilation.1].map(lit);
+        quote!(#rt::layers::Conv2d<T, #ci, #h, #w, #co, #kh, #kw, #sh, #sw, #ph, #pw, #oh, #ow, #groups, #dh, #dw>)
     }
 
     fn construct(&self, input: &Shape, output: &Shape) -> TokenStream {
@@ -318,7 +331,7 @@ impl LayerKind for Conv2d {
         let rt = rt();
         let g = self.geometry.get();
         let (ci, size) = maps(&input.0, self.one_d)?;
-        let groups = lit(self.groups.0);
+        let [groups, dh, dw] = [self.groups.0, self.dilation.0, self.dilation.1].map(lit);
         let (ci, h, w, co) = (
             lit(ci / self.groups.0),
             lit(size.0),
@@ -338,7 +351,7 @@ impl LayerKind for Conv2d {
         .map(lit);
         let act = crate::kind::act_tokens(self.act.as_ref());
         let mut e = EmbeddedLayer::map(
-            Some(quote!(#rt::fixed::Conv2d<T, #ci, #co, #kh, #kw, #groups>)),
+            Some(quote!(#rt::fixed::Conv2d<T, #ci, #co, #kh, #kw, #groups, #dh, #dw>)),
             Box::new(
                 move |l, x, y| quote!(#l.forward::<#h, #w, #sh, #sw, #ph, #pw, #oh, #ow>(#x, #y, #act);),
             ),

@@ -146,7 +146,7 @@ impl LayerKind for Pool2d {
             );
             return None;
         }
-        let g = match window::geometry(size, k, self.stride, Pad::Explicit(p)) {
+        let g = match window::geometry(size, k, self.stride, Pad::Explicit(p), Pair(1, 1)) {
             Ok(g) => g,
             Err(NoFit::Same(msg)) => {
                 cx.error_spanned_by(ploc, msg);

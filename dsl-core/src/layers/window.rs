@@ -123,13 +123,24 @@ pub enum NoFit {
     TooLarge { padding: Pair },
 }
 
-/// The geometry of `kernel`, `stride`, `pad` on an input of `size` (height, width).
-pub fn geometry(size: Pair, kernel: Pair, stride: Pair, pad: Pad) -> Result<Geometry, NoFit> {
+/// The geometry of `kernel` dilated by `dilation`, `stride`, `pad` on an input of `size`
+/// (height, width): the kernel spans `d (k - 1) + 1` inputs.
+pub fn geometry(
+    size: Pair,
+    kernel: Pair,
+    stride: Pair,
+    pad: Pad,
+    dilation: Pair,
+) -> Result<Geometry, NoFit> {
+    let span = Pair(
+        dilation.0 * (kernel.0 - 1) + 1,
+        dilation.1 * (kernel.1 - 1) + 1,
+    );
     let padding = match pad {
         Pad::Explicit(p) => p,
         Pad::Narrow => Pair(0, 0),
-        Pad::Wide => Pair(kernel.0 - 1, kernel.1 - 1),
-        Pad::Causal => Pair(0, kernel.1 - 1),
+        Pad::Wide => Pair(span.0 - 1, span.1 - 1),
+        Pad::Causal => Pair(0, span.1 - 1),
         Pad::Same => {
             if kernel.0 % 2 == 0 || kernel.1 % 2 == 0 {
                 return Err(NoFit::Same(format!("`same` padding needs an odd kernel, got {kernel}: the output cannot be centred; pad explicitly")));
@@ -137,14 +148,14 @@ pub fn geometry(size: Pair, kernel: Pair, stride: Pair, pad: Pad) -> Result<Geom
             if stride != Pair(1, 1) {
                 return Err(NoFit::Same(format!("`same` padding keeps the size only with stride 1, got stride {stride}; pad explicitly")));
             }
-            Pair((kernel.0 - 1) / 2, (kernel.1 - 1) / 2)
+            Pair((span.0 - 1) / 2, (span.1 - 1) / 2)
         }
     };
-    let oh = out_size(size.0, kernel.0, stride.0, padding.0);
+    let oh = out_size(size.0, span.0, stride.0, padding.0);
     // Causal: the left padding only, so the right edge adds no outputs.
     let ow = match pad {
         Pad::Causal => Some((size.1 - 1) / stride.1 + 1),
-        _ => out_size(size.1, kernel.1, stride.1, padding.1),
+        _ => out_size(size.1, span.1, stride.1, padding.1),
     };
     match (oh, ow) {
         (Some(oh), Some(ow)) => Ok(Geometry {

@@ -1,5 +1,6 @@
 //! 2-D convolution, batch 1, direct: `y[o] = act(b[o] + sum_c W[o, c] * x[c])` over `[C, H, W]`
-//! maps, zero padding `(PH, PW)`, stride `(SH, SW)`, a `KH x KW` kernel and `G` groups
+//! maps, zero padding `(PH, PW)`, stride `(SH, SW)`, a `KH x KW` kernel dilated by `(DH, DW)`
+//! and `G` groups
 //! (PyTorch's `[CO, CI / G, KH, KW]` weight).
 
 use crate::activation::Activation;
@@ -15,6 +16,8 @@ pub struct Conv2d<
     const KH: usize,
     const KW: usize,
     const G: usize = 1,
+    const DH: usize = 1,
+    const DW: usize = 1,
 > {
     pub weight: [[[[T; KW]; KH]; CI]; CO],
     pub bias: [T; CO],
@@ -27,7 +30,9 @@ impl<
         const KH: usize,
         const KW: usize,
         const G: usize,
-    > Conv2d<T, CI, CO, KH, KW, G>
+        const DH: usize,
+        const DW: usize,
+    > Conv2d<T, CI, CO, KH, KW, G, DH, DW>
 {
     /// All zeros.
     pub const ZERO: Self = Conv2d {
@@ -64,7 +69,7 @@ impl<
                 for oy in 0..OH {
                     let orow = &mut out[oy * OW..(oy + 1) * OW];
                     for (ky, krow) in k.iter().enumerate() {
-                        let iy = (oy * SH + ky) as isize - PH as isize;
+                        let iy = (oy * SH + ky * DH) as isize - PH as isize;
                         if iy < 0 || iy >= H as isize {
                             continue;
                         }
@@ -73,7 +78,7 @@ impl<
                             let base = (ox * SW) as isize - PW as isize;
                             let mut acc = T::ZERO;
                             for (kx, &w) in krow.iter().enumerate() {
-                                let ix = base + kx as isize;
+                                let ix = base + (kx * DW) as isize;
                                 if ix >= 0 && ix < W as isize {
                                     acc += w * row[ix as usize];
                                 }

@@ -51,6 +51,8 @@ pub struct Conv2d<
     const OH: usize,
     const OW: usize,
     const G: usize = 1,
+    const DH: usize = 1,
+    const DW: usize = 1,
 > {
     /// `[CO, CI / G, KH, KW]`, as `nn.Conv2d.weight` (`G` groups: each group of `CO / G`
     /// outputs sees its own `CI / G` inputs; `G = CI` is a depthwise convolution).
@@ -120,7 +122,9 @@ impl<
         const OH: usize,
         const OW: usize,
         const G: usize,
-    > Conv2d<T, CI, H, W, CO, KH, KW, SH, SW, PH, PW, OH, OW, G>
+        const DH: usize,
+        const DW: usize,
+    > Conv2d<T, CI, H, W, CO, KH, KW, SH, SW, PH, PW, OH, OW, G, DH, DW>
 {
     /// A group's rows of `cols` (the GEMM's inner dimension).
     const K: usize = CI / G * KH * KW;
@@ -138,16 +142,18 @@ impl<
             "conv2d: groups must divide both channel counts"
         );
         assert!(SH > 0 && SW > 0, "conv2d: stride must be positive");
+        assert!(DH > 0 && DW > 0, "conv2d: dilation must be positive");
         assert!(
-            H + 2 * PH >= KH && W + 2 * PW >= KW,
+            H + 2 * PH > (KH - 1) * DH && W + 2 * PW > (KW - 1) * DW,
             "conv2d: kernel larger than the padded input"
         );
         // Causal padding (`PW = KW - 1` on the left only): one output per input position
         // reached by the stride, none from the right padding.
-        let causal = PW + 1 == KW && OW == (W - 1) / SW + 1;
+        let causal = PW == (KW - 1) * DW && OW == (W - 1) / SW + 1;
         assert!(
-            OH == (H + 2 * PH - KH) / SH + 1 && (OW == (W + 2 * PW - KW) / SW + 1 || causal),
-            "conv2d: OH/OW disagree with floor((n - k + 2p) / s) + 1"
+            OH == (H + 2 * PH - (KH - 1) * DH - 1) / SH + 1
+                && (OW == (W + 2 * PW - (KW - 1) * DW - 1) / SW + 1 || causal),
+            "conv2d: OH/OW disagree with floor((n + 2p - d (k - 1) - 1) / s) + 1"
         );
     };
 
@@ -195,9 +201,9 @@ impl<
         let mut r = 0;
         for plane in x.chunks_exact(H * W).take(CI) {
             for kh in 0..KH {
-                let (oh_lo, oh_hi) = valid_range(kh, PH, SH, H, OH);
+                let (oh_lo, oh_hi) = valid_range(kh * DH, PH, SH, H, OH);
                 for kw in 0..KW {
-                    let (ow_lo, ow_hi) = valid_range(kw, PW, SW, W, OW);
+                    let (ow_lo, ow_hi) = valid_range(kw * DW, PW, SW, W, OW);
                     let row = &mut cols[r * ld..r * ld + n];
                     r += 1;
                     row[..oh_lo * OW].fill(T::ZERO);
@@ -208,8 +214,8 @@ impl<
                         if ow_lo == ow_hi {
                             continue;
                         }
-                        let ih = oh * SH + kh - PH;
-                        let src = &plane[ih * W + ow_lo * SW + kw - PW..(ih + 1) * W];
+                        let ih = oh * SH + kh * DH - PH;
+                        let src = &plane[ih * W + ow_lo * SW + kw * DW - PW..(ih + 1) * W];
                         let dst = &mut out[ow_lo..ow_hi];
                         if SW == 1 {
                             dst.copy_from_slice(&src[..dst.len()]);
@@ -231,17 +237,17 @@ impl<
         let mut r = 0;
         for plane in dx.chunks_exact_mut(H * W).take(CI) {
             for kh in 0..KH {
-                let (oh_lo, oh_hi) = valid_range(kh, PH, SH, H, OH);
+                let (oh_lo, oh_hi) = valid_range(kh * DH, PH, SH, H, OH);
                 for kw in 0..KW {
-                    let (ow_lo, ow_hi) = valid_range(kw, PW, SW, W, OW);
+                    let (ow_lo, ow_hi) = valid_range(kw * DW, PW, SW, W, OW);
                     let row = &dcols[r * ld..r * ld + n];
                     r += 1;
                     if ow_lo == ow_hi {
                         continue;
                     }
                     for (oh, d) in row.chunks_exact(OW).enumerate().take(oh_hi).skip(oh_lo) {
-                        let ih = oh * SH + kh - PH;
-                        let dst = &mut plane[ih * W + ow_lo * SW + kw - PW..(ih + 1) * W];
+                        let ih = oh * SH + kh * DH - PH;
+                        let dst = &mut plane[ih * W + ow_lo * SW + kw * DW - PW..(ih + 1) * W];
                         let src = &d[ow_lo..ow_hi];
                         if SW == 1 {
                             for (a, &b) in dst[..src.len()].iter_mut().zip(src) {
@@ -469,7 +475,9 @@ impl<
         const OH: usize,
         const OW: usize,
         const G: usize,
-    > Layer<T> for Conv2d<T, CI, H, W, CO, KH, KW, SH, SW, PH, PW, OH, OW, G>
+        const DH: usize,
+        const DW: usize,
+    > Layer<T> for Conv2d<T, CI, H, W, CO, KH, KW, SH, SW, PH, PW, OH, OW, G, DH, DW>
 {
     const IN: usize = CI * H * W;
     const OUT: usize = CO * OH * OW;
