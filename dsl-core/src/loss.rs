@@ -2,8 +2,8 @@
 //! `softmax_cross_entropy` (options `label_smoothing = eps`, PyTorch's eps/K form, or
 //! `label_smoothing_notes = eps`, the eps/(K-1) form; `weight = [..]`, one per class),
 //! `mse` (`half = true` for a 1/2 factor), `bce_with_logits` (`pos_weight = [..]` or one
-//! number), `mae`, `huber(delta = 1.0)`, `smooth_l1(beta = 1.0)`, or `none` for an
-//! inference-only network.
+//! number), `mae`, `huber(delta = 1.0)`, `smooth_l1(beta = 1.0)`, `none` for an
+//! inference-only network, or a user type (`loss: MyLoss`) implementing the runtime's `Loss`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -42,6 +42,9 @@ pub enum LossSpec {
     Nll {
         weights: Option<(Vec<f64>, Loc)>,
     },
+    /// A user type implementing `kiln::runtime::loss::Loss<T>` (and `Default`, `Clone`),
+    /// named by its type name (`loss: WeightedHuber`).
+    Custom(syn::Ident),
 }
 
 /// `[1.0, 2.0, ..]` (or one number, when `scalar_ok`) of finite values satisfying `ok`.
@@ -105,6 +108,14 @@ impl LossSpec {
                 .map(|delta| LossSpec::Huber { delta }),
             "smooth_l1" => Self::threshold(&mut args, "beta", |b| b >= 0.0, "non-negative", cx)
                 .map(|beta| LossSpec::SmoothL1 { beta }),
+            _ if name.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                args.finish(
+                    cx,
+                    &format!("the loss type `{name}`"),
+                    "no arguments (it is built with `Default::default()`)",
+                );
+                return Some(LossSpec::Custom(call.name.clone()));
+            }
             _ => {
                 let hint = crate::suggest::closest(
                     &name,
@@ -123,7 +134,7 @@ impl LossSpec {
                 .unwrap_or_default();
                 cx.error_spanned_by(
                     &call.name,
-                    format!("unknown loss `{name}`{hint}; expected {LOSSES}"),
+                    format!("unknown loss `{name}`{hint}; expected {LOSSES}, or a type of yours that implements `kiln::runtime::loss::Loss` (a CamelCase type name)"),
                 );
                 return None;
             }
@@ -272,6 +283,7 @@ impl LossSpec {
             LossSpec::Huber { .. } => quote!(#rt::loss::Huber),
             LossSpec::SmoothL1 { .. } => quote!(#rt::loss::SmoothL1),
             LossSpec::Nll { .. } => quote!(#rt::loss::Nll),
+            LossSpec::Custom(ty) => quote!(#ty),
         })
     }
 
@@ -302,6 +314,7 @@ impl LossSpec {
             LossSpec::Mae => quote!(#rt::loss::Mae::new(#mean)),
             LossSpec::Huber { delta } => quote!(#rt::loss::Huber::new(#delta, #mean)?),
             LossSpec::SmoothL1 { beta } => quote!(#rt::loss::SmoothL1::new(#beta, #mean)?),
+            LossSpec::Custom(ty) => quote!(<#ty as ::core::default::Default>::default()),
             LossSpec::Nll { weights } => {
                 let w = weights
                     .as_ref()

@@ -11,6 +11,10 @@ use crate::tree::Resolved;
 /// The training target type and how it is passed on flat: class labels or value rows.
 pub fn targets(net: &Resolved, plan: &Plan) -> (TokenStream, TokenStream) {
     let n_out = &plan.n_out;
+    if let crate::loss::LossSpec::Custom(ty) = &net.loss {
+        let rt = rt();
+        return (quote!(<#ty as #rt::loss::Loss<T>>::Target), quote!(target));
+    }
     if net.loss.class_labels() {
         (quote!([usize]), quote!(target))
     } else {

@@ -62,6 +62,10 @@ pub fn wrap(
     quote! {
         #[allow(non_snake_case)]
         mod #m {
+            // The declaration's own names (a user's loss type) as the user's module sees them;
+            // the generated items shadow this glob, so nothing of the user's can clash.
+            #[allow(unused_imports)]
+            use super::*;
             ::kiln::__std! { #std_items }
             #no_std_items
         }
