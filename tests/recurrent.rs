@@ -231,15 +231,15 @@ network! {
 
 #[test]
 fn options_inside_bidirectional_take_effect() {
-    let collect = |visit: &dyn Fn(&mut dyn FnMut(&str, &[f64]))| {
+    fn collect<N: Network<f64>>(net: &N) -> Vec<(String, Vec<f64>)> {
         let mut v = Vec::new();
-        visit(&mut |name, t| v.push((name.to_string(), t.to_vec())));
+        net.visit_params(&mut |name, _, t| v.push((name.to_string(), t.to_vec())));
         v
-    };
+    }
     let with = BiOptions::<f64>::new(&mut seeded(31));
     let plain = BiPlain::<f64>::new(&mut seeded(31));
-    let a = collect(&|f| with.visit_params(&mut |n, _, t| f(n, t)));
-    let b = collect(&|f| plain.visit_params(&mut |n, _, t| f(n, t)));
+    let a = collect(&with);
+    let b = collect(&plain);
     assert_eq!(a.len(), b.len());
     // The forward LSTM's bias_ih differs by exactly 1 on its forget slice (H..2H), nothing
     // else is initialised differently.

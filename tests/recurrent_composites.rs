@@ -36,7 +36,7 @@ fn residual_lstm_stack_matches_pytorch_by_name() {
     let names: Vec<&str> = N::TENSORS.iter().map(|t| t.name).collect();
     let torch_names: Vec<&str> = torch::PARAMS.iter().map(|(n, _, _)| *n).collect();
     assert_eq!(names, torch_names);
-    kiln::runtime::network::check_tensors(&mut net).unwrap();
+    kiln::runtime::network::check_tensors(&net).unwrap();
     net.visit_params_mut(&mut |name, _, v| {
         let (_, p, _) = torch::PARAMS.iter().find(|(n, _, _)| *n == name).unwrap();
         v.copy_from_slice(p);
@@ -84,7 +84,7 @@ fn bptt_through_recurrent_composites_matches_finite_differences() {
     let x = inputs(steps * seqs * 4, 1);
     let labels: Vec<usize> = (0..steps * seqs).map(|i| i % 3).collect();
     let mut net = Blocks::<f64>::new(&mut seeded(2));
-    kiln::runtime::network::check_tensors(&mut net).unwrap();
+    kiln::runtime::network::check_tensors(&net).unwrap();
     let r = gradcheck(&mut net, &x, &labels, cfg).unwrap();
     assert!(r.max_rel_error <= 1e-6 && r.checked > 100, "{r:?}");
 }

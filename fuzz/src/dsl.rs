@@ -481,7 +481,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         match family {
             Family::Cnn => {
                 flow = self.chain(&mut layers, flow, false, 0, 6);
-                let (t, f) = self.to_flat(flow);
+                let (t, f) = self.flatten_maps(flow);
                 layers.push(t);
                 flow = self.chain(&mut layers, f, false, 0, 3);
             }
@@ -676,7 +676,7 @@ impl<'a, 'b> Gen<'a, 'b> {
             s = self.range(1, 2);
             p = self.range(0, k / 2);
         }
-        if form == 5 && k % 2 == 0 {
+        if form == 5 && k.is_multiple_of(2) {
             k -= 1;
         }
         if form == 5 {
@@ -817,7 +817,7 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 
     /// From feature maps to a flat vector: `flatten`, `flatten(n)` or `global_avg_pool`.
-    fn to_flat(&mut self, flow: Flow) -> (String, Flow) {
+    fn flatten_maps(&mut self, flow: Flow) -> (String, Flow) {
         let Flow::Maps(c, h, w) = flow else {
             return (self.activation(), flow);
         };

@@ -229,7 +229,7 @@ impl LayerKind for Conv2d {
             }
         }
         let (groups, gloc) = self.groups;
-        if c % groups != 0 || self.out % groups != 0 {
+        if !c.is_multiple_of(groups) || !self.out.is_multiple_of(groups) {
             cx.error_spanned_by(
                 gloc,
                 format!("`groups = {groups}` must divide both the input channels ({c}, from {}) and the output channels ({}); a depthwise `{name}` has `groups` equal to its input channels", prev.what, self.out),

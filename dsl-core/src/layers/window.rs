@@ -142,7 +142,7 @@ pub fn geometry(
         Pad::Wide => Pair(span.0 - 1, span.1 - 1),
         Pad::Causal => Pair(0, span.1 - 1),
         Pad::Same => {
-            if kernel.0 % 2 == 0 || kernel.1 % 2 == 0 {
+            if kernel.0.is_multiple_of(2) || kernel.1.is_multiple_of(2) {
                 return Err(NoFit::Same(format!("`same` padding needs an odd kernel, got {kernel}: the output cannot be centred; pad explicitly")));
             }
             if stride != Pair(1, 1) {

@@ -138,7 +138,7 @@ impl<
     const SHAPE: () = {
         assert!(CI > 0 && CO > 0 && KH > 0 && KW > 0, "conv2d: empty shape");
         assert!(
-            G > 0 && CI % G == 0 && CO % G == 0,
+            G > 0 && CI.is_multiple_of(G) && CO.is_multiple_of(G),
             "conv2d: groups must divide both channel counts"
         );
         assert!(SH > 0 && SW > 0, "conv2d: stride must be positive");

@@ -191,6 +191,7 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Recurrent<T
         Self::finish(y, steps, batch, state, c);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn forward_train(
         &mut self,
         x: &[T],

@@ -123,6 +123,7 @@ pub trait Recurrent<T: Float>: Send + Sync + Sized {
     /// Training forward, keeping what BPTT needs; `state` as in [`Recurrent::forward`]
     /// (carried across batches for consecutive sampling, zeroed by the caller for random
     /// sampling).
+    #[allow(clippy::too_many_arguments)]
     fn forward_train(
         &mut self,
         x: &[T],
@@ -248,6 +249,7 @@ macro_rules! cell_common {
             self.run(x, y, steps, batch, state, cache);
         }
 
+        #[allow(clippy::too_many_arguments)]
         fn forward_train(
             &mut self,
             x: &[T],

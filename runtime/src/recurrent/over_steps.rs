@@ -79,6 +79,7 @@ impl<T: Float, R: Recurrent<T>> Layer<T> for OverSteps<T, R> {
             .forward(x, y, steps, seqs, &mut c.state, &mut c.inner);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn forward_train(
         &mut self,
         x: &[T],

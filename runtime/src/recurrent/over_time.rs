@@ -135,6 +135,7 @@ impl<T: Float, const F: usize> Recurrent<T> for OverTime<T, F> {
         self.run(x, y, steps.max(1), batch, cache);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn forward_train(
         &mut self,
         x: &[T],

@@ -118,6 +118,7 @@ impl<T: Float, A: Recurrent<T>, B: Recurrent<T>> Recurrent<T> for Stacked<T, A, 
         self.upper.forward(mid, y, steps, batch, sb, &mut c.upper);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn forward_train(
         &mut self,
         x: &[T],
