@@ -73,6 +73,29 @@ fn no_build(_: &LayerCall, _: &mut Ctxt) -> Option<Box<dyn LayerKind>> {
     None
 }
 
+/// The positional parameters of every pooling layer.
+const POOL_PARAMS: &[Param] = &[
+    p("kernel", &["kernel_size"]),
+    p("stride", &[]),
+    p("padding", &[]),
+];
+
+/// A pooling layer: kernel, stride, padding by position or name, an optional `shape`.
+const fn pool(name: &'static str, pytorch: &'static str, usage: &'static str) -> Entry {
+    Entry {
+        name,
+        aliases: &[],
+        pytorch,
+        role: Role::Layer,
+        params: POOL_PARAMS,
+        options: &["stride", "padding", "shape"],
+        torch_only: &[],
+        usage,
+        embedded: true,
+        build: |c, cx| boxed(pool2d::Pool2d::parse(c, cx)),
+    }
+}
+
 /// A reduction over time (no arguments, no embedded form yet).
 const fn over_time(name: &'static str, pytorch: &'static str) -> Entry {
     Entry {
@@ -163,54 +186,10 @@ pub const KINDS: &[Entry] = &[
         embedded: true,
         build: |c, cx| boxed(conv2d::Conv2d::parse(c, cx)),
     },
-    Entry {
-        name: "max_pool1d",
-        aliases: &[],
-        pytorch: "MaxPool1d",
-        role: Role::Layer,
-        params: &[p("kernel", &["kernel_size"]), p("stride", &[]), p("padding", &[])],
-        options: &["stride", "padding", "shape"],
-        torch_only: &[],
-        usage: "`max_pool1d(2)` or `max_pool1d(3, 2, 1)`",
-        embedded: true,
-        build: |c, cx| boxed(pool2d::Pool2d::parse(c, cx)),
-    },
-    Entry {
-        name: "avg_pool1d",
-        aliases: &[],
-        pytorch: "AvgPool1d",
-        role: Role::Layer,
-        params: &[p("kernel", &["kernel_size"]), p("stride", &[]), p("padding", &[])],
-        options: &["stride", "padding", "shape"],
-        torch_only: &[],
-        usage: "`avg_pool1d(2)` or `avg_pool1d(3, 2, 1)`",
-        embedded: true,
-        build: |c, cx| boxed(pool2d::Pool2d::parse(c, cx)),
-    },
-    Entry {
-        name: "max_pool2d",
-        aliases: &[],
-        pytorch: "MaxPool2d",
-        role: Role::Layer,
-        params: &[p("kernel", &["kernel_size"]), p("stride", &[]), p("padding", &[])],
-        options: &["stride", "padding", "shape"],
-        torch_only: &[],
-        usage: "`max_pool2d(2)` or `max_pool2d(3, 2, 1)`",
-        embedded: true,
-        build: |c, cx| boxed(pool2d::Pool2d::parse(c, cx)),
-    },
-    Entry {
-        name: "avg_pool2d",
-        aliases: &[],
-        pytorch: "AvgPool2d",
-        role: Role::Layer,
-        params: &[p("kernel", &["kernel_size"]), p("stride", &[]), p("padding", &[])],
-        options: &["stride", "padding", "shape"],
-        torch_only: &[],
-        usage: "`avg_pool2d(2)` or `avg_pool2d(3, 2, 1)`",
-        embedded: true,
-        build: |c, cx| boxed(pool2d::Pool2d::parse(c, cx)),
-    },
+    pool("max_pool1d", "MaxPool1d", "`max_pool1d(2)` or `max_pool1d(3, 2, 1)`"),
+    pool("avg_pool1d", "AvgPool1d", "`avg_pool1d(2)` or `avg_pool1d(3, 2, 1)`"),
+    pool("max_pool2d", "MaxPool2d", "`max_pool2d(2)` or `max_pool2d(3, 2, 1)`"),
+    pool("avg_pool2d", "AvgPool2d", "`avg_pool2d(2)` or `avg_pool2d(3, 2, 1)`"),
     Entry {
         name: "global_avg_pool",
         aliases: &[],
