@@ -76,6 +76,16 @@ network! {
 }
 
 network! {
+    /// Layer norm over whole feature maps (PyTorch's `nn.LayerNorm([4, 6, 6])`).
+    struct Normed {
+        input: [2, 6, 6],
+        layers: [conv2d(4, 3, padding = 1), layer_norm, relu, flatten, dense(2)],
+        loss: softmax_cross_entropy,
+        embedded: true,
+    }
+}
+
+network! {
     /// A causal 1-D model in its embedded form.
     struct Causal {
         input: [1, 12],
@@ -242,6 +252,48 @@ fn dilated_network_matches_pytorch() {
     e.forward(&x, &mut got, &mut scratch).unwrap();
     for (a, b) in got.iter().zip(&want) {
         assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
+    }
+}
+
+#[test]
+fn layer_norm_over_feature_maps_matches_pytorch() {
+    use torch::normed as f;
+    let shapes: Vec<(&str, Vec<usize>)> = Normed::<f64>::TENSORS
+        .iter()
+        .map(|t| (t.name, t.shape.to_vec()))
+        .collect();
+    assert!(
+        shapes.contains(&("layers.1.weight", vec![4, 6, 6])),
+        "{shapes:?}"
+    );
+    parity(
+        Normed::<f64>::new(&mut seeded(1)),
+        &f::X,
+        &f::LABELS,
+        &f::LOGITS,
+        f::LOSS,
+        &f::DX,
+        f::PARAMS,
+        f::BUFFERS,
+    );
+    let x = inputs(2 * 2 * 6 * 6, 31);
+    let r = gradcheck(
+        &mut Normed::<f64>::new(&mut seeded(32)),
+        &x,
+        &[0, 1],
+        Default::default(),
+    )
+    .unwrap();
+    assert!(r.max_rel_error <= 1e-6, "layer norm on maps: {r:?}");
+    let net = Normed::<f32>::new(&mut seeded(33));
+    let e = net.to_embedded();
+    let x: [f32; 72] = core::array::from_fn(|i| (i as f32 * 0.17).sin());
+    let want = net.forward_one(&x, &mut net.scratch());
+    let mut got = [0.0f32; 2];
+    let mut scratch = NormedEmbeddedScratch::ZERO;
+    e.forward(&x, &mut got, &mut scratch).unwrap();
+    for (a, b) in got.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-4, "{got:?} vs {want:?}");
     }
 }
 

@@ -44,6 +44,9 @@ pub struct EmbeddedLayer {
     /// Tensors (by PyTorch suffix) the runtime type stores with an axis of 1 before the last
     /// (a `conv1d` weight `[CO, CI, K]` as `[CO, CI, 1, K]`).
     pub unsqueezed: &'static [&'static str],
+    /// Tensors (by PyTorch suffix) the runtime type stores flat whatever their shape (a
+    /// `layer_norm` weight `[C, H, W]` as `[C H W]`).
+    pub flat: &'static [&'static str],
     pub op: Op,
 }
 
@@ -54,6 +57,7 @@ impl EmbeddedLayer {
             config: Vec::new(),
             transposed: &[],
             unsqueezed: &[],
+            flat: &[],
             op: Op::Map(call),
         }
     }

@@ -1,7 +1,7 @@
 """Reference values for tests/conv_general.rs: a 1-D convolution network (causal Conv1d,
 BatchNorm1d, MaxPool1d, strided Conv1d, AvgPool1d, global average, Linear), a 2-D network
 with rectangular kernels, strides, paddings and pooling windows, a depthwise-separable
-and grouped one, and dilated causal ones (WaveNet-style), in float64: parameters by
+and grouped one, dilated causal ones (WaveNet-style) and a layer norm over feature maps, in float64: parameters by
 state_dict name, a batch, the training-mode logits, the cross-entropy, every parameter
 gradient, the input gradient and the updated running statistics. Writes
 tests/fixtures/torch_conv_general.rs, so CI needs no PyTorch.
@@ -83,6 +83,16 @@ def dilated():
     )
 
 
+def normed():
+    return nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1),   # 0 conv2d(4, 3, padding = 1)
+        nn.LayerNorm([4, 6, 6]),         # 1 layer_norm over the whole map
+        nn.ReLU(),                       # 2
+        nn.Flatten(),                    # 3
+        nn.Linear(4 * 6 * 6, 2),         # 4 dense(2)
+    )
+
+
 def floats(t):
     return ", ".join(repr(float(a)) for a in t.detach().reshape(-1).tolist())
 
@@ -121,6 +131,7 @@ def main():
     record(out, "two_d", two_d(), (2, 2, 5, 8), torch.tensor([0, 1]))
     record(out, "grouped", grouped(), (3, 4, 6, 6), torch.tensor([1, 1, 0]))
     record(out, "dilated", dilated(), (2, 2, 16), torch.tensor([0, 1]))
+    record(out, "normed", normed(), (2, 2, 6, 6), torch.tensor([1, 0]))
     path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "fixtures", "torch_conv_general.rs")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")

@@ -193,6 +193,14 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
                     let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
                     let value = if transposed {
                         nested_transposed(&float, t, &b.values[&t.name])
+                    } else if e.flat.contains(&suffix) {
+                        let shape = vec![t.shape.iter().product()];
+                        let t = TensorDecl {
+                            name: t.name.clone(),
+                            shape,
+                            buffer: t.buffer,
+                        };
+                        nested(&float, &t, &b.values[&t.name])
                     } else if e.unsqueezed.contains(&suffix) {
                         let mut shape = t.shape.clone();
                         shape.insert(shape.len() - 1, 1);
@@ -249,7 +257,11 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             } else {
                 // The field's nesting: the tensor's rank, plus an axis for an unsqueezed one.
                 let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
-                let rank = t.shape.len() + usize::from(e.unsqueezed.contains(&suffix));
+                let rank = if e.flat.contains(&suffix) {
+                    1
+                } else {
+                    t.shape.len() + usize::from(e.unsqueezed.contains(&suffix))
+                };
                 let flat = (1..rank.max(1)).map(|_| quote!(.as_flattened()));
                 let flat_mut = (1..rank.max(1)).map(|_| quote!(.as_flattened_mut()));
                 refs.push(

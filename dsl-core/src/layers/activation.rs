@@ -47,6 +47,7 @@ impl LayerKind for ActLayer {
             config: Vec::new(),
             transposed: &[],
             unsqueezed: &[],
+            flat: &[],
             op: Op::InPlace(Box::new(move |buf| quote::quote!(#act.forward(#buf);))),
         })
     }

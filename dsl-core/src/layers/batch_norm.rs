@@ -120,6 +120,7 @@ impl LayerKind for BatchNorm {
             config: vec![("eps", Config::Float(self.eps))],
             transposed: &[],
             unsqueezed: &[],
+            flat: &[],
             op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
         })
     }

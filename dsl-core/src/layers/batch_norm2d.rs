@@ -74,6 +74,7 @@ impl LayerKind for BatchNorm2d {
             config: vec![("eps", Config::Float(self.eps))],
             transposed: &[],
             unsqueezed: &[],
+            flat: &[],
             op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
         })
     }

@@ -172,6 +172,7 @@ impl LayerKind for Seq {
             config: Vec::new(),
             transposed: &[],
             unsqueezed: &[],
+            flat: &[],
             op: Op::Pass,
         })
     }

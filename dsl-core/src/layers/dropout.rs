@@ -69,6 +69,7 @@ impl LayerKind for Dropout {
             config: Vec::new(),
             transposed: &[],
             unsqueezed: &[],
+            flat: &[],
             op: Op::Pass,
         })
     }

@@ -1,5 +1,7 @@
-//! `layer_norm`, `layer_norm(eps = 1e-5)`: per-sample normalisation over features with a
-//! learnable scale and shift (`kiln_runtime::layers::LayerNorm`). Shape rule: the identity.
+//! `layer_norm`, `layer_norm(eps = 1e-5)`: per-sample normalisation over all of a sample's
+//! values (flat features, or a whole `[C, H, W]` map as PyTorch's `nn.LayerNorm([C, H, W])`)
+//! with a learnable elementwise scale and shift of the sample's shape
+//! (`kiln_runtime::layers::LayerNorm`). Shape rule: the identity.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -7,7 +9,7 @@ use quote::quote;
 use crate::args::{number, Args};
 use crate::diag::Ctxt;
 use crate::embedded_op::{Config, EmbeddedLayer, Op};
-use crate::kind::{flat_input, LayerKind, Prev};
+use crate::kind::{LayerKind, Prev};
 use crate::parse::LayerCall;
 use crate::shape::Shape;
 use crate::tensors::Tensors;
@@ -37,7 +39,10 @@ impl LayerKind for LayerNorm {
         prev: &Prev,
         cx: &mut Ctxt,
     ) -> Option<Shape> {
-        flat_input(call, input, prev, cx).map(Shape::flat)
+        // Over every value of a sample, as PyTorch's `nn.LayerNorm(sample_shape)`: flat
+        // features, feature maps `[C, H, W]` or `[C, L]` alike; the shape is kept.
+        let _ = (call, prev, cx);
+        Some(input.clone())
     }
 
     fn field_type(&self, input: &Shape, _output: &Shape) -> TokenStream {
@@ -52,10 +57,10 @@ impl LayerKind for LayerNorm {
         quote!(<#ty>::new(#e)?)
     }
 
+    /// `weight` and `bias` of the sample's shape (`[C, H, W]` for maps), as PyTorch's.
     fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
-        let n = [input.numel()];
-        t.param(prefix, "weight", &n);
-        t.param(prefix, "bias", &n);
+        t.param(prefix, "weight", &input.0);
+        t.param(prefix, "bias", &input.0);
     }
 
     fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
@@ -66,6 +71,7 @@ impl LayerKind for LayerNorm {
             config: vec![("eps", Config::Float(self.eps))],
             transposed: &[],
             unsqueezed: &[],
+            flat: &["weight", "bias"],
             op: Op::Map(Box::new(|l, x, y| quote!(#l.forward(#x, #y);))),
         })
     }

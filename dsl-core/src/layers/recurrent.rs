@@ -424,6 +424,7 @@ impl LayerKind for RecurrentLayer {
             config,
             transposed: &["weight_ih_l0", "weight_hh_l0"],
             unsqueezed: &[],
+            flat: &[],
             op: Op::Step {
                 state,
                 call: Box::new(|l, x, y, s| {
