@@ -112,6 +112,15 @@ network! {
     struct LogSoftmaxNllNet { input: [3], layers: [dense(5), tanh, dense(4), log_softmax], loss: nll }
 }
 network! {
+    /// A segmentation head: one class label per pixel of [3, 6, 6] logits.
+    struct SegmentationNet {
+        input: [2, 6, 6],
+        layers: [conv2d(4, 3, padding = 1), tanh, conv2d(3, 1)],
+        output: [3, 6, 6],
+        loss: softmax_cross_entropy(per_position = true),
+    }
+}
+network! {
     /// A single layer: the input gradient comes straight from the first (and last) layer.
     struct OneLayer { input: [4], layers: [dense(3)], loss: softmax_cross_entropy }
 }
@@ -264,6 +273,19 @@ fn every_loss() {
         "bce with pos_weight",
     );
     check(&mut HuberNet::<f64>::new(&mut seeded(9)), 4, &t, "huber");
+    let xs = inputs(2 * 72, 96);
+    let pixels = labels(2 * 36, 3);
+    let r = gradcheck(
+        &mut SegmentationNet::<f64>::new(&mut seeded(14)),
+        &xs,
+        &pixels,
+        Default::default(),
+    )
+    .unwrap();
+    assert!(
+        r.max_rel_error <= 1e-6 && r.checked > 40,
+        "per-position CE: {r:?}"
+    );
     check(
         &mut NllNet::<f64>::new(&mut seeded(11)),
         4,

@@ -42,6 +42,9 @@ pub enum LossSpec {
     Nll {
         weights: Option<(Vec<f64>, Loc)>,
     },
+    /// `softmax_cross_entropy(per_position = true)`: one label per position of `[K, H, W]`
+    /// (or `[K, L]`) logits, a segmentation head's loss.
+    SpatialCe,
     /// A user type implementing `kiln::runtime::loss::Loss<T>` (and `Default`, `Clone`),
     /// named by its type name (`loss: WeightedHuber`).
     Custom(syn::Ident),
@@ -142,7 +145,7 @@ impl LossSpec {
         args.finish(
             cx,
             &format!("loss `{name}`"),
-            "the options listed in the kiln docs (`label_smoothing`, `weight`, `half`, `pos_weight`, `delta`, `beta`)",
+            "the options listed in the kiln docs (`label_smoothing`, `weight`, `per_position`, `half`, `pos_weight`, `delta`, `beta`)",
         );
         spec
     }
@@ -151,6 +154,10 @@ impl LossSpec {
         let pt = args.named("label_smoothing", cx);
         let notes = args.named("label_smoothing_notes", cx);
         let weight = args.named("weight", cx);
+        let per_position = match args.named("per_position", cx) {
+            Some(v) => Some((boolean(v, "`per_position`", cx)?, v.loc())),
+            None => None,
+        };
         let eps = |v, cx: &mut Ctxt| {
             number(
                 v,
@@ -189,6 +196,13 @@ impl LossSpec {
             }
             None => None,
         };
+        if let Some((true, loc)) = per_position {
+            if smoothing.is_some() || weights.is_some() {
+                cx.error_spanned_by(loc, "`per_position = true` takes no label smoothing or class weights yet; remove them");
+                return None;
+            }
+            return Some(LossSpec::SpatialCe);
+        }
         Some(LossSpec::SoftmaxCe { smoothing, weights })
     }
 
@@ -239,6 +253,11 @@ impl LossSpec {
             }
         }
         match self {
+            LossSpec::SpatialCe => {
+                if !matches!(output.0[..], [k, _, _] | [k, _] if k >= 2) {
+                    cx.error_spanned_by(call.loc, format!("`per_position = true` needs logits of at least 2 classes at each position, [classes, height, width] or [classes, length], but the network produces {output}"));
+                }
+            }
             LossSpec::SoftmaxCe { weights, .. } => {
                 let hint = match output.as_flat() {
                     Some(n) if n >= 2 => {
@@ -251,7 +270,7 @@ impl LossSpec {
                     }
                     Some(_) => "; for one logit (a yes/no target) use `loss: bce_with_logits`".to_string(),
                     None if output.0.len() == 3 => format!(
-                        "; end with `flatten` (giving [{}]) and a `dense(classes)` head, or with `global_avg_pool` (giving [{}]) when the channels are the classes",
+                        "; end with `flatten` (giving [{}]) and a `dense(classes)` head, or with `global_avg_pool` (giving [{}]) when the channels are the classes, or write `softmax_cross_entropy(per_position = true)` for one label per position (segmentation)",
                         output.numel(),
                         output.0[0]
                     ),
@@ -277,6 +296,7 @@ impl LossSpec {
         Some(match self {
             LossSpec::None => return None,
             LossSpec::SoftmaxCe { .. } => quote!(#rt::loss::SoftmaxCrossEntropy),
+            LossSpec::SpatialCe => quote!(#rt::loss::SpatialSoftmaxCrossEntropy),
             LossSpec::Mse { .. } => quote!(#rt::loss::Mse),
             LossSpec::Bce { .. } => quote!(#rt::loss::BceWithLogits),
             LossSpec::Mae => quote!(#rt::loss::Mae),
@@ -287,8 +307,8 @@ impl LossSpec {
         })
     }
 
-    /// An expression building the loss (may use `?`).
-    pub fn construct(&self) -> TokenStream {
+    /// An expression building the loss for the network's `output` (may use `?`).
+    pub fn construct(&self, output: &Shape) -> TokenStream {
         let rt = rt();
         let mean = quote!(#rt::loss::Reduction::Mean);
         match self {
@@ -315,6 +335,10 @@ impl LossSpec {
             LossSpec::Huber { delta } => quote!(#rt::loss::Huber::new(#delta, #mean)?),
             LossSpec::SmoothL1 { beta } => quote!(#rt::loss::SmoothL1::new(#beta, #mean)?),
             LossSpec::Custom(ty) => quote!(<#ty as ::core::default::Default>::default()),
+            LossSpec::SpatialCe => {
+                let positions: usize = output.0[1..].iter().product();
+                quote!(#rt::loss::SpatialSoftmaxCrossEntropy::new(#positions, #mean)?)
+            }
             LossSpec::Nll { weights } => {
                 let w = weights
                     .as_ref()
@@ -326,6 +350,9 @@ impl LossSpec {
 
     /// Whether training targets are class labels (`&[usize]`) rather than values.
     pub fn class_labels(&self) -> bool {
-        matches!(self, LossSpec::SoftmaxCe { .. } | LossSpec::Nll { .. })
+        matches!(
+            self,
+            LossSpec::SoftmaxCe { .. } | LossSpec::SpatialCe | LossSpec::Nll { .. }
+        )
     }
 }

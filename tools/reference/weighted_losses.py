@@ -43,6 +43,12 @@ def main():
     case(lines, "CE_WEIGHTED_SMOOTH_SUM", nn.CrossEntropyLoss(weight=WEIGHT, label_smoothing=0.1, reduction="sum"), LABELS)
     case(lines, "BCE_POS_WEIGHT_MEAN", nn.BCEWithLogitsLoss(pos_weight=POS_WEIGHT), Y)
     case(lines, "BCE_POS_WEIGHT_SCALAR_SUM", nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.5], dtype=torch.float64), reduction="sum"), Y)
+    # Per-position cross-entropy: X as 2 samples of 3 classes x 2 positions.
+    xs = X.clone().reshape(2, 3, 2).requires_grad_(True)
+    sl = nn.CrossEntropyLoss()(xs, torch.tensor([[2, 0], [1, 1]]))
+    sl.backward()
+    lines.append(f"pub(crate) const SPATIAL_CE_MEAN: f64 = {float(sl.detach())!r};")
+    lines.append(f"pub(crate) const SPATIAL_CE_MEAN_GRAD: [f64; 12] = [{floats(xs.grad)}];")
     case(lines, "NLL_MEAN", nn.NLLLoss(), LABELS)
     case(lines, "NLL_WEIGHTED_MEAN", nn.NLLLoss(weight=WEIGHT), LABELS)
     case(lines, "NLL_WEIGHTED_SUM", nn.NLLLoss(weight=WEIGHT, reduction="sum"), LABELS)

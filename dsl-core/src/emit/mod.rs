@@ -51,7 +51,7 @@ pub fn heap_backed(net: &Resolved) -> TokenStream {
     let plan = Plan::new(net);
     let name = &plan.name;
     let (loss_ty, loss_ctor) = match net.loss.ty() {
-        Some(t) => (t, net.loss.construct()),
+        Some(t) => (t, net.loss.construct(&net.output)),
         None => (quote!(#rt::network::NoLoss), quote!(#rt::network::NoLoss)),
     };
     let mut tensor_list = Vec::new();

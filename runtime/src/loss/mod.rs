@@ -21,6 +21,7 @@ mod mse;
 mod nll;
 mod perplexity;
 mod softmax_cross_entropy;
+mod spatial_ce;
 mod weighted_ce;
 
 pub use bce_with_logits::BceWithLogits;
@@ -31,6 +32,7 @@ pub use mse::Mse;
 pub use nll::Nll;
 pub use perplexity::perplexity;
 pub use softmax_cross_entropy::{LabelSmoothing, SoftmaxCrossEntropy};
+pub use spatial_ce::SpatialSoftmaxCrossEntropy;
 
 use crate::error::{check_len, KilnError, Result};
 use crate::float::Float;
@@ -298,6 +300,24 @@ mod weighted_tests {
         assert!((l - r::SMOOTH_L1_ZERO_BETA_MEAN).abs() < 1e-13);
         assert_close(&g, &r::SMOOTH_L1_ZERO_BETA_MEAN_GRAD, 1e-13);
         assert!(Huber::new(0.0, Reduction::Mean).is_err());
+    }
+
+    #[test]
+    fn per_position_cross_entropy_matches_pytorch() {
+        // X as 2 samples of 3 classes x 2 positions; labels per sample and position.
+        let loss = SpatialSoftmaxCrossEntropy::new(2, Reduction::Mean).unwrap();
+        let labels = [2, 0, 1, 1];
+        let mut g = [0.0; 12];
+        let l = loss.loss_and_grad(&r::X, 6, &labels, &mut g).unwrap();
+        assert!(
+            (l - r::SPATIAL_CE_MEAN).abs() < 1e-13,
+            "{l} vs {}",
+            r::SPATIAL_CE_MEAN
+        );
+        assert_close(&g, &r::SPATIAL_CE_MEAN_GRAD, 1e-13);
+        let num = numeric_grad(&r::X, 1e-6, |x| loss.loss(x, 6, &labels).unwrap());
+        assert_close(&g, &num, 1e-6);
+        assert!(loss.loss(&r::X, 6, &[0, 0, 0, 3]).is_err());
     }
 
     #[test]
