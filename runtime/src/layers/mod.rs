@@ -278,19 +278,7 @@ impl NameBuf {
     /// `prefix.index`, for the children of a composite layer.
     pub fn indexed(prefix: &str, index: usize) -> Self {
         let mut digits = [0u8; 20];
-        let mut n = index;
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        // ASCII digits are valid UTF-8.
-        let suffix = core::str::from_utf8(&digits[i..]).unwrap_or("0");
-        Self::new(prefix, suffix)
+        Self::new(prefix, decimal(index, &mut digits))
     }
 
     pub fn as_str(&self) -> &str {
@@ -300,6 +288,21 @@ impl NameBuf {
             Err(e) => core::str::from_utf8(&self.buf[..e.valid_up_to()]).unwrap_or(""),
         }
     }
+}
+
+/// `n` in decimal, written into the end of `buf` (no allocation).
+pub fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // ASCII digits are valid UTF-8.
+    core::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 /// Visits a layer's parameters with their gradients as named [`Param`]s (`prefix.weight`).

@@ -11,7 +11,7 @@ use core::marker::PhantomData;
 use super::Recurrent;
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
-use crate::layers::{ensure_len, GradVisitor, NameBuf};
+use crate::layers::{decimal, ensure_len, GradVisitor, NameBuf};
 use crate::param::{Param, ParamKind};
 use crate::rng::{uniform, KilnRng};
 
@@ -66,15 +66,7 @@ impl<T: Float, A: Recurrent<T>, B: Recurrent<T>> Stacked<T, A, B> {
         match name.strip_suffix("_l0") {
             Some(stem) if level > 0 => {
                 let mut digits = [0u8; 20];
-                let mut n = level;
-                let mut i = digits.len();
-                while n > 0 || i == digits.len() {
-                    i -= 1;
-                    digits[i] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                }
-                let level = core::str::from_utf8(&digits[i..]).unwrap_or("0");
-                NameBuf::concat(&[stem, "_l", level])
+                NameBuf::concat(&[stem, "_l", decimal(level, &mut digits)])
             }
             _ => NameBuf::concat(&[name]),
         }
