@@ -86,6 +86,33 @@ network! {
 }
 
 network! {
+    /// PReLU with one slope per channel of a feature map, then one shared slope.
+    struct Slopes {
+        input: [2, 6, 6],
+        layers: [
+            conv2d(4, 3, padding = 1),
+            prelu(per_channel),
+            max_pool2d(2),
+            prelu,
+            flatten,
+            dense(2),
+        ],
+        loss: softmax_cross_entropy,
+        embedded: true,
+    }
+}
+
+network! {
+    /// PReLU per channel of a 1-D map.
+    struct Slopes1d {
+        input: [3, 8],
+        layers: [conv1d(2, 3), prelu(per_channel, init = -0.1), flatten, dense(2)],
+        loss: softmax_cross_entropy,
+        embedded: true,
+    }
+}
+
+network! {
     /// A causal 1-D model in its embedded form.
     struct Causal {
         input: [1, 12],
@@ -294,6 +321,70 @@ fn layer_norm_over_feature_maps_matches_pytorch() {
     e.forward(&x, &mut got, &mut scratch).unwrap();
     for (a, b) in got.iter().zip(&want) {
         assert!((a - b).abs() < 1e-4, "{got:?} vs {want:?}");
+    }
+}
+
+#[test]
+fn prelu_per_channel_matches_pytorch() {
+    use torch::slopes as f;
+    let shapes: Vec<(&str, Vec<usize>)> = Slopes::<f64>::TENSORS
+        .iter()
+        .map(|t| (t.name, t.shape.to_vec()))
+        .collect();
+    assert!(shapes.contains(&("layers.1.weight", vec![4])), "{shapes:?}");
+    assert!(shapes.contains(&("layers.3.weight", vec![1])), "{shapes:?}");
+    parity(
+        Slopes::<f64>::new(&mut seeded(1)),
+        &f::X,
+        &f::LABELS,
+        &f::LOGITS,
+        f::LOSS,
+        &f::DX,
+        f::PARAMS,
+        f::BUFFERS,
+    );
+}
+
+#[test]
+fn prelu_per_channel_matches_finite_differences_and_embeds() {
+    let mut net = Slopes::<f64>::new(&mut seeded(41));
+    // Negative and distinct slopes, so that a slope applied to the wrong channel shows.
+    net.visit_params_mut(&mut |name, _, v| {
+        if name == "layers.1.weight" {
+            v.copy_from_slice(&[0.1, -0.2, 0.3, 0.6]);
+        }
+    });
+    let x = inputs(2 * 2 * 6 * 6, 42);
+    let r = gradcheck(&mut net, &x, &[1, 0], Default::default()).unwrap();
+    assert!(r.max_rel_error <= 1e-6, "prelu per channel: {r:?}");
+    let x1 = inputs(2 * 3 * 8, 43);
+    let r = gradcheck(
+        &mut Slopes1d::<f64>::new(&mut seeded(44)),
+        &x1,
+        &[0, 1],
+        Default::default(),
+    )
+    .unwrap();
+    assert!(r.max_rel_error <= 1e-6, "prelu per channel, 1-D: {r:?}");
+    let net = Slopes::<f32>::new(&mut seeded(45));
+    let e = net.to_embedded();
+    let x: [f32; 72] = core::array::from_fn(|i| (i as f32 * 0.37).sin());
+    let want = net.forward_one(&x, &mut net.scratch());
+    let mut got = [0.0f32; 2];
+    let mut scratch = SlopesEmbeddedScratch::ZERO;
+    e.forward(&x, &mut got, &mut scratch).unwrap();
+    for (a, b) in got.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
+    }
+    let net = Slopes1d::<f32>::new(&mut seeded(46));
+    let e = net.to_embedded();
+    let x: [f32; 24] = core::array::from_fn(|i| (i as f32 * 0.41).cos());
+    let want = net.forward_one(&x, &mut net.scratch());
+    let mut got = [0.0f32; 2];
+    let mut scratch = Slopes1dEmbeddedScratch::ZERO;
+    e.forward(&x, &mut got, &mut scratch).unwrap();
+    for (a, b) in got.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
     }
 }
 

@@ -358,9 +358,9 @@ pub const KINDS: &[Entry] = &[
         options: &["init"],
         torch_only: &[(
             "num_parameters",
-            "write `prelu(per_feature)` for one slope per feature, `prelu` for one shared slope",
+            "write `prelu(per_channel)` for one slope per channel (per feature on flat inputs), `prelu` for one shared slope",
         )],
-        usage: "`prelu` or `prelu(per_feature)`",
+        usage: "`prelu`, `prelu(per_feature)` or `prelu(per_channel)`",
         embedded: true,
         build: |c, cx| boxed(prelu::PRelu::parse(c, cx)),
     },

@@ -93,6 +93,21 @@ def normed():
     )
 
 
+def slopes():
+    net = nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1),   # 0 conv2d(4, 3, padding = 1)
+        nn.PReLU(4),                     # 1 prelu(per_channel)
+        nn.MaxPool2d(2),                 # 2 max_pool2d(2)
+        nn.PReLU(),                      # 3 prelu
+        nn.Flatten(),                    # 4 flatten
+        nn.Linear(4 * 3 * 3, 2),         # 5 dense(2)
+    )
+    with torch.no_grad():                # distinct slopes, some negative, so each one matters
+        net[1].weight.copy_(torch.tensor([0.1, -0.2, 0.3, 0.6]))
+        net[3].weight.fill_(-0.15)
+    return net
+
+
 def floats(t):
     return ", ".join(repr(float(a)) for a in t.detach().reshape(-1).tolist())
 
@@ -132,6 +147,7 @@ def main():
     record(out, "grouped", grouped(), (3, 4, 6, 6), torch.tensor([1, 1, 0]))
     record(out, "dilated", dilated(), (2, 2, 16), torch.tensor([0, 1]))
     record(out, "normed", normed(), (2, 2, 6, 6), torch.tensor([1, 0]))
+    record(out, "slopes", slopes(), (2, 2, 6, 6), torch.tensor([0, 1]))
     path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "fixtures", "torch_conv_general.rs")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")

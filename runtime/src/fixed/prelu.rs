@@ -1,16 +1,16 @@
 //! PReLU, batch 1: `y = x` for `x > 0`, `a x` otherwise, with one slope (`C == 1`) or one per
-//! feature.
+//! channel, a run of `S` values (`S = 1` for flat features, `H * W` for feature maps).
 
 use crate::activation::prelu::prelu_forward;
 use crate::float::Float;
 
 /// PReLU's slopes.
 #[derive(Clone, Debug)]
-pub struct PRelu<T, const C: usize> {
+pub struct PRelu<T, const C: usize, const S: usize = 1> {
     pub weight: [T; C],
 }
 
-impl<T: Float, const C: usize> PRelu<T, C> {
+impl<T: Float, const C: usize, const S: usize> PRelu<T, C, S> {
     /// All zeros.
     pub const ZERO: Self = PRelu {
         weight: [T::ZERO; C],
@@ -18,7 +18,7 @@ impl<T: Float, const C: usize> PRelu<T, C> {
 
     pub fn forward(&self, x: &[T], y: &mut [T]) {
         y.copy_from_slice(x);
-        if prelu_forward(y, &self.weight, 1).is_err() {
+        if prelu_forward(y, &self.weight, S).is_err() {
             panic!("kiln bug: PReLU sizes");
         }
     }

@@ -1,5 +1,7 @@
 //! PReLU with learnable slopes (PyTorch's `nn.PReLU`): `y = x` for `x > 0`, `a x` otherwise;
-//! one slope shared by all features (`C = 1`) or one per feature (`C = F`), initialised to 0.25.
+//! one slope shared by all features (`C = 1`) or one per channel (`C * S = F`), where a channel
+//! is a run of `S` values: `S = 1` for flat features, `S = H * W` (or `L`) for feature maps
+//! `[C, H, W]` (or `[C, L]`), as PyTorch's `nn.PReLU(num_parameters = C)`. Initialised to 0.25.
 //! Backward: `dx = dy` (x > 0) or `a dy`; `da = sum dy x` over the elements with `x <= 0`.
 
 use super::{boxed_vector, GradVisitor, Layer};
@@ -9,14 +11,18 @@ use crate::param::ParamKind;
 use crate::rng::KilnRng;
 use crate::Result;
 
-/// PReLU over `F` features with `C` slopes (`C` is 1 or `F`).
+/// PReLU over `F` values with `C` slopes, each shared by a run of `S` values (`C` is 1 or
+/// `F / S`).
 #[derive(Debug, Clone)]
-pub struct PRelu<T: Float, const F: usize, const C: usize> {
+pub struct PRelu<T: Float, const F: usize, const C: usize, const S: usize = 1> {
     pub weight: Box<[T; C]>,
 }
 
-impl<T: Float, const F: usize, const C: usize> PRelu<T, F, C> {
-    const VALID: () = assert!(C == 1 || C == F, "PReLU has one slope or one per feature");
+impl<T: Float, const F: usize, const C: usize, const S: usize> PRelu<T, F, C, S> {
+    const VALID: () = assert!(
+        S > 0 && (C == 1 || C * S == F),
+        "PReLU has one slope or one per channel of S values"
+    );
 
     /// Every slope set to `init` (PyTorch's default is 0.25).
     pub fn new(init: f64) -> Self {
@@ -30,7 +36,7 @@ impl<T: Float, const F: usize, const C: usize> PRelu<T, F, C> {
     }
 }
 
-impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
+impl<T: Float, const F: usize, const C: usize, const S: usize> Layer<T> for PRelu<T, F, C, S> {
     const IN: usize = F;
     const OUT: usize = F;
     type Cache = ();
@@ -45,7 +51,7 @@ impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
 
     fn forward(&self, x: &[T], y: &mut [T], _batch: usize, _cache: &mut ()) {
         y.copy_from_slice(x);
-        let r = prelu_forward(y, &self.weight[..], 1);
+        let r = prelu_forward(y, &self.weight[..], S);
         debug_assert!(r.is_ok(), "PReLU layout is fixed by F and C");
     }
 
@@ -73,7 +79,7 @@ impl<T: Float, const F: usize, const C: usize> Layer<T> for PRelu<T, F, C> {
     ) {
         grads.weight.fill(T::ZERO);
         // dy is scratch: it becomes dL/dx in place, the slope gradients accumulate.
-        let r = prelu_backward(x, &self.weight[..], 1, dy, &mut grads.weight[..]);
+        let r = prelu_backward(x, &self.weight[..], S, dy, &mut grads.weight[..]);
         debug_assert!(r.is_ok(), "PReLU layout is fixed by F and C");
         if let Some(dx) = dx {
             dx.copy_from_slice(dy);
@@ -104,9 +110,18 @@ mod tests {
         let mut y = [0.0; 4];
         p.forward(&[1.0, -2.0, -4.0, 3.0], &mut y, 2, &mut ());
         assert_eq!(y, [1.0, -0.5, -1.0, 3.0]);
+        // Channels of two values each: slope 0.5 for the first run, 0.25 for the second.
+        let mut p = PRelu::<f64, 4, 2, 2>::new(0.25);
+        p.weight[0] = 0.5;
+        p.forward(&[-2.0, -4.0, -4.0, 1.0], &mut y, 1, &mut ());
+        assert_eq!(y, [-1.0, -2.0, -1.0, 1.0]);
         let err = check_layer(&mut PRelu::<f64, 4, 4>::new(0.3), &probe_input(12), 3, 0);
         assert!(err < 1e-7, "{err}");
         let err = check_layer(&mut PRelu::<f64, 4, 1>::new(0.1), &probe_input(12), 3, 0);
+        assert!(err < 1e-7, "{err}");
+        let mut maps = PRelu::<f64, 12, 3, 4>::new(0.2);
+        maps.weight.copy_from_slice(&[0.1, -0.3, 0.5]);
+        let err = check_layer(&mut maps, &probe_input(24), 2, 0);
         assert!(err < 1e-7, "{err}");
     }
 }
