@@ -122,6 +122,23 @@ network! {
     }
 }
 
+/// The embedded form of `$net` (seeded with `$seed`, scratch `$scratch`) computes what the heap-backed network
+/// computes on one input of `$n` values, within `$tol`.
+macro_rules! embedded_matches {
+    ($net:ident, $scratch:ident, $seed:expr, $n:expr, $freq:expr, $tol:expr) => {{
+        let net = $net::<f32>::new(&mut seeded($seed));
+        let e = net.to_embedded();
+        let x: [f32; $n] = core::array::from_fn(|i| (i as f32 * $freq).sin());
+        let want = net.forward_one(&x, &mut net.scratch());
+        let mut got = [0.0f32; 2];
+        let mut scratch = $scratch::ZERO;
+        e.forward(&x, &mut got, &mut scratch).unwrap();
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a - b).abs() < $tol, "{got:?} vs {want:?}");
+        }
+    }};
+}
+
 type Params = &'static [(&'static str, &'static [f64], &'static [f64])];
 
 #[allow(clippy::too_many_arguments)]
@@ -270,16 +287,7 @@ fn dilated_network_matches_pytorch() {
     )
     .unwrap();
     assert!(r.max_rel_error <= 1e-6, "dilated: {r:?}");
-    let net = Dilated::<f32>::new(&mut seeded(23));
-    let e = net.to_embedded();
-    let x: [f32; 32] = core::array::from_fn(|i| (i as f32 * 0.3).sin());
-    let want = net.forward_one(&x, &mut net.scratch());
-    let mut got = [0.0f32; 2];
-    let mut scratch = DilatedEmbeddedScratch::ZERO;
-    e.forward(&x, &mut got, &mut scratch).unwrap();
-    for (a, b) in got.iter().zip(&want) {
-        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
-    }
+    embedded_matches!(Dilated, DilatedEmbeddedScratch, 23, 32, 0.3, 1e-5);
 }
 
 #[test]
@@ -312,16 +320,7 @@ fn layer_norm_over_feature_maps_matches_pytorch() {
     )
     .unwrap();
     assert!(r.max_rel_error <= 1e-6, "layer norm on maps: {r:?}");
-    let net = Normed::<f32>::new(&mut seeded(33));
-    let e = net.to_embedded();
-    let x: [f32; 72] = core::array::from_fn(|i| (i as f32 * 0.17).sin());
-    let want = net.forward_one(&x, &mut net.scratch());
-    let mut got = [0.0f32; 2];
-    let mut scratch = NormedEmbeddedScratch::ZERO;
-    e.forward(&x, &mut got, &mut scratch).unwrap();
-    for (a, b) in got.iter().zip(&want) {
-        assert!((a - b).abs() < 1e-4, "{got:?} vs {want:?}");
-    }
+    embedded_matches!(Normed, NormedEmbeddedScratch, 33, 72, 0.17, 1e-4);
 }
 
 #[test]
@@ -366,26 +365,8 @@ fn prelu_per_channel_matches_finite_differences_and_embeds() {
     )
     .unwrap();
     assert!(r.max_rel_error <= 1e-6, "prelu per channel, 1-D: {r:?}");
-    let net = Slopes::<f32>::new(&mut seeded(45));
-    let e = net.to_embedded();
-    let x: [f32; 72] = core::array::from_fn(|i| (i as f32 * 0.37).sin());
-    let want = net.forward_one(&x, &mut net.scratch());
-    let mut got = [0.0f32; 2];
-    let mut scratch = SlopesEmbeddedScratch::ZERO;
-    e.forward(&x, &mut got, &mut scratch).unwrap();
-    for (a, b) in got.iter().zip(&want) {
-        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
-    }
-    let net = Slopes1d::<f32>::new(&mut seeded(46));
-    let e = net.to_embedded();
-    let x: [f32; 24] = core::array::from_fn(|i| (i as f32 * 0.41).cos());
-    let want = net.forward_one(&x, &mut net.scratch());
-    let mut got = [0.0f32; 2];
-    let mut scratch = Slopes1dEmbeddedScratch::ZERO;
-    e.forward(&x, &mut got, &mut scratch).unwrap();
-    for (a, b) in got.iter().zip(&want) {
-        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
-    }
+    embedded_matches!(Slopes, SlopesEmbeddedScratch, 45, 72, 0.37, 1e-5);
+    embedded_matches!(Slopes1d, Slopes1dEmbeddedScratch, 46, 24, 0.41, 1e-5);
 }
 
 fn inputs(n: usize, seed: u64) -> Vec<f64> {
@@ -480,28 +461,10 @@ fn causal_padding_looks_only_backwards() {
 
 #[test]
 fn embedded_grouped_form_computes_what_the_network_computes() {
-    let net = Grouped::<f32>::new(&mut seeded(13));
-    let e = net.to_embedded();
-    let x: [f32; 144] = core::array::from_fn(|i| (i as f32 * 0.21).cos());
-    let want = net.forward_one(&x, &mut net.scratch());
-    let mut got = [0.0f32; 2];
-    let mut scratch = GroupedEmbeddedScratch::ZERO;
-    e.forward(&x, &mut got, &mut scratch).unwrap();
-    for (a, b) in got.iter().zip(&want) {
-        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
-    }
+    embedded_matches!(Grouped, GroupedEmbeddedScratch, 13, 144, 0.21, 1e-5);
 }
 
 #[test]
 fn embedded_form_computes_what_the_network_computes() {
-    let net = Causal::<f32>::new(&mut seeded(10));
-    let e = net.to_embedded();
-    let x: [f32; 12] = core::array::from_fn(|i| (i as f32 * 0.37).sin());
-    let want = net.forward_one(&x, &mut net.scratch());
-    let mut got = [0.0f32; 2];
-    let mut scratch = CausalEmbeddedScratch::ZERO;
-    e.forward(&x, &mut got, &mut scratch).unwrap();
-    for (a, b) in got.iter().zip(&want) {
-        assert!((a - b).abs() < 1e-5, "{got:?} vs {want:?}");
-    }
+    embedded_matches!(Causal, CausalEmbeddedScratch, 10, 12, 0.37, 1e-5);
 }
