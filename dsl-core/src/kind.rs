@@ -78,6 +78,13 @@ pub trait LayerKind {
     fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
         None
     }
+    /// The user-written layer types (with `T`) in this layer, itself included, for the
+    /// `where Ty<T>: CustomLayer<T>` bounds of the generated items.
+    fn custom_types(&self, _out: &mut Vec<TokenStream>) {}
+    /// Why the layer can never have an embedded form, when that is more than "not yet".
+    fn embedded_refusal(&self) -> Option<String> {
+        None
+    }
     /// [`LayerKind::tensors`] as child `start` of a sequence named `prefix`.
     fn seq_tensors(
         &self,

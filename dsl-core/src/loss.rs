@@ -253,10 +253,8 @@ impl LossSpec {
             }
         }
         match self {
-            LossSpec::SpatialCe => {
-                if !matches!(output.0[..], [k, _, _] | [k, _] if k >= 2) {
-                    cx.error_spanned_by(call.loc, format!("`per_position = true` needs logits of at least 2 classes at each position, [classes, height, width] or [classes, length], but the network produces {output}"));
-                }
+            LossSpec::SpatialCe if !matches!(output.0[..], [k, _, _] | [k, _] if k >= 2) => {
+                cx.error_spanned_by(call.loc, format!("`per_position = true` needs logits of at least 2 classes at each position, [classes, height, width] or [classes, length], but the network produces {output}"));
             }
             LossSpec::SoftmaxCe { weights, .. } => {
                 let hint = match output.as_flat() {

@@ -136,6 +136,15 @@ fn rewrite(entry: &Entry, call: &LayerCall) -> Option<String> {
     Some(format!("{}({})", entry.name, args.join(", ")))
 }
 
+/// Whether a bare CamelCase name is PyTorch's (or another framework's) spelling of a kiln
+/// layer or a known non-layer (`ReLU`, `Sequential`) rather than a user's type.
+pub fn means_builtin(name: &str) -> bool {
+    registry::lookup_spelling(name).is_some()
+        || registry::NOT_LAYERS
+            .iter()
+            .any(|(n, _)| crate::suggest::folded(n) == crate::suggest::folded(name))
+}
+
 /// A name that is no layer kind and no block: what it probably means.
 pub fn unknown_layer(call: &LayerCall, blocks: &[BlockDef], cx: &mut Ctxt) {
     let name = call.name.to_string();

@@ -77,6 +77,30 @@ pub enum Item {
         branches: Vec<Vec<Item>>,
         loc: Loc,
     },
+    /// `GatedLinear<64>` or `my::Gate -> [32]`: a user type implementing `CustomLayer`, with
+    /// its output shape when it differs from its input's.
+    Custom(CustomItem),
+}
+
+/// A user-written layer in a list: its type as written (without the float type) and its
+/// declared output shape.
+#[derive(Clone)]
+pub struct CustomItem {
+    pub path: syn::Path,
+    pub out: Option<Value>,
+    pub loc: Loc,
+}
+
+impl CustomItem {
+    /// The type as written, for messages (`GatedLinear<64>`).
+    pub fn source(&self) -> String {
+        let p = &self.path;
+        quote::quote!(#p)
+            .to_string()
+            .replace(" < ", "<")
+            .replace(" >", ">")
+            .replace(" :: ", "::")
+    }
 }
 
 impl Item {
@@ -85,6 +109,7 @@ impl Item {
         match self {
             Item::Call(c) => c.loc,
             Item::Residual { loc, .. } | Item::Concat { loc, .. } => *loc,
+            Item::Custom(c) => c.loc,
         }
     }
 
@@ -94,6 +119,7 @@ impl Item {
             Item::Call(c) => c.name.to_string(),
             Item::Residual { .. } => "residual".into(),
             Item::Concat { .. } => "concat".into(),
+            Item::Custom(c) => c.source(),
         }
     }
 
@@ -111,6 +137,20 @@ impl Item {
                 }
             }
             Item::Concat { branches, .. } => branches.iter().for_each(|b| each(b, f)),
+            Item::Custom(c) => {
+                for seg in &c.path.segments {
+                    if let syn::PathArguments::AngleBracketed(a) = &seg.arguments {
+                        for arg in &a.args {
+                            if let syn::GenericArgument::Type(syn::Type::Path(p)) = arg {
+                                p.path.get_ident().into_iter().for_each(&mut *f);
+                            }
+                        }
+                    }
+                }
+                if let Some(out) = &c.out {
+                    out.visit_idents(f);
+                }
+            }
         }
     }
 
@@ -139,6 +179,11 @@ impl Item {
                 branches: branches.iter().map(|b| seq(b)).collect(),
                 loc: *loc,
             },
+            Item::Custom(c) => Item::Custom(CustomItem {
+                path: substitute_generics(&c.path, map),
+                out: c.out.as_ref().map(|v| v.substitute(map)),
+                loc: c.loc,
+            }),
         }
     }
 }
@@ -386,8 +431,79 @@ impl Parse for BlockDef {
     }
 }
 
+/// `path` with each generic argument that names a block parameter replaced by its value
+/// (`GatedLinear<n>` in `block gated(n) { ... }`).
+fn substitute_generics(path: &syn::Path, map: &[(String, Value)]) -> syn::Path {
+    let mut path = path.clone();
+    for seg in &mut path.segments {
+        if let syn::PathArguments::AngleBracketed(a) = &mut seg.arguments {
+            for arg in &mut a.args {
+                let syn::GenericArgument::Type(syn::Type::Path(p)) = arg else {
+                    continue;
+                };
+                let Some(ident) = p.path.get_ident() else {
+                    continue;
+                };
+                let Some((_, v)) = map.iter().find(|(k, _)| ident == k) else {
+                    continue;
+                };
+                if let Value::Int(n, loc) = v {
+                    let lit = proc_macro2::Literal::u64_unsuffixed(*n);
+                    let mut lit = lit;
+                    lit.set_span(loc.start);
+                    *arg = syn::GenericArgument::Const(syn::parse_quote!(#lit));
+                }
+            }
+        }
+    }
+    path
+}
+
+/// A user type rather than a layer name: a path (`a::B`), generic arguments (`B<64>`), or a
+/// CamelCase name not followed by `(` (PyTorch spellings such as `Conv2d(..)` stay calls and
+/// get their hint).
+fn starts_custom(input: ParseStream) -> bool {
+    let fork = input.fork();
+    let Ok(word) = fork.call(Ident::parse_any) else {
+        return false;
+    };
+    if fork.peek(Token![::]) || (fork.peek(Token![<]) && !fork.peek(Token![<=])) {
+        return true;
+    }
+    word.to_string()
+        .starts_with(|c: char| c.is_ascii_uppercase())
+        && !fork.peek(syn::token::Paren)
+        && !fork.peek(syn::token::Brace)
+}
+
+impl Parse for CustomItem {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let start = input.span();
+        let path: syn::Path = input.parse()?;
+        let mut end = match path.segments.last().map(|s| &s.arguments) {
+            Some(syn::PathArguments::AngleBracketed(a)) => a.gt_token.span,
+            _ => path.segments.last().map_or(start, |s| s.ident.span()),
+        };
+        let mut out = None;
+        if input.peek(Token![->]) {
+            input.parse::<Token![->]>()?;
+            let v: Value = input.parse()?;
+            end = v.loc().end;
+            out = Some(v);
+        }
+        Ok(CustomItem {
+            path,
+            out,
+            loc: Loc::new(start, end),
+        })
+    }
+}
+
 impl Parse for Item {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        if starts_custom(input) {
+            return input.parse().map(Item::Custom);
+        }
         let fork = input.fork();
         let word: Option<Ident> = fork.call(Ident::parse_any).ok();
         let braced_next = fork.peek(syn::token::Brace);

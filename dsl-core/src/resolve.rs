@@ -9,9 +9,9 @@
 use crate::activation::ActSpec;
 use crate::diag::{span_key, Ctxt, Diag};
 use crate::kind::{LayerKind, Prev};
-use crate::layers::{activation::ActLayer, compose, flatten};
+use crate::layers::{activation::ActLayer, compose, custom::Custom, flatten};
 use crate::options;
-use crate::parse::{Arg, BlockDef, Item, LayerCall, Value};
+use crate::parse::{Arg, BlockDef, CustomItem, Item, LayerCall, Value};
 use crate::registry::{self, Role};
 use crate::shape::{Shape, MAX_NUMEL};
 use crate::tree::{Node, UseSite};
@@ -98,6 +98,7 @@ pub fn resolve_list(
                 loc,
             } => w.residual(kw, main, shortcut.as_deref(), *loc, &at, scope, cx),
             Item::Concat { kw, branches, loc } => w.concat(kw, branches, *loc, &at, scope, cx),
+            Item::Custom(c) => w.custom(c, &at, scope, cx),
         }
         if let Some(big) = w.shape.as_ref().filter(|s| s.numel() > MAX_NUMEL) {
             cx.error_spanned_by(
@@ -169,6 +170,28 @@ impl Walker {
                 Some(kind) => self.layer(kind, call, at, scope, cx),
                 None => self.lose(),
             },
+        }
+    }
+
+    /// A user type: a PyTorch spelling written bare (`ReLU`, `Flatten`) gets its hint, any
+    /// other type is a custom layer.
+    fn custom(&mut self, item: &CustomItem, at: &At, scope: &Scope, cx: &mut Ctxt) {
+        let call = LayerCall {
+            name: match item.path.segments.last() {
+                Some(seg) => seg.ident.clone(),
+                None => return self.lose(),
+            },
+            args: Vec::new(),
+            loc: item.loc,
+        };
+        let bare = item.path.get_ident().is_some() && item.out.is_none();
+        if bare && options::means_builtin(&call.name.to_string()) {
+            options::unknown_layer(&call, scope.blocks, cx);
+            return self.lose();
+        }
+        match Custom::parse(item, cx) {
+            Some(kind) => self.layer(Box::new(kind), &call, at, scope, cx),
+            None => self.lose(),
         }
     }
 

@@ -13,6 +13,9 @@ pub struct TensorDecl {
     pub name: String,
     pub shape: Vec<usize>,
     pub buffer: bool,
+    /// For a custom layer: `name` is its prefix and its tensors are this expression's list
+    /// (`<Ty as CustomLayer<f32>>::TENSORS`), known only to the compiler.
+    pub from_type: Option<TokenStream>,
 }
 
 /// Collects the tensors of the layers under one prefix.
@@ -31,21 +34,54 @@ impl Tensors<'_> {
         self.push(prefix, name, shape, true);
     }
 
+    /// The tensors of a custom layer named `prefix`, listed by the type (`list`).
+    pub fn custom(&mut self, prefix: &str, list: TokenStream) {
+        self.out.push(TensorDecl {
+            name: prefix.to_string(),
+            shape: Vec::new(),
+            buffer: false,
+            from_type: Some(list),
+        });
+    }
+
     fn push(&mut self, prefix: &str, name: &str, shape: &[usize], buffer: bool) {
         self.out.push(TensorDecl {
             name: format!("{prefix}.{name}"),
             shape: shape.to_vec(),
             buffer,
+            from_type: None,
         });
     }
 }
 
-/// `&[TensorSpec { .. }, ..]` for `Network::TENSORS`.
+/// `&[TensorSpec { .. }, ..]` for `Network::TENSORS`; with custom layers, a list assembled by
+/// the compiler from the known tensors and the custom types' own lists.
 pub fn emit(tensors: &[TensorDecl]) -> TokenStream {
     let rt = rt();
-    let specs = tensors.iter().map(|t| {
+    let spec = |t: &TensorDecl| {
         let (name, shape, buffer) = (&t.name, &t.shape, t.buffer);
         quote!(#rt::network::TensorSpec { name: #name, shape: &[#(#shape),*], buffer: #buffer })
+    };
+    if tensors.iter().all(|t| t.from_type.is_none()) {
+        let specs = tensors.iter().map(spec);
+        return quote!(&[#(#specs),*]);
+    }
+    let c = quote!(#rt::layers::custom);
+    let parts = tensors.iter().map(|t| match &t.from_type {
+        None => {
+            let s = spec(t);
+            quote!(#c::TensorPart::One(#s))
+        }
+        Some(list) => {
+            let prefix = &t.name;
+            quote!(#c::TensorPart::Prefixed(#prefix, #list))
+        }
     });
-    quote!(&[#(#specs),*])
+    quote!({
+        const PARTS: &[#c::TensorPart] = &[#(#parts),*];
+        static NAMES: [u8; #c::name_bytes_len(PARTS)] = #c::name_bytes(PARTS);
+        static SPECS: [#rt::network::TensorSpec; #c::tensor_count(PARTS)] =
+            #c::tensor_specs(PARTS, &NAMES);
+        &SPECS
+    })
 }

@@ -11,3 +11,23 @@ pub fn lit(n: usize) -> proc_macro2::Literal {
 pub fn rt() -> TokenStream {
     quote::quote!(::kiln::runtime)
 }
+
+/// `tokens` with every span set to `span`, so that an error rustc reports on generated code
+/// (a trait bound, a failed `const`) points at the user's token rather than the whole macro.
+pub fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            TokenTree::Group(g) => {
+                let mut out = Group::new(g.delimiter(), respan(g.stream(), span));
+                out.set_span(span);
+                TokenTree::Group(out)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
+}

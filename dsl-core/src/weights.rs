@@ -52,7 +52,8 @@ pub fn bake(net: &Resolved, file: &LitStr, cx: &mut Ctxt) -> Option<Baked> {
         );
     }
     let mut values = HashMap::new();
-    for t in &declared {
+    // A custom layer's tensors are known to the compiler only; its embedded error says why.
+    for t in declared.iter().filter(|t| t.from_type.is_none()) {
         let view = match st.tensor(&t.name) {
             Ok(v) => v,
             Err(_) => {

@@ -138,10 +138,11 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
 
 /// Methods of `impl NameTrain<T>`.
 pub fn train_methods(plan: &Plan) -> TokenStream {
+    let bounds = &plan.bounds;
     let rt = rt();
     let (train, n_out, last_act) = (&plan.train, &plan.n_out, plan.last_act());
     quote! {
-        impl<T: #rt::Float> #train<T> {
+        impl<T: #rt::Float> #train<T> #bounds {
             /// The output of the last training forward.
             pub fn output(&self) -> &[[T; #n_out]] {
                 self.#last_act.as_chunks::<#n_out>().0

@@ -24,6 +24,14 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     for l in &net.layers {
         match l.kind.embedded(&l.input, &l.output) {
             Some(e) => layers.push((l, e)),
+            None if l.kind.embedded_refusal().is_some() => cx.error_spanned_by(
+                l.loc,
+                format!(
+                    "{}, so `{}` cannot be `embedded`",
+                    l.kind.embedded_refusal().unwrap_or_default(),
+                    net.name
+                ),
+            ),
             None => cx.error_spanned_by(
                 l.loc,
                 format!(
@@ -199,6 +207,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
                             name: t.name.clone(),
                             shape,
                             buffer: t.buffer,
+                            from_type: None,
                         };
                         nested(&float, &t, &b.values[&t.name])
                     } else if e.unsqueezed.contains(&suffix) {
@@ -208,6 +217,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
                             name: t.name.clone(),
                             shape,
                             buffer: t.buffer,
+                            from_type: None,
                         };
                         nested(&float, &t, &b.values[&t.name])
                     } else {
@@ -463,6 +473,7 @@ fn nested_transposed(float: &TokenStream, t: &TensorDecl, values: &[f64]) -> Tok
         name: t.name.clone(),
         shape: vec![c, r],
         buffer: t.buffer,
+        from_type: None,
     };
     nested(float, &tt, &tv)
 }

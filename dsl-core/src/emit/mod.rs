@@ -50,6 +50,7 @@ pub fn heap_backed(net: &Resolved) -> TokenStream {
     let rt = rt();
     let plan = Plan::new(net);
     let name = &plan.name;
+    let bounds = &plan.bounds;
     let (loss_ty, loss_ctor) = match net.loss.ty() {
         Some(t) => (t, net.loss.construct(&net.output)),
         None => (quote!(#rt::network::NoLoss), quote!(#rt::network::NoLoss)),
@@ -71,12 +72,12 @@ pub fn heap_backed(net: &Resolved) -> TokenStream {
     let trainable = net
         .loss
         .ty()
-        .map(|_| quote!(impl<T: #rt::Float> #rt::network::Trainable for #name<T> {}));
+        .map(|_| quote!(impl<T: #rt::Float> #rt::network::Trainable for #name<T> #bounds {}));
     let network_impl = network_impl::network_impl(net, &plan, &loss_ty, &tensors);
     quote! {
         #structs
 
-        impl<T: #rt::Float> #name<T> {
+        impl<T: #rt::Float> #name<T> #bounds {
             #ctors
             #methods
         }

@@ -16,6 +16,7 @@ pub fn network_impl(
     loss_ty: &TokenStream,
     tensors: &TokenStream,
 ) -> TokenStream {
+    let bounds = &plan.bounds;
     let rt = rt();
     let Plan {
         name,
@@ -36,8 +37,20 @@ pub fn network_impl(
     let visitors = visitors::visitors(plan);
     let last_act = plan.last_act();
     let rows_out = &plan.rows_out;
+    // With custom layers `Layer: Send + Sync` says it, and `Name<f32>` may not exist.
+    let send_sync = bounds.is_empty().then(|| {
+        quote! {
+            const _: () = {
+                fn assert_send_sync<X: Send + Sync>() {}
+                fn check() {
+                    assert_send_sync::<#name<f32>>();
+                    assert_send_sync::<#name<f64>>();
+                }
+            };
+        }
+    });
     quote! {
-        impl<T: #rt::Float> #rt::network::Network<T> for #name<T> {
+        impl<T: #rt::Float> #rt::network::Network<T> for #name<T> #bounds {
             const INPUT: usize = #n_in;
             const OUTPUT: usize = #n_out;
             type Loss = #loss_ty;
@@ -114,12 +127,6 @@ pub fn network_impl(
             #visitors
         }
 
-        const _: () = {
-            fn assert_send_sync<X: Send + Sync>() {}
-            fn check() {
-                assert_send_sync::<#name<f32>>();
-                assert_send_sync::<#name<f64>>();
-            }
-        };
+        #send_sync
     }
 }

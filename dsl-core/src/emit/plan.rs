@@ -50,6 +50,12 @@ pub struct Plan {
     pub layers: Vec<LayerPlan>,
     /// Rows of the network's output.
     pub rows_out: TokenStream,
+    /// `where Ty<T>: CustomLayer<T>, ..` for the user-written layers (empty without any), on
+    /// every generated item, so that a type that is no layer is one error at the declaration
+    /// rather than one per generated use.
+    pub bounds: TokenStream,
+    /// `= f32` for the state structs, none with `bounds` (a default must meet them).
+    pub default_float: TokenStream,
 }
 
 impl Plan {
@@ -88,7 +94,23 @@ impl Plan {
                 }
             })
             .collect();
+        let mut custom = Vec::new();
+        net.layers
+            .iter()
+            .for_each(|l| l.kind.custom_types(&mut custom));
+        let rt = rt();
+        let bounds = if custom.is_empty() {
+            quote!()
+        } else {
+            quote!(where #( #custom: #rt::layers::CustomLayer<T>, )*)
+        };
         Plan {
+            default_float: if custom.is_empty() {
+                quote!(= f32)
+            } else {
+                quote!()
+            },
+            bounds,
             name: net.name.clone(),
             scratch: format_ident!("{}Scratch", net.name),
             train: format_ident!("{}Train", net.name),

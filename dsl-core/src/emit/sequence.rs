@@ -12,6 +12,7 @@ use crate::tree::Resolved;
 
 /// The stream type and the sequence methods (nothing for other networks).
 pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> TokenStream {
+    let (bounds, default_float) = (&plan.bounds, &plan.default_float);
     if !net.seq {
         return quote!();
     }
@@ -78,14 +79,14 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
     let doc_stream = format!("Streaming state of [`{name}`]: the recurrent state and scratch for one sample, step by step.");
     quote! {
         #[doc = #doc_stream]
-        pub struct #stream<T: #rt::Float = f32> {
+        pub struct #stream<T: #rt::Float #default_float> #bounds {
             ping: ::kiln::__std_lib::vec::Vec<T>,
             pong: ::kiln::__std_lib::vec::Vec<T>,
             #( #states: ::kiln::__std_lib::vec::Vec<T>, )*
             #( #caches )*
         }
 
-        impl<T: #rt::Float> #stream<T> {
+        impl<T: #rt::Float> #stream<T> #bounds {
             /// Starts over from the zero state.
             pub fn reset(&mut self) {
                 #( self.#states.fill(T::ZERO); )*
@@ -93,7 +94,7 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
             }
         }
 
-        impl<T: #rt::Float> #name<T> {
+        impl<T: #rt::Float> #name<T> #bounds {
             #[doc = #doc_forward_seq]
             pub fn forward_seq(&self, x: &[[T; #n_in]], steps: usize, y: &mut [[T; #n_out]], s: &mut #scratch<T>) -> #rt::Result<()> {
                 s.steps = steps;
@@ -135,7 +136,7 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
             }
         }
 
-        impl<T: #rt::Float> #train<T> {
+        impl<T: #rt::Float> #train<T> #bounds {
             /// Consecutive sampling: carry each sequence's final state into the next batch
             /// (truncated BPTT cuts the gradient at the batch boundary). Off by default
             /// (random sampling: every batch starts from the zero state).

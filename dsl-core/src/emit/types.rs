@@ -10,6 +10,7 @@ use crate::tree::Resolved;
 
 /// The three structs and `Clone` for the network.
 pub fn structs(net: &Resolved, plan: &Plan, loss_ty: &TokenStream) -> TokenStream {
+    let (bounds, default_float) = (&plan.bounds, &plan.default_float);
     let rt = rt();
     let attrs = &net.attrs;
     let Plan {
@@ -46,7 +47,7 @@ pub fn structs(net: &Resolved, plan: &Plan, loss_ty: &TokenStream) -> TokenStrea
         }
 
         #[doc = #doc_scratch]
-        pub struct #scratch<T: #rt::Float = f32> {
+        pub struct #scratch<T: #rt::Float #default_float> #bounds {
             ping: #vec,
             pong: #vec,
             out: #vec,
@@ -56,7 +57,7 @@ pub fn structs(net: &Resolved, plan: &Plan, loss_ty: &TokenStream) -> TokenStrea
         }
 
         #[doc = #doc_train]
-        pub struct #train<T: #rt::Float = f32> {
+        pub struct #train<T: #rt::Float #default_float> #bounds {
             /// Gradients of the last backward pass, shaped like the network itself.
             pub grads: #name<T>,
             #( #acts: #vec, )*
@@ -73,7 +74,7 @@ pub fn structs(net: &Resolved, plan: &Plan, loss_ty: &TokenStream) -> TokenStrea
             rng: #rt::rng::KilnRng,
         }
 
-        impl<T: #rt::Float> ::core::clone::Clone for #name<T> {
+        impl<T: #rt::Float> ::core::clone::Clone for #name<T> #bounds {
             fn clone(&self) -> Self {
                 #name { #( #field: self.#field.clone(), )* loss: self.loss.clone() }
             }

@@ -60,6 +60,11 @@ impl Seq {
         }
     }
 
+    /// The user-written layer types inside.
+    fn custom_types(&self, out: &mut Vec<TokenStream>) {
+        self.layers.iter().for_each(|l| l.kind.custom_types(out));
+    }
+
     /// Whether any layer inside is recurrent.
     fn holds_recurrent(&self) -> bool {
         self.layers
@@ -154,6 +159,9 @@ impl LayerKind for Seq {
     fn holds_recurrent(&self) -> bool {
         Seq::holds_recurrent(self)
     }
+    fn custom_types(&self, out: &mut Vec<TokenStream>) {
+        Seq::custom_types(self, out)
+    }
     fn field_type(&self, _i: &Shape, _o: &Shape) -> TokenStream {
         self.ty()
     }
@@ -207,6 +215,10 @@ impl LayerKind for Residual {
     fn holds_recurrent(&self) -> bool {
         self.main.holds_recurrent() || self.shortcut.holds_recurrent()
     }
+    fn custom_types(&self, out: &mut Vec<TokenStream>) {
+        self.main.custom_types(out);
+        self.shortcut.custom_types(out);
+    }
     fn output_shape(&self, _c: &LayerCall, _i: &Shape, _p: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
         None
     }
@@ -245,6 +257,9 @@ impl Concat {
 impl LayerKind for Concat {
     fn holds_recurrent(&self) -> bool {
         self.branches.iter().any(Seq::holds_recurrent)
+    }
+    fn custom_types(&self, out: &mut Vec<TokenStream>) {
+        self.branches.iter().for_each(|b| b.custom_types(out));
     }
     fn output_shape(&self, _c: &LayerCall, _i: &Shape, _p: &Prev, _cx: &mut Ctxt) -> Option<Shape> {
         None

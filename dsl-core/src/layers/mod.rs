@@ -7,6 +7,7 @@ pub mod batch_norm;
 pub mod batch_norm2d;
 pub mod compose;
 pub mod conv2d;
+pub mod custom;
 pub mod dense;
 pub mod dropout;
 pub mod embedding;
