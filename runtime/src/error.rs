@@ -51,6 +51,14 @@ pub enum KilnError {
     },
     /// A loss was needed from a network declared with `loss: none`.
     NoLoss,
+    /// A sequence's length in a padded batch is 0 or more than the batch's steps.
+    SequenceLength {
+        index: usize,
+        length: usize,
+        steps: usize,
+    },
+    /// A loss without a masked form was asked to skip the padding steps of a padded batch.
+    NoMaskedLoss,
     /// The set of parameters given to a stateful optimiser changed between steps.
     ParameterSetChanged {
         index: usize,
@@ -104,6 +112,14 @@ impl fmt::Display for KilnError {
             } => write!(
                 f,
                 "training step {step}: the gradient of `{tensor}` is not finite at element {index} (the first tensor to go non-finite in the backward pass); the step was not applied"
+            ),
+            KilnError::SequenceLength { index, length, steps } => write!(
+                f,
+                "sequence {index} has length {length}, but lengths in a padded batch lie in 1..={steps} (the batch's steps)"
+            ),
+            KilnError::NoMaskedLoss => write!(
+                f,
+                "this loss cannot skip padding steps: implement `Loss::loss_and_grad_masked` for it to train per-step outputs on sequences of different lengths"
             ),
             KilnError::NoLoss => write!(
                 f,

@@ -51,6 +51,16 @@ pub trait Network<T: Float>: Sized + Send + Sync {
     fn set_steps(_train: &mut Self::Train, _steps: usize) {}
     /// Sets the time steps per sequence of the next inference passes.
     fn set_scratch_steps(_scratch: &mut Self::Scratch, _steps: usize) {}
+    /// Sets each sequence's length for the next training passes (sequences of different
+    /// lengths padded to the batch's steps; empty: all full). The pass checks them.
+    fn set_lengths(_train: &mut Self::Train, _lengths: &[usize]) {}
+    /// Sets each sequence's length for the next inference passes.
+    fn set_scratch_lengths(_scratch: &mut Self::Scratch, _lengths: &[usize]) {}
+    /// Which rows of the last training forward's output count for the loss: `None` when all
+    /// do, else `keep[row]` (per-step outputs of a padded batch: the padding steps do not).
+    fn output_rows_kept(_train: &Self::Train) -> Option<Vec<bool>> {
+        None
+    }
 
     /// Eval-mode forward of `x.len() / INPUT` samples into `y`.
     fn forward_flat(&self, x: &[T], y: &mut [T], scratch: &mut Self::Scratch) -> Result<()>;
@@ -229,8 +239,14 @@ pub fn forward_backward<T: Float, N: Network<T>>(
     train: &mut N::Train,
 ) -> Result<T> {
     net.forward_train_flat(x, train)?;
+    let keep = N::output_rows_kept(train);
     let (out, d_out) = N::output_and_grad(train);
-    let loss = net.loss_fn().loss_and_grad(out, N::OUTPUT, target, d_out)?;
+    let loss = match keep {
+        None => net.loss_fn().loss_and_grad(out, N::OUTPUT, target, d_out)?,
+        Some(keep) => net
+            .loss_fn()
+            .loss_and_grad_masked(out, N::OUTPUT, target, &keep, d_out)?,
+    };
     net.backward_flat(x, train, None)?;
     Ok(loss)
 }

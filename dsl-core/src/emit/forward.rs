@@ -40,8 +40,9 @@ pub fn pingpong(
 }
 
 /// `steps` and `seqs` from the batch of a sequence network, checked (`holder.steps` is set by
-/// the typed API); nothing for other networks.
-pub fn sequence_dims(net: &Resolved, holder: TokenStream) -> TokenStream {
+/// the typed API), and the sequences' lengths checked and handed to every layer that runs
+/// over time; nothing for other networks.
+pub fn sequence_dims(net: &Resolved, plan: &Plan, holder: TokenStream) -> TokenStream {
     let rt = rt();
     if !net.seq {
         return quote!();
@@ -61,6 +62,14 @@ pub fn sequence_dims(net: &Resolved, holder: TokenStream) -> TokenStream {
         }
         None => quote!(),
     };
+    let set_lengths = plan
+        .layers
+        .iter()
+        .filter(|l| l.recurrent || l.holds_recurrent)
+        .map(|l| {
+            let (c, tr, ty) = (&l.cache, &l.tr, &l.ty);
+            quote!(<#ty as #tr<T>>::set_lengths(&mut #holder.#c, &#holder.lengths);)
+        });
     quote! {
         let steps = #holder.steps.max(1);
         if batch % steps != 0 {
@@ -72,6 +81,10 @@ pub fn sequence_dims(net: &Resolved, holder: TokenStream) -> TokenStream {
         }
         let seqs = batch / steps;
         #fixed
+        if !#holder.lengths.is_empty() {
+            #rt::recurrent::lengths::check_lengths(&#holder.lengths, steps, seqs)?;
+        }
+        #( #set_lengths )*
     }
 }
 

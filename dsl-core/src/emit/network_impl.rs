@@ -27,8 +27,11 @@ pub fn network_impl(
         ..
     } = plan;
     let set_steps = sequence::set_steps(net);
-    let seq_scratch = forward::sequence_dims(net, quote!(s));
-    let seq_train = forward::sequence_dims(net, quote!(t));
+    let seq_scratch = forward::sequence_dims(net, plan, quote!(s));
+    let seq_train = forward::sequence_dims(net, plan, quote!(t));
+    let pad_out = sequence::zero_output_padding(net, plan, quote!(s), quote!(y));
+    let last = plan.last_act();
+    let pad_train = sequence::zero_output_padding(net, plan, quote!(t), quote!(t.#last));
     let seq_backward = backward::sequence_dims(net);
     let check_first = forward::check_first(plan);
     let fwd = forward::inference(plan);
@@ -91,6 +94,7 @@ pub fn network_impl(
                 #rt::network::check_output(#rows_out, #n_out, y.len())?;
                 #check_first
                 #fwd
+                #pad_out
                 Ok(())
             }
 
@@ -99,6 +103,7 @@ pub fn network_impl(
                 #seq_train
                 #check_first
                 #fwd_train
+                #pad_train
                 #rt::layers::ensure_len(&mut t.d_out, #rows_out * #n_out);
                 t.batch = batch;
                 Ok(())

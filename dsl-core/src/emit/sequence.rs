@@ -43,6 +43,33 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
             "Train-mode forward, loss, BPTT and one optimiser update over time-major sequences of `steps` steps, with one target per step; returns the loss (mean over steps and sequences).",
         )
     };
+    let (doc_forward_padded, doc_train_padded) = if net.reduced {
+        (
+            "Eval-mode forward of `lengths.len()` sequences of different lengths, padded to `x.len() / lengths.len()` steps (time-major, like `forward_seq`): steps past a sequence's length do not change its state, and the reduction over time uses its own steps only (`last_step` is its own last step), as PyTorch's packed sequences. Lengths lie in `1..=steps`.",
+            "`train_step_seq` over sequences of different lengths padded to `x.len() / lengths.len()` steps (see `forward_padded`), one target per sequence; BPTT equals running each sequence alone.",
+        )
+    } else {
+        (
+            "Eval-mode forward of `lengths.len()` sequences of different lengths, padded to `x.len() / lengths.len()` steps (time-major, like `forward_seq`): steps past a sequence's length do not change its state and their outputs are zero, as PyTorch's packed sequences. Lengths lie in `1..=steps`.",
+            "`train_step_seq` over sequences of different lengths padded to `x.len() / lengths.len()` steps (see `forward_padded`), one target per step (those of padding steps are ignored: the loss is the mean over real steps); BPTT equals running each sequence alone.",
+        )
+    };
+    let target_flat = super::api::targets(net, plan).1;
+    let (padded_rows, padded_loss) = if net.reduced {
+        (
+            quote!(lengths.len()),
+            quote!(#rt::loss::Loss::loss(&self.loss, out.as_flattened(), #n_out, #target_flat)),
+        )
+    } else {
+        (
+            quote!(x.len()),
+            quote! {
+                let keep = #rt::recurrent::lengths::kept_rows(rows, lengths);
+                let mut grad = ::kiln::__std_lib::vec![T::ZERO; rows * #n_out];
+                #rt::loss::Loss::loss_and_grad_masked(&self.loss, out.as_flattened(), #n_out, #target_flat, &keep, &mut grad)
+            },
+        )
+    };
     let cache_names: Vec<_> = plan.layers.iter().map(|l| &l.cache).collect();
     // Streaming: one step for one sample through every layer, state kept between calls.
     let step_calls = plan.layers.iter().enumerate().map(|(i, l)| {
@@ -117,6 +144,46 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
                 self.train_step(x, target, opt, t)
             }
 
+            #[doc = #doc_forward_padded]
+            pub fn forward_padded(&self, x: &[[T; #n_in]], lengths: &[usize], y: &mut [[T; #n_out]], s: &mut #scratch<T>) -> #rt::Result<()> {
+                s.steps = #rt::recurrent::lengths::padded_steps(x.len(), lengths)?;
+                #rt::recurrent::lengths::store(&mut s.lengths, lengths);
+                let r = self.forward(x, y, s);
+                s.lengths.clear();
+                r
+            }
+
+            #[doc = #doc_train_padded]
+            pub fn train_step_padded(
+                &mut self,
+                x: &[[T; #n_in]],
+                lengths: &[usize],
+                target: &#target_ty,
+                opt: &mut dyn #rt::optim::Optimizer<T>,
+                t: &mut #train<T>,
+            ) -> #rt::Result<T>
+            where
+                Self: #rt::network::Trainable,
+            {
+                t.steps = #rt::recurrent::lengths::padded_steps(x.len(), lengths)?;
+                #rt::recurrent::lengths::store(&mut t.lengths, lengths);
+                let r = self.train_step(x, target, opt, t);
+                t.lengths.clear();
+                r
+            }
+
+            /// The declared loss of `forward_padded` (the mean over real steps for per-step
+            /// outputs, over sequences after a reduction over time).
+            pub fn eval_loss_padded(&self, x: &[[T; #n_in]], lengths: &[usize], target: &#target_ty, s: &mut #scratch<T>) -> #rt::Result<T>
+            where
+                Self: #rt::network::Trainable,
+            {
+                let rows = #padded_rows;
+                let mut out = ::kiln::__std_lib::vec![[T::ZERO; #n_out]; rows];
+                self.forward_padded(x, lengths, &mut out, s)?;
+                #padded_loss
+            }
+
             /// Fresh streaming state (zero recurrent state).
             pub fn stream(&self) -> #stream<T> {
                 #stream {
@@ -157,6 +224,17 @@ pub fn set_steps(net: &Resolved) -> TokenStream {
     if !net.seq {
         return quote!();
     }
+    let rt = rt();
+    let kept = (!net.reduced).then(|| {
+        quote! {
+            fn output_rows_kept(t: &Self::Train) -> Option<::kiln::__std_lib::vec::Vec<bool>> {
+                if t.lengths.is_empty() {
+                    return None;
+                }
+                Some(#rt::recurrent::lengths::kept_rows(t.batch, &t.lengths))
+            }
+        }
+    });
     quote! {
         fn set_steps(t: &mut Self::Train, steps: usize) {
             t.steps = steps;
@@ -164,5 +242,28 @@ pub fn set_steps(net: &Resolved) -> TokenStream {
         fn set_scratch_steps(s: &mut Self::Scratch, steps: usize) {
             s.steps = steps;
         }
+        fn set_lengths(t: &mut Self::Train, lengths: &[usize]) {
+            #rt::recurrent::lengths::store(&mut t.lengths, lengths);
+        }
+        fn set_scratch_lengths(s: &mut Self::Scratch, lengths: &[usize]) {
+            #rt::recurrent::lengths::store(&mut s.lengths, lengths);
+        }
+        #kept
     }
+}
+
+/// Zeroes the per-step outputs of padding steps (nothing after a reduction over time, whose
+/// output is one row per sequence, or for other networks).
+pub fn zero_output_padding(
+    net: &Resolved,
+    plan: &Plan,
+    holder: TokenStream,
+    out: TokenStream,
+) -> TokenStream {
+    if !net.seq || net.reduced {
+        return quote!();
+    }
+    let rt = rt();
+    let n_out = &plan.n_out;
+    quote!(#rt::recurrent::lengths::zero_padding(&mut #out[..], steps, seqs, #n_out, &#holder.lengths);)
 }

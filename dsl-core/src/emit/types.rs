@@ -52,6 +52,7 @@ pub fn structs(net: &Resolved, plan: &Plan, loss_ty: &TokenStream) -> TokenStrea
             pong: #vec,
             out: #vec,
             steps: usize,
+            lengths: ::kiln::__std_lib::vec::Vec<usize>,
             #( #states: #vec, )*
             #( #caches )*
         }
@@ -64,6 +65,7 @@ pub fn structs(net: &Resolved, plan: &Plan, loss_ty: &TokenStream) -> TokenStrea
             #( #caches )*
             #( #states: #vec, )*
             steps: usize,
+            lengths: ::kiln::__std_lib::vec::Vec<usize>,
             carry_state: bool,
             clip_norm: Option<f64>,
             check_finite: bool,
@@ -121,6 +123,7 @@ pub fn constructors(net: &Resolved, plan: &Plan, loss_ctor: &TokenStream) -> Tok
         pub fn scratch(&self) -> #scratch<T> {
             #scratch {
                 steps: #default_steps,
+                lengths: ::kiln::__std_lib::vec::Vec::new(),
                 #( #states: #new_vec, )*
                 ping: #new_vec,
                 pong: #new_vec,
@@ -135,6 +138,7 @@ pub fn constructors(net: &Resolved, plan: &Plan, loss_ctor: &TokenStream) -> Tok
                 grads: #name { #( #zeros )* loss: self.loss.clone() },
                 #( #states: #new_vec, )*
                 steps: #default_steps,
+                lengths: ::kiln::__std_lib::vec::Vec::new(),
                 carry_state: false,
                 clip_norm: None,
                 check_finite: false,

@@ -155,6 +155,11 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
         B::set_steps(&mut c.b, steps);
     }
 
+    fn set_lengths(c: &mut Self::Cache, lengths: &[usize]) {
+        A::set_lengths(&mut c.a, lengths);
+        B::set_lengths(&mut c.b, lengths);
+    }
+
     fn reset_state(c: &mut Self::Cache) {
         A::reset_state(&mut c.a);
         B::reset_state(&mut c.b);
@@ -309,6 +314,11 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
     fn set_steps(c: &mut Self::Cache, steps: usize) {
         M::set_steps(&mut c.m, steps);
         S::set_steps(&mut c.s, steps);
+    }
+
+    fn set_lengths(c: &mut Self::Cache, lengths: &[usize]) {
+        M::set_lengths(&mut c.m, lengths);
+        S::set_lengths(&mut c.s, lengths);
     }
 
     fn reset_state(c: &mut Self::Cache) {
@@ -493,6 +503,11 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
     fn set_steps(c: &mut Self::Cache, steps: usize) {
         A::set_steps(&mut c.a, steps);
         B::set_steps(&mut c.b, steps);
+    }
+
+    fn set_lengths(c: &mut Self::Cache, lengths: &[usize]) {
+        A::set_lengths(&mut c.a, lengths);
+        B::set_lengths(&mut c.b, lengths);
     }
 
     fn reset_state(c: &mut Self::Cache) {

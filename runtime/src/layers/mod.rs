@@ -80,6 +80,10 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     /// state carried between calls. A no-op for every other layer.
     fn set_steps(_cache: &mut Self::Cache, _steps: usize) {}
 
+    /// For layers that hold recurrent layers: each sequence's length in the next passes
+    /// (see [`crate::recurrent::lengths`]; empty when all are full). A no-op for the others.
+    fn set_lengths(_cache: &mut Self::Cache, _lengths: &[usize]) {}
+
     /// Zeroes the carried streaming state of recurrent layers inside (see
     /// [`Layer::set_steps`]); a no-op for every other layer.
     fn reset_state(_cache: &mut Self::Cache) {}

@@ -112,6 +112,7 @@ fn bce<T: Float>(x: T, y: T) -> (T, T) {
 }
 
 impl<T: Float> Loss<T> for BceWithLogits {
+    super::masked_by_rows!();
     type Target = [T];
 
     fn loss_and_grad(&self, output: &[T], width: usize, target: &[T], grad: &mut [T]) -> Result<T> {

@@ -68,6 +68,7 @@ fn huber<T: Float>(x: T, y: T, t: T, scale: T) -> (T, T) {
 }
 
 impl<T: Float> Loss<T> for Huber {
+    super::masked_by_rows!();
     type Target = [T];
 
     fn loss_and_grad(&self, output: &[T], width: usize, target: &[T], grad: &mut [T]) -> Result<T> {
@@ -107,6 +108,7 @@ impl SmoothL1 {
 }
 
 impl<T: Float> Loss<T> for SmoothL1 {
+    super::masked_by_rows!();
     type Target = [T];
 
     fn loss_and_grad(&self, output: &[T], width: usize, target: &[T], grad: &mut [T]) -> Result<T> {

@@ -65,7 +65,85 @@ pub trait Loss<T: Float> {
 
     /// Value of the loss alone (same validation as [`Loss::loss_and_grad`]).
     fn loss(&self, output: &[T], width: usize, target: &Self::Target) -> Result<T>;
+
+    /// [`Loss::loss_and_grad`] over the rows with `keep[row]` only, as if the others were not
+    /// in the batch (their gradient is zero): the loss of per-step outputs of sequences of
+    /// different lengths, whose padding steps must not count. The built-in losses implement
+    /// it; others return [`KilnError::NoMaskedLoss`].
+    fn loss_and_grad_masked(
+        &self,
+        output: &[T],
+        width: usize,
+        target: &Self::Target,
+        keep: &[bool],
+        grad: &mut [T],
+    ) -> Result<T> {
+        let _ = (output, width, target, keep, grad);
+        Err(KilnError::NoMaskedLoss)
+    }
 }
+
+/// [`Loss::loss_and_grad_masked`] for a loss whose targets are a slice with the same number
+/// of entries per row (class labels, per-element targets): the kept rows and their targets
+/// are gathered, the loss runs on them, and their gradient is scattered back.
+pub fn masked_rows<T: Float, X: Copy, L: Loss<T, Target = [X]> + ?Sized>(
+    loss: &L,
+    output: &[T],
+    width: usize,
+    target: &[X],
+    keep: &[bool],
+    grad: &mut [T],
+) -> Result<T> {
+    let rows = check_output(output.len(), width)?;
+    check_len("loss row mask (one per row)", rows, keep.len())?;
+    check_len("loss gradient", output.len(), grad.len())?;
+    let per_row = target.len() / rows;
+    check_len(
+        "loss targets (the same number per row)",
+        rows * per_row,
+        target.len(),
+    )?;
+    let kept = keep.iter().filter(|&&k| k).count();
+    grad.fill(T::ZERO);
+    if kept == 0 {
+        return Ok(T::ZERO);
+    }
+    let mut out = Vec::with_capacity(kept * width);
+    let mut tgt = Vec::with_capacity(kept * per_row);
+    for (r, _) in keep.iter().enumerate().filter(|(_, &k)| k) {
+        out.extend_from_slice(&output[r * width..(r + 1) * width]);
+        tgt.extend_from_slice(&target[r * per_row..(r + 1) * per_row]);
+    }
+    let mut g = vec![T::ZERO; out.len()];
+    let value = loss.loss_and_grad(&out, width, &tgt, &mut g)?;
+    for (r, gr) in keep
+        .iter()
+        .enumerate()
+        .filter(|(_, &k)| k)
+        .map(|(r, _)| r)
+        .zip(g.chunks_exact(width))
+    {
+        grad[r * width..(r + 1) * width].copy_from_slice(gr);
+    }
+    Ok(value)
+}
+
+/// The body of [`Loss::loss_and_grad_masked`] for the built-in losses (slice targets).
+macro_rules! masked_by_rows {
+    () => {
+        fn loss_and_grad_masked(
+            &self,
+            output: &[T],
+            width: usize,
+            target: &Self::Target,
+            keep: &[bool],
+            grad: &mut [T],
+        ) -> Result<T> {
+            super::masked_rows(self, output, width, target, keep, grad)
+        }
+    };
+}
+pub(crate) use masked_by_rows;
 
 /// Checks that `output` is a non-empty `[rows, width]` matrix and returns `rows`.
 pub(crate) fn check_output(len: usize, width: usize) -> Result<usize> {

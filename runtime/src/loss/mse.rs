@@ -39,6 +39,7 @@ impl Mse {
 }
 
 impl<T: Float> Loss<T> for Mse {
+    super::masked_by_rows!();
     type Target = [T];
 
     fn loss_and_grad(&self, output: &[T], width: usize, target: &[T], grad: &mut [T]) -> Result<T> {

@@ -83,6 +83,7 @@ impl Nll {
 }
 
 impl<T: Float> Loss<T> for Nll {
+    super::masked_by_rows!();
     type Target = [usize];
 
     fn loss_and_grad(

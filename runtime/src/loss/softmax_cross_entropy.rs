@@ -200,6 +200,7 @@ impl SoftmaxCrossEntropy {
 }
 
 impl<T: Float> Loss<T> for SoftmaxCrossEntropy {
+    super::masked_by_rows!();
     type Target = [usize];
 
     fn loss_and_grad(

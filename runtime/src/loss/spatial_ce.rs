@@ -86,6 +86,7 @@ impl SpatialSoftmaxCrossEntropy {
 }
 
 impl<T: Float> Loss<T> for SpatialSoftmaxCrossEntropy {
+    super::masked_by_rows!();
     type Target = [usize];
 
     fn loss_and_grad(

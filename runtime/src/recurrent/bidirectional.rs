@@ -20,6 +20,7 @@
 use core::any::TypeId;
 use core::marker::PhantomData;
 
+use super::lengths::reversed_step;
 use super::{check_shapes, Recurrent, NAMES_L0, NAMES_L0_BIDIRECTIONAL, NAMES_L0_REVERSE};
 use crate::float::Float;
 use crate::layers::{ensure_len, GradVisitor, NameBuf};
@@ -55,6 +56,9 @@ pub struct BidirectionalCache<T, FC, BC> {
     dyf: Vec<T>,
     dyb: Vec<T>,
     dxb: Vec<T>,
+    /// Each sequence's length (empty: all full): the backward direction reverses each
+    /// sequence within its own length.
+    lengths: Vec<usize>,
 }
 
 impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Bidirectional<T, F, B> {
@@ -94,9 +98,13 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Bidirection
         ensure_len(&mut c.yb, steps * bo);
         ensure_len(&mut c.sf, batch * F::STATE);
         ensure_len(&mut c.sb, batch * B::STATE);
+        let w = F::IN;
         for t in 0..steps {
-            let r = steps - 1 - t;
-            c.xr[r * iw..(r + 1) * iw].copy_from_slice(&x[t * iw..(t + 1) * iw]);
+            for b in 0..batch {
+                let r = reversed_step(&c.lengths, steps, t, b);
+                c.xr[r * iw + b * w..r * iw + (b + 1) * w]
+                    .copy_from_slice(&x[t * iw + b * w..t * iw + (b + 1) * w]);
+            }
         }
         let (fs, bs) = (F::STATE, B::STATE);
         for b in 0..batch {
@@ -116,13 +124,13 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Bidirection
     ) {
         let (fw, bw) = (F::OUT, B::OUT);
         for t in 0..steps {
-            let r = steps - 1 - t;
             let yt = &mut y[t * batch * (fw + bw)..(t + 1) * batch * (fw + bw)];
             let yf = &c.yf[t * batch * fw..(t + 1) * batch * fw];
-            let yb = &c.yb[r * batch * bw..(r + 1) * batch * bw];
             for (b, row) in yt.chunks_exact_mut(fw + bw).enumerate() {
+                let r = reversed_step(&c.lengths, steps, t, b);
+                let yb = &c.yb[(r * batch + b) * bw..(r * batch + b + 1) * bw];
                 row[..fw].copy_from_slice(&yf[b * fw..(b + 1) * fw]);
-                row[fw..].copy_from_slice(&yb[b * bw..(b + 1) * bw]);
+                row[fw..].copy_from_slice(yb);
             }
         }
         let (fs, bs) = (F::STATE, B::STATE);
@@ -145,6 +153,12 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Recurrent<T
     const OUT: usize = F::OUT + B::OUT;
     const STATE: usize = F::STATE + B::STATE;
     type Cache = BidirectionalCache<T, F::Cache, B::Cache>;
+
+    fn set_lengths(c: &mut Self::Cache, lengths: &[usize]) {
+        super::lengths::store(&mut c.lengths, lengths);
+        F::set_lengths(&mut c.fc, lengths);
+        B::set_lengths(&mut c.bc, lengths);
+    }
 
     /// PyTorch's eight names when both directions are the same standard cell; otherwise
     /// empty, and the tensors are named by the overridden named visitors.
@@ -227,13 +241,12 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Recurrent<T
         ensure_len(&mut c.dyf, steps * batch * fw);
         ensure_len(&mut c.dyb, steps * batch * bw);
         for t in 0..steps {
-            let r = steps - 1 - t;
             let dyt = &dy[t * batch * (fw + bw)..(t + 1) * batch * (fw + bw)];
             let df = &mut c.dyf[t * batch * fw..(t + 1) * batch * fw];
-            let db = &mut c.dyb[r * batch * bw..(r + 1) * batch * bw];
             for (b, row) in dyt.chunks_exact(fw + bw).enumerate() {
+                let r = reversed_step(&c.lengths, steps, t, b);
                 df[b * fw..(b + 1) * fw].copy_from_slice(&row[..fw]);
-                db[b * bw..(b + 1) * bw].copy_from_slice(&row[fw..]);
+                c.dyb[(r * batch + b) * bw..(r * batch + b + 1) * bw].copy_from_slice(&row[fw..]);
             }
         }
         self.fwd.backward(
@@ -264,11 +277,14 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Recurrent<T
             &mut grads.bwd,
         );
         if let Some(dx) = dx {
+            let w = F::IN;
             for t in 0..steps {
-                let r = steps - 1 - t;
-                let src = &c.dxb[r * iw..(r + 1) * iw];
-                for (d, &s) in dx[t * iw..(t + 1) * iw].iter_mut().zip(src) {
-                    *d += s;
+                for b in 0..batch {
+                    let r = reversed_step(&c.lengths, steps, t, b);
+                    let src = &c.dxb[r * iw + b * w..r * iw + (b + 1) * w];
+                    for (d, &s) in dx[t * iw + b * w..t * iw + (b + 1) * w].iter_mut().zip(src) {
+                        *d += s;
+                    }
                 }
             }
         }

@@ -18,6 +18,7 @@
 //! `da_r = dr . r(1 - r)` with `dr = da_n . (W_hn h + b_hn)` (PyTorch) or
 //! `dr = (da_n W_hn) . h` (notes); `dh_{t-1} = dh . z + dG_h W_hh` (+ `(da_n W_hn) . r`, notes).
 
+use super::lengths::{final_rows, zero_padding};
 use super::one_hot::OneHot;
 use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
 use super::{pack_recurrent, transpose_into, PackedPair, StepWeights, TRANSPOSE_FROM_STEPS};
@@ -81,6 +82,8 @@ pub struct GruCache<T> {
     one_hot: OneHot<T>,
     /// `W_hh^T` and `W_hh` packed for the per-step products (PyTorch form).
     packed: PackedPair<T>,
+    /// Each sequence's length (empty: all full).
+    lengths: Vec<usize>,
 }
 
 impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
@@ -232,7 +235,9 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
             }
         }
         y.copy_from_slice(&c.hs[bh..]);
+        zero_padding(y, steps, batch, H, &c.lengths);
         state.copy_from_slice(&c.hs[steps * bh..]);
+        final_rows(&c.hs, batch, H, &c.lengths, state, (H, 0));
     }
 }
 
@@ -277,6 +282,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
         }
         let notes = self.form == GruForm::Notes;
         let c = cache;
+        zero_padding(dy, steps, batch, H, &c.lengths);
         ensure_len(&mut c.dgi, n * g3);
         ensure_len(&mut c.dgh, n * g3);
         if notes {

@@ -16,6 +16,7 @@
 //! after the loop `dW_ih = dG^T X`, `dW_hh = dG^T [h_-1 .. h_{T-2}]`, `db = sum_rows dG`
 //! (both biases) and `dx = dG W_ih`, one GEMM each.
 
+use super::lengths::{final_rows, zero_padding};
 use super::one_hot::OneHot;
 use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
 use super::{pack_recurrent, transpose_into, PackedPair, StepWeights, TRANSPOSE_FROM_STEPS};
@@ -58,6 +59,8 @@ pub struct LstmCache<T> {
     dg: Vec<T>,
     /// `[batch, H]`: dL/dc carried backwards through time.
     dc: Vec<T>,
+    /// Each sequence's length (empty: all full).
+    lengths: Vec<usize>,
     /// `[H, 4H]`: `W_hh^T`, for long sequences.
     whh_t: Vec<T>,
     /// The ids of a one-hot input, for the gathered input projection.
@@ -172,6 +175,7 @@ impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
             hidden_update(g, tc, hcur, H);
         }
         y.copy_from_slice(&c.hs[bh..]);
+        zero_padding(y, steps, batch, H, &c.lengths);
         let (hl, cl) = (&c.hs[steps * bh..], &c.cs[steps * bh..]);
         for ((s, h), cc) in state
             .chunks_exact_mut(2 * H)
@@ -181,6 +185,8 @@ impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
             s[..H].copy_from_slice(h);
             s[H..].copy_from_slice(cc);
         }
+        final_rows(&c.hs, batch, H, &c.lengths, state, (2 * H, 0));
+        final_rows(&c.cs, batch, H, &c.lengths, state, (2 * H, H));
     }
 }
 
@@ -293,6 +299,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Lstm<T, IN, H> 
             return;
         }
         let c = cache;
+        zero_padding(dy, steps, batch, H, &c.lengths);
         ensure_len(&mut c.dg, n * g4);
         ensure_len(&mut c.dc, bh);
         c.dc.fill(T::ZERO);

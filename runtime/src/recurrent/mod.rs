@@ -32,6 +32,7 @@ use crate::{KilnError, Result};
 
 pub mod bidirectional;
 pub mod gru;
+pub mod lengths;
 pub mod lstm;
 mod one_hot;
 pub mod over_steps;
@@ -93,6 +94,10 @@ pub trait Recurrent<T: Float>: Send + Sync + Sized {
     const STATE: usize;
     /// Buffers kept for backward and scratch, grown on first use and then reused.
     type Cache: Default + Send + Sync;
+
+    /// The length of each sequence in the next passes' batches (see [`lengths`]); empty when
+    /// every sequence has all the steps. Generated code sets it before every pass.
+    fn set_lengths(cache: &mut Self::Cache, lengths: &[usize]);
 
     /// PyTorch names of the trainable tensors in visit order (`weight_ih_l0`, `weight_hh_l0`,
     /// `bias_ih_l0`, `bias_hh_l0`). Empty for a layer that names its tensors through
@@ -236,6 +241,10 @@ pub(crate) fn check_shapes(
 /// state per sample.
 macro_rules! cell_common {
     ($state:expr) => {
+        fn set_lengths(cache: &mut Self::Cache, lengths: &[usize]) {
+            super::lengths::store(&mut cache.lengths, lengths);
+        }
+
         fn forward(
             &self,
             x: &[T],

@@ -63,6 +63,10 @@ impl<T: Float, R: Recurrent<T>> Layer<T> for OverSteps<T, R> {
         c.steps = steps;
     }
 
+    fn set_lengths(c: &mut Self::Cache, lengths: &[usize]) {
+        R::set_lengths(&mut c.inner, lengths);
+    }
+
     fn reset_state(c: &mut Self::Cache) {
         c.state.fill(T::ZERO);
     }

@@ -7,6 +7,7 @@
 
 use core::marker::PhantomData;
 
+use super::lengths::length_of;
 use super::{GradVisitor, Recurrent};
 use crate::error::{KilnError, Result};
 use crate::float::Float;
@@ -40,10 +41,12 @@ impl<T, const F: usize> OverTime<T, F> {
     }
 }
 
-/// For `Max`, the step of each maximum (`[batch, F]`), kept for backward.
+/// For `Max`, the step of each maximum (`[batch, F]`), kept for backward; each sequence's
+/// length (empty: all full).
 #[derive(Default)]
 pub struct OverTimeCache {
     argmax: Vec<u32>,
+    lengths: Vec<usize>,
 }
 
 fn check(x: usize, y: usize, steps: usize, batch: usize, f: usize) -> Result<()> {
@@ -64,17 +67,23 @@ fn check(x: usize, y: usize, steps: usize, batch: usize, f: usize) -> Result<()>
 }
 
 impl<T: Float, const F: usize> OverTime<T, F> {
-    /// `y[b] = reduce_t x[t, b]`; for `Max`, the arg max is kept in `cache`.
+    /// `y[b] = reduce_t x[t, b]` over each sequence's own steps; for `Max`, the arg max is
+    /// kept in `cache`.
     fn run(&self, x: &[T], y: &mut [T], steps: usize, batch: usize, cache: &mut OverTimeCache) {
         let row = |t: usize, b: usize| &x[(t * batch + b) * F..(t * batch + b + 1) * F];
+        let len = |b: usize| length_of(&cache.lengths, b, steps);
         match self.reduction {
-            TimeReduction::Last => y.copy_from_slice(&x[(steps - 1) * batch * F..]),
-            TimeReduction::Mean => {
-                let inv = T::from_f64(1.0 / steps as f64);
+            TimeReduction::Last => {
                 for b in 0..batch {
+                    y[b * F..(b + 1) * F].copy_from_slice(row(len(b) - 1, b));
+                }
+            }
+            TimeReduction::Mean => {
+                for b in 0..batch {
+                    let inv = T::from_f64(1.0 / len(b) as f64);
                     let out = &mut y[b * F..(b + 1) * F];
                     out.fill(T::ZERO);
-                    for t in 0..steps {
+                    for t in 0..len(b) {
                         for (o, &v) in out.iter_mut().zip(row(t, b)) {
                             *o += v;
                         }
@@ -83,14 +92,15 @@ impl<T: Float, const F: usize> OverTime<T, F> {
                 }
             }
             TimeReduction::Max => {
-                cache.argmax.clear();
-                cache.argmax.resize(batch * F, 0);
+                let mut argmax = core::mem::take(&mut cache.argmax);
+                argmax.clear();
+                argmax.resize(batch * F, 0);
                 for b in 0..batch {
                     let out = &mut y[b * F..(b + 1) * F];
-                    let arg = &mut cache.argmax[b * F..(b + 1) * F];
+                    let arg = &mut argmax[b * F..(b + 1) * F];
                     out.copy_from_slice(row(0, b));
                     arg.fill(0);
-                    for t in 1..steps {
+                    for t in 1..len(b) {
                         for ((o, a), &v) in out.iter_mut().zip(arg.iter_mut()).zip(row(t, b)) {
                             if v > *o {
                                 *o = v;
@@ -99,6 +109,7 @@ impl<T: Float, const F: usize> OverTime<T, F> {
                         }
                     }
                 }
+                cache.argmax = argmax;
             }
         }
     }
@@ -110,6 +121,10 @@ impl<T: Float, const F: usize> Recurrent<T> for OverTime<T, F> {
     /// The running reduction (`F`) and the number of steps seen, for streaming.
     const STATE: usize = F + 1;
     type Cache = OverTimeCache;
+
+    fn set_lengths(cache: &mut Self::Cache, lengths: &[usize]) {
+        super::lengths::store(&mut cache.lengths, lengths);
+    }
 
     fn param_names(&self) -> &'static [&'static str] {
         &[]
@@ -165,16 +180,25 @@ impl<T: Float, const F: usize> Recurrent<T> for OverTime<T, F> {
     ) {
         let Some(dx) = dx else { return };
         let steps = steps.max(1);
+        let len = |b: usize| length_of(&cache.lengths, b, steps);
+        let at = |t: usize, b: usize| (t * batch + b) * F;
         match self.reduction {
             TimeReduction::Last => {
                 dx.fill(T::ZERO);
-                dx[(steps - 1) * batch * F..].copy_from_slice(dy);
+                for b in 0..batch {
+                    let i = at(len(b) - 1, b);
+                    dx[i..i + F].copy_from_slice(&dy[b * F..(b + 1) * F]);
+                }
             }
             TimeReduction::Mean => {
-                let inv = T::from_f64(1.0 / steps as f64);
-                for t in 0..steps {
-                    for (d, &g) in dx[t * batch * F..(t + 1) * batch * F].iter_mut().zip(&*dy) {
-                        *d = g * inv;
+                dx.fill(T::ZERO);
+                for b in 0..batch {
+                    let inv = T::from_f64(1.0 / len(b) as f64);
+                    for t in 0..len(b) {
+                        let d = &mut dx[at(t, b)..at(t, b) + F];
+                        for (d, &g) in d.iter_mut().zip(&dy[b * F..(b + 1) * F]) {
+                            *d = g * inv;
+                        }
                     }
                 }
             }

@@ -9,6 +9,7 @@
 //! place in `dy`; then `dW_ih = dZ^T X`, `dW_hh = dZ^T [h_-1 .. h_{T-2}]`, `db = sum_rows dZ`
 //! (both biases), `dx = dZ W_ih`, one GEMM each over all steps.
 
+use super::lengths::{final_rows, zero_padding};
 use super::{assert_shapes, cell_common, check_shapes, default_init, fill_bias_rows, Recurrent};
 use super::{transpose_into, TRANSPOSE_FROM_STEPS};
 use super::{NAMES_L0, NAMES_L0_REVERSE};
@@ -46,6 +47,8 @@ pub struct RnnCache<T> {
     z: Vec<T>,
     /// `[H, H]`: `W_hh^T`, for long sequences.
     whh_t: Vec<T>,
+    /// Each sequence's length (empty: all full).
+    lengths: Vec<usize>,
 }
 
 impl<T: Float, const IN: usize, const H: usize> Rnn<T, IN, H> {
@@ -149,7 +152,9 @@ impl<T: Float, const IN: usize, const H: usize> Rnn<T, IN, H> {
             self.act.forward(hcur);
         }
         y.copy_from_slice(&c.hs[bh..]);
+        zero_padding(y, steps, batch, H, &c.lengths);
         state.copy_from_slice(&c.hs[steps * bh..]);
+        final_rows(&c.hs, batch, H, &c.lengths, state, (H, 0));
     }
 }
 
@@ -193,6 +198,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Rnn<T, IN, H> {
             return;
         }
         let c = cache;
+        zero_padding(dy, steps, batch, H, &c.lengths);
         let keep_z = self.act.needs_input();
         for t in (0..steps).rev() {
             let (before, rest) = dy.split_at_mut(t * bh);

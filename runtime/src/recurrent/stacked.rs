@@ -74,6 +74,11 @@ impl<T: Float, A: Recurrent<T>, B: Recurrent<T>> Stacked<T, A, B> {
 }
 
 impl<T: Float, A: Recurrent<T>, B: Recurrent<T>> Recurrent<T> for Stacked<T, A, B> {
+    fn set_lengths(c: &mut Self::Cache, lengths: &[usize]) {
+        A::set_lengths(&mut c.lower, lengths);
+        B::set_lengths(&mut c.upper, lengths);
+    }
+
     const IN: usize = A::IN;
     const OUT: usize = B::OUT;
     const STATE: usize = A::STATE + B::STATE;
