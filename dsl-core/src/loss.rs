@@ -301,7 +301,10 @@ impl LossSpec {
             LossSpec::Huber { .. } => quote!(#rt::loss::Huber),
             LossSpec::SmoothL1 { .. } => quote!(#rt::loss::SmoothL1),
             LossSpec::Nll { .. } => quote!(#rt::loss::Nll),
-            LossSpec::Custom(ty) => quote!(#ty),
+            LossSpec::Custom(ty) => {
+                let alias = custom_alias(ty);
+                quote!(#alias)
+            }
         })
     }
 
@@ -332,7 +335,10 @@ impl LossSpec {
             LossSpec::Mae => quote!(#rt::loss::Mae::new(#mean)),
             LossSpec::Huber { delta } => quote!(#rt::loss::Huber::new(#delta, #mean)?),
             LossSpec::SmoothL1 { beta } => quote!(#rt::loss::SmoothL1::new(#beta, #mean)?),
-            LossSpec::Custom(ty) => quote!(<#ty as ::core::default::Default>::default()),
+            LossSpec::Custom(ty) => {
+                let alias = custom_alias(ty);
+                quote!(<#alias as ::core::default::Default>::default())
+            }
             LossSpec::SpatialCe => {
                 let positions: usize = output.0[1..].iter().product();
                 quote!(#rt::loss::SpatialSoftmaxCrossEntropy::new(#positions, #mean)?)
@@ -353,4 +359,11 @@ impl LossSpec {
             LossSpec::SoftmaxCe { .. } | LossSpec::SpatialCe | LossSpec::Nll { .. }
         )
     }
+}
+
+/// The name generated code gives a loss type of the user's (`type __KilnLoss = MyLoss;` once
+/// in the expansion's module): the user's name then appears once, so a missing or misspelt
+/// type is one error. Spanned at the user's type, so errors about it point there.
+pub fn custom_alias(ty: &syn::Ident) -> syn::Ident {
+    syn::Ident::new("__KilnLoss", ty.span())
 }

@@ -13,7 +13,11 @@ pub fn targets(net: &Resolved, plan: &Plan) -> (TokenStream, TokenStream) {
     let n_out = &plan.n_out;
     if let crate::loss::LossSpec::Custom(ty) = &net.loss {
         let rt = rt();
-        return (quote!(<#ty as #rt::loss::Loss<T>>::Target), quote!(target));
+        let alias = crate::loss::custom_alias(ty);
+        return (
+            quote!(<#alias as #rt::loss::Loss<T>>::Target),
+            quote!(target),
+        );
     }
     if net.loss.class_labels() {
         (quote!([usize]), quote!(target))

@@ -1,9 +1,11 @@
-//! How the generated items reach the user's module: they live in a module of their own and
-//! each is re-exported by name. The generated code refers to its items inside that module
-//! only, so a user item named like a generated one (`DigitsScratch` beside `Digits`) is
-//! rustc's one error naming both, with no knock-on errors; a second network of the same name
-//! is one such error per generated name. Re-exports by name (not a glob) keep rustc's messages
-//! short: they name `DigitsScratch`, not the module's path.
+//! How the generated items reach the user's module: they live in a module of their own; the
+//! network is re-exported by name and the other items (`DigitsScratch`, `DigitsTrain`, ...)
+//! by a glob. The generated code refers to its items inside that module only, so a second
+//! network of the same name is rustc's one error for the name `Digits` (two globs that both
+//! offer `DigitsScratch` are an error only where that name is used), and a user item named
+//! like a generated one (`DigitsScratch` beside `Digits`) simply shadows the glob's. The
+//! re-export by name keeps rustc's messages about the network short: they name `Digits`, not
+//! the module's path.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -48,17 +50,22 @@ pub fn module_name(name: &Ident) -> Ident {
     format_ident!("__network_{}_{:x}", name, h.finish() & 0xffff_ffff)
 }
 
-/// `items` (the std ones wrapped in `::kiln::__std!`) in the expansion's module, and each
-/// generated name re-exported from it with the declared visibility.
+/// `items` (the std ones wrapped in `::kiln::__std!`) in the expansion's module, re-exported
+/// with the declared visibility: the network by name, everything else by the glob.
 pub fn wrap(
     name: &Ident,
     vis: &Visibility,
     std_items: TokenStream,
     no_std_items: TokenStream,
-    names: &Names,
+    network_needs_std: bool,
 ) -> TokenStream {
     let m = module_name(name);
-    let (std, no_std) = (&names.std, &names.no_std);
+    let by_name = quote!(#[allow(unused_imports)] #vis use #m::#name;);
+    let by_name = if network_needs_std {
+        quote!(::kiln::__std! { #by_name })
+    } else {
+        by_name
+    };
     quote! {
         #[allow(non_snake_case)]
         mod #m {
@@ -69,7 +76,8 @@ pub fn wrap(
             ::kiln::__std! { #std_items }
             #no_std_items
         }
-        ::kiln::__std! { #( #[allow(unused_imports)] #vis use #m::#std; )* }
-        #( #[allow(unused_imports)] #vis use #m::#no_std; )*
+        #by_name
+        #[allow(unused_imports)]
+        #vis use #m::*;
     }
 }

@@ -73,11 +73,7 @@ fn stand_in(vis: &Visibility, name: &Ident, sketch: &Sketch) -> TokenStream {
         }
     };
     // Every stand-in type exists with or without std; its methods need std.
-    let all = Names {
-        std: Vec::new(),
-        no_std: names.std.iter().chain(&names.no_std).cloned().collect(),
-    };
-    super::exports::wrap(name, vis, methods, types, &all)
+    super::exports::wrap(name, vis, methods, types, false)
 }
 
 /// The sample-typed methods, when the sample sizes are known.

@@ -40,9 +40,8 @@ pub fn network(net: &Resolved, cx: &mut Ctxt) -> Option<TokenStream> {
     if cx.has_errors() {
         return None;
     }
-    let names = exports::Names::of(&net.name, net.seq, net.embedded);
     let main = heap_backed(net);
-    Some(exports::wrap(&net.name, &net.vis, main, embedded, &names))
+    Some(exports::wrap(&net.name, &net.vis, main, embedded, true))
 }
 
 /// The network struct, its state types and every impl.
@@ -74,7 +73,9 @@ pub fn heap_backed(net: &Resolved) -> TokenStream {
         .ty()
         .map(|_| quote!(impl<T: #rt::Float> #rt::network::Trainable for #name<T> #bounds {}));
     let network_impl = network_impl::network_impl(net, &plan, &loss_ty, &tensors);
+    let loss_check = custom_loss_check(net);
     quote! {
+        #loss_check
         #structs
 
         impl<T: #rt::Float> #name<T> #bounds {
@@ -86,5 +87,24 @@ pub fn heap_backed(net: &Resolved) -> TokenStream {
         #trainable
         #seq_api
         #network_impl
+    }
+}
+
+/// For `loss: MyLoss`: the one mention of the user's type (`type __KilnLoss = MyLoss;`) and
+/// the one place that requires it to be a loss, spanned at the type (every generated item
+/// carries the bound, so this is the only error when it is missing).
+fn custom_loss_check(net: &Resolved) -> TokenStream {
+    let crate::loss::LossSpec::Custom(ty) = &net.loss else {
+        return quote!();
+    };
+    let alias = crate::loss::custom_alias(ty);
+    let rt = crate::tokens::respan(rt(), ty.span());
+    quote::quote_spanned! {ty.span()=>
+        #[allow(non_camel_case_types)]
+        type #alias = #ty;
+        const _: fn() = {
+            fn is_loss<L: #rt::loss::Loss<f32>>() {}
+            is_loss::<#alias>
+        };
     }
 }

@@ -58,6 +58,29 @@ pub struct Plan {
     pub default_float: TokenStream,
 }
 
+/// `where Ty<T>: CustomLayer<T>, MyLoss: Loss<T>` for the user-written layers and loss (empty
+/// without any).
+fn bounds(net: &Resolved) -> TokenStream {
+    let rt = rt();
+    let mut custom = Vec::new();
+    net.layers
+        .iter()
+        .for_each(|l| l.kind.custom_types(&mut custom));
+    let mut preds: Vec<TokenStream> = custom
+        .iter()
+        .map(|ty| quote!(#ty: #rt::layers::CustomLayer<T>))
+        .collect();
+    if let crate::loss::LossSpec::Custom(ty) = &net.loss {
+        let alias = crate::loss::custom_alias(ty);
+        preds.push(quote!(#alias: #rt::loss::Loss<T>));
+    }
+    if preds.is_empty() {
+        quote!()
+    } else {
+        quote!(where #( #preds, )*)
+    }
+}
+
 impl Plan {
     pub fn new(net: &Resolved) -> Plan {
         let mut rows = quote!(batch);
@@ -94,18 +117,9 @@ impl Plan {
                 }
             })
             .collect();
-        let mut custom = Vec::new();
-        net.layers
-            .iter()
-            .for_each(|l| l.kind.custom_types(&mut custom));
-        let rt = rt();
-        let bounds = if custom.is_empty() {
-            quote!()
-        } else {
-            quote!(where #( #custom: #rt::layers::CustomLayer<T>, )*)
-        };
+        let bounds = bounds(net);
         Plan {
-            default_float: if custom.is_empty() {
+            default_float: if bounds.is_empty() {
                 quote!(= f32)
             } else {
                 quote!()
