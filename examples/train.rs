@@ -122,7 +122,12 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--out" => a.out = value(i, flag)?.into(),
             "--optimizer" => a.optimizer = value(i, flag)?,
             "--epochs" => a.epochs = num(value(i, flag)?, flag)? as usize,
-            "--batch" => a.batch = num(value(i, flag)?, flag)? as usize,
+            "--batch" => {
+                a.batch = num(value(i, flag)?, flag)? as usize;
+                if a.batch == 0 {
+                    return Err("--batch 0: a mini-batch holds at least one sample".into());
+                }
+            }
             "--seed" => a.seed = num(value(i, flag)?, flag)?,
             "--patience" => a.patience = Some(num(value(i, flag)?, flag)? as usize),
             "--lr" => {
@@ -368,6 +373,11 @@ mod tests {
             .err()
             .unwrap()
             .contains("--lr needs a value"));
+        // Once a division by zero before `Fit::new` could refuse it.
+        assert!(parse(args("--batch 0"))
+            .err()
+            .unwrap()
+            .contains("at least one sample"));
         assert!(parse(args("--fast"))
             .err()
             .unwrap()

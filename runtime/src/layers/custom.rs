@@ -38,8 +38,11 @@ pub const fn describe<T: Float, L: CustomLayer<T>>() -> Description {
 /// See [`describe`].
 #[derive(Clone, Copy, Debug)]
 pub struct Description {
+    /// `Layer::IN`: values per sample in.
     pub n_in: usize,
+    /// `Layer::OUT`: values per sample out.
     pub n_out: usize,
+    /// `CustomLayer::TENSORS`.
     pub tensors: &'static [TensorSpec],
 }
 
