@@ -293,17 +293,40 @@ fn unreadable_files_and_non_finite_values_are_errors() {
         assert!(err.to_string().contains("small.safetensors"));
     }
 
-    net.visit_params_mut(&mut |name, _, v| {
-        if name == "layers.3.bias" {
-            v[2] = f32::NAN;
-        }
-    });
+    // The reader refuses a file holding a NaN (written by another tool: kiln's writer refuses).
     save_weights(&net, &path).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = {
+        let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        let data = st.tensor("layers.3.bias").unwrap().data().as_ptr();
+        data as usize - bytes.as_ptr() as usize + 2 * 4
+    };
+    bytes[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
     let mut fresh = Small::<f32>::new(&mut seeded(2));
     let err = load_weights(&mut fresh, &path).unwrap_err().to_string();
     assert!(
         err.contains("`layers.3.bias` holds a NaN or infinity at element 2"),
         "{err}"
+    );
+
+    // The writer refuses non-finite weights and leaves the last good file as it was.
+    save_weights(&net, &path).unwrap();
+    let good = std::fs::read(&path).unwrap();
+    net.visit_params_mut(&mut |name, _, v| {
+        if name == "layers.3.bias" {
+            v[2] = f32::INFINITY;
+        }
+    });
+    let err = save_weights(&net, &path).unwrap_err();
+    assert!(
+        matches!(&err, CheckpointError::NonFinite { tensor, index: 2, .. } if tensor == "layers.3.bias"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        good,
+        "the good file was replaced"
     );
 }
 

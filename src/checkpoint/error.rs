@@ -76,6 +76,13 @@ pub enum CheckpointError {
     },
     /// The optimiser rejected the restored state (e.g. it was built for another network).
     Kiln(kiln_runtime::KilnError),
+    /// Nothing was written: a tensor holds NaN or infinity (a diverged run), and the reader
+    /// would refuse the file; the file at `file`, if any, is unchanged.
+    NonFinite {
+        file: String,
+        tensor: String,
+        index: usize,
+    },
 }
 
 impl fmt::Display for CheckpointError {
@@ -101,6 +108,10 @@ impl fmt::Display for CheckpointError {
                 write!(f, "{file}: metadata `{key}`: {why}")
             }
             CheckpointError::Kiln(e) => write!(f, "{e}"),
+            CheckpointError::NonFinite { file, tensor, index } => write!(
+                f,
+                "{file}: not written: `{tensor}`[{index}] is NaN or infinite (the run diverged); the previous file is kept"
+            ),
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct Entry {
     pub shape: Vec<usize>,
     dtype: Dtype,
     bytes: Vec<u8>,
+    /// The first NaN or infinite value, if any: such an entry is never written.
+    non_finite: Option<usize>,
 }
 
 impl Entry {
@@ -43,6 +45,7 @@ impl Entry {
             shape,
             dtype,
             bytes,
+            non_finite: values.iter().position(|v| !v.is_finite()),
         }
     }
 }
@@ -75,6 +78,14 @@ pub fn write_atomic(
     entries: &[Entry],
     metadata: HashMap<String, String>,
 ) -> Result<(), CheckpointError> {
+    // As the reader refuses them: a diverged run must not replace its last good checkpoint.
+    if let Some((e, index)) = entries.iter().find_map(|e| e.non_finite.map(|i| (e, i))) {
+        return Err(CheckpointError::NonFinite {
+            file: path.display().to_string(),
+            tensor: e.name.clone(),
+            index,
+        });
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).map_err(io(dir))?;
     }
