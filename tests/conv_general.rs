@@ -139,6 +139,41 @@ macro_rules! embedded_matches {
     }};
 }
 
+/// PyTorch's run of the fixture `torch::$fixture` against `$net` (seeded 1, then loaded).
+macro_rules! torch_parity {
+    ($net:ident, $fixture:ident) => {{
+        use torch::$fixture as f;
+        parity(
+            $net::<f64>::new(&mut seeded(1)),
+            &f::X,
+            &f::LABELS,
+            &f::LOGITS,
+            f::LOSS,
+            &f::DX,
+            f::PARAMS,
+            f::BUFFERS,
+        )
+    }};
+}
+
+/// Every tensor's name and PyTorch shape.
+fn shapes<N: Network<f64>>() -> Vec<(&'static str, Vec<usize>)> {
+    N::TENSORS
+        .iter()
+        .map(|t| (t.name, t.shape.to_vec()))
+        .collect()
+}
+
+/// `gradcheck` of a classifier on `n` seeded inputs in `[-1, 1]` with these labels.
+fn labelled_gradcheck<N: Network<f64, Loss = kiln::runtime::loss::SoftmaxCrossEntropy>>(
+    mut net: N,
+    n: usize,
+    seed: u64,
+    labels: &[usize],
+) -> kiln::runtime::GradcheckReport {
+    gradcheck(&mut net, &inputs(n, seed), labels, Default::default()).unwrap()
+}
+
 type Params = &'static [(&'static str, &'static [f64], &'static [f64])];
 
 #[allow(clippy::too_many_arguments)]
@@ -202,49 +237,22 @@ fn parity<N: Network<f64, Loss = kiln::runtime::loss::SoftmaxCrossEntropy>>(
 
 #[test]
 fn one_d_network_matches_pytorch() {
-    use torch::one_d as f;
-    let shapes: Vec<(&str, Vec<usize>)> = OneD::<f64>::TENSORS
-        .iter()
-        .map(|t| (t.name, t.shape.to_vec()))
-        .collect();
+    let shapes = shapes::<OneD<f64>>();
     assert!(
         shapes.contains(&("layers.0.weight", vec![4, 2, 3])),
         "Conv1d's [CO, CI, K]: {shapes:?}"
     );
-    parity(
-        OneD::<f64>::new(&mut seeded(1)),
-        &f::X,
-        &f::LABELS,
-        &f::LOGITS,
-        f::LOSS,
-        &f::DX,
-        f::PARAMS,
-        f::BUFFERS,
-    );
+    torch_parity!(OneD, one_d);
 }
 
 #[test]
 fn rectangular_two_d_network_matches_pytorch() {
-    use torch::two_d as f;
-    parity(
-        TwoD::<f64>::new(&mut seeded(1)),
-        &f::X,
-        &f::LABELS,
-        &f::LOGITS,
-        f::LOSS,
-        &f::DX,
-        f::PARAMS,
-        f::BUFFERS,
-    );
+    torch_parity!(TwoD, two_d);
 }
 
 #[test]
 fn depthwise_separable_and_grouped_network_matches_pytorch() {
-    use torch::grouped as f;
-    let shapes: Vec<(&str, Vec<usize>)> = Grouped::<f64>::TENSORS
-        .iter()
-        .map(|t| (t.name, t.shape.to_vec()))
-        .collect();
+    let shapes = shapes::<Grouped<f64>>();
     assert!(
         shapes.contains(&("layers.0.weight", vec![4, 1, 3, 3])),
         "{shapes:?}"
@@ -253,95 +261,46 @@ fn depthwise_separable_and_grouped_network_matches_pytorch() {
         shapes.contains(&("layers.5.weight", vec![4, 3, 3, 3])),
         "{shapes:?}"
     );
-    parity(
-        Grouped::<f64>::new(&mut seeded(1)),
-        &f::X,
-        &f::LABELS,
-        &f::LOGITS,
-        f::LOSS,
-        &f::DX,
-        f::PARAMS,
-        f::BUFFERS,
-    );
+    torch_parity!(Grouped, grouped);
 }
 
 #[test]
 fn dilated_network_matches_pytorch() {
-    use torch::dilated as f;
-    parity(
-        Dilated::<f64>::new(&mut seeded(1)),
-        &f::X,
-        &f::LABELS,
-        &f::LOGITS,
-        f::LOSS,
-        &f::DX,
-        f::PARAMS,
-        f::BUFFERS,
-    );
-    let x = inputs(2 * 2 * 16, 21);
-    let r = gradcheck(
-        &mut Dilated::<f64>::new(&mut seeded(22)),
-        &x,
+    torch_parity!(Dilated, dilated);
+    let r = labelled_gradcheck(
+        Dilated::<f64>::new(&mut seeded(22)),
+        2 * 2 * 16,
+        21,
         &[1, 0],
-        Default::default(),
-    )
-    .unwrap();
+    );
     assert!(r.max_rel_error <= 1e-6, "dilated: {r:?}");
     embedded_matches!(Dilated, DilatedEmbeddedScratch, 23, 32, 0.3, 1e-5);
 }
 
 #[test]
 fn layer_norm_over_feature_maps_matches_pytorch() {
-    use torch::normed as f;
-    let shapes: Vec<(&str, Vec<usize>)> = Normed::<f64>::TENSORS
-        .iter()
-        .map(|t| (t.name, t.shape.to_vec()))
-        .collect();
+    let shapes = shapes::<Normed<f64>>();
     assert!(
         shapes.contains(&("layers.1.weight", vec![4, 6, 6])),
         "{shapes:?}"
     );
-    parity(
-        Normed::<f64>::new(&mut seeded(1)),
-        &f::X,
-        &f::LABELS,
-        &f::LOGITS,
-        f::LOSS,
-        &f::DX,
-        f::PARAMS,
-        f::BUFFERS,
-    );
-    let x = inputs(2 * 2 * 6 * 6, 31);
-    let r = gradcheck(
-        &mut Normed::<f64>::new(&mut seeded(32)),
-        &x,
+    torch_parity!(Normed, normed);
+    let r = labelled_gradcheck(
+        Normed::<f64>::new(&mut seeded(32)),
+        2 * 2 * 6 * 6,
+        31,
         &[0, 1],
-        Default::default(),
-    )
-    .unwrap();
+    );
     assert!(r.max_rel_error <= 1e-6, "layer norm on maps: {r:?}");
     embedded_matches!(Normed, NormedEmbeddedScratch, 33, 72, 0.17, 1e-4);
 }
 
 #[test]
 fn prelu_per_channel_matches_pytorch() {
-    use torch::slopes as f;
-    let shapes: Vec<(&str, Vec<usize>)> = Slopes::<f64>::TENSORS
-        .iter()
-        .map(|t| (t.name, t.shape.to_vec()))
-        .collect();
+    let shapes = shapes::<Slopes<f64>>();
     assert!(shapes.contains(&("layers.1.weight", vec![4])), "{shapes:?}");
     assert!(shapes.contains(&("layers.3.weight", vec![1])), "{shapes:?}");
-    parity(
-        Slopes::<f64>::new(&mut seeded(1)),
-        &f::X,
-        &f::LABELS,
-        &f::LOGITS,
-        f::LOSS,
-        &f::DX,
-        f::PARAMS,
-        f::BUFFERS,
-    );
+    torch_parity!(Slopes, slopes);
 }
 
 #[test]
@@ -353,17 +312,14 @@ fn prelu_per_channel_matches_finite_differences_and_embeds() {
             v.copy_from_slice(&[0.1, -0.2, 0.3, 0.6]);
         }
     });
-    let x = inputs(2 * 2 * 6 * 6, 42);
-    let r = gradcheck(&mut net, &x, &[1, 0], Default::default()).unwrap();
+    let r = labelled_gradcheck(net, 2 * 2 * 6 * 6, 42, &[1, 0]);
     assert!(r.max_rel_error <= 1e-6, "prelu per channel: {r:?}");
-    let x1 = inputs(2 * 3 * 8, 43);
-    let r = gradcheck(
-        &mut Slopes1d::<f64>::new(&mut seeded(44)),
-        &x1,
+    let r = labelled_gradcheck(
+        Slopes1d::<f64>::new(&mut seeded(44)),
+        2 * 3 * 8,
+        43,
         &[0, 1],
-        Default::default(),
-    )
-    .unwrap();
+    );
     assert!(r.max_rel_error <= 1e-6, "prelu per channel, 1-D: {r:?}");
     embedded_matches!(Slopes, SlopesEmbeddedScratch, 45, 72, 0.37, 1e-5);
     embedded_matches!(Slopes1d, Slopes1dEmbeddedScratch, 46, 24, 0.41, 1e-5);
@@ -376,32 +332,16 @@ fn inputs(n: usize, seed: u64) -> Vec<f64> {
 
 #[test]
 fn general_convolutions_match_finite_differences() {
-    let x = inputs(3 * 2 * 16, 1);
-    let r = gradcheck(
-        &mut OneD::<f64>::new(&mut seeded(2)),
-        &x,
-        &[0, 1, 1],
-        Default::default(),
-    )
-    .unwrap();
+    let r = labelled_gradcheck(OneD::<f64>::new(&mut seeded(2)), 3 * 2 * 16, 1, &[0, 1, 1]);
     assert!(r.max_rel_error <= 1e-6 && r.checked > 50, "1-D: {r:?}");
-    let x = inputs(2 * 2 * 5 * 8, 3);
-    let r = gradcheck(
-        &mut TwoD::<f64>::new(&mut seeded(4)),
-        &x,
-        &[1, 0],
-        Default::default(),
-    )
-    .unwrap();
+    let r = labelled_gradcheck(TwoD::<f64>::new(&mut seeded(4)), 2 * 2 * 5 * 8, 3, &[1, 0]);
     assert!(r.max_rel_error <= 1e-6 && r.checked > 40, "2-D: {r:?}");
-    let x = inputs(2 * 4 * 6 * 6, 11);
-    let r = gradcheck(
-        &mut Grouped::<f64>::new(&mut seeded(12)),
-        &x,
+    let r = labelled_gradcheck(
+        Grouped::<f64>::new(&mut seeded(12)),
+        2 * 4 * 6 * 6,
+        11,
         &[1, 0],
-        Default::default(),
-    )
-    .unwrap();
+    );
     assert!(r.max_rel_error <= 1e-6 && r.checked > 60, "grouped: {r:?}");
     let x = inputs(2 * 12, 5);
     let target = inputs(2 * 2, 6);
