@@ -20,7 +20,7 @@
 use core::any::TypeId;
 use core::marker::PhantomData;
 
-use super::lengths::reversed_step;
+use super::lengths::reversed_rows;
 use super::{check_shapes, Recurrent, NAMES_L0, NAMES_L0_BIDIRECTIONAL, NAMES_L0_REVERSE};
 use crate::float::Float;
 use crate::layers::{ensure_len, GradVisitor, NameBuf};
@@ -99,12 +99,8 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Bidirection
         ensure_len(&mut c.sf, batch * F::STATE);
         ensure_len(&mut c.sb, batch * B::STATE);
         let w = F::IN;
-        for t in 0..steps {
-            for b in 0..batch {
-                let r = reversed_step(&c.lengths, steps, t, b);
-                c.xr[r * iw + b * w..r * iw + (b + 1) * w]
-                    .copy_from_slice(&x[t * iw + b * w..t * iw + (b + 1) * w]);
-            }
+        for (i, r) in reversed_rows(&c.lengths, steps, batch) {
+            c.xr[r * w..(r + 1) * w].copy_from_slice(&x[i * w..(i + 1) * w]);
         }
         let (fs, bs) = (F::STATE, B::STATE);
         for b in 0..batch {
@@ -123,15 +119,10 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Bidirection
         c: &BidirectionalCache<T, F::Cache, B::Cache>,
     ) {
         let (fw, bw) = (F::OUT, B::OUT);
-        for t in 0..steps {
-            let yt = &mut y[t * batch * (fw + bw)..(t + 1) * batch * (fw + bw)];
-            let yf = &c.yf[t * batch * fw..(t + 1) * batch * fw];
-            for (b, row) in yt.chunks_exact_mut(fw + bw).enumerate() {
-                let r = reversed_step(&c.lengths, steps, t, b);
-                let yb = &c.yb[(r * batch + b) * bw..(r * batch + b + 1) * bw];
-                row[..fw].copy_from_slice(&yf[b * fw..(b + 1) * fw]);
-                row[fw..].copy_from_slice(yb);
-            }
+        for (i, r) in reversed_rows(&c.lengths, steps, batch) {
+            let row = &mut y[i * (fw + bw)..(i + 1) * (fw + bw)];
+            row[..fw].copy_from_slice(&c.yf[i * fw..(i + 1) * fw]);
+            row[fw..].copy_from_slice(&c.yb[r * bw..(r + 1) * bw]);
         }
         let (fs, bs) = (F::STATE, B::STATE);
         for b in 0..batch {
@@ -240,14 +231,10 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Recurrent<T
         let (fw, bw, iw) = (F::OUT, B::OUT, batch * F::IN);
         ensure_len(&mut c.dyf, steps * batch * fw);
         ensure_len(&mut c.dyb, steps * batch * bw);
-        for t in 0..steps {
-            let dyt = &dy[t * batch * (fw + bw)..(t + 1) * batch * (fw + bw)];
-            let df = &mut c.dyf[t * batch * fw..(t + 1) * batch * fw];
-            for (b, row) in dyt.chunks_exact(fw + bw).enumerate() {
-                let r = reversed_step(&c.lengths, steps, t, b);
-                df[b * fw..(b + 1) * fw].copy_from_slice(&row[..fw]);
-                c.dyb[(r * batch + b) * bw..(r * batch + b + 1) * bw].copy_from_slice(&row[fw..]);
-            }
+        for (i, r) in reversed_rows(&c.lengths, steps, batch) {
+            let row = &dy[i * (fw + bw)..(i + 1) * (fw + bw)];
+            c.dyf[i * fw..(i + 1) * fw].copy_from_slice(&row[..fw]);
+            c.dyb[r * bw..(r + 1) * bw].copy_from_slice(&row[fw..]);
         }
         self.fwd.backward(
             x,
@@ -278,13 +265,10 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Recurrent<T
         );
         if let Some(dx) = dx {
             let w = F::IN;
-            for t in 0..steps {
-                for b in 0..batch {
-                    let r = reversed_step(&c.lengths, steps, t, b);
-                    let src = &c.dxb[r * iw + b * w..r * iw + (b + 1) * w];
-                    for (d, &s) in dx[t * iw + b * w..t * iw + (b + 1) * w].iter_mut().zip(src) {
-                        *d += s;
-                    }
+            for (i, r) in reversed_rows(&c.lengths, steps, batch) {
+                let src = &c.dxb[r * w..(r + 1) * w];
+                for (d, &s) in dx[i * w..(i + 1) * w].iter_mut().zip(src) {
+                    *d += s;
                 }
             }
         }

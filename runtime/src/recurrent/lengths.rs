@@ -106,15 +106,20 @@ pub fn final_rows<T: Float>(
     }
 }
 
-/// The step of sequence `s` that holds step `t` of its reversal: `len - 1 - t` within its
-/// length, `t` itself for padding (so padding stays after the reversed steps).
-pub fn reversed_step(lengths: &[usize], steps: usize, t: usize, s: usize) -> usize {
-    let len = length_of(lengths, s, steps);
-    if t < len {
-        len - 1 - t
-    } else {
-        t
-    }
+/// Each row `t * seqs + s` of a time-major `[steps, seqs]` batch with the row that holds it
+/// in the batch of reversed sequences: step `len - 1 - t` of the same sequence within its
+/// length, the same step for padding (so padding stays after the reversed steps).
+pub fn reversed_rows(
+    lengths: &[usize],
+    steps: usize,
+    seqs: usize,
+) -> impl Iterator<Item = (usize, usize)> + '_ {
+    (0..steps * seqs).map(move |i| {
+        let (t, s) = (i / seqs, i % seqs);
+        let len = length_of(lengths, s, steps);
+        let r = if t < len { len - 1 - t } else { t };
+        (i, r * seqs + s)
+    })
 }
 
 /// A list of a batch's lengths kept in a cache: set before a pass (empty: every sequence full).
@@ -193,9 +198,11 @@ mod tests {
         let mut v = [1.0f64; 3 * 2 * 2];
         zero_padding(&mut v, 3, 2, 2, &[3, 1]);
         assert_eq!(v, [1., 1., 1., 1., 1., 1., 0., 0., 1., 1., 0., 0.]);
-        assert_eq!(reversed_step(&[3, 1], 3, 0, 0), 2);
-        assert_eq!(reversed_step(&[3, 1], 3, 0, 1), 0);
-        assert_eq!(reversed_step(&[3, 1], 3, 2, 1), 2);
-        assert_eq!(reversed_step(&[], 3, 0, 1), 2);
+        // Rows (t, s) of lengths [3, 1] over 3 steps: sequence 0 reversed in place, sequence 1
+        // (one step) kept, its padding steps kept after it.
+        let rows: Vec<_> = reversed_rows(&[3, 1], 3, 2).collect();
+        assert_eq!(rows, [(0, 4), (1, 1), (2, 2), (3, 3), (4, 0), (5, 5)]);
+        let full: Vec<_> = reversed_rows(&[], 3, 2).map(|(_, r)| r).collect();
+        assert_eq!(full, [4, 5, 2, 3, 0, 1]);
     }
 }
