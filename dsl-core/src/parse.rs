@@ -139,13 +139,9 @@ impl Item {
             Item::Concat { branches, .. } => branches.iter().for_each(|b| each(b, f)),
             Item::Custom(c) => {
                 for seg in &c.path.segments {
-                    if let syn::PathArguments::AngleBracketed(a) = &seg.arguments {
-                        for arg in &a.args {
-                            if let syn::GenericArgument::Type(syn::Type::Path(p)) = arg {
-                                p.path.get_ident().into_iter().for_each(&mut *f);
-                            }
-                        }
-                    }
+                    generic_args(&seg.arguments)
+                        .filter_map(bare_name)
+                        .for_each(&mut *f);
                 }
                 if let Some(out) = &c.out {
                     out.visit_idents(f);
@@ -436,27 +432,36 @@ impl Parse for BlockDef {
 fn substitute_generics(path: &syn::Path, map: &[(String, Value)]) -> syn::Path {
     let mut path = path.clone();
     for seg in &mut path.segments {
-        if let syn::PathArguments::AngleBracketed(a) = &mut seg.arguments {
-            for arg in &mut a.args {
-                let syn::GenericArgument::Type(syn::Type::Path(p)) = arg else {
-                    continue;
-                };
-                let Some(ident) = p.path.get_ident() else {
-                    continue;
-                };
-                let Some((_, v)) = map.iter().find(|(k, _)| ident == k) else {
-                    continue;
-                };
-                if let Value::Int(n, loc) = v {
-                    let lit = proc_macro2::Literal::u64_unsuffixed(*n);
-                    let mut lit = lit;
-                    lit.set_span(loc.start);
-                    *arg = syn::GenericArgument::Const(syn::parse_quote!(#lit));
-                }
+        let syn::PathArguments::AngleBracketed(a) = &mut seg.arguments else {
+            continue;
+        };
+        for arg in &mut a.args {
+            let value = bare_name(arg).and_then(|name| map.iter().find(|(k, _)| name == k));
+            if let Some((_, Value::Int(n, loc))) = value {
+                let mut lit = proc_macro2::Literal::u64_unsuffixed(*n);
+                lit.set_span(loc.start);
+                *arg = syn::GenericArgument::Const(syn::parse_quote!(#lit));
             }
         }
     }
     path
+}
+
+/// The generic arguments of a path segment (`64, n` of `GatedLinear<64, n>`).
+fn generic_args(args: &syn::PathArguments) -> impl Iterator<Item = &syn::GenericArgument> {
+    let list = match args {
+        syn::PathArguments::AngleBracketed(a) => Some(a.args.iter()),
+        _ => None,
+    };
+    list.into_iter().flatten()
+}
+
+/// A generic argument that is a bare name (`n`), which may be a block parameter.
+fn bare_name(arg: &syn::GenericArgument) -> Option<&Ident> {
+    match arg {
+        syn::GenericArgument::Type(syn::Type::Path(p)) => p.path.get_ident(),
+        _ => None,
+    }
 }
 
 /// A user type rather than a layer name: a path (`a::B`), generic arguments (`B<64>`), or a

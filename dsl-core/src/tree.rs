@@ -8,6 +8,7 @@ use crate::kind::LayerKind;
 use crate::loc::Loc;
 use crate::loss::LossSpec;
 use crate::shape::Shape;
+use crate::tensors::{TensorDecl, Tensors};
 
 /// A declaration whose every layer is known and every shape agrees.
 pub struct Resolved {
@@ -51,4 +52,31 @@ pub struct Node {
     pub output: Shape,
     /// The block uses this node was expanded from, outermost first.
     pub uses: Vec<UseSite>,
+}
+
+impl Node {
+    /// The PyTorch name prefix of this top-level layer: `layers.{index}`.
+    pub fn prefix(&self) -> String {
+        format!("layers.{}", self.index)
+    }
+
+    /// The tensors of this top-level layer, named under its prefix.
+    pub fn tensors(&self) -> Vec<TensorDecl> {
+        let mut out = Vec::new();
+        let prefix = self.prefix();
+        self.kind.tensors(
+            &self.input,
+            &self.output,
+            &prefix,
+            &mut Tensors { out: &mut out },
+        );
+        out
+    }
+}
+
+impl Resolved {
+    /// Every tensor of the declaration, layer by layer, as `Network::TENSORS` lists them.
+    pub fn tensors(&self) -> Vec<TensorDecl> {
+        self.layers.iter().flat_map(Node::tensors).collect()
+    }
 }

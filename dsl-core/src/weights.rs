@@ -12,7 +12,6 @@ use syn::LitStr;
 
 use crate::diag::Ctxt;
 use crate::embedded_op::Baked;
-use crate::tensors::Tensors;
 use crate::tree::Resolved;
 
 /// Reads and checks the weights file, or records why it cannot be used.
@@ -42,15 +41,7 @@ pub fn bake(net: &Resolved, file: &LitStr, cx: &mut Ctxt) -> Option<Baked> {
             return None;
         }
     };
-    let mut declared = Vec::new();
-    for l in &net.layers {
-        l.kind.tensors(
-            &l.input,
-            &l.output,
-            &format!("layers.{}", l.index),
-            &mut Tensors { out: &mut declared },
-        );
-    }
+    let declared = net.tensors();
     let mut values = HashMap::new();
     // A custom layer's tensors are known to the compiler only; its embedded error says why.
     for t in declared.iter().filter(|t| t.from_type.is_none()) {

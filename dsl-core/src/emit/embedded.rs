@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 
 use crate::diag::Ctxt;
 use crate::embedded_op::{Baked, Config, EmbeddedLayer, Op};
-use crate::tensors::{TensorDecl, Tensors};
+use crate::tensors::TensorDecl;
 use crate::tokens::{lit, rt};
 use crate::tree::Resolved;
 
@@ -22,17 +22,13 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     let scratch = format_ident!("{}EmbeddedScratch", net.name);
     let mut layers = Vec::new();
     for l in &net.layers {
-        match l.kind.embedded(&l.input, &l.output) {
-            Some(e) => layers.push((l, e)),
-            None if l.kind.embedded_refusal().is_some() => cx.error_spanned_by(
+        match (l.kind.embedded(&l.input, &l.output), l.kind.embedded_refusal()) {
+            (Some(e), _) => layers.push((l, e)),
+            (None, Some(why)) => cx.error_spanned_by(
                 l.loc,
-                format!(
-                    "{}, so `{}` cannot be `embedded`",
-                    l.kind.embedded_refusal().unwrap_or_default(),
-                    net.name
-                ),
+                format!("{why}, so `{}` cannot be `embedded`", net.name),
             ),
-            None => cx.error_spanned_by(
+            (None, None) => cx.error_spanned_by(
                 l.loc,
                 format!(
                     "this layer{} has no embedded form yet, so `{}` cannot be `embedded`: the embedded form takes {}",
@@ -189,14 +185,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
                 sets.push(quote!(n.#f.#k = #v;));
             }
             if let Some(b) = baked {
-                let mut decls = Vec::new();
-                l.kind.tensors(
-                    &l.input,
-                    &l.output,
-                    &format!("layers.{}", l.index),
-                    &mut Tensors { out: &mut decls },
-                );
-                for t in &decls {
+                for t in &l.tensors() {
                     let (field, transposed) = field_of(e, &t.name);
                     let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
                     let value = if transposed {
@@ -243,14 +232,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             continue;
         }
         let f = format_ident!("layer{}", l.index);
-        let mut decls = Vec::new();
-        l.kind.tensors(
-            &l.input,
-            &l.output,
-            &format!("layers.{}", l.index),
-            &mut Tensors { out: &mut decls },
-        );
-        for t in decls {
+        for t in l.tensors() {
             let (field, transposed) = field_of(e, &t.name);
             let n = &t.name;
             let len = lit(t.shape.iter().product());
@@ -304,14 +286,11 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         }
     });
 
-    let params: usize = {
-        let mut all = Vec::new();
-        for l in &net.layers {
-            l.kind
-                .tensors(&l.input, &l.output, "x", &mut Tensors { out: &mut all });
-        }
-        all.iter().map(|t| t.shape.iter().product::<usize>()).sum()
-    };
+    let params: usize = net
+        .tensors()
+        .iter()
+        .map(|t| t.shape.iter().product::<usize>())
+        .sum();
     let params_l = lit(params);
     let state_fields = states.iter().map(|(s, ty)| {
         let doc = format!(

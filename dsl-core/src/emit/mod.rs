@@ -54,14 +54,7 @@ pub fn heap_backed(net: &Resolved) -> TokenStream {
         Some(t) => (t, net.loss.construct(&net.output)),
         None => (quote!(#rt::network::NoLoss), quote!(#rt::network::NoLoss)),
     };
-    let mut tensor_list = Vec::new();
-    for (l, p) in net.layers.iter().zip(&plan.layers) {
-        let mut t = crate::tensors::Tensors {
-            out: &mut tensor_list,
-        };
-        l.kind.tensors(&l.input, &l.output, &p.prefix, &mut t);
-    }
-    let tensors = crate::tensors::emit(&tensor_list);
+    let tensors = crate::tensors::emit(&net.tensors());
     let structs = types::structs(net, &plan, &loss_ty);
     let ctors = types::constructors(net, &plan, &loss_ctor);
     let methods = api::network_methods(net, &plan);

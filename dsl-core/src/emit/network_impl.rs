@@ -30,15 +30,14 @@ pub fn network_impl(
     let seq_scratch = forward::sequence_dims(net, plan, quote!(s));
     let seq_train = forward::sequence_dims(net, plan, quote!(t));
     let pad_out = sequence::zero_output_padding(net, plan, quote!(s), quote!(y));
-    let last = plan.last_act();
-    let pad_train = sequence::zero_output_padding(net, plan, quote!(t), quote!(t.#last));
+    let last_act = plan.last_act();
+    let pad_train = sequence::zero_output_padding(net, plan, quote!(t), quote!(t.#last_act));
     let seq_backward = backward::sequence_dims(net);
     let check_first = forward::check_first(plan);
     let fwd = forward::inference(plan);
     let fwd_train = forward::training(plan);
     let bwd = backward::backward(plan);
     let visitors = visitors::visitors(plan);
-    let last_act = plan.last_act();
     let rows_out = &plan.rows_out;
     // With custom layers `Layer: Send + Sync` says it, and `Name<f32>` may not exist.
     let send_sync = bounds.is_empty().then(|| {

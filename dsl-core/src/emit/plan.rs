@@ -50,9 +50,9 @@ pub struct Plan {
     pub layers: Vec<LayerPlan>,
     /// Rows of the network's output.
     pub rows_out: TokenStream,
-    /// `where Ty<T>: CustomLayer<T>, ..` for the user-written layers (empty without any), on
-    /// every generated item, so that a type that is no layer is one error at the declaration
-    /// rather than one per generated use.
+    /// `where Ty<T>: CustomLayer<T>, MyLoss: Loss<T>` for the user-written layers and loss
+    /// (empty without any), on every generated item, so that a type that is no layer or no
+    /// loss is one error at the declaration rather than one per generated use.
     pub bounds: TokenStream,
     /// `= f32` for the state structs, none with `bounds` (a default must meet them).
     pub default_float: TokenStream,
@@ -112,7 +112,7 @@ impl Plan {
                     },
                     width_in: lit(l.input.numel()),
                     width_out: lit(l.output.numel()),
-                    prefix: format!("layers.{}", l.index),
+                    prefix: l.prefix(),
                     out_dims: l.output.0.iter().map(|&d| lit(d)).collect(),
                 }
             })
