@@ -8,6 +8,10 @@ use kiln::runtime::rng::uniform;
 
 #[path = "fixtures/torch_conv_general.rs"]
 mod torch;
+#[path = "support/torch_params.rs"]
+mod torch_params;
+
+use torch_params::{assert_close, Params};
 
 network! {
     /// PyTorch's model in `tools/reference/conv_general.py`, layer for layer.
@@ -174,8 +178,6 @@ fn labelled_gradcheck<N: Network<f64, Loss = kiln::runtime::loss::SoftmaxCrossEn
     gradcheck(&mut net, &inputs(n, seed), labels, Default::default()).unwrap()
 }
 
-type Params = &'static [(&'static str, &'static [f64], &'static [f64])];
-
 #[allow(clippy::too_many_arguments)]
 fn parity<N: Network<f64, Loss = kiln::runtime::loss::SoftmaxCrossEntropy>>(
     mut net: N,
@@ -187,23 +189,11 @@ fn parity<N: Network<f64, Loss = kiln::runtime::loss::SoftmaxCrossEntropy>>(
     params: Params,
     buffers: &[(&str, &[f64])],
 ) {
-    let mut loaded = 0;
-    net.visit_params_mut(&mut |name, _, v| {
-        let (_, p, _) = params
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .unwrap_or_else(|| panic!("PyTorch has no tensor {name}"));
-        assert_eq!(v.len(), p.len(), "{name}");
-        v.copy_from_slice(p);
-        loaded += 1;
-    });
-    assert_eq!(loaded, params.len());
+    torch_params::load(&mut net, params);
     let mut t = net.new_train(0);
     net.forward_train_flat(x, &mut t).unwrap();
     let (out, d) = N::output_and_grad(&mut t);
-    for (a, b) in out.iter().zip(logits) {
-        assert!((a - b).abs() < 1e-12, "logits {a} vs {b}");
-    }
+    assert_close(out, logits, "logits");
     let loss = net.loss_fn().loss_and_grad(out, 2, labels, d).unwrap();
     assert!(
         (loss - loss_want).abs() < 1e-12,
@@ -211,24 +201,12 @@ fn parity<N: Network<f64, Loss = kiln::runtime::loss::SoftmaxCrossEntropy>>(
     );
     let mut dx = vec![0.0; x.len()];
     net.backward_flat(x, &mut t, Some(&mut dx)).unwrap();
-    for (a, b) in dx.iter().zip(dx_want) {
-        assert!((a - b).abs() < 1e-12, "dL/dx {a} vs {b}");
-    }
-    let mut checked = 0;
-    N::visit_grads(&t, &mut |name, _, g| {
-        let (_, _, want) = params.iter().find(|(n, _, _)| *n == name).unwrap();
-        for (a, b) in g.iter().zip(*want) {
-            assert!((a - b).abs() < 1e-12, "{name}: {a} vs {b}");
-        }
-        checked += 1;
-    });
-    assert_eq!(checked, params.len());
+    assert_close(&dx, dx_want, "dL/dx");
+    torch_params::assert_grads::<N>(&t, params);
     let mut seen = 0;
     net.visit_buffers(&mut |name, v| {
         if let Some((_, want)) = buffers.iter().find(|(n, _)| *n == name) {
-            for (a, b) in v.iter().zip(*want) {
-                assert!((a - b).abs() < 1e-12, "{name}: {a} vs {b}");
-            }
+            assert_close(v, want, name);
             seen += 1;
         }
     });

@@ -8,11 +8,14 @@
 mod gated_linear;
 #[path = "fixtures/torch_custom_layer.rs"]
 mod torch;
+#[path = "support/torch_params.rs"]
+mod torch_params;
 
 use gated_linear::GatedLinear;
 use kiln::prelude::*;
 use kiln::runtime::network::check_tensors;
 use kiln::runtime::rng::uniform;
+use torch_params::assert_close;
 
 network! {
     /// PyTorch's model in `tools/reference/custom_layer.py`.
@@ -87,19 +90,12 @@ fn custom_tensors_are_listed_under_pytorch_names() {
 #[test]
 fn custom_layer_network_matches_pytorch() {
     let mut net = Gated::<f64>::new(&mut seeded(1));
-    let mut loaded = 0;
-    net.visit_params_mut(&mut |name, _, v| {
-        let (_, p, _) = torch::PARAMS.iter().find(|(n, _, _)| *n == name).unwrap();
-        v.copy_from_slice(p);
-        loaded += 1;
-    });
-    assert_eq!(loaded, 4);
+    assert_eq!(torch::PARAMS.len(), 4);
+    torch_params::load(&mut net, torch::PARAMS);
     let mut t = net.new_train(0);
     net.forward_train_flat(&torch::X, &mut t).unwrap();
     let (out, d) = Gated::<f64>::output_and_grad(&mut t);
-    for (a, b) in out.iter().zip(&torch::LOGITS) {
-        assert!((a - b).abs() < 1e-12, "logits {a} vs {b}");
-    }
+    assert_close(out, &torch::LOGITS, "logits");
     let loss = net
         .loss_fn()
         .loss_and_grad(out, 2, &torch::LABELS, d)
@@ -111,18 +107,8 @@ fn custom_layer_network_matches_pytorch() {
     );
     let mut dx = vec![0.0; torch::X.len()];
     net.backward_flat(&torch::X, &mut t, Some(&mut dx)).unwrap();
-    for (a, b) in dx.iter().zip(&torch::DX) {
-        assert!((a - b).abs() < 1e-12, "dL/dx {a} vs {b}");
-    }
-    let mut checked = 0;
-    Gated::<f64>::visit_grads(&t, &mut |name, _, g| {
-        let (_, _, want) = torch::PARAMS.iter().find(|(n, _, _)| *n == name).unwrap();
-        for (a, b) in g.iter().zip(*want) {
-            assert!((a - b).abs() < 1e-12, "{name}: {a} vs {b}");
-        }
-        checked += 1;
-    });
-    assert_eq!(checked, 4);
+    assert_close(&dx, &torch::DX, "dL/dx");
+    torch_params::assert_grads::<Gated<f64>>(&t, torch::PARAMS);
 }
 
 #[test]

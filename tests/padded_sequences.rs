@@ -73,6 +73,10 @@ network! {
 
 #[path = "fixtures/torch_packed.rs"]
 mod torch;
+#[path = "support/torch_params.rs"]
+mod torch_params;
+
+use torch_params::{assert_close, Params};
 
 const LENGTHS: [usize; 3] = [5, 2, 4];
 const STEPS: usize = 5;
@@ -98,13 +102,6 @@ fn grads<N: Network<f64>>(t: &N::Train) -> Vec<f64> {
     let mut g = Vec::new();
     N::visit_grads(t, &mut |_, _, v| g.extend_from_slice(v));
     g
-}
-
-fn assert_close(a: &[f64], b: &[f64], what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}");
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!((x - y).abs() < 1e-12, "{what}[{i}]: {x} vs {y}");
-    }
 }
 
 /// The padded batch's loss and gradients against each sequence alone, weighted as the loss's
@@ -307,8 +304,6 @@ fn training_on_padded_batches_learns_and_bad_lengths_are_errors() {
     net.forward_seq(&x, STEPS, &mut y, &mut s).unwrap();
 }
 
-type Params = &'static [(&'static str, &'static [f64], &'static [f64])];
-
 /// Loads PyTorch's parameters, runs the padded batch and compares the outputs of the real
 /// steps, the loss, every gradient and dL/dx with PyTorch's packed-sequence run.
 fn packed_parity<N: Network<f64, Loss = kiln::runtime::loss::SoftmaxCrossEntropy>>(
@@ -319,10 +314,7 @@ fn packed_parity<N: Network<f64, Loss = kiln::runtime::loss::SoftmaxCrossEntropy
     per_step: bool,
     (loss_want, dx_want, params): (f64, &[f64], Params),
 ) {
-    net.visit_params_mut(&mut |name, _, v| {
-        let (_, p, _) = params.iter().find(|(n, _, _)| *n == name).unwrap();
-        v.copy_from_slice(p);
-    });
+    torch_params::load(&mut net, params);
     let mut t = net.new_train(0);
     N::set_steps(&mut t, STEPS);
     N::set_lengths(&mut t, &torch::LENGTHS);
@@ -341,13 +333,7 @@ fn packed_parity<N: Network<f64, Loss = kiln::runtime::loss::SoftmaxCrossEntropy
     let mut dx = vec![0.0; x.len()];
     net.backward_flat(x, &mut t, Some(&mut dx)).unwrap();
     assert_close(&dx, dx_want, "dL/dx");
-    let mut checked = 0;
-    N::visit_grads(&t, &mut |name, _, g| {
-        let (_, _, want) = params.iter().find(|(n, _, _)| *n == name).unwrap();
-        assert_close(g, want, name);
-        checked += 1;
-    });
-    assert_eq!(checked, params.len());
+    torch_params::assert_grads::<N>(&t, params);
 }
 
 #[test]

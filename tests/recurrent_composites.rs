@@ -8,6 +8,10 @@ use kiln::runtime::rng::uniform;
 
 #[path = "fixtures/torch_residual_lstm.rs"]
 mod torch;
+#[path = "support/torch_params.rs"]
+mod torch_params;
+
+use torch_params::assert_close;
 
 network! {
     /// PyTorch's model in `tools/reference/residual_lstm.py`.
@@ -37,17 +41,12 @@ fn residual_lstm_stack_matches_pytorch_by_name() {
     let torch_names: Vec<&str> = torch::PARAMS.iter().map(|(n, _, _)| *n).collect();
     assert_eq!(names, torch_names);
     kiln::runtime::network::check_tensors(&net).unwrap();
-    net.visit_params_mut(&mut |name, _, v| {
-        let (_, p, _) = torch::PARAMS.iter().find(|(n, _, _)| *n == name).unwrap();
-        v.copy_from_slice(p);
-    });
+    torch_params::load(&mut net, torch::PARAMS);
     let mut t = net.new_train(0);
     N::set_steps(&mut t, torch::STEPS);
     net.forward_train_flat(&torch::X, &mut t).unwrap();
     let (out, d) = N::output_and_grad(&mut t);
-    for (a, b) in out.iter().zip(torch::Y) {
-        assert!((a - b).abs() < 1e-12, "output {a} vs {b}");
-    }
+    assert_close(out, &torch::Y, "output");
     let loss = net
         .loss_fn()
         .loss_and_grad(out, 2, &torch::TARGET, d)
@@ -55,18 +54,8 @@ fn residual_lstm_stack_matches_pytorch_by_name() {
     assert!((loss - torch::LOSS).abs() < 1e-12);
     let mut dx = vec![0.0; torch::X.len()];
     net.backward_flat(&torch::X, &mut t, Some(&mut dx)).unwrap();
-    for (a, b) in dx.iter().zip(torch::DX) {
-        assert!((a - b).abs() < 1e-12, "dL/dx {a} vs {b}");
-    }
-    let mut checked = 0;
-    N::visit_grads(&t, &mut |name, _, g| {
-        let (_, _, want) = torch::PARAMS.iter().find(|(n, _, _)| *n == name).unwrap();
-        for (a, b) in g.iter().zip(*want) {
-            assert!((a - b).abs() < 1e-12, "{name}: {a} vs {b}");
-        }
-        checked += 1;
-    });
-    assert_eq!(checked, torch::PARAMS.len());
+    assert_close(&dx, &torch::DX, "dL/dx");
+    torch_params::assert_grads::<N>(&t, torch::PARAMS);
 }
 
 fn inputs(n: usize, seed: u64) -> Vec<f64> {

@@ -8,6 +8,10 @@ use kiln::runtime::rng::uniform;
 
 #[path = "fixtures/torch_stacked.rs"]
 mod torch;
+#[path = "support/torch_params.rs"]
+mod torch_params;
+
+use torch_params::assert_close;
 
 network! {
     /// PyTorch's `nn.LSTM(3, 4, num_layers = 2)`.
@@ -44,21 +48,12 @@ type Fixture = (
     &'static [f64],
     f64,
     &'static [f64],
-    &'static [(&'static str, &'static [f64], &'static [f64])],
+    torch_params::Params,
 );
 
 fn parity<N: Network<f64, Loss = kiln::runtime::loss::Mse>>(mut net: N, f: Fixture) {
     let (x, target, y_want, loss_want, dx_want, params) = f;
-    let mut loaded = Vec::new();
-    net.visit_params_mut(&mut |name, _, v| {
-        let (_, p, _) = params
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .unwrap_or_else(|| panic!("PyTorch has no tensor {name}"));
-        v.copy_from_slice(p);
-        loaded.push(name.to_string());
-    });
-    assert_eq!(loaded.len(), params.len(), "{loaded:?}");
+    torch_params::load(&mut net, params);
     let tensors: Vec<&str> = N::TENSORS.iter().map(|t| t.name).collect();
     let torch_names: Vec<&str> = params.iter().map(|(n, _, _)| *n).collect();
     assert_eq!(tensors, torch_names, "TENSORS in PyTorch's order and names");
@@ -67,9 +62,7 @@ fn parity<N: Network<f64, Loss = kiln::runtime::loss::Mse>>(mut net: N, f: Fixtu
     N::set_steps(&mut t, torch::STEPS);
     net.forward_train_flat(x, &mut t).unwrap();
     let (out, d) = N::output_and_grad(&mut t);
-    for (a, b) in out.iter().zip(y_want) {
-        assert!((a - b).abs() < 1e-12, "output {a} vs {b}");
-    }
+    assert_close(out, y_want, "output");
     let loss = net.loss_fn().loss_and_grad(out, 4, target, d).unwrap();
     assert!(
         (loss - loss_want).abs() < 1e-12,
@@ -77,15 +70,8 @@ fn parity<N: Network<f64, Loss = kiln::runtime::loss::Mse>>(mut net: N, f: Fixtu
     );
     let mut dx = vec![0.0; x.len()];
     net.backward_flat(x, &mut t, Some(&mut dx)).unwrap();
-    for (a, b) in dx.iter().zip(dx_want) {
-        assert!((a - b).abs() < 1e-12, "dL/dx {a} vs {b}");
-    }
-    N::visit_grads(&t, &mut |name, _, g| {
-        let (_, _, want) = params.iter().find(|(n, _, _)| *n == name).unwrap();
-        for (a, b) in g.iter().zip(*want) {
-            assert!((a - b).abs() < 1e-12, "{name}: {a} vs {b}");
-        }
-    });
+    assert_close(&dx, dx_want, "dL/dx");
+    torch_params::assert_grads::<N>(&t, params);
 }
 
 #[test]
