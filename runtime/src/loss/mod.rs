@@ -103,26 +103,20 @@ pub fn masked_rows<T: Float, X: Copy, L: Loss<T, Target = [X]> + ?Sized>(
         rows * per_row,
         target.len(),
     )?;
-    let kept = keep.iter().filter(|&&k| k).count();
+    let kept: Vec<usize> = (0..rows).filter(|&r| keep[r]).collect();
     grad.fill(T::ZERO);
-    if kept == 0 {
+    if kept.is_empty() {
         return Ok(T::ZERO);
     }
-    let mut out = Vec::with_capacity(kept * width);
-    let mut tgt = Vec::with_capacity(kept * per_row);
-    for (r, _) in keep.iter().enumerate().filter(|(_, &k)| k) {
+    let mut out = Vec::with_capacity(kept.len() * width);
+    let mut tgt = Vec::with_capacity(kept.len() * per_row);
+    for &r in &kept {
         out.extend_from_slice(&output[r * width..(r + 1) * width]);
         tgt.extend_from_slice(&target[r * per_row..(r + 1) * per_row]);
     }
     let mut g = vec![T::ZERO; out.len()];
     let value = loss.loss_and_grad(&out, width, &tgt, &mut g)?;
-    for (r, gr) in keep
-        .iter()
-        .enumerate()
-        .filter(|(_, &k)| k)
-        .map(|(r, _)| r)
-        .zip(g.chunks_exact(width))
-    {
+    for (&r, gr) in kept.iter().zip(g.chunks_exact(width)) {
         grad[r * width..(r + 1) * width].copy_from_slice(gr);
     }
     Ok(value)
