@@ -69,8 +69,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         let mut total = 0.0;
         for chunk in val_starts.chunks(64) {
             batch(val, chunk, &mut vx, &mut vy);
-            scratch_steps(&mut scratch);
-            total += net.eval_loss(&vx, &vy, &mut scratch)? as f64;
+            total += net.eval_loss_seq(&vx, STEPS, &vy, &mut scratch)? as f64;
         }
         Ok(total / val_starts.chunks(64).count() as f64)
     };
@@ -139,9 +138,4 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     }
     println!("--- sample (temperature 0.8) ---\n{sample}");
     Ok(())
-}
-
-/// Validation windows are STEPS long.
-fn scratch_steps(s: &mut <CharLstm<f32> as Network<f32>>::Scratch) {
-    <CharLstm<f32> as Network<f32>>::set_scratch_steps(s, STEPS);
 }

@@ -64,15 +64,15 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             "epoch {epoch:>3}: train loss {:.4}  held-out loss {:.4}  accuracy {:.2}%",
             total / train.len() as f64,
             held_out.loss,
-            100.0 * held_out.accuracy
+            100.0 * held_out.accuracy.unwrap_or(f64::NAN)
         ));
     }
     let elapsed = progress.finish();
     let fin = evaluate(&net, &test, 256)?;
     println!(
         "held-out accuracy {:.2}% ({} of {}) after {} epochs in {:.2}s",
-        100.0 * fin.accuracy,
-        (fin.accuracy * test.len() as f64).round(),
+        100.0 * fin.accuracy.unwrap_or(f64::NAN),
+        (fin.accuracy.unwrap_or(f64::NAN) * test.len() as f64).round(),
         test.len(),
         o.epochs,
         elapsed.as_secs_f64()
@@ -99,7 +99,10 @@ mod tests {
                     .unwrap();
             }
         }
-        let acc = evaluate(&net, &test, 256).unwrap().accuracy;
+        let acc = evaluate(&net, &test, 256)
+            .unwrap()
+            .accuracy
+            .unwrap_or(f64::NAN);
         assert!(acc > 0.93, "held-out accuracy {acc}");
     }
 }

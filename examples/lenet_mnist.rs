@@ -53,14 +53,14 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             "epoch {epoch:>2}: train loss {:.4}  held-out loss {:.4}  accuracy {:.2}%",
             total / train.len() as f64,
             held_out.loss,
-            100.0 * held_out.accuracy
+            100.0 * held_out.accuracy.unwrap_or(f64::NAN)
         ));
     }
     let elapsed = progress.finish();
     let fin = evaluate(&net, &test, 500)?;
     println!(
         "held-out accuracy {:.2}% on {} images after {} epochs in {:.1}s",
-        100.0 * fin.accuracy,
+        100.0 * fin.accuracy.unwrap_or(f64::NAN),
         test.len(),
         o.epochs,
         elapsed.as_secs_f64()

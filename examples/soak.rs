@@ -51,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let rss = rss_kib().unwrap_or(0);
             let t = start.elapsed().as_secs_f64();
             samples.push((r.epoch, t, rss));
-            let acc = r.val.as_ref().map_or(0.0, |v| v.accuracy);
+            let acc = r.val.as_ref().map_or(0.0, |v| v.accuracy.unwrap_or(0.0));
             println!(
                 "| {} | {:.1} | {:.1} | {:.2}% |",
                 r.epoch,

@@ -7,19 +7,18 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use kiln::checkpoint::save_weights;
+use kiln::checkpoint::save_weights_with;
 use kiln::data::{
-    digits, load_csv, load_images_and_labels, load_text, mnist_t10k, tiny_shakespeare, Dataset,
-    Samples, TextWindows, TokenRows, Vocab,
+    diabetes, digits, load_csv, load_images_and_labels, load_table, load_text, mnist_t10k,
+    tiny_shakespeare, Dataset, Samples, Table, Task, TextWindows, TokenRows, Vocab,
 };
 use kiln::prelude::*;
-use kiln::runtime::loss::SoftmaxCrossEntropy;
 use kiln::runtime::optim::{Adadelta, Adagrad, Adam, AdamW, NAdam, RmsProp, Sgd};
 use kiln::runtime::schedule::Cosine;
-use kiln::train::{evaluate, EarlyStopping, Fit, Monitor};
-use kiln_models::{CharLstm, DigitsMlp, LeNet5};
+use kiln::train::{evaluate, EarlyStopping, Fit, Metric, Metrics, ReduceLrOnPlateau, TargetKind};
+use kiln_models::{CharLstm, DigitsMlp, LeNet5, MlpRegressor};
 
-const MODELS: &str = "lenet5 | digits-mlp | char-lstm";
+const MODELS: &str = "lenet5 | digits-mlp | char-lstm | mlp-regressor";
 const OPTIMIZERS: &str =
     "sgd | momentum | nesterov | adam | adamw | nadam | rmsprop | adagrad | adadelta";
 
@@ -27,6 +26,7 @@ const OPTIMIZERS: &str =
 struct Args {
     model: String,
     data: Option<PathBuf>,
+    target: Option<String>,
     epochs: usize,
     batch: usize,
     optimizer: String,
@@ -53,19 +53,28 @@ options (defaults depend on the model):
                                    30 epochs, batch 32, momentum, lr 0.05
                        char-lstm:  LSTM 256 on tiny Shakespeare (bundled, 90/10), windows of
                                    64 characters; 3 epochs, batch 32, adam, lr 0.002, clip 5
+                       mlp-regressor: 64-64-64-1 ReLU MLP regression on a CSV table with a
+                                   header (bundled: the diabetes data, target `progression`,
+                                   80/20); features and target standardised on the training
+                                   split (saved in the checkpoint), up to 64 feature columns;
+                                   300 epochs, batch 32, adam, lr 0.003 halved when the
+                                   validation RMSE stalls for 5 epochs, early stopping after 20
   --data PATH        your own data in the same format instead of the bundled set:
                        lenet5: an MNIST-style image IDX file (labels found beside it by
                                replacing `images-idx3` with `labels-idx1`) or a folder with both;
                        digits-mlp: a numeric CSV whose last column is the label;
-                       char-lstm: a UTF-8 text file with the same 65 characters
+                       char-lstm: a UTF-8 text file with the same 65 characters;
+                       mlp-regressor: a CSV with a header row (name the target with --target)
+  --target NAME      mlp-regressor: the column to predict (every other column is a feature)
   --epochs N         passes over the training split
   --batch N          samples per mini-batch
   --optimizer NAME   {OPTIMIZERS}
-  --lr X             peak learning rate (cosine decay to 0 over the run)
+  --lr X             peak learning rate (cosine decay to 0 over the run; mlp-regressor:
+                     the starting rate, reduced on plateaus)
   --constant-lr      keep the learning rate constant instead
   --seed N           seed of the split, initialisation, batch order and dropout (default 1)
-  --patience N       stop early after N epochs without a better validation loss
-                     (and keep the best epoch's weights)
+  --patience N       stop early after N epochs without a better validation loss (RMSE
+                     for mlp-regressor) and keep the best epoch's weights
   --out DIR          where the checkpoint and plot go (default runs/<model>)
   --resume           continue the run saved in DIR/checkpoint.safetensors
   -h, --help         this text
@@ -95,18 +104,20 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         "lenet5" => (8, 64, "momentum", 0.05),
         "digits-mlp" => (30, 32, "momentum", 0.05),
         "char-lstm" => (3, 32, "adam", 2e-3),
+        "mlp-regressor" => (300, 32, "adam", 3e-3),
         other => return Err(format!("unknown model `{other}`; expected {MODELS}")),
     };
     let mut a = Args {
         out: PathBuf::from("runs").join(&model),
+        patience: (model == "mlp-regressor").then_some(20),
         model,
         data: None,
+        target: None,
         epochs,
         batch,
         optimizer: optimizer.into(),
         lr,
         seed: 1,
-        patience: None,
         resume: false,
         constant_lr: false,
     };
@@ -119,6 +130,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--constant-lr" => a.constant_lr = true,
             "--model" => {}
             "--data" => a.data = Some(value(i, flag)?.into()),
+            "--target" => a.target = Some(value(i, flag)?),
             "--out" => a.out = value(i, flag)?.into(),
             "--optimizer" => a.optimizer = value(i, flag)?,
             "--epochs" => a.epochs = num(value(i, flag)?, flag)? as usize,
@@ -181,23 +193,42 @@ fn load_mnist(path: &Path) -> Result<Dataset, Box<dyn std::error::Error>> {
     Ok(load_images_and_labels(&images, &labels)?)
 }
 
-fn run<N>(
+/// What the run adds to its checkpoints and its final report beyond the metrics.
+#[derive(Default)]
+struct Extras {
+    /// Checkpoint metadata (the data's scaling, column names).
+    metadata: Vec<(String, String)>,
+    /// Lines printed after the held-out report.
+    notes: Vec<String>,
+}
+
+fn run<Y, N>(
     a: &Args,
     mut net: N,
-    train: &dyn Samples,
-    val: &dyn Samples,
+    train: &dyn Samples<f32, Y>,
+    val: &dyn Samples<f32, Y>,
     clip: Option<f64>,
+    extras: Extras,
 ) -> Result<(), Box<dyn std::error::Error>>
 where
-    N: Network<f32, Loss = SoftmaxCrossEntropy>,
+    Y: TargetKind,
+    N: Network<f32>,
+    N::Loss: Loss<f32, Target = [Y]>,
 {
     let mut opt = optimizer(&a.optimizer, a.lr)?;
     let steps = (a.epochs * train.len().div_ceil(a.batch)) as u64;
     let ckpt = a.out.join("checkpoint.safetensors");
     let plot = a.out.join("curves.svg");
+    let regression = val.task() == Task::Regression;
+    let watched = if regression {
+        Metric::Rmse
+    } else {
+        Metric::Loss
+    };
     let mut fit = Fit::new(a.epochs, a.batch)?
         .seed(a.seed)
         .checkpoint(&ckpt)
+        .metadata(extras.metadata.clone())
         .plot(
             &plot,
             &format!(
@@ -207,14 +238,21 @@ where
                 a.optimizer
             ),
         );
-    if !a.constant_lr {
-        fit = fit.schedule(Cosine::new(a.lr, steps, 0.0)?);
+    match (a.constant_lr, regression) {
+        (true, _) => {}
+        (false, true) => {
+            let plateau = ReduceLrOnPlateau::new(Metric::Rmse)
+                .factor(0.5)?
+                .patience(5);
+            fit = fit.reduce_lr_on_plateau(plateau);
+        }
+        (false, false) => fit = fit.schedule(Cosine::new(a.lr, steps, 0.0)?),
     }
     if let Some(c) = clip {
         fit = fit.clip_grad_norm(c)?;
     }
     if let Some(p) = a.patience {
-        fit = fit.early_stopping(EarlyStopping::new(Monitor::ValLoss, p)?.restore_best(true));
+        fit = fit.early_stopping(EarlyStopping::new(watched, p)?.restore_best(true));
     }
     if a.resume {
         fit = fit.resume(&ckpt);
@@ -222,27 +260,12 @@ where
     let history = fit.run(&mut net, opt.as_mut(), train, Some(val))?;
     let m = evaluate(&net, val, 512)?;
     let weights = a.out.join("weights.safetensors");
-    save_weights(&net, &weights)?;
+    save_weights_with(&net, &weights, &extras.metadata)?;
     let secs: f64 = history.epochs.iter().map(|r| r.seconds).sum();
     println!();
-    if let Some(c) = &m.confusion {
-        println!(
-            "confusion matrix on the {} held-out samples:\n{c}",
-            val.len()
-        );
-    }
-    match m.perplexity {
-        Some(p) => println!(
-            "held-out loss {:.4} nats/char, perplexity {p:.2}, next-character accuracy {:.2}%",
-            m.loss,
-            100.0 * m.accuracy
-        ),
-        None => println!(
-            "held-out accuracy {:.2}% ({} samples), loss {:.4}",
-            100.0 * m.accuracy,
-            val.len(),
-            m.loss
-        ),
+    report(&m, val.len());
+    for line in &extras.notes {
+        println!("{line}");
     }
     println!(
         "trained {} epochs in {secs:.1}s{}",
@@ -263,6 +286,66 @@ where
     println!("training curves: {}", plot.display());
     println!("\nmore: --help for options; cargo run --release --example char_lstm | lenet_mnist | digits_mlp");
     Ok(())
+}
+
+/// The held-out metrics of the task.
+fn report(m: &Metrics, samples: usize) {
+    if let Some(c) = &m.confusion {
+        println!("confusion matrix on the {samples} held-out samples:\n{c}");
+    }
+    let pct = |v: Option<f64>| 100.0 * v.unwrap_or(f64::NAN);
+    if let Some(p) = m.perplexity {
+        println!(
+            "held-out loss {:.4} nats/char, perplexity {p:.2}, next-character accuracy {:.2}%",
+            m.loss,
+            pct(m.accuracy)
+        );
+    } else if let (Some(rmse), Some(mae), Some(r2)) = (m.rmse, m.mae, m.r2) {
+        println!("held-out RMSE {rmse:.2}, MAE {mae:.2}, R² {r2:.3} ({samples} rows, in the target's units)");
+    } else {
+        println!(
+            "held-out accuracy {:.2}% ({samples} samples), loss {:.4}",
+            pct(m.accuracy),
+            m.loss
+        );
+    }
+}
+
+/// The regressor's data: the CSV named on the command line (or the bundled diabetes table),
+/// split, standardised on the training side and padded to the network's 64 features.
+fn regression_data(a: &Args) -> Result<(Table, Table, Extras), Box<dyn std::error::Error>> {
+    let table = match (&a.data, &a.target) {
+        (Some(p), Some(t)) => load_table(p, &[t.as_str()])?,
+        (Some(_), None) => return Err("mlp-regressor with --data needs --target NAME, the column to predict".into()),
+        (None, Some(t)) if t != "progression" => {
+            return Err(format!("the bundled diabetes table has no column `{t}` to predict; its target is `progression`").into())
+        }
+        (None, _) => diabetes()?,
+    };
+    let (mut train, mut val) = table.split(0.8, a.seed)?;
+    // What always predicting the training mean scores, for scale.
+    let mean = train.targets.iter().sum::<f64>() / train.len() as f64;
+    let base =
+        (val.targets.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / val.len() as f64).sqrt();
+    let scaling = train.fit_standardizer()?;
+    train.scale(&scaling)?;
+    val.scale(&scaling)?;
+    let width = <MlpRegressor<f32> as Network<f32>>::INPUT;
+    let mut metadata = scaling.metadata();
+    metadata.push(("kiln.table.features".into(), train.feature_names.join(",")));
+    metadata.push(("kiln.table.targets".into(), train.target_names.join(",")));
+    let notes = vec![format!(
+        "always predicting the training mean would give RMSE {base:.2}"
+    )];
+    eprintln!(
+        "MLP regressor: `{}` from {} feature columns; {} training and {} held-out rows; {}, lr {}, batch {}, up to {} epochs",
+        train.target_names[0], train.width(), train.len(), val.len(), a.optimizer, a.lr, a.batch, a.epochs
+    );
+    Ok((
+        train.padded_to(width)?,
+        val.padded_to(width)?,
+        Extras { metadata, notes },
+    ))
 }
 
 fn main() -> ExitCode {
@@ -290,7 +373,14 @@ fn main() -> ExitCode {
 
 fn train(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let rng = &mut seeded(a.seed);
+    if a.target.is_some() && a.model != "mlp-regressor" {
+        return Err(format!("--target names the column to predict for mlp-regressor; {} takes its labels from its data", a.model).into());
+    }
     match a.model.as_str() {
+        "mlp-regressor" => {
+            let (train, val, extras) = regression_data(a)?;
+            run(a, MlpRegressor::<f32>::new(rng), &train, &val, None, extras)
+        }
         "lenet5" => {
             let data = match &a.data {
                 Some(p) => load_mnist(p)?,
@@ -301,7 +391,14 @@ fn train(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 "LeNet-5 on MNIST: {} training and {} held-out 28x28 images; {}, lr {}, batch {}, {} epochs",
                 train.len(), val.len(), a.optimizer, a.lr, a.batch, a.epochs
             );
-            run(a, LeNet5::<f32>::new(rng), &train, &val, None)
+            run(
+                a,
+                LeNet5::<f32>::new(rng),
+                &train,
+                &val,
+                None,
+                Extras::default(),
+            )
         }
         "digits-mlp" => {
             let mut data = match &a.data {
@@ -314,7 +411,14 @@ fn train(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 "digits MLP: {} training and {} held-out 8x8 images; {}, lr {}, batch {}, {} epochs",
                 train.len(), val.len(), a.optimizer, a.lr, a.batch, a.epochs
             );
-            run(a, DigitsMlp::<f32>::new(rng), &train, &val, None)
+            run(
+                a,
+                DigitsMlp::<f32>::new(rng),
+                &train,
+                &val,
+                None,
+                Extras::default(),
+            )
         }
         _ => {
             let text = match &a.data {
@@ -329,9 +433,16 @@ fn train(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             let val = TextWindows::new(ids[cut..].to_vec(), 64, rows)?;
             eprintln!(
                 "char LSTM: {} training and {} held-out windows of 64 characters; {}, lr {}, batch {}, {} epochs",
-                train.len(), val.len(), a.optimizer, a.lr, a.batch, a.epochs
+                train.windows(), val.windows(), a.optimizer, a.lr, a.batch, a.epochs
             );
-            run(a, CharLstm::<f32>::new(rng), &train, &val, Some(5.0))
+            run(
+                a,
+                CharLstm::<f32>::new(rng),
+                &train,
+                &val,
+                Some(5.0),
+                Extras::default(),
+            )
         }
     }
 }
@@ -418,5 +529,51 @@ mod tests {
         };
         let err = train(&bad).unwrap_err().to_string();
         assert!(err.contains("missing.csv"), "{err}");
+    }
+
+    #[test]
+    fn regressor_trains_on_a_csv_with_a_header_and_saves_its_scaling() {
+        let dir = std::env::temp_dir().join(format!("kiln-train-reg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // A user's table: the bundled diabetes rows with the target renamed and moved first.
+        let t = diabetes().unwrap();
+        let mut csv = format!("price,{}\n", t.feature_names.join(","));
+        for (row, y) in t.features.chunks(10).zip(&t.targets) {
+            let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+            csv += &format!("{y},{}\n", cells.join(","));
+        }
+        let file = dir.join("houses.csv");
+        std::fs::write(&file, csv).unwrap();
+        let a = parse(args(&format!(
+            "--model mlp-regressor --data {} --target price --epochs 40 --out {}",
+            file.display(),
+            dir.join("run").display()
+        )))
+        .unwrap();
+        train(&a).unwrap();
+        let meta = kiln::checkpoint::read_metadata(dir.join("run/weights.safetensors")).unwrap();
+        let scaling = kiln::data::Scaling::from_metadata(&meta).unwrap();
+        assert!(scaling.features.is_some() && scaling.targets.is_some());
+        assert_eq!(meta["kiln.table.targets"], "price");
+        assert!(meta["kiln.table.features"].starts_with("age,sex,bmi"));
+
+        let no_target = parse(args(&format!(
+            "--model mlp-regressor --data {}",
+            file.display()
+        )));
+        let err = train(&no_target.unwrap()).unwrap_err().to_string();
+        assert!(err.contains("needs --target"), "{err}");
+        let wrong = parse(args(&format!(
+            "--model mlp-regressor --data {} --target cost",
+            file.display()
+        )));
+        let err = train(&wrong.unwrap()).unwrap_err().to_string();
+        assert!(err.contains("no column \"cost\""), "{err}");
+        let err = train(&parse(args("--model digits-mlp --target x")).unwrap()).unwrap_err();
+        assert!(
+            err.to_string().contains("--target names the column"),
+            "{err}"
+        );
     }
 }

@@ -45,8 +45,7 @@ fn char_lstm_loss_falls() {
     let (vx, vy) = windows(val, &val_starts);
     let mut s = net.scratch();
     let val_loss = |net: &SmallCharLstm<f32>, s: &mut SmallCharLstmScratch<f32>| {
-        <SmallCharLstm<f32> as Network<f32>>::set_scratch_steps(s, STEPS);
-        net.eval_loss(&vx, &vy, s).unwrap()
+        net.eval_loss_seq(&vx, STEPS, &vy, s).unwrap()
     };
     let before = val_loss(&net, &mut s);
     assert!(

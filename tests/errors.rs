@@ -129,7 +129,7 @@ fn data_sets_and_batch_assembly() {
     assert!(
         msg(d.rows::<5>()).contains("the data set has 4 features per sample, the network takes 5")
     );
-    let (mut x, mut y) = (Vec::new(), Vec::new());
+    let (mut x, mut y) = (Vec::<f32>::new(), Vec::new());
     assert_eq!(
         msg(d.gather(&[0, 2], &mut x, &mut y)),
         "invalid sample index: 2 is outside a data set of 2 samples"
@@ -211,7 +211,7 @@ fn inconsistent_data_sets_are_errors_not_panics() {
         msg(ragged.validate()),
         "invalid data set: 7 features for 2 samples of width 4"
     );
-    let (mut x, mut y) = (Vec::new(), Vec::new());
+    let (mut x, mut y) = (Vec::<f32>::new(), Vec::new());
     assert!(msg(ragged.gather(&[1], &mut x, &mut y)).contains("1 is outside"));
     let mut net = Net::<f32>::new(&mut seeded(1));
     let e =

@@ -55,7 +55,7 @@ fn a_non_finite_gradient_is_refused_and_changes_nothing() {
     let mut net = overflow_net();
     let mut opt = Adam::new(0.01).unwrap();
     let mut state = net.train_state(0);
-    state.set_check_finite(true);
+    // The guard is on by default: no call needed.
     // One good step first (zero input: the first weight does not move), so the failing one
     // is step 2.
     train_step(&mut net, &[0.0, 0.0], &[0.0, 0.0], &mut opt, &mut state).unwrap();
@@ -82,9 +82,10 @@ fn a_non_finite_gradient_is_refused_and_changes_nothing() {
         "the optimiser did not count the refused step"
     );
 
-    // Without the guard the same step goes through and poisons the weights.
+    // With the guard turned off the same step goes through and poisons the weights.
     let mut unguarded = overflow_net();
     let mut state = unguarded.train_state(0);
+    state.set_check_finite(false);
     unguarded
         .train_step(&x, &y, &mut Sgd::new(0.1).unwrap(), &mut state)
         .unwrap();

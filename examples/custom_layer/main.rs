@@ -80,8 +80,8 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let fin = evaluate(&net, &test, 256)?;
     println!(
         "held-out accuracy {:.2}% ({} of {}) after {} epochs in {:.2}s",
-        100.0 * fin.accuracy,
-        (fin.accuracy * test.len() as f64).round(),
+        100.0 * fin.accuracy.unwrap_or(f64::NAN),
+        (fin.accuracy.unwrap_or(f64::NAN) * test.len() as f64).round(),
         test.len(),
         o.epochs,
         elapsed
@@ -112,7 +112,10 @@ mod tests {
             .quiet()
             .run(&mut net, &mut opt, &train, None)
             .unwrap();
-        let acc = evaluate(&net, &test, 256).unwrap().accuracy;
+        let acc = evaluate(&net, &test, 256)
+            .unwrap()
+            .accuracy
+            .unwrap_or(f64::NAN);
         assert!(acc > 0.93, "held-out accuracy {acc}");
     }
 }

@@ -21,7 +21,7 @@ pub use charlm::{CharLstm, ResidualLstm};
 pub use densenet::{DenseNet, DenseNetCifar};
 pub use googlenet::{GoogLeNet, GoogLeNetCifar};
 pub use lenet::{LeNet5, LeNet5Classic};
-pub use mlp::DigitsMlp;
+pub use mlp::{DigitsMlp, MlpRegressor};
 pub use mobilenet::{MobileNet, MobileNetCifar};
 pub use nin::{Nin, NinCifar};
 pub use resnet::{ResNet18, ResNet18Cifar};

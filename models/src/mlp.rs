@@ -16,3 +16,14 @@ network! {
         loss: softmax_cross_entropy,
     }
 }
+
+network! {
+    /// A regressor for tables of up to 64 feature columns (a table with fewer is padded with
+    /// zero columns, which leaves what it computes unchanged): 64 -> 64 ReLU -> 64 ReLU -> 1,
+    /// mean squared error.
+    pub struct MlpRegressor {
+        input: [64],
+        layers: [dense(64), relu, dense(64), relu, dense(1)],
+        loss: mse,
+    }
+}

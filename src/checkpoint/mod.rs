@@ -37,6 +37,23 @@ pub fn save_weights<T: Float, N: Network<T>>(
     file::write_atomic(path.as_ref(), &model_entries(net), base_metadata::<T>())
 }
 
+/// [`save_weights`] with extra metadata entries (e.g. the data's scaling), which
+/// [`read_metadata`] gives back.
+pub fn save_weights_with<T: Float, N: Network<T>>(
+    net: &N,
+    path: impl AsRef<Path>,
+    meta: &[(String, String)],
+) -> Result<(), CheckpointError> {
+    let mut metadata = base_metadata::<T>();
+    metadata.extend(meta.iter().cloned());
+    file::write_atomic(path.as_ref(), &model_entries(net), metadata)
+}
+
+/// The metadata of the checkpoint at `path` (kiln's own entries and any extra ones).
+pub fn read_metadata(path: impl AsRef<Path>) -> Result<HashMap<String, String>, CheckpointError> {
+    Reader::open(path.as_ref())?.metadata()
+}
+
 /// Reads parameters and buffers from `path` into `net`. Tensors may be stored as F64, F32,
 /// F16 or BF16; the file's `optimizer.*` tensors, if any, are ignored.
 pub fn load_weights<T: Float, N: Network<T>>(

@@ -1,6 +1,7 @@
 //! Random per-sample image augmentation (flips, shifts, noise) applied to a training batch in
 //! place, so a network sees a slightly different copy of each image every epoch.
 
+use kiln_runtime::float::Float;
 use kiln_runtime::rng::{normal, unit_f64, KilnRng};
 
 use super::DataError;
@@ -126,7 +127,11 @@ impl Augment {
     /// Transforms every sample of `features` (whole images, back to back) in place, drawing
     /// from `rng`. Errors, leaving `features` unchanged, if its length is not a multiple of
     /// `C * H * W`. Allocates nothing.
-    pub fn apply_batch(&self, features: &mut [f32], rng: &mut KilnRng) -> Result<(), DataError> {
+    pub fn apply_batch<V: Float>(
+        &self,
+        features: &mut [V],
+        rng: &mut KilnRng,
+    ) -> Result<(), DataError> {
         let size = self.sample_width();
         if !features.len().is_multiple_of(size) {
             return Err(DataError::Invalid {
@@ -150,13 +155,14 @@ impl Augment {
             if self.shift > 0 {
                 let dx = draw_offset(rng, self.shift);
                 let dy = draw_offset(rng, self.shift);
+                let fill = V::from_f64(self.fill as f64);
                 for plane in image.chunks_exact_mut(h * w) {
-                    shift_plane(plane, h, w, dx, dy, self.fill);
+                    shift_plane(plane, h, w, dx, dy, fill);
                 }
             }
             if self.noise > 0.0 {
                 for x in image.iter_mut() {
-                    *x += normal(rng, 0.0f32, self.noise);
+                    *x += V::from_f64(normal(rng, 0.0f32, self.noise) as f64);
                 }
             }
         }
@@ -173,7 +179,7 @@ fn draw_offset(rng: &mut KilnRng, max: usize) -> isize {
 
 /// Moves the `h x w` plane by `dx` columns right and `dy` rows down, in place: pixel `(y, x)`
 /// takes the old `(y - dy, x - dx)`, or `fill` where that lies outside.
-fn shift_plane(plane: &mut [f32], h: usize, w: usize, dx: isize, dy: isize, fill: f32) {
+fn shift_plane<V: Float>(plane: &mut [V], h: usize, w: usize, dx: isize, dy: isize, fill: V) {
     let (hi, wi) = (h as isize, w as isize);
     // Columns of a destination row that have a source, and where that source starts.
     let x0 = dx.clamp(0, wi);

@@ -1,7 +1,7 @@
 //! Data sets that ship inside the crate (copied from the project's data folder with their
 //! provenance in `data/README.md`), so they load with one call and no path.
 
-use super::{parse_csv, DataError, Dataset};
+use super::{parse_csv, parse_table, DataError, Dataset, Table};
 
 const DIGITS_GZ: &[u8] = include_bytes!("../../data/digits/digits.csv.gz");
 const MNIST_IMAGES_GZ: &[u8] = include_bytes!("../../data/mnist-t10k/t10k-images-idx3-ubyte.gz");
@@ -11,6 +11,16 @@ const MNIST_LABELS_GZ: &[u8] = include_bytes!("../../data/mnist-t10k/t10k-labels
 /// `f32`), labels 0..9. CC BY 4.0, E. Alpaydin and C. Kaynak (1998).
 pub fn digits() -> Result<Dataset, DataError> {
     parse_csv("data/digits/digits.csv.gz", DIGITS_GZ, -1)
+}
+
+const DIABETES: &[u8] = include_bytes!("../../data/diabetes/diabetes.csv");
+
+/// The diabetes regression data of Efron, Hastie, Johnstone and Tibshirani (2004), "Least
+/// Angle Regression", as shipped unscaled with scikit-learn: 442 patients, ten baseline
+/// features (`age, sex, bmi, bp, s1..s6`) and the target `progression`, a quantitative measure
+/// of disease progression one year later (25..346).
+pub fn diabetes() -> Result<Table, DataError> {
+    parse_table("data/diabetes/diabetes.csv", DIABETES, &["progression"])
 }
 
 const SHAKESPEARE: &str = include_str!("../../data/tinyshakespeare/input.txt");
@@ -48,6 +58,21 @@ mod tests {
             let n = d.labels.iter().filter(|&&l| l == c).count();
             assert!((174..=183).contains(&n), "class {c}: {n}");
         }
+    }
+
+    #[test]
+    fn diabetes_is_complete() {
+        let t = super::diabetes().unwrap();
+        assert_eq!((t.len(), t.width(), t.target_width()), (442, 10, 1));
+        assert_eq!(t.feature_names[..3], ["age", "sex", "bmi"]);
+        // Published summary: targets 25..346 with mean 152.13.
+        let (lo, hi) = t
+            .targets
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), &y| (a.min(y), b.max(y)));
+        let mean = t.targets.iter().sum::<f64>() / 442.0;
+        assert_eq!((lo, hi), (25.0, 346.0));
+        assert!((mean - 152.133).abs() < 1e-3, "{mean}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::gzip::{maybe_gunzip, read_file};
+use super::gzip::{maybe_gunzip, read_file, utf8};
 use super::{DataError, Dataset};
 
 /// Loads a numeric CSV file (optionally gzip) whose column `label_column` (negative counts
@@ -15,13 +15,7 @@ pub fn load_csv(path: impl AsRef<Path>, label_column: isize) -> Result<Dataset, 
 
 /// Parses CSV bytes (optionally gzip); `name` is used in error messages.
 pub fn parse_csv(name: &str, raw: &[u8], label_column: isize) -> Result<Dataset, DataError> {
-    let bytes = maybe_gunzip(name, raw)?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| DataError::Malformed {
-        file: name.to_string(),
-        position: format!("byte {}", e.valid_up_to()),
-        expected: "UTF-8 text".into(),
-        found: "invalid UTF-8".into(),
-    })?;
+    let text = utf8(name, maybe_gunzip(name, raw)?)?;
     let mut features = Vec::new();
     let mut labels = Vec::new();
     let mut width: Option<usize> = None;

@@ -23,6 +23,34 @@ impl Dataset {
         self.labels.is_empty()
     }
 
+    /// Errors if the set is inconsistent (a feature count that is not samples x width, no
+    /// features) or a feature is NaN or infinite.
+    pub fn validate(&self) -> Result<(), DataError> {
+        if self.width == 0 || self.features.len() != self.labels.len() * self.width {
+            return Err(DataError::Invalid {
+                what: "data set",
+                why: format!(
+                    "{} features for {} samples of width {}",
+                    self.features.len(),
+                    self.labels.len(),
+                    self.width
+                ),
+            });
+        }
+        match self.features.iter().position(|v| !v.is_finite()) {
+            None => Ok(()),
+            Some(i) => Err(DataError::Invalid {
+                what: "sample",
+                why: format!(
+                    "sample {}, feature {} is {}; features must be finite",
+                    i / self.width.max(1),
+                    i % self.width.max(1),
+                    self.features[i]
+                ),
+            }),
+        }
+    }
+
     /// Number of classes (largest label + 1; `usize::MAX` if a label is `usize::MAX`).
     pub fn classes(&self) -> usize {
         self.labels.iter().max().map_or(0, |m| m.saturating_add(1))
@@ -78,28 +106,32 @@ impl Dataset {
     /// A seeded shuffle, then the first `train_fraction` of samples for training and the rest
     /// held out.
     pub fn split(&self, train_fraction: f64, seed: u64) -> Result<(Dataset, Dataset), DataError> {
-        if !(train_fraction > 0.0 && train_fraction < 1.0) {
-            return Err(DataError::Invalid {
-                what: "train fraction",
-                why: format!("must be in (0, 1), got {train_fraction}"),
-            });
-        }
-        let order = permutation(self.len(), seed);
-        let n_train = ((self.len() as f64) * train_fraction).round() as usize;
-        if n_train == 0 || n_train == self.len() {
-            return Err(DataError::Invalid {
-                what: "train fraction",
-                why: format!(
-                    "{train_fraction} of {} samples leaves one side empty",
-                    self.len()
-                ),
-            });
-        }
-        Ok((
-            self.select(&order[..n_train]),
-            self.select(&order[n_train..]),
-        ))
+        let (order, n) = split_order(self.len(), train_fraction, seed)?;
+        Ok((self.select(&order[..n]), self.select(&order[n..])))
     }
+}
+
+/// A seeded permutation of `0..len` and how many of its first entries are the training side
+/// of a `train_fraction` split; errors if the fraction is outside (0, 1) or leaves a side empty.
+pub(super) fn split_order(
+    len: usize,
+    train_fraction: f64,
+    seed: u64,
+) -> Result<(Vec<usize>, usize), DataError> {
+    if !(train_fraction > 0.0 && train_fraction < 1.0) {
+        return Err(DataError::Invalid {
+            what: "train fraction",
+            why: format!("must be in (0, 1), got {train_fraction}"),
+        });
+    }
+    let n = ((len as f64) * train_fraction).round() as usize;
+    if n == 0 || n == len {
+        return Err(DataError::Invalid {
+            what: "train fraction",
+            why: format!("{train_fraction} of {len} samples leaves one side empty"),
+        });
+    }
+    Ok((permutation(len, seed), n))
 }
 
 /// A seeded permutation of `0..n`, the same on every machine.

@@ -17,6 +17,12 @@ pub enum DataError {
         expected: String,
         found: String,
     },
+    /// A cell of a table has no value (empty, `NA`, `NaN`, ...) at `line` in `column`.
+    Missing {
+        file: String,
+        line: usize,
+        column: String,
+    },
     /// The file holds no samples.
     Empty { file: String },
     /// A parameter of the request is invalid (e.g. a split fraction outside (0, 1)).
@@ -33,6 +39,9 @@ impl fmt::Display for DataError {
                 expected,
                 found,
             } => write!(f, "{file}: {position}: expected {expected}, found {found}"),
+            DataError::Missing { file, line, column } => {
+                write!(f, "{file}: line {line}, column {column:?}: missing value")
+            }
             DataError::Empty { file } => write!(f, "{file}: holds no samples"),
             DataError::Invalid { what, why } => write!(f, "invalid {what}: {why}"),
         }

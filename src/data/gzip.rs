@@ -10,6 +10,16 @@ use super::DataError;
 /// allocate (deflate reaches about 1000:1).
 pub const MAX_INFLATED: u64 = 1 << 30;
 
+/// `bytes` as UTF-8 text, or an error naming `name` and the first invalid byte.
+pub fn utf8(name: &str, bytes: Vec<u8>) -> Result<String, DataError> {
+    String::from_utf8(bytes).map_err(|e| DataError::Malformed {
+        file: name.to_string(),
+        position: format!("byte {}", e.utf8_error().valid_up_to()),
+        expected: "UTF-8 text".into(),
+        found: "invalid UTF-8".into(),
+    })
+}
+
 /// The bytes of `raw`, inflated if they are gzip.
 pub fn maybe_gunzip(name: &str, raw: &[u8]) -> Result<Vec<u8>, DataError> {
     maybe_gunzip_limited(name, raw, MAX_INFLATED)

@@ -1,7 +1,10 @@
 //! What the trainer draws mini-batches from: any set of samples that can copy a chosen subset
-//! into a batch (rows time-major for sequences) with one class label per row.
+//! into a batch (rows time-major for sequences) with its targets: class labels (`usize`) or
+//! float targets of the network's float type.
 
-use super::{DataError, Dataset, TextWindows};
+use kiln_runtime::float::Float;
+
+use super::{DataError, Dataset, Scaler, Table, TextWindows};
 
 /// What a data set's labels mean, which decides the metrics reported for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,10 +13,15 @@ pub enum Task {
     Classification,
     /// The next token at every step: accuracy and perplexity.
     LanguageModel,
+    /// Float targets: RMSE, MAE and R² (in the targets' own units when they were scaled).
+    Regression,
+    /// Independent 0/1 labels, one output logit each: per-label F1 and accuracy.
+    MultiLabel,
 }
 
-/// A set of samples the trainer can batch.
-pub trait Samples {
+/// A set of samples the trainer can batch into `T` features and `Y` targets (`usize` class
+/// labels, or `T` float targets).
+pub trait Samples<T: Float = f32, Y = usize> {
     /// Number of samples (sequences, for sequence data).
     fn len(&self) -> usize;
     /// Whether there are no samples.
@@ -33,15 +41,15 @@ pub trait Samples {
     fn validate(&self) -> Result<(), DataError> {
         Ok(())
     }
-    /// Clears `x` and `labels`, then fills them with samples `idx`: `idx.len() * steps()` rows
-    /// of `width()` features, time-major for sequences (step 0 of every sample first), and
-    /// one label per row. Errors if an index is out of range.
-    fn gather(
-        &self,
-        idx: &[usize],
-        x: &mut Vec<f32>,
-        labels: &mut Vec<usize>,
-    ) -> Result<(), DataError>;
+    /// How the targets were scaled, so metrics can be reported in the data's own units.
+    fn target_scaler(&self) -> Option<&Scaler> {
+        None
+    }
+    /// Clears `x` and `targets`, then fills them with samples `idx`: `idx.len() * steps()`
+    /// rows of `width()` features, time-major for sequences (step 0 of every sample first),
+    /// and the targets of those rows (one label per row, or one value per output). Errors if
+    /// an index is out of range.
+    fn gather(&self, idx: &[usize], x: &mut Vec<T>, targets: &mut Vec<Y>) -> Result<(), DataError>;
 }
 
 fn out_of_range(i: usize, len: usize) -> DataError {
@@ -51,7 +59,7 @@ fn out_of_range(i: usize, len: usize) -> DataError {
     }
 }
 
-impl Samples for Dataset {
+impl<T: Float> Samples<T, usize> for Dataset {
     fn len(&self) -> usize {
         self.labels.len()
     }
@@ -62,34 +70,12 @@ impl Samples for Dataset {
         Task::Classification
     }
     fn validate(&self) -> Result<(), DataError> {
-        if self.width == 0 || self.features.len() != self.labels.len() * self.width {
-            return Err(DataError::Invalid {
-                what: "data set",
-                why: format!(
-                    "{} features for {} samples of width {}",
-                    self.features.len(),
-                    self.labels.len(),
-                    self.width
-                ),
-            });
-        }
-        match self.features.iter().position(|v| !v.is_finite()) {
-            None => Ok(()),
-            Some(i) => Err(DataError::Invalid {
-                what: "sample",
-                why: format!(
-                    "sample {}, feature {} is {}; features must be finite",
-                    i / self.width.max(1),
-                    i % self.width.max(1),
-                    self.features[i]
-                ),
-            }),
-        }
+        Dataset::validate(self)
     }
     fn gather(
         &self,
         idx: &[usize],
-        x: &mut Vec<f32>,
+        x: &mut Vec<T>,
         labels: &mut Vec<usize>,
     ) -> Result<(), DataError> {
         x.clear();
@@ -98,7 +84,7 @@ impl Samples for Dataset {
             let row = self.features.get(i * self.width..(i + 1) * self.width);
             match (row, self.labels.get(i)) {
                 (Some(row), Some(&label)) => {
-                    x.extend_from_slice(row);
+                    x.extend(row.iter().map(|&v| T::from_f64(v as f64)));
                     labels.push(label);
                 }
                 _ => return Err(out_of_range(i, self.labels.len())),
@@ -108,7 +94,7 @@ impl Samples for Dataset {
     }
 }
 
-impl Samples for TextWindows {
+impl<T: Float> Samples<T, usize> for TextWindows {
     fn len(&self) -> usize {
         self.windows()
     }
@@ -124,7 +110,7 @@ impl Samples for TextWindows {
     fn gather(
         &self,
         idx: &[usize],
-        x: &mut Vec<f32>,
+        x: &mut Vec<T>,
         labels: &mut Vec<usize>,
     ) -> Result<(), DataError> {
         x.clear();
@@ -138,5 +124,23 @@ impl Samples for TextWindows {
             }
         }
         Ok(())
+    }
+}
+
+impl<T: Float> Samples<T, T> for Table {
+    fn len(&self) -> usize {
+        Table::len(self)
+    }
+    fn width(&self) -> usize {
+        Table::width(self)
+    }
+    fn task(&self) -> Task {
+        Table::task(self)
+    }
+    fn target_scaler(&self) -> Option<&Scaler> {
+        Table::target_scaler(self)
+    }
+    fn gather(&self, idx: &[usize], x: &mut Vec<T>, y: &mut Vec<T>) -> Result<(), DataError> {
+        self.gather_into(idx, x, y)
     }
 }

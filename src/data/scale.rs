@@ -1,12 +1,18 @@
-//! Per-feature scaling fitted on the training split only, then applied unchanged to the
-//! validation and test splits, so no statistic of held-out data leaks into training.
+//! Per-column scaling fitted on the training split only, then applied unchanged to the
+//! validation and test splits, so no statistic of held-out data leaks into training. Both
+//! scalers work on features and on float targets, invert (to report predictions in the data's
+//! own units), and save as text into a checkpoint's metadata so a saved model predicts on raw
+//! rows without side files.
+
+use kiln_runtime::float::Float;
 
 use super::{DataError, Dataset};
 
-/// Standardisation `x -> (x - mean) / std` with the per-feature mean and population standard
-/// deviation of the data set it was fitted on (computed in f64).
+/// Standardisation `x -> (x - mean) / std` with the per-column mean and population standard
+/// deviation of the data it was fitted on (computed in f64), as scikit-learn's
+/// `StandardScaler`.
 ///
-/// A feature that is constant on the fitted data (`std == 0`) maps to 0 for every input, on
+/// A column that is constant on the fitted data (`std == 0`) maps to 0 for every input, on
 /// every split, instead of dividing by zero.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Standardizer {
@@ -15,24 +21,35 @@ pub struct Standardizer {
 }
 
 impl Standardizer {
-    /// Fits on `data` (the training split). Errors if it holds no samples, has no features,
-    /// is inconsistent (`features.len() != len * width`) or holds a non-finite value.
+    /// Fits on the features of `data` (the training split). Errors if it holds no samples,
+    /// has no features, is inconsistent (`features.len() != len * width`) or holds a
+    /// non-finite value.
     pub fn fit(data: &Dataset) -> Result<Standardizer, DataError> {
-        check_fit_input(data, "Standardizer::fit")?;
-        let (n, width) = (data.len() as f64, data.width);
+        check_shape(data)?;
+        Standardizer::fit_columns(&data.features, data.width, "Standardizer::fit")
+    }
+
+    /// Fits on a row-major `[rows, width]` matrix (`who` names the caller in errors).
+    pub fn fit_columns<V: Float>(
+        values: &[V],
+        width: usize,
+        who: &str,
+    ) -> Result<Standardizer, DataError> {
+        let rows = check_fit_input(values, width, who)?;
+        let n = rows as f64;
         let mut mean = vec![0.0f64; width];
-        for row in data.features.chunks_exact(width) {
+        for row in values.chunks_exact(width) {
             for (m, &x) in mean.iter_mut().zip(row) {
-                *m += x as f64;
+                *m += x.to_f64();
             }
         }
         mean.iter_mut().for_each(|m| *m /= n);
-        // Second pass over the deviations: no cancellation, and a constant feature gets
+        // Second pass over the deviations: no cancellation, and a constant column gets
         // exactly 0.
         let mut var = vec![0.0f64; width];
-        for row in data.features.chunks_exact(width) {
+        for row in values.chunks_exact(width) {
             for ((v, &m), &x) in var.iter_mut().zip(&mean).zip(row) {
-                let d = x as f64 - m;
+                let d = x.to_f64() - m;
                 *v += d * d;
             }
         }
@@ -40,149 +57,198 @@ impl Standardizer {
         Ok(Standardizer { mean, std })
     }
 
-    /// Standardises `data` in place with the fitted statistics. Errors if its width differs
-    /// from the fitted one.
+    /// Standardises the features of `data` in place with the fitted statistics. Errors if
+    /// its width differs from the fitted one.
     pub fn apply(&self, data: &mut Dataset) -> Result<(), DataError> {
-        check_apply_input(data, self.mean.len(), "Standardizer")?;
-        for row in data.features.chunks_exact_mut(self.mean.len()) {
+        check_shape(data)?;
+        self.apply_columns(&mut data.features, data.width, "Standardizer")
+    }
+
+    /// Standardises a row-major matrix of the fitted width in place.
+    pub fn apply_columns<V: Float>(
+        &self,
+        values: &mut [V],
+        width: usize,
+        who: &str,
+    ) -> Result<(), DataError> {
+        check_apply_input(values.len(), width, self.mean.len(), who)?;
+        for row in values.chunks_exact_mut(width) {
             for ((x, &m), &s) in row.iter_mut().zip(&self.mean).zip(&self.std) {
                 *x = if s > 0.0 {
-                    ((*x as f64 - m) / s) as f32
+                    V::from_f64((x.to_f64() - m) / s)
                 } else {
-                    0.0
+                    V::ZERO
                 };
             }
         }
         Ok(())
     }
 
-    /// Per-feature means of the fitted data.
+    /// A scaler from saved statistics (checked by [`super::Scaler::decode`]).
+    pub(super) fn from_parts(mean: Vec<f64>, std: Vec<f64>) -> Standardizer {
+        Standardizer { mean, std }
+    }
+
+    /// Per-column means of the fitted data.
     pub fn mean(&self) -> &[f64] {
         &self.mean
     }
 
-    /// Per-feature population standard deviations of the fitted data.
+    /// Per-column population standard deviations of the fitted data.
     pub fn std(&self) -> &[f64] {
         &self.std
     }
 }
 
-/// Min-max scaling `x -> lo + (x - min) * (hi - lo) / (max - min)` with the per-feature minimum
-/// and maximum of the data set it was fitted on; `[lo, hi]` is `[0, 1]` unless chosen.
+/// Min-max scaling `x -> lo + (x - min) * (hi - lo) / (max - min)` with the per-column minimum
+/// and maximum of the data it was fitted on; `[lo, hi]` is `[0, 1]` unless chosen
+/// (scikit-learn's `MinMaxScaler`).
 ///
 /// Values outside the fitted `[min, max]` (on other splits) extrapolate linearly beyond
-/// `[lo, hi]` rather than being clipped. A feature that is constant on the fitted data maps to
+/// `[lo, hi]` rather than being clipped. A column that is constant on the fitted data maps to
 /// `lo` for every input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MinMaxScaler {
-    min: Vec<f32>,
-    max: Vec<f32>,
-    lo: f32,
-    hi: f32,
+    min: Vec<f64>,
+    max: Vec<f64>,
+    lo: f64,
+    hi: f64,
 }
 
 impl MinMaxScaler {
-    /// Fits on `data` (the training split) for the range `[0, 1]`. Errors as
-    /// [`Standardizer::fit`] does.
+    /// Fits on the features of `data` to the range `[0, 1]`.
     pub fn fit(data: &Dataset) -> Result<MinMaxScaler, DataError> {
         MinMaxScaler::fit_range(data, 0.0, 1.0)
     }
 
-    /// Fits on `data` for the range `[lo, hi]`; errors unless both are finite and `lo < hi`.
-    pub fn fit_range(data: &Dataset, lo: f32, hi: f32) -> Result<MinMaxScaler, DataError> {
+    /// Fits on the features of `data` to the range `[lo, hi]` (finite, `lo < hi`).
+    pub fn fit_range(data: &Dataset, lo: f64, hi: f64) -> Result<MinMaxScaler, DataError> {
+        check_shape(data)?;
+        MinMaxScaler::fit_columns(&data.features, data.width, lo, hi, "MinMaxScaler::fit")
+    }
+
+    /// Fits on a row-major `[rows, width]` matrix to the range `[lo, hi]`.
+    pub fn fit_columns<V: Float>(
+        values: &[V],
+        width: usize,
+        lo: f64,
+        hi: f64,
+        who: &str,
+    ) -> Result<MinMaxScaler, DataError> {
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(DataError::Invalid {
                 what: "scaling range",
                 why: format!("needs finite lo < hi, got [{lo}, {hi}]"),
             });
         }
-        check_fit_input(data, "MinMaxScaler::fit")?;
-        let mut min = data.features[..data.width].to_vec();
+        check_fit_input(values, width, who)?;
+        let mut min: Vec<f64> = values[..width].iter().map(|v| v.to_f64()).collect();
         let mut max = min.clone();
-        for row in data.features.chunks_exact(data.width) {
+        for row in values.chunks_exact(width) {
             for ((lo, hi), &x) in min.iter_mut().zip(max.iter_mut()).zip(row) {
-                *lo = lo.min(x);
-                *hi = hi.max(x);
+                *lo = lo.min(x.to_f64());
+                *hi = hi.max(x.to_f64());
             }
         }
         Ok(MinMaxScaler { min, max, lo, hi })
     }
 
-    /// Scales `data` in place with the fitted minima and maxima. Errors if its width differs
-    /// from the fitted one.
+    /// Scales the features of `data` in place. Errors if its width differs from the fitted
+    /// one.
     pub fn apply(&self, data: &mut Dataset) -> Result<(), DataError> {
-        check_apply_input(data, self.min.len(), "MinMaxScaler")?;
-        let (lo, span) = (self.lo as f64, self.hi as f64 - self.lo as f64);
-        for row in data.features.chunks_exact_mut(self.min.len()) {
+        check_shape(data)?;
+        self.apply_columns(&mut data.features, data.width, "MinMaxScaler")
+    }
+
+    /// Scales a row-major matrix of the fitted width in place.
+    pub fn apply_columns<V: Float>(
+        &self,
+        values: &mut [V],
+        width: usize,
+        who: &str,
+    ) -> Result<(), DataError> {
+        check_apply_input(values.len(), width, self.min.len(), who)?;
+        let span = self.hi - self.lo;
+        for row in values.chunks_exact_mut(width) {
             for ((x, &min), &max) in row.iter_mut().zip(&self.min).zip(&self.max) {
-                let (min, max) = (min as f64, max as f64);
-                *x = if max > min {
-                    (lo + (*x as f64 - min) * span / (max - min)) as f32
+                *x = V::from_f64(if max > min {
+                    self.lo + (x.to_f64() - min) * span / (max - min)
                 } else {
                     self.lo
-                };
+                });
             }
         }
         Ok(())
     }
 
-    /// Per-feature minima of the fitted data.
-    pub fn min(&self) -> &[f32] {
+    /// A scaler from saved statistics (checked by [`super::Scaler::decode`]).
+    pub(super) fn from_parts(min: Vec<f64>, max: Vec<f64>, lo: f64, hi: f64) -> MinMaxScaler {
+        MinMaxScaler { min, max, lo, hi }
+    }
+
+    /// Per-column minima of the fitted data.
+    pub fn min(&self) -> &[f64] {
         &self.min
     }
 
-    /// Per-feature maxima of the fitted data.
-    pub fn max(&self) -> &[f32] {
+    /// Per-column maxima of the fitted data.
+    pub fn max(&self) -> &[f64] {
         &self.max
     }
 
-    /// The target range `(lo, hi)`.
-    pub fn range(&self) -> (f32, f32) {
+    /// The target range `[lo, hi]`.
+    pub fn range(&self) -> (f64, f64) {
         (self.lo, self.hi)
     }
 }
 
-/// Checks that `data` can be fitted on: samples, features, a consistent shape, finite values.
-fn check_fit_input(data: &Dataset, who: &str) -> Result<(), DataError> {
-    if data.is_empty() {
-        return Err(DataError::Invalid {
-            what: "data set",
-            why: format!("{who} needs at least one sample, got none"),
-        });
-    }
-    if data.width == 0 {
+/// Checks that `values` can be fitted on: rows, columns, a whole number of rows, finite
+/// values; returns the row count.
+fn check_fit_input<V: Float>(values: &[V], width: usize, who: &str) -> Result<usize, DataError> {
+    if width == 0 {
         return Err(DataError::Invalid {
             what: "data set",
             why: format!("{who} needs at least one feature per sample, got 0"),
         });
     }
-    check_shape(data)?;
-    if let Some(i) = data.features.iter().position(|x| !x.is_finite()) {
+    if values.is_empty() {
+        return Err(DataError::Invalid {
+            what: "data set",
+            why: format!("{who} needs at least one sample, got none"),
+        });
+    }
+    check_apply_input(values.len(), width, width, who)?;
+    if let Some(i) = values.iter().position(|x| !x.is_finite()) {
         return Err(DataError::Invalid {
             what: "data set",
             why: format!(
                 "{who} needs finite features; sample {}, feature {} is {}",
-                i / data.width,
-                i % data.width,
-                data.features[i]
+                i / width,
+                i % width,
+                values[i].to_f64()
             ),
         });
     }
-    Ok(())
+    Ok(values.len() / width)
 }
 
-/// Checks that `data` has the fitted `width` and a consistent shape.
-fn check_apply_input(data: &Dataset, width: usize, who: &str) -> Result<(), DataError> {
-    if data.width != width {
+/// Checks that `len` values are whole rows of the fitted width.
+fn check_apply_input(len: usize, width: usize, fitted: usize, who: &str) -> Result<(), DataError> {
+    if width != fitted {
         return Err(DataError::Invalid {
             what: "sample width",
             why: format!(
-                "the {who} was fitted on {width} features per sample, the data set has {}",
-                data.width
+                "the {who} was fitted on {fitted} features per sample, the data set has {width}"
             ),
         });
     }
-    check_shape(data)
+    if !len.is_multiple_of(width) {
+        return Err(DataError::Invalid {
+            what: "data set",
+            why: format!("{len} values are not whole rows of {width}"),
+        });
+    }
+    Ok(())
 }
 
 /// `features` holds exactly `len * width` values.
@@ -200,7 +266,6 @@ fn check_shape(data: &Dataset) -> Result<(), DataError> {
     }
     Ok(())
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,8 +360,8 @@ mod tests {
         for (lo, hi) in [
             (1.0, 1.0),
             (2.0, 1.0),
-            (f32::NAN, 1.0),
-            (0.0, f32::INFINITY),
+            (f64::NAN, 1.0),
+            (0.0, f64::INFINITY),
         ] {
             let e = MinMaxScaler::fit_range(&train(), lo, hi).unwrap_err();
             assert!(

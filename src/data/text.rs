@@ -74,13 +74,7 @@ impl Vocab {
 pub fn load_text(path: impl AsRef<Path>) -> Result<String, DataError> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let bytes = super::gzip::read_file(path)?;
-    String::from_utf8(bytes).map_err(|e| DataError::Malformed {
-        file: name,
-        position: format!("byte {}", e.utf8_error().valid_up_to()),
-        expected: "UTF-8 text".into(),
-        found: "invalid UTF-8".into(),
-    })
+    super::gzip::utf8(&name, super::gzip::read_file(path)?)
 }
 
 #[cfg(test)]

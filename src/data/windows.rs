@@ -1,6 +1,8 @@
 //! A token corpus cut into fixed-length windows for a language model: window `i` is tokens
 //! `i*steps .. i*steps+steps` as inputs and the same positions shifted by one as targets.
 
+use kiln_runtime::float::Float;
+
 use super::DataError;
 
 /// How a token is fed to the network.
@@ -71,15 +73,21 @@ impl TextWindows {
     }
 
     /// Appends step `t` of window `w`: its input row and the next token as the label.
-    pub(super) fn push_step(&self, w: usize, t: usize, x: &mut Vec<f32>, labels: &mut Vec<usize>) {
+    pub(super) fn push_step<T: Float>(
+        &self,
+        w: usize,
+        t: usize,
+        x: &mut Vec<T>,
+        labels: &mut Vec<usize>,
+    ) {
         let at = w * self.steps + t;
         let id = self.ids[at];
         match self.rows {
-            TokenRows::Ids => x.push(id as f32),
+            TokenRows::Ids => x.push(T::from_usize(id)),
             TokenRows::OneHot { vocab } => {
                 let start = x.len();
-                x.resize(start + vocab, 0.0);
-                x[start + id] = 1.0;
+                x.resize(start + vocab, T::ZERO);
+                x[start + id] = T::ONE;
             }
         }
         labels.push(self.ids[at + 1]);
@@ -95,7 +103,7 @@ mod tests {
     fn batches_are_time_major_with_next_token_labels() {
         let w = TextWindows::new((0..9).collect(), 3, TokenRows::Ids).unwrap();
         assert_eq!(w.windows(), 2);
-        let (mut x, mut y) = (Vec::new(), Vec::new());
+        let (mut x, mut y) = (Vec::<f32>::new(), Vec::new());
         w.gather(&[1, 0], &mut x, &mut y).unwrap();
         assert_eq!(x, [3.0, 0.0, 4.0, 1.0, 5.0, 2.0]);
         assert_eq!(y, [4, 1, 5, 2, 6, 3]);
@@ -120,7 +128,7 @@ mod tests {
         .contains("5 at position 1"));
         let w = TextWindows::new(vec![0, 1, 2], 1, TokenRows::Ids).unwrap();
         assert!(w
-            .gather(&[2], &mut Vec::new(), &mut Vec::new())
+            .gather(&[2], &mut Vec::<f32>::new(), &mut Vec::new())
             .unwrap_err()
             .to_string()
             .contains("2 is outside"));

@@ -1,35 +1,12 @@
 //! Early stopping: end a run when a validation metric has not improved for `patience`
 //! epochs, optionally putting back the weights of the best epoch.
 
-use super::{EpochRecord, TrainError};
-
-/// The metric early stopping watches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Monitor {
-    /// Validation loss (lower is better).
-    ValLoss,
-    /// Validation accuracy (higher is better).
-    ValAccuracy,
-}
-
-impl Monitor {
-    fn value(self, r: &EpochRecord) -> Option<f64> {
-        let v = r.val.as_ref()?;
-        Some(match self {
-            Monitor::ValLoss => v.loss,
-            Monitor::ValAccuracy => v.accuracy,
-        })
-    }
-
-    fn lower_is_better(self) -> bool {
-        self == Monitor::ValLoss
-    }
-}
+use super::{EpochRecord, Metric, TrainError};
 
 /// Stop after `patience` epochs without an improvement of more than `min_delta`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EarlyStopping {
-    pub(super) monitor: Monitor,
+    pub(super) monitor: Metric,
     patience: usize,
     min_delta: f64,
     pub(super) restore_best: bool,
@@ -48,7 +25,7 @@ pub enum Verdict {
 
 impl EarlyStopping {
     /// Watches `monitor`; `patience` must be at least 1.
-    pub fn new(monitor: Monitor, patience: usize) -> Result<EarlyStopping, TrainError> {
+    pub fn new(monitor: Metric, patience: usize) -> Result<EarlyStopping, TrainError> {
         if patience == 0 {
             return Err(TrainError::Invalid {
                 what: "early-stopping patience",
@@ -85,14 +62,11 @@ impl EarlyStopping {
 
     /// Records an epoch. Errors if the epoch has no validation metrics.
     pub(super) fn update(&mut self, r: &EpochRecord) -> Result<Verdict, TrainError> {
-        let v = self.monitor.value(r).ok_or_else(|| TrainError::Invalid {
-            what: "early stopping",
-            why: "it watches a validation metric, so the run needs a validation set".into(),
-        })?;
+        let v = watched(self.monitor, r, "early stopping")?;
         let better = match self.best {
             None => !v.is_nan(),
-            Some((b, _)) if self.monitor.lower_is_better() => v < b - self.min_delta,
-            Some((b, _)) => v > b + self.min_delta,
+            Some((b, _)) if self.monitor.higher_is_better() => v > b + self.min_delta,
+            Some((b, _)) => v < b - self.min_delta,
         };
         if better {
             self.best = Some((v, r.epoch));
@@ -129,6 +103,30 @@ impl EarlyStopping {
     }
 }
 
+/// The validation value of `metric` in `r`; `who` (early stopping, a plateau schedule) names
+/// the watcher in the error when there is no validation set or it lacks the metric.
+pub(super) fn watched(
+    metric: Metric,
+    r: &EpochRecord,
+    who: &'static str,
+) -> Result<f64, TrainError> {
+    let v = r.val.as_ref().ok_or_else(|| TrainError::Invalid {
+        what: who,
+        why: "it watches a validation metric, so the run needs a validation set".into(),
+    })?;
+    v.get(metric).ok_or_else(|| TrainError::Invalid {
+        what: who,
+        why: format!(
+            "it watches `{}`, which this task's evaluation does not report (it reports {})",
+            metric.name(),
+            v.present()
+                .map(|(m, _)| m.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,13 +135,11 @@ mod tests {
     fn epoch(epoch: usize, loss: f64) -> EpochRecord {
         EpochRecord {
             epoch,
-            train_loss: 0.0,
-            train_accuracy: 0.0,
+            train: Metrics::default(),
             val: Some(Metrics {
                 loss,
-                accuracy: 1.0 - loss,
-                perplexity: None,
-                confusion: None,
+                accuracy: Some(1.0 - loss),
+                ..Metrics::default()
             }),
             lr: 0.1,
             seconds: 0.0,
@@ -152,7 +148,7 @@ mod tests {
 
     #[test]
     fn stops_after_patience_epochs_without_improvement() {
-        let mut es = EarlyStopping::new(Monitor::ValLoss, 2)
+        let mut es = EarlyStopping::new(Metric::Loss, 2)
             .unwrap()
             .min_delta(0.01)
             .unwrap();
@@ -167,18 +163,18 @@ mod tests {
             [Improved, Improved, NoBetter, Improved, NoBetter, Stop]
         );
         assert_eq!(es.best, Some((0.3, 4)));
-        let mut back = EarlyStopping::new(Monitor::ValLoss, 2).unwrap();
+        let mut back = EarlyStopping::new(Metric::Loss, 2).unwrap();
         back.decode(&es.encode()).unwrap();
         assert_eq!((back.best, back.waited), (es.best, es.waited));
-        let mut acc = EarlyStopping::new(Monitor::ValAccuracy, 1).unwrap();
+        let mut acc = EarlyStopping::new(Metric::Accuracy, 1).unwrap();
         assert_eq!(acc.update(&epoch(1, 0.5)).unwrap(), Improved);
         assert_eq!(acc.update(&epoch(2, 0.6)).unwrap(), Stop);
     }
 
     #[test]
     fn rejects_bad_settings_and_missing_validation() {
-        assert!(EarlyStopping::new(Monitor::ValLoss, 0).is_err());
-        let es = EarlyStopping::new(Monitor::ValLoss, 1).unwrap();
+        assert!(EarlyStopping::new(Metric::Loss, 0).is_err());
+        let es = EarlyStopping::new(Metric::Loss, 1).unwrap();
         assert!(es.clone().min_delta(-1.0).is_err());
         let mut r = epoch(1, 0.5);
         r.val = None;
@@ -188,5 +184,8 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("validation set"));
+        let mut rmse = EarlyStopping::new(Metric::Rmse, 1).unwrap();
+        let e = rmse.update(&epoch(1, 0.5)).unwrap_err().to_string();
+        assert!(e.contains("watches `rmse`, which this task's evaluation does not report (it reports loss, acc)"), "{e}");
     }
 }

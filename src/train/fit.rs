@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use kiln_runtime::float::Float;
 use kiln_runtime::loss::Loss;
 use kiln_runtime::network::{check_step, GradsOf, Network, WithGrads};
 use kiln_runtime::optim::{clip_grad_norm, Optimizer};
@@ -16,9 +17,12 @@ use kiln_runtime::rng::seeded;
 use kiln_runtime::schedule::LrSchedule;
 
 use super::early_stopping::Verdict;
-use super::metrics::check_fits;
-use super::{evaluate, EarlyStopping, EpochRecord, History, Progress, TrainError};
-use crate::checkpoint::{load_training, load_weights, save_training, save_weights};
+use super::evaluate::check_fits;
+use super::{
+    evaluate, EarlyStopping, EpochRecord, History, Progress, ReduceLrOnPlateau, Tally, TargetKind,
+    TrainError,
+};
+use crate::checkpoint::{load_training, load_weights, save_training, save_weights_with};
 use crate::data::{permutation, Augment, Samples};
 
 /// What a callback wants after an epoch.
@@ -40,6 +44,8 @@ pub struct Fit<'a> {
     schedule: Option<Box<dyn LrSchedule + 'a>>,
     clip: Option<f64>,
     early: Option<EarlyStopping>,
+    plateau: Option<ReduceLrOnPlateau>,
+    metadata: Vec<(String, String)>,
     checkpoint: Option<PathBuf>,
     resume: Option<PathBuf>,
     plot: Option<(PathBuf, String)>,
@@ -69,6 +75,8 @@ impl<'a> Fit<'a> {
             schedule: None,
             clip: None,
             early: None,
+            plateau: None,
+            metadata: Vec::new(),
             checkpoint: None,
             resume: None,
             plot: None,
@@ -113,6 +121,20 @@ impl<'a> Fit<'a> {
     /// Stops when a validation metric stops improving.
     pub fn early_stopping(mut self, es: EarlyStopping) -> Self {
         self.early = Some(es);
+        self
+    }
+
+    /// Lowers the learning rate when a validation metric stops improving (read after every
+    /// epoch); not combined with a per-step [`Fit::schedule`].
+    pub fn reduce_lr_on_plateau(mut self, p: ReduceLrOnPlateau) -> Self {
+        self.plateau = Some(p);
+        self
+    }
+
+    /// Extra entries for the metadata of every checkpoint the run writes (e.g. the data's
+    /// [`crate::data::Scaling::metadata`], so the saved model predicts on raw rows).
+    pub fn metadata(mut self, entries: Vec<(String, String)>) -> Self {
+        self.metadata.extend(entries);
         self
     }
 
@@ -165,116 +187,65 @@ impl<'a> Fit<'a> {
         self
     }
 
-    /// Trains `net` with `opt` on `train`, validating on `val` after every epoch.
-    pub fn run<N>(
+    /// Trains `net` with `opt` on `train`, validating on `val` after every epoch. Works for
+    /// any loss whose targets the data gives (`usize` class labels or float targets) and for
+    /// `f32` and `f64` networks; the metrics follow the data's task.
+    pub fn run<T, Y, N>(
         mut self,
         net: &mut N,
-        opt: &mut dyn Optimizer<f32>,
-        train: &dyn Samples,
-        val: Option<&dyn Samples>,
+        opt: &mut dyn Optimizer<T>,
+        train: &dyn Samples<T, Y>,
+        val: Option<&dyn Samples<T, Y>>,
     ) -> Result<History, TrainError>
     where
-        N: Network<f32>,
-        N::Loss: Loss<f32, Target = [usize]>,
+        T: Float,
+        Y: TargetKind,
+        N: Network<T>,
+        N::Loss: Loss<T, Target = [Y]>,
     {
-        check_fits::<N>(train)?;
-        if let Some(v) = val {
-            check_fits::<N>(v)?;
-        }
-        if let Some(a) = &self.augment {
-            a.check_width(train.width() * train.steps())?;
-        }
-        if self.early.is_some() && val.is_none() {
-            return Err(TrainError::Invalid {
-                what: "early stopping",
-                why: "it watches a validation metric, so the run needs a validation set".into(),
-            });
-        }
+        self.check_run::<T, Y, N>(train, val)?;
         let per_epoch = train.len().div_ceil(self.batch);
         let mut state = net.new_train(self.seed);
         N::set_steps(&mut state, train.steps());
         let mut history = History::default();
-        let mut best_weights: Option<Vec<f32>> = None;
+        let mut best_weights: Option<Vec<T>> = None;
 
         let mut start = 0;
         if let Some(path) = self.resume.clone() {
             start = self.restore(&path, net, opt, N::grads(&state), per_epoch, &mut history)?;
         }
-        let meta_fixed = [
-            ("kiln.train.seed", self.seed.to_string()),
-            ("kiln.train.batch", self.batch.to_string()),
-            ("kiln.train.samples", train.len().to_string()),
-        ];
-
         let mut progress = if self.quiet {
             Progress::hidden()
         } else {
             Progress::new(((self.epochs.saturating_sub(start)) * per_epoch) as u64)
         };
-        let (mut x, mut labels) = (Vec::new(), Vec::new());
         for epoch in start..self.epochs {
             let t0 = Instant::now();
-            let epoch_seed = mix(self.seed, epoch as u64);
-            N::reseed(&mut state, epoch_seed ^ 0x5eed_d20b);
-            let mut aug_rng = seeded(epoch_seed ^ 0xa06e);
-            let order = permutation(train.len(), epoch_seed);
-            let (mut loss_sum, mut correct, mut rows) = (0.0f64, 0usize, 0usize);
-            for (b, idx) in order.chunks(self.batch).enumerate() {
-                let step = (epoch * per_epoch + b) as u64;
-                train.gather(idx, &mut x, &mut labels)?;
-                if let Some(a) = &self.augment {
-                    a.apply_batch(&mut x, &mut aug_rng)?;
-                }
-                if let Some(s) = &self.schedule {
-                    opt.set_learning_rate(s.lr_at(step))?;
-                }
-                net.forward_train_flat(&x, &mut state)?;
-                let (out, d_out) = N::output_and_grad(&mut state);
-                let loss =
-                    net.loss_fn()
-                        .loss_and_grad(out, N::OUTPUT, &labels, d_out)? as f64;
-                if !loss.is_finite() {
-                    return Err(TrainError::Diverged {
-                        epoch: epoch + 1,
-                        step: step + 1,
-                        loss,
-                    });
-                }
-                correct += count_correct(out, N::OUTPUT, &labels);
-                net.backward_flat(&x, &mut state, None)?;
-                if self.check_finite {
-                    check_step::<f32, N>(step + 1, loss, &state)?;
-                }
-                if let Some(max) = self.clip.or(N::clip_norm(&state)) {
-                    clip_grad_norm(&mut GradsOf(N::grads_mut(&mut state)), max)?;
-                }
-                opt.step(&mut WithGrads {
-                    net: &mut *net,
-                    grads: N::grads(&state),
-                })?;
-                loss_sum += loss * labels.len() as f64;
-                rows += labels.len();
-                progress.step(loss);
-            }
+            let train_metrics =
+                self.train_epoch(net, opt, &mut state, train, epoch, per_epoch, &mut progress)?;
             let val_metrics = match val {
                 Some(v) => Some(evaluate(&*net, v, self.eval_batch)?),
                 None => None,
             };
-            let record = EpochRecord {
+            let mut record = EpochRecord {
                 epoch: epoch + 1,
-                train_loss: loss_sum / rows as f64,
-                train_accuracy: correct as f64 / rows as f64,
+                train: train_metrics,
                 val: val_metrics,
                 lr: opt.learning_rate(),
                 seconds: t0.elapsed().as_secs_f64(),
             };
+            if let Some(p) = self.plateau.as_mut() {
+                let lr = p.update(&record, record.lr)?;
+                opt.set_learning_rate(lr)?;
+                record.lr = lr;
+            }
             progress.println(&epoch_line(&record, self.epochs));
 
             let mut stop = false;
             if let Some(es) = self.early.as_mut() {
                 match es.update(&record)? {
                     Verdict::Improved if es.restore_best => match &self.checkpoint {
-                        Some(p) => save_weights(net, best_path(p))?,
+                        Some(p) => save_weights_with(net, best_path(p), &self.metadata)?,
                         None => best_weights = Some(snapshot(net)),
                     },
                     Verdict::Stop => {
@@ -290,18 +261,7 @@ impl<'a> Fit<'a> {
                 v.confusion = None;
             }
             history.epochs.push(record);
-            if let Some(path) = &self.checkpoint {
-                let mut meta: Vec<(String, String)> = meta_fixed
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect();
-                meta.push(("kiln.train.epoch".into(), (epoch + 1).to_string()));
-                meta.push(("kiln.train.history".into(), history.encode()));
-                if let Some(es) = &self.early {
-                    meta.push(("kiln.train.early_stopping".into(), es.encode()));
-                }
-                save_training(path, net, opt, &meta)?;
-            }
+            self.save_epoch(net, opt, train.len(), epoch, &history)?;
             if let Some((path, title)) = &self.plot {
                 history.plot(path, title)?;
             }
@@ -313,31 +273,170 @@ impl<'a> Fit<'a> {
             }
         }
         progress.finish();
-
-        if let Some(es) = self.early.as_ref().filter(|es| es.restore_best) {
-            let best = es.best.map(|(_, e)| e);
-            let last = history.last().map(|r| r.epoch);
-            if best.is_some() && best != last {
-                match (&self.checkpoint, best_weights) {
-                    (Some(p), _) => load_weights(net, best_path(p))?,
-                    (None, Some(w)) => restore(net, &w),
-                    (None, None) => {}
-                }
-                history.restored_epoch = best;
-                if !self.quiet {
-                    eprintln!("restored the weights of epoch {}", best.unwrap_or(0));
-                }
-            }
-        }
+        self.restore_best(net, best_weights, &mut history)?;
         Ok(history)
     }
 
+    /// Refuses a run that cannot work before any step is taken.
+    fn check_run<T: Float, Y, N: Network<T>>(
+        &self,
+        train: &dyn Samples<T, Y>,
+        val: Option<&dyn Samples<T, Y>>,
+    ) -> Result<(), TrainError> {
+        check_fits::<T, Y, N>(train)?;
+        if let Some(v) = val {
+            check_fits::<T, Y, N>(v)?;
+        }
+        if let Some(a) = &self.augment {
+            a.check_width(train.width() * train.steps())?;
+        }
+        let watcher = match (&self.early, &self.plateau) {
+            (Some(_), _) => Some("early stopping"),
+            (_, Some(_)) => Some("ReduceLrOnPlateau"),
+            _ => None,
+        };
+        if let (Some(what), None) = (watcher, val) {
+            return Err(TrainError::Invalid {
+                what,
+                why: "it watches a validation metric, so the run needs a validation set".into(),
+            });
+        }
+        if self.plateau.is_some() && self.schedule.is_some() {
+            return Err(TrainError::Invalid {
+                what: "ReduceLrOnPlateau",
+                why: "it sets the learning rate itself; a per-step schedule would overwrite it"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// One pass over the shuffled training set; returns the loss and metrics of its batches.
+    #[allow(clippy::too_many_arguments)]
+    fn train_epoch<T, Y, N>(
+        &self,
+        net: &mut N,
+        opt: &mut dyn Optimizer<T>,
+        state: &mut N::Train,
+        train: &dyn Samples<T, Y>,
+        epoch: usize,
+        per_epoch: usize,
+        progress: &mut Progress,
+    ) -> Result<super::Metrics, TrainError>
+    where
+        T: Float,
+        Y: TargetKind,
+        N: Network<T>,
+        N::Loss: Loss<T, Target = [Y]>,
+    {
+        let epoch_seed = mix(self.seed, epoch as u64);
+        N::reseed(state, epoch_seed ^ 0x5eed_d20b);
+        let mut aug_rng = seeded(epoch_seed ^ 0xa06e);
+        let order = permutation(train.len(), epoch_seed);
+        let mut tally = Tally::new(train.task(), N::OUTPUT, train.target_scaler());
+        let (mut x, mut targets) = (Vec::new(), Vec::new());
+        for (b, idx) in order.chunks(self.batch).enumerate() {
+            let step = (epoch * per_epoch + b) as u64;
+            train.gather(idx, &mut x, &mut targets)?;
+            if let Some(a) = &self.augment {
+                a.apply_batch(&mut x, &mut aug_rng)?;
+            }
+            if let Some(s) = &self.schedule {
+                opt.set_learning_rate(s.lr_at(step))?;
+            }
+            net.forward_train_flat(&x, state)?;
+            let (out, d_out) = N::output_and_grad(state);
+            let loss = net
+                .loss_fn()
+                .loss_and_grad(out, N::OUTPUT, &targets, d_out)?
+                .to_f64();
+            if !loss.is_finite() {
+                return Err(TrainError::Diverged {
+                    epoch: epoch + 1,
+                    step: step + 1,
+                    loss,
+                });
+            }
+            Y::count(&mut tally, out, &targets);
+            tally.add_loss(loss, targets.len());
+            net.backward_flat(&x, state, None)?;
+            if self.check_finite {
+                check_step::<T, N>(step + 1, loss, state)?;
+            }
+            if let Some(max) = self.clip.or(N::clip_norm(state)) {
+                clip_grad_norm(&mut GradsOf(N::grads_mut(state)), max)?;
+            }
+            opt.step(&mut WithGrads {
+                net: &mut *net,
+                grads: N::grads(state),
+            })?;
+            progress.step(loss);
+        }
+        Ok(tally.finish())
+    }
+
+    /// Writes the epoch's training checkpoint, if the run has one.
+    fn save_epoch<T: Float, N: Network<T>>(
+        &self,
+        net: &N,
+        opt: &mut dyn Optimizer<T>,
+        samples: usize,
+        epoch: usize,
+        history: &History,
+    ) -> Result<(), TrainError> {
+        let Some(path) = &self.checkpoint else {
+            return Ok(());
+        };
+        let mut meta = self.metadata.clone();
+        meta.extend([
+            ("kiln.train.seed".into(), self.seed.to_string()),
+            ("kiln.train.batch".into(), self.batch.to_string()),
+            ("kiln.train.samples".into(), samples.to_string()),
+            ("kiln.train.epoch".into(), (epoch + 1).to_string()),
+            ("kiln.train.history".into(), history.encode()),
+        ]);
+        if let Some(es) = &self.early {
+            meta.push(("kiln.train.early_stopping".into(), es.encode()));
+        }
+        if let Some(p) = &self.plateau {
+            meta.push(("kiln.train.plateau".into(), p.encode()));
+        }
+        save_training(path, net, opt, &meta)?;
+        Ok(())
+    }
+
+    /// With early stopping's `restore_best`, puts back the best epoch's weights.
+    fn restore_best<T: Float, N: Network<T>>(
+        &self,
+        net: &mut N,
+        best_weights: Option<Vec<T>>,
+        history: &mut History,
+    ) -> Result<(), TrainError> {
+        let Some(es) = self.early.as_ref().filter(|es| es.restore_best) else {
+            return Ok(());
+        };
+        let best = es.best.map(|(_, e)| e);
+        let last = history.last().map(|r| r.epoch);
+        if best.is_some() && best != last {
+            match (&self.checkpoint, best_weights) {
+                (Some(p), _) => load_weights(net, best_path(p))?,
+                (None, Some(w)) => restore(net, &w),
+                (None, None) => {}
+            }
+            history.restored_epoch = best;
+            if !self.quiet {
+                eprintln!("restored the weights of epoch {}", best.unwrap_or(0));
+            }
+        }
+        Ok(())
+    }
+
     /// Restores a checkpoint written by [`Fit::checkpoint`]; returns the epochs it covers.
-    fn restore<N: Network<f32>>(
+    fn restore<T: Float, N: Network<T>>(
         &mut self,
         path: &Path,
         net: &mut N,
-        opt: &mut dyn Optimizer<f32>,
+        opt: &mut dyn Optimizer<T>,
         grads: &N,
         per_epoch: usize,
         history: &mut History,
@@ -382,6 +481,14 @@ impl<'a> Fit<'a> {
                 what: "checkpoint to resume",
                 why: format!("{file}: unreadable training history"),
             })?;
+        if let Some(p) = self.plateau.as_mut() {
+            if let Some(s) = meta.get("kiln.train.plateau") {
+                p.decode(s).ok_or_else(|| TrainError::Invalid {
+                    what: "checkpoint to resume",
+                    why: format!("{file}: unreadable ReduceLrOnPlateau state"),
+                })?;
+            }
+        }
         if let Some(es) = self.early.as_mut() {
             if let Some(s) = meta.get("kiln.train.early_stopping") {
                 es.decode(s).ok_or_else(|| TrainError::Invalid {
@@ -399,22 +506,6 @@ pub fn best_path(checkpoint: &Path) -> PathBuf {
     checkpoint.with_extension("best.safetensors")
 }
 
-/// Rows whose arg-max output equals the label.
-fn count_correct(out: &[f32], width: usize, labels: &[usize]) -> usize {
-    out.chunks_exact(width)
-        .zip(labels)
-        .filter(|(row, &l)| {
-            let mut best = 0;
-            for (j, &v) in row.iter().enumerate() {
-                if v > row[best] {
-                    best = j;
-                }
-            }
-            best == l
-        })
-        .count()
-}
-
 /// SplitMix64 of the run seed and the epoch: independent streams per epoch.
 fn mix(seed: u64, epoch: u64) -> u64 {
     let mut z = seed ^ epoch.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -423,16 +514,16 @@ fn mix(seed: u64, epoch: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn snapshot<N: Network<f32>>(net: &N) -> Vec<f32> {
+fn snapshot<T: Float, N: Network<T>>(net: &N) -> Vec<T> {
     let mut w = Vec::new();
     net.visit_params(&mut |_, _, v| w.extend_from_slice(v));
     net.visit_buffers(&mut |_, v| w.extend_from_slice(v));
     w
 }
 
-fn restore<N: Network<f32>>(net: &mut N, w: &[f32]) {
+fn restore<T: Float, N: Network<T>>(net: &mut N, w: &[T]) {
     let mut at = 0;
-    let mut take = |v: &mut [f32]| {
+    let mut take = |v: &mut [T]| {
         v.copy_from_slice(&w[at..at + v.len()]);
         at += v.len();
     };
@@ -440,20 +531,16 @@ fn restore<N: Network<f32>>(net: &mut N, w: &[f32]) {
     net.visit_buffers_mut(&mut |_, v| take(v));
 }
 
-/// `epoch  3/10  train loss 0.1234 acc 96.12%  val loss 0.0876 acc 97.40%  lr 0.0312  4.1s`
+/// `epoch  3/10  train loss 0.1234 acc 96.12%  val loss 0.0876 acc 97.40%  lr 3.1e-2  4.1s`
 fn epoch_line(r: &EpochRecord, epochs: usize) -> String {
     let w = epochs.to_string().len();
     let mut s = format!(
-        "epoch {:>w$}/{epochs}  train loss {:.4} acc {:5.2}%",
+        "epoch {:>w$}/{epochs}  train {}",
         r.epoch,
-        r.train_loss,
-        100.0 * r.train_accuracy
+        r.train.summary()
     );
     if let Some(v) = &r.val {
-        s += &format!("  val loss {:.4} acc {:5.2}%", v.loss, 100.0 * v.accuracy);
-        if let Some(p) = v.perplexity {
-            s += &format!(" ppl {p:.2}");
-        }
+        s += &format!("  val {}", v.summary());
     }
     s += &format!("  lr {:.3e}  {:.1}s", r.lr, r.seconds);
     s

@@ -4,21 +4,18 @@
 use std::path::Path;
 
 use super::plot::{self, Panel, Series};
-use super::{Metrics, TrainError};
+use super::{Metric, Metrics, TrainError};
 
 /// One finished epoch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EpochRecord {
     /// 1-based.
     pub epoch: usize,
-    /// Mean training loss over the epoch's batches (train mode, per row).
-    pub train_loss: f64,
-    /// Fraction of training rows predicted right during the epoch (train mode).
-    pub train_accuracy: f64,
-    /// Validation metrics, when a validation set was given (in a run's [`History`], only the
-    /// last epoch keeps its confusion matrix; callbacks receive every epoch's).
+    /// Loss and metrics over the epoch's training batches (in training mode, as they ran).
+    pub train: Metrics,
+    /// Evaluation on the validation set after the epoch, if there is one.
     pub val: Option<Metrics>,
-    /// Learning rate of the epoch's last step.
+    /// Learning rate at the end of the epoch.
     pub lr: f64,
     /// Wall-clock seconds of the epoch, validation included.
     pub seconds: f64,
@@ -28,65 +25,66 @@ pub struct EpochRecord {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct History {
     pub epochs: Vec<EpochRecord>,
-    /// The epoch early stopping stopped after, if it did.
+    /// The epoch after which early stopping ended the run.
     pub stopped_early: Option<usize>,
-    /// The epoch whose weights the network holds at the end when early stopping restored
-    /// the best ones.
+    /// The epoch whose weights were put back at the end (early stopping's best).
     pub restored_epoch: Option<usize>,
 }
 
 impl History {
-    /// The last epoch's record.
+    /// The latest epoch.
     pub fn last(&self) -> Option<&EpochRecord> {
         self.epochs.last()
     }
 
-    /// One line per epoch, `epoch train_loss train_acc lr seconds [val_loss val_acc val_ppl]`,
-    /// floats written so they read back exactly (checkpoint metadata).
+    /// One line per epoch: `epoch=3 lr=.. s=.. train.loss=.. train.acc=.. val.loss=..`.
     pub(super) fn encode(&self) -> String {
         let mut s = String::new();
         for r in &self.epochs {
-            s += &format!(
-                "{} {:?} {:?} {:?} {:?}",
-                r.epoch, r.train_loss, r.train_accuracy, r.lr, r.seconds
-            );
-            if let Some(v) = &r.val {
-                s += &format!(
-                    " {:?} {:?} {:?}",
-                    v.loss,
-                    v.accuracy,
-                    v.perplexity.unwrap_or(f64::NAN)
-                );
+            s += &format!("epoch={} lr={:?} s={:?}", r.epoch, r.lr, r.seconds);
+            let sides = [("train", Some(&r.train)), ("val", r.val.as_ref())];
+            for (side, m) in sides {
+                for (k, v) in m.into_iter().flat_map(Metrics::present) {
+                    s += &format!(" {side}.{}={v:?}", k.name());
+                }
             }
             s.push('\n');
         }
         s
     }
 
-    /// Reads [`History::encode`]'s text (confusion matrices are not kept in checkpoints).
+    /// Reads [`History::encode`]'s text; `None` if it is not such text.
     pub(super) fn decode(text: &str) -> Option<History> {
         let mut epochs = Vec::new();
         for line in text.lines().filter(|l| !l.is_empty()) {
-            let f: Vec<&str> = line.split(' ').collect();
-            let num = |i: usize| f.get(i)?.parse::<f64>().ok();
-            let val = match f.len() {
-                5 => None,
-                8 => Some(Metrics {
-                    loss: num(5)?,
-                    accuracy: num(6)?,
-                    perplexity: Some(num(7)?).filter(|p| !p.is_nan()),
-                    confusion: None,
-                }),
-                _ => return None,
+            let mut r = EpochRecord {
+                epoch: 0,
+                train: Metrics::default(),
+                val: None,
+                lr: f64::NAN,
+                seconds: f64::NAN,
             };
-            epochs.push(EpochRecord {
-                epoch: f[0].parse().ok()?,
-                train_loss: num(1)?,
-                train_accuracy: num(2)?,
-                lr: num(3)?,
-                seconds: num(4)?,
-                val,
-            });
+            for field in line.split(' ') {
+                let (key, value) = field.split_once('=')?;
+                match key {
+                    "epoch" => r.epoch = value.parse().ok()?,
+                    "lr" => r.lr = value.parse().ok()?,
+                    "s" => r.seconds = value.parse().ok()?,
+                    _ => {
+                        let (side, name) = key.split_once('.')?;
+                        let m = match side {
+                            "train" => &mut r.train,
+                            "val" => r.val.get_or_insert_with(Metrics::default),
+                            _ => return None,
+                        };
+                        m.set(Metric::from_name(name)?, value.parse().ok()?);
+                    }
+                }
+            }
+            if r.epoch == 0 {
+                return None;
+            }
+            epochs.push(r);
         }
         Some(History {
             epochs,
@@ -94,7 +92,8 @@ impl History {
         })
     }
 
-    /// The loss and accuracy (or, for language models, perplexity) curves as SVG.
+    /// Writes the curves as SVG: the loss, then one panel per metric the run reported
+    /// (accuracy in percent), train against validation.
     pub fn plot(&self, path: &Path, title: &str) -> Result<(), TrainError> {
         let series = |label: &str, f: &dyn Fn(&EpochRecord) -> Option<f64>| Series {
             label: label.into(),
@@ -104,42 +103,46 @@ impl History {
                 .filter_map(|r| Some((r.epoch as f64, f(r)?)))
                 .collect(),
         };
-        let lm = self
-            .epochs
-            .iter()
-            .any(|r| r.val.as_ref().is_some_and(|v| v.perplexity.is_some()));
-        let mut panels = vec![Panel {
-            title: "loss".into(),
-            y_label: "loss per row".into(),
-            series: vec![
-                series("train", &|r| Some(r.train_loss)),
-                series("validation", &|r| r.val.as_ref().map(|v| v.loss)),
-            ],
-        }];
-        if lm {
-            panels.push(Panel {
-                title: "perplexity".into(),
-                y_label: "perplexity".into(),
-                series: vec![
-                    series("train", &|r| Some(r.train_loss.exp())),
-                    series("validation", &|r| r.val.as_ref().and_then(|v| v.perplexity)),
-                ],
-            });
-        }
-        panels.push(Panel {
-            title: "accuracy".into(),
-            y_label: "accuracy (%)".into(),
-            series: vec![
-                series("train", &|r| Some(100.0 * r.train_accuracy)),
-                series("validation", &|r| {
-                    r.val.as_ref().map(|v| 100.0 * v.accuracy)
-                }),
-            ],
-        });
+        let reported = |m: Metric| {
+            self.epochs.iter().any(|r| {
+                r.train.get(m).is_some() || r.val.as_ref().is_some_and(|v| v.get(m).is_some())
+            })
+        };
+        let panels: Vec<Panel> = Metric::ALL
+            .into_iter()
+            .filter(|&m| reported(m))
+            .map(|m| {
+                let scale = if m == Metric::Accuracy { 100.0 } else { 1.0 };
+                let (title, y_label) = panel_labels(m);
+                Panel {
+                    title: title.into(),
+                    y_label: y_label.into(),
+                    series: vec![
+                        series("train", &|r| r.train.get(m).map(|v| scale * v)),
+                        series("validation", &|r| {
+                            r.val.as_ref().and_then(|v| v.get(m)).map(|v| scale * v)
+                        }),
+                    ],
+                }
+            })
+            .collect();
         plot::write_svg(path, title, "epoch", &panels).map_err(|source| TrainError::Plot {
             file: path.display().to_string(),
             source,
         })
+    }
+}
+
+/// Title and axis label of a metric's panel.
+fn panel_labels(m: Metric) -> (&'static str, &'static str) {
+    match m {
+        Metric::Loss => ("loss", "loss per row"),
+        Metric::Accuracy => ("accuracy", "accuracy (%)"),
+        Metric::Perplexity => ("perplexity", "perplexity"),
+        Metric::Rmse => ("RMSE", "root mean squared error"),
+        Metric::Mae => ("MAE", "mean absolute error"),
+        Metric::R2 => ("R²", "coefficient of determination"),
+        Metric::F1 => ("F1", "macro F1 over labels"),
     }
 }
 
@@ -149,26 +152,33 @@ mod tests {
 
     #[test]
     fn history_round_trips_through_text() {
+        let mut val = Metrics {
+            loss: 1.0 / 3.0,
+            ..Metrics::default()
+        };
+        val.set(Metric::Rmse, 52.5);
+        val.set(Metric::R2, 0.1 + 0.2);
         let h = History {
             epochs: vec![
                 EpochRecord {
                     epoch: 1,
-                    train_loss: 0.1 + 0.2,
-                    train_accuracy: 0.75,
+                    train: Metrics {
+                        loss: 0.1 + 0.2,
+                        accuracy: Some(0.75),
+                        ..Metrics::default()
+                    },
                     val: None,
                     lr: 1e-3,
                     seconds: 1.5,
                 },
                 EpochRecord {
                     epoch: 2,
-                    train_loss: 0.25,
-                    train_accuracy: 0.8,
-                    val: Some(Metrics {
-                        loss: 1.0 / 3.0,
-                        accuracy: 0.9,
+                    train: Metrics {
+                        loss: 0.25,
                         perplexity: Some(5.5),
-                        confusion: None,
-                    }),
+                        ..Metrics::default()
+                    },
+                    val: Some(val),
                     lr: 5e-4,
                     seconds: 1.25,
                 },
@@ -176,6 +186,7 @@ mod tests {
             ..History::default()
         };
         assert_eq!(History::decode(&h.encode()), Some(h));
-        assert_eq!(History::decode("1 0.5 x 0.1 1"), None);
+        assert_eq!(History::decode("epoch=1 lr=x"), None);
+        assert_eq!(History::decode("epoch=1 val.bogus=1"), None);
     }
 }

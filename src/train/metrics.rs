@@ -1,157 +1,165 @@
-//! Held-out evaluation in eval mode: mean loss, accuracy, and per task a confusion matrix
-//! (classifiers) or perplexity (language models).
+//! What an evaluation reports: the loss and the metrics of the task (classes, language model,
+//! regression, multi-label), each readable by name so early stopping, `ReduceLrOnPlateau`, the
+//! epoch lines and the plot can follow any of them.
 
-use std::fmt;
+use super::Confusion;
 
-use kiln_runtime::loss::{metrics::argmax_rows, Loss};
-use kiln_runtime::network::Network;
-
-use super::TrainError;
-use crate::data::{Samples, Task};
-
-/// Counts of (true class, predicted class) pairs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confusion {
-    classes: usize,
-    counts: Vec<u64>,
+/// A number an evaluation reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// Mean loss per row (per element for element-wise losses, per token for language models).
+    Loss,
+    /// Classes and language models: fraction of rows whose arg-max output is the label.
+    /// Multi-label: fraction of (row, label) pairs predicted right (logit > 0 means 1).
+    Accuracy,
+    /// Language models: `exp(loss)`.
+    Perplexity,
+    /// Regression: root mean squared error over every target, in the targets' units.
+    Rmse,
+    /// Regression: mean absolute error over every target, in the targets' units.
+    Mae,
+    /// Regression: coefficient of determination, averaged over target columns
+    /// (scikit-learn's `r2_score`).
+    R2,
+    /// Multi-label: F1 averaged over labels (scikit-learn's `f1_score(average="macro")`).
+    F1,
 }
 
-impl Confusion {
-    /// An empty matrix over `classes` classes.
-    pub fn new(classes: usize) -> Confusion {
-        Confusion {
-            classes,
-            counts: vec![0; classes * classes],
+impl Metric {
+    /// Every metric, in display order.
+    pub const ALL: [Metric; 7] = [
+        Metric::Loss,
+        Metric::Accuracy,
+        Metric::Perplexity,
+        Metric::Rmse,
+        Metric::Mae,
+        Metric::R2,
+        Metric::F1,
+    ];
+
+    /// Whether larger values are better (accuracy, R², F1).
+    pub fn higher_is_better(self) -> bool {
+        matches!(self, Metric::Accuracy | Metric::R2 | Metric::F1)
+    }
+
+    /// Short name, as in the epoch lines and the history (`loss`, `acc`, `ppl`, `rmse`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Loss => "loss",
+            Metric::Accuracy => "acc",
+            Metric::Perplexity => "ppl",
+            Metric::Rmse => "rmse",
+            Metric::Mae => "mae",
+            Metric::R2 => "r2",
+            Metric::F1 => "f1",
         }
     }
 
-    /// Number of classes.
-    pub fn classes(&self) -> usize {
-        self.classes
-    }
-
-    /// Records one prediction (labels outside the matrix are an internal error: the loss has
-    /// already rejected them).
-    pub fn add(&mut self, truth: usize, predicted: usize) {
-        self.counts[truth * self.classes + predicted] += 1;
-    }
-
-    /// How often class `truth` was predicted as `predicted`.
-    pub fn count(&self, truth: usize, predicted: usize) -> u64 {
-        self.counts[truth * self.classes + predicted]
-    }
-
-    /// Samples of class `c`.
-    pub fn support(&self, c: usize) -> u64 {
-        (0..self.classes).map(|p| self.count(c, p)).sum()
-    }
-
-    /// Fraction of class `c` predicted as `c` (NaN when the class has no samples).
-    pub fn recall(&self, c: usize) -> f64 {
-        self.count(c, c) as f64 / self.support(c) as f64
-    }
-
-    /// Fraction of the predictions of `c` that were `c` (NaN when never predicted).
-    pub fn precision(&self, c: usize) -> f64 {
-        let predicted: u64 = (0..self.classes).map(|t| self.count(t, c)).sum();
-        self.count(c, c) as f64 / predicted as f64
+    /// The metric called `name` (see [`Metric::name`]; `accuracy` is accepted too).
+    pub fn from_name(name: &str) -> Option<Metric> {
+        match name {
+            "accuracy" => Some(Metric::Accuracy),
+            _ => Metric::ALL.into_iter().find(|m| m.name() == name),
+        }
     }
 }
 
-/// Rows are true classes, columns predictions, then each class's recall.
-impl fmt::Display for Confusion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let w = self
-            .counts
-            .iter()
-            .max()
-            .map_or(1, |m| m.to_string().len())
-            .max(self.classes.saturating_sub(1).to_string().len())
-            .max(2);
-        write!(f, "{:>6} |", "true")?;
-        for p in 0..self.classes {
-            write!(f, " {p:>w$}")?;
-        }
-        writeln!(f, " | recall")?;
-        for t in 0..self.classes {
-            write!(f, "{t:>6} |")?;
-            for p in 0..self.classes {
-                write!(f, " {:>w$}", self.count(t, p))?;
-            }
-            writeln!(f, " | {:>5.1}%", 100.0 * self.recall(t))?;
-        }
-        Ok(())
-    }
-}
-
-/// What an evaluation measured.
+/// Per-label scores of a multi-label model.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Metrics {
-    /// Mean loss per row (per token for language models).
-    pub loss: f64,
-    /// Fraction of rows whose arg-max output is the label.
+pub struct LabelScore {
+    /// Fraction of rows where this label was predicted right.
     pub accuracy: f64,
-    /// `exp(loss)`, for language models.
+    /// Of the rows predicted 1, the fraction that are 1 (0 when none is predicted 1).
+    pub precision: f64,
+    /// Of the rows that are 1, the fraction predicted 1 (0 when none is 1).
+    pub recall: f64,
+    /// Harmonic mean of precision and recall (0 when both are 0).
+    pub f1: f64,
+}
+
+/// What an evaluation measured: the loss, and the metrics of the task (the others are `None`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Metrics {
+    /// Mean loss (see [`Metric::Loss`]).
+    pub loss: f64,
+    /// See [`Metric::Accuracy`].
+    pub accuracy: Option<f64>,
+    /// See [`Metric::Perplexity`].
     pub perplexity: Option<f64>,
-    /// For classifiers.
+    /// See [`Metric::Rmse`].
+    pub rmse: Option<f64>,
+    /// See [`Metric::Mae`].
+    pub mae: Option<f64>,
+    /// See [`Metric::R2`].
+    pub r2: Option<f64>,
+    /// See [`Metric::F1`].
+    pub f1: Option<f64>,
+    /// Multi-label: scores per label, in output order.
+    pub labels: Option<Vec<LabelScore>>,
+    /// Classifiers: the confusion matrix (kept for the latest epoch only in a history).
     pub confusion: Option<Confusion>,
 }
 
-/// Evaluates `net` in eval mode over every sample of `data`, `batch` samples at a time.
-pub fn evaluate<N>(net: &N, data: &dyn Samples, batch: usize) -> Result<Metrics, TrainError>
-where
-    N: Network<f32>,
-    N::Loss: Loss<f32, Target = [usize]>,
-{
-    check_fits::<N>(data)?;
-    let mut scratch = net.new_scratch();
-    N::set_scratch_steps(&mut scratch, data.steps());
-    let (mut x, mut labels, mut out) = (Vec::new(), Vec::new(), Vec::new());
-    let mut confusion = (data.task() == Task::Classification).then(|| Confusion::new(N::OUTPUT));
-    let (mut loss, mut correct, mut rows) = (0.0f64, 0usize, 0usize);
-    let order: Vec<usize> = (0..data.len()).collect();
-    for idx in order.chunks(batch.max(1)) {
-        data.gather(idx, &mut x, &mut labels)?;
-        out.resize(labels.len() * N::OUTPUT, 0.0);
-        net.forward_flat(&x, &mut out, &mut scratch)?;
-        loss += net.loss_fn().loss(&out, N::OUTPUT, &labels)? as f64 * labels.len() as f64;
-        for (p, &l) in argmax_rows(&out, N::OUTPUT)?.into_iter().zip(&labels) {
-            correct += usize::from(p == l);
-            if let Some(c) = confusion.as_mut() {
-                c.add(l, p);
-            }
+impl Metrics {
+    /// The value of `m`, if this evaluation has it.
+    pub fn get(&self, m: Metric) -> Option<f64> {
+        match m {
+            Metric::Loss => Some(self.loss),
+            Metric::Accuracy => self.accuracy,
+            Metric::Perplexity => self.perplexity,
+            Metric::Rmse => self.rmse,
+            Metric::Mae => self.mae,
+            Metric::R2 => self.r2,
+            Metric::F1 => self.f1,
         }
-        rows += labels.len();
     }
-    let loss = loss / rows as f64;
-    Ok(Metrics {
-        loss,
-        accuracy: correct as f64 / rows as f64,
-        perplexity: (data.task() == Task::LanguageModel).then(|| loss.exp()),
-        confusion,
-    })
+
+    /// Sets `m` (the loss is always present).
+    pub fn set(&mut self, m: Metric, v: f64) {
+        let slot = match m {
+            Metric::Loss => {
+                self.loss = v;
+                return;
+            }
+            Metric::Accuracy => &mut self.accuracy,
+            Metric::Perplexity => &mut self.perplexity,
+            Metric::Rmse => &mut self.rmse,
+            Metric::Mae => &mut self.mae,
+            Metric::R2 => &mut self.r2,
+            Metric::F1 => &mut self.f1,
+        };
+        *slot = Some(v);
+    }
+
+    /// The metrics present, in display order, with their values.
+    pub fn present(&self) -> impl Iterator<Item = (Metric, f64)> + '_ {
+        Metric::ALL
+            .into_iter()
+            .filter_map(|m| Some((m, self.get(m)?)))
+    }
+
+    /// `loss 0.1234 acc 97.40%` or `loss 0.0310 rmse 53.1 mae 42.9 r2 0.512`.
+    pub fn summary(&self) -> String {
+        self.present()
+            .map(|(m, v)| match m {
+                Metric::Accuracy => format!("acc {:5.2}%", 100.0 * v),
+                Metric::Loss => format!("loss {v:.4}"),
+                Metric::Perplexity => format!("ppl {v:.2}"),
+                _ => format!("{} {}", m.name(), significant(v)),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
-/// Checks that `data` is non-empty and its rows are as wide as the network's input.
-pub(super) fn check_fits<N: Network<f32>>(data: &dyn Samples) -> Result<(), TrainError> {
-    if data.is_empty() {
-        return Err(TrainError::Invalid {
-            what: "data set",
-            why: "it holds no samples".into(),
-        });
-    }
-    data.validate()?;
-    if data.width() != N::INPUT {
-        return Err(TrainError::Invalid {
-            what: "data set",
-            why: format!(
-                "its rows have {} features, the network takes {}",
-                data.width(),
-                N::INPUT
-            ),
-        });
-    }
-    Ok(())
+/// Four significant digits, without an exponent for everyday magnitudes.
+fn significant(v: f64) -> String {
+    let digits = if v == 0.0 || !v.is_finite() {
+        0
+    } else {
+        (3 - v.abs().log10().floor() as i64).clamp(0, 8) as usize
+    };
+    format!("{v:.digits$}")
 }
 
 #[cfg(test)]
@@ -159,16 +167,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn confusion_counts_recall_and_precision() {
-        let mut c = Confusion::new(3);
-        for (t, p) in [(0, 0), (0, 0), (0, 1), (1, 1), (2, 1), (2, 2)] {
-            c.add(t, p);
+    fn metrics_by_name_and_summary() {
+        let mut m = Metrics {
+            loss: 0.25,
+            ..Metrics::default()
+        };
+        m.set(Metric::Rmse, 53.123);
+        m.set(Metric::R2, 0.51234);
+        assert_eq!(m.get(Metric::Rmse), Some(53.123));
+        assert_eq!(m.get(Metric::Accuracy), None);
+        assert_eq!(m.summary(), "loss 0.2500 rmse 53.12 r2 0.5123");
+        for k in Metric::ALL {
+            assert_eq!(Metric::from_name(k.name()), Some(k));
         }
-        assert_eq!((c.count(0, 0), c.count(0, 1), c.count(2, 1)), (2, 1, 1));
-        assert_eq!(c.support(0), 3);
-        assert!((c.recall(0) - 2.0 / 3.0).abs() < 1e-12);
-        assert!((c.precision(1) - 1.0 / 3.0).abs() < 1e-12);
-        let table = c.to_string();
-        assert!(table.contains("  0 |  2  1  0 |  66.7%"), "{table}");
+        assert_eq!(Metric::from_name("accuracy"), Some(Metric::Accuracy));
+        assert!(Metric::R2.higher_is_better() && !Metric::Mae.higher_is_better());
     }
 }

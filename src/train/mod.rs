@@ -1,21 +1,29 @@
-//! Training: the [`Fit`] loop (progress, validation metrics, early stopping, checkpoints,
-//! training-curve plots, callbacks), evaluation, and the command-line options the examples
-//! share.
+//! Training: the [`Fit`] loop (progress, validation metrics of the task, early stopping,
+//! learning-rate reduction on plateaus, checkpoints, training-curve plots, callbacks),
+//! evaluation, and the command-line options the examples share.
 
+mod confusion;
 mod early_stopping;
 mod error;
+mod evaluate;
 mod fit;
 mod history;
 mod metrics;
 mod options;
+mod plateau;
 mod plot;
 mod progress;
+mod tally;
 
-pub use early_stopping::{EarlyStopping, Monitor};
+pub use confusion::Confusion;
+pub use early_stopping::EarlyStopping;
 pub use error::TrainError;
+pub use evaluate::evaluate;
 pub use fit::{best_path, Control, Fit};
 pub use history::{EpochRecord, History};
-pub use metrics::{evaluate, Confusion, Metrics};
+pub use metrics::{LabelScore, Metric, Metrics};
 pub use options::Options;
+pub use plateau::{ReduceLrOnPlateau, Threshold};
 pub use plot::{render_svg, write_svg, Panel, Series};
 pub use progress::Progress;
+pub use tally::{Tally, TargetKind};

@@ -51,6 +51,8 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
     });
     let last_act = plan.last_act();
     let (target_ty, target_flat) = targets(net, plan);
+    let (steps_s, steps_t) = (plain_steps(net, quote!(s)), plain_steps(net, quote!(t)));
+    let doc_plain = plain_doc(net);
     // After a reduction over time the output has one row per sequence.
     let eval_rows = if net.reduced {
         quote!((x.len() / s.steps.max(1)))
@@ -75,8 +77,10 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
         /// fused into a layer and `flatten` have no entry of their own).
         pub const LAYER_SHAPES: &'static [(&'static str, &'static [usize])] = &[#( #layer_shapes ),*];
 
-        /// Eval-mode forward of a batch; `y` must have one row per sample of `x`.
+        /// Eval-mode forward of a batch; `y` must have one row per output row of `x`.
+        #[doc = #doc_plain]
         pub fn forward(&self, x: &[[T; #n_in]], y: &mut [[T; #n_out]], s: &mut #scratch<T>) -> #rt::Result<()> {
+            #steps_s
             #rt::network::Network::forward_flat(self, x.as_flattened(), y.as_flattened_mut(), s)
         }
 
@@ -101,7 +105,9 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
         }
 
         /// Train-mode forward of a batch, keeping what `backward` needs; returns the output.
+        #[doc = #doc_plain]
         pub fn forward_train<'t>(&mut self, x: &[[T; #n_in]], t: &'t mut #train<T>) -> #rt::Result<&'t [[T; #n_out]]> {
+            #steps_t
             #rt::network::Network::forward_train_flat(self, x.as_flattened(), t)?;
             Ok(t.#last_act.as_chunks::<#n_out>().0)
         }
@@ -112,6 +118,7 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
         }
 
         /// Forward (train mode), loss, backward and one optimiser update; returns the loss.
+        #[doc = #doc_plain]
         pub fn train_step(
             &mut self,
             x: &[[T; #n_in]],
@@ -122,14 +129,17 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
         where
             Self: #rt::network::Trainable,
         {
+            #steps_t
             #rt::network::train_step(self, x.as_flattened(), #target_flat, opt, t)
         }
 
         /// The declared loss of an eval-mode forward over `x` (no training state touched).
+        #[doc = #doc_plain]
         pub fn eval_loss(&self, x: &[[T; #n_in]], target: &#target_ty, s: &mut #scratch<T>) -> #rt::Result<T>
         where
             Self: #rt::network::Trainable,
         {
+            #steps_s
             let mut out = ::core::mem::take(&mut s.out);
             out.resize(#eval_rows * #n_out, T::ZERO);
             let r = #rt::network::Network::forward_flat(self, x.as_flattened(), &mut out, s)
@@ -137,6 +147,30 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
             s.out = out;
             r
         }
+    }
+}
+
+/// The step count the plain methods (`forward`, `train_step`, `eval_loss`, ...) of a sequence
+/// network set on `holder` before running: the declared `seq(n)`, or for `seq` of any length
+/// the whole input as one sequence. Set on every call, so no earlier call's step count leaks
+/// in; batches of several sequences go through the `*_seq` forms. Nothing for other networks.
+fn plain_steps(net: &Resolved, holder: TokenStream) -> TokenStream {
+    match (net.seq, net.steps) {
+        (false, _) => quote!(),
+        (true, Some(n)) => {
+            let n = lit(n);
+            quote!(#holder.steps = #n;)
+        }
+        (true, None) => quote!(#holder.steps = x.len();),
+    }
+}
+
+/// The line the plain methods' docs add for a sequence network.
+fn plain_doc(net: &Resolved) -> String {
+    match (net.seq, net.steps) {
+        (false, _) => String::new(),
+        (true, Some(n)) => format!("\n\n`x` holds sequences of the declared {n} steps, time-major."),
+        (true, None) => "\n\n`x` is one sequence (one row per step); use the `*_seq` form for a time-major batch of several.".into(),
     }
 }
 
@@ -168,10 +202,10 @@ pub fn train_methods(plan: &Plan) -> TokenStream {
                 Ok(())
             }
 
-            /// Makes `train_step` check the loss and every gradient for NaN/infinity before
+            /// Whether `train_step` checks the loss and every gradient for NaN/infinity before
             /// updating: a bad step returns `KilnError::NonFiniteLoss` or `NonFiniteGradient`
             /// (naming the step and the first tensor to go non-finite) and changes no
-            /// parameter. Off by default; one pass over the gradients when on.
+            /// parameter. On by default (one pass over the gradients); `false` turns it off.
             pub fn set_check_finite(&mut self, on: bool) {
                 self.check_finite = on;
             }

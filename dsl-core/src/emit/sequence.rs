@@ -70,6 +70,12 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
             },
         )
     };
+    let last_act = plan.last_act();
+    let seq_rows = if net.reduced {
+        quote!(x.len() / steps.max(1))
+    } else {
+        quote!(x.len())
+    };
     let cache_names: Vec<_> = plan.layers.iter().map(|l| &l.cache).collect();
     // Streaming: one step for one sample through every layer, state kept between calls.
     let step_calls = plan.layers.iter().enumerate().map(|(i, l)| {
@@ -125,7 +131,27 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
             #[doc = #doc_forward_seq]
             pub fn forward_seq(&self, x: &[[T; #n_in]], steps: usize, y: &mut [[T; #n_out]], s: &mut #scratch<T>) -> #rt::Result<()> {
                 s.steps = steps;
-                self.forward(x, y, s)
+                #rt::network::Network::forward_flat(self, x.as_flattened(), y.as_flattened_mut(), s)
+            }
+
+            /// Train-mode forward of time-major sequences of `steps` steps, keeping what
+            /// `backward` needs; returns the output.
+            pub fn forward_train_seq<'t>(&mut self, x: &[[T; #n_in]], steps: usize, t: &'t mut #train<T>) -> #rt::Result<&'t [[T; #n_out]]> {
+                t.steps = steps;
+                #rt::network::Network::forward_train_flat(self, x.as_flattened(), t)?;
+                Ok(t.#last_act.as_chunks::<#n_out>().0)
+            }
+
+            /// The declared loss of `forward_seq` over time-major sequences of `steps` steps
+            /// (no training state touched).
+            pub fn eval_loss_seq(&self, x: &[[T; #n_in]], steps: usize, target: &#target_ty, s: &mut #scratch<T>) -> #rt::Result<T>
+            where
+                Self: #rt::network::Trainable,
+            {
+                let rows = #seq_rows;
+                let mut out = ::kiln::__std_lib::vec![[T::ZERO; #n_out]; rows];
+                self.forward_seq(x, steps, &mut out, s)?;
+                #rt::loss::Loss::loss(&self.loss, out.as_flattened(), #n_out, #target_flat)
             }
 
             #[doc = #doc_train_seq]
@@ -141,14 +167,14 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
                 Self: #rt::network::Trainable,
             {
                 t.steps = steps;
-                self.train_step(x, target, opt, t)
+                #rt::network::train_step(self, x.as_flattened(), #target_flat, opt, t)
             }
 
             #[doc = #doc_forward_padded]
             pub fn forward_padded(&self, x: &[[T; #n_in]], lengths: &[usize], y: &mut [[T; #n_out]], s: &mut #scratch<T>) -> #rt::Result<()> {
                 s.steps = #rt::recurrent::lengths::padded_steps(x.len(), lengths)?;
                 #rt::recurrent::lengths::store(&mut s.lengths, lengths);
-                let r = self.forward(x, y, s);
+                let r = #rt::network::Network::forward_flat(self, x.as_flattened(), y.as_flattened_mut(), s);
                 s.lengths.clear();
                 r
             }
@@ -167,7 +193,7 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
             {
                 t.steps = #rt::recurrent::lengths::padded_steps(x.len(), lengths)?;
                 #rt::recurrent::lengths::store(&mut t.lengths, lengths);
-                let r = self.train_step(x, target, opt, t);
+                let r = #rt::network::train_step(self, x.as_flattened(), #target_flat, opt, t);
                 t.lengths.clear();
                 r
             }

@@ -141,7 +141,7 @@ pub fn constructors(net: &Resolved, plan: &Plan, loss_ctor: &TokenStream) -> Tok
                 lengths: ::kiln::__std_lib::vec::Vec::new(),
                 carry_state: false,
                 clip_norm: None,
-                check_finite: false,
+                check_finite: true,
                 #( #acts: #new_vec, )*
                 #( #caches: #default, )*
                 d_out: #new_vec,

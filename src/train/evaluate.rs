@@ -1,0 +1,62 @@
+//! Held-out evaluation in eval mode: the mean loss and the metrics of the data's task.
+
+use kiln_runtime::float::Float;
+use kiln_runtime::loss::Loss;
+use kiln_runtime::network::Network;
+
+use super::{Metrics, Tally, TargetKind, TrainError};
+use crate::data::Samples;
+
+/// Evaluates `net` in eval mode over every sample of `data`, `batch` samples at a time. The
+/// step count of a sequence network comes from `data`, whatever was run on `net` before.
+pub fn evaluate<T, Y, N>(
+    net: &N,
+    data: &dyn Samples<T, Y>,
+    batch: usize,
+) -> Result<Metrics, TrainError>
+where
+    T: Float,
+    Y: TargetKind,
+    N: Network<T>,
+    N::Loss: Loss<T, Target = [Y]>,
+{
+    check_fits::<T, Y, N>(data)?;
+    let mut scratch = net.new_scratch();
+    N::set_scratch_steps(&mut scratch, data.steps());
+    let (mut x, mut targets, mut out) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tally = Tally::new(data.task(), N::OUTPUT, data.target_scaler());
+    let order: Vec<usize> = (0..data.len()).collect();
+    for idx in order.chunks(batch.max(1)) {
+        data.gather(idx, &mut x, &mut targets)?;
+        out.resize(Y::rows(&targets, N::OUTPUT) * N::OUTPUT, T::ZERO);
+        net.forward_flat(&x, &mut out, &mut scratch)?;
+        let loss = net.loss_fn().loss(&out, N::OUTPUT, &targets)?;
+        tally.add_loss(loss.to_f64(), targets.len());
+        Y::count(&mut tally, &out, &targets);
+    }
+    Ok(tally.finish())
+}
+
+/// Checks that `data` is non-empty and its rows are as wide as the network's input.
+pub(super) fn check_fits<T: Float, Y, N: Network<T>>(
+    data: &dyn Samples<T, Y>,
+) -> Result<(), TrainError> {
+    if data.is_empty() {
+        return Err(TrainError::Invalid {
+            what: "data set",
+            why: "it holds no samples".into(),
+        });
+    }
+    data.validate()?;
+    if data.width() != N::INPUT {
+        return Err(TrainError::Invalid {
+            what: "data set",
+            why: format!(
+                "its rows have {} features, the network takes {}",
+                data.width(),
+                N::INPUT
+            ),
+        });
+    }
+    Ok(())
+}
