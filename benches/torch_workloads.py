@@ -33,14 +33,18 @@ def t1(batch=64):
     return step, batch, "samples/s", timing
 
 
-def t2():
+def t2(frozen=False):
     torch.manual_seed(0)
     net = nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
     )
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    if frozen:
+        # Fine-tuning: the convolutions keep their weights and get no gradient.
+        for conv in (net[0], net[3]):
+            conv.requires_grad_(False)
+    opt = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     x = torch.rand(64, 1, 28, 28)
     y = torch.randint(0, 10, (64,))
@@ -172,6 +176,7 @@ def workload(w):
     fixed = {
         "T1": t1,
         "T2": t2,
+        "T2f": lambda: t2(True),
         "T3": lambda: rnn_train(nn.LSTM),
         "T4": t4,
         "T5": t5,

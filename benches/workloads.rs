@@ -210,6 +210,30 @@ fn t2() -> Workload {
     }
 }
 
+/// T2 fine-tuning: LeNet-5 with both convolutions frozen (a trained feature extractor), so
+/// only the three dense layers are trained and the backward pass stops before the convolutions.
+fn t2_frozen() -> Workload {
+    let mut rng = seeded(0);
+    let mut net = kiln_models::LeNet5::<f32>::new(&mut rng);
+    let x = rows::<784>(&mut rng, 64);
+    let y = labels(64);
+    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
+    let mut t = net.train_state(0);
+    for conv in ["layers.0", "layers.3"] {
+        t.freeze(conv).unwrap();
+    }
+    Workload {
+        step: Box::new(move || {
+            black_box(net.train_step(&x, &y, &mut opt, &mut t).unwrap());
+        }),
+        work: 64.0,
+        timing: Timing {
+            repeats: 5,
+            ..TRAIN
+        },
+    }
+}
+
 /// Time-major one-hot batch of 32 sequences of `steps` steps over 64 symbols, and the
 /// next-symbol labels.
 fn one_hot_batch(steps: usize) -> (Vec<[f32; 64]>, Vec<usize>) {
@@ -371,6 +395,7 @@ fn workload(id: &str) -> Option<Workload> {
     Some(match id {
         "T1" => t1(64),
         "T2" => t2(),
+        "T2f" => t2_frozen(),
         "T3" => t3(32),
         "T4" => t4(),
         "T5" => t5(),
@@ -546,9 +571,15 @@ fn fmt(v: f64) -> String {
     }
 }
 
-const MAIN: [Row; 8] = [
+const MAIN: [Row; 9] = [
     row("T1", "T1 mlp-train", "samples/s", true),
     row("T2", "T2 lenet-train", "samples/s", true),
+    row(
+        "T2f",
+        "T2f lenet-finetune (convolutions frozen)",
+        "samples/s",
+        true,
+    ),
     row("T3", "T3 lstm-train", "tokens/s", true),
     row("T4", "T4 mlp-infer-1", "ns/call", false),
     row("T5", "T5 lstm-infer-1", "ns/step", false),

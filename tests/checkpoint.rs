@@ -384,12 +384,12 @@ fn training_state_restores_so_the_next_steps_are_identical() {
         let mut a = trained(Small::<f32>::new(&mut seeded(1)), opt_a.as_mut());
         opt_a.set_learning_rate(0.003).unwrap();
         let meta = [("epoch".to_string(), "3".to_string())];
-        save_training(&path, &a, opt_a.as_mut(), &meta).unwrap();
+        save_training(&path, &a, opt_a.as_mut(), &[], &meta).unwrap();
 
         let mut b = Small::<f32>::new(&mut seeded(5));
         let mut opt_b = make(0.5);
         let grads = Small::<f32>::new(&mut seeded(6));
-        let back = load_training(&path, &mut b, opt_b.as_mut(), &grads).unwrap();
+        let back = load_training(&path, &mut b, opt_b.as_mut(), &grads, &[]).unwrap();
         assert_eq!(back.get("epoch").map(String::as_str), Some("3"));
         assert_eq!(opt_b.steps(), 3);
         assert_eq!(opt_b.learning_rate(), 0.003);
@@ -409,6 +409,7 @@ fn training_state_restores_so_the_next_steps_are_identical() {
         &mut Small::<f32>::new(&mut seeded(1)),
         &mut Adam::new(0.1).unwrap(),
         &Small::<f32>::new(&mut seeded(1)),
+        &[],
     )
     .unwrap_err();
     assert!(err.to_string().contains("kiln.optimizer.steps"), "{err}");

@@ -59,6 +59,12 @@ pub enum KilnError {
     },
     /// A loss without a masked form was asked to skip the padding steps of a padded batch.
     NoMaskedLoss,
+    /// `freeze` was given a name that is no parameter tensor and no layer holding one.
+    #[cfg(feature = "std")]
+    NoSuchParameter {
+        name: std::string::String,
+        known: std::string::String,
+    },
     /// The set of parameters given to a stateful optimiser changed between steps.
     ParameterSetChanged {
         index: usize,
@@ -97,6 +103,11 @@ impl fmt::Display for KilnError {
             KilnError::NonFinite { what, index } => {
                 write!(f, "{what} is not finite at index {index}")
             }
+            #[cfg(feature = "std")]
+            KilnError::NoSuchParameter { name, known } => write!(
+                f,
+                "no parameter tensor is named `{name}` or lies under it; the layers with parameters are {known}"
+            ),
             KilnError::UnknownTensor => write!(
                 f,
                 "the network has no tensor of that name (its TENSORS const lists them)"

@@ -12,6 +12,8 @@ pub mod error;
 pub mod fixed;
 pub mod float;
 #[cfg(feature = "std")]
+pub mod freeze;
+#[cfg(feature = "std")]
 pub mod gemm;
 #[cfg(feature = "std")]
 pub mod gradcheck;

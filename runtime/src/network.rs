@@ -75,6 +75,23 @@ pub trait Network<T: Float>: Sized + Send + Sync {
     fn grads(train: &Self::Train) -> &Self;
     /// The gradients, mutably (for clipping).
     fn grads_mut(train: &mut Self::Train) -> &mut Self;
+    /// Which parameter tensors are frozen (see [`crate::freeze`]; empty: none).
+    fn frozen(_train: &Self::Train) -> &[bool] {
+        &[]
+    }
+    /// Freezes (`on`) or unfreezes the parameter tensors named `name` or under it; returns
+    /// how many it matched (see [`crate::freeze::set_frozen`]). Networks written by hand
+    /// that do not implement it refuse every name.
+    fn set_frozen(_train: &mut Self::Train, name: &str, _on: bool) -> Result<usize> {
+        Err(KilnError::NoSuchParameter {
+            name: name.into(),
+            known: "none: this network type does not support freezing".into(),
+        })
+    }
+    /// The gradients and the frozen flags together (for clipping without the frozen ones).
+    fn grads_mut_frozen(train: &mut Self::Train) -> (&mut Self, &[bool]) {
+        (Self::grads_mut(train), &[])
+    }
 
     /// Visits every trainable tensor with its PyTorch-style name (`layers.0.weight`).
     fn visit_params(&self, f: &mut dyn FnMut(&str, ParamKind, &[T]));
@@ -140,24 +157,41 @@ pub fn check_tensors<T: Float, N: Network<T>>(net: &N) -> core::result::Result<(
     }
 }
 
-/// A network paired with its gradients: the [`ParamSet`] an optimiser steps.
+/// A network paired with its gradients: the [`ParamSet`] an optimiser steps. Parameters
+/// flagged in `frozen` (one flag per parameter tensor, see [`crate::freeze`]; empty: none)
+/// are left out, so they get no optimiser state and no update.
 pub struct WithGrads<'a, N> {
     pub net: &'a mut N,
     pub grads: &'a N,
+    pub frozen: &'a [bool],
 }
 
 impl<T: Float, N: Network<T>> ParamSet<T> for WithGrads<'_, N> {
     fn visit(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
-        self.net.visit_with_grads(self.grads, f);
+        let (frozen, mut k) = (self.frozen, 0);
+        self.net.visit_with_grads(self.grads, &mut |p| {
+            if !frozen.get(k).copied().unwrap_or(false) {
+                f(p);
+            }
+            k += 1;
+        });
     }
 }
 
-/// A network's gradients as a [`GradSet`] (for clipping).
-pub struct GradsOf<'a, N>(pub &'a mut N);
+/// A network's gradients as a [`GradSet`] (for clipping), without the frozen ones (the second
+/// field, as in [`WithGrads`]), as PyTorch's `clip_grad_norm_` skips parameters without a
+/// gradient.
+pub struct GradsOf<'a, N>(pub &'a mut N, pub &'a [bool]);
 
 impl<T: Float, N: Network<T>> GradSet<T> for GradsOf<'_, N> {
     fn visit_grads(&mut self, f: &mut dyn FnMut(&str, &mut [T])) {
-        self.0.visit_params_mut(&mut |name, _, g| f(name, g));
+        let (frozen, mut k) = (self.1, 0);
+        self.0.visit_params_mut(&mut |name, _, g| {
+            if !frozen.get(k).copied().unwrap_or(false) {
+                f(name, g);
+            }
+            k += 1;
+        });
     }
 }
 
@@ -189,11 +223,13 @@ pub fn train_step<T: Float, N: Network<T>>(
         check_step::<T, N>(opt.steps() + 1, loss.to_f64(), train)?;
     }
     if let Some(max_norm) = N::clip_norm(train) {
-        crate::optim::clip_grad_norm(&mut GradsOf(N::grads_mut(train)), max_norm)?;
+        let (grads, frozen) = N::grads_mut_frozen(train);
+        crate::optim::clip_grad_norm(&mut GradsOf(grads, frozen), max_norm)?;
     }
     opt.step(&mut WithGrads {
         net,
         grads: N::grads(train),
+        frozen: N::frozen(train),
     })?;
     Ok(loss)
 }

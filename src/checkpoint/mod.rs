@@ -92,15 +92,18 @@ fn apply_weights<T: Float, N: Network<T>>(
 }
 
 /// Writes the network, the optimiser's state and `meta` (string pairs the caller reads back
-/// from [`load_training`]; keys starting `kiln.` are reserved).
+/// from [`load_training`]; keys starting `kiln.` are reserved). `frozen` is the training
+/// state's frozen flags (`Network::frozen`; `&[]` when nothing is frozen), which decide the
+/// parameter each optimiser state belongs to.
 pub fn save_training<T: Float, N: Network<T>>(
     path: impl AsRef<Path>,
     net: &N,
     opt: &mut dyn Optimizer<T>,
+    frozen: &[bool],
     meta: &[(String, String)],
 ) -> Result<(), CheckpointError> {
     let mut entries = model_entries(net);
-    let params = param_specs::<T, N>();
+    let params = param_specs::<T, N>(frozen);
     opt.visit_state(&mut |name, v| {
         let (name, shape) = state_tensor(&params, name, v.len());
         entries.push(Entry::new(name, shape, v));
@@ -121,13 +124,14 @@ pub fn save_training<T: Float, N: Network<T>>(
 }
 
 /// Restores a [`save_training`] checkpoint into `net` and `opt` (built as for the original
-/// run; `grads` is any network of the same type, e.g. the training state's gradients) and
-/// returns the file's metadata. All-or-nothing, like [`load_weights`].
+/// run; `grads` is any network of the same type, e.g. the training state's gradients;
+/// `frozen` the same flags as when it was saved) and returns the file's metadata. All-or-nothing, like [`load_weights`].
 pub fn load_training<T: Float, N: Network<T>>(
     path: impl AsRef<Path>,
     net: &mut N,
     opt: &mut dyn Optimizer<T>,
     grads: &N,
+    frozen: &[bool],
 ) -> Result<HashMap<String, String>, CheckpointError> {
     let reader = Reader::open(path.as_ref())?;
     let st = reader.tensors()?;
@@ -147,8 +151,9 @@ pub fn load_training<T: Float, N: Network<T>>(
         opt.init_state(&mut WithGrads {
             net: &mut *net,
             grads,
+            frozen,
         })?;
-        let params = param_specs::<T, N>();
+        let params = param_specs::<T, N>(frozen);
         opt.visit_state(&mut |name, v| expected.push(state_tensor(&params, name, v.len())));
     }
     for (name, shape) in &expected {
@@ -179,7 +184,7 @@ pub fn load_training<T: Float, N: Network<T>>(
     }
     opt.set_learning_rate(lr)?;
     copy_model(net, &st);
-    let params = param_specs::<T, N>();
+    let params = param_specs::<T, N>(frozen);
     opt.visit_state(&mut |name, v| {
         let (name, _) = state_tensor(&params, name, v.len());
         copy_into(&st.tensor(&name).expect("checked above"), v);
@@ -261,8 +266,16 @@ fn copy_model<T: Float, N: Network<T>>(net: &mut N, st: &safetensors::SafeTensor
     net.visit_buffers_mut(&mut |name, v| copy_into(&view(name), v));
 }
 
-fn param_specs<T: Float, N: Network<T>>() -> Vec<&'static TensorSpec> {
-    N::TENSORS.iter().filter(|t| !t.buffer).collect()
+/// The parameter tensors an optimiser sees: all but the buffers and the frozen ones, whose
+/// position in this list is the index of their optimiser state.
+fn param_specs<T: Float, N: Network<T>>(frozen: &[bool]) -> Vec<&'static TensorSpec> {
+    N::TENSORS
+        .iter()
+        .filter(|t| !t.buffer)
+        .enumerate()
+        .filter(|(k, _)| !frozen.get(*k).copied().unwrap_or(false))
+        .map(|(_, t)| t)
+        .collect()
 }
 
 /// The file name and shape of optimiser state `"{index}.{key}"`: `optimizer.<param>.<key>`,

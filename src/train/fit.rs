@@ -22,7 +22,9 @@ use super::{
     evaluate, EarlyStopping, EpochRecord, History, Progress, ReduceLrOnPlateau, Tally, TargetKind,
     TrainError,
 };
-use crate::checkpoint::{load_training, load_weights, save_training, save_weights_with};
+use crate::checkpoint::{
+    load_training, load_weights, read_metadata, save_training, save_weights_with,
+};
 use crate::data::{permutation, Augment, Samples};
 
 /// What a callback wants after an epoch.
@@ -46,6 +48,7 @@ pub struct Fit<'a> {
     early: Option<EarlyStopping>,
     plateau: Option<ReduceLrOnPlateau>,
     metadata: Vec<(String, String)>,
+    freeze: Vec<String>,
     checkpoint: Option<PathBuf>,
     resume: Option<PathBuf>,
     plot: Option<(PathBuf, String)>,
@@ -77,6 +80,7 @@ impl<'a> Fit<'a> {
             early: None,
             plateau: None,
             metadata: Vec::new(),
+            freeze: Vec::new(),
             checkpoint: None,
             resume: None,
             plot: None,
@@ -135,6 +139,16 @@ impl<'a> Fit<'a> {
     /// [`crate::data::Scaling::metadata`], so the saved model predicts on raw rows).
     pub fn metadata(mut self, entries: Vec<(String, String)>) -> Self {
         self.metadata.extend(entries);
+        self
+    }
+
+    /// Trains only part of the network (fine-tuning): the parameter tensors named, or under
+    /// the layers named (`layers.0`, `layers.3.main`, `layers.0.bias`), keep their values, get
+    /// no optimiser state, and the frozen layers at the front get no backward pass. An unknown
+    /// name is an error when the run starts.
+    pub fn freeze<S: AsRef<str>>(mut self, names: &[S]) -> Self {
+        self.freeze
+            .extend(names.iter().map(|n| n.as_ref().to_string()));
         self
     }
 
@@ -207,12 +221,15 @@ impl<'a> Fit<'a> {
         let per_epoch = train.len().div_ceil(self.batch);
         let mut state = net.new_train(self.seed);
         N::set_steps(&mut state, train.steps());
+        for name in &self.freeze {
+            N::set_frozen(&mut state, name, true)?;
+        }
         let mut history = History::default();
         let mut best_weights: Option<Vec<T>> = None;
 
         let mut start = 0;
         if let Some(path) = self.resume.clone() {
-            start = self.restore(&path, net, opt, N::grads(&state), per_epoch, &mut history)?;
+            start = self.restore(&path, net, opt, &state, per_epoch, &mut history)?;
         }
         let mut progress = if self.quiet {
             Progress::hidden()
@@ -261,7 +278,7 @@ impl<'a> Fit<'a> {
                 v.confusion = None;
             }
             history.epochs.push(record);
-            self.save_epoch(net, opt, train.len(), epoch, &history)?;
+            self.save_epoch(net, opt, N::frozen(&state), train.len(), epoch, &history)?;
             if let Some((path, title)) = &self.plot {
                 history.plot(path, title)?;
             }
@@ -364,11 +381,13 @@ impl<'a> Fit<'a> {
                 check_step::<T, N>(step + 1, loss, state)?;
             }
             if let Some(max) = self.clip.or(N::clip_norm(state)) {
-                clip_grad_norm(&mut GradsOf(N::grads_mut(state)), max)?;
+                let (grads, frozen) = N::grads_mut_frozen(state);
+                clip_grad_norm(&mut GradsOf(grads, frozen), max)?;
             }
             opt.step(&mut WithGrads {
                 net: &mut *net,
                 grads: N::grads(state),
+                frozen: N::frozen(state),
             })?;
             progress.step(loss);
         }
@@ -380,6 +399,7 @@ impl<'a> Fit<'a> {
         &self,
         net: &N,
         opt: &mut dyn Optimizer<T>,
+        frozen: &[bool],
         samples: usize,
         epoch: usize,
         history: &History,
@@ -394,6 +414,7 @@ impl<'a> Fit<'a> {
             ("kiln.train.samples".into(), samples.to_string()),
             ("kiln.train.epoch".into(), (epoch + 1).to_string()),
             ("kiln.train.history".into(), history.encode()),
+            ("kiln.train.frozen".into(), frozen_list::<T, N>(frozen)),
         ]);
         if let Some(es) = &self.early {
             meta.push(("kiln.train.early_stopping".into(), es.encode()));
@@ -401,7 +422,7 @@ impl<'a> Fit<'a> {
         if let Some(p) = &self.plateau {
             meta.push(("kiln.train.plateau".into(), p.encode()));
         }
-        save_training(path, net, opt, &meta)?;
+        save_training(path, net, opt, frozen, &meta)?;
         Ok(())
     }
 
@@ -437,11 +458,13 @@ impl<'a> Fit<'a> {
         path: &Path,
         net: &mut N,
         opt: &mut dyn Optimizer<T>,
-        grads: &N,
+        state: &N::Train,
         per_epoch: usize,
         history: &mut History,
     ) -> Result<usize, TrainError> {
-        let meta = load_training(path, net, opt, grads)?;
+        // The run's settings are checked against the file's before anything is loaded.
+        let frozen = N::frozen(state);
+        let meta = read_metadata(path)?;
         let file = path.display().to_string();
         let get = |key: &str| {
             meta.get(key).cloned().ok_or_else(|| TrainError::Invalid {
@@ -461,6 +484,11 @@ impl<'a> Fit<'a> {
         };
         same("kiln.train.seed", self.seed.to_string(), "seed")?;
         same("kiln.train.batch", self.batch.to_string(), "batch size")?;
+        same(
+            "kiln.train.frozen",
+            frozen_list::<T, N>(frozen),
+            "frozen tensors",
+        )?;
         let samples: usize = get("kiln.train.samples")?.parse().unwrap_or(0);
         if samples.div_ceil(self.batch) != per_epoch {
             return Err(TrainError::Invalid {
@@ -470,6 +498,7 @@ impl<'a> Fit<'a> {
                 ),
             });
         }
+        load_training(path, net, opt, N::grads(state), frozen)?;
         let epoch: usize = get("kiln.train.epoch")?
             .parse()
             .map_err(|_| TrainError::Invalid {
@@ -504,6 +533,11 @@ impl<'a> Fit<'a> {
 /// `run/model.safetensors` -> `run/model.best.safetensors`.
 pub fn best_path(checkpoint: &Path) -> PathBuf {
     checkpoint.with_extension("best.safetensors")
+}
+
+/// The frozen tensors' names, comma-separated (empty when none), for the checkpoint.
+fn frozen_list<T: Float, N: Network<T>>(frozen: &[bool]) -> String {
+    kiln_runtime::freeze::frozen_names(N::TENSORS, frozen).join(",")
 }
 
 /// SplitMix64 of the run seed and the epoch: independent streams per epoch.

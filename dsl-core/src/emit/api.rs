@@ -176,7 +176,7 @@ fn plain_doc(net: &Resolved) -> String {
 
 /// Methods of `impl NameTrain<T>`.
 pub fn train_methods(plan: &Plan) -> TokenStream {
-    let bounds = &plan.bounds;
+    let (bounds, name) = (&plan.bounds, &plan.name);
     let rt = rt();
     let (train, n_out, last_act) = (&plan.train, &plan.n_out, plan.last_act());
     quote! {
@@ -208,6 +208,34 @@ pub fn train_methods(plan: &Plan) -> TokenStream {
             /// parameter. On by default (one pass over the gradients); `false` turns it off.
             pub fn set_check_finite(&mut self, on: bool) {
                 self.check_finite = on;
+            }
+
+            /// Freezes the parameter tensors named `name` or under it (a layer, `layers.0`; a
+            /// body, `layers.3.main`; one tensor, `layers.0.bias`) for fine-tuning: they get
+            /// no optimiser state and no update, and layers at the front whose parameters are
+            /// all frozen get no backward pass. Returns how many tensors it matched; errors,
+            /// changing nothing, if none. Freeze before the optimiser's first step (its state
+            /// covers the tensors it saw then).
+            pub fn freeze(&mut self, name: &str) -> #rt::Result<usize> {
+                self.set_frozen(name, true)
+            }
+
+            /// Undoes [`Self::freeze`] for `name` (same matching).
+            pub fn unfreeze(&mut self, name: &str) -> #rt::Result<usize> {
+                self.set_frozen(name, false)
+            }
+
+            /// The names of the frozen parameter tensors.
+            pub fn frozen(&self) -> ::kiln::__std_lib::vec::Vec<&'static str> {
+                #rt::freeze::frozen_names(<#name<T> as #rt::network::Network<T>>::TENSORS, &self.frozen)
+            }
+
+            fn set_frozen(&mut self, name: &str, on: bool) -> #rt::Result<usize> {
+                let tensors = <#name<T> as #rt::network::Network<T>>::TENSORS;
+                let n = #rt::freeze::set_frozen(tensors, &mut self.frozen, name, on)?;
+                let layers = #name::<T>::LAYER_SHAPES.iter().map(|(prefix, _)| *prefix);
+                self.frozen_layers = #rt::freeze::frozen_prefix(tensors, &self.frozen, layers);
+                Ok(n)
             }
 
             /// Where to write dL/d(output) before calling `backward` by hand.

@@ -1,6 +1,8 @@
 //! The backward pass written out layer by layer, last layer first (the delta recursion):
 //! dL/dy arrives in `d_out`, then alternates between `d_a` and `d_b`; each layer overwrites
-//! its parameter gradients in `t.grads` and writes dL/dx for the layer before it.
+//! its parameter gradients in `t.grads` and writes dL/dx for the layer before it. The first
+//! `skip` layers (all of their parameters frozen) are not visited, and the layer after them
+//! writes no dL/dx.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -36,7 +38,12 @@ pub fn backward(plan: &Plan) -> TokenStream {
         };
         let set = Plan::set_steps(l, &quote!(t), &quote!(steps));
         if i == 0 {
-            return quote!(#set #tr::backward(&self.#f, #src, &t.#a, #dy, dx, #dims, &mut t.#c, &mut t.grads.#f););
+            return quote! {
+                if skip == 0 {
+                    #set
+                    #tr::backward(&self.#f, #src, &t.#a, #dy, dx, #dims, &mut t.#c, &mut t.grads.#f);
+                }
+            };
         }
         let dst = if from_last.is_multiple_of(2) {
             quote!(t.d_a)
@@ -44,10 +51,18 @@ pub fn backward(plan: &Plan) -> TokenStream {
             quote!(t.d_b)
         };
         let w_in = &l.width_in;
+        let i = crate::tokens::lit(i);
         quote! {
-            #rt::layers::ensure_len(&mut #dst, #rows_in * #w_in);
-            #set
-            #tr::backward(&self.#f, #src, &t.#a, #dy, Some(&mut #dst), #dims, &mut t.#c, &mut t.grads.#f);
+            if #i >= skip {
+                #set
+                let d_in = if #i > skip {
+                    #rt::layers::ensure_len(&mut #dst, #rows_in * #w_in);
+                    Some(&mut #dst[..])
+                } else {
+                    None
+                };
+                #tr::backward(&self.#f, #src, &t.#a, #dy, d_in, #dims, &mut t.#c, &mut t.grads.#f);
+            }
         }
     });
     quote!(#( #calls )*)

@@ -69,6 +69,18 @@ pub fn network_impl(
                 t.check_finite
             }
 
+            fn frozen(t: &Self::Train) -> &[bool] {
+                &t.frozen
+            }
+
+            fn set_frozen(t: &mut Self::Train, name: &str, on: bool) -> #rt::Result<usize> {
+                t.set_frozen(name, on)
+            }
+
+            fn grads_mut_frozen(t: &mut Self::Train) -> (&mut Self, &[bool]) {
+                (&mut t.grads, &t.frozen)
+            }
+
             const TENSORS: &'static [#rt::network::TensorSpec] = #tensors;
 
             fn loss_fn(&self) -> &Self::Loss {
@@ -116,6 +128,9 @@ pub fn network_impl(
                 let batch = t.batch;
                 #rt::network::check_backward(batch, #n_in, x.len(), dx.as_deref().map(|d| d.len()))?;
                 #seq_backward
+                // Layers at the front holding only frozen parameters get no backward pass
+                // (unless the caller asked for dL/dx).
+                let skip = if dx.is_some() { 0 } else { t.frozen_layers };
                 #bwd
                 Ok(())
             }

@@ -69,6 +69,8 @@ pub fn structs(net: &Resolved, plan: &Plan, loss_ty: &TokenStream) -> TokenStrea
             carry_state: bool,
             clip_norm: Option<f64>,
             check_finite: bool,
+            frozen: ::kiln::__std_lib::vec::Vec<bool>,
+            frozen_layers: usize,
             d_out: #vec,
             d_a: #vec,
             d_b: #vec,
@@ -142,6 +144,8 @@ pub fn constructors(net: &Resolved, plan: &Plan, loss_ctor: &TokenStream) -> Tok
                 carry_state: false,
                 clip_norm: None,
                 check_finite: true,
+                frozen: ::kiln::__std_lib::vec::Vec::new(),
+                frozen_layers: 0,
                 #( #acts: #new_vec, )*
                 #( #caches: #default, )*
                 d_out: #new_vec,
