@@ -192,35 +192,25 @@ fn t1(batch: usize) -> Workload {
 }
 
 fn t2() -> Workload {
-    let mut rng = seeded(0);
-    let mut net = kiln_models::LeNet5::<f32>::new(&mut rng);
-    let x = rows::<784>(&mut rng, 64);
-    let y = labels(64);
-    let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
-    let mut t = net.train_state(0);
-    Workload {
-        step: Box::new(move || {
-            black_box(net.train_step(&x, &y, &mut opt, &mut t).unwrap());
-        }),
-        work: 64.0,
-        timing: Timing {
-            repeats: 5,
-            ..TRAIN
-        },
-    }
+    lenet_train(&[])
 }
 
 /// T2 fine-tuning: LeNet-5 with both convolutions frozen (a trained feature extractor), so
 /// only the three dense layers are trained and the backward pass stops before the convolutions.
 fn t2_frozen() -> Workload {
+    lenet_train(&["layers.0", "layers.3"])
+}
+
+/// LeNet-5 training steps on a batch of 64, with the named layers frozen.
+fn lenet_train(frozen: &[&str]) -> Workload {
     let mut rng = seeded(0);
     let mut net = kiln_models::LeNet5::<f32>::new(&mut rng);
     let x = rows::<784>(&mut rng, 64);
     let y = labels(64);
     let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
     let mut t = net.train_state(0);
-    for conv in ["layers.0", "layers.3"] {
-        t.freeze(conv).unwrap();
+    for layer in frozen {
+        t.freeze(layer).unwrap();
     }
     Workload {
         step: Box::new(move || {
