@@ -207,11 +207,11 @@ fn blocks_residuals_and_concatenation() {
     assert_eq!(names.len(), 2 + 4 + 4 + 2 + 4 + 4, "{names:?}");
     for want in [
         "layers.2.main.0.weight",
-        "layers.2.main.1.bias",
+        "layers.2.main.2.bias",
         "layers.4.shortcut.0.weight",
-        "layers.6.0.weight",
-        "layers.6.1.1.0.weight",
-        "layers.7.1.bias",
+        "layers.6.0.0.weight",
+        "layers.6.2.0.2.weight",
+        "layers.7.2.bias",
     ] {
         assert!(
             names.iter().any(|n| n == want),

@@ -65,14 +65,9 @@ pub trait LayerKind {
     fn field_type(&self, input: &Shape, output: &Shape) -> TokenStream;
     /// An expression building the layer; `rng: &mut KilnRng` is in scope.
     fn construct(&self, input: &Shape, output: &Shape) -> TokenStream;
-    /// The layer's tensors named under `prefix`, in the runtime's visit order (the same names
-    /// as the runtime layer's named visitors; a test holds the two to each other).
+    /// The layer's tensors named under `prefix`, in the runtime's visit order: the one place
+    /// tensor names are made (the generated visitors take them from `TENSORS`).
     fn tensors(&self, _input: &Shape, _output: &Shape, _prefix: &str, _t: &mut Tensors) {}
-    /// How many numbered children the layer adds to an enclosing sequence (a sequence of
-    /// several layers flattens into it, as the runtime's `Chain` does).
-    fn seq_len(&self) -> usize {
-        1
-    }
     /// The layer in the embedded form (batch 1, inline arrays, no std), or `None` if it has
     /// none yet.
     fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
@@ -84,17 +79,6 @@ pub trait LayerKind {
     /// Why the layer can never have an embedded form, when that is more than "not yet".
     fn embedded_refusal(&self) -> Option<String> {
         None
-    }
-    /// [`LayerKind::tensors`] as child `start` of a sequence named `prefix`.
-    fn seq_tensors(
-        &self,
-        input: &Shape,
-        output: &Shape,
-        prefix: &str,
-        start: usize,
-        t: &mut Tensors,
-    ) {
-        self.tensors(input, output, &format!("{prefix}.{start}"), t)
     }
 }
 

@@ -18,6 +18,14 @@ pub struct TensorDecl {
     pub from_type: Option<TokenStream>,
 }
 
+impl TensorDecl {
+    /// Batch norm's step counter (`num_batches_tracked`): saved and loaded with the network,
+    /// but not part of the embedded form, and not required in a weights file.
+    pub fn is_counter(&self) -> bool {
+        self.name.ends_with("num_batches_tracked")
+    }
+}
+
 /// Collects the tensors of the layers under one prefix.
 pub struct Tensors<'a> {
     pub out: &'a mut Vec<TensorDecl>,

@@ -44,7 +44,10 @@ pub fn bake(net: &Resolved, file: &LitStr, cx: &mut Ctxt) -> Option<Baked> {
     let declared = net.tensors();
     let mut values = HashMap::new();
     // A custom layer's tensors are known to the compiler only; its embedded error says why.
-    for t in declared.iter().filter(|t| t.from_type.is_none()) {
+    for t in declared
+        .iter()
+        .filter(|t| t.from_type.is_none() && !t.is_counter())
+    {
         let view = match st.tensor(&t.name) {
             Ok(v) => v,
             Err(_) => {

@@ -129,10 +129,22 @@ pub struct TensorSpec {
 }
 
 impl TensorSpec {
+    /// Whether this is a step counter (batch norm's `num_batches_tracked`): a buffer PyTorch
+    /// stores as an int64 scalar, which checkpoints write as one and which a file may lack
+    /// (PyTorch's own checkpoints before 0.4.1 do; it is then 0).
+    pub fn is_counter(&self) -> bool {
+        is_counter(self.name)
+    }
+
     /// Number of scalars.
     pub fn numel(&self) -> usize {
         self.shape.iter().product()
     }
+}
+
+/// See [`TensorSpec::is_counter`].
+pub fn is_counter(name: &str) -> bool {
+    name.ends_with("num_batches_tracked")
 }
 
 /// Checks that `N::TENSORS` and the network's named visitors agree: the same names in the

@@ -50,6 +50,20 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// A step counter (batch norm's `num_batches_tracked`) as PyTorch stores it: an int64
+    /// scalar.
+    pub fn counter(name: String, value: f64) -> Entry {
+        Entry {
+            name,
+            shape: Vec::new(),
+            dtype: Dtype::I64,
+            bytes: (value as i64).to_le_bytes().to_vec(),
+            non_finite: (!value.is_finite()).then_some(0),
+        }
+    }
+}
+
 impl View for &Entry {
     fn dtype(&self) -> Dtype {
         self.dtype
@@ -215,7 +229,8 @@ pub fn copy_into<T: Float>(view: &TensorView, dst: &mut [T]) {
     }
 }
 
-/// The tensor's values as f64, if its element type is a float kiln reads.
+/// The tensor's values as f64, if its element type is one kiln reads (floats, and int64 for
+/// counters).
 fn values<'a>(view: &'a TensorView) -> Option<Box<dyn Iterator<Item = f64> + 'a>> {
     let data = view.data();
     Some(match view.dtype() {
@@ -234,6 +249,11 @@ fn values<'a>(view: &'a TensorView) -> Option<Box<dyn Iterator<Item = f64> + 'a>
         Dtype::BF16 => Box::new(
             data.chunks_exact(2)
                 .map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16) as f64),
+        ),
+        // Integer tensors: batch norm's step counter.
+        Dtype::I64 => Box::new(
+            data.chunks_exact(8)
+                .map(|b| i64::from_le_bytes(b.try_into().unwrap()) as f64),
         ),
         _ => return None,
     })

@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use kiln_runtime::network::{Network, TensorSpec, WithGrads};
+use kiln_runtime::network::{is_counter, Network, TensorSpec, WithGrads};
 use kiln_runtime::optim::Optimizer;
 use kiln_runtime::Float;
 
@@ -202,7 +202,10 @@ fn model_entries<T: Float, N: Network<T>>(net: &N) -> Vec<Entry> {
         entries.push(Entry::new(name.into(), shape_of::<T, N>(name, v.len()), v))
     });
     net.visit_buffers(&mut |name, v| {
-        entries.push(Entry::new(name.into(), shape_of::<T, N>(name, v.len()), v))
+        entries.push(match is_counter(name) {
+            true => Entry::counter(name.into(), v[0].to_f64()),
+            false => Entry::new(name.into(), shape_of::<T, N>(name, v.len()), v),
+        })
     });
     entries
 }
@@ -229,6 +232,7 @@ fn check_model<T: Float, N: Network<T>>(st: &safetensors::SafeTensors) -> Vec<Mi
     for spec in N::TENSORS {
         match st.tensor(spec.name) {
             Ok(view) => check(spec.name, &view, spec.shape, &mut out),
+            Err(_) if spec.is_counter() => {}
             Err(_) => out.push(Mismatch::Missing {
                 name: spec.name.into(),
                 shape: spec.shape.to_vec(),
@@ -263,7 +267,11 @@ fn copy_model<T: Float, N: Network<T>>(net: &mut N, st: &safetensors::SafeTensor
             .expect("tensors are checked before they are copied")
     };
     net.visit_params_mut(&mut |name, _, v| copy_into(&view(name), v));
-    net.visit_buffers_mut(&mut |name, v| copy_into(&view(name), v));
+    net.visit_buffers_mut(&mut |name, v| match st.tensor(name) {
+        Ok(t) => copy_into(&t, v),
+        // A step counter the file lacks (checked) starts at 0, as in PyTorch.
+        Err(_) => v.fill(T::ZERO),
+    });
 }
 
 /// The parameter tensors an optimiser sees: all but the buffers and the frozen ones, whose

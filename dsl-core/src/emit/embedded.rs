@@ -185,7 +185,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
                 sets.push(quote!(n.#f.#k = #v;));
             }
             if let Some(b) = baked {
-                for t in &l.tensors() {
+                for t in l.tensors().iter().filter(|t| !t.is_counter()) {
                     let (field, transposed) = field_of(e, &t.name);
                     let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
                     let value = if transposed {
@@ -232,7 +232,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             continue;
         }
         let f = format_ident!("layer{}", l.index);
-        for t in l.tensors() {
+        for t in l.tensors().into_iter().filter(|t| !t.is_counter()) {
             let (field, transposed) = field_of(e, &t.name);
             let n = &t.name;
             let len = lit(t.shape.iter().product());
@@ -289,6 +289,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     let params: usize = net
         .tensors()
         .iter()
+        .filter(|t| !t.is_counter())
         .map(|t| t.shape.iter().product::<usize>())
         .sum();
     let params_l = lit(params);
@@ -411,7 +412,12 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
                         }
                     };
                     #rt::network::Network::visit_params(self, &mut |n, _, v| copy(n, v));
-                    #rt::network::Network::visit_buffers(self, &mut |n, v| copy(n, v));
+                    #rt::network::Network::visit_buffers(self, &mut |n, v| {
+                        // Batch norm's step counter has no use in inference.
+                        if !#rt::network::is_counter(n) {
+                            copy(n, v)
+                        }
+                    });
                     e
                 }
             }

@@ -107,6 +107,7 @@ impl LayerKind for BatchNorm {
         t.param(prefix, "bias", &n);
         t.buffer(prefix, "running_mean", &n);
         t.buffer(prefix, "running_var", &n);
+        t.buffer(prefix, "num_batches_tracked", &[]);
     }
 
     fn embedded(&self, input: &Shape, output: &Shape) -> Option<EmbeddedLayer> {

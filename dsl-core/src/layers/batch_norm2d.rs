@@ -64,6 +64,7 @@ impl LayerKind for BatchNorm2d {
         t.param(prefix, "bias", &n);
         t.buffer(prefix, "running_mean", &n);
         t.buffer(prefix, "running_var", &n);
+        t.buffer(prefix, "num_batches_tracked", &[]);
     }
 
     fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {

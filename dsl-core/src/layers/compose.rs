@@ -18,6 +18,10 @@ use crate::tree::Node;
 
 /// A sequence of checked layers: `Chain<T, L0, Chain<T, L1, L2>>`, the layer itself when
 /// alone, or `Identity` when empty (an identity shortcut or branch).
+///
+/// Its tensors are named as the `nn.Sequential` a PyTorch user writes for the same list:
+/// each layer under its item's position (`main.0`, `main.2` for `conv, relu, conv`: the fused
+/// activation keeps its place), a block used in the list as a nested sequence at its position.
 pub struct Seq {
     layers: Vec<Node>,
     identity: Option<Shape>,
@@ -98,29 +102,11 @@ impl Seq {
         }
     }
 
-    /// The tensors as the runtime names them: a lone layer as itself, a chain by position.
+    /// The tensors named as the list's `nn.Sequential` (see [`Seq`]).
     pub fn tensors(&self, prefix: &str, t: &mut Tensors) {
-        match self.layers.as_slice() {
-            [] => {}
-            [one] => one.kind.tensors(&one.input, &one.output, prefix, t),
-            _ => self.seq_tensors_at(prefix, 0, t),
-        }
-    }
-
-    /// The tensors as child `start` onwards of a sequence named `prefix`.
-    fn seq_tensors_at(&self, prefix: &str, start: usize, t: &mut Tensors) {
-        let mut at = start;
         for l in &self.layers {
-            l.kind.seq_tensors(&l.input, &l.output, prefix, at, t);
-            at += l.kind.seq_len();
-        }
-    }
-
-    fn len(&self) -> usize {
-        if self.layers.is_empty() {
-            1
-        } else {
-            self.layers.iter().map(|l| l.kind.seq_len()).sum()
+            let at = format!("{prefix}.{}", l.index);
+            l.kind.tensors(&l.input, &l.output, &at, t);
         }
     }
 
@@ -171,9 +157,6 @@ impl LayerKind for Seq {
     fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
         Seq::tensors(self, prefix, t)
     }
-    fn seq_len(&self) -> usize {
-        self.len()
-    }
     fn embedded(&self, _i: &Shape, _o: &Shape) -> Option<EmbeddedLayer> {
         self.identity.as_ref().map(|_| EmbeddedLayer {
             ty: None,
@@ -183,14 +166,6 @@ impl LayerKind for Seq {
             flat: &[],
             op: Op::Pass,
         })
-    }
-    fn seq_tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, start: usize, t: &mut Tensors) {
-        match self.layers.as_slice() {
-            [one] => one
-                .kind
-                .seq_tensors(&one.input, &one.output, prefix, start, t),
-            _ => self.seq_tensors_at(prefix, start, t),
-        }
     }
 }
 
@@ -237,9 +212,8 @@ impl LayerKind for Residual {
         quote!(#rt::layers::Residual::new(#m, #s, #act))
     }
     fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
-        self.main.seq_tensors_at(&format!("{prefix}.main"), 0, t);
-        self.shortcut
-            .seq_tensors_at(&format!("{prefix}.shortcut"), 0, t);
+        self.main.tensors(&format!("{prefix}.main"), t);
+        self.shortcut.tensors(&format!("{prefix}.shortcut"), t);
     }
 }
 
@@ -282,17 +256,10 @@ impl LayerKind for Concat {
         }
         acc
     }
-    /// Branch 0 is `prefix.0`, the rest nest under `prefix.1` (the runtime's two-branch
-    /// `Concat<A, Concat<B, C>>`).
+    /// Branch `k` is `prefix.k`, as an `nn.ModuleList` of the branches.
     fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
-        let mut prefix = prefix.to_string();
         for (k, b) in self.branches.iter().enumerate() {
-            if k + 1 == self.branches.len() {
-                b.tensors(&prefix, t);
-            } else {
-                b.tensors(&format!("{prefix}.0"), t);
-                prefix = format!("{prefix}.1");
-            }
+            b.tensors(&format!("{prefix}.{k}"), t);
         }
     }
 }

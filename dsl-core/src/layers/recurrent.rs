@@ -370,7 +370,8 @@ impl LayerKind for RecurrentLayer {
     }
 
     /// One cell, or both directions: PyTorch's `_reverse` names when they are the same cell
-    /// (the runtime's rule: same type), `forward.` / `backward.` children otherwise.
+    /// (one `nn.LSTM(bidirectional=True)`), otherwise the two cells as an `nn.ModuleList`:
+    /// `prefix.0` runs forward, `prefix.1` backward.
     fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
         let n = input.numel();
         match &self.bwd {
@@ -387,8 +388,8 @@ impl LayerKind for RecurrentLayer {
                     self.fwd.tensors(n, 0, prefix, "", t);
                     b.tensors(n, 0, prefix, "_reverse", t);
                 } else {
-                    self.fwd.tensors(n, 0, &format!("{prefix}.forward"), "", t);
-                    b.tensors(n, 0, &format!("{prefix}.backward"), "", t);
+                    self.fwd.tensors(n, 0, &format!("{prefix}.0"), "", t);
+                    b.tensors(n, 0, &format!("{prefix}.1"), "", t);
                 }
             }
         }

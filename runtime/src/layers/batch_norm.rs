@@ -19,6 +19,9 @@ pub struct BatchNorm<T: Float, const F: usize> {
     pub bias: Box<[T; F]>,
     pub running_mean: Box<[T; F]>,
     pub running_var: Box<[T; F]>,
+    /// Training forward passes so far (PyTorch's `num_batches_tracked`; kept, counted and
+    /// saved, not used: the running statistics use `momentum`).
+    pub num_batches_tracked: [T; 1],
     pub momentum: f64,
     pub eps: f64,
 }
@@ -52,6 +55,7 @@ impl<T: Float, const F: usize> BatchNorm<T, F> {
             bias: boxed_vector(),
             running_mean: boxed_vector(),
             running_var: boxed_vector(),
+            num_batches_tracked: [T::ZERO],
             momentum,
             eps,
         }
@@ -68,7 +72,7 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
     }
 
     fn buffer_names(&self) -> &'static [&'static str] {
-        &["running_mean", "running_var"]
+        &["running_mean", "running_var", "num_batches_tracked"]
     }
 
     fn zeros_like(&self) -> Self {
@@ -106,6 +110,7 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
                 why: "needs at least 2 samples to estimate a variance (use eval mode for single samples)",
             });
         }
+        self.num_batches_tracked[0] += T::ONE;
         let m = T::from_usize(batch);
         let mut mean = [T::ZERO; F];
         for xr in x.chunks_exact(F) {
@@ -203,11 +208,13 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
         f(0, &mut self.running_mean[..]);
         f(1, &mut self.running_var[..]);
+        f(2, &mut self.num_batches_tracked[..]);
     }
 
     fn visit_buffers(&self, f: &mut dyn FnMut(usize, &[T])) {
         f(0, &self.running_mean[..]);
         f(1, &self.running_var[..]);
+        f(2, &self.num_batches_tracked[..]);
     }
 }
 

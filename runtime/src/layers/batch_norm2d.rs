@@ -22,6 +22,9 @@ pub struct BatchNorm2d<T: Float, const C: usize, const HW: usize> {
     pub bias: Box<[T; C]>,
     pub running_mean: Box<[T; C]>,
     pub running_var: Box<[T; C]>,
+    /// Training forward passes so far (PyTorch's `num_batches_tracked`; kept, counted and
+    /// saved, not used: the running statistics use `momentum`).
+    pub num_batches_tracked: [T; 1],
     pub momentum: f64,
     pub eps: f64,
 }
@@ -60,6 +63,7 @@ impl<T: Float, const C: usize, const HW: usize> BatchNorm2d<T, C, HW> {
             bias: boxed_vector(),
             running_mean: boxed_vector(),
             running_var: boxed_vector(),
+            num_batches_tracked: [T::ZERO],
             momentum,
             eps,
         }
@@ -76,7 +80,7 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
     }
 
     fn buffer_names(&self) -> &'static [&'static str] {
-        &["running_mean", "running_var"]
+        &["running_mean", "running_var", "num_batches_tracked"]
     }
 
     fn zeros_like(&self) -> Self {
@@ -117,6 +121,7 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
                 why: "needs at least 2 to estimate a variance (use eval mode)",
             });
         }
+        self.num_batches_tracked[0] += T::ONE;
         let m = T::from_usize(count);
         ensure_len(&mut cache.inv_std, C);
         ensure_len(&mut cache.xhat, x.len());
@@ -233,11 +238,13 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(usize, &mut [T])) {
         f(0, &mut self.running_mean[..]);
         f(1, &mut self.running_var[..]);
+        f(2, &mut self.num_batches_tracked[..]);
     }
 
     fn visit_buffers(&self, f: &mut dyn FnMut(usize, &[T])) {
         f(0, &self.running_mean[..]);
         f(1, &self.running_var[..]);
+        f(2, &self.num_batches_tracked[..]);
     }
 }
 

@@ -9,10 +9,10 @@
 
 use core::marker::PhantomData;
 
-use super::{ensure_len, GradVisitor, Layer, NameBuf};
+use super::{ensure_len, GradVisitor, Layer};
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::param::{Param, ParamKind};
+use crate::param::ParamKind;
 use crate::rng::KilnRng;
 use crate::Result;
 
@@ -209,55 +209,6 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
         self.a
             .backward(x, &c.mid, &mut c.dmid, dx, batch, &mut c.a, &mut g.a);
     }
-
-    fn visit_named(&mut self, g: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
-        self.seq_named(g, prefix, 0, f)
-    }
-    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        self.seq_named_ref(prefix, 0, f)
-    }
-    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
-        self.seq_named_mut(prefix, 0, f)
-    }
-    fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
-        self.seq_named_buffers(prefix, 0, f)
-    }
-    fn visit_named_buffers_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, &[T])) {
-        self.seq_named_buffers_ref(prefix, 0, f)
-    }
-
-    fn seq_len(&self) -> usize {
-        self.a.seq_len() + self.b.seq_len()
-    }
-    fn seq_named(&mut self, g: &Self, prefix: &str, start: usize, f: &mut dyn FnMut(Param<'_, T>)) {
-        let next = start + self.a.seq_len();
-        self.a.seq_named(&g.a, prefix, start, f);
-        self.b.seq_named(&g.b, prefix, next, f);
-    }
-    fn seq_named_ref(&self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        self.a.seq_named_ref(prefix, start, f);
-        self.b.seq_named_ref(prefix, start + self.a.seq_len(), f);
-    }
-    fn seq_named_mut(
-        &mut self,
-        prefix: &str,
-        start: usize,
-        f: &mut dyn FnMut(&str, ParamKind, &mut [T]),
-    ) {
-        let next = start + self.a.seq_len();
-        self.a.seq_named_mut(prefix, start, f);
-        self.b.seq_named_mut(prefix, next, f);
-    }
-    fn seq_named_buffers(&mut self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, &mut [T])) {
-        let next = start + self.a.seq_len();
-        self.a.seq_named_buffers(prefix, start, f);
-        self.b.seq_named_buffers(prefix, next, f);
-    }
-    fn seq_named_buffers_ref(&self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, &[T])) {
-        self.a.seq_named_buffers_ref(prefix, start, f);
-        self.b
-            .seq_named_buffers_ref(prefix, start + self.a.seq_len(), f);
-    }
 }
 
 /// `act(main(x) + shortcut(x))`; the two branches must produce the same shape.
@@ -413,37 +364,6 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
             }
         }
     }
-
-    fn visit_named(&mut self, g: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
-        self.main
-            .seq_named(&g.main, NameBuf::new(prefix, "main").as_str(), 0, f);
-        self.shortcut
-            .seq_named(&g.shortcut, NameBuf::new(prefix, "shortcut").as_str(), 0, f);
-    }
-    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        self.main
-            .seq_named_ref(NameBuf::new(prefix, "main").as_str(), 0, f);
-        self.shortcut
-            .seq_named_ref(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
-    }
-    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
-        self.main
-            .seq_named_mut(NameBuf::new(prefix, "main").as_str(), 0, f);
-        self.shortcut
-            .seq_named_mut(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
-    }
-    fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
-        self.main
-            .seq_named_buffers(NameBuf::new(prefix, "main").as_str(), 0, f);
-        self.shortcut
-            .seq_named_buffers(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
-    }
-    fn visit_named_buffers_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, &[T])) {
-        self.main
-            .seq_named_buffers_ref(NameBuf::new(prefix, "main").as_str(), 0, f);
-        self.shortcut
-            .seq_named_buffers_ref(NameBuf::new(prefix, "shortcut").as_str(), 0, f);
-    }
 }
 
 /// Branches `a` and `b` on the same input; each sample's output is `[a(x) | b(x)]`, which for
@@ -597,36 +517,6 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
 
     // Branch `a` is `prefix.0`, branch `b` is `prefix.1` (a nested concat numbers its own two
     // branches below that); a branch that is a chain names its layers `prefix.k.0`, ...
-    fn visit_named(&mut self, g: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
-        self.a
-            .visit_named(&g.a, NameBuf::indexed(prefix, 0).as_str(), f);
-        self.b
-            .visit_named(&g.b, NameBuf::indexed(prefix, 1).as_str(), f);
-    }
-    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        self.a
-            .visit_named_ref(NameBuf::indexed(prefix, 0).as_str(), f);
-        self.b
-            .visit_named_ref(NameBuf::indexed(prefix, 1).as_str(), f);
-    }
-    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
-        self.a
-            .visit_named_mut(NameBuf::indexed(prefix, 0).as_str(), f);
-        self.b
-            .visit_named_mut(NameBuf::indexed(prefix, 1).as_str(), f);
-    }
-    fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
-        self.a
-            .visit_named_buffers(NameBuf::indexed(prefix, 0).as_str(), f);
-        self.b
-            .visit_named_buffers(NameBuf::indexed(prefix, 1).as_str(), f);
-    }
-    fn visit_named_buffers_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, &[T])) {
-        self.a
-            .visit_named_buffers_ref(NameBuf::indexed(prefix, 0).as_str(), f);
-        self.b
-            .visit_named_buffers_ref(NameBuf::indexed(prefix, 1).as_str(), f);
-    }
 }
 
 #[cfg(test)]
@@ -658,18 +548,10 @@ mod tests {
         let x = probe_input(3 * 5);
         let err = check_layer(&mut c, &x, 5, 0);
         assert!(err < 1e-6, "{err}");
-        let mut names = Vec::new();
-        c.visit_named_ref("layers.3", &mut |n, _, _| names.push(n.to_string()));
+        // Children in order, numbered on (the macro names them).
         assert_eq!(
-            names,
-            [
-                "layers.3.0.weight",
-                "layers.3.0.bias",
-                "layers.3.1.weight",
-                "layers.3.1.bias",
-                "layers.3.2.weight",
-                "layers.3.2.bias"
-            ]
+            visit_order(&c),
+            [(0, 12), (1, 4), (2, 4), (3, 4), (4, 8), (5, 2)]
         );
         assert_eq!(c.param_count(), 6);
     }
@@ -699,17 +581,8 @@ mod tests {
             Activation::Relu,
         );
         assert!(check_layer(&mut projected, &x, 4, 0) < 1e-6);
-        let mut names = Vec::new();
-        projected.visit_named_ref("l", &mut |n, _, _| names.push(n.to_string()));
-        assert_eq!(
-            names,
-            [
-                "l.main.0.weight",
-                "l.main.0.bias",
-                "l.shortcut.0.weight",
-                "l.shortcut.0.bias"
-            ]
-        );
+        // Main branch, then shortcut.
+        assert_eq!(visit_order(&projected), [(0, 6), (1, 2), (2, 6), (3, 2)]);
     }
 
     #[test]
@@ -731,11 +604,14 @@ mod tests {
         );
         assert_eq!(&y[8..11], &x[3..6], "and in sample 1");
         assert!(check_layer(&mut c, &x, 2, 0) < 1e-6);
-        let mut names = Vec::new();
-        c.visit_named_ref("b", &mut |n, _, _| names.push(n.to_string()));
-        assert_eq!(
-            names,
-            ["b.0.weight", "b.0.bias", "b.1.1.weight", "b.1.1.bias"]
-        );
+        // Branches in order; the identity has none.
+        assert_eq!(visit_order(&c), [(0, 6), (1, 2), (2, 3), (3, 1)]);
+    }
+
+    /// (index, length) of every parameter tensor, in visit order.
+    fn visit_order<L: Layer<f64>>(l: &L) -> Vec<(usize, usize)> {
+        let mut v = Vec::new();
+        l.visit_params(&mut |i, _, t| v.push((i, t.len())));
+        v
     }
 }

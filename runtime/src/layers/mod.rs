@@ -6,7 +6,7 @@
 //! (a layer of the same type, used as the gradient mirror) and, when asked, writes dL/dx.
 
 use crate::float::Float;
-use crate::param::{Param, ParamKind};
+use crate::param::ParamKind;
 use crate::rng::KilnRng;
 use crate::Result;
 
@@ -128,83 +128,6 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     fn param_count(&self) -> usize {
         self.param_names().len()
     }
-
-    /// Visits each trainable tensor with its gradient as a named [`Param`] (`prefix.weight`).
-    /// Composite layers override the four `*_named` visitors to name their children.
-    fn visit_named(&mut self, grads: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
-        let names = self.param_names();
-        self.visit_with_grads(grads, &mut |i, kind, value, grad| {
-            let name = NameBuf::new(prefix, names[i]);
-            f(Param {
-                name: name.as_str(),
-                kind,
-                value,
-                grad,
-            })
-        });
-    }
-
-    /// Visits each trainable tensor with its full name.
-    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        let names = self.param_names();
-        self.visit_params(&mut |i, kind, v| f(NameBuf::new(prefix, names[i]).as_str(), kind, v));
-    }
-
-    /// Visits each trainable tensor mutably with its full name.
-    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
-        let names = self.param_names();
-        self.visit_params_mut(&mut |i, kind, v| {
-            f(NameBuf::new(prefix, names[i]).as_str(), kind, v)
-        });
-    }
-
-    /// Visits each state buffer mutably with its full name.
-    fn visit_named_buffers(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut [T])) {
-        let names = self.buffer_names();
-        self.visit_buffers_mut(&mut |i, v| f(NameBuf::new(prefix, names[i]).as_str(), v));
-    }
-
-    /// Visits each state buffer with its full name.
-    fn visit_named_buffers_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, &[T])) {
-        let names = self.buffer_names();
-        self.visit_buffers(&mut |i, v| f(NameBuf::new(prefix, names[i]).as_str(), v));
-    }
-
-    /// How many numbered children this layer contributes to a [`Chain`] (1 unless a chain).
-    fn seq_len(&self) -> usize {
-        1
-    }
-    /// [`Layer::visit_named`] as child `start` of a sequence named `prefix`.
-    fn seq_named(
-        &mut self,
-        grads: &Self,
-        prefix: &str,
-        start: usize,
-        f: &mut dyn FnMut(Param<'_, T>),
-    ) {
-        self.visit_named(grads, NameBuf::indexed(prefix, start).as_str(), f)
-    }
-    /// [`Layer::visit_named_ref`] as child `start` of a sequence named `prefix`.
-    fn seq_named_ref(&self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        self.visit_named_ref(NameBuf::indexed(prefix, start).as_str(), f)
-    }
-    /// [`Layer::visit_named_mut`] as child `start` of a sequence named `prefix`.
-    fn seq_named_mut(
-        &mut self,
-        prefix: &str,
-        start: usize,
-        f: &mut dyn FnMut(&str, ParamKind, &mut [T]),
-    ) {
-        self.visit_named_mut(NameBuf::indexed(prefix, start).as_str(), f)
-    }
-    /// [`Layer::visit_named_buffers`] as child `start` of a sequence named `prefix`.
-    fn seq_named_buffers(&mut self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, &mut [T])) {
-        self.visit_named_buffers(NameBuf::indexed(prefix, start).as_str(), f)
-    }
-    /// [`Layer::visit_named_buffers_ref`] as child `start` of a sequence named `prefix`.
-    fn seq_named_buffers_ref(&self, prefix: &str, start: usize, f: &mut dyn FnMut(&str, &[T])) {
-        self.visit_named_buffers_ref(NameBuf::indexed(prefix, start).as_str(), f)
-    }
 }
 
 /// A zero-filled boxed `[[T; C]; R]` built on the heap (no large stack temporary).
@@ -243,118 +166,6 @@ pub fn sum_rows<T: Float>(block: &[T], width: usize, out: &mut [T]) {
             *o += v;
         }
     }
-}
-
-/// A parameter name `prefix.suffix` formatted into a stack buffer, so visiting parameters by
-/// name allocates nothing.
-pub struct NameBuf {
-    buf: [u8; 128],
-    len: usize,
-}
-
-impl NameBuf {
-    /// `prefix.suffix`, truncated at 128 bytes (names are generated and far shorter).
-    pub fn new(prefix: &str, suffix: &str) -> Self {
-        let mut n = NameBuf {
-            buf: [0; 128],
-            len: 0,
-        };
-        for part in [prefix, ".", suffix] {
-            let take = part.len().min(n.buf.len() - n.len);
-            n.buf[n.len..n.len + take].copy_from_slice(&part.as_bytes()[..take]);
-            n.len += take;
-        }
-        n
-    }
-
-    /// The parts one after another, truncated at 128 bytes.
-    pub fn concat(parts: &[&str]) -> Self {
-        let mut n = NameBuf {
-            buf: [0; 128],
-            len: 0,
-        };
-        for part in parts {
-            let take = part.len().min(n.buf.len() - n.len);
-            n.buf[n.len..n.len + take].copy_from_slice(&part.as_bytes()[..take]);
-            n.len += take;
-        }
-        n
-    }
-
-    /// `prefix.index`, for the children of a composite layer.
-    pub fn indexed(prefix: &str, index: usize) -> Self {
-        let mut digits = [0u8; 20];
-        Self::new(prefix, decimal(index, &mut digits))
-    }
-
-    pub fn as_str(&self) -> &str {
-        // Truncation may cut a multi-byte character; names are ASCII, but stay safe.
-        match core::str::from_utf8(&self.buf[..self.len]) {
-            Ok(s) => s,
-            Err(e) => core::str::from_utf8(&self.buf[..e.valid_up_to()]).unwrap_or(""),
-        }
-    }
-}
-
-/// `n` in decimal, written into the end of `buf` (no allocation).
-pub fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // ASCII digits are valid UTF-8.
-    core::str::from_utf8(&buf[i..]).unwrap_or("0")
-}
-
-/// Visits a layer's parameters with their gradients as named [`Param`]s (`prefix.weight`).
-pub fn visit_named<T: Float, L: Layer<T>>(
-    layer: &mut L,
-    grads: &L,
-    prefix: &str,
-    f: &mut dyn FnMut(Param<'_, T>),
-) {
-    layer.visit_named(grads, prefix, f)
-}
-
-/// Visits a layer's parameters mutably with their full names (`prefix.weight`).
-pub fn visit_named_mut<T: Float, L: Layer<T>>(
-    layer: &mut L,
-    prefix: &str,
-    f: &mut dyn FnMut(&str, ParamKind, &mut [T]),
-) {
-    layer.visit_named_mut(prefix, f)
-}
-
-/// Visits a layer's parameters with their full names (`prefix.weight`).
-pub fn visit_named_ref<T: Float, L: Layer<T>>(
-    layer: &L,
-    prefix: &str,
-    f: &mut dyn FnMut(&str, ParamKind, &[T]),
-) {
-    layer.visit_named_ref(prefix, f)
-}
-
-/// Visits a layer's state buffers mutably with their full names (`prefix.running_mean`).
-pub fn visit_named_buffers<T: Float, L: Layer<T>>(
-    layer: &mut L,
-    prefix: &str,
-    f: &mut dyn FnMut(&str, &mut [T]),
-) {
-    layer.visit_named_buffers(prefix, f)
-}
-
-/// [`Layer::visit_named_buffers_ref`], callable from generated code without the trait in scope.
-pub fn visit_named_buffers_ref<T: Float, L: Layer<T>>(
-    layer: &L,
-    prefix: &str,
-    f: &mut dyn FnMut(&str, &[T]),
-) {
-    layer.visit_named_buffers_ref(prefix, f)
 }
 
 #[cfg(test)]

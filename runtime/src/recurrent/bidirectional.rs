@@ -23,8 +23,8 @@ use core::marker::PhantomData;
 use super::lengths::reversed_rows;
 use super::{check_shapes, Recurrent, NAMES_L0, NAMES_L0_BIDIRECTIONAL, NAMES_L0_REVERSE};
 use crate::float::Float;
-use crate::layers::{ensure_len, GradVisitor, NameBuf};
-use crate::param::{Param, ParamKind};
+use crate::layers::{ensure_len, GradVisitor};
+use crate::param::ParamKind;
 use crate::Result;
 
 /// `F` forwards and `B` on the reversed sequence, outputs `[f | b]` per step.
@@ -296,58 +296,6 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Recurrent<T
         self.bwd
             .visit_with_grads(&grads.bwd, &mut |i, k, v, g| f(nf + i, k, v, g));
     }
-
-    fn visit_named(&mut self, grads: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
-        if self.reverse_names() {
-            self.fwd.visit_named(&grads.fwd, prefix, f);
-            let names = self.bwd.param_names_reverse();
-            self.bwd
-                .visit_with_grads(&grads.bwd, &mut |i, kind, value, grad| {
-                    let name = NameBuf::new(prefix, names[i]);
-                    f(Param {
-                        name: name.as_str(),
-                        kind,
-                        value,
-                        grad,
-                    })
-                });
-        } else {
-            let (pf, pb) = (
-                NameBuf::new(prefix, "forward"),
-                NameBuf::new(prefix, "backward"),
-            );
-            self.fwd.visit_named(&grads.fwd, pf.as_str(), f);
-            self.bwd.visit_named(&grads.bwd, pb.as_str(), f);
-        }
-    }
-
-    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        if self.reverse_names() {
-            self.fwd.visit_named_ref(prefix, f);
-            let names = self.bwd.param_names_reverse();
-            self.bwd
-                .visit_params(&mut |i, k, v| f(NameBuf::new(prefix, names[i]).as_str(), k, v));
-        } else {
-            self.fwd
-                .visit_named_ref(NameBuf::new(prefix, "forward").as_str(), f);
-            self.bwd
-                .visit_named_ref(NameBuf::new(prefix, "backward").as_str(), f);
-        }
-    }
-
-    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
-        if self.reverse_names() {
-            self.fwd.visit_named_mut(prefix, f);
-            let names = self.bwd.param_names_reverse();
-            self.bwd
-                .visit_params_mut(&mut |i, k, v| f(NameBuf::new(prefix, names[i]).as_str(), k, v));
-        } else {
-            self.fwd
-                .visit_named_mut(NameBuf::new(prefix, "forward").as_str(), f);
-            self.bwd
-                .visit_named_mut(NameBuf::new(prefix, "backward").as_str(), f);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -458,29 +406,30 @@ mod tests {
     }
 
     #[test]
-    fn names_follow_pytorch_or_forward_backward() {
-        let mut l = bilstm(1);
+    fn tensors_visit_forward_then_backward() {
+        type Visit<'a> = &'a mut dyn FnMut(usize, ParamKind, &[f64]);
+        let lens = |f: &mut dyn FnMut(Visit)| {
+            let mut v = Vec::new();
+            f(&mut |i, _, t| v.push((i, t.len())));
+            v
+        };
+        let l = bilstm(1);
         assert_eq!(l.param_names(), NAMES_L0_BIDIRECTIONAL);
         assert_eq!(l.param_count(), 8);
-        let mut names = Vec::new();
-        l.visit_named_mut("rnn", &mut |n, _, _| names.push(n.to_string()));
-        let want: Vec<String> = NAMES_L0_BIDIRECTIONAL
-            .iter()
-            .map(|n| format!("rnn.{n}"))
-            .collect();
-        assert_eq!(names, want);
-        let g = l.zeros_like();
-        let mut named = Vec::new();
-        l.visit_named(&g, "rnn", &mut |p| named.push(p.name.to_string()));
-        assert_eq!(named, want);
-
         let m = mixed(1);
-        assert!(m.param_names().is_empty());
-        assert_eq!(m.param_count(), 8);
-        let mut names = Vec::new();
-        m.visit_named_ref("rnn", &mut |n, _, _| names.push(n.to_string()));
-        assert_eq!(names[0], "rnn.forward.weight_ih_l0");
-        assert_eq!(names[7], "rnn.backward.bias_hh_l0");
+        assert!(
+            m.param_names().is_empty(),
+            "different cells: named by the macro"
+        );
+        let all = lens(&mut |f| m.visit_params(f));
+        let mut want = lens(&mut |f| m.fwd.visit_params(f));
+        let nf = want.len();
+        want.extend(
+            lens(&mut |f| m.bwd.visit_params(f))
+                .into_iter()
+                .map(|(i, n)| (nf + i, n)),
+        );
+        assert_eq!(all, want);
     }
 
     #[test]

@@ -26,8 +26,8 @@
 
 use crate::float::Float;
 use crate::init::Init;
-use crate::layers::{GradVisitor, NameBuf};
-use crate::param::{Param, ParamKind};
+use crate::layers::GradVisitor;
+use crate::param::ParamKind;
 use crate::{KilnError, Result};
 
 pub mod bidirectional;
@@ -169,35 +169,6 @@ pub trait Recurrent<T: Float>: Send + Sync + Sized {
     /// Number of trainable tensors.
     fn param_count(&self) -> usize {
         self.param_names().len()
-    }
-
-    /// Visits each trainable tensor with its gradient as a named [`Param`]
-    /// (`prefix.weight_ih_l0`).
-    fn visit_named(&mut self, grads: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
-        let names = self.param_names();
-        self.visit_with_grads(grads, &mut |i, kind, value, grad| {
-            let name = NameBuf::new(prefix, names[i]);
-            f(Param {
-                name: name.as_str(),
-                kind,
-                value,
-                grad,
-            })
-        });
-    }
-
-    /// Visits each trainable tensor with its full name.
-    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        let names = self.param_names();
-        self.visit_params(&mut |i, kind, v| f(NameBuf::new(prefix, names[i]).as_str(), kind, v));
-    }
-
-    /// Visits each trainable tensor mutably with its full name.
-    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
-        let names = self.param_names();
-        self.visit_params_mut(&mut |i, kind, v| {
-            f(NameBuf::new(prefix, names[i]).as_str(), kind, v)
-        });
     }
 }
 
@@ -678,14 +649,17 @@ pub(crate) mod testutil {
         }
     }
 
-    /// Loads PyTorch tensors by name (through the named visitor, so the names are checked).
+    /// Loads PyTorch tensors by name: tensor `i` of the visit is `param_names()[i]`, so the
+    /// visit order is checked against PyTorch's names.
     pub fn load<R: Recurrent<f64>>(layer: &mut R, tensors: &[(&str, &[f64])]) {
+        let names = layer.param_names();
+        assert_eq!(names.len(), layer.param_count());
         let mut seen = 0;
-        layer.visit_named_mut("m", &mut |name, _, v| {
+        layer.visit_params_mut(&mut |i, _, v| {
             let (_, t) = tensors
                 .iter()
-                .find(|(n, _)| name == format!("m.{n}"))
-                .unwrap_or_else(|| panic!("no tensor {name}"));
+                .find(|(n, _)| *n == names[i])
+                .unwrap_or_else(|| panic!("no tensor {}", names[i]));
             v.copy_from_slice(t);
             seen += 1;
         });

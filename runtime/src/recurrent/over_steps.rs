@@ -7,7 +7,7 @@
 use super::Recurrent;
 use crate::float::Float;
 use crate::layers::{ensure_len, GradVisitor, Layer};
-use crate::param::{Param, ParamKind};
+use crate::param::ParamKind;
 use crate::rng::KilnRng;
 use crate::Result;
 
@@ -134,17 +134,5 @@ impl<T: Float, R: Recurrent<T>> Layer<T> for OverSteps<T, R> {
 
     fn visit_with_grads(&mut self, grads: &Self, f: &mut GradVisitor<'_, T>) {
         self.inner.visit_with_grads(&grads.inner, f);
-    }
-
-    fn visit_named(&mut self, grads: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
-        self.inner.visit_named(&grads.inner, prefix, f);
-    }
-
-    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        self.inner.visit_named_ref(prefix, f);
-    }
-
-    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
-        self.inner.visit_named_mut(prefix, f);
     }
 }

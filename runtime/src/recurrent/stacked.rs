@@ -11,8 +11,8 @@ use core::marker::PhantomData;
 use super::Recurrent;
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
-use crate::layers::{decimal, ensure_len, GradVisitor, NameBuf};
-use crate::param::{Param, ParamKind};
+use crate::layers::{ensure_len, GradVisitor};
+use crate::param::ParamKind;
 use crate::rng::{uniform, KilnRng};
 
 /// `lower` then `upper`, with dropout between them in training.
@@ -59,17 +59,6 @@ impl<T: Float, A: Recurrent<T>, B: Recurrent<T>> Stacked<T, A, B> {
 
     fn split<'s>(&self, state: &'s mut [T], batch: usize) -> (&'s mut [T], &'s mut [T]) {
         state.split_at_mut(batch * A::STATE)
-    }
-
-    /// `name` with a trailing `_l0` (a cell's own name) turned into `_l{level}`.
-    fn rename(name: &str, level: usize) -> NameBuf {
-        match name.strip_suffix("_l0") {
-            Some(stem) if level > 0 => {
-                let mut digits = [0u8; 20];
-                NameBuf::concat(&[stem, "_l", decimal(level, &mut digits)])
-            }
-            _ => NameBuf::concat(&[name]),
-        }
     }
 }
 
@@ -220,37 +209,5 @@ impl<T: Float, A: Recurrent<T>, B: Recurrent<T>> Recurrent<T> for Stacked<T, A, 
 
     fn param_count(&self) -> usize {
         self.lower.param_count() + self.upper.param_count()
-    }
-
-    fn visit_named(&mut self, grads: &Self, prefix: &str, f: &mut dyn FnMut(Param<'_, T>)) {
-        let (lo, up) = (self.level, self.level + 1);
-        self.lower.visit_named(&grads.lower, prefix, &mut |p| {
-            f(Param {
-                name: Self::rename(p.name, lo).as_str(),
-                ..p
-            })
-        });
-        self.upper.visit_named(&grads.upper, prefix, &mut |p| {
-            f(Param {
-                name: Self::rename(p.name, up).as_str(),
-                ..p
-            })
-        });
-    }
-
-    fn visit_named_ref(&self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &[T])) {
-        let (lo, up) = (self.level, self.level + 1);
-        self.lower
-            .visit_named_ref(prefix, &mut |n, k, v| f(Self::rename(n, lo).as_str(), k, v));
-        self.upper
-            .visit_named_ref(prefix, &mut |n, k, v| f(Self::rename(n, up).as_str(), k, v));
-    }
-
-    fn visit_named_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, ParamKind, &mut [T])) {
-        let (lo, up) = (self.level, self.level + 1);
-        self.lower
-            .visit_named_mut(prefix, &mut |n, k, v| f(Self::rename(n, lo).as_str(), k, v));
-        self.upper
-            .visit_named_mut(prefix, &mut |n, k, v| f(Self::rename(n, up).as_str(), k, v));
     }
 }
