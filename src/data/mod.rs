@@ -13,6 +13,7 @@ mod idx;
 mod samples;
 mod scale;
 mod scaler;
+mod sequences;
 mod table;
 mod table_csv;
 mod text;
@@ -27,6 +28,7 @@ pub use idx::{images_and_labels, load_idx, load_images_and_labels, parse_idx, Id
 pub use samples::{Samples, Task};
 pub use scale::{MinMaxScaler, Standardizer};
 pub use scaler::{Scaler, Scaling};
+pub use sequences::Sequences;
 pub use table::Table;
 pub use table_csv::{load_table, parse_table};
 pub use text::{load_text, Vocab};
