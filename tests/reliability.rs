@@ -176,3 +176,99 @@ fn the_same_seed_gives_bit_identical_weights() {
     // A different seed gives a different run (the test can fail).
     assert_ne!(trained(&data, 8), a);
 }
+
+/// A learning rate that is fine for `calm` steps, then `wild`.
+struct Jump {
+    calm: u64,
+    wild: f64,
+}
+
+impl kiln::runtime::schedule::LrSchedule for Jump {
+    fn lr_at(&self, k: u64) -> f64 {
+        if k < self.calm {
+            0.05
+        } else {
+            self.wild
+        }
+    }
+}
+
+#[test]
+fn a_learning_rate_infinite_in_f32_is_refused() {
+    // 1e39 is finite in f64 but infinite in f32: every updated parameter would be infinite.
+    let e = Sgd::<f32>::new(1e39).unwrap_err().to_string();
+    assert!(e.contains("finite in the network's float type"), "{e}");
+    assert!(Sgd::<f64>::new(1e39).is_ok());
+    assert!(Adam::<f32>::new(0.1)
+        .unwrap()
+        .set_learning_rate(1e39)
+        .is_err());
+}
+
+#[test]
+fn an_update_that_makes_a_parameter_non_finite_is_caught() {
+    // Finite gradients (softmax-CE keeps dL/dlogits in [-1, 1]) times a finite learning rate
+    // overflow f32 in the update itself.
+    let mut net = Mlp::<f32>::new(&mut seeded(3));
+    let mut t = net.train_state(0);
+    let x = [[1e30f32; 64]; 2];
+    let mut opt = Sgd::new(1e10).unwrap();
+    let e = train_step(&mut net, x.as_flattened(), &[1, 2], &mut opt, &mut t).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("training step 1: the update made `layers.0.weight` non-finite"),
+        "{e}"
+    );
+}
+
+#[test]
+fn after_a_diverged_run_the_network_is_the_last_checkpoint() {
+    let dir = std::env::temp_dir().join(format!("kiln-diverge-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut d = digits().unwrap();
+    d.scale(1.0 / 16.0);
+    let train = d.select(&(0..256).collect::<Vec<_>>());
+    let mut net = Mlp::<f32>::new(&mut seeded(4));
+    let mut opt = Sgd::new(0.05).unwrap();
+    // Epoch 1 (8 steps) is calm; epoch 2 steps with 1e37, which overflows within a few steps.
+    let e = Fit::new(3, 32)
+        .unwrap()
+        .schedule(Jump {
+            calm: 8,
+            wild: 1e37,
+        })
+        .checkpoint(dir.join("run.safetensors"))
+        .quiet()
+        .run(&mut net, &mut opt, &train, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            TrainError::Diverged { epoch: 2, .. } | TrainError::Kiln(_)
+        ),
+        "{e}"
+    );
+    let w = params(&net);
+    assert!(w.iter().all(|v| v.is_finite()));
+    let mut saved = Mlp::<f32>::new(&mut seeded(99));
+    kiln::checkpoint::load_weights(&mut saved, dir.join("run.safetensors")).unwrap();
+    assert_eq!(
+        w,
+        params(&saved),
+        "the network in memory is the checkpoint of epoch 1"
+    );
+    assert_eq!(opt.steps(), 8, "and so is the optimiser");
+    // The run continues from there with a sane rate.
+    Fit::new(3, 32)
+        .unwrap()
+        .schedule(Jump {
+            calm: 100,
+            wild: 0.05,
+        })
+        .checkpoint(dir.join("run.safetensors"))
+        .resume(dir.join("run.safetensors"))
+        .quiet()
+        .run(&mut net, &mut opt, &train, None)
+        .unwrap();
+    assert!(params(&net).iter().all(|v| v.is_finite()));
+}

@@ -49,6 +49,14 @@ pub enum KilnError {
         tensor: &'static str,
         index: usize,
     },
+    /// A training step's update made a parameter NaN or infinite (the gradients were
+    /// finite): `tensor` is the first such parameter. The network is no longer usable; reload
+    /// the last checkpoint (`Fit` puts back the last good state itself).
+    NonFiniteParameter {
+        step: u64,
+        tensor: &'static str,
+        index: usize,
+    },
     /// A loss was needed from a network declared with `loss: none`.
     NoLoss,
     /// A sequence's length in a padded batch is 0 or more than the batch's steps.
@@ -107,6 +115,10 @@ impl fmt::Display for KilnError {
             KilnError::NoSuchParameter { name, known } => write!(
                 f,
                 "no parameter tensor is named `{name}` or lies under it; the layers with parameters are {known}"
+            ),
+            KilnError::NonFiniteParameter { step, tensor, index } => write!(
+                f,
+                "training step {step}: the update made `{tensor}` non-finite at index {index} (a learning rate or gradient too large for the float type); the parameters are no longer usable, reload the last checkpoint"
             ),
             KilnError::UnknownTensor => write!(
                 f,

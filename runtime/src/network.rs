@@ -239,11 +239,38 @@ pub fn train_step<T: Float, N: Network<T>>(
         crate::optim::clip_grad_norm(&mut GradsOf(grads, frozen), max_norm)?;
     }
     opt.step(&mut WithGrads {
-        net,
+        net: &mut *net,
         grads: N::grads(train),
         frozen: N::frozen(train),
     })?;
+    if N::check_finite(train) {
+        check_params::<T, N>(opt.steps(), net)?;
+    }
     Ok(loss)
+}
+
+/// The guard after an update: `Ok` if every parameter is finite, else the error naming `step`
+/// and the first tensor the update made non-finite. One pass over the parameters.
+pub fn check_params<T: Float, N: Network<T>>(step: u64, net: &N) -> Result<()> {
+    let (mut bad, mut k) = (None, 0);
+    net.visit_params(&mut |_, _, v| {
+        if bad.is_none() {
+            bad = v.iter().position(|x| !x.is_finite()).map(|i| (k, i));
+        }
+        k += 1;
+    });
+    match bad {
+        None => Ok(()),
+        Some((k, index)) => Err(KilnError::NonFiniteParameter {
+            step,
+            tensor: N::TENSORS
+                .iter()
+                .filter(|t| !t.buffer)
+                .nth(k)
+                .map_or("?", |t| t.name),
+            index,
+        }),
+    }
 }
 
 /// The training guard: `Ok` if the loss and every gradient of the last backward are finite,

@@ -11,13 +11,14 @@ use std::time::Instant;
 
 use kiln_runtime::float::Float;
 use kiln_runtime::loss::Loss;
-use kiln_runtime::network::{check_step, GradsOf, Network, WithGrads};
+use kiln_runtime::network::{check_params, check_step, GradsOf, Network, WithGrads};
 use kiln_runtime::optim::{clip_grad_norm, Optimizer};
 use kiln_runtime::rng::seeded;
 use kiln_runtime::schedule::LrSchedule;
 
 use super::early_stopping::Verdict;
 use super::evaluate::check_fits;
+use super::snapshot::{diverged, Snapshot};
 use super::{
     evaluate, EarlyStopping, EpochRecord, History, Progress, ReduceLrOnPlateau, Tally, TargetKind,
     TrainError,
@@ -186,10 +187,12 @@ impl<'a> Fit<'a> {
         self
     }
 
-    /// Whether every step checks its gradients for NaN/infinity before updating (default on:
-    /// one pass over the gradients). A bad step stops the run with an error naming the step
-    /// and the first tensor that went non-finite, and no parameter is changed by it. The
-    /// loss is always checked.
+    /// Whether every step checks its gradients for NaN/infinity before updating, and the
+    /// parameters after (default on: one pass over each). A bad step stops the run with an
+    /// error naming the step and the first tensor that went non-finite. The loss is always
+    /// checked. Whatever stops a run this way, the network and optimiser in memory are put
+    /// back to their state at the start of that epoch, the last checkpoint's, so nothing
+    /// non-finite is kept or written.
     pub fn check_finite(mut self, on: bool) -> Self {
         self.check_finite = on;
         self
@@ -236,10 +239,32 @@ impl<'a> Fit<'a> {
         } else {
             Progress::new(((self.epochs.saturating_sub(start)) * per_epoch) as u64)
         };
+        // The optimiser's state exists from the start, so the first epoch's snapshot holds it.
+        opt.init_state(&mut WithGrads {
+            net: &mut *net,
+            grads: N::grads(&state),
+            frozen: N::frozen(&state),
+        })?;
         for epoch in start..self.epochs {
             let t0 = Instant::now();
-            let train_metrics =
-                self.train_epoch(net, opt, &mut state, train, epoch, per_epoch, &mut progress)?;
+            let good = Snapshot::take(&*net, opt);
+            let train_metrics = match self.train_epoch(
+                net,
+                opt,
+                &mut state,
+                train,
+                epoch,
+                per_epoch,
+                &mut progress,
+            ) {
+                Ok(m) => m,
+                Err(e) => {
+                    if diverged(&e) {
+                        good.restore(net, opt)?;
+                    }
+                    return Err(e);
+                }
+            };
             let val_metrics = match val {
                 Some(v) => Some(evaluate(&*net, v, self.eval_batch)?),
                 None => None,
@@ -389,6 +414,9 @@ impl<'a> Fit<'a> {
                 grads: N::grads(state),
                 frozen: N::frozen(state),
             })?;
+            if self.check_finite {
+                check_params::<T, N>(step + 1, net)?;
+            }
             progress.step(loss);
         }
         Ok(tally.finish())

@@ -13,6 +13,7 @@ mod options;
 mod plateau;
 mod plot;
 mod progress;
+mod snapshot;
 mod tally;
 
 pub use confusion::Confusion;

@@ -37,7 +37,7 @@ impl<T: Float> Adadelta<T> {
     /// Adadelta with learning rate `lr` (finite, `>= 0`; PyTorch's default is 1.0, see
     /// [`Adadelta::default`]).
     pub fn new(lr: f64) -> Result<Self> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         Ok(Adadelta {
             lr,
             ..Self::default()
@@ -107,7 +107,7 @@ impl<T: Float> Optimizer<T> for Adadelta<T> {
     }
 
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         self.lr = lr;
         Ok(())
     }

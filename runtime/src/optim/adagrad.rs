@@ -24,7 +24,7 @@ pub struct Adagrad<T> {
 impl<T: Float> Adagrad<T> {
     /// Adagrad with learning rate `lr` (finite, `>= 0`; PyTorch's default is 0.01).
     pub fn new(lr: f64) -> Result<Self> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         Ok(Adagrad {
             lr,
             lr_decay: 0.0,
@@ -113,7 +113,7 @@ impl<T: Float> Optimizer<T> for Adagrad<T> {
     }
 
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         self.lr = lr;
         Ok(())
     }

@@ -30,7 +30,7 @@ pub struct Adam<T> {
 impl<T: Float> Adam<T> {
     /// Adam with learning rate `lr` (finite, `>= 0`; PyTorch's default is 1e-3).
     pub fn new(lr: f64) -> Result<Self> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         Ok(Adam {
             lr,
             beta1: 0.9,
@@ -220,7 +220,7 @@ impl<T: Float> Optimizer<T> for Adam<T> {
     }
 
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         self.lr = lr;
         Ok(())
     }

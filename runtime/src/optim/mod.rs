@@ -107,9 +107,16 @@ pub trait Optimizer<T: Float> {
     fn visit_scalars(&mut self, _f: &mut dyn FnMut(&str, &mut f64)) {}
 }
 
-/// Checks a learning rate: finite and `>= 0` (zero is allowed, as in PyTorch).
-pub(crate) fn check_lr(lr: f64) -> Result<()> {
-    check_hyper("learning rate", lr, lr >= 0.0, "must be finite and >= 0")
+/// Checks a learning rate: `>= 0` (zero is allowed, as in PyTorch) and finite in the
+/// network's float type `T` (1e39 is finite in f64 but infinite in f32, and would make every
+/// updated parameter infinite).
+pub(crate) fn check_lr<T: Float>(lr: f64) -> Result<()> {
+    check_hyper(
+        "learning rate",
+        lr,
+        lr >= 0.0 && T::from_f64(lr).is_finite(),
+        "must be >= 0 and finite in the network's float type (f32 ends at 3.4e38)",
+    )
 }
 
 /// Checks an `eps` added to a denominator: finite and `> 0` (PyTorch also accepts 0).

@@ -32,7 +32,7 @@ pub struct NAdam<T> {
 impl<T: Float> NAdam<T> {
     /// NAdam with learning rate `lr` (finite, `>= 0`; PyTorch's default is 2e-3).
     pub fn new(lr: f64) -> Result<Self> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         Ok(NAdam {
             lr,
             beta1: 0.9,
@@ -136,7 +136,7 @@ impl<T: Float> Optimizer<T> for NAdam<T> {
     }
 
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         self.lr = lr;
         Ok(())
     }

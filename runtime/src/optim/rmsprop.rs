@@ -27,7 +27,7 @@ pub struct RmsProp<T> {
 impl<T: Float> RmsProp<T> {
     /// RMSprop with learning rate `lr` (finite, `>= 0`; PyTorch's default is 0.01).
     pub fn new(lr: f64) -> Result<Self> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         Ok(RmsProp {
             lr,
             alpha: 0.99,
@@ -148,7 +148,7 @@ impl<T: Float> Optimizer<T> for RmsProp<T> {
     }
 
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         self.lr = lr;
         Ok(())
     }

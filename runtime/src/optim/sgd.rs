@@ -30,7 +30,7 @@ pub struct Sgd<T> {
 impl<T: Float> Sgd<T> {
     /// Plain SGD with learning rate `lr` (finite, `>= 0`).
     pub fn new(lr: f64) -> Result<Self> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         Ok(Sgd {
             lr,
             momentum: 0.0,
@@ -222,7 +222,7 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
     }
 
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        check_lr(lr)?;
+        check_lr::<T>(lr)?;
         self.lr = lr;
         Ok(())
     }
