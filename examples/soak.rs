@@ -22,13 +22,56 @@ fn rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let minutes: f64 = match args.iter().position(|a| a == "--minutes") {
-        Some(i) => args.get(i + 1).ok_or("--minutes needs a value")?.parse()?,
-        None => 10.0,
+const USAGE: &str = "usage: cargo run --release --example soak -- [--minutes M] [--bare]
+  --minutes M   wall-clock budget, a finite number > 0 (default 10)
+  --bare        no checkpoint or plot (only the training loop is measured)";
+
+/// `(minutes, bare)` from the arguments, strictly: unknown or repeated flags, a missing value
+/// and a budget that is not a finite positive number are errors (`--help` prints the usage).
+fn parse(args: &[String]) -> Result<(f64, bool), String> {
+    let (mut minutes, mut bare) = (None, false);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-h" | "--help" => return Err(USAGE.into()),
+            "--bare" if !bare => bare = true,
+            "--minutes" if minutes.is_none() => {
+                let v = it.next().ok_or("--minutes needs a value")?;
+                let m: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--minutes {v}: expected a number"))?;
+                if !(m.is_finite() && m > 0.0) {
+                    return Err(format!("--minutes {v}: must be a finite number > 0"));
+                }
+                minutes = Some(m);
+            }
+            "--bare" | "--minutes" => return Err(format!("{a} is given twice")),
+            other => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
+        }
+    }
+    Ok((minutes.unwrap_or(10.0), bare))
+}
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (minutes, bare) = match parse(&args) {
+        Ok(v) => v,
+        Err(msg) => {
+            eprintln!("{msg}");
+            let help = args.iter().any(|a| a == "-h" || a == "--help");
+            return std::process::ExitCode::from(if help { 0 } else { 2 });
+        }
     };
-    let bare = args.iter().any(|a| a == "--bare");
+    match soak(minutes, bare) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn soak(minutes: f64, bare: bool) -> Result<(), Box<dyn std::error::Error>> {
     let (train, val) = mnist_t10k()?.split(0.9, 1)?;
     let mut net = LeNet5::<f32>::new(&mut seeded(1));
     let mut opt = Sgd::new(0.02)?.momentum(0.9)?;
@@ -81,4 +124,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn arguments_are_parsed_strictly() {
+        assert_eq!(parse(&args("")), Ok((10.0, false)));
+        assert_eq!(parse(&args("--minutes 0.5 --bare")), Ok((0.5, true)));
+        assert!(parse(&args("--help")).unwrap_err().contains("usage"));
+        assert!(parse(&args("--fast"))
+            .unwrap_err()
+            .contains("unknown option `--fast`"));
+        assert!(parse(&args("--minutes nan"))
+            .unwrap_err()
+            .contains("finite number > 0"));
+        assert!(parse(&args("--minutes inf")).is_err());
+        assert!(parse(&args("--minutes -1")).is_err());
+        assert!(parse(&args("--minutes")).is_err());
+        assert!(parse(&args("--bare --bare")).unwrap_err().contains("twice"));
+    }
 }

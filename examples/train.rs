@@ -122,8 +122,13 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         constant_lr: false,
     };
     let mut i = 0;
+    let mut seen: Vec<&str> = Vec::new();
     while i < args.len() {
         let flag = args[i].as_str();
+        if flag.starts_with("--") && seen.contains(&flag) {
+            return Err(format!("{flag} is given twice; give it once"));
+        }
+        seen.push(flag);
         match flag {
             "-h" | "--help" => return Err(usage()),
             "--resume" => a.resume = true,
@@ -185,11 +190,20 @@ fn load_mnist(path: &Path) -> Result<Dataset, Box<dyn std::error::Error>> {
     } else {
         path.to_path_buf()
     };
-    let name = images.to_string_lossy().into_owned();
-    if !name.contains("images-idx3") {
-        return Err(format!("{name}: expected an MNIST-style `*images-idx3*` file").into());
+    // The labels are the file beside it whose name says `labels-idx1` for `images-idx3`
+    // (only the file name changes, never a folder of the path).
+    let file_name = images
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !file_name.contains("images-idx3") {
+        return Err(format!(
+            "{}: expected an MNIST-style `*images-idx3*` file",
+            images.display()
+        )
+        .into());
     }
-    let labels = PathBuf::from(name.replace("images-idx3", "labels-idx1"));
+    let labels = images.with_file_name(file_name.replace("images-idx3", "labels-idx1"));
     Ok(load_images_and_labels(&images, &labels)?)
 }
 
@@ -348,6 +362,16 @@ fn regression_data(a: &Args) -> Result<(Table, Table, Extras), Box<dyn std::erro
     ))
 }
 
+/// Creates `dir` and writes a probe file in it, so an unwritable `--out` is reported before any
+/// training rather than after the first epoch.
+fn check_out_dir(dir: &Path) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("--out {}: cannot write there: {e}", dir.display());
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(format!(".kiln-write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let help = args.iter().any(|a| a == "-h" || a == "--help");
@@ -372,6 +396,7 @@ fn main() -> ExitCode {
 }
 
 fn train(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    check_out_dir(&a.out)?;
     let rng = &mut seeded(a.seed);
     if a.target.is_some() && a.model != "mlp-regressor" {
         return Err(format!("--target names the column to predict for mlp-regressor; {} takes its labels from its data", a.model).into());
@@ -575,5 +600,32 @@ mod tests {
             err.to_string().contains("--target names the column"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn repeated_flags_unwritable_out_and_label_paths_are_refused_early() {
+        let e = parse(args("--model lenet5 --model digits-mlp"))
+            .err()
+            .unwrap();
+        assert!(e.contains("--model is given twice"), "{e}");
+        // A file where the folder should be: refused before any data is read.
+        let file = std::env::temp_dir().join(format!("kiln-out-file-{}", std::process::id()));
+        std::fs::write(&file, b"x").unwrap();
+        let a = parse(args(&format!(
+            "--model digits-mlp --out {}",
+            file.display()
+        )))
+        .unwrap();
+        let e = train(&a).unwrap_err().to_string();
+        assert!(e.contains("cannot write there"), "{e}");
+        // Only the file name is rewritten: a folder named like an image file is left alone.
+        let dir = std::env::temp_dir().join(format!("kiln-images-idx3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-t10k");
+        for f in ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            std::fs::copy(data.join(f), dir.join(f)).unwrap();
+        }
+        let d = load_mnist(&dir.join("t10k-images-idx3-ubyte.gz")).unwrap();
+        assert_eq!(d.len(), 10_000);
     }
 }

@@ -429,4 +429,42 @@ fn training_state_restores_so_the_next_steps_are_identical() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("kiln.optimizer.steps"), "{err}");
+
+    // Metadata values out of any run's range are refused, not taken (a step count of
+    // u64::MAX once wrapped on the next step).
+    let mut net = Small::<f32>::new(&mut seeded(1));
+    let mut opt = Adam::new(0.1).unwrap();
+    let mut t = net.new_train(0);
+    let (x, y) = ([0.5f32; 12], [1usize, 2]);
+    kiln::runtime::network::train_step(&mut net, &x, &y, &mut opt, &mut t).unwrap();
+    save_training(&path, &net, &mut opt, &[], &[]).unwrap();
+    for (key, value, why) in [
+        (
+            "kiln.optimizer.steps",
+            u64::MAX.to_string(),
+            "beyond any run",
+        ),
+        (
+            "kiln.optimizer.lr",
+            "-1.0".to_string(),
+            "not a learning rate",
+        ),
+    ] {
+        let bytes = std::fs::read(&path).unwrap();
+        let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        let mut meta = kiln::checkpoint::read_metadata(&path).unwrap();
+        meta.insert(key.into(), value);
+        let bad = path.with_extension("bad.safetensors");
+        safetensors::serialize_to_file(st.tensors(), Some(meta), &bad).unwrap();
+        let err = load_training(
+            &bad,
+            &mut net,
+            &mut Adam::new(0.1).unwrap(),
+            &Small::<f32>::new(&mut seeded(1)),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(key) && err.contains(why), "{err}");
+    }
 }

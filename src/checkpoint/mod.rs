@@ -137,6 +137,25 @@ pub fn load_training<T: Float, N: Network<T>>(
     let st = reader.tensors()?;
     let steps: u64 = reader.meta("kiln.optimizer.steps")?;
     let lr: f64 = reader.meta("kiln.optimizer.lr")?;
+    // A step count beyond 2^53 cannot come from training (and would lose exactness in the
+    // bias corrections, or wrap); a learning rate must be one an optimiser accepts.
+    let bad = |key: &str, why: String| CheckpointError::Metadata {
+        file: reader.file.clone(),
+        key: key.into(),
+        why,
+    };
+    if steps > 1 << 53 {
+        return Err(bad(
+            "kiln.optimizer.steps",
+            format!("{steps} steps is beyond any run (at most 2^53)"),
+        ));
+    }
+    if !(lr.is_finite() && lr >= 0.0) {
+        return Err(bad(
+            "kiln.optimizer.lr",
+            format!("{lr} is not a learning rate"),
+        ));
+    }
     let metadata = reader.metadata()?;
     let mut mismatches = check_model::<T, N>(&st);
 
