@@ -28,7 +28,19 @@ fn batch(ids: &[usize], starts: &[usize], x: &mut Vec<[f32; V]>, y: &mut Vec<usi
     }
 }
 
-fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+/// Runs the example; a failure (a bad argument value, a diverged run, a missing file) is
+/// printed in words and exits with status 1.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let o = Options::from_env(
         "char_lstm",
         Options {

@@ -10,7 +10,19 @@ use kiln::runtime::schedule::{apply, Cosine};
 use kiln::train::{evaluate, Options, Progress};
 use kiln_models::LeNet5;
 
-fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
+/// Runs the example; a failure (a bad argument value, a diverged run, a missing file) is
+/// printed in words and exits with status 1.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let o = Options::from_env(
         "lenet_mnist",
         Options {

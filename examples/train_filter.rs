@@ -1,9 +1,10 @@
 //! Trains the T5-shaped streaming model (LSTM, 1 input, 32 hidden, dense to 1 output) to
 //! imitate a nonlinear audio effect sample by sample: a one-pole low-pass filter followed by
-//! tanh soft clipping. The weights go to `examples/lstm-stream/filter.safetensors`, which the
-//! `lstm-stream` example crate bakes into a `no_std` model at compile time.
+//! tanh soft clipping. The weights go to `--out` (default `runs/lstm-stream/filter.safetensors`);
+//! the `lstm-stream` example crate bakes `examples/lstm-stream/filter.safetensors` into a
+//! `no_std` model at compile time, so pass that path to replace the committed weights.
 //!
-//! cargo run --release --example train_filter -- [--epochs 2500 (updates)] [--batch 32] [--lr 0.005] [--seed 1]
+//! cargo run --release --example train_filter -- [--epochs 2500 (updates)] [--batch 32] [--lr 0.005] [--seed 1] [--out PATH]
 
 use kiln::checkpoint::save_weights;
 use kiln::prelude::*;
@@ -57,16 +58,50 @@ fn signal(len: usize, rng: &mut KilnRng) -> Vec<f32> {
 
 const STEPS: usize = 128;
 
-fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let o = Options::from_env(
-        "train_filter",
-        Options {
-            epochs: 2500,
-            batch: 32,
-            lr: 5e-3,
-            seed: 1,
-        },
-    );
+/// `--out PATH` taken out of `args` (at most once); the rest is for [`Options`].
+fn take_out(args: &mut Vec<String>) -> Result<std::path::PathBuf, String> {
+    let mut out = None;
+    while let Some(i) = args.iter().position(|a| a == "--out") {
+        if out.is_some() {
+            return Err("--out is given twice; give it once".into());
+        }
+        let path = args.get(i + 1).ok_or("--out needs a path")?.clone();
+        args.drain(i..i + 2);
+        out = Some(path.into());
+    }
+    Ok(out.unwrap_or_else(|| "runs/lstm-stream/filter.safetensors".into()))
+}
+
+fn main() -> std::process::ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let help = args.iter().any(|a| a == "-h" || a == "--help");
+    let defaults = Options {
+        epochs: 2500,
+        batch: 32,
+        lr: 5e-3,
+        seed: 1,
+    };
+    let parsed = take_out(&mut args).and_then(|out| {
+        Options::parse("train_filter [--out PATH]", defaults, args).map(|o| (o, out))
+    });
+    let (o, out) = match parsed {
+        Ok(v) => v,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return std::process::ExitCode::from(if help { 0 } else { 2 });
+        }
+    };
+    match run(&o, &out) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // A diverged run (non-finite loss or weights) ends here, with nothing written.
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(o: &Options, out: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = seeded(o.seed);
     let mut net = Filter::<f32>::new(&mut rng);
     let mut opt = Adam::new(o.lr)?;
@@ -110,11 +145,8 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         })
         .sum::<f64>()
         / test.len() as f64;
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/lstm-stream/filter.safetensors"
-    );
-    save_weights(&net, path)?;
+    save_weights(&net, out)?;
+    let path = out.display();
     println!(
         "streamed 4,000 unseen samples: RMS error {:.4} (signal RMS {:.3}); weights written to {path}",
         err.sqrt(),

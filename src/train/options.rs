@@ -24,10 +24,15 @@ impl Options {
         );
         let mut o = defaults;
         let mut args = args.into_iter();
+        let mut seen = Vec::new();
         while let Some(flag) = args.next() {
             if flag == "--help" || flag == "-h" {
                 return Err(usage);
             }
+            if seen.contains(&flag) {
+                return Err(format!("{flag} is given twice; give it once\n{usage}"));
+            }
+            seen.push(flag.clone());
             let value = args
                 .next()
                 .ok_or_else(|| format!("{flag} needs a value\n{usage}"))?;
@@ -92,6 +97,9 @@ mod tests {
         assert!(Options::parse("x", D, args("--speed 2"))
             .unwrap_err()
             .starts_with("unknown option --speed"));
+        assert!(Options::parse("x", D, args("--lr 0.1 --lr 0.2"))
+            .unwrap_err()
+            .starts_with("--lr is given twice"));
         assert!(Options::parse("x", D, args("--help"))
             .unwrap_err()
             .starts_with("usage: x"));
