@@ -31,13 +31,7 @@ fn batch(ids: &[usize], starts: &[usize], x: &mut Vec<[f32; V]>, y: &mut Vec<usi
 /// Runs the example; a failure (a bad argument value, a diverged run, a missing file) is
 /// printed in words and exits with status 1.
 fn main() -> std::process::ExitCode {
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    kiln::train::exit_code(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

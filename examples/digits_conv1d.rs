@@ -30,13 +30,7 @@ network! {
 /// Runs the example; a failure (a bad argument value, a diverged run, a missing file) is
 /// printed in words and exits with status 1.
 fn main() -> std::process::ExitCode {
-    match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    kiln::train::exit_code(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -62,13 +62,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(if help { 0 } else { 2 });
         }
     };
-    match soak(minutes, bare) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    kiln::train::exit_code(soak(minutes, bare))
 }
 
 fn soak(minutes: f64, bare: bool) -> Result<(), Box<dyn std::error::Error>> {

@@ -91,14 +91,8 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(if help { 0 } else { 2 });
         }
     };
-    match run(&o, &out) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            // A diverged run (non-finite loss or weights) ends here, with nothing written.
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    // A diverged run (non-finite loss or weights) ends with status 1, nothing written.
+    kiln::train::exit_code(run(&o, &out))
 }
 
 fn run(o: &Options, out: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {

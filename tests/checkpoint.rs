@@ -468,3 +468,24 @@ fn training_state_restores_so_the_next_steps_are_identical() {
         assert!(err.contains(key) && err.contains(why), "{err}");
     }
 }
+
+#[test]
+fn identical_saves_write_identical_bytes() {
+    // The metadata is a hash map; its order must not reach the file (hash-comparable runs).
+    let dir = scratch_dir("deterministic");
+    let net = Small::<f32>::new(&mut seeded(1));
+    let mut opt = Adam::new(0.1).unwrap();
+    let meta: Vec<(String, String)> = (0..24)
+        .map(|i| (format!("key{i}"), format!("value {i}")))
+        .collect();
+    let mut files = Vec::new();
+    for k in 0..4 {
+        let path = dir.join(format!("run{k}.safetensors"));
+        save_training(&path, &net, &mut opt, &[], &meta).unwrap();
+        files.push(std::fs::read(&path).unwrap());
+    }
+    assert!(files.windows(2).all(|w| w[0] == w[1]));
+    // And the file still reads back with every key.
+    let back = kiln::checkpoint::read_metadata(dir.join("run0.safetensors")).unwrap();
+    assert_eq!(back["key23"], "value 23");
+}

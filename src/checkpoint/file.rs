@@ -86,6 +86,32 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> CheckpointError + '_ {
     }
 }
 
+/// The same file with the keys of its JSON header in sorted order: safetensors writes the
+/// metadata map in hash order, so without this two identical runs write different bytes. The
+/// tensors' offsets are in the header itself, so reordering it moves no data; the header is
+/// padded with spaces to its old length, as the format allows.
+fn sorted_header(mut bytes: Vec<u8>) -> Vec<u8> {
+    let Some(n) = bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .map(|b| u64::from_le_bytes(b) as usize)
+    else {
+        return bytes;
+    };
+    let Some(header) = bytes.get(8..8 + n) else {
+        return bytes;
+    };
+    // `serde_json::Value` keeps object keys in a `BTreeMap`: sorted.
+    let sorted = serde_json::from_slice::<serde_json::Value>(header)
+        .ok()
+        .and_then(|v| serde_json::to_vec(&v).ok());
+    if let Some(mut h) = sorted.filter(|h| h.len() <= n) {
+        h.resize(n, b' ');
+        bytes[8..8 + n].copy_from_slice(&h);
+    }
+    bytes
+}
+
 /// Writes `entries` and `metadata` to `path` atomically, creating its folder if needed.
 pub fn write_atomic(
     path: &Path,
@@ -105,6 +131,7 @@ pub fn write_atomic(
     }
     let tmp = temporary_path(path);
     let bytes = safetensors::serialize(entries.iter().map(|e| (&e.name, e)), Some(metadata))
+        .map(sorted_header)
         .map_err(|e| CheckpointError::Malformed {
             file: path.display().to_string(),
             why: e.to_string(),

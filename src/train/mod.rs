@@ -23,7 +23,7 @@ pub use evaluate::evaluate;
 pub use fit::{best_path, Control, Fit};
 pub use history::{EpochRecord, History};
 pub use metrics::{LabelScore, Metric, Metrics};
-pub use options::Options;
+pub use options::{exit_code, Options};
 pub use plateau::{ReduceLrOnPlateau, Threshold};
 pub use plot::{render_svg, write_svg, Panel, Series};
 pub use progress::Progress;

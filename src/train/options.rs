@@ -66,6 +66,18 @@ impl Options {
     }
 }
 
+/// The exit status of an example or tool whose work is `result`: success, or the error
+/// printed in words (`error: ...`) and status 1.
+pub fn exit_code(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
