@@ -9,6 +9,8 @@ pub use kiln_runtime as runtime;
 pub use kiln_runtime::{Float, KilnError};
 
 #[cfg(feature = "std")]
+mod atomic_write;
+#[cfg(feature = "std")]
 pub mod checkpoint;
 #[cfg(feature = "std")]
 pub mod data;

@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::Path;
 
 use kiln_runtime::Float;
 use safetensors::tensor::{Dtype, TensorView, View};
@@ -126,46 +126,13 @@ pub fn write_atomic(
             index,
         });
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(io(dir))?;
-    }
-    let tmp = temporary_path(path);
     let bytes = safetensors::serialize(entries.iter().map(|e| (&e.name, e)), Some(metadata))
         .map(sorted_header)
         .map_err(|e| CheckpointError::Malformed {
             file: path.display().to_string(),
             why: e.to_string(),
         })?;
-    let written = (|| {
-        use std::io::Write;
-        let mut f = File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(&tmp)(e));
-    }
-    if let Err(e) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(path)(e));
-    }
-    // Make the rename itself durable (best effort: not every platform can sync a folder).
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
-}
-
-/// `dir/.name.tmp-<pid>`: hidden, in the target's folder (so the rename stays on one disk).
-fn temporary_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "checkpoint".into());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    crate::atomic_write::write_atomic(path, &bytes).map_err(io(path))
 }
 
 /// A checkpoint in memory: read from a file, or borrowed from the caller's bytes.

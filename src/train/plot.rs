@@ -40,16 +40,10 @@ impl Panel {
     }
 }
 
-/// Writes [`render_svg`] to `path`, creating its parent directories. Atomic: the image is
-/// written to `path` + `.tmp`, then renamed over `path`.
+/// Writes [`render_svg`] to `path`, creating its parent directories. Atomic: the image goes to
+/// an exclusively created temporary beside it, then is renamed over `path`.
 pub fn write_svg(path: &Path, title: &str, x_label: &str, panels: &[Panel]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, render_svg(title, x_label, panels))?;
-    std::fs::rename(&tmp, path)
+    crate::atomic_write::write_atomic(path, render_svg(title, x_label, panels).as_bytes())
 }
 
 /// The figure as an SVG document: `title` on top, the panels one below the other sharing an x
