@@ -38,7 +38,7 @@ fn load<T: Float>(net: &mut Parity<T>) {
         "every PyTorch parameter has a kiln twin"
     );
     Network::visit_buffers_mut(net, &mut |name, v| {
-        if name.ends_with("num_batches_tracked") {
+        if kiln::runtime::network::is_counter(name) {
             return; // a count, checked after the step
         }
         let (_, want) = torch::RUNNING_BEFORE
@@ -99,7 +99,7 @@ fn run<T: Float>(tol: f64) {
     assert_eq!(checked, torch::GRADS.len());
     let mut running = 0;
     Network::visit_buffers_mut(&mut net, &mut |name, v| {
-        if name.ends_with("num_batches_tracked") {
+        if kiln::runtime::network::is_counter(name) {
             // One training forward, as PyTorch's counter after the step.
             assert_eq!(v[0].to_f64(), 1.0, "{name}");
             return;

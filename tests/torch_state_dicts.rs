@@ -113,7 +113,7 @@ fn assert_close(got: &[f32], want: &[f32], what: &str) {
 fn counters<N: Network<f32>>(net: &N) -> Vec<f32> {
     let mut c = Vec::new();
     net.visit_buffers(&mut |n, v| {
-        if n.ends_with("num_batches_tracked") {
+        if kiln::runtime::network::is_counter(n) {
             c.push(v[0]);
         }
     });
@@ -189,7 +189,7 @@ fn a_file_without_step_counters_still_loads() {
     let kept: Vec<(String, safetensors::tensor::TensorView)> = st
         .tensors()
         .into_iter()
-        .filter(|(n, _)| !n.ends_with("num_batches_tracked"))
+        .filter(|(n, _)| !kiln::runtime::network::is_counter(n))
         .collect();
     let out = std::env::temp_dir().join(format!("kiln-sd-old-{}.safetensors", std::process::id()));
     safetensors::serialize_to_file(kept, None, &out).unwrap();

@@ -18,7 +18,7 @@ use kiln_runtime::schedule::LrSchedule;
 
 use super::early_stopping::Verdict;
 use super::evaluate::check_fits;
-use super::snapshot::{diverged, Snapshot};
+use super::snapshot::{diverged, put_weights, weights_of, Snapshot};
 use super::{
     evaluate, EarlyStopping, EpochRecord, History, Progress, ReduceLrOnPlateau, Tally, TargetKind,
     TrainError,
@@ -288,7 +288,7 @@ impl<'a> Fit<'a> {
                 match es.update(&record)? {
                     Verdict::Improved if es.restore_best => match &self.checkpoint {
                         Some(p) => save_weights_with(net, best_path(p), &self.metadata)?,
-                        None => best_weights = Some(snapshot(net)),
+                        None => best_weights = Some(weights_of(&*net)),
                     },
                     Verdict::Stop => {
                         stop = true;
@@ -469,7 +469,7 @@ impl<'a> Fit<'a> {
         if best.is_some() && best != last {
             match (&self.checkpoint, best_weights) {
                 (Some(p), _) => load_weights(net, best_path(p))?,
-                (None, Some(w)) => restore(net, &w),
+                (None, Some(w)) => put_weights(net, &w),
                 (None, None) => {}
             }
             history.restored_epoch = best;
@@ -574,23 +574,6 @@ fn mix(seed: u64, epoch: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
-}
-
-fn snapshot<T: Float, N: Network<T>>(net: &N) -> Vec<T> {
-    let mut w = Vec::new();
-    net.visit_params(&mut |_, _, v| w.extend_from_slice(v));
-    net.visit_buffers(&mut |_, v| w.extend_from_slice(v));
-    w
-}
-
-fn restore<T: Float, N: Network<T>>(net: &mut N, w: &[T]) {
-    let mut at = 0;
-    let mut take = |v: &mut [T]| {
-        v.copy_from_slice(&w[at..at + v.len()]);
-        at += v.len();
-    };
-    net.visit_params_mut(&mut |_, _, v| take(v));
-    net.visit_buffers_mut(&mut |_, v| take(v));
 }
 
 /// `epoch  3/10  train loss 0.1234 acc 96.12%  val loss 0.0876 acc 97.40%  lr 3.1e-2  4.1s`

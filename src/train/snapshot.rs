@@ -21,9 +21,7 @@ pub(super) struct Snapshot<T> {
 impl<T: Float> Snapshot<T> {
     /// Copies the current state (one pass over the parameters and the optimiser's state).
     pub fn take<N: Network<T>>(net: &N, opt: &mut dyn Optimizer<T>) -> Snapshot<T> {
-        let mut weights = Vec::new();
-        net.visit_params(&mut |_, _, v| weights.extend_from_slice(v));
-        net.visit_buffers(&mut |_, v| weights.extend_from_slice(v));
+        let weights = weights_of(net);
         let mut state = Vec::new();
         opt.visit_state(&mut |_, v| state.extend_from_slice(v));
         let mut scalars = Vec::new();
@@ -43,13 +41,7 @@ impl<T: Float> Snapshot<T> {
         net: &mut N,
         opt: &mut dyn Optimizer<T>,
     ) -> Result<(), TrainError> {
-        let mut at = 0;
-        let mut take = |src: &[T], v: &mut [T]| {
-            v.copy_from_slice(&src[at..at + v.len()]);
-            at += v.len();
-        };
-        net.visit_params_mut(&mut |_, _, v| take(&self.weights, v));
-        net.visit_buffers_mut(&mut |_, v| take(&self.weights, v));
+        put_weights(net, &self.weights);
         let mut at = 0;
         opt.visit_state(&mut |_, v| {
             v.copy_from_slice(&self.state[at..at + v.len()]);
@@ -61,6 +53,25 @@ impl<T: Float> Snapshot<T> {
         opt.set_learning_rate(self.lr)?;
         Ok(())
     }
+}
+
+/// The parameters and buffers, one after another.
+pub(super) fn weights_of<T: Float, N: Network<T>>(net: &N) -> Vec<T> {
+    let mut w = Vec::new();
+    net.visit_params(&mut |_, _, v| w.extend_from_slice(v));
+    net.visit_buffers(&mut |_, v| w.extend_from_slice(v));
+    w
+}
+
+/// Puts [`weights_of`]'s values back.
+pub(super) fn put_weights<T: Float, N: Network<T>>(net: &mut N, w: &[T]) {
+    let mut at = 0;
+    let mut take = |v: &mut [T]| {
+        v.copy_from_slice(&w[at..at + v.len()]);
+        at += v.len();
+    };
+    net.visit_params_mut(&mut |_, _, v| take(v));
+    net.visit_buffers_mut(&mut |_, v| take(v));
 }
 
 /// Whether `e` is a run going non-finite (which the snapshot is for).
