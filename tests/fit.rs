@@ -119,6 +119,16 @@ fn resumed_run_repeats_the_uninterrupted_run_bit_for_bit() {
         .run(&mut resumed, &mut opt(), &train, Some(&val))
         .unwrap_err();
     assert!(err.to_string().contains("batch size 32"), "{err}");
+
+    // Other data of the same size and shape (one pixel changed) is refused too: the
+    // checkpoint holds a fingerprint of the training set.
+    let mut other = train.clone();
+    other.features[100] += 0.5;
+    let err = fit(4)
+        .resume(&ckpt)
+        .run(&mut resumed, &mut opt(), &other, Some(&val))
+        .unwrap_err();
+    assert!(err.to_string().contains("training set"), "{err}");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use kiln::data::digits;
 use kiln::prelude::*;
 use kiln::runtime::network::train_step;
-use kiln::runtime::optim::{Adam, Sgd};
+use kiln::runtime::optim::{Adam, Optimizer, Sgd};
 use kiln::train::{Fit, TrainError};
 
 network! {
@@ -205,60 +205,128 @@ fn a_learning_rate_infinite_in_f32_is_refused() {
         .is_err());
 }
 
-#[test]
-fn an_update_that_makes_a_parameter_non_finite_is_caught() {
-    // Finite gradients (softmax-CE keeps dL/dlogits in [-1, 1]) times a finite learning rate
-    // overflow f32 in the update itself.
-    let mut net = Mlp::<f32>::new(&mut seeded(3));
-    let mut t = net.train_state(0);
-    let x = [[1e30f32; 64]; 2];
-    let mut opt = Sgd::new(1e10).unwrap();
-    let e = train_step(&mut net, x.as_flattened(), &[1, 2], &mut opt, &mut t).unwrap_err();
-    assert!(
-        e.to_string()
-            .contains("training step 1: the update made `layers.0.weight` non-finite"),
-        "{e}"
-    );
+network! {
+    /// With batch norm, so the restore point must also cover the running statistics.
+    struct Normed {
+        input: [64],
+        layers: [dense(32), batch_norm, relu, dense(10)],
+        loss: softmax_cross_entropy,
+    }
+}
+
+/// Every parameter and buffer bit, the optimiser's state bits and its step count.
+fn everything<N: Network<f32>>(net: &N, opt: &mut dyn Optimizer<f32>) -> (Vec<u32>, u64) {
+    let mut bits = Vec::new();
+    net.visit_params(&mut |_, _, v| bits.extend(v.iter().map(|x| x.to_bits())));
+    net.visit_buffers(&mut |_, v| bits.extend(v.iter().map(|x| x.to_bits())));
+    opt.visit_state(&mut |_, v| bits.extend(v.iter().map(|x| x.to_bits())));
+    (bits, opt.steps())
 }
 
 #[test]
-fn after_a_diverged_run_the_network_is_the_last_checkpoint() {
-    let dir = std::env::temp_dir().join(format!("kiln-diverge-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+fn an_update_that_makes_a_parameter_non_finite_is_undone_exactly() {
+    // Finite gradients times a learning rate near f32's maximum overflow in the update
+    // itself: batch norm scales an outlier row to about sqrt(7), so the last layer's weight
+    // gradient exceeds 1.
+    let mut net = Normed::<f32>::new(&mut seeded(3));
+    let mut t = net.train_state(0);
+    let mut opt = Sgd::new(0.05).unwrap().momentum(0.9).unwrap();
+    let mut x = [[0.25f32; 64]; 8];
+    x[0] = [1.0; 64];
+    let y = [1, 2, 3, 4, 5, 6, 7, 8];
+    for _ in 0..3 {
+        train_step(&mut net, x.as_flattened(), &y, &mut opt, &mut t).unwrap();
+    }
+    let before = everything(&net, &mut opt);
+    opt.set_learning_rate(3e38).unwrap();
+    let e = train_step(&mut net, x.as_flattened(), &y, &mut opt, &mut t).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("training step 4: the update made `layers.") && msg.contains("non-finite"),
+        "{e}"
+    );
+    // Parameters, batch norm's running statistics, momentum buffers and the step count are
+    // bit for bit what they were before the step; the learning rate too.
+    assert_eq!(everything(&net, &mut opt), before);
+    assert_eq!(opt.learning_rate(), 3e38);
+    // Training goes on from there.
+    opt.set_learning_rate(0.05).unwrap();
+    train_step(&mut net, x.as_flattened(), &y, &mut opt, &mut t).unwrap();
+    assert_eq!(opt.steps(), 4);
+    assert!(params(&net).iter().all(|v| v.is_finite()));
+
+    // Without the guard the same step leaves the network poisoned.
+    t.set_check_finite(false);
+    opt.set_learning_rate(3e38).unwrap();
+    train_step(&mut net, x.as_flattened(), &y, &mut opt, &mut t).unwrap();
+    assert!(params(&net).iter().any(|v| !v.is_finite()));
+}
+
+/// Runs `Fit` on 256 digits with a rate that turns wild after epoch 1; returns the error.
+fn diverging_run(
+    net: &mut Mlp<f32>,
+    opt: &mut Sgd<f32>,
+    guard: bool,
+    dir: &std::path::Path,
+) -> TrainError {
     let mut d = digits().unwrap();
     d.scale(1.0 / 16.0);
     let train = d.select(&(0..256).collect::<Vec<_>>());
-    let mut net = Mlp::<f32>::new(&mut seeded(4));
-    let mut opt = Sgd::new(0.05).unwrap();
     // Epoch 1 (8 steps) is calm; epoch 2 steps with 1e37, which overflows within a few steps.
-    let e = Fit::new(3, 32)
+    Fit::new(3, 32)
         .unwrap()
         .schedule(Jump {
             calm: 8,
             wild: 1e37,
         })
+        .check_finite(guard)
         .checkpoint(dir.join("run.safetensors"))
         .quiet()
-        .run(&mut net, &mut opt, &train, None)
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            TrainError::Diverged { epoch: 2, .. } | TrainError::Kiln(_)
-        ),
-        "{e}"
-    );
-    let w = params(&net);
-    assert!(w.iter().all(|v| v.is_finite()));
-    let mut saved = Mlp::<f32>::new(&mut seeded(99));
-    kiln::checkpoint::load_weights(&mut saved, dir.join("run.safetensors")).unwrap();
-    assert_eq!(
-        w,
-        params(&saved),
-        "the network in memory is the checkpoint of epoch 1"
-    );
-    assert_eq!(opt.steps(), 8, "and so is the optimiser");
-    // The run continues from there with a sane rate.
+        .run(net, opt, &train, None)
+        .unwrap_err()
+}
+
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kiln-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn after_a_diverged_run_the_network_is_the_state_before_the_failing_step() {
+    let dir = fresh_dir("diverge");
+    let mut net = Mlp::<f32>::new(&mut seeded(4));
+    let mut opt = Sgd::new(0.05).unwrap();
+    let e = diverging_run(&mut net, &mut opt, true, &dir);
+    assert!(e.is_diverged(), "{e}");
+    let failed = match &e {
+        TrainError::Kiln(KilnError::NonFiniteParameter { step, .. }) => *step,
+        TrainError::Kiln(KilnError::NonFiniteGradient { step, .. }) => *step,
+        TrainError::Diverged { step, .. } => *step,
+        _ => panic!("{e}"),
+    };
+    assert!(failed > 8, "epoch 1 is calm: {e}");
+    // The optimiser stands before the failing step, every weight finite.
+    assert_eq!(opt.steps(), failed - 1);
+    assert!(params(&net).iter().all(|v| v.is_finite()));
+    // Replaying the run up to that step gives the same weights bit for bit: put the same
+    // network through the steps that succeeded.
+    let mut replay = Mlp::<f32>::new(&mut seeded(4));
+    let mut replay_opt = Sgd::new(0.05).unwrap();
+    let mut d = digits().unwrap();
+    d.scale(1.0 / 16.0);
+    let train = d.select(&(0..256).collect::<Vec<_>>());
+    Fit::new(1, 32)
+        .unwrap()
+        .quiet()
+        .run(&mut replay, &mut replay_opt, &train, None)
+        .unwrap();
+    if failed == 9 {
+        assert_eq!(params(&net), params(&replay));
+    } else {
+        assert_ne!(params(&net), params(&replay), "steps of epoch 2 were kept");
+    }
+    // The checkpoint on disk is epoch 1's, and the run continues from it with a sane rate.
     Fit::new(3, 32)
         .unwrap()
         .schedule(Jump {
@@ -271,4 +339,56 @@ fn after_a_diverged_run_the_network_is_the_last_checkpoint() {
         .run(&mut net, &mut opt, &train, None)
         .unwrap();
     assert!(params(&net).iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn without_the_step_guard_a_diverged_run_goes_back_to_the_last_checkpoint() {
+    let dir = fresh_dir("diverge-unguarded");
+    let mut net = Mlp::<f32>::new(&mut seeded(4));
+    let mut opt = Sgd::new(0.05).unwrap();
+    let e = diverging_run(&mut net, &mut opt, false, &dir);
+    assert!(matches!(e, TrainError::Diverged { epoch: 2, .. }), "{e}");
+    let mut saved = Mlp::<f32>::new(&mut seeded(99));
+    kiln::checkpoint::load_weights(&mut saved, dir.join("run.safetensors")).unwrap();
+    assert_eq!(
+        params(&net),
+        params(&saved),
+        "the network in memory is the checkpoint of epoch 1"
+    );
+    assert_eq!(opt.steps(), 8, "and so is the optimiser");
+}
+
+#[test]
+fn a_loss_spike_is_skipped_and_the_run_goes_on() {
+    let mut d = digits().unwrap();
+    d.scale(1.0 / 16.0);
+    let mut train = d.select(&(0..640).collect::<Vec<_>>());
+    // One wildly wrong sample: its batch's loss is far above the running mean.
+    train.features[..64].iter_mut().for_each(|v| *v *= 1e4);
+    let run = |spikes: Option<f64>| {
+        let mut net = Mlp::<f32>::new(&mut seeded(5));
+        let mut fit = Fit::new(2, 32).unwrap().quiet();
+        if let Some(f) = spikes {
+            fit = fit.skip_loss_spikes(f).unwrap();
+        }
+        let h = fit
+            .run(&mut net, &mut Sgd::new(0.05).unwrap(), &train, None)
+            .unwrap();
+        (h, params(&net))
+    };
+    let (guarded, _) = run(Some(5.0));
+    let (plain, _) = run(None);
+    let skipped: usize = guarded.epochs.iter().map(|r| r.skipped_steps).sum();
+    // The bad batch is seen once an epoch; in epoch 1 it may fall in the warm-up.
+    assert!((1..=2).contains(&skipped), "{skipped}");
+    assert!(plain.epochs.iter().all(|r| r.skipped_steps == 0));
+    // Skipping it ends the run with a lower training loss than taking it.
+    let last = |h: &kiln::train::History| h.last().unwrap().train.loss;
+    assert!(
+        last(&guarded) < last(&plain),
+        "{} vs {}",
+        last(&guarded),
+        last(&plain)
+    );
+    assert!(Fit::new(1, 1).unwrap().skip_loss_spikes(1.0).is_err());
 }

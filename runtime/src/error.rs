@@ -50,8 +50,8 @@ pub enum KilnError {
         index: usize,
     },
     /// A training step's update made a parameter NaN or infinite (the gradients were
-    /// finite): `tensor` is the first such parameter. The network is no longer usable; reload
-    /// the last checkpoint (`Fit` puts back the last good state itself).
+    /// finite): `tensor` is the first such parameter. `train_step` and `Fit` have put the
+    /// network and the optimiser back as they were before the step.
     NonFiniteParameter {
         step: u64,
         tensor: &'static str,
@@ -161,6 +161,19 @@ impl fmt::Display for KilnError {
 }
 
 impl core::error::Error for KilnError {}
+
+impl KilnError {
+    /// Whether this is the training guard finding a NaN or infinity (in the loss, a gradient
+    /// or an updated parameter): the run has diverged.
+    pub fn is_non_finite(&self) -> bool {
+        matches!(
+            self,
+            KilnError::NonFiniteLoss { .. }
+                | KilnError::NonFiniteGradient { .. }
+                | KilnError::NonFiniteParameter { .. }
+        )
+    }
+}
 
 /// Checks that a hyper-parameter is finite and satisfies `ok`, or returns the error naming it.
 pub(crate) fn check_hyper(

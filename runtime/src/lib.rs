@@ -32,6 +32,8 @@ pub mod param;
 #[cfg(feature = "std")]
 pub mod recurrent;
 #[cfg(feature = "std")]
+pub mod restore_point;
+#[cfg(feature = "std")]
 pub mod rng;
 #[cfg(feature = "std")]
 pub mod schedule;

@@ -143,6 +143,7 @@ mod tests {
             }),
             lr: 0.1,
             seconds: 0.0,
+            skipped_steps: 0,
         }
     }
 

@@ -42,6 +42,18 @@ impl fmt::Display for TrainError {
     }
 }
 
+impl TrainError {
+    /// Whether the run went non-finite (the loss, a gradient or an updated parameter): the
+    /// network has been put back to its last good state.
+    pub fn is_diverged(&self) -> bool {
+        match self {
+            TrainError::Diverged { .. } => true,
+            TrainError::Kiln(e) => e.is_non_finite(),
+            _ => false,
+        }
+    }
+}
+
 impl std::error::Error for TrainError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {

@@ -13,12 +13,14 @@ use kiln_runtime::float::Float;
 use kiln_runtime::loss::Loss;
 use kiln_runtime::network::{check_params, check_step, GradsOf, Network, WithGrads};
 use kiln_runtime::optim::{clip_grad_norm, Optimizer};
+use kiln_runtime::restore_point::{put_weights, weights_into, RestorePoint};
 use kiln_runtime::rng::seeded;
 use kiln_runtime::schedule::LrSchedule;
 
 use super::early_stopping::Verdict;
 use super::evaluate::check_fits;
-use super::snapshot::{diverged, put_weights, weights_of, Snapshot};
+use super::fingerprint::fingerprint;
+use super::loss_spikes::LossSpikes;
 use super::{
     evaluate, EarlyStopping, EpochRecord, History, Progress, ReduceLrOnPlateau, Tally, TargetKind,
     TrainError,
@@ -27,6 +29,19 @@ use crate::checkpoint::{
     load_training, load_weights, read_metadata, save_training, save_weights_with,
 };
 use crate::data::{permutation, Augment, Samples};
+
+/// Epochs of history a training checkpoint keeps (the latest), so its size stays bounded
+/// however long the run; early stopping and learning-rate reduction keep their own state.
+const KEPT_EPOCHS: usize = 1000;
+
+/// Where an epoch stands in the run, and the state its steps carry.
+struct EpochRun<'p, T> {
+    epoch: usize,
+    per_epoch: usize,
+    /// The state a failing (or skipped) step is put back to.
+    point: &'p mut RestorePoint<T>,
+    spikes: Option<&'p mut LossSpikes>,
+}
 
 /// What a callback wants after an epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +72,7 @@ pub struct Fit<'a> {
     callbacks: Vec<Callback<'a>>,
     quiet: bool,
     check_finite: bool,
+    spikes: Option<LossSpikes>,
 }
 
 impl<'a> Fit<'a> {
@@ -89,6 +105,7 @@ impl<'a> Fit<'a> {
             callbacks: Vec::new(),
             quiet: false,
             check_finite: true,
+            spikes: None,
         })
     }
 
@@ -161,8 +178,9 @@ impl<'a> Fit<'a> {
     }
 
     /// Continues the run saved in `path` by [`Fit::checkpoint`]: weights, optimiser state,
-    /// history and early-stopping state are restored and training resumes after the saved
-    /// epoch. The run must use the same data, batch size and seed (checked).
+    /// history (its latest 1000 epochs) and early-stopping state are restored and training
+    /// resumes after the saved epoch. The run must use the same training set (its size,
+    /// shape and a hash of its values are compared), batch size and seed.
     pub fn resume(mut self, path: impl Into<PathBuf>) -> Self {
         self.resume = Some(path.into());
         self
@@ -187,15 +205,25 @@ impl<'a> Fit<'a> {
         self
     }
 
-    /// Whether every step checks its gradients for NaN/infinity before updating, and the
-    /// parameters after (default on: one pass over each). A bad step stops the run with an
-    /// error naming the step and the first tensor that went non-finite. The loss is always
-    /// checked. Whatever stops a run this way, the network and optimiser in memory are put
-    /// back to their state at the start of that epoch, the last checkpoint's, so nothing
-    /// non-finite is kept or written.
+    /// The training guard (default on): every step checks its loss, its gradients and the
+    /// updated parameters for NaN/infinity. A step that fails stops the run with an error
+    /// naming the step and the first tensor that went non-finite, and the network (weights
+    /// and batch norm statistics) and optimiser are put back exactly as they were before that
+    /// step; no checkpoint with a non-finite value is ever written. Costs a copy of the
+    /// weights and optimiser state and two checking passes per step. Off, only the loss is
+    /// checked and a failure puts back the state of the epoch's start instead.
     pub fn check_finite(mut self, on: bool) -> Self {
         self.check_finite = on;
         self
+    }
+
+    /// Skips the update of a step whose batch loss is more than `factor` (> 1) times the
+    /// running mean of the losses of the steps taken (about the last 50; judged from the
+    /// 21st step), so one bad batch cannot wreck a run. The network and optimiser stay as
+    /// before that step; each epoch's record counts its skipped steps.
+    pub fn skip_loss_spikes(mut self, factor: f64) -> Result<Self, TrainError> {
+        self.spikes = Some(LossSpikes::new(factor)?);
+        Ok(self)
     }
 
     /// No progress display or epoch lines (callbacks still run).
@@ -227,12 +255,13 @@ impl<'a> Fit<'a> {
         for name in &self.freeze {
             N::set_frozen(&mut state, name, true)?;
         }
+        let data = fingerprint(train)?;
         let mut history = History::default();
         let mut best_weights: Option<Vec<T>> = None;
 
         let mut start = 0;
         if let Some(path) = self.resume.clone() {
-            start = self.restore(&path, net, opt, &state, per_epoch, &mut history)?;
+            start = self.restore(&path, net, opt, &state, &data, &mut history)?;
         }
         let mut progress = if self.quiet {
             Progress::hidden()
@@ -245,26 +274,30 @@ impl<'a> Fit<'a> {
             grads: N::grads(&state),
             frozen: N::frozen(&state),
         })?;
+        // Taken before every step under the guard, else at the start of every epoch.
+        let mut point = RestorePoint::new();
+        let mut spikes = self.spikes.take();
         for epoch in start..self.epochs {
             let t0 = Instant::now();
-            let good = Snapshot::take(&*net, opt);
-            let train_metrics = match self.train_epoch(
-                net,
-                opt,
-                &mut state,
-                train,
+            if !(self.check_finite || spikes.is_some()) {
+                point.take(&*net, opt);
+            }
+            let run = EpochRun {
                 epoch,
                 per_epoch,
-                &mut progress,
-            ) {
-                Ok(m) => m,
-                Err(e) => {
-                    if diverged(&e) {
-                        good.restore(net, opt)?;
-                    }
-                    return Err(e);
-                }
+                point: &mut point,
+                spikes: spikes.as_mut(),
             };
+            let (train_metrics, skipped) =
+                match self.train_epoch(net, opt, &mut state, train, run, &mut progress) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        if e.is_diverged() {
+                            point.restore(net, opt)?;
+                        }
+                        return Err(e);
+                    }
+                };
             let val_metrics = match val {
                 Some(v) => Some(evaluate(&*net, v, self.eval_batch)?),
                 None => None,
@@ -275,6 +308,7 @@ impl<'a> Fit<'a> {
                 val: val_metrics,
                 lr: opt.learning_rate(),
                 seconds: t0.elapsed().as_secs_f64(),
+                skipped_steps: skipped,
             };
             if let Some(p) = self.plateau.as_mut() {
                 let lr = p.update(&record, record.lr)?;
@@ -288,7 +322,7 @@ impl<'a> Fit<'a> {
                 match es.update(&record)? {
                     Verdict::Improved if es.restore_best => match &self.checkpoint {
                         Some(p) => save_weights_with(net, best_path(p), &self.metadata)?,
-                        None => best_weights = Some(weights_of(&*net)),
+                        None => weights_into(&*net, best_weights.get_or_insert_default()),
                     },
                     Verdict::Stop => {
                         stop = true;
@@ -303,7 +337,11 @@ impl<'a> Fit<'a> {
                 v.confusion = None;
             }
             history.epochs.push(record);
-            self.save_epoch(net, opt, N::frozen(&state), train.len(), epoch, &history)?;
+            let mut run_state = vec![("kiln.train.data".to_string(), data.clone())];
+            if let Some(g) = &spikes {
+                run_state.push(("kiln.train.loss_spikes".into(), g.encode()));
+            }
+            self.save_epoch(net, opt, N::frozen(&state), epoch, &history, run_state)?;
             if let Some((path, title)) = &self.plot {
                 history.plot(path, title)?;
             }
@@ -353,30 +391,36 @@ impl<'a> Fit<'a> {
         Ok(())
     }
 
-    /// One pass over the shuffled training set; returns the loss and metrics of its batches.
-    #[allow(clippy::too_many_arguments)]
+    /// One pass over the shuffled training set; returns the loss and metrics of its batches
+    /// (skipped steps left out) and the number of steps the loss-spike guard skipped.
     fn train_epoch<T, Y, N>(
         &self,
         net: &mut N,
         opt: &mut dyn Optimizer<T>,
         state: &mut N::Train,
         train: &dyn Samples<T, Y>,
-        epoch: usize,
-        per_epoch: usize,
+        run: EpochRun<'_, T>,
         progress: &mut Progress,
-    ) -> Result<super::Metrics, TrainError>
+    ) -> Result<(super::Metrics, usize), TrainError>
     where
         T: Float,
         Y: TargetKind,
         N: Network<T>,
         N::Loss: Loss<T, Target = [Y]>,
     {
+        let EpochRun {
+            epoch,
+            per_epoch,
+            point,
+            mut spikes,
+        } = run;
         let epoch_seed = mix(self.seed, epoch as u64);
         N::reseed(state, epoch_seed ^ 0x5eed_d20b);
         let mut aug_rng = seeded(epoch_seed ^ 0xa06e);
         let order = permutation(train.len(), epoch_seed);
         let mut tally = Tally::new(train.task(), N::OUTPUT, train.target_scaler());
         let (mut x, mut targets) = (Vec::new(), Vec::new());
+        let mut skipped = 0;
         for (b, idx) in order.chunks(self.batch).enumerate() {
             let step = (epoch * per_epoch + b) as u64;
             train.gather(idx, &mut x, &mut targets)?;
@@ -385,6 +429,9 @@ impl<'a> Fit<'a> {
             }
             if let Some(s) = &self.schedule {
                 opt.set_learning_rate(s.lr_at(step))?;
+            }
+            if self.check_finite || spikes.is_some() {
+                point.take(&*net, opt);
             }
             net.forward_train_flat(&x, state)?;
             let (out, d_out) = N::output_and_grad(state);
@@ -399,27 +446,48 @@ impl<'a> Fit<'a> {
                     loss,
                 });
             }
+            if spikes.as_mut().is_some_and(|g| g.is_spike(loss)) {
+                // The forward pass moved batch norm's statistics: put them back too.
+                point.restore(net, opt)?;
+                skipped += 1;
+                progress.step(loss);
+                continue;
+            }
             Y::count(&mut tally, out, &targets);
             tally.add_loss(loss, targets.len());
-            net.backward_flat(&x, state, None)?;
-            if self.check_finite {
-                check_step::<T, N>(step + 1, loss, state)?;
-            }
-            if let Some(max) = self.clip.or(N::clip_norm(state)) {
-                let (grads, frozen) = N::grads_mut_frozen(state);
-                clip_grad_norm(&mut GradsOf(grads, frozen), max)?;
-            }
-            opt.step(&mut WithGrads {
-                net: &mut *net,
-                grads: N::grads(state),
-                frozen: N::frozen(state),
-            })?;
-            if self.check_finite {
-                check_params::<T, N>(step + 1, net)?;
-            }
+            self.update(net, opt, state, &x, step + 1, loss)?;
             progress.step(loss);
         }
-        Ok(tally.finish())
+        Ok((tally.finish(), skipped))
+    }
+
+    /// Backward and the optimiser's update after a forward pass, with the guard's checks.
+    fn update<T: Float, N: Network<T>>(
+        &self,
+        net: &mut N,
+        opt: &mut dyn Optimizer<T>,
+        state: &mut N::Train,
+        x: &[T],
+        step: u64,
+        loss: f64,
+    ) -> Result<(), TrainError> {
+        net.backward_flat(x, state, None)?;
+        if self.check_finite {
+            check_step::<T, N>(step, loss, state)?;
+        }
+        if let Some(max) = self.clip.or(N::clip_norm(state)) {
+            let (grads, frozen) = N::grads_mut_frozen(state);
+            clip_grad_norm(&mut GradsOf(grads, frozen), max)?;
+        }
+        opt.step(&mut WithGrads {
+            net: &mut *net,
+            grads: N::grads(state),
+            frozen: N::frozen(state),
+        })?;
+        if self.check_finite {
+            check_params::<T, N>(step, net)?;
+        }
+        Ok(())
     }
 
     /// Writes the epoch's training checkpoint, if the run has one.
@@ -428,20 +496,20 @@ impl<'a> Fit<'a> {
         net: &N,
         opt: &mut dyn Optimizer<T>,
         frozen: &[bool],
-        samples: usize,
         epoch: usize,
         history: &History,
+        run_state: Vec<(String, String)>,
     ) -> Result<(), TrainError> {
         let Some(path) = &self.checkpoint else {
             return Ok(());
         };
         let mut meta = self.metadata.clone();
+        meta.extend(run_state);
         meta.extend([
             ("kiln.train.seed".into(), self.seed.to_string()),
             ("kiln.train.batch".into(), self.batch.to_string()),
-            ("kiln.train.samples".into(), samples.to_string()),
             ("kiln.train.epoch".into(), (epoch + 1).to_string()),
-            ("kiln.train.history".into(), history.encode()),
+            ("kiln.train.history".into(), history.encode(KEPT_EPOCHS)),
             ("kiln.train.frozen".into(), frozen_list::<T, N>(frozen)),
         ]);
         if let Some(es) = &self.early {
@@ -487,7 +555,7 @@ impl<'a> Fit<'a> {
         net: &mut N,
         opt: &mut dyn Optimizer<T>,
         state: &N::Train,
-        per_epoch: usize,
+        data: &str,
         history: &mut History,
     ) -> Result<usize, TrainError> {
         // The run's settings are checked against the file's before anything is loaded.
@@ -517,15 +585,7 @@ impl<'a> Fit<'a> {
             frozen_list::<T, N>(frozen),
             "frozen tensors",
         )?;
-        let samples: usize = get("kiln.train.samples")?.parse().unwrap_or(0);
-        if samples.div_ceil(self.batch) != per_epoch {
-            return Err(TrainError::Invalid {
-                what: "checkpoint to resume",
-                why: format!(
-                    "{file} was written for {samples} training samples; this data set differs"
-                ),
-            });
-        }
+        same("kiln.train.data", data.to_string(), "training set")?;
         load_training(path, net, opt, N::grads(state), frozen)?;
         let epoch: usize = get("kiln.train.epoch")?
             .parse()
@@ -543,6 +603,14 @@ impl<'a> Fit<'a> {
                 p.decode(s).ok_or_else(|| TrainError::Invalid {
                     what: "checkpoint to resume",
                     why: format!("{file}: unreadable ReduceLrOnPlateau state"),
+                })?;
+            }
+        }
+        if let Some(g) = self.spikes.as_mut() {
+            if let Some(s) = meta.get("kiln.train.loss_spikes") {
+                g.decode(s).ok_or_else(|| TrainError::Invalid {
+                    what: "checkpoint to resume",
+                    why: format!("{file}: unreadable loss-spike guard state"),
                 })?;
             }
         }
@@ -588,5 +656,8 @@ fn epoch_line(r: &EpochRecord, epochs: usize) -> String {
         s += &format!("  val {}", v.summary());
     }
     s += &format!("  lr {:.3e}  {:.1}s", r.lr, r.seconds);
+    if r.skipped_steps > 0 {
+        s += &format!("  ({} loss spikes skipped)", r.skipped_steps);
+    }
     s
 }

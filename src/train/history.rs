@@ -19,6 +19,8 @@ pub struct EpochRecord {
     pub lr: f64,
     /// Wall-clock seconds of the epoch, validation included.
     pub seconds: f64,
+    /// Steps the loss-spike guard skipped ([`super::Fit::skip_loss_spikes`]).
+    pub skipped_steps: usize,
 }
 
 /// Every epoch of a run, and how it ended.
@@ -37,11 +39,15 @@ impl History {
         self.epochs.last()
     }
 
-    /// One line per epoch: `epoch=3 lr=.. s=.. train.loss=.. train.acc=.. val.loss=..`.
-    pub(super) fn encode(&self) -> String {
+    /// One line per epoch, for the `last` epochs:
+    /// `epoch=3 lr=.. s=.. [skipped=..] train.loss=.. train.acc=.. val.loss=..`.
+    pub(super) fn encode(&self, last: usize) -> String {
         let mut s = String::new();
-        for r in &self.epochs {
+        for r in &self.epochs[self.epochs.len().saturating_sub(last)..] {
             s += &format!("epoch={} lr={:?} s={:?}", r.epoch, r.lr, r.seconds);
+            if r.skipped_steps > 0 {
+                s += &format!(" skipped={}", r.skipped_steps);
+            }
             let sides = [("train", Some(&r.train)), ("val", r.val.as_ref())];
             for (side, m) in sides {
                 for (k, v) in m.into_iter().flat_map(Metrics::present) {
@@ -63,6 +69,7 @@ impl History {
                 val: None,
                 lr: f64::NAN,
                 seconds: f64::NAN,
+                skipped_steps: 0,
             };
             for field in line.split(' ') {
                 let (key, value) = field.split_once('=')?;
@@ -70,6 +77,7 @@ impl History {
                     "epoch" => r.epoch = value.parse().ok()?,
                     "lr" => r.lr = value.parse().ok()?,
                     "s" => r.seconds = value.parse().ok()?,
+                    "skipped" => r.skipped_steps = value.parse().ok()?,
                     _ => {
                         let (side, name) = key.split_once('.')?;
                         let m = match side {
@@ -170,6 +178,7 @@ mod tests {
                     val: None,
                     lr: 1e-3,
                     seconds: 1.5,
+                    skipped_steps: 0,
                 },
                 EpochRecord {
                     epoch: 2,
@@ -181,11 +190,15 @@ mod tests {
                     val: Some(val),
                     lr: 5e-4,
                     seconds: 1.25,
+                    skipped_steps: 3,
                 },
             ],
             ..History::default()
         };
-        assert_eq!(History::decode(&h.encode()), Some(h));
+        assert_eq!(History::decode(&h.encode(10)), Some(h.clone()));
+        // Only the latest epochs are kept when asked.
+        let last = History::decode(&h.encode(1)).unwrap();
+        assert_eq!(last.epochs, h.epochs[1..]);
         assert_eq!(History::decode("epoch=1 lr=x"), None);
         assert_eq!(History::decode("epoch=1 val.bogus=1"), None);
     }

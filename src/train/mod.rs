@@ -6,14 +6,15 @@ mod confusion;
 mod early_stopping;
 mod error;
 mod evaluate;
+mod fingerprint;
 mod fit;
 mod history;
+mod loss_spikes;
 mod metrics;
 mod options;
 mod plateau;
 mod plot;
 mod progress;
-mod snapshot;
 mod tally;
 
 pub use confusion::Confusion;

@@ -16,6 +16,9 @@ pub trait TargetKind: Copy + Send + Sync + 'static {
     fn rows(targets: &[Self], width: usize) -> usize {
         targets.len() / width.max(1)
     }
+
+    /// The target's exact value as bits, for fingerprinting a data set.
+    fn bits(self) -> u64;
 }
 
 impl TargetKind for usize {
@@ -26,17 +29,29 @@ impl TargetKind for usize {
     fn rows(targets: &[usize], _width: usize) -> usize {
         targets.len()
     }
+
+    fn bits(self) -> u64 {
+        self as u64
+    }
 }
 
 impl TargetKind for f32 {
     fn count<T: Float>(tally: &mut Tally, out: &[T], targets: &[f32]) {
         tally.floats(out, targets.iter().map(|&y| y as f64));
     }
+
+    fn bits(self) -> u64 {
+        self.to_bits() as u64
+    }
 }
 
 impl TargetKind for f64 {
     fn count<T: Float>(tally: &mut Tally, out: &[T], targets: &[f64]) {
         tally.floats(out, targets.iter().copied());
+    }
+
+    fn bits(self) -> u64 {
+        self.to_bits()
     }
 }
 

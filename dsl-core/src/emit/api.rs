@@ -202,10 +202,12 @@ pub fn train_methods(plan: &Plan) -> TokenStream {
                 Ok(())
             }
 
-            /// Whether `train_step` checks the loss and every gradient for NaN/infinity before
-            /// updating: a bad step returns `KilnError::NonFiniteLoss` or `NonFiniteGradient`
-            /// (naming the step and the first tensor to go non-finite) and changes no
-            /// parameter. On by default (one pass over the gradients); `false` turns it off.
+            /// Whether `train_step` guards each step: it checks the loss, every gradient and
+            /// every updated parameter for NaN/infinity, returns `KilnError::NonFiniteLoss`,
+            /// `NonFiniteGradient` or `NonFiniteParameter` (naming the step and the first
+            /// tensor to go non-finite) and puts the network and optimiser back as they were
+            /// before the step. On by default (a copy of the weights and optimiser state and
+            /// two checking passes per step); `false` turns it off.
             pub fn set_check_finite(&mut self, on: bool) {
                 self.check_finite = on;
             }

@@ -69,6 +69,10 @@ pub fn network_impl(
                 t.check_finite
             }
 
+            fn restore_point(t: &mut Self::Train) -> Option<&mut #rt::restore_point::RestorePoint<T>> {
+                Some(&mut t.restore_point)
+            }
+
             fn frozen(t: &Self::Train) -> &[bool] {
                 &t.frozen
             }

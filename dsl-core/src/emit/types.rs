@@ -69,6 +69,7 @@ pub fn structs(net: &Resolved, plan: &Plan, loss_ty: &TokenStream) -> TokenStrea
             carry_state: bool,
             clip_norm: Option<f64>,
             check_finite: bool,
+            restore_point: #rt::restore_point::RestorePoint<T>,
             frozen: ::kiln::__std_lib::vec::Vec<bool>,
             frozen_layers: usize,
             d_out: #vec,
@@ -144,6 +145,7 @@ pub fn constructors(net: &Resolved, plan: &Plan, loss_ctor: &TokenStream) -> Tok
                 carry_state: false,
                 clip_norm: None,
                 check_finite: true,
+                restore_point: #rt::restore_point::RestorePoint::new(),
                 frozen: ::kiln::__std_lib::vec::Vec::new(),
                 frozen_layers: 0,
                 #( #acts: #new_vec, )*
