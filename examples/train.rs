@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use kiln::checkpoint::save_weights_with;
 use kiln::data::{
-    diabetes, digits, load_csv, load_images_and_labels, load_table, load_text, mnist_t10k,
-    tiny_shakespeare, Dataset, Samples, Table, Task, TextWindows, TokenRows, Vocab,
+    diabetes, digits, load_csv_with, load_images_and_labels_with, load_table, mnist_t10k,
+    tiny_shakespeare, Dataset, LoadOptions, Samples, Table, Task, TextWindows, TokenRows, Vocab,
 };
 use kiln::prelude::*;
 use kiln::runtime::optim::{Adadelta, Adagrad, Adam, AdamW, NAdam, RmsProp, Sgd};
@@ -204,7 +204,8 @@ fn load_mnist(path: &Path) -> Result<Dataset, Box<dyn std::error::Error>> {
         .into());
     }
     let labels = images.with_file_name(file_name.replace("images-idx3", "labels-idx1"));
-    Ok(load_images_and_labels(&images, &labels)?)
+    let options = LoadOptions::default().with_classes(10);
+    Ok(load_images_and_labels_with(&images, &labels, &options)?)
 }
 
 /// What the run adds to its checkpoints and its final report beyond the metrics.
@@ -427,7 +428,7 @@ fn train(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         "digits-mlp" => {
             let mut data = match &a.data {
-                Some(p) => load_csv(p, -1)?,
+                Some(p) => load_csv_with(p, -1, &LoadOptions::default().with_classes(10))?,
                 None => digits()?,
             };
             data.scale(1.0 / 16.0);
@@ -446,12 +447,12 @@ fn train(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             )
         }
         _ => {
-            let text = match &a.data {
-                Some(p) => load_text(p)?,
-                None => tiny_shakespeare().to_string(),
-            };
+            // The network's width is the bundled corpus's 65 characters.
             let vocab = Vocab::from_text(tiny_shakespeare())?;
-            let ids = vocab.encode(&text)?;
+            let ids = match &a.data {
+                Some(p) => vocab.encode_file(p, &LoadOptions::default())?,
+                None => vocab.encode(tiny_shakespeare())?,
+            };
             let cut = ids.len() * 9 / 10;
             let rows = TokenRows::OneHot { vocab: vocab.len() };
             let train = TextWindows::new(ids[..cut].to_vec(), 64, rows)?;
@@ -554,6 +555,20 @@ mod tests {
         };
         let err = train(&bad).unwrap_err().to_string();
         assert!(err.contains("missing.csv"), "{err}");
+        // A label the 10-class model cannot have is reported by its line, before training.
+        let csv = out.join("digits.csv");
+        let row = vec!["0"; 64].join(",");
+        std::fs::write(&csv, format!("{row},3\n{row},12\n")).unwrap();
+        let err = train(&Args {
+            data: Some(csv.clone()),
+            ..bad
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.ends_with("digits.csv: line 2, column 65: expected a class label below 10 (the model's classes), found 12"),
+            "{err}"
+        );
     }
 
     #[test]

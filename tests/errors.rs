@@ -197,6 +197,21 @@ fn the_trainer_refuses_non_finite_features() {
         e.to_string(),
         "invalid sample: sample 2, feature 1 is inf; features must be finite"
     );
+    // A label the network has no class for is found before training, by its sample.
+    d.features[9] = 0.0;
+    d.labels[2] = 5;
+    let e = Fit::new(1, 2)
+        .unwrap()
+        .quiet()
+        .run(&mut net, &mut Sgd::new(0.1).unwrap(), &d, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(
+            "invalid class label: sample 2 (0-based) has label 5, but the network has 2 classes"
+        ),
+        "{e}"
+    );
 }
 
 #[test]

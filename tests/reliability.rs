@@ -392,3 +392,57 @@ fn a_loss_spike_is_skipped_and_the_run_goes_on() {
     );
     assert!(Fit::new(1, 1).unwrap().skip_loss_spikes(1.0).is_err());
 }
+
+#[test]
+fn a_batch_too_large_for_memory_is_refused_before_training() {
+    let mut d = digits().unwrap();
+    d.scale(1.0 / 16.0);
+    let train = d.select(&(0..256).collect::<Vec<_>>());
+    // What a batch of 256 really holds after one step, plus its gathered inputs.
+    let mut net = Normed::<f32>::new(&mut seeded(6));
+    let mut t = net.train_state(0);
+    let x: Vec<f32> = train.features.clone();
+    train_step(
+        &mut net,
+        &x,
+        &train.labels,
+        &mut Sgd::new(0.1).unwrap(),
+        &mut t,
+    )
+    .unwrap();
+    let need = (Normed::<f32>::train_bytes(&t) + x.len() * 4) as u64;
+    assert!(
+        need > 256 * (32 + 10) * 4,
+        "every kept buffer is counted: {need}"
+    );
+
+    let fit = |limit: u64| {
+        let mut net = Normed::<f32>::new(&mut seeded(6));
+        let before = params(&net);
+        let r = Fit::new(1, 256)
+            .unwrap()
+            .batch_memory_limit(limit)
+            .quiet()
+            .run(&mut net, &mut Sgd::new(0.1).unwrap(), &train, None);
+        (r, before, net)
+    };
+    // The estimate from two one- and two-sample passes is exact for these layers.
+    if let Err(e) = fit(need).0 {
+        panic!("{need}: {e}");
+    }
+    let (r, before, net) = fit(need - 1);
+    let e = r.unwrap_err().to_string();
+    assert!(
+        e.starts_with("invalid batch size: a batch of 256 needs about")
+            && e.ends_with("a batch of at most 255 fits"),
+        "{e}"
+    );
+    // Refused before any step; the probes left batch norm's statistics as they were.
+    assert_eq!(params(&net), before);
+    let mut stats = Vec::new();
+    net.visit_buffers(&mut |_, v| stats.extend_from_slice(v));
+    let fresh = Normed::<f32>::new(&mut seeded(6));
+    let mut want = Vec::new();
+    fresh.visit_buffers(&mut |_, v| want.extend_from_slice(v));
+    assert_eq!(stats, want);
+}

@@ -14,7 +14,7 @@ pub mod rng;
 use std::io::Write;
 
 use arbitrary::Unstructured;
-use kiln::checkpoint::load_weights_from_bytes;
+use kiln::checkpoint::{load_training_from_bytes, load_weights_from_bytes};
 use kiln::data::{
     images_and_labels, parse_csv, parse_idx, Dataset, IdxArray, MinMaxScaler, Samples,
     Standardizer, TextWindows, TokenRows, Vocab,
@@ -46,6 +46,10 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "safetensors",
         run: safetensors,
+    },
+    Target {
+        name: "training",
+        run: training,
     },
     Target {
         name: "vocab",
@@ -133,6 +137,29 @@ pub fn safetensors(data: &[u8]) {
             .forward(&x, &mut y, &mut f64_net.scratch())
             .expect("a loaded network runs");
     }
+}
+
+/// The input as a training checkpoint restored into [`FuzzNet`] with Adam and with SGD with
+/// momentum, in f32 and f64; a restored run must then take a (guarded) training step, which
+/// may refuse a non-finite step but not panic.
+pub fn training(data: &[u8]) {
+    use kiln::runtime::optim::{Adam, Optimizer, Sgd};
+    fn restore<T: Float>(data: &[u8], opt: &mut dyn Optimizer<T>) {
+        let mut net = FuzzNet::<T>::new(&mut seeded(1));
+        let mut state = net.train_state(0);
+        let restored =
+            load_training_from_bytes("fuzz.safetensors", data, &mut net, opt, &state.grads, &[]);
+        if restored.is_ok() {
+            let x = [0.5, -1.0, 0.25, 2.0, 1.0, 0.0, -0.5, 0.75].map(T::from_f64);
+            let _ = kiln::runtime::train_step(&mut net, &x, &[0, 2], opt, &mut state);
+        }
+    }
+    restore::<f32>(data, &mut Adam::new(1e-3).expect("a valid rate"));
+    restore::<f64>(data, &mut Adam::new(1e-3).expect("a valid rate"));
+    let sgd32 = Sgd::<f32>::new(0.1).and_then(|o| o.momentum(0.9));
+    restore::<f32>(data, &mut sgd32.expect("valid"));
+    let sgd64 = Sgd::<f64>::new(0.1).and_then(|o| o.momentum(0.9));
+    restore::<f64>(data, &mut sgd64.expect("valid"));
 }
 
 /// The input as (lossy) UTF-8 text: its vocabulary, the encoding of its reverse and of its

@@ -11,7 +11,7 @@ use kiln_fuzz::driver::{corpus_dir, crashes_dir, fuzz, read_inputs, Budget};
 use kiln_fuzz::{target, TARGETS};
 
 const USAGE: &str =
-    "usage: kiln-fuzz <idx|csv|safetensors|vocab|dsl|all> [--seconds N] [--iterations N] [--seed S]";
+    "usage: kiln-fuzz <idx|csv|safetensors|training|vocab|dsl|all> [--seconds N] [--iterations N] [--seed S]";
 
 struct Args {
     targets: Vec<&'static str>,
@@ -72,6 +72,41 @@ fn write_seeds() -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&f32_path).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("truncated.safetensors"),
+        &bytes[..bytes.len() * 2 / 3],
+    )
+    .map_err(|e| e.to_string())?;
+    write_training_seeds()
+}
+
+/// Training checkpoints of the fuzz network after two steps: f32 with Adam, f64 with SGD with
+/// momentum, and the first cut short.
+fn write_training_seeds() -> Result<(), String> {
+    use kiln::checkpoint::save_training;
+    use kiln::prelude::*;
+    use kiln::runtime::optim::{Adam, Optimizer, Sgd};
+    use kiln_fuzz::net::FuzzNet;
+    fn trained<T: Float>(path: &std::path::Path, opt: &mut dyn Optimizer<T>) -> Result<(), String> {
+        let mut net = FuzzNet::<T>::new(&mut seeded(3));
+        let mut state = net.train_state(0);
+        let x = [0.5, -1.0, 0.25, 2.0, 1.0, 0.0, -0.5, 0.75].map(T::from_f64);
+        for _ in 0..2 {
+            kiln::runtime::train_step(&mut net, &x, &[0, 2], opt, &mut state)
+                .map_err(|e| e.to_string())?;
+        }
+        save_training(path, &net, opt, &[], &[]).map_err(|e| e.to_string())
+    }
+    let dir = corpus_dir("training");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let adam = dir.join("fuzznet-adam-f32.safetensors");
+    trained::<f32>(&adam, &mut Adam::new(1e-3).map_err(|e| e.to_string())?)?;
+    let sgd = Sgd::new(0.1).and_then(|o| o.momentum(0.9));
+    trained::<f64>(
+        &dir.join("fuzznet-sgd-f64.safetensors"),
+        &mut sgd.map_err(|e| e.to_string())?,
+    )?;
+    let bytes = std::fs::read(&adam).map_err(|e| e.to_string())?;
     std::fs::write(
         dir.join("truncated.safetensors"),
         &bytes[..bytes.len() * 2 / 3],

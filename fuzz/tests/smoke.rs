@@ -55,3 +55,24 @@ fn corpus_and_saved_crashes_replay_cleanly() {
         assert_eq!(execute(t, &input), None, "{}", path.display());
     }
 }
+
+#[test]
+fn the_training_seeds_restore_so_mutants_reach_the_restore_path() {
+    use kiln::checkpoint::load_training_from_bytes;
+    use kiln::prelude::*;
+    use kiln::runtime::optim::{Adam, Sgd};
+    use kiln_fuzz::net::FuzzNet;
+    let dir = corpus_dir("training");
+    let adam = std::fs::read(dir.join("fuzznet-adam-f32.safetensors")).unwrap();
+    let mut net = FuzzNet::<f32>::new(&mut seeded(1));
+    let state = net.train_state(0);
+    let mut opt = Adam::new(1e-3).unwrap();
+    let meta = load_training_from_bytes("a", &adam, &mut net, &mut opt, &state.grads, &[]);
+    assert!(meta.is_ok(), "{meta:?}");
+    assert_eq!(opt.steps(), 2);
+    let sgd = std::fs::read(dir.join("fuzznet-sgd-f64.safetensors")).unwrap();
+    let mut net = FuzzNet::<f64>::new(&mut seeded(1));
+    let state = net.train_state(0);
+    let mut opt = Sgd::new(0.1).unwrap().momentum(0.9).unwrap();
+    assert!(load_training_from_bytes("s", &sgd, &mut net, &mut opt, &state.grads, &[]).is_ok());
+}

@@ -51,6 +51,13 @@ pub trait Network<T: Float>: Sized + Send + Sync {
     /// whose rows are `steps x sequences`, time-major); other networks ignore it.
     fn set_steps(_train: &mut Self::Train, _steps: usize) {}
 
+    /// Bytes of the batch-sized buffers a training state holds now (kept activations, caches,
+    /// gradient buffers): after a pass over `b` samples, what a batch of `b` needs. The
+    /// trainer estimates a batch's memory from two small passes. 0 when unknown.
+    fn train_bytes(_train: &Self::Train) -> usize {
+        0
+    }
+
     /// Where [`train_step`] keeps its restore point between calls, so taking one every step
     /// reuses its buffers (`None`: a fresh point each step).
     fn restore_point(_train: &mut Self::Train) -> Option<&mut RestorePoint<T>> {

@@ -133,7 +133,31 @@ pub fn load_training<T: Float, N: Network<T>>(
     grads: &N,
     frozen: &[bool],
 ) -> Result<HashMap<String, String>, CheckpointError> {
-    let reader = Reader::open(path.as_ref())?;
+    apply_training(Reader::open(path.as_ref())?, net, opt, grads, frozen)
+}
+
+/// Like [`load_training`], from a checkpoint already in memory; `name` stands for the file in
+/// error messages.
+pub fn load_training_from_bytes<T: Float, N: Network<T>>(
+    name: &str,
+    bytes: &[u8],
+    net: &mut N,
+    opt: &mut dyn Optimizer<T>,
+    grads: &N,
+    frozen: &[bool],
+) -> Result<HashMap<String, String>, CheckpointError> {
+    let reader = Reader::from_bytes(name.into(), Cow::Borrowed(bytes))?;
+    apply_training(reader, net, opt, grads, frozen)
+}
+
+/// Checks a training checkpoint against `net` and `opt`, then restores both from it.
+fn apply_training<T: Float, N: Network<T>>(
+    reader: Reader<'_>,
+    net: &mut N,
+    opt: &mut dyn Optimizer<T>,
+    grads: &N,
+    frozen: &[bool],
+) -> Result<HashMap<String, String>, CheckpointError> {
     let st = reader.tensors()?;
     let steps: u64 = reader.meta("kiln.optimizer.steps")?;
     let lr: f64 = reader.meta("kiln.optimizer.lr")?;

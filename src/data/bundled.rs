@@ -39,10 +39,10 @@ pub fn mnist_t10k() -> Result<Dataset, DataError> {
         "data/mnist-t10k/t10k-images-idx3-ubyte.gz",
         "data/mnist-t10k/t10k-labels-idx1-ubyte.gz",
     );
-    super::images_and_labels(
-        super::parse_idx(ni, MNIST_IMAGES_GZ)?,
-        super::parse_idx(nl, MNIST_LABELS_GZ)?,
-        (ni, nl),
+    super::idx::dataset_from_idx(
+        super::source::Source::bytes(ni, MNIST_IMAGES_GZ),
+        super::source::Source::bytes(nl, MNIST_LABELS_GZ),
+        &super::LoadOptions::default(),
     )
 }
 

@@ -1,90 +1,79 @@
-//! Numeric CSV with a label column (plain or gzip): every other column is a feature.
+//! Numeric CSV with a label column (plain or gzip): every other column is a feature. Read a
+//! line at a time, straight into the data set, within the loader's memory bound.
 
 use std::path::Path;
 
-use super::gzip::{maybe_gunzip, read_file, utf8};
-use super::{DataError, Dataset};
+use super::load_options::Budget;
+use super::source::{utf8, Source};
+use super::{DataError, Dataset, LoadOptions};
 
 /// Loads a numeric CSV file (optionally gzip) whose column `label_column` (negative counts
 /// from the end, `-1` = last) holds integer class labels.
 pub fn load_csv(path: impl AsRef<Path>, label_column: isize) -> Result<Dataset, DataError> {
-    let path = path.as_ref();
-    let bytes = read_file(path)?;
-    parse_csv(&path.display().to_string(), &bytes, label_column)
+    load_csv_with(path, label_column, &LoadOptions::default())
+}
+
+/// [`load_csv`] within the memory bound of `options`, checking labels against its class
+/// count (an out-of-range label is reported by its line and column).
+pub fn load_csv_with(
+    path: impl AsRef<Path>,
+    label_column: isize,
+    options: &LoadOptions,
+) -> Result<Dataset, DataError> {
+    csv_dataset(Source::file(path.as_ref())?, label_column, options)
 }
 
 /// Parses CSV bytes (optionally gzip); `name` is used in error messages.
 pub fn parse_csv(name: &str, raw: &[u8], label_column: isize) -> Result<Dataset, DataError> {
-    let text = utf8(name, maybe_gunzip(name, raw)?)?;
-    let mut features = Vec::new();
-    let mut labels = Vec::new();
+    csv_dataset(
+        Source::bytes(name, raw),
+        label_column,
+        &LoadOptions::default(),
+    )
+}
+
+/// The rows of a CSV stream as a data set.
+fn csv_dataset(
+    mut src: Source,
+    label_column: isize,
+    options: &LoadOptions,
+) -> Result<Dataset, DataError> {
+    let name = src.name.clone();
+    let mut budget = Budget::new(&name, options);
+    let (mut features, mut labels) = (Vec::new(), Vec::new());
     let mut width: Option<usize> = None;
-    for (ln, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
+    let mut line = Vec::new();
+    let mut ln = 0;
+    while src.read_line(&mut line, options.max_bytes)? {
+        ln += 1;
+        let text = utf8(&name, &format!("line {ln}, "), &line)?.trim();
+        if text.is_empty() {
             continue;
         }
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        let at = |col: usize| format!("line {}, column {}", ln + 1, col + 1);
-        let lc = if label_column < 0 {
-            cells.len() as isize + label_column
-        } else {
-            label_column
+        let row = Row {
+            name: &name,
+            ln,
+            cells: text.split(',').map(str::trim).collect(),
         };
-        if lc < 0 || lc as usize >= cells.len() {
-            return Err(DataError::Malformed {
-                file: name.to_string(),
-                position: format!("line {}", ln + 1),
-                expected: format!("a label in column {label_column}"),
-                found: format!("{} columns", cells.len()),
-            });
-        }
-        let lc = lc as usize;
-        if cells.len() < 2 {
-            return Err(DataError::Malformed {
-                file: name.to_string(),
-                position: format!("line {}", ln + 1),
-                expected: "at least one feature column besides the label".into(),
-                found: "only the label".into(),
-            });
-        }
+        let lc = row.label_column(label_column)?;
         match width {
-            None => width = Some(cells.len() - 1),
-            Some(w) if w + 1 != cells.len() => {
-                return Err(DataError::Malformed {
-                    file: name.to_string(),
-                    position: format!("line {}", ln + 1),
-                    expected: format!("{} columns like the first row", w + 1),
-                    found: format!("{} columns", cells.len()),
-                })
+            None => width = Some(row.cells.len() - 1),
+            Some(w) if w + 1 != row.cells.len() => {
+                return Err(row.error(
+                    format!("line {ln}"),
+                    format!("{} columns like the first row", w + 1),
+                    format!("{} columns", row.cells.len()),
+                ))
             }
             _ => {}
         }
-        for (col, cell) in cells.iter().enumerate() {
+        for (col, cell) in row.cells.iter().enumerate() {
             if col == lc {
-                let label: usize = cell.parse().map_err(|_| DataError::Malformed {
-                    file: name.to_string(),
-                    position: at(col),
-                    expected: "a non-negative integer class label".into(),
-                    found: format!("{cell:?}"),
-                })?;
-                labels.push(label);
+                let label = row.label(col)?;
+                options.check_label(&name, || format!("line {ln}, column {}", col + 1), label)?;
+                budget.push(&mut labels, label)?;
             } else {
-                let v: f32 = cell.parse().map_err(|_| DataError::Malformed {
-                    file: name.to_string(),
-                    position: at(col),
-                    expected: "a number".into(),
-                    found: format!("{cell:?}"),
-                })?;
-                if !v.is_finite() {
-                    return Err(DataError::Malformed {
-                        file: name.to_string(),
-                        position: at(col),
-                        expected: "a finite number".into(),
-                        found: cell.to_string(),
-                    });
-                }
-                features.push(v);
+                budget.push(&mut features, row.number(col, cell)?)?;
             }
         }
     }
@@ -94,9 +83,74 @@ pub fn parse_csv(name: &str, raw: &[u8], label_column: isize) -> Result<Dataset,
             labels,
             width,
         }),
-        _ => Err(DataError::Empty {
-            file: name.to_string(),
-        }),
+        _ => Err(DataError::Empty { file: name }),
+    }
+}
+
+/// One non-empty line's cells, with where it is for errors.
+struct Row<'a> {
+    name: &'a str,
+    ln: usize,
+    cells: Vec<&'a str>,
+}
+
+impl Row<'_> {
+    fn error(&self, position: String, expected: String, found: String) -> DataError {
+        DataError::Malformed {
+            file: self.name.to_string(),
+            position,
+            expected,
+            found,
+        }
+    }
+
+    /// The label's column (`label_column` may count from the end); errors unless it exists
+    /// and leaves at least one feature.
+    fn label_column(&self, label_column: isize) -> Result<usize, DataError> {
+        let n = self.cells.len();
+        let lc = if label_column < 0 {
+            n as isize + label_column
+        } else {
+            label_column
+        };
+        if lc < 0 || lc as usize >= n {
+            return Err(self.error(
+                format!("line {}", self.ln),
+                format!("a label in column {label_column}"),
+                format!("{n} columns"),
+            ));
+        }
+        if n < 2 {
+            return Err(self.error(
+                format!("line {}", self.ln),
+                "at least one feature column besides the label".into(),
+                "only the label".into(),
+            ));
+        }
+        Ok(lc as usize)
+    }
+
+    fn at(&self, col: usize) -> String {
+        format!("line {}, column {}", self.ln, col + 1)
+    }
+
+    fn label(&self, col: usize) -> Result<usize, DataError> {
+        let cell = self.cells[col];
+        cell.parse().map_err(|_| {
+            self.error(
+                self.at(col),
+                "a non-negative integer class label".into(),
+                format!("{cell:?}"),
+            )
+        })
+    }
+
+    fn number(&self, col: usize, cell: &str) -> Result<f32, DataError> {
+        match cell.parse::<f32>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            Ok(_) => Err(self.error(self.at(col), "a finite number".into(), cell.into())),
+            Err(_) => Err(self.error(self.at(col), "a number".into(), format!("{cell:?}"))),
+        }
     }
 }
 

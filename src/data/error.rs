@@ -25,6 +25,12 @@ pub enum DataError {
     },
     /// The file holds no samples.
     Empty { file: String },
+    /// Loading the file would take more memory than the loader may allocate.
+    TooLarge {
+        file: String,
+        needed: u64,
+        max_bytes: u64,
+    },
     /// A parameter of the request is invalid (e.g. a split fraction outside (0, 1)).
     Invalid { what: &'static str, why: String },
 }
@@ -43,6 +49,14 @@ impl fmt::Display for DataError {
                 write!(f, "{file}: line {line}, column {column:?}: missing value")
             }
             DataError::Empty { file } => write!(f, "{file}: holds no samples"),
+            DataError::TooLarge {
+                file,
+                needed,
+                max_bytes,
+            } => write!(
+                f,
+                "{file}: the data needs at least {needed} bytes of memory, more than the loader's limit of {max_bytes} (LoadOptions::max_bytes)"
+            ),
             DataError::Invalid { what, why } => write!(f, "invalid {what}: {why}"),
         }
     }

@@ -1,10 +1,13 @@
 //! IDX files (the MNIST format), plain or gzip: big-endian magic `0x0000_08_NN` (unsigned bytes,
-//! NN dimensions), the dimension sizes, then the data.
+//! NN dimensions), the dimension sizes, then the data. Read as a stream: the sizes in the
+//! header are checked against the loader's memory bound before anything is allocated, and the
+//! bytes go straight into the array (or the data set's `f32` pixels) they end up in.
 
 use std::path::Path;
 
-use super::gzip::{maybe_gunzip, read_file};
-use super::{DataError, Dataset};
+use super::load_options::{grow_toward, Budget};
+use super::source::Source;
+use super::{DataError, Dataset, LoadOptions};
 
 /// An IDX array of unsigned bytes with its dimensions.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,57 +16,72 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
-/// Parses IDX bytes (optionally gzip); `name` is used in error messages.
-pub fn parse_idx(name: &str, raw: &[u8]) -> Result<IdxArray, DataError> {
-    let bytes = maybe_gunzip(name, raw)?;
-    let bad = |position: String, expected: String, found: String| DataError::Malformed {
+/// Bytes moved from the stream per chunk.
+const CHUNK: usize = 64 * 1024;
+
+/// An IDX header: its dimensions, its element count and its length in bytes.
+struct Header {
+    dims: Vec<usize>,
+    count: usize,
+    len: usize,
+}
+
+fn malformed(name: &str, position: String, expected: String, found: String) -> DataError {
+    DataError::Malformed {
         file: name.to_string(),
         position,
         expected,
         found,
-    };
-    if bytes.len() < 4 {
-        return Err(bad(
+    }
+}
+
+/// Reads and checks the magic number and the dimension sizes.
+fn read_header(src: &mut Source) -> Result<Header, DataError> {
+    let name = src.name.clone();
+    let mut magic = [0u8; 4];
+    let got = src.read_full(&mut magic)?;
+    if got < 4 {
+        return Err(malformed(
+            &name,
             "byte 0".into(),
             "a 4-byte IDX magic number".into(),
-            format!("{} bytes", bytes.len()),
+            format!("{got} bytes"),
         ));
     }
-    if bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08 {
-        return Err(bad(
+    if magic[..3] != [0, 0, 0x08] {
+        return Err(malformed(
+            &name,
             "byte 0".into(),
             "the IDX magic 0x0000_08_NN (unsigned bytes)".into(),
             format!(
                 "0x{:02x}{:02x}{:02x}{:02x}",
-                bytes[0], bytes[1], bytes[2], bytes[3]
+                magic[0], magic[1], magic[2], magic[3]
             ),
         ));
     }
-    let ndim = bytes[3] as usize;
+    let ndim = magic[3] as usize;
     if ndim == 0 {
-        return Err(bad(
+        return Err(malformed(
+            &name,
             "byte 3".into(),
             "at least one dimension".into(),
             "0".into(),
         ));
     }
-    let header = 4 + 4 * ndim;
-    if bytes.len() < header {
-        return Err(bad(
-            format!("byte {}", bytes.len()),
-            format!("{ndim} dimension sizes (a {header}-byte header)"),
+    let len = 4 + 4 * ndim;
+    let mut sizes = vec![0u8; 4 * ndim];
+    let got = src.read_full(&mut sizes)?;
+    if got < sizes.len() {
+        return Err(malformed(
+            &name,
+            format!("byte {}", 4 + got),
+            format!("{ndim} dimension sizes (a {len}-byte header)"),
             "end of file".into(),
         ));
     }
-    let dims: Vec<usize> = (0..ndim)
-        .map(|d| {
-            u32::from_be_bytes([
-                bytes[4 + 4 * d],
-                bytes[5 + 4 * d],
-                bytes[6 + 4 * d],
-                bytes[7 + 4 * d],
-            ]) as usize
-        })
+    let dims: Vec<usize> = sizes
+        .chunks_exact(4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
         .collect();
     // The product of the non-zero sizes must fit too: a zero size makes the data empty, but
     // users of the array multiply the other sizes (e.g. an image's pixels).
@@ -71,33 +89,78 @@ pub fn parse_idx(name: &str, raw: &[u8]) -> Result<IdxArray, DataError> {
         .iter()
         .filter(|&&d| d != 0)
         .try_fold(1usize, |a, &d| a.checked_mul(d));
-    let count = nonzero.map(|n| if dims.contains(&0) { 0 } else { n });
-    let Some(count) = count else {
-        return Err(bad(
+    let Some(nonzero) = nonzero else {
+        return Err(malformed(
+            &name,
             "byte 4".into(),
             "dimension sizes whose product fits in memory".into(),
             format!("{dims:?}"),
         ));
     };
-    let have = bytes.len() - header;
-    if have != count {
-        return Err(bad(
-            format!("byte {header}"),
-            format!("{count} data bytes for dimensions {dims:?}"),
-            format!("{have} bytes"),
-        ));
+    let count = if dims.contains(&0) { 0 } else { nonzero };
+    Ok(Header { dims, count, len })
+}
+
+/// Streams the header's `count` data bytes to `f` in chunks; errors if the stream holds
+/// fewer or more.
+fn read_data(
+    src: &mut Source,
+    h: &Header,
+    mut f: impl FnMut(&[u8]) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let mut buf = vec![0u8; CHUNK.min(h.count)];
+    let mut left = h.count;
+    while left > 0 {
+        let want = left.min(CHUNK);
+        let got = src.read_full(&mut buf[..want])?;
+        f(&buf[..got])?;
+        left -= got;
+        if got < want {
+            return Err(too_few_or_many(src, h, format!("{} bytes", h.count - left)));
+        }
     }
-    Ok(IdxArray {
-        dims,
-        data: bytes[header..].to_vec(),
-    })
+    if !src.at_end()? {
+        return Err(too_few_or_many(src, h, "more bytes".into()));
+    }
+    Ok(())
+}
+
+fn too_few_or_many(src: &Source, h: &Header, found: String) -> DataError {
+    malformed(
+        &src.name,
+        format!("byte {}", h.len),
+        format!("{} data bytes for dimensions {:?}", h.count, h.dims),
+        found,
+    )
+}
+
+/// An IDX array from a stream, within the bound of `options`.
+fn idx_array(mut src: Source, options: &LoadOptions) -> Result<IdxArray, DataError> {
+    let h = read_header(&mut src)?;
+    let name = src.name.clone();
+    Budget::new(&name, options).claim::<u8>(h.count)?;
+    let mut data = Vec::new();
+    read_data(&mut src, &h, |chunk| {
+        grow_toward(&mut data, chunk.len(), h.count);
+        data.extend_from_slice(chunk);
+        Ok(())
+    })?;
+    Ok(IdxArray { dims: h.dims, data })
+}
+
+/// Parses IDX bytes (optionally gzip); `name` is used in error messages.
+pub fn parse_idx(name: &str, raw: &[u8]) -> Result<IdxArray, DataError> {
+    idx_array(Source::bytes(name, raw), &LoadOptions::default())
 }
 
 /// Loads an IDX file (plain or gzip).
 pub fn load_idx(path: impl AsRef<Path>) -> Result<IdxArray, DataError> {
-    let path = path.as_ref();
-    let raw = read_file(path)?;
-    parse_idx(&path.display().to_string(), &raw)
+    load_idx_with(path, &LoadOptions::default())
+}
+
+/// [`load_idx`] within the memory bound of `options`.
+pub fn load_idx_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<IdxArray, DataError> {
+    idx_array(Source::file(path.as_ref())?, options)
 }
 
 /// Loads an image IDX file and its label IDX file (each plain or gzip, e.g. MNIST's
@@ -107,69 +170,117 @@ pub fn load_images_and_labels(
     images: impl AsRef<Path>,
     labels: impl AsRef<Path>,
 ) -> Result<Dataset, DataError> {
-    let (i, l) = (images.as_ref(), labels.as_ref());
-    images_and_labels(
-        load_idx(i)?,
-        load_idx(l)?,
-        (&i.display().to_string(), &l.display().to_string()),
-    )
+    load_images_and_labels_with(images, labels, &LoadOptions::default())
 }
 
-/// An image IDX file and a label IDX file as a data set with pixels scaled to [0, 1].
+/// [`load_images_and_labels`] within the memory bound of `options` (the data set's `f32`
+/// pixels and labels together), checking labels against its class count. Each file is read
+/// once, straight into the data set.
+pub fn load_images_and_labels_with(
+    images: impl AsRef<Path>,
+    labels: impl AsRef<Path>,
+    options: &LoadOptions,
+) -> Result<Dataset, DataError> {
+    let images = Source::file(images.as_ref())?;
+    let labels = Source::file(labels.as_ref())?;
+    dataset_from_idx(images, labels, options)
+}
+
+/// Streams an image IDX and a label IDX into a data set.
+pub(super) fn dataset_from_idx(
+    mut images: Source,
+    mut labels: Source,
+    options: &LoadOptions,
+) -> Result<Dataset, DataError> {
+    let ih = read_header(&mut images)?;
+    let lh = read_header(&mut labels)?;
+    let width = check_pair(&ih.dims, &lh.dims, (&images.name, &labels.name))?;
+    let name = images.name.clone();
+    let mut budget = Budget::new(&name, options);
+    budget.claim::<usize>(lh.count)?;
+    budget.claim::<f32>(ih.count)?;
+    let (mut ids, mut features) = (Vec::new(), Vec::new());
+    let label_file = labels.name.clone();
+    read_data(&mut labels, &lh, |chunk| {
+        grow_toward(&mut ids, chunk.len(), lh.count);
+        for &l in chunk {
+            let at = ids.len();
+            options.check_label(&label_file, || format!("byte {}", lh.len + at), l as usize)?;
+            ids.push(l as usize);
+        }
+        Ok(())
+    })?;
+    read_data(&mut images, &ih, |chunk| {
+        grow_toward(&mut features, chunk.len(), ih.count);
+        features.extend(chunk.iter().map(|&p| p as f32 / 255.0));
+        Ok(())
+    })?;
+    Ok(Dataset {
+        features,
+        labels: ids,
+        width,
+    })
+}
+
+/// Checks that `images` are `[count, rows, ...]` with one label per image; returns the pixels
+/// per image.
+fn check_pair(images: &[usize], labels: &[usize], names: (&str, &str)) -> Result<usize, DataError> {
+    if images.len() < 2 {
+        return Err(malformed(
+            names.0,
+            "byte 3".into(),
+            "an image array [count, rows, ...]".into(),
+            format!("{} dimension(s)", images.len()),
+        ));
+    }
+    if labels.len() != 1 || labels[0] != images[0] {
+        return Err(malformed(
+            names.1,
+            "byte 4".into(),
+            format!("one label for each of the {} images", images[0]),
+            format!("dimensions {labels:?}"),
+        ));
+    }
+    let width = images[1..]
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d));
+    match width {
+        Some(w) if w > 0 => Ok(w),
+        _ => Err(malformed(
+            names.0,
+            "byte 8".into(),
+            "images of at least one pixel, whose count fits in memory".into(),
+            format!("dimensions {images:?}"),
+        )),
+    }
+}
+
+/// An image IDX array and a label IDX array as a data set with pixels scaled to [0, 1].
 pub fn images_and_labels(
     images: IdxArray,
     labels: IdxArray,
     names: (&str, &str),
 ) -> Result<Dataset, DataError> {
-    if images.dims.len() < 2 {
-        return Err(DataError::Malformed {
-            file: names.0.into(),
-            position: "byte 3".into(),
-            expected: "an image array [count, rows, ...]".into(),
-            found: format!("{} dimension(s)", images.dims.len()),
-        });
-    }
-    if labels.dims.len() != 1 || labels.dims[0] != images.dims[0] {
-        return Err(DataError::Malformed {
-            file: names.1.into(),
-            position: "byte 4".into(),
-            expected: format!("one label for each of the {} images", images.dims[0]),
-            found: format!("dimensions {:?}", labels.dims),
-        });
-    }
-    let width = images.dims[1..]
-        .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d));
-    let width = match width {
-        Some(w) if w > 0 => w,
-        _ => {
-            return Err(DataError::Malformed {
-                file: names.0.into(),
-                position: "byte 8".into(),
-                expected: "images of at least one pixel, whose count fits in memory".into(),
-                found: format!("dimensions {:?}", images.dims),
-            })
-        }
-    };
+    let width = check_pair(&images.dims, &labels.dims, names)?;
     if images.data.len() != images.dims[0].saturating_mul(width) {
-        return Err(DataError::Malformed {
-            file: names.0.into(),
-            position: "byte 4".into(),
-            expected: format!(
+        return Err(malformed(
+            names.0,
+            "byte 4".into(),
+            format!(
                 "{} bytes for dimensions {:?}",
                 images.dims[0].saturating_mul(width),
                 images.dims
             ),
-            found: format!("{} bytes", images.data.len()),
-        });
+            format!("{} bytes", images.data.len()),
+        ));
     }
     if labels.data.len() != labels.dims[0] {
-        return Err(DataError::Malformed {
-            file: names.1.into(),
-            position: "byte 8".into(),
-            expected: format!("{} label bytes", labels.dims[0]),
-            found: format!("{} bytes", labels.data.len()),
-        });
+        return Err(malformed(
+            names.1,
+            "byte 8".into(),
+            format!("{} label bytes", labels.dims[0]),
+            format!("{} bytes", labels.data.len()),
+        ));
     }
     Ok(Dataset {
         features: images.data.iter().map(|&p| p as f32 / 255.0).collect(),

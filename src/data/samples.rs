@@ -41,6 +41,12 @@ pub trait Samples<T: Float = f32, Y = usize> {
     fn validate(&self) -> Result<(), DataError> {
         Ok(())
     }
+    /// Errors if a target cannot be one of a network with `outputs` outputs (a class label
+    /// `>= outputs`), naming the sample; checked before training, so a bad label is not
+    /// found mid-run by its place in a mini-batch.
+    fn check_targets(&self, _outputs: usize) -> Result<(), DataError> {
+        Ok(())
+    }
     /// How the targets were scaled, so metrics can be reported in the data's own units.
     fn target_scaler(&self) -> Option<&Scaler> {
         None
@@ -71,6 +77,18 @@ impl<T: Float> Samples<T, usize> for Dataset {
     }
     fn validate(&self) -> Result<(), DataError> {
         Dataset::validate(self)
+    }
+    fn check_targets(&self, outputs: usize) -> Result<(), DataError> {
+        match self.labels.iter().position(|&l| l >= outputs) {
+            None => Ok(()),
+            Some(i) => Err(DataError::Invalid {
+                what: "class label",
+                why: format!(
+                    "sample {i} (0-based) has label {}, but the network has {outputs} classes (0..{outputs}); load the file with LoadOptions::with_classes to have it reported by line",
+                    self.labels[i]
+                ),
+            }),
+        }
     }
     fn gather(
         &self,

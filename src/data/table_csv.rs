@@ -4,58 +4,85 @@
 
 use std::path::Path;
 
-use super::gzip::{maybe_gunzip, read_file, utf8};
-use super::{DataError, Table};
+use super::load_options::Budget;
+use super::source::{utf8, Source};
+use super::{DataError, LoadOptions, Table};
 
 /// Cells read as "no value" (pandas' default NA spellings that can appear in a numeric column).
 const MISSING: [&str; 9] = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"];
 
 /// Loads a CSV file with a header row (optionally gzip); `targets` names the target columns.
 pub fn load_table(path: impl AsRef<Path>, targets: &[&str]) -> Result<Table, DataError> {
-    let path = path.as_ref();
-    let bytes = read_file(path)?;
-    parse_table(&path.display().to_string(), &bytes, targets)
+    load_table_with(path, targets, &LoadOptions::default())
+}
+
+/// [`load_table`] within the memory bound of `options` (features and targets as `f64`).
+pub fn load_table_with(
+    path: impl AsRef<Path>,
+    targets: &[&str],
+    options: &LoadOptions,
+) -> Result<Table, DataError> {
+    table(Source::file(path.as_ref())?, targets, options)
 }
 
 /// Parses CSV bytes with a header row (optionally gzip); `name` is used in error messages.
 pub fn parse_table(name: &str, raw: &[u8], targets: &[&str]) -> Result<Table, DataError> {
-    let text = utf8(name, maybe_gunzip(name, raw)?)?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((hl, header)) = lines.next() else {
-        return Err(DataError::Empty {
-            file: name.to_string(),
-        });
+    table(Source::bytes(name, raw), targets, &LoadOptions::default())
+}
+
+/// The next non-blank line of `src` as cells, with its 1-based number; `None` at the end.
+fn next_cells(
+    src: &mut Source,
+    line: &mut Vec<u8>,
+    ln: &mut usize,
+    max: u64,
+) -> Result<Option<(usize, Vec<String>)>, DataError> {
+    while src.read_line(line, max)? {
+        *ln += 1;
+        let text = utf8(&src.name, &format!("line {ln}, "), line)?;
+        if !text.trim().is_empty() {
+            return Ok(Some((*ln, split_line(text))));
+        }
+    }
+    Ok(None)
+}
+
+/// A CSV stream with a header row as a table, a line at a time.
+fn table(mut src: Source, targets: &[&str], options: &LoadOptions) -> Result<Table, DataError> {
+    let name = src.name.clone();
+    let (mut line, mut ln) = (Vec::new(), 0);
+    let max = options.max_bytes;
+    let Some((hl, columns)) = next_cells(&mut src, &mut line, &mut ln, max)? else {
+        return Err(DataError::Empty { file: name });
     };
-    let columns = split_line(header);
-    let target_col = target_columns(name, hl, &columns, targets)?;
+    let target_col = target_columns(&name, hl - 1, &columns, targets)?;
     let feature_col: Vec<usize> = (0..columns.len())
         .filter(|c| !target_col.contains(c))
         .collect();
+    let mut budget = Budget::new(&name, options);
     let (mut features, mut values, mut row) = (Vec::new(), Vec::new(), Vec::new());
-    for (ln, line) in lines {
-        let cells = split_line(line);
+    while let Some((at, cells)) = next_cells(&mut src, &mut line, &mut ln, max)? {
         if cells.len() != columns.len() {
             return Err(DataError::Malformed {
-                file: name.to_string(),
-                position: format!("line {}", ln + 1),
+                file: name,
+                position: format!("line {at}"),
                 expected: format!("{} columns like the header", columns.len()),
                 found: format!("{} columns", cells.len()),
             });
         }
         row.clear();
         for (column, cell) in columns.iter().zip(&cells) {
-            row.push(number(name, ln, column, cell)?);
+            row.push(number(&name, at - 1, column, cell)?);
         }
-        features.extend(feature_col.iter().map(|&c| row[c]));
-        values.extend(target_col.iter().map(|&c| row[c]));
+        for &c in &feature_col {
+            budget.push(&mut features, row[c])?;
+        }
+        for &c in &target_col {
+            budget.push(&mut values, row[c])?;
+        }
     }
     if values.is_empty() {
-        return Err(DataError::Empty {
-            file: name.to_string(),
-        });
+        return Err(DataError::Empty { file: name });
     }
     let names = |cols: &[usize]| cols.iter().map(|&c| columns[c].clone()).collect();
     Table::new(features, names(&feature_col), values, names(&target_col))

@@ -48,6 +48,7 @@ pub(super) fn check_fits<T: Float, Y, N: Network<T>>(
         });
     }
     data.validate()?;
+    data.check_targets(N::OUTPUT)?;
     if data.width() != N::INPUT {
         return Err(TrainError::Invalid {
             what: "data set",

@@ -17,6 +17,7 @@ use kiln_runtime::restore_point::{put_weights, weights_into, RestorePoint};
 use kiln_runtime::rng::seeded;
 use kiln_runtime::schedule::LrSchedule;
 
+use super::batch_memory::check_batch_memory;
 use super::early_stopping::Verdict;
 use super::evaluate::check_fits;
 use super::fingerprint::fingerprint;
@@ -73,6 +74,7 @@ pub struct Fit<'a> {
     quiet: bool,
     check_finite: bool,
     spikes: Option<LossSpikes>,
+    memory_limit: Option<u64>,
 }
 
 impl<'a> Fit<'a> {
@@ -106,6 +108,7 @@ impl<'a> Fit<'a> {
             quiet: false,
             check_finite: true,
             spikes: None,
+            memory_limit: None,
         })
     }
 
@@ -226,6 +229,15 @@ impl<'a> Fit<'a> {
         Ok(self)
     }
 
+    /// Refuses (before training) a batch whose training buffers would need more than `bytes`,
+    /// estimated from two small passes over the declared network. Default: the memory the
+    /// system reports available (Linux), so a batch too large for the machine is an error
+    /// that names the largest batch that fits, not an aborted process.
+    pub fn batch_memory_limit(mut self, bytes: u64) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
     /// No progress display or epoch lines (callbacks still run).
     pub fn quiet(mut self) -> Self {
         self.quiet = true;
@@ -255,6 +267,7 @@ impl<'a> Fit<'a> {
         for name in &self.freeze {
             N::set_frozen(&mut state, name, true)?;
         }
+        check_batch_memory(net, opt, &mut state, train, self.batch, self.memory_limit)?;
         let data = fingerprint(train)?;
         let mut history = History::default();
         let mut best_weights: Option<Vec<T>> = None;

@@ -2,6 +2,7 @@
 //! learning-rate reduction on plateaus, checkpoints, training-curve plots, callbacks),
 //! evaluation, and the command-line options the examples share.
 
+mod batch_memory;
 mod confusion;
 mod early_stopping;
 mod error;

@@ -38,6 +38,7 @@ pub fn network_impl(
     let fwd_train = forward::training(plan);
     let bwd = backward::backward(plan);
     let visitors = visitors::visitors(plan);
+    let train_bytes = plan.train_bytes();
     let rows_out = &plan.rows_out;
     // With custom layers `Layer: Send + Sync` says it, and `Name<f32>` may not exist.
     let send_sync = bounds.is_empty().then(|| {
@@ -67,6 +68,10 @@ pub fn network_impl(
 
             fn check_finite(t: &Self::Train) -> bool {
                 t.check_finite
+            }
+
+            fn train_bytes(t: &Self::Train) -> usize {
+                #train_bytes
             }
 
             fn restore_point(t: &mut Self::Train) -> Option<&mut #rt::restore_point::RestorePoint<T>> {

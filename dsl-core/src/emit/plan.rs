@@ -153,6 +153,26 @@ impl Plan {
             .collect()
     }
 
+    /// The bytes of a training state's batch-sized buffers (kept activations, carried states,
+    /// gradient buffers and every layer's cache) as an expression over `t`.
+    pub fn train_bytes(&self) -> TokenStream {
+        let rt = crate::tokens::rt();
+        let vecs = self
+            .layers
+            .iter()
+            .map(|l| &l.act)
+            .chain(self.states())
+            .map(|v| quote!(#rt::layers::vec_bytes(&t.#v)));
+        let caches = self.layers.iter().map(|l| {
+            let (c, ty, tr) = (&l.cache, &l.ty, &l.tr);
+            quote!(<#ty as #tr<T>>::cache_bytes(&t.#c))
+        });
+        quote! {
+            #rt::layers::vec_bytes(&t.d_out) + #rt::layers::vec_bytes(&t.d_a)
+                + #rt::layers::vec_bytes(&t.d_b) #( + #vecs )* #( + #caches )*
+        }
+    }
+
     /// `Layer::set_steps(&mut holder.cache, steps);` for a composite holding recurrent
     /// layers, nothing otherwise.
     pub fn set_steps(l: &LayerPlan, holder: &TokenStream, steps: &TokenStream) -> TokenStream {

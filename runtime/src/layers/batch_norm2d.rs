@@ -75,6 +75,10 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
     const OUT: usize = C * HW;
     type Cache = BatchNorm2dCache<T>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.xhat) + crate::layers::vec_bytes(&c.inv_std)
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &["weight", "bias"]
     }

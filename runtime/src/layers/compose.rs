@@ -150,6 +150,13 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
     const OUT: usize = B::OUT;
     type Cache = ChainCache<T, A::Cache, B::Cache>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.mid)
+            + crate::layers::vec_bytes(&c.dmid)
+            + A::cache_bytes(&c.a)
+            + B::cache_bytes(&c.b)
+    }
+
     fn set_steps(c: &mut Self::Cache, steps: usize) {
         A::set_steps(&mut c.a, steps);
         B::set_steps(&mut c.b, steps);
@@ -261,6 +268,16 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
     const IN: usize = M::IN;
     const OUT: usize = M::OUT;
     type Cache = ResidualCache<T, M::Cache, S::Cache>;
+
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.main_out)
+            + crate::layers::vec_bytes(&c.short_out)
+            + crate::layers::vec_bytes(&c.z)
+            + crate::layers::vec_bytes(&c.d_short)
+            + crate::layers::vec_bytes(&c.dx_short)
+            + M::cache_bytes(&c.m)
+            + S::cache_bytes(&c.s)
+    }
 
     fn set_steps(c: &mut Self::Cache, steps: usize) {
         M::set_steps(&mut c.m, steps);
@@ -419,6 +436,16 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
     const IN: usize = A::IN;
     const OUT: usize = A::OUT + B::OUT;
     type Cache = ConcatCache<T, A::Cache, B::Cache>;
+
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.ya)
+            + crate::layers::vec_bytes(&c.yb)
+            + crate::layers::vec_bytes(&c.dya)
+            + crate::layers::vec_bytes(&c.dyb)
+            + crate::layers::vec_bytes(&c.dxb)
+            + A::cache_bytes(&c.a)
+            + B::cache_bytes(&c.b)
+    }
 
     fn set_steps(c: &mut Self::Cache, steps: usize) {
         A::set_steps(&mut c.a, steps);

@@ -483,6 +483,10 @@ impl<
     const OUT: usize = CO * OH * OW;
     type Cache = Conv2dCache<T>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.z) + crate::layers::vec_bytes(&c.partial)
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         if self.bias.is_some() {
             &["weight", "bias"]

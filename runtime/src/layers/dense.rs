@@ -90,6 +90,10 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T> for Dense<T, IN, OUT>
     const OUT: usize = OUT;
     type Cache = DenseCache<T>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.z)
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         if self.bias.is_some() {
             &["weight", "bias"]

@@ -47,6 +47,10 @@ impl<T: Float, const F: usize> Layer<T> for Dropout<T, F> {
     const OUT: usize = F;
     type Cache = DropoutCache<T>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.mask)
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &[]
     }

@@ -56,6 +56,10 @@ impl<T: Float, const F: usize> Layer<T> for LayerNorm<T, F> {
     const OUT: usize = F;
     type Cache = LayerNormCache<T>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.xhat) + crate::layers::vec_bytes(&c.inv_std)
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &["weight", "bias"]
     }

@@ -105,6 +105,10 @@ impl<T: Float, const IN: usize, const OUT: usize, const K: usize> Layer<T>
     const OUT: usize = OUT;
     type Cache = MaxoutCache<T>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.z) + crate::layers::vec_bytes(&c.arg)
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &["weight", "bias"]
     }

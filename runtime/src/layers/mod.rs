@@ -32,6 +32,11 @@ pub mod softmax;
 mod conv_reference;
 
 pub use activation::Act;
+
+/// Bytes of the elements of `v` (its length, not its spare capacity).
+pub fn vec_bytes<X>(v: &[X]) -> usize {
+    core::mem::size_of_val(v)
+}
 pub use batch_norm::BatchNorm;
 pub use batch_norm2d::BatchNorm2d;
 pub use compose::{Chain, Concat, Identity, Residual};
@@ -58,6 +63,12 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     /// What the training forward keeps for backward, and scratch for inference (batch-sized
     /// buffers grown on first use, then reused: no allocation per call after warm-up).
     type Cache: Default + Send + Sync;
+
+    /// Bytes of the batch-sized buffers `cache` holds now (after a pass, what that batch
+    /// needed), for estimating a training batch's memory. Custom layers may leave it 0.
+    fn cache_bytes(_cache: &Self::Cache) -> usize {
+        0
+    }
 
     /// PyTorch names of the trainable tensors, in visit order (`weight`, `bias`, ...).
     fn param_names(&self) -> &'static [&'static str];

@@ -258,6 +258,10 @@ impl<
     const OUT: usize = C * OH * OW;
     type Cache = MaxPool2dCache;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.idx)
+    }
+
     no_params!();
 
     fn zeros_like(&self) -> Self {

@@ -15,6 +15,9 @@ pub(crate) struct State<T> {
     ready: bool,
     /// Steps taken.
     pub steps: u64,
+    /// The name [`State::visit`] hands out, reused so visiting allocates nothing after the
+    /// first time (the training guard visits the state every step).
+    name: String,
 }
 
 impl<T: Float> State<T> {
@@ -25,6 +28,7 @@ impl<T: Float> State<T> {
             bufs: Vec::new(),
             ready: false,
             steps: 0,
+            name: String::new(),
         }
     }
 
@@ -140,9 +144,12 @@ impl<T: Float> State<T> {
 
     /// Visits every buffer as `"{param index}.{name}"`.
     pub fn visit(&mut self, f: &mut dyn FnMut(&str, &mut [T])) {
+        use core::fmt::Write;
         for (i, bufs) in self.bufs.iter_mut().enumerate() {
             for ((name, _), buf) in self.layout.iter().zip(bufs.iter_mut()) {
-                f(&format!("{i}.{name}"), buf);
+                self.name.clear();
+                let _ = write!(self.name, "{i}.{name}");
+                f(&self.name, buf);
             }
         }
     }

@@ -145,6 +145,20 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Recurrent<T
     const STATE: usize = F::STATE + B::STATE;
     type Cache = BidirectionalCache<T, F::Cache, B::Cache>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        F::cache_bytes(&c.fc)
+            + B::cache_bytes(&c.bc)
+            + crate::layers::vec_bytes(&c.xr)
+            + crate::layers::vec_bytes(&c.yf)
+            + crate::layers::vec_bytes(&c.yb)
+            + crate::layers::vec_bytes(&c.sf)
+            + crate::layers::vec_bytes(&c.sb)
+            + crate::layers::vec_bytes(&c.dyf)
+            + crate::layers::vec_bytes(&c.dyb)
+            + crate::layers::vec_bytes(&c.dxb)
+            + crate::layers::vec_bytes(&c.lengths)
+    }
+
     fn set_lengths(c: &mut Self::Cache, lengths: &[usize]) {
         super::lengths::store(&mut c.lengths, lengths);
         F::set_lengths(&mut c.fc, lengths);

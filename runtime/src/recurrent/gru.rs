@@ -247,6 +247,18 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
     const STATE: usize = H;
     type Cache = GruCache<T>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.gi)
+            + crate::layers::vec_bytes(&c.gh)
+            + crate::layers::vec_bytes(&c.hs)
+            + crate::layers::vec_bytes(&c.rh)
+            + crate::layers::vec_bytes(&c.dgi)
+            + crate::layers::vec_bytes(&c.dgh)
+            + crate::layers::vec_bytes(&c.drh)
+            + crate::layers::vec_bytes(&c.whh_t)
+            + crate::layers::vec_bytes(&c.lengths)
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &NAMES_L0
     }

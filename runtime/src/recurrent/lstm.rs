@@ -265,6 +265,17 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Lstm<T, IN, H> 
     const STATE: usize = 2 * H;
     type Cache = LstmCache<T>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.gates)
+            + crate::layers::vec_bytes(&c.hs)
+            + crate::layers::vec_bytes(&c.cs)
+            + crate::layers::vec_bytes(&c.tcs)
+            + crate::layers::vec_bytes(&c.dg)
+            + crate::layers::vec_bytes(&c.dc)
+            + crate::layers::vec_bytes(&c.lengths)
+            + crate::layers::vec_bytes(&c.whh_t)
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &NAMES_L0
     }

@@ -95,6 +95,11 @@ pub trait Recurrent<T: Float>: Send + Sync + Sized {
     /// Buffers kept for backward and scratch, grown on first use and then reused.
     type Cache: Default + Send + Sync;
 
+    /// Bytes of the batch-sized buffers `cache` holds now (see `Layer::cache_bytes`).
+    fn cache_bytes(_cache: &Self::Cache) -> usize {
+        0
+    }
+
     /// The length of each sequence in the next passes' batches (see [`lengths`]); empty when
     /// every sequence has all the steps. Generated code sets it before every pass.
     fn set_lengths(cache: &mut Self::Cache, lengths: &[usize]);

@@ -51,6 +51,10 @@ impl<T: Float, R: Recurrent<T>> Layer<T> for OverSteps<T, R> {
     const OUT: usize = R::OUT;
     type Cache = OverStepsCache<T, R::Cache>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        R::cache_bytes(&c.inner) + crate::layers::vec_bytes(&c.state)
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         self.inner.param_names()
     }

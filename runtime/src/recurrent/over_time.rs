@@ -122,6 +122,10 @@ impl<T: Float, const F: usize> Recurrent<T> for OverTime<T, F> {
     const STATE: usize = F + 1;
     type Cache = OverTimeCache;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.argmax) + crate::layers::vec_bytes(&c.lengths)
+    }
+
     fn set_lengths(cache: &mut Self::Cache, lengths: &[usize]) {
         super::lengths::store(&mut cache.lengths, lengths);
     }

@@ -164,6 +164,13 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Rnn<T, IN, H> {
     const STATE: usize = H;
     type Cache = RnnCache<T>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        crate::layers::vec_bytes(&c.hs)
+            + crate::layers::vec_bytes(&c.z)
+            + crate::layers::vec_bytes(&c.whh_t)
+            + crate::layers::vec_bytes(&c.lengths)
+    }
+
     fn param_names(&self) -> &'static [&'static str] {
         &NAMES_L0
     }

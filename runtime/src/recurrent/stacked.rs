@@ -73,6 +73,15 @@ impl<T: Float, A: Recurrent<T>, B: Recurrent<T>> Recurrent<T> for Stacked<T, A, 
     const STATE: usize = A::STATE + B::STATE;
     type Cache = StackedCache<T, A::Cache, B::Cache>;
 
+    fn cache_bytes(c: &Self::Cache) -> usize {
+        A::cache_bytes(&c.lower)
+            + B::cache_bytes(&c.upper)
+            + crate::layers::vec_bytes(&c.mid)
+            + crate::layers::vec_bytes(&c.dropped)
+            + crate::layers::vec_bytes(&c.mask)
+            + crate::layers::vec_bytes(&c.dmid)
+    }
+
     /// Named through the overridden visitors.
     fn param_names(&self) -> &'static [&'static str] {
         &[]
