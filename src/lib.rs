@@ -1,9 +1,41 @@
-//! kiln: neural networks declared with `network!`, shape-checked, compiled and differentiated
-//! at compile time. `use kiln::prelude::*;` brings in everything a model declaration and a
-//! training loop need.
+//! kiln: neural networks declared with [`network!`], shape-checked, compiled and
+//! differentiated at compile time. `use kiln::prelude::*;` brings in everything a model
+//! declaration and a training loop need.
+//!
+//! ```
+//! use kiln::prelude::*;
+//! use kiln::runtime::optim::Sgd;
+//!
+//! network! {
+//!     /// 8x8 digits -> 10 classes.
+//!     pub struct Digits {
+//!         input: [64],
+//!         layers: [dense(32), relu, dense(10)],
+//!         loss: softmax_cross_entropy,
+//!     }
+//! }
+//!
+//! let mut net = Digits::<f32>::new(&mut seeded(1));
+//! let mut state = net.train_state(0);
+//! let mut opt = Sgd::new(0.1)?;
+//! let x = [[0.5f32; 64]; 4];
+//! let loss = net.train_step(&x, &[1, 2, 3, 4], &mut opt, &mut state)?;
+//! assert!(loss.is_finite());
+//! # Ok::<(), kiln::KilnError>(())
+//! ```
+//!
+//! Where to read on:
+//! - [`dsl`]: the language reference (every layer, option, loss and block form, with its
+//!   shape rule, PyTorch twin, tensor names and a compiled example);
+//! - [`guide`]: a first model end to end, from PyTorch, sequences, embedding in `no_std`,
+//!   your own layers and losses, performance;
+//! - [`train::Fit`] (the training loop), [`data`] (loaders and data sets), [`checkpoint`]
+//!   (safetensors with PyTorch's names), [`runtime`] (optimisers, schedules, losses, kernels).
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
 
+/// Declares a network; [`dsl`] is the language reference and [`guide`] the guides.
 pub use kiln_macros::network;
 pub use kiln_runtime as runtime;
 pub use kiln_runtime::{Float, KilnError};
@@ -14,6 +46,10 @@ mod atomic_write;
 pub mod checkpoint;
 #[cfg(feature = "std")]
 pub mod data;
+#[cfg(feature = "std")]
+pub mod dsl;
+#[cfg(feature = "std")]
+pub mod guide;
 #[cfg(feature = "std")]
 pub mod train;
 

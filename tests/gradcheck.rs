@@ -72,7 +72,7 @@ network! {
 }
 
 network! {
-    struct CeNotesSmoothing { input: [3], layers: [dense(5), tanh, dense(4)], loss: softmax_cross_entropy(label_smoothing_notes = 0.2) }
+    struct CeNotesSmoothing { input: [3], layers: [dense(5), tanh, dense(4)], loss: softmax_cross_entropy(label_smoothing_others = 0.2) }
 }
 network! {
     struct MseNet { input: [3], layers: [dense(5), tanh, dense(2)], loss: mse }

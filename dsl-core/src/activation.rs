@@ -1,6 +1,8 @@
 //! Activations as declared: `relu`, `tanh`, `leaky_relu(0.2)`, ... (the runtime `Activation`
 //! each names and the initialiser family that suits a layer feeding it). Defaults and names follow PyTorch (`leaky_relu` slope 0.01,
-//! `elu` alpha 1); `hard_sigmoid` is the notes' `0.25x + 0.5`, `hardsigmoid` PyTorch's `x/6 + 1/2`.
+//! `elu` alpha 1); `hard_sigmoid` is `clamp(x/4 + 1/2, 0, 1)`, the logistic's tangent at 0
+//! (Gulcehre et al., 2016, "Noisy activation functions"), `hardsigmoid` PyTorch's
+//! `clamp(x/6 + 1/2, 0, 1)`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -17,7 +19,7 @@ pub enum InitFamily {
     ReluLike(f64),
     /// Xavier with gain 1.
     Tanh,
-    /// Xavier with the logistic gain 4 ([OPT Table 7.2]).
+    /// Xavier with the logistic gain 4 (the inverse of the logistic's slope 1/4 at 0).
     Logistic,
     /// Xavier with gain 1 (no activation or a smooth one).
     Linear,

@@ -1,6 +1,9 @@
 //! `init = ...` options: which initialiser a layer's weights get, and the default that suits
 //! the activation after the layer (Kaiming for ReLU-like, Xavier for tanh, Xavier with the
-//! logistic gain 4 for sigmoid [OPT Table 7.2], Xavier gain 1 otherwise).
+//! logistic gain 4 for sigmoid, Xavier gain 1 otherwise). The gain 4 undoes the logistic's
+//! slope of 1/4 at 0, so a sigmoid layer starts with the variance a tanh layer would have
+//! (Glorot & Bengio, 2010, "Understanding the difficulty of training deep feedforward neural
+//! networks").
 
 use proc_macro2::TokenStream;
 use quote::quote;

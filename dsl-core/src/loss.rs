@@ -1,6 +1,6 @@
 //! `loss: ...`: the training objective, checked against the network's output shape.
 //! `softmax_cross_entropy` (options `label_smoothing = eps`, PyTorch's eps/K form, or
-//! `label_smoothing_notes = eps`, the eps/(K-1) form; `weight = [..]`, one per class),
+//! `label_smoothing_others = eps`, the eps/(K-1) form (old spelling `label_smoothing_notes`); `weight = [..]`, one per class),
 //! `mse` (`half = true` for a 1/2 factor), `bce_with_logits` (`pos_weight = [..]` or one
 //! number), `mae`, `huber(delta = 1.0)`, `smooth_l1(beta = 1.0)`, `none` for an
 //! inference-only network, or a user type (`loss: MyLoss`) implementing the runtime's `Loss`.
@@ -145,14 +145,17 @@ impl LossSpec {
         args.finish(
             cx,
             &format!("loss `{name}`"),
-            "the options listed in the kiln docs (`label_smoothing`, `weight`, `per_position`, `half`, `pos_weight`, `delta`, `beta`)",
+            "the options listed in the kiln docs (`label_smoothing`, `label_smoothing_others`, `weight`, `per_position`, `half`, `pos_weight`, `delta`, `beta`)",
         );
         spec
     }
 
     fn cross_entropy(args: &mut Args, cx: &mut Ctxt) -> Option<Self> {
         let pt = args.named("label_smoothing", cx);
-        let notes = args.named("label_smoothing_notes", cx);
+        let others = args.named("label_smoothing_others", cx);
+        // The old spelling of `label_smoothing_others`, still accepted.
+        let old = args.named("label_smoothing_notes", cx);
+        let others = others.or(old);
         let weight = args.named("weight", cx);
         let per_position = match args.named("per_position", cx) {
             Some(v) => Some((boolean(v, "`per_position`", cx)?, v.loc())),
@@ -167,11 +170,11 @@ impl LossSpec {
                 cx,
             )
         };
-        let smoothing = match (pt, notes) {
+        let smoothing = match (pt, others) {
             (Some(_), Some(b)) => {
                 cx.error_spanned_by(
                     b.loc(),
-                    "give `label_smoothing` (PyTorch's form) or `label_smoothing_notes`, not both",
+                    "give `label_smoothing` (eps/K to every class, PyTorch's form) or `label_smoothing_others` (eps/(K-1) to each wrong class), not both",
                 );
                 return None;
             }
@@ -181,7 +184,7 @@ impl LossSpec {
         };
         let weights = match weight {
             Some(v) => {
-                if let (Some((false, _)), Some(n)) = (smoothing, notes) {
+                if let (Some((false, _)), Some(n)) = (smoothing, others) {
                     cx.error_spanned_by(n.loc(), "class weights combine with PyTorch's `label_smoothing` only; write `label_smoothing = ..`");
                     return None;
                 }
@@ -318,7 +321,7 @@ impl LossSpec {
                 let ls = match smoothing {
                     None => quote!(#rt::loss::LabelSmoothing::None),
                     Some((true, e)) => quote!(#rt::loss::LabelSmoothing::PyTorch(#e)),
-                    Some((false, e)) => quote!(#rt::loss::LabelSmoothing::Notes(#e)),
+                    Some((false, e)) => quote!(#rt::loss::LabelSmoothing::OtherClasses(#e)),
                 };
                 let w = weights
                     .as_ref()

@@ -152,3 +152,25 @@ fn self_use_huge_sizes_and_blow_ups_are_errors_not_panics_or_hangs() {
     assert_eq!(e.len(), 1, "{e:#?}");
     assert!(e[0].contains("more than 100000 layers"), "{}", e[0]);
 }
+
+#[test]
+fn renamed_options_keep_their_old_spelling() {
+    for (old, new) in [
+        (
+            quote!(struct A { input: [4], layers: [dense(3)], loss: softmax_cross_entropy(label_smoothing_notes = 0.1) }),
+            quote!(struct A { input: [4], layers: [dense(3)], loss: softmax_cross_entropy(label_smoothing_others = 0.1) }),
+        ),
+        (
+            quote!(struct B { input: [seq, 2], layers: [gru(3, form = notes)], loss: none }),
+            quote!(struct B { input: [seq, 2], layers: [gru(3, form = reset_before)], loss: none }),
+        ),
+    ] {
+        let (a, b) = (crate::expand(old), crate::expand(new));
+        assert!(errors_of(&b).is_empty(), "{:?}", errors_of(&b));
+        assert_eq!(
+            a.to_string(),
+            b.to_string(),
+            "the old spelling means the same"
+        );
+    }
+}

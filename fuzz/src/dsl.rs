@@ -1001,7 +1001,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                     "nll",
                     "CrossEntropyLoss",
                     "softmax_cross_entropy(label_smoothing = 1.5)",
-                    "softmax_cross_entropy(label_smoothing = 0.1, label_smoothing_notes = 0.1)",
+                    "softmax_cross_entropy(label_smoothing = 0.1, label_smoothing_others = 0.1)",
                     "mse(half = maybe)",
                     "mse(reduction = sum)",
                     "[10]",
@@ -1016,7 +1016,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 "softmax_cross_entropy(label_smoothing = {})",
                 self.one_of(&["0.1", "0.0", "0.05"])
             ),
-            3 if classes => "cross_entropy(label_smoothing_notes = 0.1)".into(),
+            3 if classes => "cross_entropy(label_smoothing_others = 0.1)".into(),
             4 => self
                 .one_of(&["mse", "mse(half = true)", "mae", "l1"])
                 .into(),

@@ -1,12 +1,16 @@
-//! AlexNet [CS 6.7] as in the notes' companion code (d2l): one input channel, dropout 0.5,
-//! 10 classes.
+//! AlexNet (Krizhevsky, Sutskever and Hinton, 2012, "ImageNet Classification with Deep
+//! Convolutional Neural Networks"): five convolutions and a 4096 -> 4096 head with dropout
+//! 0.5, as a single tower (the paper splits the layers over two GPUs) and without the paper's
+//! local response normalisation; one input channel and 10 classes instead of RGB and 1000.
 
 use kiln::prelude::*;
 
 network! {
     /// AlexNet on 1x224x224: conv 96 k11 s4 p1, max-pool 3/2; conv 256 k5 p2, max-pool 3/2;
     /// conv 384, 384, 256 k3 p1, max-pool 3/2; 6400 -> 4096 -> 4096 -> 10 with dropout 0.5.
-    /// The last conv maps are 12x12 and the third pooling gives 5x5 (misprint 8 of the notes).
+    /// With a 224x224 input and padding 1 the maps are 54, 26, 12 and 5 wide: the last convs
+    /// give 12x12 and the third pooling 5x5, so the head takes 256 x 5 x 5 = 6400 (the paper's
+    /// 13x13 and 6x6, i.e. 9216 inputs, need a 227x227 input without padding).
     pub struct AlexNet {
         input: [1, 224, 224],
         layers: [

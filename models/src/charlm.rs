@@ -1,5 +1,5 @@
-//! Character-level language models [CS 7]: one-hot characters in, next-character logits out
-//! at every step.
+//! Character-level language models: one-hot characters in, next-character logits out at
+//! every step.
 
 use kiln::prelude::*;
 

@@ -1,5 +1,8 @@
-//! DenseNet [CS 6.13] (d2l's companion code): 4 dense blocks of 4 convs with growth rate 32,
-//! transitions halving the channels: 64 -> 192 -> 96 -> 224 -> 112 -> 240 -> 120 -> 248.
+//! DenseNet (Huang, Liu, van der Maaten and Weinberger, 2017, "Densely Connected
+//! Convolutional Networks"), in a small form: 4 dense blocks of 4 BN-ReLU-conv 3x3 layers
+//! with growth rate 32 (DenseNet-121 has 6, 12, 24 and 16 layers per block, each with a 1x1
+//! bottleneck), transitions halving the channels: 64 -> 192 -> 96 -> 224 -> 112 -> 240 ->
+//! 120 -> 248.
 
 /// `network!` with DenseNet's blocks declared before the given network: `dense_conv(g)`
 /// concatenates its input with BN -> ReLU -> 3x3 conv p1 to `g` channels; `dense_block(g)` is

@@ -1,6 +1,8 @@
-//! GoogLeNet [CS 6.10] (d2l's companion code): a stem, nine Inception blocks with the channel
-//! table of the notes (outputs 256, 480, 512, 512, 512, 528, 832, 832, 1024), max-pools
-//! between the stages, global average pooling and a dense layer.
+//! GoogLeNet (Szegedy et al., 2015, "Going Deeper with Convolutions"): a stem, the paper's
+//! nine Inception blocks with its channel table (Table 1, 3a to 5b; outputs 256, 480, 512,
+//! 512, 512, 528, 832, 832, 1024), max-pools between the stages, global average pooling and
+//! a dense layer. Left out: local response normalisation in the stem, the two auxiliary
+//! classifiers and the dropout before the last layer.
 
 /// `network!` with the Inception block declared before the given network:
 /// `inception(c1, c2a, c2b, c3a, c3b, c4)` concatenates four paths on channels: 1x1 conv to

@@ -1,4 +1,4 @@
-//! Multilayer perceptrons [CS 2, FF 5.2].
+//! Multilayer perceptrons: dense layers with a nonlinearity between them.
 
 use kiln::prelude::*;
 

@@ -6,7 +6,7 @@
 
 /// `network!` with the depthwise separable block declared before the given network:
 /// `separable(ci, co, s)` is a 3x3 depthwise convolution of stride `s` on `ci` channels and a
-/// 1x1 convolution to `co`, each with batch norm and ReLU (no conv biases, as the paper).
+/// 1x1 convolution to `co`, each with batch norm and ReLU (no conv biases, as in the paper).
 #[macro_export]
 macro_rules! mobilenet_network {
     ($($net:tt)*) => {

@@ -1,5 +1,7 @@
-//! Network in Network [CS 6.9] (d2l's companion code): NiN blocks, max-pooling, dropout 0.5,
-//! a last NiN block with one channel per class, global average pooling.
+//! Network in Network (Lin, Chen and Yan, 2014, "Network In Network"): NiN blocks (a
+//! convolution followed by two 1x1 convolutions, the paper's "mlpconv" layer), max-pooling,
+//! dropout 0.5, a last NiN block with one channel per class, and global average pooling in
+//! place of dense layers. The widths (96, 256, 384) and kernels (11, 5, 3) follow AlexNet.
 
 /// `network!` with the NiN block declared before the given network: `nin(c, k, s, p)` is
 /// conv `c` kxk stride s padding p -> ReLU -> 1x1 conv -> ReLU -> 1x1 conv -> ReLU.

@@ -1,7 +1,10 @@
-//! ResNet-18 [CS 6.12] with d2l's residual blocks: `relu(bn2(conv2(relu(bn1(conv1(x))))) +
-//! shortcut(x))`; 4 stages of 2 blocks (64, 128, 256, 512 channels), the first block of
-//! stages 2-4 halving H and W with a 1x1-conv shortcut of stride 2 (misprint 5 of the notes:
-//! the other blocks keep the shape and the identity shortcut).
+//! ResNet-18 (He, Zhang, Ren and Sun, 2016, "Deep Residual Learning for Image Recognition")
+//! with the paper's basic residual block: `relu(bn2(conv2(relu(bn1(conv1(x))))) +
+//! shortcut(x))`; 4 stages of 2 blocks (64, 128, 256, 512 channels). The first block of
+//! stages 2-4 halves H and W and widens the channels, so its shortcut is a 1x1 conv of
+//! stride 2 (the paper's option B: projections only where the shape changes); every other
+//! block, both blocks of stage 1 included, keeps the shape and uses the identity shortcut.
+//! Unlike torchvision's `resnet18`, the projection has no batch norm.
 
 /// `network!` with the residual blocks declared before the given network: `basic(c)` keeps
 /// the shape (identity shortcut), `down(c)` halves H and W with 3x3 stride 2 and a 1x1 conv
@@ -49,8 +52,9 @@ resnet_network! {
 }
 
 resnet_network! {
-    /// ResNet-18 on 3x32x32 with the CIFAR stem of workload T8: conv 64 k3 p1 + BN + ReLU,
-    /// no max-pool; stages at 32, 16, 8, 4.
+    /// ResNet-18 on 3x32x32 with the usual CIFAR-10 stem: conv 64 k3 p1 + BN + ReLU, no
+    /// max-pool (the 7x7 stride-2 stem and the pool would leave 8x8 maps for stage 1);
+    /// stages at 32, 16, 8, 4.
     pub struct ResNet18Cifar {
         input: [3, 32, 32],
         layers: [

@@ -1,5 +1,7 @@
-//! VGG-11 [CS 6.8]: VGG blocks (1, 64), (1, 128), (2, 256), (2, 512), (2, 512), then a
-//! 4096 -> 4096 -> 10 head with dropout 0.5 (d2l's companion code, one input channel).
+//! VGG-11 (Simonyan and Zisserman, 2015, "Very Deep Convolutional Networks for Large-Scale
+//! Image Recognition", configuration A): VGG blocks (1, 64), (1, 128), (2, 256), (2, 512),
+//! (2, 512) of 3x3 convolutions, each block ending in a 2x2 max-pool, then a 4096 -> 4096 ->
+//! 10 head with dropout 0.5; one input channel and 10 classes instead of RGB and 1000.
 
 /// `network!` with the VGG blocks declared before the given network: `vgg1(c)` is one
 /// 3x3 conv (padding 1) to `c` channels + ReLU, then a 2x2 max-pool; `vgg2(c)` has two convs.

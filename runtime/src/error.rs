@@ -7,62 +7,116 @@ use core::fmt;
 pub type Result<T, E = KilnError> = core::result::Result<T, E>;
 
 /// What went wrong, with enough detail to fix it.
+///
+/// Every fallible constructor, builder and kernel of the runtime returns this type; its
+/// `Display` text is a full sentence meant for the end user.
+///
+/// ```
+/// use kiln_runtime::optim::Sgd;
+/// use kiln_runtime::KilnError;
+///
+/// // A negative learning rate is rejected when the optimiser is built, not at the first step.
+/// let err = Sgd::<f32>::new(-0.1).unwrap_err();
+/// match &err {
+///     KilnError::InvalidHyperParameter { what, value, .. } => {
+///         assert_eq!(*what, "learning rate");
+///         assert_eq!(*value, -0.1);
+///     }
+///     other => panic!("unexpected error: {other}"),
+/// }
+/// assert!(err.to_string().starts_with("invalid learning rate = -0.1"));
+/// assert!(!err.is_non_finite());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum KilnError {
     /// A hyper-parameter is outside its valid range (`what` names it, `why` gives the range).
     InvalidHyperParameter {
+        /// Name of the hyper-parameter, e.g. `"learning rate"` or `"momentum"`.
         what: &'static str,
+        /// The rejected value, as given.
         value: f64,
+        /// The valid range or rule the value breaks, e.g. `"must be in [0, 1)"`.
         why: &'static str,
     },
     /// A buffer's length disagrees with the shape it must have.
     LengthMismatch {
+        /// Name of the buffer, e.g. `"input"` or `"gradient of layers.0.weight"`.
         what: &'static str,
+        /// Number of elements its shape requires.
         expected: usize,
+        /// Number of elements it has.
         actual: usize,
     },
     /// A shape has a zero-sized dimension where none is allowed.
-    EmptyShape { what: &'static str },
+    EmptyShape {
+        /// Name of the shape or dimension that is zero.
+        what: &'static str,
+    },
     /// A class label is not below the number of classes.
     LabelOutOfRange {
+        /// Position of the offending sample in the batch (0-based).
         index: usize,
+        /// The label it carries.
         label: usize,
+        /// Number of classes; valid labels are `0..classes`.
         classes: usize,
     },
     /// An input row of a token layer is not a token id below the vocabulary size.
     TokenOutOfRange {
+        /// Position of the offending input row (0-based).
         index: usize,
+        /// The value found there (not a whole number, negative, or too large).
         value: f64,
+        /// Vocabulary size; valid token ids are `0..vocab`.
         vocab: usize,
     },
     /// A value that must be finite is NaN or infinite.
-    NonFinite { what: &'static str, index: usize },
+    NonFinite {
+        /// Name of the buffer or value checked.
+        what: &'static str,
+        /// Position of the first NaN or infinite element (0-based).
+        index: usize,
+    },
     /// An embedded network has no tensor of the name asked for (its `TENSORS` lists them).
     UnknownTensor,
     /// A training step's loss was NaN or infinite; nothing was updated.
-    NonFiniteLoss { step: u64, loss: f64 },
+    NonFiniteLoss {
+        /// Number of the training step that failed, counting from 1.
+        step: u64,
+        /// The loss value computed (NaN or infinite).
+        loss: f64,
+    },
     /// A training step's gradient was NaN or infinite; `tensor` is the first one the backward
     /// pass made non-finite (the deepest layer's). Nothing was updated.
     NonFiniteGradient {
+        /// Number of the training step that failed, counting from 1.
         step: u64,
+        /// Dotted name of the parameter tensor whose gradient is not finite.
         tensor: &'static str,
+        /// Position of its first NaN or infinite element (0-based, flattened).
         index: usize,
     },
     /// A training step's update made a parameter NaN or infinite (the gradients were
     /// finite): `tensor` is the first such parameter. `train_step` and `Fit` have put the
     /// network and the optimiser back as they were before the step.
     NonFiniteParameter {
+        /// Number of the training step that failed, counting from 1.
         step: u64,
+        /// Dotted name of the parameter tensor the update made non-finite.
         tensor: &'static str,
+        /// Position of its first NaN or infinite element (0-based, flattened).
         index: usize,
     },
     /// A loss was needed from a network declared with `loss: none`.
     NoLoss,
     /// A sequence's length in a padded batch is 0 or more than the batch's steps.
     SequenceLength {
+        /// Position of the sequence in the batch (0-based).
         index: usize,
+        /// The length given for it.
         length: usize,
+        /// Number of time steps of the padded batch; lengths must lie in `1..=steps`.
         steps: usize,
     },
     /// A loss without a masked form was asked to skip the padding steps of a padded batch.
@@ -70,13 +124,18 @@ pub enum KilnError {
     /// `freeze` was given a name that is no parameter tensor and no layer holding one.
     #[cfg(feature = "std")]
     NoSuchParameter {
+        /// The name asked for.
         name: std::string::String,
+        /// The layers that do hold parameters, listed for the message.
         known: std::string::String,
     },
     /// The set of parameters given to a stateful optimiser changed between steps.
     ParameterSetChanged {
+        /// Visit-order position of the parameter that no longer matches (0-based).
         index: usize,
+        /// Element count the optimiser's state was built for.
         expected_len: usize,
+        /// Element count the parameter has now.
         actual_len: usize,
     },
 }

@@ -6,6 +6,26 @@ use core::iter::Sum;
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 /// A floating-point element type kiln can compute in: implemented for `f32` and `f64`.
+///
+/// Kernels are written once against this trait. Its maths goes through `libm`, so results
+/// are the same with and without `std`, and `max`/`min` ignore a NaN argument the way
+/// `f64::max` does.
+///
+/// ```
+/// use kiln_runtime::Float;
+///
+/// /// The logistic sigmoid, written once for `f32` and `f64`.
+/// fn sigmoid<T: Float>(x: T) -> T {
+///     T::ONE / (T::ONE + (-x).exp())
+/// }
+///
+/// assert_eq!(sigmoid(0.0f32), 0.5);
+/// assert!((sigmoid(2.0f64) - 0.880_797_077_977_882_4).abs() < 1e-15);
+/// assert_eq!(<f32 as Float>::NAME, "f32");
+/// assert_eq!(f64::from_f64(0.1).to_f64(), 0.1);
+/// // A NaN argument loses against a number.
+/// assert_eq!(Float::max(1.5f64, f64::NAN), 1.5);
+/// ```
 pub trait Float:
     Copy
     + Send
@@ -27,31 +47,49 @@ pub trait Float:
     + DivAssign
     + Sum
 {
+    /// Additive identity, `0.0`.
     const ZERO: Self;
+    /// Multiplicative identity, `1.0`.
     const ONE: Self;
     /// Machine epsilon.
     const EPSILON: Self;
     /// Name used in messages and file headers: `"f32"` or `"f64"`.
     const NAME: &'static str;
 
+    /// Converts from `f64`, rounding to nearest (`as` semantics: out-of-range values become
+    /// infinite in `f32`).
     fn from_f64(x: f64) -> Self;
+    /// Widens (or, for `f64`, copies) to `f64`, exactly.
     fn to_f64(self) -> f64;
+    /// Converts a count (a batch size, a number of elements) to this type, for averages.
     fn from_usize(x: usize) -> Self {
         Self::from_f64(x as f64)
     }
+    /// `e^self`.
     fn exp(self) -> Self;
+    /// Natural logarithm; NaN below 0, `-inf` at 0.
     fn ln(self) -> Self;
+    /// `ln(1 + self)`, accurate for `self` near 0 (where `(1 + x).ln()` loses digits).
     fn ln_1p(self) -> Self;
+    /// Hyperbolic tangent, in `[-1, 1]`.
     fn tanh(self) -> Self;
+    /// Square root; NaN below 0.
     fn sqrt(self) -> Self;
+    /// Gauss error function, in `[-1, 1]` (used by the exact GELU).
     fn erf(self) -> Self;
+    /// Cosine of an angle in radians (used by cosine learning-rate schedules).
     fn cos(self) -> Self;
+    /// `self` raised to the power `e`.
     fn powf(self, e: Self) -> Self;
+    /// Absolute value.
     fn abs(self) -> Self;
+    /// Whether the value is neither NaN nor infinite.
     fn is_finite(self) -> bool;
+    /// Whether the value is NaN.
     fn is_nan(self) -> bool;
     /// Fused multiply-add `self * a + b`, exact where the hardware has FMA.
     fn mul_add(self, a: Self, b: Self) -> Self;
+    /// The larger of the two; if one is NaN, the other (as `f64::max`).
     #[inline(always)]
     fn max(self, other: Self) -> Self {
         if self > other || other.is_nan() {
@@ -60,6 +98,7 @@ pub trait Float:
             other
         }
     }
+    /// The smaller of the two; if one is NaN, the other (as `f64::min`).
     #[inline(always)]
     fn min(self, other: Self) -> Self {
         if self < other || other.is_nan() {

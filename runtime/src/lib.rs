@@ -4,6 +4,7 @@
 //! (lengths, hyper-parameters, labels) is reported as a [`KilnError`].
 
 #![cfg_attr(not(any(feature = "std", test)), no_std)]
+#![deny(missing_docs)]
 // Index loops over several same-length slices read best as written in numeric kernels.
 #![allow(clippy::needless_range_loop)]
 

@@ -187,8 +187,13 @@ pub fn check_tensors<T: Float, N: Network<T>>(net: &N) -> core::result::Result<(
 /// flagged in `frozen` (one flag per parameter tensor, see [`crate::freeze`]; empty: none)
 /// are left out, so they get no optimiser state and no update.
 pub struct WithGrads<'a, N> {
+    /// The network whose parameters the optimiser updates.
     pub net: &'a mut N,
+    /// The gradients, held in a network of the same shape (one gradient tensor per
+    /// parameter tensor).
     pub grads: &'a N,
+    /// Per parameter tensor in visit order, `true` to skip it (frozen); shorter or empty
+    /// means the rest are trained.
     pub frozen: &'a [bool],
 }
 

@@ -4,7 +4,8 @@
 use crate::float::Float;
 
 /// What role a parameter plays. Optimisers decay every parameter by default, as PyTorch does;
-/// `decay_only(ParamKind::Weight)` gives the notes' objective, which never decays biases.
+/// `decay_only(ParamKind::Weight)` gives the textbook L2-regularised objective, which never
+/// decays biases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ParamKind {
     /// A weight matrix or kernel.
@@ -20,12 +21,34 @@ pub enum ParamKind {
 }
 
 /// One parameter tensor, flattened, with its gradient of the same length.
+///
+/// A slice, array or `Vec` of these is a [`ParamSet`], so hand-written models can be
+/// stepped by any [`Optimizer`](crate::optim::Optimizer):
+///
+/// ```
+/// use kiln_runtime::optim::{Optimizer, Sgd};
+/// use kiln_runtime::{Param, ParamKind, ParamSet};
+///
+/// let mut w = vec![1.0f32; 4];
+/// let g = vec![2.0f32; 4];
+/// let mut set = vec![Param { name: "fc.weight", kind: ParamKind::Weight, value: &mut w, grad: &g }];
+///
+/// let mut names = Vec::new();
+/// set.visit(&mut |p| names.push(p.name.to_string()));
+/// assert_eq!(names, ["fc.weight"]);
+///
+/// Sgd::new(0.5).unwrap().step(&mut set).unwrap();
+/// assert_eq!(w, [0.0; 4]);
+/// ```
 #[derive(Debug)]
 pub struct Param<'a, T> {
     /// PyTorch-style dotted name, e.g. `layers.0.weight`.
     pub name: &'a str,
+    /// What the tensor is for; lets an optimiser decay weights but not biases.
     pub kind: ParamKind,
+    /// The values, flattened row-major; the optimiser updates them in place.
     pub value: &'a mut [T],
+    /// The loss's gradient with respect to `value`, element by element (same length).
     pub grad: &'a [T],
 }
 

@@ -7,19 +7,43 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mismatch {
     /// The network has this tensor; the file does not.
-    Missing { name: String, shape: Vec<usize> },
+    Missing {
+        /// The tensor's name, as the network calls it (e.g. `fc1.weight`).
+        name: String,
+        /// The shape the network has for it.
+        shape: Vec<usize>,
+    },
     /// The file has this tensor; the network does not.
-    Unexpected { name: String, shape: Vec<usize> },
+    Unexpected {
+        /// The tensor's name in the file.
+        name: String,
+        /// Its shape in the file.
+        shape: Vec<usize>,
+    },
     /// Both have it, with different shapes.
     Shape {
+        /// The tensor's name.
         name: String,
+        /// The shape the network has.
         expected: Vec<usize>,
+        /// The shape the file has.
         found: Vec<usize>,
     },
     /// The file stores it in an element type kiln cannot read (not F64, F32, F16 or BF16).
-    Dtype { name: String, found: String },
+    Dtype {
+        /// The tensor's name.
+        name: String,
+        /// The element type the file declares (e.g. `I64`).
+        found: String,
+    },
     /// The file holds NaN or infinity in it.
-    NonFinite { name: String, index: usize },
+    NonFinite {
+        /// The tensor's name.
+        name: String,
+        /// Position of the first non-finite element, counted over the tensor's elements in
+        /// row-major order from 0.
+        index: usize,
+    },
 }
 
 impl fmt::Display for Mismatch {
@@ -58,20 +82,32 @@ impl fmt::Display for Mismatch {
 pub enum CheckpointError {
     /// The file could not be created, written, renamed or read.
     Io {
+        /// The checkpoint's path.
         file: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
     /// The file is not a readable safetensors file (truncated, bad header, bad offsets).
-    Malformed { file: String, why: String },
+    Malformed {
+        /// The checkpoint's path.
+        file: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The file's tensors do not fit the network: every difference, in order.
     Mismatch {
+        /// The checkpoint's path.
         file: String,
+        /// Every tensor that differs, in the order the network lists its tensors.
         mismatches: Vec<Mismatch>,
     },
     /// A value kiln stores in the file's metadata is missing or unreadable.
     Metadata {
+        /// The checkpoint's path.
         file: String,
+        /// The metadata key (e.g. the optimiser's step count).
         key: String,
+        /// What is wrong with its value.
         why: String,
     },
     /// The optimiser rejected the restored state (e.g. it was built for another network).
@@ -79,8 +115,11 @@ pub enum CheckpointError {
     /// Nothing was written: a tensor holds NaN or infinity (a diverged run), and the reader
     /// would refuse the file; the file at `file`, if any, is unchanged.
     NonFinite {
+        /// The path that was not written.
         file: String,
+        /// The name of the tensor holding the non-finite value.
         tensor: String,
+        /// Position of the first non-finite element in that tensor, row-major from 0.
         index: usize,
     },
 }

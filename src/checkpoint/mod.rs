@@ -30,6 +30,29 @@ use file::{check, copy_into, Entry, Reader};
 const OPT: &str = "optimizer.";
 
 /// Writes the network's parameters and buffers to `path`.
+///
+/// ```
+/// use kiln::checkpoint::{load_weights, save_weights};
+/// use kiln::prelude::*;
+///
+/// network! {
+///     struct Small { input: [4], layers: [dense(8), relu, dense(3)], loss: softmax_cross_entropy }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = std::env::temp_dir().join(format!("kiln-doc-weights-{}", std::process::id()));
+/// let path = dir.join("small.safetensors"); // the directory is created
+/// let net = Small::<f32>::new(&mut seeded(1));
+/// save_weights(&net, &path)?;
+/// let mut loaded = Small::<f32>::new(&mut seeded(2)); // other initial values
+/// load_weights(&mut loaded, &path)?; // every name and shape is checked
+/// let x = [0.25f32; 4];
+/// let y = net.forward_one(&x, &mut net.scratch());
+/// assert_eq!(loaded.forward_one(&x, &mut loaded.scratch()), y);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
 pub fn save_weights<T: Float, N: Network<T>>(
     net: &N,
     path: impl AsRef<Path>,
@@ -55,7 +78,8 @@ pub fn read_metadata(path: impl AsRef<Path>) -> Result<HashMap<String, String>, 
 }
 
 /// Reads parameters and buffers from `path` into `net`. Tensors may be stored as F64, F32,
-/// F16 or BF16; the file's `optimizer.*` tensors, if any, are ignored.
+/// F16 or BF16; the file's `optimizer.*` tensors, if any, are ignored. See [`save_weights`]
+/// for an example.
 pub fn load_weights<T: Float, N: Network<T>>(
     net: &mut N,
     path: impl AsRef<Path>,
@@ -95,6 +119,32 @@ fn apply_weights<T: Float, N: Network<T>>(
 /// from [`load_training`]; keys starting `kiln.` are reserved). `frozen` is the training
 /// state's frozen flags (`Network::frozen`; `&[]` when nothing is frozen), which decide the
 /// parameter each optimiser state belongs to.
+///
+/// ```
+/// use kiln::checkpoint::{load_training, save_training};
+/// use kiln::prelude::*;
+/// use kiln::runtime::optim::Adam;
+///
+/// network! {
+///     struct Small { input: [4], layers: [dense(8), relu, dense(3)], loss: softmax_cross_entropy }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let path = std::env::temp_dir().join(format!("kiln-doc-{}.safetensors", std::process::id()));
+/// let mut net = Small::<f32>::new(&mut seeded(1));
+/// let (mut opt, mut state) = (Adam::new(1e-2)?, net.train_state(0));
+/// net.train_step(&[[0.5; 4], [-0.5; 4]], &[0, 2], &mut opt, &mut state)?;
+/// save_training(&path, &net, &mut opt, &[], &[("epoch".into(), "1".into())])?;
+///
+/// let (mut net2, mut opt2) = (Small::<f32>::new(&mut seeded(2)), Adam::new(0.5)?);
+/// let grads = Small::<f32>::new(&mut seeded(3)); // any network of the same type
+/// let meta = load_training(&path, &mut net2, &mut opt2, &grads, &[])?;
+/// assert_eq!(meta["epoch"], "1");
+/// assert_eq!((opt2.steps(), opt2.learning_rate()), (1, 1e-2)); // Adam's moments came back too
+/// # std::fs::remove_file(&path)?;
+/// # Ok(())
+/// # }
+/// ```
 pub fn save_training<T: Float, N: Network<T>>(
     path: impl AsRef<Path>,
     net: &N,
@@ -125,7 +175,8 @@ pub fn save_training<T: Float, N: Network<T>>(
 
 /// Restores a [`save_training`] checkpoint into `net` and `opt` (built as for the original
 /// run; `grads` is any network of the same type, e.g. the training state's gradients;
-/// `frozen` the same flags as when it was saved) and returns the file's metadata. All-or-nothing, like [`load_weights`].
+/// `frozen` the same flags as when it was saved) and returns the file's metadata.
+/// All-or-nothing, like [`load_weights`]. See [`save_training`] for an example.
 pub fn load_training<T: Float, N: Network<T>>(
     path: impl AsRef<Path>,
     net: &mut N,

@@ -12,6 +12,22 @@ use super::DataError;
 /// translation by integers `dx`, `dy` drawn uniformly from `[-shift, shift]`, vacated pixels
 /// set to `fill`; Gaussian noise of standard deviation `noise` added to every value. Disabled
 /// transforms draw nothing from the generator, so a seed gives the same batch on every machine.
+/// [`Fit::augment`](crate::train::Fit::augment) applies it to every training batch.
+///
+/// ```
+/// use kiln::data::Augment;
+/// use kiln::prelude::seeded;
+///
+/// # fn main() -> Result<(), kiln::data::DataError> {
+/// // One 1x2x2 image, flipped left-right for certain.
+/// let flip = Augment::new(1, 2, 2)?.hflip(1.0)?;
+/// let mut batch = [1.0f32, 2.0, 3.0, 4.0];
+/// flip.apply_batch(&mut batch, &mut seeded(0))?;
+/// assert_eq!(batch, [2.0, 1.0, 4.0, 3.0]);
+/// assert!(flip.apply_batch(&mut [0.0f32; 3], &mut seeded(0)).is_err()); // not whole images
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Augment {
     channels: usize,

@@ -5,11 +5,32 @@ use kiln_runtime::rng::{seeded, unit_f64};
 use super::DataError;
 
 /// Samples of `width` features each, with class labels.
+///
+/// ```
+/// use kiln::data::Dataset;
+///
+/// # fn main() -> Result<(), kiln::data::DataError> {
+/// // Ten samples of two features; sample `i` is `[2i, 2i + 1]`, labelled `i % 2`.
+/// let data = Dataset {
+///     features: (0..20).map(|v| v as f32).collect(),
+///     labels: (0..10).map(|i| i % 2).collect(),
+///     width: 2,
+/// };
+/// let (train, test) = data.split(0.8, 7)?; // seeded shuffle, then 80% / 20%
+/// assert_eq!((train.len(), test.len(), data.classes()), (8, 2, 2));
+/// let picked = data.select(&[3, 0]);
+/// assert_eq!(picked.features, [6.0, 7.0, 0.0, 1.0]);
+/// assert_eq!(picked.labels, [1, 0]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     /// Row-major `[len, width]`.
     pub features: Vec<f32>,
+    /// One class label per sample, in `0..classes`.
     pub labels: Vec<usize>,
+    /// Features per sample.
     pub width: usize,
 }
 
@@ -19,6 +40,7 @@ impl Dataset {
         self.labels.len()
     }
 
+    /// Whether the set has no samples.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }

@@ -7,32 +7,52 @@ use std::fmt;
 pub enum DataError {
     /// The file could not be opened or read.
     Io {
+        /// The file's path (or the name given to an in-memory source).
         file: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
     /// The content is malformed at `position` (e.g. `line 12, column 3` or `byte 16`).
     Malformed {
+        /// The file's path (or the name given to an in-memory source).
         file: String,
+        /// Where in the file, in words: `line 12, column 3`, `byte 16`, ...
         position: String,
+        /// What the loader expected there.
         expected: String,
+        /// What it found instead.
         found: String,
     },
     /// A cell of a table has no value (empty, `NA`, `NaN`, ...) at `line` in `column`.
     Missing {
+        /// The file's path (or the name given to an in-memory source).
         file: String,
+        /// The line of the file, counted from 1 (the header is line 1).
         line: usize,
+        /// The column's name, from the header.
         column: String,
     },
     /// The file holds no samples.
-    Empty { file: String },
+    Empty {
+        /// The file's path (or the name given to an in-memory source).
+        file: String,
+    },
     /// Loading the file would take more memory than the loader may allocate.
     TooLarge {
+        /// The file's path (or the name given to an in-memory source).
         file: String,
+        /// Bytes the data would need (a lower bound).
         needed: u64,
+        /// The loader's limit in bytes (`LoadOptions::max_bytes`).
         max_bytes: u64,
     },
     /// A parameter of the request is invalid (e.g. a split fraction outside (0, 1)).
-    Invalid { what: &'static str, why: String },
+    Invalid {
+        /// The parameter, in words (e.g. `split fraction`).
+        what: &'static str,
+        /// Why its value is rejected.
+        why: String,
+    },
 }
 
 impl fmt::Display for DataError {

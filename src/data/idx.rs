@@ -12,7 +12,9 @@ use super::{DataError, Dataset, LoadOptions};
 /// An IDX array of unsigned bytes with its dimensions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdxArray {
+    /// The size of each dimension, outermost first (e.g. `[60000, 28, 28]` for MNIST images).
     pub dims: Vec<usize>,
+    /// The elements in row-major order; its length is the product of `dims`.
     pub data: Vec<u8>,
 }
 

@@ -6,6 +6,25 @@ use super::DataError;
 
 /// Options of every file loader (`load_*_with`); the plain `load_*` functions use
 /// [`LoadOptions::default`].
+///
+/// ```
+/// use kiln::data::{load_csv_with, DataError, LoadOptions};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let path = std::env::temp_dir().join(format!("kiln-doc-options-{}.csv", std::process::id()));
+/// std::fs::write(&path, "0.5,1.0,0\n0.25,0.75,1\n")?; // two features, then the label
+/// let data = load_csv_with(&path, -1, &LoadOptions::default().with_classes(2))?;
+/// assert_eq!((data.len(), data.width), (2, 2));
+/// // Labels must be below the class count...
+/// let err = load_csv_with(&path, -1, &LoadOptions::default().with_classes(1)).unwrap_err();
+/// assert!(matches!(err, DataError::Malformed { .. }));
+/// // ...and the data must fit the memory bound.
+/// let err = load_csv_with(&path, -1, &LoadOptions::max_bytes(8)).unwrap_err();
+/// assert!(matches!(err, DataError::TooLarge { .. }));
+/// # std::fs::remove_file(&path)?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
     /// The most memory, in bytes, the loaded data may take (the vectors the loader returns,

@@ -14,6 +14,19 @@ use super::{DataError, Dataset};
 ///
 /// A column that is constant on the fitted data (`std == 0`) maps to 0 for every input, on
 /// every split, instead of dividing by zero.
+///
+/// ```
+/// use kiln::data::{Dataset, Standardizer};
+///
+/// # fn main() -> Result<(), kiln::data::DataError> {
+/// let mut data = Dataset { features: vec![1.0, 10.0, 3.0, 30.0], labels: vec![0, 1], width: 2 };
+/// let s = Standardizer::fit(&data)?;
+/// assert_eq!((s.mean(), s.std()), (&[2.0, 20.0][..], &[1.0, 10.0][..]));
+/// s.apply(&mut data)?;
+/// assert_eq!(data.features, [-1.0, -1.0, 1.0, 1.0]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Standardizer {
     mean: Vec<f64>,

@@ -9,9 +9,29 @@ use kiln_runtime::float::Float;
 use super::{DataError, MinMaxScaler, Standardizer};
 
 /// Either fitted scaler.
+///
+/// ```
+/// use kiln::data::{Dataset, Scaler, Standardizer};
+///
+/// # fn main() -> Result<(), kiln::data::DataError> {
+/// let data = Dataset { features: vec![1.0, 10.0, 3.0, 30.0], labels: vec![0, 1], width: 2 };
+/// let scaler = Scaler::Standard(Standardizer::fit(&data)?);
+/// let mut row = [3.0f64, 30.0];
+/// scaler.apply(&mut row, 2)?;
+/// assert_eq!(row, [1.0, 1.0]);
+/// scaler.invert(&mut row, 2)?; // back to the data's units
+/// assert_eq!(row, [3.0, 30.0]);
+/// // One line of text, as kept in a checkpoint's metadata.
+/// assert_eq!(Scaler::decode("features", &scaler.encode())?, scaler);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scaler {
+    /// Zero mean and unit variance per column.
     Standard(Standardizer),
+    /// Each column mapped linearly from its fitted `[min, max]` onto a target range
+    /// (`[0, 1]` by default).
     MinMax(MinMaxScaler),
 }
 
@@ -151,6 +171,25 @@ const TARGETS_KEY: &str = "kiln.scaling.targets";
 
 /// How a model's inputs (and, for regression, its targets) were scaled in training: saved
 /// with the model so that it predicts on raw rows.
+///
+/// ```
+/// use kiln::data::{Scaling, Table};
+///
+/// # fn main() -> Result<(), kiln::data::DataError> {
+/// let table = Table::new(vec![1.0, 3.0], vec!["x".into()], vec![10.0, 30.0], vec!["y".into()])?;
+/// let scaling = table.fit_standardizer()?;
+/// // Saved with the model (`save_weights_with`, `Fit::metadata`) and read back for inference.
+/// let meta = scaling.metadata().into_iter().collect();
+/// let back = Scaling::from_metadata(&meta)?;
+/// let mut x = [3.0f64];
+/// back.scale_inputs(&mut x, 1)?; // a raw row, as the network saw rows in training
+/// assert_eq!(x, [1.0]);
+/// let mut y = [-1.0f64];
+/// back.unscale_outputs(&mut y, 1)?; // a prediction back in the target's units
+/// assert_eq!(y, [10.0]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Scaling {
     /// Applied to every input row.

@@ -8,6 +8,24 @@ use kiln_runtime::float::Float;
 use super::{DataError, Dataset, Samples, Task};
 
 /// `len()` sequences of `steps` rows of `width` features, and their targets.
+///
+/// ```
+/// use kiln::data::{Samples, Sequences};
+///
+/// # fn main() -> Result<(), kiln::data::DataError> {
+/// // Two sequences of three steps of one feature, one label each.
+/// let seqs = Sequences::classes(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], vec![0, 1], 3, 1, false)?;
+/// let (mut x, mut y) = (Vec::<f32>::new(), Vec::new());
+/// seqs.gather(&[0, 1], &mut x, &mut y)?;
+/// assert_eq!(x, [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]); // time-major: step 0 of each, then step 1, ...
+/// assert_eq!(y, [0, 1]);
+///
+/// // Each 8x8 digit read as 8 steps of 8 pixels.
+/// let rows = Sequences::from_rows(&kiln::data::digits()?, 8, false)?;
+/// assert_eq!((rows.len(), Samples::<f32>::steps(&rows)), (1797, 8));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sequences<Y> {
     /// Sample-major `[len, steps, width]`.

@@ -8,6 +8,24 @@ use super::{DataError, Scaler, Scaling, Standardizer, Task};
 
 /// Rows of `width()` features and `target_width()` float targets, kept in f64 so that f64
 /// networks see the file's values exactly.
+///
+/// ```
+/// use kiln::data::Table;
+///
+/// # fn main() -> Result<(), kiln::data::DataError> {
+/// let x: Vec<f64> = (1..=6).map(f64::from).collect();
+/// let y: Vec<f64> = x.iter().map(|v| 2.0 * v).collect();
+/// let table = Table::new(x, vec!["x".into()], y, vec!["y".into()])?;
+/// let (mut train, mut test) = table.split(0.5, 1)?;
+/// let scaling = train.fit_standardizer()?; // fitted on the training rows only
+/// train.scale(&scaling)?;
+/// test.scale(&scaling)?;
+/// let mean = train.features.iter().sum::<f64>() / train.len() as f64;
+/// assert!(mean.abs() < 1e-12);
+/// assert!(test.target_scaler().is_some()); // metrics are reported in the targets' units
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// Row-major `[len, width]`.

@@ -13,6 +13,20 @@ use super::{DataError, LoadOptions};
 const CHUNK: usize = 64 * 1024;
 
 /// The distinct characters of a corpus, each with an id (its rank in sorted order).
+///
+/// ```
+/// use kiln::data::Vocab;
+///
+/// # fn main() -> Result<(), kiln::data::DataError> {
+/// let vocab = Vocab::from_text("abracadabra")?;
+/// assert_eq!(vocab.len(), 5); // a b c d r
+/// let ids = vocab.encode("cab")?;
+/// assert_eq!(ids, [2, 0, 1]);
+/// assert_eq!(vocab.decode(&ids)?, "cab");
+/// assert!(vocab.encode("z").is_err()); // not in the corpus
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vocab {
     chars: Vec<char>,
@@ -42,6 +56,7 @@ impl Vocab {
         self.chars.len()
     }
 
+    /// Whether the vocabulary has no characters (never, for one built from a text).
     pub fn is_empty(&self) -> bool {
         self.chars.is_empty()
     }

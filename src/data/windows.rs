@@ -11,10 +11,28 @@ pub enum TokenRows {
     /// One row of one value, the id (for `embedding` / `one_hot` first layers).
     Ids,
     /// One row of `vocab` values, one-hot (for networks taking `[seq, vocab]`).
-    OneHot { vocab: usize },
+    OneHot {
+        /// The vocabulary size: the width of each row, and the bound every id must be below.
+        vocab: usize,
+    },
 }
 
 /// Non-overlapping windows over a token sequence.
+///
+/// ```
+/// use kiln::data::{Samples, TextWindows, TokenRows, Vocab};
+///
+/// # fn main() -> Result<(), kiln::data::DataError> {
+/// let text = "hello world";
+/// let vocab = Vocab::from_text(text)?;
+/// let windows = TextWindows::new(vocab.encode(text)?, 4, TokenRows::Ids)?;
+/// assert_eq!((windows.windows(), windows.window_len()), (2, 4)); // "hell", "o wo"
+/// let (mut x, mut next) = (Vec::<f32>::new(), Vec::new());
+/// windows.gather(&[0], &mut x, &mut next)?;
+/// assert_eq!(vocab.decode(&next)?, "ello"); // every step's label is the next character
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextWindows {
     ids: Vec<usize>,

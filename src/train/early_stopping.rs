@@ -4,6 +4,39 @@
 use super::{EpochRecord, Metric, TrainError};
 
 /// Stop after `patience` epochs without an improvement of more than `min_delta`.
+///
+/// A wide network on 200 digits overfits, so its validation loss soon stops improving:
+///
+/// ```
+/// use kiln::data::digits;
+/// use kiln::prelude::*;
+/// use kiln::runtime::optim::Adam;
+/// use kiln::train::{EarlyStopping, Fit, Metric};
+///
+/// network! {
+///     struct Wide {
+///         input: [64],
+///         layers: [dense(256), relu, dense(10)],
+///         loss: softmax_cross_entropy,
+///     }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut data = digits()?;
+/// data.scale(1.0 / 16.0);
+/// let (train, val) = data.select(&(0..600).collect::<Vec<_>>()).split(1.0 / 3.0, 1)?;
+/// let es = EarlyStopping::new(Metric::Loss, 2)?.min_delta(1e-3)?.restore_best(true);
+/// let mut net = Wide::<f32>::new(&mut seeded(1));
+/// let mut opt = Adam::new(1e-2)?;
+/// let fit = Fit::new(50, 16)?.early_stopping(es).quiet();
+/// let history = fit.run(&mut net, &mut opt, &train, Some(&val))?;
+/// let stopped = history.stopped_early.expect("stopped before epoch 50");
+/// assert_eq!(stopped, history.epochs.len());
+/// // The weights put back are those of the best epoch, two epochs before the stop.
+/// assert_eq!(history.restored_epoch, Some(stopped - 2));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct EarlyStopping {
     pub(super) monitor: Metric,

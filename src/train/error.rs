@@ -10,7 +10,12 @@ use crate::data::DataError;
 #[derive(Debug)]
 pub enum TrainError {
     /// A setting of the run or the data does not fit (names it and says why).
-    Invalid { what: &'static str, why: String },
+    Invalid {
+        /// The setting, in words (e.g. `batch size`).
+        what: &'static str,
+        /// Why its value is rejected.
+        why: String,
+    },
     /// The network, loss or optimiser rejected a step.
     Kiln(kiln_runtime::KilnError),
     /// Reading or preparing data failed.
@@ -19,11 +24,20 @@ pub enum TrainError {
     Checkpoint(CheckpointError),
     /// Writing the training-curve plot failed.
     Plot {
+        /// The plot's path.
         file: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
     /// The loss became NaN or infinite at this step (1-based, counted over the whole run).
-    Diverged { epoch: usize, step: u64, loss: f64 },
+    Diverged {
+        /// The epoch, counted from 1.
+        epoch: usize,
+        /// The optimiser step, counted from 1 over the whole run.
+        step: u64,
+        /// The loss that step computed (NaN or infinite).
+        loss: f64,
+    },
 }
 
 impl fmt::Display for TrainError {

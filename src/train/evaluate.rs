@@ -9,6 +9,31 @@ use crate::data::Samples;
 
 /// Evaluates `net` in eval mode over every sample of `data`, `batch` samples at a time. The
 /// step count of a sequence network comes from `data`, whatever was run on `net` before.
+///
+/// ```
+/// use kiln::data::digits;
+/// use kiln::prelude::*;
+/// use kiln::train::evaluate;
+///
+/// network! {
+///     struct Mlp {
+///         input: [64],
+///         layers: [dense(32), relu, dense(10)],
+///         loss: softmax_cross_entropy,
+///     }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let data = digits()?;
+/// let net = Mlp::<f32>::new(&mut seeded(1));
+/// let m = evaluate(&net, &data, 256)?;
+/// // A classifier's metrics: the loss, accuracy and the confusion matrix.
+/// assert!(m.loss.is_finite() && m.loss > 0.0);
+/// assert!((0.0..=1.0).contains(&m.accuracy.unwrap()));
+/// assert!(m.confusion.is_some() && m.rmse.is_none());
+/// # Ok(())
+/// # }
+/// ```
 pub fn evaluate<T, Y, N>(
     net: &N,
     data: &dyn Samples<T, Y>,

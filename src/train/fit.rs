@@ -47,6 +47,7 @@ struct EpochRun<'p, T> {
 /// What a callback wants after an epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Control {
+    /// Go on with the next epoch.
     Continue,
     /// End the run after this epoch (its checkpoint and plot are still written).
     Stop,
@@ -55,6 +56,37 @@ pub enum Control {
 type Callback<'a> = Box<dyn FnMut(&EpochRecord) -> Control + 'a>;
 
 /// A training run's settings; [`Fit::run`] trains.
+///
+/// One epoch of a small classifier on the bundled digits:
+///
+/// ```
+/// use kiln::data::digits;
+/// use kiln::prelude::*;
+/// use kiln::runtime::optim::Adam;
+/// use kiln::train::Fit;
+///
+/// network! {
+///     struct Mlp {
+///         input: [64],
+///         layers: [dense(32), relu, dense(10)],
+///         loss: softmax_cross_entropy,
+///     }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut data = digits()?;
+/// data.scale(1.0 / 16.0); // pixels 0..16 to [0, 1]
+/// let (train, val) = data.split(0.8, 1)?;
+/// let mut net = Mlp::<f32>::new(&mut seeded(1));
+/// let mut opt = Adam::new(1e-2)?;
+/// let fit = Fit::new(1, 32)?.seed(1).quiet(); // 1 epoch, batches of 32, no progress bar
+/// let history = fit.run(&mut net, &mut opt, &train, Some(&val))?;
+/// assert_eq!(history.epochs.len(), 1);
+/// let val = history.last().unwrap().val.as_ref().unwrap();
+/// assert!(val.accuracy.unwrap() > 0.5, "{val:?}");
+/// # Ok(())
+/// # }
+/// ```
 pub struct Fit<'a> {
     epochs: usize,
     batch: usize,

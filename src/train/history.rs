@@ -23,9 +23,32 @@ pub struct EpochRecord {
     pub skipped_steps: usize,
 }
 
-/// Every epoch of a run, and how it ended.
+/// Every epoch of a run, and how it ended. [`Fit::run`](super::Fit::run) returns it.
+///
+/// ```
+/// use kiln::train::{EpochRecord, History, Metrics};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let epoch = |epoch, loss| EpochRecord {
+///     epoch,
+///     train: Metrics { loss, accuracy: Some(1.0 - loss), ..Metrics::default() },
+///     val: None,
+///     lr: 1e-2,
+///     seconds: 0.5,
+///     skipped_steps: 0,
+/// };
+/// let history = History { epochs: vec![epoch(1, 0.9), epoch(2, 0.4)], ..History::default() };
+/// assert_eq!(history.last().map(|r| r.train.loss), Some(0.4));
+/// let path = std::env::temp_dir().join(format!("kiln-doc-history-{}.svg", std::process::id()));
+/// history.plot(&path, "two epochs")?; // a loss panel and an accuracy panel
+/// assert!(std::fs::read_to_string(&path)?.contains("accuracy"));
+/// # std::fs::remove_file(&path)?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct History {
+    /// One record per epoch run, in order (the first at index 0 is epoch 1).
     pub epochs: Vec<EpochRecord>,
     /// The epoch after which early stopping ended the run.
     pub stopped_early: Option<usize>,

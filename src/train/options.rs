@@ -1,12 +1,30 @@
 //! Command-line options shared by the training examples: `--epochs`, `--batch`, `--lr`,
 //! `--seed`, each with a per-example default; `--help` prints the usage.
 
-/// Hyper-parameters of a training run.
+/// Hyper-parameters of a training run, as the examples read them from their command line.
+///
+/// ```
+/// use kiln::train::Options;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let defaults = Options { epochs: 10, batch: 32, lr: 0.01, seed: 1 };
+/// let args = ["--epochs", "3", "--lr", "0.1"].map(String::from);
+/// let o = Options::parse("train", defaults.clone(), args)?;
+/// assert_eq!((o.epochs, o.batch, o.lr, o.seed), (3, 32, 0.1, 1));
+/// let err = Options::parse("train", defaults, ["--batch", "0"].map(String::from)).unwrap_err();
+/// assert!(err.contains("at least 1"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
+    /// Passes over the training set (`--epochs`, at least 1).
     pub epochs: usize,
+    /// Samples per mini-batch (`--batch`, at least 1).
     pub batch: usize,
+    /// The optimiser's learning rate (`--lr`).
     pub lr: f64,
+    /// Seed of the weight initialisation, shuffling and dropout (`--seed`).
     pub seed: u64,
 }
 

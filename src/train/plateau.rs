@@ -18,6 +18,33 @@ pub enum Threshold {
 /// `min_lr`, and a change smaller than `eps` is skipped. Defaults are PyTorch's: factor 0.1,
 /// patience 10, threshold 1e-4 relative, cooldown 0, min_lr 0, eps 1e-8; the direction
 /// (PyTorch's `mode`) follows the metric (`max` for accuracy, R², F1).
+///
+/// Given to [`Fit::reduce_lr_on_plateau`](super::Fit::reduce_lr_on_plateau), it runs after
+/// every epoch; here it is driven by hand:
+///
+/// ```
+/// use kiln::train::{EpochRecord, Metric, Metrics, ReduceLrOnPlateau};
+///
+/// # fn main() -> Result<(), kiln::train::TrainError> {
+/// let mut plateau = ReduceLrOnPlateau::new(Metric::Loss).factor(0.5)?.patience(1);
+/// let epoch = |epoch, loss| EpochRecord {
+///     epoch,
+///     train: Metrics::default(),
+///     val: Some(Metrics { loss, ..Metrics::default() }),
+///     lr: 0.1,
+///     seconds: 0.0,
+///     skipped_steps: 0,
+/// };
+/// let mut lr = 0.1;
+/// for (n, val_loss) in [(1, 1.0), (2, 0.8), (3, 0.8)] {
+///     lr = plateau.update(&epoch(n, val_loss), lr)?;
+/// }
+/// assert_eq!(lr, 0.1); // one epoch without improvement is within the patience
+/// lr = plateau.update(&epoch(4, 0.8), lr)?;
+/// assert_eq!(lr, 0.05); // the second is not: the rate is halved
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReduceLrOnPlateau {
     pub(super) metric: Metric,

@@ -9,11 +9,14 @@ use std::path::Path;
 /// (or one beyond ±1e300) are skipped; a series left without points is not drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
+    /// The name shown in the legend.
     pub label: String,
+    /// The curve's `(x, y)` points, drawn in order.
     pub points: Vec<(f64, f64)>,
 }
 
 impl Series {
+    /// A curve named `label` through `points`.
     pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
         Series {
             label: label.into(),
@@ -25,12 +28,16 @@ impl Series {
 /// One plot of the figure: a title, the y axis label and its curves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Panel {
+    /// The heading above the panel.
     pub title: String,
+    /// The y axis label (e.g. `loss`).
     pub y_label: String,
+    /// The curves drawn in the panel, each in its own colour.
     pub series: Vec<Series>,
 }
 
 impl Panel {
+    /// A panel titled `title` with `y_label` on its y axis, drawing `series`.
     pub fn new(title: impl Into<String>, y_label: impl Into<String>, series: Vec<Series>) -> Panel {
         Panel {
             title: title.into(),

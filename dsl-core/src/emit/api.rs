@@ -59,9 +59,6 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
     } else {
         quote!(x.len())
     };
-    let doc_backward = format!(
-        "Backward of the last `forward_train` from the gradient written with [`{train}::output_grad_mut`]; gradients land in `t.grads`, dL/dx in `dx` if given."
-    );
     quote! {
         /// Scalars per input sample.
         pub const INPUT: usize = #n_in;
@@ -112,7 +109,8 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
             Ok(t.#last_act.as_chunks::<#n_out>().0)
         }
 
-        #[doc = #doc_backward]
+        /// Backward of the last `forward_train` from the gradient written into
+        /// `t.output_grad_mut()`; gradients land in `t.grads`, dL/dx in `dx` if given.
         pub fn backward(&self, x: &[[T; #n_in]], t: &mut #train<T>, dx: Option<&mut [[T; #n_in]]>) -> #rt::Result<()> {
             #rt::network::Network::backward_flat(self, x.as_flattened(), t, dx.map(|d| d.as_flattened_mut()))
         }

@@ -302,17 +302,17 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     });
     let state_zero = states.iter().map(|(s, ty)| quote!(#s: <#ty>::ZERO,));
     let doc = format!(
-        "The embedded form of [`{}`]: inline arrays only (no heap, no std), {params} parameters; `size_of` is [`{name}::BYTES`].",
+        "The embedded form of the network `{}`: inline arrays only (no heap, no std), {params} parameters; `size_of` is [`{name}::BYTES`].",
         net.name
     );
     let scratch_doc = format!(
         "Working memory of [`{name}`]: two buffers of {widest} values{}; `size_of` is [`{scratch}::BYTES`].",
         if states.is_empty() { "" } else { " and each recurrent layer's state" }
     );
-    let doc_step = format!("One time step: `x` in, `y` out; recurrent state is kept in `s` between calls ([`{scratch}::reset`] starts a new sequence).");
     let run = if seq {
         quote! {
-            #[doc = #doc_step]
+            /// One time step: `x` in, `y` out; recurrent state is kept in `s` between calls
+            /// (`s.reset()` starts a new sequence).
             pub fn step(&self, x: &[T; #n_in_l], y: &mut [T; #n_out_l], s: &mut #scratch<T>) -> #rt::Result<()> {
                 #( #body )*
                 Ok(())

@@ -1,6 +1,8 @@
 //! `batch_norm`, `batch_norm(momentum = 0.1, eps = 1e-5)`: batch normalisation over features
 //! (`kiln_runtime::layers::BatchNorm`, PyTorch's `BatchNorm1d`). Shape rule: the identity on
-//! a flat input. Place it after the affine map and before the activation ([CS 6.11]).
+//! a flat input. Place it after the affine map and before the activation, as Ioffe & Szegedy
+//! (2015, "Batch normalization: accelerating deep network training by reducing internal
+//! covariate shift") do.
 
 use proc_macro2::TokenStream;
 use quote::quote;

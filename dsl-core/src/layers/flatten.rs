@@ -1,6 +1,6 @@
-//! `flatten` or `flatten(400)`: `[C, H, W] -> [C*H*W]` [CS 6.6]. Samples are stored row-major,
-//! so flattening moves no data: it changes only the shape the next layer sees, and emits nothing.
-//! An annotation is checked against the actual size.
+//! `flatten` or `flatten(400)`: `[C, H, W] -> [C*H*W]`, as PyTorch's `nn.Flatten`. Samples
+//! are stored row-major, so flattening moves no data: it changes only the shape the next layer
+//! sees, and emits nothing. An annotation is checked against the actual size.
 
 use crate::args::{count, Args};
 use crate::diag::Ctxt;

@@ -1,7 +1,9 @@
 //! Recurrent layers over sequences (`input: [seq, F]`, time-major batches):
-//! `lstm(hidden)` (option `forget_bias = 1.0` [OPT 4.3]), `gru(hidden)` (option
-//! `form = pytorch | notes`: PyTorch's reset gate applied after the recurrent product, or the
-//! notes' before it), `rnn(hidden)` / `rnn(hidden, relu)`, and `bidirectional(lstm(a), gru(b))`
+//! `lstm(hidden)` (option `forget_bias = 1.0`, added to the forget gate's bias so the memory
+//! stays open early in training), `gru(hidden)` (option `form = pytorch | reset_before`:
+//! PyTorch's reset gate applied after the recurrent product, or the original GRU's (Cho et al.,
+//! 2014) before it; `form = notes` is the old spelling of `reset_before`), `rnn(hidden)` /
+//! `rnn(hidden, relu)`, and `bidirectional(lstm(a), gru(b))`
 //! (directions of possibly different widths, outputs concatenated per step). Stacking is one
 //! layer after another. Shape rule: `[F]` per step -> `[hidden]` per step. They emit the
 //! runtime's `Lstm`, `Gru`, `Rnn`, `Bidirectional`, driven through its `Recurrent` trait
@@ -23,9 +25,20 @@ use crate::tokens::{lit, rt};
 /// One recurrent cell.
 #[derive(Clone)]
 enum Cell {
-    Lstm { hidden: usize, forget_bias: f64 },
-    Gru { hidden: usize, notes: bool },
-    Rnn { hidden: usize, relu: bool },
+    Lstm {
+        hidden: usize,
+        forget_bias: f64,
+    },
+    /// `reset_before`: the reset gate acts on `h` before the recurrent product
+    /// (`GruForm::ResetBefore`) instead of after it (`GruForm::PyTorch`).
+    Gru {
+        hidden: usize,
+        reset_before: bool,
+    },
+    Rnn {
+        hidden: usize,
+        relu: bool,
+    },
 }
 
 impl Cell {
@@ -70,9 +83,9 @@ impl Cell {
         let ty = self.ty(input);
         match *self {
             Cell::Lstm { forget_bias, .. } => quote!(<#ty>::new(#forget_bias, rng)?),
-            Cell::Gru { notes, .. } => {
-                let form = if notes {
-                    quote!(Notes)
+            Cell::Gru { reset_before, .. } => {
+                let form = if reset_before {
+                    quote!(ResetBefore)
                 } else {
                     quote!(PyTorch)
                 };
@@ -131,19 +144,24 @@ impl Cell {
                 }
             }
             "gru" => {
-                let notes = match a.named("form", cx) {
-                    Some(Value::Ident(i)) if i == "notes" => Some(true),
+                let reset_before = match a.named("form", cx) {
+                    // `notes` is the old spelling of `reset_before`, still accepted.
+                    Some(Value::Ident(i)) if i == "reset_before" || i == "notes" => Some(true),
                     Some(Value::Ident(i)) if i == "pytorch" => Some(false),
                     Some(other) => {
-                        cx.error_spanned_by(other.loc(), "`form` of `gru` is `pytorch` (reset gate after the recurrent product, nn.GRU) or `notes` (before it)");
+                        cx.error_spanned_by(other.loc(), "`form` of `gru` is `pytorch` (reset gate after the recurrent product, nn.GRU) or `reset_before` (before it)");
                         None
                     }
                     None => Some(false),
                 };
-                a.finish(cx, "`gru`", "a hidden size and `form = pytorch | notes`");
+                a.finish(
+                    cx,
+                    "`gru`",
+                    "a hidden size and `form = pytorch | reset_before`",
+                );
                 Cell::Gru {
                     hidden: hidden?,
-                    notes: notes?,
+                    reset_before: reset_before?,
                 }
             }
             _ => {
@@ -409,10 +427,10 @@ impl LayerKind for RecurrentLayer {
                 quote!(#rt::fixed::LstmState<T, #hl>),
                 vec![],
             ),
-            Cell::Gru { notes, .. } => (
+            Cell::Gru { reset_before, .. } => (
                 quote!(#rt::fixed::Gru<T, #i, #hl, #g>),
                 quote!(#rt::fixed::GruState<T, #hl, #g>),
-                vec![("notes", Config::Bool(notes))],
+                vec![("reset_before", Config::Bool(reset_before))],
             ),
             Cell::Rnn { relu, .. } => (
                 quote!(#rt::fixed::Rnn<T, #i, #hl>),
@@ -436,5 +454,40 @@ impl LayerKind for RecurrentLayer {
                 }),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::errors_of;
+    use quote::quote;
+
+    /// The expansion of a network whose only layer is `gru(3, form = <form>)`, without spaces.
+    fn gru_with_form(form: proc_macro2::TokenStream) -> (String, Vec<String>) {
+        let out = crate::expand(quote! {
+            struct N { input: [seq, 2], layers: [gru(3, form = #form)], loss: none, embedded: true }
+        });
+        (out.to_string().replace(' ', ""), errors_of(&out))
+    }
+
+    #[test]
+    fn gru_forms_and_the_old_spelling() {
+        for form in [quote!(reset_before), quote!(notes)] {
+            let (text, errors) = gru_with_form(form);
+            assert!(errors.is_empty(), "{errors:#?}");
+            assert!(text.contains("GruForm::ResetBefore"), "{text}");
+            assert!(text.contains(".reset_before=true;"), "{text}");
+        }
+        let (text, errors) = gru_with_form(quote!(pytorch));
+        assert!(errors.is_empty(), "{errors:#?}");
+        assert!(text.contains("GruForm::PyTorch"), "{text}");
+        assert!(text.contains(".reset_before=false;"), "{text}");
+        let (_, errors) = gru_with_form(quote!(after));
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(
+            errors[0].contains("`pytorch` (reset gate after the recurrent product, nn.GRU) or `reset_before` (before it)"),
+            "{}",
+            errors[0]
+        );
     }
 }

@@ -1,6 +1,8 @@
-//! Hard sigmoid, in the notes' form and in PyTorch's, which differ in slope.
+//! Hard sigmoid in two forms, which differ in slope.
 //!
-//! - [`super::Activation::HardSigmoid`]: the notes' `max(min(x/4 + 1/2, 1), 0)`, slope 1/4, flat outside `[-2, 2]`.
+//! - [`super::Activation::HardSigmoid`]: `max(min(x/4 + 1/2, 1), 0)`, the logistic sigmoid's
+//!   tangent at 0 clipped to `[0, 1]` (as in Gulcehre et al., 2016), slope 1/4, flat outside
+//!   `[-2, 2]`.
 //! - [`super::Activation::HardSigmoidTorch`]: PyTorch's `nn.Hardsigmoid`, `max(min(x + 3, 6), 0) / 6`, slope 1/6,
 //!   flat outside `[-3, 3]`.
 //!
@@ -13,7 +15,7 @@ use super::{map_backward, map_forward, map_forward_bias, Elementwise};
 use crate::error::Result;
 use crate::float::Float;
 
-/// The notes' hard sigmoid, slope 1/4.
+/// The hard sigmoid with the logistic's slope at 0, 1/4.
 pub(crate) struct HardSigmoid;
 /// PyTorch's hard sigmoid, slope 1/6.
 pub(crate) struct HardSigmoidTorch;
@@ -68,12 +70,12 @@ impl Elementwise for HardSigmoidTorch {
     }
 }
 
-/// `x = max(min(x/4 + 1/2, 1), 0)` (the notes' form) in place.
+/// `x = max(min(x/4 + 1/2, 1), 0)` (slope 1/4) in place.
 pub fn forward<T: Float>(x: &mut [T]) {
     map_forward(&HardSigmoid, x)
 }
 
-/// The notes' hard sigmoid of `rows + bias` per row of the `[n, bias.len()]` block.
+/// The slope-1/4 hard sigmoid of `rows + bias` per row of the `[n, bias.len()]` block.
 pub fn forward_bias<T: Float>(rows: &mut [T], bias: &[T]) -> Result<()> {
     map_forward_bias(&HardSigmoid, rows, bias)
 }
@@ -141,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn notes_form_hand_values() {
+    fn quarter_slope_form_hand_values() {
         let a = Activation::HardSigmoid;
         assert_eq!(value(a, 0.0), 0.5);
         assert_eq!(value(a, 1.0), 0.75);

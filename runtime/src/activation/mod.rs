@@ -1,6 +1,7 @@
 //! Element-wise activations: in-place forward, the fused bias + activation epilogue of a dense
-//! layer, and backward (`d *= f'`), for every parameter-free activation of the notes, plus
-//! PReLU (learnable slopes, [`prelu`]).
+//! layer, and backward (`d *= f'`), for the common parameter-free activations (those of
+//! PyTorch's `torch.nn` plus the slope-1/4 hard sigmoid), and PReLU (learnable slopes,
+//! [`prelu`]).
 //!
 //! Speed: each kernel is a plain loop over slices whose element function is straight-line
 //! code (see [`fast_math`]), compiled three times: for AVX-512F, for AVX2+FMA and for the
@@ -314,8 +315,33 @@ pub(crate) fn map_backward<T: Float, E: Elementwise>(e: &E, xy: &[T], d: &mut [T
     Ok(())
 }
 
-/// Every parameter-free activation of the notes (plus GELU and Swish, which users expect).
-/// Hyper-parameters and derivatives at kinks follow PyTorch's definitions and autograd.
+/// An element-wise activation function without learnable parameters. Hyper-parameters and
+/// derivatives at kinks follow PyTorch's definitions and autograd.
+///
+/// ```
+/// use kiln_runtime::activation::Activation;
+///
+/// let x = [-2.0f64, 0.0, 3.0];
+/// let mut y = x;
+/// Activation::LEAKY_RELU.forward(&mut y);
+/// assert_eq!(y, [-0.02, 0.0, 3.0]);
+///
+/// // Backward multiplies an incoming gradient by f'(x) in place (f'(0) is the slope, as in
+/// // PyTorch's autograd).
+/// let mut d = [1.0, 1.0, 1.0];
+/// Activation::LEAKY_RELU.backward(&x, &y, &mut d);
+/// assert_eq!(d, [0.01, 0.01, 1.0]);
+///
+/// // Dense-layer epilogue: sigmoid(rows + bias), row by row.
+/// let mut rows = [0.0f32, 1.0, -1.0, 0.0];
+/// Activation::Sigmoid.forward_bias(&mut rows, &[0.0, -1.0]);
+/// let want = [0.5, 0.5, 0.268_941_4, 0.268_941_4];
+/// assert!(rows.iter().zip(want).all(|(r, w)| (r - w).abs() < 1e-6));
+///
+/// // Hyper-parameters are checked by the constructors.
+/// assert!(Activation::elu(f64::NAN).is_err());
+/// assert_eq!(Activation::elu(0.5).unwrap().name(), "elu");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Activation {
     /// `f(x) = x`.
@@ -327,12 +353,21 @@ pub enum Activation {
     /// `max(x, 0)`; `f'(0) = 0` as in PyTorch.
     Relu,
     /// `x` for `x > 0`, else `slope * x` (PyTorch default slope 0.01); `f'(0) = slope`.
-    LeakyRelu { slope: f64 },
+    LeakyRelu {
+        /// Multiplier applied to negative inputs (0.01 in PyTorch); any finite value.
+        slope: f64,
+    },
     /// `x` for `x > 0`, else `alpha (e^x - 1)` (PyTorch default alpha 1); `f'(0) = alpha`.
-    Elu { alpha: f64 },
+    Elu {
+        /// Scale of the negative part: the output tends to `-alpha` for very negative
+        /// inputs (1 in PyTorch); any finite value.
+        alpha: f64,
+    },
     /// `ln(1 + e^x)` (beta 1), and `x` above PyTorch's threshold 20; `f' = sigmoid(x)`.
     Softplus,
-    /// The notes' hard sigmoid `max(min(x/4 + 1/2, 1), 0)`; `f' = 1/4` on `(-2, 2)`, else 0.
+    /// Hard sigmoid with the logistic's slope at 0: `max(min(x/4 + 1/2, 1), 0)`, the sigmoid's
+    /// tangent at 0 clipped to `[0, 1]` (as in Gulcehre et al., 2016); `f' = 1/4` on
+    /// `(-2, 2)`, else 0.
     HardSigmoid,
     /// PyTorch's `nn.Hardsigmoid`, `max(min(x/6 + 1/2, 1), 0)`; `f' = 1/6` on `(-3, 3)`.
     HardSigmoidTorch,

@@ -19,7 +19,10 @@ pub struct Conv2d<
     const DH: usize = 1,
     const DW: usize = 1,
 > {
+    /// Kernels in PyTorch's layout `[CO, CI, KH, KW]`: `weight[o][c]` is the `KH x KW` kernel
+    /// output channel `o` applies to input channel `c` of its group.
     pub weight: [[[[T; KW]; KH]; CI]; CO],
+    /// One bias per output channel, added to every position of its map.
     pub bias: [T; CO],
 }
 

@@ -8,10 +8,27 @@ use crate::activation::{map_inline, relu::Relu, Activation};
 use crate::float::Float;
 
 /// A dense layer's tensors (a layer declared without bias keeps a zero bias).
+///
+/// The embedded form needs no heap: sizes are const generics and the tensors inline arrays,
+/// so a whole network can be a `static`.
+///
+/// ```
+/// use kiln_runtime::activation::Activation;
+/// use kiln_runtime::fixed::{set_transposed, Dense};
+///
+/// // PyTorch's `weight` is [OUT][IN]; the embedded form stores its transpose.
+/// let mut layer = Dense::<f32, 3, 2>::ZERO;
+/// set_transposed(&mut layer.weight_t, &[1.0, 0.0, -1.0, 0.5, 0.5, 0.5]);
+/// layer.bias = [0.0, -1.0];
+/// let mut y = [0.0; 2];
+/// layer.forward(&[2.0, 4.0, 1.0], &mut y, Activation::Relu);
+/// assert_eq!(y, [1.0, 2.5]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Dense<T, const IN: usize, const OUT: usize> {
     /// `W^T`: `weight_t[i][o]` is PyTorch's `weight[o][i]`.
     pub weight_t: [[T; OUT]; IN],
+    /// Added to each output before the activation (zero for a layer declared without bias).
     pub bias: [T; OUT],
 }
 

@@ -25,6 +25,7 @@ fn id<T: Float>(x: &[T], vocab: usize) -> Result<usize> {
 /// `nn.Embedding`'s table, `[V, D]`.
 #[derive(Clone, Debug)]
 pub struct Embedding<T, const V: usize, const D: usize> {
+    /// One row of `D` values per token id: `weight[id]` is the vector token `id` maps to.
     pub weight: [[T; D]; V],
 }
 

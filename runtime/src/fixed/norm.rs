@@ -6,10 +6,17 @@ use crate::float::Float;
 /// Batch norm's tensors; `x` is `[C, S]` (`S = 1` over features, `H*W` over maps).
 #[derive(Clone, Debug)]
 pub struct BatchNorm<T, const C: usize> {
+    /// Learned scale (gamma), one per channel, applied after normalising.
     pub weight: [T; C],
+    /// Learned shift (beta), one per channel, added after scaling.
     pub bias: [T; C],
+    /// Mean of each channel estimated during training, subtracted at inference.
     pub running_mean: [T; C],
+    /// Variance of each channel estimated during training; the input is divided by
+    /// `sqrt(running_var + eps)`.
     pub running_var: [T; C],
+    /// Small positive constant added to the variance so the division never hits zero
+    /// (PyTorch's default is `1e-5`).
     pub eps: T,
 }
 
@@ -49,8 +56,12 @@ impl<T: Float, const C: usize> BatchNorm<T, C> {
 /// Layer norm's tensors over `N` features.
 #[derive(Clone, Debug)]
 pub struct LayerNorm<T, const N: usize> {
+    /// Learned scale (gamma), one per feature, applied after normalising.
     pub weight: [T; N],
+    /// Learned shift (beta), one per feature, added after scaling.
     pub bias: [T; N],
+    /// Small positive constant added to the sample's variance so the division never hits
+    /// zero (PyTorch's default is `1e-5`).
     pub eps: T,
 }
 

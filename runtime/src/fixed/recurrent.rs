@@ -26,16 +26,23 @@ fn pre_activation<T: Float, const IN: usize, const H: usize, const G: usize>(
 /// An LSTM cell (gates i, f, g, o, as `nn.LSTM`).
 #[derive(Clone, Debug)]
 pub struct Lstm<T, const IN: usize, const H: usize, const G: usize> {
+    /// Input weights transposed: `weight_ih_t[i][g]` is PyTorch's `weight_ih_l0[g][i]`,
+    /// gate rows in the order i, f, g, o.
     pub weight_ih_t: [[T; G]; IN],
+    /// Recurrent weights transposed: `weight_hh_t[j][g]` is PyTorch's `weight_hh_l0[g][j]`.
     pub weight_hh_t: [[T; G]; H],
+    /// Bias added to the input product (PyTorch's `bias_ih_l0`).
     pub bias_ih: [T; G],
+    /// Bias added to the recurrent product (PyTorch's `bias_hh_l0`).
     pub bias_hh: [T; G],
 }
 
 /// An LSTM's state: hidden `h` (the output) and cell `c`.
 #[derive(Clone, Debug)]
 pub struct LstmState<T, const H: usize> {
+    /// Hidden state: the cell's output at the last step, fed back at the next.
     pub h: [T; H],
+    /// Cell state: the LSTM's long-term memory, carried between steps.
     pub c: [T; H],
 }
 
@@ -140,22 +147,34 @@ dispatch! {
     )
 }
 
-/// A GRU cell (gates r, z, n, as `nn.GRU`); `notes` applies the reset gate before the
-/// recurrent product, as the notes' form does.
+/// A GRU cell (gates r, z, n, as `nn.GRU`), in either of the two forms of
+/// [`GruForm`](crate::recurrent::GruForm) (chosen by `reset_before`).
 #[derive(Clone, Debug)]
 pub struct Gru<T, const IN: usize, const H: usize, const G: usize> {
+    /// Input weights transposed: `weight_ih_t[i][g]` is PyTorch's `weight_ih_l0[g][i]`,
+    /// gate rows in the order r, z, n.
     pub weight_ih_t: [[T; G]; IN],
+    /// Recurrent weights transposed: `weight_hh_t[j][g]` is PyTorch's `weight_hh_l0[g][j]`.
     pub weight_hh_t: [[T; G]; H],
+    /// Bias added to the input product (PyTorch's `bias_ih_l0`).
     pub bias_ih: [T; G],
+    /// Bias added to the recurrent product (PyTorch's `bias_hh_l0`).
     pub bias_hh: [T; G],
-    pub notes: bool,
+    /// `false`: PyTorch's form, `n = tanh(W_in x + b_in + r . (W_hn h + b_hn))`;
+    /// `true`: the reset gate applied before the recurrent product,
+    /// `n = tanh(W_in x + b_in + W_hn (r . h) + b_hn)` (Cho et al., 2014).
+    pub reset_before: bool,
 }
 
 /// A GRU's state: hidden `h` (the output) and room for the input and recurrent gate terms.
 #[derive(Clone, Debug)]
 pub struct GruState<T, const H: usize, const G: usize> {
+    /// Hidden state: the cell's output at the last step, fed back at the next.
     pub h: [T; H],
+    /// Scratch for the input terms `W_ih x + b_ih` of the three gates (overwritten every
+    /// step; kept here so a step needs no stack buffer of this size).
     pub gx: [T; G],
+    /// Scratch for the recurrent terms `W_hh h + b_hh` (overwritten every step).
     pub gh: [T; G],
 }
 
@@ -177,7 +196,7 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Gru<T, IN, H, G>
         weight_hh_t: [[T::ZERO; G]; H],
         bias_ih: [T::ZERO; G],
         bias_hh: [T::ZERO; G],
-        notes: false,
+        reset_before: false,
     };
 
     /// One step: `x` (IN values) in, `s.h` out.
@@ -201,7 +220,7 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Gru<T, IN, H, G>
         Activation::Sigmoid.forward(&mut rz[..2 * H]);
         let (r, z) = (&rz[..H], &rz[H..2 * H]);
         let mut n = [T::ZERO; H];
-        if self.notes {
+        if self.reset_before {
             // n = tanh(W_in x + b_in + W_hn (r . h) + b_hn)
             let mut rh = [T::ZERO; H];
             for j in 0..H {
@@ -230,17 +249,24 @@ impl<T: Float, const IN: usize, const H: usize, const G: usize> Gru<T, IN, H, G>
 /// An Elman RNN cell: `h = act(W_ih x + b_ih + W_hh h + b_hh)`, tanh or (`relu`) ReLU.
 #[derive(Clone, Debug)]
 pub struct Rnn<T, const IN: usize, const H: usize> {
+    /// Input weights transposed: `weight_ih_t[i][j]` is PyTorch's `weight_ih_l0[j][i]`.
     pub weight_ih_t: [[T; H]; IN],
+    /// Recurrent weights transposed: `weight_hh_t[k][j]` is PyTorch's `weight_hh_l0[j][k]`.
     pub weight_hh_t: [[T; H]; H],
+    /// Bias added to the input product (PyTorch's `bias_ih_l0`).
     pub bias_ih: [T; H],
+    /// Bias added to the recurrent product (PyTorch's `bias_hh_l0`).
     pub bias_hh: [T; H],
+    /// Activation: ReLU when `true`, tanh (PyTorch's default) when `false`.
     pub relu: bool,
 }
 
 /// An RNN's state: hidden `h` (the output) and room for the pre-activation.
 #[derive(Clone, Debug)]
 pub struct RnnState<T, const H: usize> {
+    /// Hidden state: the cell's output at the last step, fed back at the next.
     pub h: [T; H],
+    /// Scratch for the pre-activation (overwritten every step).
     pub tmp: [T; H],
 }
 
@@ -340,11 +366,11 @@ mod tests {
             .collect();
         close(&got, &run(&lstm, &xs, 8), 1e-12);
 
-        for form in [GruForm::PyTorch, GruForm::Notes] {
+        for form in [GruForm::PyTorch, GruForm::ResetBefore] {
             let mut gru = recurrent::Gru::<f64, 3, 5>::new(form, rng).unwrap();
             gru.visit_params_mut(&mut |i, _, v| fill(i, v));
             let mut f = Gru::<f64, 3, 5, 15>::ZERO;
-            f.notes = form == GruForm::Notes;
+            f.reset_before = form == GruForm::ResetBefore;
             copy(
                 &gru,
                 &mut f.weight_ih_t,

@@ -293,6 +293,18 @@ pub(crate) unsafe fn gemm_strided<T: Float>(p: &Strided<T>) {
 }
 
 /// `C = A B` for dense row-major `A: m x k`, `B: k x n`, `C: m x n`.
+///
+/// ```
+/// use kiln_runtime::matmul;
+///
+/// let a = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2 x 3
+/// let b = [1.0, 0.0, 0.0, 1.0, 1.0, 1.0]; // 3 x 2
+/// let mut c = [0.0; 4]; // 2 x 2
+/// matmul(2, 3, 2, &a, &b, &mut c).unwrap();
+/// assert_eq!(c, [4.0, 5.0, 10.0, 11.0]);
+/// // Lengths that disagree with the shapes are an error, not a panic.
+/// assert!(matmul(2, 3, 2, &a[..5], &b, &mut c).is_err());
+/// ```
 pub fn matmul<T: Float>(m: usize, k: usize, n: usize, a: &[T], b: &[T], c: &mut [T]) -> Result<()> {
     crate::error::check_len("matmul A", m * k, a.len())?;
     crate::error::check_len("matmul B", k * n, b.len())?;

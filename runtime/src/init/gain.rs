@@ -1,13 +1,23 @@
 //! Gains that scale an initialiser's spread to keep activations' variance steady through a
-//! nonlinearity. Where the notes and PyTorch's `calculate_gain` differ, both are given.
+//! nonlinearity. Where Glorot and Bengio's (2010) analysis and PyTorch's `calculate_gain`
+//! differ, both are given.
 
 /// No nonlinearity (and PyTorch's gain for sigmoid, conv and linear layers).
 pub const LINEAR: f64 = 1.0;
-/// Xavier gain for the logistic sigmoid from the notes [OPT Table 7.2] (x4; [FF (5.90)-(5.91)]
-/// swap logistic and tanh by mistake). PyTorch's `calculate_gain("sigmoid")` is 1.
-pub const LOGISTIC_NOTES: f64 = 4.0;
-/// Xavier gain for tanh from the notes [OPT Table 7.2].
-pub const TANH_NOTES: f64 = 1.0;
+/// Xavier gain 4 for the logistic sigmoid: its slope at 0 is 1/4, a quarter of tanh's, so
+/// weights four times larger keep the same variance (the usual reading of Glorot and Bengio,
+/// 2010, e.g. in the Theano deep-learning tutorials). PyTorch's `calculate_gain("sigmoid")`
+/// is 1.
+pub const LOGISTIC_GLOROT: f64 = 4.0;
+/// The old name of [`LOGISTIC_GLOROT`].
+#[deprecated(note = "renamed to LOGISTIC_GLOROT")]
+pub const LOGISTIC_NOTES: f64 = LOGISTIC_GLOROT;
+/// Xavier gain 1 for tanh, whose slope at 0 is 1 (Glorot and Bengio, 2010, derive their
+/// bounds for this case).
+pub const TANH_GLOROT: f64 = 1.0;
+/// The old name of [`TANH_GLOROT`].
+#[deprecated(note = "renamed to TANH_GLOROT")]
+pub const TANH_NOTES: f64 = TANH_GLOROT;
 /// PyTorch's `calculate_gain("tanh")`.
 pub const TANH_PYTORCH: f64 = 5.0 / 3.0;
 

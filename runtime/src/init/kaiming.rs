@@ -1,4 +1,4 @@
-//! Kaiming/He scales [OPT 4.3]: keep the variance through ReLU-like layers from one side's fan
+//! Kaiming/He scales (He et al., 2015, "Delving Deep into Rectifiers"): keep the variance through ReLU-like layers from one side's fan
 //! (PyTorch's `kaiming_*_`). With `gain = sqrt(2 / (1 + a^2))` (see [`super::gain`]) and
 //! `a = 0` they give He's `U(-sqrt(6/fan), sqrt(6/fan))` and `N(0, 2/fan)`.
 

@@ -1,5 +1,6 @@
-//! Weight initialisers [OPT 4.3, FF 5.7.4, SL]: constant, uniform, normal, Xavier, Kaiming and
-//! orthogonal, with PyTorch's formulas, filled reproducibly from a seeded [`KilnRng`].
+//! Weight initialisers: constant, uniform, normal, Xavier (Glorot and Bengio, 2010), Kaiming
+//! (He et al., 2015) and orthogonal (Saxe et al., 2014), with the formulas of PyTorch's
+//! `torch.nn.init`, filled reproducibly from a seeded [`KilnRng`].
 //!
 //! Every random draw is made in f64 by [`crate::rng`] and rounded to `T`, so a seed gives the
 //! same weights on every machine, and f32 weights are the rounded f64 ones.
@@ -28,27 +29,80 @@ pub enum FanMode {
 }
 
 /// How to fill a parameter tensor.
+///
+/// Build one, then [`Init::fill`] a flattened tensor with its fans from a seeded generator;
+/// the same seed always gives the same values.
+///
+/// ```
+/// use kiln_runtime::init::{gain, Init};
+/// use kiln_runtime::rng::seeded;
+///
+/// // A 4 x 3 weight (fan_in 3, fan_out 4) with Glorot's uniform bound sqrt(6 / (3 + 4)).
+/// let init = Init::XavierUniform { gain: gain::LINEAR };
+/// let mut w = [0.0f64; 12];
+/// init.fill(&mut w, 3, 4, &mut seeded(7)).unwrap();
+/// let bound = (6.0f64 / 7.0).sqrt();
+/// assert!(w.iter().all(|v| v.abs() <= bound));
+///
+/// // Reproducible: the same seed gives the same weights, in f32 the rounded f64 ones.
+/// let mut w32 = [0.0f32; 12];
+/// init.fill(&mut w32, 3, 4, &mut seeded(7)).unwrap();
+/// assert!(w.iter().zip(&w32).all(|(a, b)| *a as f32 == *b));
+///
+/// // A bad hyper-parameter is an error, not a panic.
+/// assert!(Init::Normal { mean: 0.0, std: -1.0 }.validate().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Init {
-    /// All zeros: for biases (zero weights never break the symmetry between units \[SL\]).
+    /// All zeros: for biases (as weights, zeros would give every unit of a layer the same
+    /// gradient, so they would never become different from each other).
     Zeros,
     /// Every element set to the value.
     Constant(f64),
-    /// `U(low, high)`, e.g. the notes' fixed `U(-0.01, 0.01)`.
-    Uniform { low: f64, high: f64 },
-    /// `N(mean, std^2)`, e.g. the notes' fixed `N(0, 0.01^2)`.
-    Normal { mean: f64, std: f64 },
-    /// `U(-r, r)`, `r = gain * sqrt(6 / (fan_in + fan_out))`.
-    XavierUniform { gain: f64 },
-    /// `N(0, s^2)`, `s = gain * sqrt(2 / (fan_in + fan_out))`.
-    XavierNormal { gain: f64 },
+    /// `U(low, high)`, e.g. a small fixed `U(-0.01, 0.01)`.
+    Uniform {
+        /// Lower end of the range (inclusive); must be finite and below `high`.
+        low: f64,
+        /// Upper end of the range (exclusive); must be finite.
+        high: f64,
+    },
+    /// `N(mean, std^2)`, e.g. a small fixed `N(0, 0.01^2)`.
+    Normal {
+        /// Centre of the distribution; must be finite.
+        mean: f64,
+        /// Standard deviation (not the variance); finite and `>= 0`.
+        std: f64,
+    },
+    /// `U(-r, r)`, `r = gain * sqrt(6 / (fan_in + fan_out))` (Glorot and Bengio, 2010).
+    XavierUniform {
+        /// Factor for the nonlinearity that follows (see [`gain`]); finite and `> 0`.
+        gain: f64,
+    },
+    /// `N(0, s^2)`, `s = gain * sqrt(2 / (fan_in + fan_out))` (Glorot and Bengio, 2010).
+    XavierNormal {
+        /// Factor for the nonlinearity that follows (see [`gain`]); finite and `> 0`.
+        gain: f64,
+    },
     /// `U(-r, r)`, `r = gain * sqrt(3 / fan)`; `gain = `[`gain::leaky_relu`]`(a)` for
     /// PyTorch's `kaiming_uniform_(a=a)`, [`gain::relu`] for He's `sqrt(6 / fan_in)`.
-    KaimingUniform { gain: f64, mode: FanMode },
+    KaimingUniform {
+        /// Factor for the nonlinearity that follows (see [`gain`]); finite and `> 0`.
+        gain: f64,
+        /// Which fan sets the scale: fan-in keeps activations steady, fan-out gradients.
+        mode: FanMode,
+    },
     /// `N(0, s^2)`, `s = gain / sqrt(fan)`; [`gain::relu`] gives He's `2 / fan_in`.
-    KaimingNormal { gain: f64, mode: FanMode },
+    KaimingNormal {
+        /// Factor for the nonlinearity that follows (see [`gain`]); finite and `> 0`.
+        gain: f64,
+        /// Which fan sets the scale: fan-in keeps activations steady, fan-out gradients.
+        mode: FanMode,
+    },
     /// `gain` times a random orthogonal matrix; see [`fill_orthogonal`].
-    Orthogonal { gain: f64 },
+    Orthogonal {
+        /// Factor the orthogonal matrix is multiplied by; finite and `> 0`.
+        gain: f64,
+    },
 }
 
 impl Init {

@@ -1,4 +1,4 @@
-//! Orthogonal initialisation [OPT 4.3] as PyTorch's `nn.init.orthogonal_`: the orthogonal factor
+//! Orthogonal initialisation (Saxe et al., 2014) as PyTorch's `nn.init.orthogonal_`: the orthogonal factor
 //! of a Gaussian matrix's QR, so that repeated products neither grow nor shrink signals.
 
 use super::qr::{householder_qr, Qr};

@@ -1,4 +1,5 @@
-//! Xavier/Glorot scales [OPT 4.3, Table 7.2]: keep the variance of activations and of
+//! Xavier/Glorot scales (Glorot and Bengio, 2010, "Understanding the difficulty of training
+//! deep feedforward neural networks"): keep the variance of activations and of
 //! gradients alike by using the mean of fan-in and fan-out (PyTorch's `xavier_*_`).
 
 /// Uniform bound `gain * sqrt(6 / (fan_in + fan_out))`, so the variance is

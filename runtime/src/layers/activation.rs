@@ -11,11 +11,13 @@ use crate::Result;
 /// `y = f(x)` element-wise over `F` features.
 #[derive(Debug, Clone)]
 pub struct Act<T: Float, const F: usize> {
+    /// The function applied to every feature.
     pub act: Activation,
     _t: core::marker::PhantomData<T>,
 }
 
 impl<T: Float, const F: usize> Act<T, F> {
+    /// A layer applying `act`; it has no parameters.
     pub fn new(act: Activation) -> Self {
         Act {
             act,

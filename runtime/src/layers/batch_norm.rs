@@ -1,6 +1,7 @@
 //! Batch normalisation over features (PyTorch's `nn.BatchNorm1d` on `[batch, F]`).
 //!
-//! Train: normalise with the batch mean and the biased (1/m) variance (REFERENCE.md misprint 4),
+//! Train: normalise with the batch mean and the biased (1/m) variance (as PyTorch does, and
+//! as in Ioffe and Szegedy, 2015),
 //! update the running estimates with momentum 0.1 on the new value and the unbiased variance.
 //! Eval: normalise with the running estimates. Backward runs through the batch statistics:
 //! `dx = gamma / (m sigma) (m dy - sum dy - x^ sum(dy x^))`.
@@ -15,14 +16,23 @@ use crate::Result;
 /// Batch norm over `F` features with learnable scale (`weight`) and shift (`bias`).
 #[derive(Debug, Clone)]
 pub struct BatchNorm<T: Float, const F: usize> {
+    /// Learned scale (gamma), one per feature, applied after normalising (starts at 1).
     pub weight: Box<[T; F]>,
+    /// Learned shift (beta), one per feature, added after scaling (starts at 0).
     pub bias: Box<[T; F]>,
+    /// Running estimate of each feature's mean, updated in training and used in evaluation.
     pub running_mean: Box<[T; F]>,
+    /// Running estimate of each feature's unbiased variance, updated in training and used in
+    /// evaluation.
     pub running_var: Box<[T; F]>,
     /// Training forward passes so far (PyTorch's `num_batches_tracked`; kept, counted and
     /// saved, not used: the running statistics use `momentum`).
     pub num_batches_tracked: [T; 1],
+    /// Weight of the new batch's statistics in the running estimates,
+    /// `running = (1 - momentum) running + momentum batch` (PyTorch's default 0.1).
     pub momentum: f64,
+    /// Small positive constant added to the variance before its square root, so the
+    /// division never hits zero (PyTorch's default `1e-5`).
     pub eps: f64,
 }
 

@@ -18,14 +18,23 @@ use crate::Result;
 /// shift (`bias`).
 #[derive(Debug, Clone)]
 pub struct BatchNorm2d<T: Float, const C: usize, const HW: usize> {
+    /// Learned scale (gamma), one per channel, applied after normalising (starts at 1).
     pub weight: Box<[T; C]>,
+    /// Learned shift (beta), one per channel, added after scaling (starts at 0).
     pub bias: Box<[T; C]>,
+    /// Running estimate of each channel's mean, updated in training and used in evaluation.
     pub running_mean: Box<[T; C]>,
+    /// Running estimate of each channel's unbiased variance, updated in training and used in
+    /// evaluation.
     pub running_var: Box<[T; C]>,
     /// Training forward passes so far (PyTorch's `num_batches_tracked`; kept, counted and
     /// saved, not used: the running statistics use `momentum`).
     pub num_batches_tracked: [T; 1],
+    /// Weight of the new batch's statistics in the running estimates,
+    /// `running = (1 - momentum) running + momentum batch` (PyTorch's default 0.1).
     pub momentum: f64,
+    /// Small positive constant added to the variance before its square root, so the
+    /// division never hits zero (PyTorch's default `1e-5`).
     pub eps: f64,
 }
 

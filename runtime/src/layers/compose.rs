@@ -2,7 +2,8 @@
 //! sequences inside them) are themselves layers:
 //! - [`Chain`]: two layers in sequence (longer sequences nest: `Chain<A, Chain<B, C>>`);
 //!   children are named `prefix.0`, `prefix.1`, ... in order.
-//! - [`Residual`]: `f(main(x) + shortcut(x))` [CS 6.12], children `prefix.main.*`, `prefix.shortcut.*`.
+//! - [`Residual`]: `f(main(x) + shortcut(x))` (the residual block of He et al., 2016),
+//!   children `prefix.main.*`, `prefix.shortcut.*`.
 //! - [`Concat`]: two branches on the same input, outputs concatenated on channels (each
 //!   sample's outputs `[a | b]`), for Inception and dense blocks; children `prefix.0.*`, `prefix.1.*`.
 //! - [`Identity`]: `y = x`, the identity shortcut or branch.
@@ -63,6 +64,7 @@ macro_rules! pair_visitors {
 pub struct Identity<T, const F: usize>(PhantomData<T>);
 
 impl<T, const F: usize> Identity<T, F> {
+    /// The identity on `F` values; it has no parameters.
     pub fn new() -> Self {
         Identity(PhantomData)
     }
@@ -114,7 +116,9 @@ impl<T: Float, const F: usize> Layer<T> for Identity<T, F> {
 /// `b(a(x))`.
 #[derive(Debug, Clone)]
 pub struct Chain<T, A, B> {
+    /// The first layer, reading the chain's input.
     pub a: A,
+    /// The second layer, reading `a`'s output.
     pub b: B,
     _t: PhantomData<T>,
 }
@@ -134,6 +138,7 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Chain<T, A, B> {
         "chained layers must agree on the width between them"
     );
 
+    /// `a` then `b`; it is a compile-time error if `a`'s output width is not `b`'s input width.
     pub fn new(a: A, b: B) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::AGREE;
@@ -221,8 +226,12 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
 /// `act(main(x) + shortcut(x))`; the two branches must produce the same shape.
 #[derive(Debug, Clone)]
 pub struct Residual<T, M, S> {
+    /// The branch that learns the change to the input (e.g. two convolutions).
     pub main: M,
+    /// The branch added to it unchanged: usually [`Identity`], or a projection when the
+    /// shape changes.
     pub shortcut: S,
+    /// Applied to the sum of the two branches.
     pub act: Activation,
     _t: PhantomData<T>,
 }
@@ -246,6 +255,8 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Residual<T, M, S> {
         "the main branch and the shortcut of a residual block must agree in shape"
     );
 
+    /// `act(main(x) + shortcut(x))`; it is a compile-time error if the branches' input or
+    /// output widths differ.
     pub fn new(main: M, shortcut: S, act: Activation) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::AGREE;
@@ -387,7 +398,9 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
 /// `[C, H, W]` maps is concatenation on channels. More branches nest: `Concat<A, Concat<B, C>>`.
 #[derive(Debug, Clone)]
 pub struct Concat<T, A, B> {
+    /// The first branch; its output comes first in each sample.
     pub a: A,
+    /// The second branch; its output follows `a`'s.
     pub b: B,
     _t: PhantomData<T>,
 }
@@ -410,6 +423,8 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Concat<T, A, B> {
         "concatenated branches must take the same input"
     );
 
+    /// Both branches on the same input; it is a compile-time error if their input widths
+    /// differ.
     pub fn new(a: A, b: B) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::AGREE;

@@ -12,11 +12,11 @@
 //! the bias; the activation runs on the chunk while it is in cache. One wide product per chunk
 //! packs the weight once and keeps both cores busy, where a product per sample did neither.
 //!
-//! Backward (REFERENCE.md, conv): `dz = f'(z) . dy`; `dW = dZ cols^T` over the chunk (the
-//! correlation of the input with delta), `db = sum dZ`; `dcols = W^T dZ`, scattered back by
-//! col2im, is the full correlation of delta with the 180-degree-rotated kernel. `cols` is
-//! recomputed in backward, and the chunk buffers live in per-thread scratch
-//! ([`super::conv_scratch`]) shared by all conv layers, bounded by [`COLS_BUDGET`].
+//! Backward: `dz = f'(z) . dy`; `dW = dZ cols^T` over the chunk (the correlation of the
+//! input with delta), `db = sum dZ`; `dcols = W^T dZ`, scattered back by col2im, is the full
+//! correlation of delta with the 180-degree-rotated kernel. `cols` is recomputed in backward,
+//! and the chunk buffers live in per-thread scratch shared by all conv layers, bounded by
+//! [`COLS_BUDGET`].
 
 use super::batch_parts::{run_parts, Disjoint};
 use super::conv_scratch::with_scratch;

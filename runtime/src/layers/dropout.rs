@@ -1,5 +1,6 @@
-//! Inverted dropout (REFERENCE.md, [CS 4]): in training each element is zeroed with
-//! probability `p` and the survivors scaled by `1/(1-p)`; in eval it is the identity.
+//! Inverted dropout (Srivastava et al., 2014; PyTorch's `nn.Dropout`): in training each
+//! element is zeroed with probability `p` and the survivors scaled by `1/(1-p)`, so the
+//! expected output equals the input; in eval it is the identity.
 
 use super::{ensure_len, GradVisitor, Layer};
 use crate::error::check_hyper;
@@ -37,6 +38,7 @@ impl<T: Float, const F: usize> Dropout<T, F> {
         })
     }
 
+    /// The probability of zeroing each element in training, in `[0, 1)`.
     pub fn p(&self) -> f64 {
         self.p
     }

@@ -125,6 +125,7 @@ impl<T: Float, const V: usize, const D: usize> Layer<T> for Embedding<T, V, D> {
 pub struct OneHot<T, const V: usize>(core::marker::PhantomData<T>);
 
 impl<T, const V: usize> OneHot<T, V> {
+    /// The one-hot encoding of ids in `0..V`; it has no parameters.
     pub fn new() -> Self {
         OneHot(core::marker::PhantomData)
     }

@@ -12,8 +12,12 @@ use crate::Result;
 /// Layer norm over `F` features.
 #[derive(Debug, Clone)]
 pub struct LayerNorm<T: Float, const F: usize> {
+    /// Learned scale (gamma), one per feature, applied after normalising (starts at 1).
     pub weight: Box<[T; F]>,
+    /// Learned shift (beta), one per feature, added after scaling (starts at 0).
     pub bias: Box<[T; F]>,
+    /// Small positive constant added to each sample's variance before its square root, so
+    /// the division never hits zero (PyTorch's default `1e-5`).
     pub eps: f64,
 }
 

@@ -1,4 +1,4 @@
-//! Maxout [FF 5.1]: `K` affine pieces per output, the output is their maximum. Stored as one
+//! Maxout (Goodfellow et al., 2013): `K` affine pieces per output, the output is their maximum. Stored as one
 //! `[OUT*K, IN]` weight (rows `o*K .. o*K+K` are output `o`'s pieces), like a PyTorch
 //! `Linear(IN, OUT*K)` followed by a max over groups of `K` consecutive features.
 //! Backward routes each output's gradient to its winning piece, then is a dense backward.

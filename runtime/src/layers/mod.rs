@@ -55,6 +55,40 @@ pub use softmax::Softmax;
 pub type GradVisitor<'a, T> = dyn FnMut(usize, ParamKind, &mut [T], &[T]) + 'a;
 
 /// One layer of a generated network. `IN` and `OUT` are per-sample widths.
+///
+/// Batches are row-major `[batch, width]`. Generated networks drive their layers through this
+/// trait; a layer can also be used on its own:
+///
+/// ```
+/// use kiln_runtime::activation::Activation;
+/// use kiln_runtime::init::Init;
+/// use kiln_runtime::layers::{Dense, Layer};
+/// use kiln_runtime::rng::seeded;
+///
+/// // 2 -> 1 with a bias and no activation: y = w . x + b.
+/// let mut layer =
+///     Dense::<f64, 2, 1>::new(true, Activation::Identity, Init::Zeros, &mut seeded(0)).unwrap();
+/// layer.weight[0] = [1.0, 2.0];
+/// layer.bias = Some(Box::new([0.5]));
+///
+/// // A batch of two samples.
+/// let x = [1.0, 1.0, -1.0, 0.5];
+/// let mut y = [0.0; 2];
+/// let mut cache = Default::default();
+/// layer.forward(&x, &mut y, 2, &mut cache);
+/// assert_eq!(y, [3.5, 0.5]);
+///
+/// // Training: the forward keeps what backward needs, backward gives every gradient.
+/// layer.forward_train(&x, &mut y, 2, &mut cache, &mut seeded(0)).unwrap();
+/// let mut dy = [1.0, -1.0]; // dL/dy of the two samples
+/// let mut dx = [0.0; 4];
+/// let mut grads = layer.zeros_like();
+/// layer.backward(&x, &y, &mut dy, Some(&mut dx), 2, &mut cache, &mut grads);
+/// assert_eq!(grads.weight[0], [2.0, 0.5]); // sum over samples of dy x
+/// assert_eq!(grads.bias.as_deref(), Some(&[0.0])); // sum of dy
+/// assert_eq!(dx, [1.0, 2.0, -1.0, -2.0]); // dy w per sample
+/// assert_eq!(layer.param_names(), ["weight", "bias"]);
+/// ```
 pub trait Layer<T: Float>: Send + Sync + Sized {
     /// Per-sample input width.
     const IN: usize;

@@ -169,6 +169,9 @@ impl<
 {
     const SHAPE: () = check_shape(C, (H, W), (KH, KW), (SH, SW), (PH, PW), (OH, OW));
 
+    /// The pooling layer of the shape its parameters give; it has no learnable parameters,
+    /// and inconsistent sizes (e.g. `OH` not matching `H`, `KH`, `SH` and `PH`) fail to
+    /// compile.
     pub fn new() -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::SHAPE;
@@ -378,6 +381,9 @@ impl<
 {
     const SHAPE: () = check_shape(C, (H, W), (KH, KW), (SH, SW), (PH, PW), (OH, OW));
 
+    /// The pooling layer of the shape its parameters give; it has no learnable parameters,
+    /// and inconsistent sizes (e.g. `OH` not matching `H`, `KH`, `SH` and `PH`) fail to
+    /// compile.
     pub fn new() -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::SHAPE;
@@ -495,6 +501,8 @@ pub struct GlobalAvgPool<T, const C: usize, const H: usize, const W: usize>(
 impl<T: Float, const C: usize, const H: usize, const W: usize> GlobalAvgPool<T, C, H, W> {
     const SHAPE: () = assert!(C > 0 && H > 0 && W > 0, "global average pool: empty shape");
 
+    /// The pooling layer over `C` maps of `H x W`; it has no learnable parameters, and an
+    /// empty shape fails to compile.
     pub fn new() -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::SHAPE;

@@ -15,6 +15,7 @@ use crate::Result;
 /// `F / S`).
 #[derive(Debug, Clone)]
 pub struct PRelu<T: Float, const F: usize, const C: usize, const S: usize = 1> {
+    /// Learned slopes `a` for negative inputs: one shared, or one per channel.
     pub weight: Box<[T; C]>,
 }
 

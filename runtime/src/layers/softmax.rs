@@ -14,11 +14,14 @@ use crate::Result;
 /// Softmax (or, with `log`, log-softmax) of each sample's `F` values.
 #[derive(Debug, Clone)]
 pub struct Softmax<T: Float, const F: usize> {
+    /// `true`: log-softmax (log-probabilities, for the `nll` loss); `false`: softmax
+    /// (probabilities that sum to 1).
     pub log: bool,
     _t: core::marker::PhantomData<T>,
 }
 
 impl<T: Float, const F: usize> Softmax<T, F> {
+    /// Softmax, or log-softmax when `log`; it has no parameters.
     pub fn new(log: bool) -> Self {
         Softmax {
             log,

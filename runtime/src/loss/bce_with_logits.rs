@@ -13,12 +13,14 @@ use crate::float::Float;
 /// not checked.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BceWithLogits {
+    /// Mean over all elements (PyTorch's default) or sum.
     pub reduction: Reduction,
     /// PyTorch's `pos_weight`: see [`BceWithLogits::with_pos_weight`].
     pos_weight: Option<Box<[f64]>>,
 }
 
 impl BceWithLogits {
+    /// Unweighted binary cross-entropy reduced by `reduction`.
     pub const fn new(reduction: Reduction) -> Self {
         BceWithLogits {
             reduction,
@@ -46,6 +48,7 @@ impl BceWithLogits {
         Ok(self)
     }
 
+    /// The positive-term weights set by [`BceWithLogits::with_pos_weight`], if any.
     pub fn pos_weight(&self) -> Option<&[f64]> {
         self.pos_weight.as_deref()
     }

@@ -1,4 +1,4 @@
-//! Mean absolute error [LEC] (PyTorch's `nn.L1Loss`): robust to outliers, constant-size
+//! Mean absolute error (PyTorch's `nn.L1Loss`): robust to outliers, constant-size
 //! gradient.
 
 use super::{elementwise, Loss, Reduction};
@@ -10,10 +10,12 @@ use crate::float::Float;
 /// elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Mae {
+    /// Mean over all elements (PyTorch's default) or sum.
     pub reduction: Reduction,
 }
 
 impl Mae {
+    /// Absolute error reduced by `reduction`.
     pub const fn new(reduction: Reduction) -> Self {
         Mae { reduction }
     }

@@ -5,7 +5,7 @@
 //! - [`Reduction::Mean`] divides by the number of rows for [`SoftmaxCrossEntropy`] and by the
 //!   number of elements for [`BceWithLogits`], [`Mse`] and [`Mae`]; [`Reduction::Sum`] does not
 //!   divide. The gradient is that of the reduced value.
-//! - A sequence loss averaged over time steps [CS 7.7] is [`SoftmaxCrossEntropy`] with
+//! - A sequence loss averaged over time steps is [`SoftmaxCrossEntropy`] with
 //!   [`Reduction::Mean`] over the `steps * batch` rows; [`perplexity`] is its exponential.
 //! - Shapes and labels are validated (a [`KilnError`] names what is wrong,
 //!   and nothing is written to `grad` then); an empty batch is an error, as its mean is 0/0.
@@ -48,6 +48,28 @@ pub enum Reduction {
 }
 
 /// A loss over a row-major `[rows, width]` output.
+///
+/// ```
+/// use kiln_runtime::loss::{Loss, Mse, Reduction};
+///
+/// // Two rows of one output each; PyTorch's `nn.MSELoss()` (mean over elements).
+/// let mse = Mse::new(false, Reduction::Mean);
+/// let (output, target) = ([1.0f64, 3.0], [0.0, 1.0]);
+/// let mut grad = [0.0; 2];
+/// let value = mse.loss_and_grad(&output, 1, &target, &mut grad).unwrap();
+/// assert_eq!(value, (1.0 + 4.0) / 2.0);
+/// assert_eq!(grad, [1.0, 2.0]); // 2 (x - y) / 2 elements
+///
+/// // The same loss with the second row masked out, as for a padding step.
+/// let masked = mse
+///     .loss_and_grad_masked(&output, 1, &target, &[true, false], &mut grad)
+///     .unwrap();
+/// assert_eq!(masked, 1.0);
+/// assert_eq!(grad, [2.0, 0.0]);
+///
+/// // A target of the wrong length is an error, and `grad` is left alone.
+/// assert!(mse.loss(&output, 1, &target[..1]).is_err());
+/// ```
 pub trait Loss<T: Float> {
     /// What the output is compared with: `[usize]` class labels (one per row) for
     /// cross-entropy, `[T]` (one per output element) for the others.
@@ -304,14 +326,15 @@ mod weighted_tests {
             r::CE_WEIGHTED_SMOOTH_SUM,
             &r::CE_WEIGHTED_SMOOTH_SUM_GRAD,
         );
-        // Wrong weight count, the notes' smoothing, negative weights: typed errors.
+        // Wrong weight count, the eps/(K-1) smoothing, negative weights: typed errors.
         let mut g = [0.0; 12];
         let two = SoftmaxCrossEntropy::default()
             .with_class_weights(&[1.0, 2.0])
             .unwrap();
         assert!(two.loss_and_grad(&r::X, 3, &r::LABELS, &mut g).is_err());
-        let notes = SoftmaxCrossEntropy::new(LabelSmoothing::Notes(0.1), Reduction::Mean).unwrap();
-        assert!(notes.with_class_weights(&r::WEIGHT).is_err());
+        let others_only =
+            SoftmaxCrossEntropy::new(LabelSmoothing::OtherClasses(0.1), Reduction::Mean).unwrap();
+        assert!(others_only.with_class_weights(&r::WEIGHT).is_err());
         assert!(SoftmaxCrossEntropy::default()
             .with_class_weights(&[1.0, -1.0])
             .is_err());

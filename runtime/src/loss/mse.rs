@@ -1,20 +1,23 @@
-//! Mean squared error [CS 3, LEC], with or without the notes' factor 1/2.
+//! Mean squared error, as PyTorch's `nn.MSELoss` or with the textbook factor 1/2.
 
 use super::{elementwise, Loss, Reduction};
 use crate::error::Result;
 use crate::float::Float;
 
 /// Squared error per element: `(x - y)^2` (PyTorch's `nn.MSELoss`), gradient `2 (x - y)`; or
-/// with `half`, the notes' `(x - y)^2 / 2`, gradient `x - y`. [`Reduction::Mean`] divides by
+/// with `half`, the textbook `(x - y)^2 / 2`, gradient `x - y`. [`Reduction::Mean`] divides by
 /// the number of elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Mse {
-    /// Multiply by 1/2 (the notes' convention); `false` matches PyTorch.
+    /// Multiply by 1/2 (a common textbook convention that makes the gradient `x - y`);
+    /// `false` matches PyTorch.
     pub half: bool,
+    /// Mean over all elements (PyTorch's default) or sum.
     pub reduction: Reduction,
 }
 
 impl Mse {
+    /// Squared error, halved if `half`, reduced by `reduction`.
     pub const fn new(half: bool, reduction: Reduction) -> Self {
         Mse { half, reduction }
     }

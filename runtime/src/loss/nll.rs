@@ -16,6 +16,7 @@ pub struct Nll {
 }
 
 impl Nll {
+    /// Unweighted negative log-likelihood reduced by `reduction`.
     pub const fn new(reduction: Reduction) -> Self {
         Nll {
             reduction,

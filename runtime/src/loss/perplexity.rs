@@ -1,4 +1,4 @@
-//! Perplexity of a language model [CS 7.5]: the exponential of its mean cross-entropy per
+//! Perplexity of a language model: the exponential of its mean cross-entropy per
 //! token, i.e. the effective number of equally likely next tokens.
 
 use crate::float::Float;

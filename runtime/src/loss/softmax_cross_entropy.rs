@@ -1,4 +1,4 @@
-//! Softmax cross-entropy fused with log-softmax [CS 1.4]: stable for any logits (the row's
+//! Softmax cross-entropy fused with log-softmax: stable for any logits (the row's
 //! maximum is subtracted before exponentiating) and with the simple gradient `softmax - target`.
 
 use super::{check_output, reduce, Loss, Reduction};
@@ -14,9 +14,19 @@ pub enum LabelSmoothing {
     /// PyTorch's `nn.CrossEntropyLoss(label_smoothing=eps)`: `eps/K` spread over all classes,
     /// so the right class gets `1 - eps + eps/K`.
     PyTorch(f64),
-    /// The notes' form [OPT 4.2.3]: `1 - eps` on the right class and `eps/(K-1)` on each other
-    /// one (needs `K >= 2` when `eps > 0`).
-    Notes(f64),
+    /// `1 - eps` on the right class and `eps/(K-1)` on each other one, so the right class
+    /// gets exactly `1 - eps` (the form of Goodfellow et al., 2016, *Deep Learning*, section
+    /// 7.5.1; needs `K >= 2` when `eps > 0`).
+    OtherClasses(f64),
+}
+
+impl LabelSmoothing {
+    /// The old name of [`LabelSmoothing::OtherClasses`].
+    #[deprecated(note = "renamed to LabelSmoothing::OtherClasses")]
+    #[allow(non_snake_case)]
+    pub fn Notes(eps: f64) -> LabelSmoothing {
+        LabelSmoothing::OtherClasses(eps)
+    }
 }
 
 impl LabelSmoothing {
@@ -28,13 +38,13 @@ impl LabelSmoothing {
                 let off = eps / classes as f64;
                 (1.0 - eps + off, off)
             }
-            LabelSmoothing::Notes(eps) => {
+            LabelSmoothing::OtherClasses(eps) => {
                 if eps == 0.0 {
                     return Ok((1.0, 0.0));
                 }
                 if classes < 2 {
                     return Err(KilnError::InvalidHyperParameter {
-                        what: "label smoothing (notes form) with one class",
+                        what: "label smoothing eps/(K-1) with one class",
                         value: eps,
                         why: "eps/(K-1) needs at least 2 classes; use eps = 0",
                     });
@@ -52,6 +62,29 @@ impl LabelSmoothing {
 /// `loss = sum_k q_k (lse(x) - x_k)` with `lse(x) = m + ln sum_j exp(x_j - m)`,
 /// `m = max_j x_j`; gradient `softmax(x) - q`. [`Reduction::Mean`] divides both by the number
 /// of rows (the batch size), as PyTorch does.
+///
+/// ```
+/// use kiln_runtime::loss::{LabelSmoothing, Loss, Reduction, SoftmaxCrossEntropy};
+/// use kiln_runtime::KilnError;
+///
+/// let ce = SoftmaxCrossEntropy::default(); // no smoothing, mean over rows
+/// // Two samples of three classes: equal logits, then a confident right answer.
+/// let logits = [0.0f64, 0.0, 0.0, 10.0, 0.0, 0.0];
+/// let mut grad = [0.0; 6];
+/// let loss = ce.loss_and_grad(&logits, 3, &[2, 0], &mut grad).unwrap();
+/// // ln 3 for the uniform guess, about 0 for the confident one, averaged.
+/// assert!((loss - 3f64.ln() / 2.0).abs() < 1e-4);
+/// // softmax - one_hot, divided by the 2 rows.
+/// assert!((grad[2] - (1.0 / 3.0 - 1.0) / 2.0).abs() < 1e-12);
+///
+/// // A label that is not a class is an error naming the sample.
+/// let err = ce.loss(&logits, 3, &[3, 0]).unwrap_err();
+/// assert!(matches!(err, KilnError::LabelOutOfRange { index: 0, label: 3, classes: 3 }));
+///
+/// // PyTorch's label smoothing: eps/K on every class.
+/// let smooth = SoftmaxCrossEntropy::new(LabelSmoothing::PyTorch(0.1), Reduction::Sum).unwrap();
+/// assert!(smooth.loss(&[0.0f64, 0.0], 2, &[0]).unwrap() > 0.0);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SoftmaxCrossEntropy {
     label_smoothing: LabelSmoothing,
@@ -76,7 +109,7 @@ impl SoftmaxCrossEntropy {
     pub fn new(label_smoothing: LabelSmoothing, reduction: Reduction) -> Result<Self> {
         match label_smoothing {
             LabelSmoothing::None => {}
-            LabelSmoothing::PyTorch(eps) | LabelSmoothing::Notes(eps) => check_hyper(
+            LabelSmoothing::PyTorch(eps) | LabelSmoothing::OtherClasses(eps) => check_hyper(
                 "label smoothing eps",
                 eps,
                 (0.0..1.0).contains(&eps),
@@ -93,12 +126,12 @@ impl SoftmaxCrossEntropy {
     /// Weighs each row by the weight of its label, as PyTorch's `weight`: the mean divides by
     /// the sum of the rows' label weights instead of the row count, and PyTorch's label
     /// smoothing spreads `eps/K` weighted by each class's weight. One non-negative, finite
-    /// weight per class (checked against the output width when the loss runs); the notes'
-    /// smoothing has no weighted form and is refused.
+    /// weight per class (checked against the output width when the loss runs); the
+    /// `eps/(K-1)` smoothing ([`LabelSmoothing::OtherClasses`]) has no weighted form and is refused.
     pub fn with_class_weights(mut self, weights: &[f64]) -> Result<Self> {
-        if let LabelSmoothing::Notes(eps) = self.label_smoothing {
+        if let LabelSmoothing::OtherClasses(eps) = self.label_smoothing {
             return Err(KilnError::InvalidHyperParameter {
-                what: "class weights with the notes' label smoothing",
+                what: "class weights with the eps/(K-1) label smoothing",
                 value: eps,
                 why: "only PyTorch's label smoothing has a weighted form",
             });
@@ -120,14 +153,17 @@ impl SoftmaxCrossEntropy {
         Ok(self)
     }
 
+    /// The per-class weights set by [`SoftmaxCrossEntropy::with_class_weights`], if any.
     pub fn class_weights(&self) -> Option<&[f64]> {
         self.class_weights.as_deref()
     }
 
+    /// The target distribution used in place of the one-hot label.
     pub fn label_smoothing(&self) -> LabelSmoothing {
         self.label_smoothing
     }
 
+    /// How the rows' losses are combined: mean over rows (PyTorch's default) or sum.
     pub fn reduction(&self) -> Reduction {
         self.reduction
     }
@@ -265,14 +301,14 @@ mod tests {
         assert!((l - 4.0f64.ln()).abs() < 1e-15);
         // q = [0.05, 0.05, 0.85, 0.05]
         assert_close(&g, &[0.2, 0.2, -0.6, 0.2], 1e-15);
-        ce(LabelSmoothing::Notes(0.3), Reduction::Sum)
+        ce(LabelSmoothing::OtherClasses(0.3), Reduction::Sum)
             .loss_and_grad(&out, 4, &[2], &mut g)
             .unwrap();
         // q = [0.1, 0.1, 0.7, 0.1]
         assert_close(&g, &[0.15, 0.15, -0.45, 0.15], 1e-15);
-        // Logits [0, ln 3] label 0, notes eps 0.1 over 2 classes: q = [0.9, 0.1],
+        // Logits [0, ln 3] label 0, eps/(K-1) smoothing 0.1 over 2 classes: q = [0.9, 0.1],
         // loss = 0.9 ln 4 + 0.1 ln(4/3).
-        let l = ce(LabelSmoothing::Notes(0.1), Reduction::Mean)
+        let l = ce(LabelSmoothing::OtherClasses(0.1), Reduction::Mean)
             .loss(&[0.0f64, 3.0f64.ln()], 2, &[0])
             .unwrap();
         assert!((l - (0.9 * 4.0f64.ln() + 0.1 * (4.0f64 / 3.0).ln())).abs() < 1e-15);
@@ -287,7 +323,7 @@ mod tests {
         for sm in [
             LabelSmoothing::None,
             LabelSmoothing::PyTorch(0.1),
-            LabelSmoothing::Notes(0.25),
+            LabelSmoothing::OtherClasses(0.25),
         ] {
             for red in [Reduction::Mean, Reduction::Sum] {
                 let loss = ce(sm, red);
@@ -442,7 +478,10 @@ mod tests {
                 SoftmaxCrossEntropy::new(LabelSmoothing::PyTorch(eps), Reduction::Mean),
                 Err(KilnError::InvalidHyperParameter { .. })
             ));
-            assert!(SoftmaxCrossEntropy::new(LabelSmoothing::Notes(eps), Reduction::Mean).is_err());
+            assert!(
+                SoftmaxCrossEntropy::new(LabelSmoothing::OtherClasses(eps), Reduction::Mean)
+                    .is_err()
+            );
         }
         let loss = SoftmaxCrossEntropy::default();
         let mut g = [0.0f64; 4];
@@ -475,9 +514,9 @@ mod tests {
             loss.loss_and_grad(&[0.0f64; 4], 2, &[0, 1], &mut [0.0; 3]),
             Err(KilnError::LengthMismatch { .. })
         ));
-        let notes = ce(LabelSmoothing::Notes(0.1), Reduction::Mean);
+        let others_only = ce(LabelSmoothing::OtherClasses(0.1), Reduction::Mean);
         assert!(matches!(
-            notes.loss(&[0.0f64; 2], 1, &[0, 0]),
+            others_only.loss(&[0.0f64; 2], 1, &[0, 0]),
             Err(KilnError::InvalidHyperParameter { .. })
         ));
         // One class without smoothing: the loss is 0 (softmax of one logit is 1).

@@ -10,7 +10,7 @@ use crate::param::ParamSet;
 
 /// PyTorch's Adadelta. With `g = grad (+ wd * p)`: `v = rho v + (1 - rho) g^2`,
 /// `d = sqrt(u + eps) / sqrt(v + eps) * g`, `u = rho u + (1 - rho) d^2`, `p -= lr * d`.
-/// Defaults: `lr = 1.0`, `rho = 0.9`, `eps = 1e-6` (the notes use 1e-5).
+/// Defaults (PyTorch's): `lr = 1.0`, `rho = 0.9`, `eps = 1e-6`.
 #[derive(Debug, Clone)]
 pub struct Adadelta<T> {
     lr: f64,

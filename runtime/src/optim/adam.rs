@@ -14,7 +14,8 @@ use crate::param::ParamSet;
 /// `p *= 1 - lr * wd` first): `m = lerp(m, g, 1 - beta1)`, `v = beta2 v + (1 - beta2) g^2`,
 /// AMSGrad `v_max = max(v_max, v)`, then
 /// `p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)` with `eps` outside the
-/// square root. Real bias correction, unlike the notes' "momentum + RMSProp" shortcut.
+/// square root. Real bias correction (Kingma and Ba, 2015), which the informal summary
+/// "momentum + RMSProp" leaves out.
 /// Defaults: `betas = (0.9, 0.999)`, `eps = 1e-8`, no decay, no AMSGrad.
 #[derive(Debug, Clone)]
 pub struct Adam<T> {

@@ -21,14 +21,16 @@ fn first_non_finite<T: Float, G: GradSet<T> + ?Sized>(grads: &mut G) -> Option<u
 /// `total_norm` is the L2 norm of all gradients together; returns `total_norm` (before
 /// clipping).
 ///
-/// This is PyTorch's `clip_grad_norm_`. The notes' `g * min(1, theta / ||g||)` differs only by
-/// the `1e-6` guard in the denominator, which kiln keeps so results match PyTorch's.
+/// This is PyTorch's `clip_grad_norm_`. The textbook `g * min(1, theta / ||g||)` (Pascanu et
+/// al., 2013) differs only by the `1e-6` guard in the denominator, which kiln keeps so
+/// results match PyTorch's.
 ///
 /// Takes any [`GradSet`], sized or not (`&mut dyn GradSet<T>`, or a slice of
-/// `(name, gradient)` pairs directly). The norm is accumulated in `f64` (rescaled if the sum of squares overflows). `max_norm` must
-/// be finite and `> 0`. A NaN or infinite gradient is [`KilnError::NonFinite`] with the flat
-/// index of the first one (PyTorch would silently return a non-finite norm unless
-/// `error_if_nonfinite=True`); the gradients are then left untouched.
+/// `(name, gradient)` pairs directly). The norm is accumulated in `f64` (rescaled if the sum
+/// of squares overflows). `max_norm` must be finite and `> 0`. A NaN or infinite gradient is
+/// [`KilnError::NonFinite`] with the flat index of the first one (PyTorch would silently
+/// return a non-finite norm unless `error_if_nonfinite=True`); the gradients are then left
+/// untouched.
 pub fn clip_grad_norm<T: Float, G: GradSet<T> + ?Sized>(
     grads: &mut G,
     max_norm: f64,

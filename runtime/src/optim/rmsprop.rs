@@ -12,7 +12,8 @@ use crate::param::ParamSet;
 /// `v = alpha v + (1 - alpha) g^2`; centred: `m = lerp(m, g, 1 - alpha)` and
 /// `d = sqrt(v - m^2) + eps`, else `d = sqrt(v) + eps`; then `p -= lr * g / d`, or with
 /// momentum `b = mu b + g / d; p -= lr * b`.
-/// Defaults: `alpha = 0.99` (the notes use 0.9), `eps = 1e-8`, no momentum, not centred.
+/// Defaults (PyTorch's): `alpha = 0.99` (Tieleman and Hinton, 2012, suggest 0.9), `eps = 1e-8`,
+/// no momentum, not centred.
 #[derive(Debug, Clone)]
 pub struct RmsProp<T> {
     lr: f64,

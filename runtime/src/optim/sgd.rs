@@ -15,8 +15,9 @@ use crate::param::ParamSet;
 /// - momentum `mu`: `b = g` on the first step, then `b = mu * b + (1 - dampening) * g`, and
 ///   `p -= lr * b`, or with Nesterov `p -= lr * (g + mu * b)`.
 ///
-/// The notes' momentum `v = gamma v + lr g; x -= v` is the same for a constant `lr`; with a
-/// schedule, PyTorch's form (used here) applies the current `lr` to the whole buffer.
+/// The classical momentum `v = gamma v + lr g; x -= v` (Sutskever et al., 2013) is the same
+/// for a constant `lr`; with a schedule, PyTorch's form (used here) applies the current `lr`
+/// to the whole buffer.
 #[derive(Debug, Clone)]
 pub struct Sgd<T> {
     lr: f64,

@@ -1,8 +1,8 @@
-//! Bidirectional recurrent layer [CS 7.11]: `F` runs over the sequence forwards, `B` over the
+//! Bidirectional recurrent layer (Schuster and Paliwal, 1997): `F` runs over the sequence forwards, `B` over the
 //! reversed sequence, and each step's outputs are concatenated `[f_t | b_t]` (`b_t` is the
 //! backward direction's output at input step `t`, so it has seen steps `t..T-1`), as
 //! PyTorch's `bidirectional = True` lays them out. The two directions' widths may differ
-//! (the notes allow it; PyTorch does not); both read the same input width.
+//! (kiln allows it; PyTorch does not); both read the same input width.
 //!
 //! State: `[batch, F::STATE + B::STATE]`, each sample's forward state then its backward one.
 //! The backward direction starts from its part at the last step and ends at the first; this
@@ -336,7 +336,7 @@ mod tests {
     fn mixed(seed: u64) -> Mixed {
         let mut rng = crate::rng::seeded(seed);
         let mut l = Bidirectional::new(
-            Gru::new(GruForm::Notes, &mut rng).unwrap(),
+            Gru::new(GruForm::ResetBefore, &mut rng).unwrap(),
             Rnn::new(Activation::Tanh, &mut rng).unwrap(),
         );
         l.visit_params_mut(&mut |_, _, v| v.iter_mut().for_each(|w| *w *= 2.0));

@@ -4,19 +4,23 @@
 //!
 //! ```text
 //! r = sig(W_ir x + b_ir + W_hr h + b_hr)      z = sig(W_iz x + b_iz + W_hz h + b_hz)
-//! GruForm::PyTorch:  n = tanh(W_in x + b_in + r . (W_hn h + b_hn))     (nn.GRU)
-//! GruForm::Notes:    n = tanh(W_in x + b_in + W_hn (r . h) + b_hn)     ([CS 7]: H~ = tanh(X W_xh + (R . H) W_hh + b_h))
-//! h' = (1 - z) . n + z . h                                              (both)
+//! GruForm::PyTorch:      n = tanh(W_in x + b_in + r . (W_hn h + b_hn))     (nn.GRU)
+//! GruForm::ResetBefore:  n = tanh(W_in x + b_in + W_hn (r . h) + b_hn)     (Cho et al., 2014)
+//! h' = (1 - z) . n + z . h                                                  (both)
 //! ```
 //!
-//! The notes apply the reset gate before the recurrent product, so their form needs a second
-//! GEMM per step (`(r . h) W_hn^T` after `r` is known); PyTorch's computes all three gates'
-//! recurrent terms in one. The notes' single bias `b_h` is `b_in + b_hn` here.
+//! The reset-before form (the original GRU of Cho et al., 2014, "Learning Phrase
+//! Representations using RNN Encoder-Decoder for Statistical Machine Translation") applies the
+//! reset gate to the hidden state before the recurrent product, so it needs a second GEMM per
+//! step (`(r . h) W_hn^T` after `r` is known); PyTorch's reset-after form computes all three
+//! gates' recurrent terms in one. A single candidate bias `b_h`, as often written for the
+//! reset-before form, is `b_in + b_hn` here.
 //!
 //! BPTT, per step from the last (`dh` complete from the later steps):
 //! `dn = dh . (1 - z)`, `dz = dh . (h - n)`, `da_n = dn . (1 - n^2)`, `da_z = dz . z(1 - z)`,
 //! `da_r = dr . r(1 - r)` with `dr = da_n . (W_hn h + b_hn)` (PyTorch) or
-//! `dr = (da_n W_hn) . h` (notes); `dh_{t-1} = dh . z + dG_h W_hh` (+ `(da_n W_hn) . r`, notes).
+//! `dr = (da_n W_hn) . h` (reset before); `dh_{t-1} = dh . z + dG_h W_hh`
+//! (+ `(da_n W_hn) . r` in the reset-before form).
 
 use super::lengths::{final_rows, zero_padding};
 use super::one_hot::OneHot;
@@ -32,16 +36,42 @@ use crate::param::ParamKind;
 use crate::rng::KilnRng;
 use crate::Result;
 
-/// Where the GRU's reset gate acts (see the module documentation).
+/// Where the GRU's reset gate acts (see the module documentation). Both forms have the same
+/// tensors; they compute different functions of them.
+///
+/// ```
+/// use kiln_runtime::recurrent::{Gru, GruForm, Recurrent};
+///
+/// // PyTorch's form is the default, so `nn.GRU` weights load unchanged.
+/// assert_eq!(GruForm::default(), GruForm::PyTorch);
+///
+/// // One step of a 1 -> 1 GRU whose weights are all zero: every gate is sigmoid(0) = 1/2 and
+/// // the candidate is tanh(0) = 0, so h' = (1 - z) n + z h = h / 2 in either form.
+/// let gru = Gru::<f64, 1, 1>::zeros(GruForm::ResetBefore);
+/// let (mut y, mut h) = ([0.0], [0.8]);
+/// gru.step(&[1.0], &mut y, 1, &mut h, &mut Default::default());
+/// assert!((y[0] - 0.4).abs() < 1e-15);
+/// assert_eq!(h, y);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GruForm {
-    /// `nn.GRU`: `n = tanh(W_in x + b_in + r . (W_hn h + b_hn))`, reset after the recurrent
+    /// The reset-after form of PyTorch's `torch.nn.GRU`:
+    /// `n = tanh(W_in x + b_in + r . (W_hn h + b_hn))`, the reset gate scaling the recurrent
     /// product. Weights load from PyTorch and give its outputs.
     #[default]
     PyTorch,
-    /// The notes' form: `n = tanh(W_in x + b_in + W_hn (r . h) + b_hn)`, reset before the
-    /// recurrent product. Same tensors, but no PyTorch twin.
-    Notes,
+    /// The reset-before form, the original GRU of Cho et al. (2014):
+    /// `n = tanh(W_in x + b_in + W_hn (r . h) + b_hn)`, the reset gate applied to the hidden
+    /// state before the recurrent product. Same tensors as [`GruForm::PyTorch`], but PyTorch
+    /// has no module computing it; about one more matrix product per step.
+    ResetBefore,
+}
+
+impl GruForm {
+    /// The old name of [`GruForm::ResetBefore`].
+    #[deprecated(note = "renamed to GruForm::ResetBefore")]
+    #[allow(non_upper_case_globals)]
+    pub const Notes: GruForm = GruForm::ResetBefore;
 }
 
 /// A GRU layer from `IN` to `H` features per step.
@@ -64,17 +94,18 @@ pub struct Gru<T: Float, const IN: usize, const H: usize> {
 pub struct GruCache<T> {
     /// `[steps, batch, 3H]`: input projections `X W_ih^T + b_ih`, then the gates r, z, n.
     gi: Vec<T>,
-    /// `[steps, batch, 3H]`: recurrent terms `b_hh + h W_hh^T` (`(r . h) W_hn^T` for n, notes).
+    /// `[steps, batch, 3H]`: recurrent terms `b_hh + h W_hh^T` (`(r . h) W_hn^T` for n when
+    /// the reset gate acts before the product).
     gh: Vec<T>,
     /// `[steps + 1, batch, H]`: `h_-1` (the initial state), `h_0`, ..., `h_{T-1}`.
     hs: Vec<T>,
-    /// `[steps, batch, H]`: `r . h_{t-1}` (notes form only).
+    /// `[steps, batch, H]`: `r . h_{t-1}` (reset-before form only).
     rh: Vec<T>,
     /// `[steps, batch, 3H]`: gradients of the input-side pre-activations.
     dgi: Vec<T>,
     /// `[steps, batch, 3H]`: gradients of the recurrent terms.
     dgh: Vec<T>,
-    /// `[batch, H]`: `d(r . h) = da_n W_hn` of one step (notes form only).
+    /// `[batch, H]`: `d(r . h) = da_n W_hn` of one step (reset-before form only).
     drh: Vec<T>,
     /// `[H, 3H]`: `W_hh^T`, for long sequences.
     whh_t: Vec<T>,
@@ -133,11 +164,11 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
         if n == 0 || H == 0 {
             return;
         }
-        let notes = self.form == GruForm::Notes;
+        let reset_before = self.form == GruForm::ResetBefore;
         ensure_len(&mut c.gi, n * g3);
         ensure_len(&mut c.gh, n * g3);
         ensure_len(&mut c.hs, (steps + 1) * bh);
-        if notes {
+        if reset_before {
             ensure_len(&mut c.rh, n * H);
         }
         c.hs[..bh].copy_from_slice(state);
@@ -148,8 +179,9 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
         // The recurrent weights of the gates from r (and from n) as a GEMM operand
         // `(matrix, transposed, leading dimension)`: W_hh^T read by strides, or a transposed
         // copy for long sequences.
-        // PyTorch form only: the notes form multiplies two column ranges of W_hh^T per step.
-        let packed = !notes && pack_recurrent(steps, batch);
+        // PyTorch form only: the reset-before form multiplies two column ranges of W_hh^T per
+        // step.
+        let packed = !reset_before && pack_recurrent(steps, batch);
         if packed {
             c.packed.fwd.pack(Trans::Yes, H, g3, &self.weight_hh, H);
         }
@@ -160,11 +192,11 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
             let w = &self.weight_hh[..];
             ((w, &w[2 * H * H..]), Trans::Yes, H)
         };
-        // PyTorch: all three gates' recurrent terms; notes: r and z only.
+        // PyTorch: all three gates' recurrent terms; reset before: r and z only.
         let w = if packed {
             StepWeights::Packed(&c.packed.fwd)
         } else {
-            let n = if notes { 2 * H } else { g3 };
+            let n = if reset_before { 2 * H } else { g3 };
             StepWeights::Plain {
                 w: w_all,
                 trans: tw,
@@ -184,7 +216,7 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
                 }
                 Activation::Sigmoid.forward(&mut a[..2 * H]);
             }
-            if notes {
+            if reset_before {
                 let rh = &mut c.rh[t * bh..(t + 1) * bh];
                 for ((o, a), hp) in rh
                     .chunks_exact_mut(H)
@@ -212,7 +244,7 @@ impl<T: Float, const IN: usize, const H: usize> Gru<T, IN, H> {
                 );
             }
             for (a, b) in gi.chunks_exact_mut(g3).zip(gh.chunks_exact(g3)) {
-                if notes {
+                if reset_before {
                     for j in 0..H {
                         a[2 * H + j] += b[2 * H + j];
                     }
@@ -292,21 +324,22 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
             }
             return;
         }
-        let notes = self.form == GruForm::Notes;
+        let reset_before = self.form == GruForm::ResetBefore;
         let c = cache;
         zero_padding(dy, steps, batch, H, &c.lengths);
         ensure_len(&mut c.dgi, n * g3);
         ensure_len(&mut c.dgh, n * g3);
-        if notes {
+        if reset_before {
             ensure_len(&mut c.drh, bh);
         }
         let (w_rz, w_n) = self.weight_hh.split_at(2 * H * H);
-        // dh_{t-1} += dG_t W_hh over the gates that read h (r and z only in the notes).
-        let w = if !notes && pack_recurrent(steps, batch) {
+        // dh_{t-1} += dG_t W_hh over the gates that read h (r and z only when the reset acts
+        // before the product).
+        let w = if !reset_before && pack_recurrent(steps, batch) {
             c.packed.bwd.pack(Trans::No, g3, H, &self.weight_hh, H);
             StepWeights::Packed(&c.packed.bwd)
         } else {
-            let (k, w) = if notes {
+            let (k, w) = if reset_before {
                 (2 * H, w_rz)
             } else {
                 (g3, &self.weight_hh[..])
@@ -340,7 +373,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
                     di[H + j] = daz;
                     dr[H + j] = daz;
                     di[2 * H + j] = dan;
-                    if notes {
+                    if reset_before {
                         dr[2 * H + j] = dan;
                     } else {
                         let dar = dan * hh[2 * H + j] * r * (T::ONE - r);
@@ -350,7 +383,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
                     }
                 }
             }
-            if notes {
+            if reset_before {
                 // d(r . h) = da_n W_hn, then the reset gate's share.
                 let drh = &mut c.drh[..];
                 gemm_unchecked(
@@ -392,7 +425,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
                     for j in 0..H {
                         p[j] += dhb[j] * a[H + j];
                     }
-                    if notes {
+                    if reset_before {
                         let d = &c.drh[b * H..(b + 1) * H];
                         for j in 0..H {
                             p[j] += d[j] * a[j];
@@ -406,7 +439,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Gru<T, IN, H> {
         c.one_hot
             .weight_grad_of(x, dgi, n, IN, g3, &mut grads.weight_ih);
         let hs = &c.hs[..n * H];
-        if notes {
+        if reset_before {
             let (gw_rz, gw_n) = grads.weight_hh.split_at_mut(2 * H * H);
             gemm_unchecked(
                 Trans::Yes,
@@ -488,9 +521,17 @@ mod tests {
     }
 
     #[test]
+    #[allow(deprecated)]
+    fn old_name_notes_is_reset_before() {
+        assert_eq!(GruForm::Notes, GruForm::ResetBefore);
+        // Still usable in a pattern, since the enum derives `PartialEq` and `Eq`.
+        assert!(matches!(GruForm::ResetBefore, GruForm::Notes));
+    }
+
+    #[test]
     fn one_step_matches_hand_computation() {
         // IN = 1, H = 1: gates r, z, n; b_hn != 0 tells the forms apart.
-        for form in [GruForm::PyTorch, GruForm::Notes] {
+        for form in [GruForm::PyTorch, GruForm::ResetBefore] {
             let mut l = Gru::<f64, 1, 1>::zeros(form);
             l.weight_ih.copy_from_slice(&[0.5, -0.5, 1.0]);
             l.weight_hh.copy_from_slice(&[0.3, 0.2, -0.7]);
@@ -501,7 +542,7 @@ mod tests {
             let z = sig(-0.5 * x + 0.2 * h0 + 0.3);
             let n = match form {
                 GruForm::PyTorch => (1.0 * x - 0.2 + r * (-0.7 * h0 + 0.4)).tanh(),
-                GruForm::Notes => (1.0 * x - 0.2 + -0.7 * (r * h0) + 0.4).tanh(),
+                GruForm::ResetBefore => (1.0 * x - 0.2 + -0.7 * (r * h0) + 0.4).tanh(),
             };
             let h1 = (1.0 - z) * n + z * h0;
             let mut state = [h0];
@@ -513,7 +554,7 @@ mod tests {
 
     #[test]
     fn bptt_matches_finite_differences() {
-        for form in [GruForm::PyTorch, GruForm::Notes] {
+        for form in [GruForm::PyTorch, GruForm::ResetBefore] {
             let mut l = Gru::<f64, 3, 4>::new(form, &mut crate::rng::seeded(11)).unwrap();
             l.visit_params_mut(&mut |_, _, v| v.iter_mut().for_each(|w| *w *= 2.0));
             // Batch 6 takes the packed-weights path of the per-step products.
@@ -532,7 +573,7 @@ mod tests {
 
     #[test]
     fn one_hot_input_is_gathered_exactly() {
-        for form in [GruForm::PyTorch, GruForm::Notes] {
+        for form in [GruForm::PyTorch, GruForm::ResetBefore] {
             let mut l = Gru::<f64, 9, 4>::new(form, &mut crate::rng::seeded(5)).unwrap();
             let err = check_one_hot(&mut l, 4, 6);
             assert!(err < 1e-6, "{form:?}: {err}");
@@ -541,7 +582,7 @@ mod tests {
 
     #[test]
     fn forward_step_and_carry_agree() {
-        for form in [GruForm::PyTorch, GruForm::Notes] {
+        for form in [GruForm::PyTorch, GruForm::ResetBefore] {
             let mut l = Gru::<f64, 3, 4>::new(form, &mut crate::rng::seeded(12)).unwrap();
             for (steps, batch) in [(9, 2), (9, 6)] {
                 let x = probe(steps * batch * 3, 2, 1.0);
@@ -596,14 +637,14 @@ mod tests {
         assert!(max_diff(&g.weight_hh, &r::GRU_D_WEIGHT_HH_L0) < 1e-12);
         assert!(max_diff(&g.bias_ih, &r::GRU_D_BIAS_IH_L0) < 1e-12);
         assert!(max_diff(&g.bias_hh, &r::GRU_D_BIAS_HH_L0) < 1e-12);
-        // The notes' form is a different function on the same weights.
-        let notes = Gru {
-            form: GruForm::Notes,
+        // The reset-before form is a different function on the same weights.
+        let reset_before = Gru {
+            form: GruForm::ResetBefore,
             ..l.clone()
         };
         let mut state = r::H0.to_vec();
         let mut y2 = vec![0.0; y.len()];
-        notes.forward(&r::X, &mut y2, steps, batch, &mut state, &mut cache);
+        reset_before.forward(&r::X, &mut y2, steps, batch, &mut state, &mut cache);
         assert!(max_diff(&y, &y2) > 1e-3);
     }
 }

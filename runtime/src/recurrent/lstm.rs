@@ -1,4 +1,5 @@
-//! Long short-term memory, PyTorch's `nn.LSTM` (no peepholes, no projection) [CS 7]:
+//! Long short-term memory (Hochreiter and Schmidhuber, 1997; forget gate of Gers et al., 2000),
+//! PyTorch's `nn.LSTM` (no peepholes, no projection):
 //!
 //! ```text
 //! i = sig(W_ii x + b_ii + W_hi h + b_hi)      f = sig(W_if x + b_if + W_hf h + b_hf)
@@ -72,7 +73,8 @@ pub struct LstmCache<T> {
 impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
     /// PyTorch's initialisation (every tensor `U(-1/sqrt(H), 1/sqrt(H))`), then
     /// `forget_bias` added to the forget gate's slice of `bias_ih` (0 for PyTorch's exact
-    /// default; 1 or 2 keep the memory open early in training [OPT 4.3]).
+    /// default; 1 or 2 keep the memory open early in training, as recommended by Jozefowicz
+    /// et al., 2015).
     pub fn new(forget_bias: f64, rng: &mut KilnRng) -> Result<Self> {
         Self::with_init(default_init(H), default_init(H), forget_bias, rng)
     }

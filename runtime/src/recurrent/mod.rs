@@ -1,10 +1,11 @@
-//! Recurrent layers [CS 7]: cells that run over whole sequences, with PyTorch's parameter
+//! Recurrent layers: cells that run over whole sequences, with PyTorch's parameter
 //! layout, names and gate order so that weights load from `nn.RNN`, `nn.GRU` and `nn.LSTM`
 //! directly.
 //!
 //! - [`Rnn`]: `h' = act(W_ih x + b_ih + W_hh h + b_hh)` (`nn.RNN`, tanh or relu).
 //! - [`Lstm`]: `nn.LSTM` (gates i, f, g, o; no peepholes), optional forget-gate bias offset.
-//! - [`Gru`]: `nn.GRU` ([`GruForm::PyTorch`]) or the notes' form ([`GruForm::Notes`]).
+//! - [`Gru`]: `nn.GRU` ([`GruForm::PyTorch`], reset gate after the recurrent product) or the
+//!   original reset-before form of Cho et al., 2014 ([`GruForm::ResetBefore`]).
 //! - [`Bidirectional`]: one cell forward and one on the reversed sequence, outputs `[f | b]`.
 //!
 //! Deep recurrent networks are stacks of these layers, built by the `network!` macro.
@@ -20,8 +21,10 @@
 //! `dW_hh = dG^T [h_-1 .. h_{T-2}]` and `dx = dG W_ih` as one GEMM each over all steps). All
 //! buffers live in the cache, grown on first use: nothing allocates per call after warm-up.
 //!
-//! Sampling [CS 7.3]: for random sampling the caller zeroes `state` before every batch; for
-//! consecutive sampling it carries `state` from one batch to the next. Either way backward
+//! Sampling a long sequence into batches: with random sampling (batches cut from random
+//! places, unrelated to each other) the caller zeroes `state` before every batch; with
+//! consecutive sampling (each batch continuing where the previous one stopped) it carries
+//! `state` from one batch to the next. Either way backward
 //! drops the gradient into the initial state: truncated BPTT cuts at the batch boundary.
 
 use crate::float::Float;

@@ -14,11 +14,13 @@ use crate::Result;
 /// `R` driven through [`Layer`].
 #[derive(Debug, Clone)]
 pub struct OverSteps<T, R> {
+    /// The recurrent layer run over the rows; its parameters are this layer's.
     pub inner: R,
     _t: core::marker::PhantomData<T>,
 }
 
 impl<T, R> OverSteps<T, R> {
+    /// Wraps `inner` so it can be used wherever a [`Layer`] is expected.
     pub fn new(inner: R) -> Self {
         OverSteps {
             inner,

@@ -28,11 +28,13 @@ pub enum TimeReduction {
 /// A reduction over time of `F` features per step.
 #[derive(Clone, Debug)]
 pub struct OverTime<T, const F: usize> {
+    /// How the steps are reduced: last step, mean or maximum.
     pub reduction: TimeReduction,
     _t: PhantomData<T>,
 }
 
 impl<T, const F: usize> OverTime<T, F> {
+    /// The reduction `reduction` over time; it has no parameters, so it cannot fail.
     pub fn new(reduction: TimeReduction) -> Self {
         OverTime {
             reduction,

@@ -1,5 +1,6 @@
-//! Elman recurrent layer, PyTorch's `nn.RNN` [CS 7]: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`
-//! (the notes' `H_t = phi(X_t W_xh + H_{t-1} W_hh + b_h)` with `b_h = b_ih + b_hh`), with
+//! Elman recurrent layer (Elman, 1990), PyTorch's `nn.RNN`:
+//! `h' = act(W_ih x + b_ih + W_hh h + b_hh)` (often written with one bias,
+//! `H_t = phi(X_t W_xh + H_{t-1} W_hh + b_h)`, which is `b_h = b_ih + b_hh` here), with
 //! `weight_ih_l0: [H, IN]`, `weight_hh_l0: [H, H]`, `bias_ih_l0`, `bias_hh_l0: [H]`.
 //!
 //! PyTorch offers `nonlinearity = "tanh"` (default) or `"relu"`; any [`Activation`] is

@@ -18,7 +18,9 @@ use crate::rng::{uniform, KilnRng};
 /// `lower` then `upper`, with dropout between them in training.
 #[derive(Debug, Clone)]
 pub struct Stacked<T, A, B> {
+    /// The first layer, reading the stack's input.
     pub lower: A,
+    /// The second layer (or a further `Stacked`), reading `lower`'s outputs after dropout.
     pub upper: B,
     /// Probability of zeroing each of `lower`'s outputs in training.
     pub dropout: f64,

@@ -1,4 +1,5 @@
-//! Cosine annealing from `base` to `min_lr` over `total_steps`, as PyTorch's
+//! Cosine annealing (Loshchilov and Hutter, 2017) from `base` to `min_lr` over
+//! `total_steps`, as PyTorch's
 //! `CosineAnnealingLR` (closed form), then constant.
 
 use super::{check_count, check_rate, LrSchedule};
@@ -7,10 +8,10 @@ use core::f64::consts::PI;
 
 /// `min_lr + (base - min_lr) (1 + cos(pi k / K)) / 2` for `k <= K`, and `min_lr` after.
 ///
-/// With `min_lr = 0` this is the notes' `a0/2 (1 + cos(k pi / K))`. Up to `K` it equals
-/// PyTorch's `CosineAnnealingLR(T_max=K, eta_min=min_lr)`; PyTorch keeps following the
-/// cosine after `K` (the rate climbs back to `base` at `2K`), kiln holds `min_lr`, as the
-/// notes intend (use [`super::Sgdr`] for restarts).
+/// With `min_lr = 0` this is `a0/2 (1 + cos(k pi / K))`. Up to `K` it equals PyTorch's
+/// `CosineAnnealingLR(T_max=K, eta_min=min_lr)`; PyTorch keeps following the cosine after
+/// `K` (the rate climbs back to `base` at `2K`), kiln holds `min_lr`, so training past `K`
+/// does not undo the annealing (use [`super::Sgdr`] for restarts).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cosine {
     base: f64,

@@ -1,4 +1,4 @@
-//! Exponential decay `a0 gamma^k` (the notes' `a0 beta^k`), as PyTorch's `ExponentialLR`.
+//! Exponential decay `a0 gamma^k` (also written `a0 beta^k`), as PyTorch's `ExponentialLR`.
 
 use super::{check_gamma, check_rate, LrSchedule};
 use crate::error::Result;

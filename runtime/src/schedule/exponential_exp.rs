@@ -1,5 +1,5 @@
-//! Exponential decay written with `exp`: `a0 exp(-beta k)` from the notes (PyTorch: a
-//! `LambdaLR`).
+//! Exponential decay written with `exp`: `a0 exp(-beta k)` (PyTorch: a `LambdaLR`; the same
+//! as [`super::Exponential`] with `gamma = exp(-beta)`).
 
 use super::{check_rate, LrSchedule};
 use crate::error::{check_hyper, Result};

@@ -1,4 +1,4 @@
-//! Inverse-time decay `a0 / (1 + beta k)` from the notes (PyTorch: a `LambdaLR`).
+//! Inverse-time decay `a0 / (1 + beta k)` (PyTorch: a `LambdaLR`).
 
 use super::{check_rate, LrSchedule};
 use crate::error::{check_hyper, Result};

@@ -1,7 +1,7 @@
 //! Learning-rate schedules: the learning rate for step `k` as a pure function of `k`, so a
 //! schedule needs no state, can be shared across threads and resumes from any step.
 //!
-//! | kiln | notes | PyTorch |
+//! | kiln | formula | PyTorch |
 //! |---|---|---|
 //! | [`StepDecay`] | piecewise constant | `StepLR` |
 //! | [`MultiStep`] | piecewise constant | `MultiStepLR` |
@@ -10,8 +10,8 @@
 //! | [`ExponentialExp`] | `a0 exp(-beta k)` | `LambdaLR` |
 //! | [`Cosine`] | `a0/2 (1 + cos(k pi / K))` | `CosineAnnealingLR` (up to `K`) |
 //! | [`Warmup`] | `k / K_w a0`, then any decay | `LinearLR` + `SequentialLR` |
-//! | [`Triangular`] | triangular cyclic | `CyclicLR(mode="triangular")` |
-//! | [`Sgdr`] | SGDR warm restarts | `CosineAnnealingWarmRestarts` |
+//! | [`Triangular`] | triangular cyclic (Smith, 2017) | `CyclicLR(mode="triangular")` |
+//! | [`Sgdr`] | cosine with warm restarts (Loshchilov and Hutter, 2017) | `CosineAnnealingWarmRestarts` |
 //!
 //! `k` counts optimiser steps from 0; [`apply`] sets an optimiser's learning rate for step `k`.
 //! Every constructor validates its arguments and returns [`Result`].
@@ -46,7 +46,34 @@ use crate::error::{check_hyper, Result};
 use crate::float::Float;
 use crate::optim::Optimizer;
 
-/// A learning-rate schedule.
+/// A learning-rate schedule: the rate for each optimiser step, as a function of the step.
+///
+/// ```
+/// use kiln_runtime::optim::{Optimizer, Sgd};
+/// use kiln_runtime::schedule::{self, LrSchedule, StepDecay, Warmup};
+///
+/// // Halve the rate every 10 steps, starting from 0.1.
+/// let decay = StepDecay::new(0.1, 10, 0.5).unwrap();
+/// assert_eq!(decay.lr_at(0), 0.1);
+/// assert_eq!(decay.lr_at(9), 0.1);
+/// assert_eq!(decay.lr_at(10), 0.05);
+/// assert_eq!(decay.lr_at(25), 0.025);
+///
+/// // The same after a linear warm-up from 0 over 4 steps.
+/// let sched = Warmup::new(4, decay).unwrap();
+/// assert_eq!(sched.lr_at(0), 0.0);
+/// assert_eq!(sched.lr_at(2), 0.05);
+/// assert_eq!(sched.lr_at(4), 0.1);
+///
+/// // Before each step, set the optimiser's rate for that step.
+/// let mut opt = Sgd::<f32>::new(0.1).unwrap();
+/// let lr = schedule::apply(&sched, &mut opt, 3).unwrap();
+/// assert!((lr - 0.075).abs() < 1e-15);
+/// assert_eq!(opt.learning_rate(), lr);
+///
+/// // Invalid settings are refused when the schedule is built.
+/// assert!(StepDecay::new(0.1, 0, 0.5).is_err());
+/// ```
 pub trait LrSchedule: Send + Sync {
     /// The learning rate to use for step `k` (0-based).
     fn lr_at(&self, k: u64) -> f64;

@@ -1,4 +1,4 @@
-//! SGDR: cosine annealing with warm restarts, periods growing by `t_mult`, as PyTorch's
+//! SGDR (Loshchilov and Hutter, 2017): cosine annealing with warm restarts, periods growing by `t_mult`, as PyTorch's
 //! `CosineAnnealingWarmRestarts`.
 
 use super::{check_count, check_rate, LrSchedule};
@@ -6,8 +6,8 @@ use crate::error::{check_hyper, Result};
 use core::f64::consts::PI;
 
 /// `min_lr + (base - min_lr) (1 + cos(pi T_cur / T_i)) / 2`, where the `i`-th period lasts
-/// `T_i = t0 * t_mult^i` steps and `T_cur` counts steps since the last restart (the notes'
-/// periods growing by kappa = `t_mult`).
+/// `T_i = t0 * t_mult^i` steps and `T_cur` counts steps since the last restart (each period
+/// `t_mult` times the previous one).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sgdr {
     base: f64,

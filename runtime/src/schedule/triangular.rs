@@ -1,4 +1,5 @@
-//! Triangular cyclic learning rate: linear up from `base_lr` to `max_lr` over `step_size`
+//! Triangular cyclic learning rate (Smith, 2017, "Cyclical Learning Rates for Training Neural
+//! Networks"): linear up from `base_lr` to `max_lr` over `step_size`
 //! steps and back down, repeated, as PyTorch's `CyclicLR(mode="triangular")`.
 
 use super::{check_count, check_rate, LrSchedule};
@@ -7,8 +8,8 @@ use crate::error::{check_hyper, Result};
 /// `base_lr + (max_lr - base_lr) max(0, 1 - b_k)` with `b_k = |k / dT - 2m + 1|` and
 /// `m = floor(1 + k / (2 dT))`, `dT = step_size`.
 ///
-/// The notes [OPT 4.4.2] print `b_k` with a floor; it is the absolute value (a misprint kiln
-/// does not copy). Computed with PyTorch's `CyclicLR` arithmetic, which is the same function.
+/// `b_k` is an absolute value, as in Smith (2017), not a floor (as it is sometimes
+/// misprinted). Computed with PyTorch's `CyclicLR` arithmetic, which is the same function.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Triangular {
     base_lr: f64,
@@ -55,7 +56,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn by_hand_and_as_the_corrected_notes_formula() {
+    fn by_hand_and_as_smiths_formula() {
         let s = Triangular::new(0.1, 0.5, 2).unwrap();
         let got: Vec<f64> = (0..9).map(|k| s.lr_at(k)).collect();
         let want = [0.1, 0.3, 0.5, 0.3, 0.1, 0.3, 0.5, 0.3, 0.1];
@@ -67,8 +68,8 @@ mod tests {
             for k in 0..200u64 {
                 let m = (1.0 + k as f64 / (2.0 * dt as f64)).floor();
                 let b = (k as f64 / dt as f64 - 2.0 * m + 1.0).abs();
-                let notes = 0.01 + 0.09 * (1.0 - b).max(0.0);
-                assert!((s.lr_at(k) - notes).abs() < 1e-15, "dT {dt} k {k}");
+                let want = 0.01 + 0.09 * (1.0 - b).max(0.0);
+                assert!((s.lr_at(k) - want).abs() < 1e-15, "dT {dt} k {k}");
             }
         }
         assert!(Triangular::new(0.1, 0.05, 2).is_err());

@@ -1,4 +1,4 @@
-//! Linear warm-up for any schedule: ramp up to the inner schedule's first rate, then follow
+//! Linear warm-up for any schedule (the gradual warm-up of Goyal et al., 2017): ramp up to the inner schedule's first rate, then follow
 //! the inner schedule shifted by the warm-up length.
 
 use super::LrSchedule;
@@ -7,7 +7,7 @@ use crate::error::{check_hyper, Result};
 /// For `k < K_w`: `a0 (s + (1 - s) k / K_w)` with `a0 = inner.lr_at(0)`; from `K_w` on:
 /// `inner.lr_at(k - K_w)`.
 ///
-/// The start factor `s` defaults to 0, the notes' `k / K_w a0`: the ramp starts at **0** and
+/// The start factor `s` defaults to 0, i.e. `k / K_w a0`: the ramp starts at **0** and
 /// reaches `a0` at `k = K_w`. With `s > 0` ([`Warmup::start_factor`]) it equals PyTorch's
 /// `SequentialLR([LinearLR(start_factor=s, total_iters=K_w), inner], milestones=[K_w])`
 /// (PyTorch's `LinearLR` needs `s > 0`; `s = 1 / K_w` starts at `a0 / K_w`).
@@ -58,7 +58,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn notes_ramp_from_zero_then_shifted_inner() {
+    fn ramp_from_zero_then_shifted_inner() {
         let w = Warmup::new(4, Exponential::new(0.8, 0.5).unwrap()).unwrap();
         let got: Vec<f64> = (0..7).map(|k| w.lr_at(k)).collect();
         assert_eq!(got, [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 0.4, 0.2]);

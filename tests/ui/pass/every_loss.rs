@@ -12,7 +12,7 @@ network! {
     struct CeSmooth { input: [8], layers: [dense(4)], loss: softmax_cross_entropy(label_smoothing = 0.1) }
 }
 network! {
-    struct CeSmoothNotes { input: [8], layers: [dense(4)], loss: softmax_cross_entropy(label_smoothing_notes = 0.1) }
+    struct CeSmoothNotes { input: [8], layers: [dense(4)], loss: softmax_cross_entropy(label_smoothing_others = 0.1) }
 }
 network! {
     struct Mse { input: [8], layers: [dense(3)], loss: mse }

@@ -13,7 +13,7 @@ network! {
 }
 
 network! {
-    pub struct D { input: [4], layers: [dense(3)], loss: softmax_cross_entropy(weight = [1.0, 2.0, 1.0], label_smoothing_notes = 0.1) }
+    pub struct D { input: [4], layers: [dense(3)], loss: softmax_cross_entropy(weight = [1.0, 2.0, 1.0], label_smoothing_others = 0.1) }
 }
 
 network! {

@@ -1,0 +1,2 @@
+//! The `network!` language reference.
+#![doc = include_str!("../docs/dsl.md")]

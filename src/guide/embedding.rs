@@ -1,0 +1,2 @@
+//! Guide: embedding.
+#![doc = include_str!("../../docs/guide/embedding.md")]

@@ -1,0 +1,2 @@
+//! Guide: performance.
+#![doc = include_str!("../../docs/guide/performance.md")]

@@ -1,0 +1,2 @@
+//! Guide: sequences.
+#![doc = include_str!("../../docs/guide/sequences.md")]
