@@ -171,6 +171,84 @@ def t6(width=4096):
     return step, 6 * (2 * 1024 * w + w * w) * 256 / 1e9, "GFLOP/s", timing
 
 
+def sgd_step(net, x, y):
+    """A training step of `net` on (x, y): softmax CE, SGD momentum 0.9 lr 0.01."""
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def labels(n):
+    """kiln's runner's labels: (i * 7) % 10."""
+    return torch.tensor([(i * 7) % 10 for i in range(n)])
+
+
+def l1():
+    """L1: two 1-D convolutions over 16 channels of 128 samples."""
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv1d(16, 32, 5, padding=2), nn.ReLU(), nn.Conv1d(32, 32, 5, padding=2), nn.ReLU(),
+        nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(32, 10),
+    )
+    return sgd_step(net, torch.rand(32, 16, 128), labels(32)), 32, "samples/s", {}
+
+
+def l2():
+    """L2: a depthwise-separable block: depthwise 3x3, then pointwise 1x1."""
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv2d(32, 32, 3, padding=1, groups=32), nn.ReLU(), nn.Conv2d(32, 64, 1), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10),
+    )
+    return sgd_step(net, torch.rand(32, 32, 16, 16), labels(32)), 32, "samples/s", {}
+
+
+class MeanOverTime(nn.Module):
+    """L3: a dense layer at every step of a time-major [seq, batch, 64] input, the mean over time."""
+
+    def __init__(self):
+        super().__init__()
+        self.step = nn.Linear(64, 256)
+        self.head = nn.Linear(256, 10)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.step(x)).mean(dim=0))
+
+
+def l3():
+    torch.manual_seed(0)
+    x = torch.rand(32, 32, 64)
+    return sgd_step(MeanOverTime(), x, labels(32)), 32 * 32, "tokens/s", {}
+
+
+def l4():
+    """L4: an LSTM over packed sequences of lengths 8-32, each one's own last step, Adam."""
+    torch.manual_seed(0)
+    lengths = torch.tensor([32 - (i * 7) % 25 for i in range(32)])
+    lstm, head = nn.LSTM(64, 128), nn.Linear(128, 10)
+    opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
+    x = torch.rand(32, 32, 64)  # [seq, batch, 64]; what lies past a length is never read
+    y = labels(32)
+    loss_fn = nn.CrossEntropyLoss()
+    pack = nn.utils.rnn.pack_padded_sequence
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        _, (h, _) = lstm(pack(x, lengths, enforce_sorted=False))
+        loss = loss_fn(head(h[-1]), y)
+        loss.backward()
+        opt.step()
+
+    return step, int(lengths.sum()), "tokens/s", dict(repeats=5, inner=20)
+
+
 def workload(w):
     """The workload named `w`: T1-T8, T8cl (channels-last), T1b<batch>, T3s<steps>, T6w<width>."""
     fixed = {
@@ -184,6 +262,10 @@ def workload(w):
         "T7": lambda: rnn_train(nn.GRU),
         "T8": t8,
         "T8cl": lambda: t8(True),
+        "L1": l1,
+        "L2": l2,
+        "L3": l3,
+        "L4": l4,
     }
     if w in fixed:
         return fixed[w]()

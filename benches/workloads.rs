@@ -17,6 +17,9 @@ use kiln::prelude::*;
 use kiln::runtime::optim::{Adam, Sgd};
 use kiln::runtime::rng::uniform;
 
+#[path = "workloads/layers.rs"]
+mod layers;
+
 network! {
     /// T1: 784 -> 256 ReLU -> 128 ReLU -> 10, softmax cross-entropy.
     struct T1Mlp {
@@ -394,6 +397,10 @@ fn workload(id: &str) -> Option<Workload> {
         "T8" => t8(),
         "T4e" => t4_embedded(),
         "T5e" => t5_embedded(),
+        "L1" => layers::l1(),
+        "L2" => layers::l2(),
+        "L3" => layers::l3(),
+        "L4" => layers::l4(),
         _ => {
             let (base, rest) = id.split_at(id.len().min(2));
             let n: usize = rest.get(1..)?.parse().ok()?;
@@ -561,6 +568,34 @@ fn fmt(v: f64) -> String {
     }
 }
 
+/// The layer kinds of the expressivity round, each in a small training step.
+const LAYERS: [Row; 4] = [
+    row(
+        "L1",
+        "L1 conv1d-train (2 x conv1d 32 k5 on 16 x 128)",
+        "samples/s",
+        true,
+    ),
+    row(
+        "L2",
+        "L2 depthwise-train (depthwise 3x3 + pointwise on 32 x 16 x 16)",
+        "samples/s",
+        true,
+    ),
+    row(
+        "L3",
+        "L3 mean-over-time-train (dense 256 per step, mean, 32 x 32 steps)",
+        "tokens/s",
+        true,
+    ),
+    row(
+        "L4",
+        "L4 packed-lstm-train (LSTM 128, lengths 8-32, last step)",
+        "tokens/s",
+        true,
+    ),
+];
+
 const MAIN: [Row; 9] = [
     row("T1", "T1 mlp-train", "samples/s", true),
     row("T2", "T2 lenet-train", "samples/s", true),
@@ -597,6 +632,16 @@ fn main_tables(only: &[String]) {
                 println!("T8 against PyTorch channels-last: kiln {k:.1}, PyTorch {p:.1} samples/s, {:.2}x\n", k / p);
             }
         }
+    }
+    let layer_rows: Vec<Row> = LAYERS
+        .iter()
+        .filter(|r| only.is_empty() || only.iter().any(|o| o == r.id))
+        .map(|r| row(r.id, r.name, r.unit, r.higher_better))
+        .collect();
+    if !layer_rows.is_empty() {
+        println!("Layer kinds of the expressivity round (a training step built around each):\n");
+        let ids: Vec<&str> = layer_rows.iter().map(|r| r.id).collect();
+        table(&layer_rows, &ids);
     }
     // RTNeural's compile-time API cannot run here; its figures, measured on this machine beside
     // kiln, are read from ../shared/bench/WORKLOADS.md (the last values it gives).

@@ -372,7 +372,8 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             pub fn get_tensor(&self, name: &str, v: &mut [T]) -> #rt::Result<()> {
                 match name {
                     #(#refs)*
-                    _ => return Err(#rt::KilnError::UnknownTensor),
+                    // `?` rather than `return`: with no tensors the `Ok` after stays reachable.
+                    _ => Err(#rt::KilnError::UnknownTensor)?,
                 }
                 Ok(())
             }
@@ -382,7 +383,8 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             pub fn set_tensor(&mut self, name: &str, v: &[T]) -> #rt::Result<()> {
                 match name {
                     #(#muts)*
-                    _ => return Err(#rt::KilnError::UnknownTensor),
+                    // `?` rather than `return`: with no tensors the `Ok` after stays reachable.
+                    _ => Err(#rt::KilnError::UnknownTensor)?,
                 }
                 Ok(())
             }

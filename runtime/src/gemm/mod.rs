@@ -15,6 +15,7 @@ mod kernel_avx2;
 #[cfg(target_arch = "x86_64")]
 mod kernel_avx512;
 mod kernel_generic;
+mod matvec_rows;
 mod pack;
 mod packed;
 mod pool;
@@ -22,6 +23,7 @@ mod small;
 
 use core::cell::Cell;
 
+pub use matvec_rows::matvec_rows;
 pub use packed::{gemm_packed_b, PackedB};
 
 use crate::error::{KilnError, Result};

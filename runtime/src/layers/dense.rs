@@ -7,7 +7,7 @@
 use super::{boxed_matrix, boxed_vector, ensure_len, sum_rows, GradVisitor, Layer};
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::gemm::{gemm_unchecked, Trans};
+use crate::gemm::{gemm_unchecked, matvec_rows, Trans};
 use crate::init::Init;
 use crate::param::ParamKind;
 use crate::rng::KilnRng;
@@ -52,6 +52,9 @@ impl<T: Float, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
     fn forward_into(&self, x: &[T], y: &mut [T], batch: usize, keep_z: Option<&mut Vec<T>>) {
         debug_assert_eq!(x.len(), batch * IN);
         debug_assert_eq!(y.len(), batch * OUT);
+        if batch == 1 {
+            return self.forward_one_into(x, y, keep_z);
+        }
         let w = self.weight.as_flattened();
         gemm_unchecked(
             Trans::No,
@@ -82,6 +85,24 @@ impl<T: Float, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
                 None => self.act.forward(y),
             },
         }
+    }
+}
+
+impl<T: Float, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
+    /// [`Self::forward_into`] for one sample: the bias first, then `z += W x` as dot
+    /// products over the rows (no GEMM set-up), then the activation.
+    fn forward_one_into(&self, x: &[T], y: &mut [T], keep_z: Option<&mut Vec<T>>) {
+        let x = <&[T; IN]>::try_from(&x[..IN]).expect("one sample of IN values");
+        match &self.bias {
+            Some(b) => y.copy_from_slice(&b[..]),
+            None => y.fill(T::ZERO),
+        }
+        matvec_rows(&self.weight[..], x, y);
+        if let Some(z) = keep_z {
+            ensure_len(z, y.len());
+            z.copy_from_slice(y);
+        }
+        self.act.forward(y);
     }
 }
 

@@ -24,7 +24,7 @@ use super::{pack_recurrent, transpose_into, PackedPair, StepWeights, TRANSPOSE_F
 use super::{NAMES_L0, NAMES_L0_REVERSE};
 use crate::activation::Activation;
 use crate::float::Float;
-use crate::gemm::{gemm_unchecked, Trans};
+use crate::gemm::{gemm_unchecked, matvec_rows, Trans};
 use crate::init::Init;
 use crate::layers::{ensure_len, sum_rows, GradVisitor};
 use crate::param::ParamKind;
@@ -109,6 +109,54 @@ impl<T: Float, const IN: usize, const H: usize> Lstm<T, IN, H> {
             bias_ih: z(4 * H),
             bias_hh: z(4 * H),
         }
+    }
+
+    /// One streaming step of `batch` samples; one sample takes [`Self::step_one`].
+    fn stream_step(
+        &self,
+        x: &[T],
+        y: &mut [T],
+        batch: usize,
+        state: &mut [T],
+        c: &mut LstmCache<T>,
+    ) {
+        if batch == 1 && IN > 0 && H > 0 && c.lengths.is_empty() {
+            self.step_one(x, y, state, c);
+        } else {
+            self.run(x, y, 1, batch, state, c);
+        }
+    }
+
+    /// One step of one sample: the gates as dot products over the weights' rows (no GEMM
+    /// set-up, no per-step buffers), then the cell as in [`Self::run`].
+    fn step_one(&self, x: &[T], y: &mut [T], state: &mut [T], c: &mut LstmCache<T>) {
+        let x = <&[T; IN]>::try_from(&x[..IN]).expect("one sample of IN values");
+        ensure_len(&mut c.gates, 4 * H);
+        // [4H]: i, f, g, o.
+        let g = &mut c.gates[..4 * H];
+        for ((g, &a), &b) in g.iter_mut().zip(&self.bias_ih[..]).zip(&self.bias_hh[..]) {
+            *g = a + b;
+        }
+        matvec_rows(self.weight_ih.as_chunks::<IN>().0, x, g);
+        let (h, cell) = state.split_at_mut(H);
+        let hprev = <&[T; H]>::try_from(&*h).expect("state holds h then c");
+        matvec_rows(self.weight_hh.as_chunks::<H>().0, hprev, g);
+        Activation::Sigmoid.forward(&mut g[..2 * H]);
+        Activation::Tanh.forward(&mut g[2 * H..3 * H]);
+        Activation::Sigmoid.forward(&mut g[3 * H..]);
+        let (i, rest) = g.split_at(H);
+        let (f, rest) = rest.split_at(H);
+        let (gg, o) = rest.split_at(H);
+        // c = f . c + i . g, h = o . tanh(c), as `cell_update` and `hidden_update`.
+        for j in 0..H {
+            cell[j] = f[j] * cell[j] + i[j] * gg[j];
+        }
+        y.copy_from_slice(cell);
+        Activation::Tanh.forward(y);
+        for j in 0..H {
+            y[j] = o[j] * y[j];
+        }
+        h.copy_from_slice(y);
     }
 
     /// The forward recursion, keeping every step's gates and states in `c`.
@@ -290,7 +338,7 @@ impl<T: Float, const IN: usize, const H: usize> Recurrent<T> for Lstm<T, IN, H> 
         Self::zeros()
     }
 
-    cell_common!(2 * H);
+    cell_common!(2 * H, stream_step);
 
     fn backward(
         &self,
@@ -459,7 +507,8 @@ mod tests {
     #[test]
     fn forward_step_and_carry_agree() {
         let mut l = probe_lstm();
-        for (steps, batch) in [(9, 2), (9, 6)] {
+        // Batch 1 steps through `step_one`, the others through the recursion.
+        for (steps, batch) in [(9, 1), (9, 2), (9, 6)] {
             let x = probe(steps * batch * 3, 2, 1.0);
             check_consistency(&mut l, &x, steps, batch, &probe(batch * 8, 3, 0.5), true);
         }

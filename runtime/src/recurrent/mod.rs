@@ -219,7 +219,15 @@ pub(crate) fn check_shapes(
 /// PyTorch tensors (`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`). `$state` is the carried
 /// state per sample.
 macro_rules! cell_common {
-    ($state:expr) => {
+    // A streaming step: the cell's own batch-1 step where it has one (`$step`), else the
+    // recursion for one step.
+    (@step $self:ident, $step:ident, $($a:ident),*) => {
+        $self.$step($($a),*)
+    };
+    (@step $self:ident, , $x:ident, $y:ident, $batch:ident, $state:ident, $c:ident) => {
+        $self.run($x, $y, 1, $batch, $state, $c)
+    };
+    ($state:expr $(, $step:ident)?) => {
         fn set_lengths(cache: &mut Self::Cache, lengths: &[usize]) {
             super::lengths::store(&mut cache.lengths, lengths);
         }
@@ -262,7 +270,7 @@ macro_rules! cell_common {
             scratch: &mut Self::Cache,
         ) {
             assert_shapes(x.len(), y.len(), state.len(), 1, batch, (IN, H, $state));
-            self.run(x, y, 1, batch, state, scratch);
+            cell_common!(@step self, $($step)?, x, y, batch, state, scratch);
         }
 
         fn visit_params(&self, f: &mut dyn FnMut(usize, ParamKind, &[T])) {
