@@ -4,10 +4,12 @@
 //! sequence length) and the peak resident memory of every training workload.
 //!
 //! cargo bench --bench workloads                   everything
-//! cargo bench --bench workloads -- T1 T4e         only these rows (T4e/T5e: embedded form)
+//! cargo bench --bench workloads -- T1 T4e         only these rows (T4e/T5e: embedded form;
+//!                                                 L1-L4: the expressivity round's layers)
 //! cargo bench --bench workloads -- --scaling      only the scaling tables
 //! cargo bench --bench workloads -- --memory       only the peak-memory table
 //! KILN_BENCH_NO_TORCH=1                           skip PyTorch
+//! KILN_BENCH_NO_GUARD=1                           T1 with the training guard off (its cost)
 
 use std::hint::black_box;
 use std::process::Command;
@@ -185,6 +187,7 @@ fn t1(batch: usize) -> Workload {
     let y = labels(batch);
     let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
     let mut t = net.train_state(0);
+    t.set_check_finite(std::env::var_os("KILN_BENCH_NO_GUARD").is_none());
     Workload {
         step: Box::new(move || {
             black_box(net.train_step(&x, &y, &mut opt, &mut t).unwrap());

@@ -10,6 +10,8 @@
 
 pub mod activation;
 pub mod error;
+#[cfg(feature = "std")]
+pub mod finite;
 pub mod fixed;
 pub mod float;
 #[cfg(feature = "std")]

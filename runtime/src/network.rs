@@ -2,6 +2,7 @@
 //! built on it (a training step, parameter visitors), so generated code stays small.
 
 use crate::error::{check_len, KilnError};
+use crate::finite::first_non_finite;
 use crate::float::Float;
 use crate::loss::Loss;
 use crate::optim::Optimizer;
@@ -324,7 +325,7 @@ pub fn check_params<T: Float, N: Network<T>>(step: u64, net: &N) -> Result<()> {
     let (mut bad, mut k) = (None, 0);
     net.visit_params(&mut |_, _, v| {
         if bad.is_none() {
-            bad = v.iter().position(|x| !x.is_finite()).map(|i| (k, i));
+            bad = first_non_finite(v).map(|i| (k, i));
         }
         k += 1;
     });
@@ -353,7 +354,7 @@ pub fn check_step<T: Float, N: Network<T>>(step: u64, loss: f64, train: &N::Trai
     let mut last_bad = None;
     let mut k = 0;
     N::visit_grads(train, &mut |_, _, g| {
-        if let Some(i) = g.iter().position(|v| !v.is_finite()) {
+        if let Some(i) = first_non_finite(g) {
             last_bad = Some((k, i));
         }
         k += 1;

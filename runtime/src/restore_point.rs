@@ -4,7 +4,9 @@
 
 use crate::error::Result;
 use crate::float::Float;
+use crate::layers::batch_parts::Disjoint;
 use crate::network::Network;
+use crate::optim::split::for_halves;
 use crate::optim::Optimizer;
 
 /// Parameters, buffers (batch norm's running statistics) and the optimiser's state, step
@@ -37,8 +39,7 @@ impl<T: Float> RestorePoint<T> {
     /// and the optimiser's state.
     pub fn take<N: Network<T>>(&mut self, net: &N, opt: &mut dyn Optimizer<T>) {
         weights_into(net, &mut self.weights);
-        self.state.clear();
-        opt.visit_state(&mut |_, v| self.state.extend_from_slice(v));
+        gather(&mut self.state, |f| opt.visit_state(&mut |_, v| f(v)));
         self.scalars.clear();
         opt.visit_scalars(&mut |_, v| self.scalars.push(*v));
         self.steps = opt.steps();
@@ -78,9 +79,28 @@ impl<T: Float> Default for RestorePoint<T> {
 
 /// Replaces `w` with the network's parameters and buffers, one after another.
 pub fn weights_into<T: Float, N: Network<T>>(net: &N, w: &mut Vec<T>) {
-    w.clear();
-    net.visit_params(&mut |_, _, v| w.extend_from_slice(v));
-    net.visit_buffers(&mut |_, v| w.extend_from_slice(v));
+    gather(w, |f| {
+        net.visit_params(&mut |_, _, v| f(v));
+        net.visit_buffers(&mut |_, v| f(v));
+    });
+}
+
+/// Replaces `buf` with the slices `visit` hands to its callback, one after another: a pass
+/// for the length, then the copies, large ones on both threads (a guarded training step
+/// takes a point every step, and the GEMM pool's worker would otherwise wait).
+fn gather<T: Float>(buf: &mut Vec<T>, mut visit: impl FnMut(&mut dyn FnMut(&[T]))) {
+    let mut n = 0;
+    visit(&mut |v| n += v.len());
+    buf.resize(n, T::ZERO);
+    let mut at = 0;
+    visit(&mut |v| {
+        let dst = Disjoint::new(&mut buf[at..at + v.len()]);
+        // SAFETY: `for_halves` hands out disjoint ranges of `0..v.len()`.
+        for_halves(v.len(), &|r| {
+            unsafe { dst.range(r.clone()) }.copy_from_slice(&v[r])
+        });
+        at += v.len();
+    });
 }
 
 /// Puts [`weights_into`]'s values back.

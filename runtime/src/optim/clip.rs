@@ -10,7 +10,7 @@ fn first_non_finite<T: Float, G: GradSet<T> + ?Sized>(grads: &mut G) -> Option<u
     let (mut offset, mut found) = (0usize, None);
     grads.visit_grads(&mut |_, g| {
         if found.is_none() {
-            found = g.iter().position(|x| !x.is_finite()).map(|i| offset + i);
+            found = crate::finite::first_non_finite(g).map(|i| offset + i);
         }
         offset += g.len();
     });

@@ -46,7 +46,7 @@ mod decay;
 mod nadam;
 mod rmsprop;
 mod sgd;
-mod split;
+pub(crate) mod split;
 mod state;
 
 #[cfg(test)]
