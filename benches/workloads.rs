@@ -9,7 +9,7 @@
 //! cargo bench --bench workloads -- --scaling      only the scaling tables
 //! cargo bench --bench workloads -- --memory       only the peak-memory table
 //! KILN_BENCH_NO_TORCH=1                           skip PyTorch
-//! KILN_BENCH_NO_GUARD=1                           T1 with the training guard off (its cost)
+//! KILN_BENCH_NO_GUARD=1                           T1/T6 with the training guard off (its cost)
 
 use std::hint::black_box;
 use std::process::Command;
@@ -170,6 +170,11 @@ impl Workload {
     }
 }
 
+/// Whether T1 and T6 run with the training guard (`KILN_BENCH_NO_GUARD` unset, the default).
+fn guard_on() -> bool {
+    std::env::var_os("KILN_BENCH_NO_GUARD").is_none()
+}
+
 fn rows<const N: usize>(rng: &mut KilnRng, n: usize) -> Vec<[f32; N]> {
     (0..n)
         .map(|_| std::array::from_fn(|_| uniform(rng, 0.0, 1.0)))
@@ -187,7 +192,7 @@ fn t1(batch: usize) -> Workload {
     let y = labels(batch);
     let mut opt = Sgd::new(0.01).unwrap().momentum(0.9).unwrap();
     let mut t = net.train_state(0);
-    t.set_check_finite(std::env::var_os("KILN_BENCH_NO_GUARD").is_none());
+    t.set_check_finite(guard_on());
     Workload {
         step: Box::new(move || {
             black_box(net.train_step(&x, &y, &mut opt, &mut t).unwrap());
@@ -346,6 +351,7 @@ macro_rules! t6_workload {
         let y = rows::<1024>(&mut rng, 256);
         let mut opt = Sgd::new(0.01).unwrap();
         let mut t = net.train_state(0);
+        t.set_check_finite(guard_on());
         let w: f64 = $width;
         Workload {
             step: Box::new(move || {
