@@ -6,38 +6,25 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::activation::multiversion;
 use crate::float::Float;
-use crate::gemm::{max_threads, try_parallel_fn};
+use crate::gemm::for_halves;
 
 /// Lanes of the running sum (a whole number of vectors of either type on every target).
 const LANES: usize = 16;
 
-/// Values from which the scan is split over both threads of the GEMM pool (which would
-/// otherwise wait while the caller scans).
-const SPLIT_FROM: usize = 1 << 15;
-
 /// The index of the first NaN or infinite value of `v`, if any.
 pub fn first_non_finite<T: Float>(v: &[T]) -> Option<usize> {
-    if all_finite(v) {
-        None
-    } else {
-        v.iter().position(|x| !x.is_finite())
-    }
-}
-
-/// Whether every value of `v` is finite; large slices in two halves on two threads.
-fn all_finite<T: Float>(v: &[T]) -> bool {
-    if v.len() >= SPLIT_FROM && max_threads() >= 2 {
-        let mid = v.len() / 2;
-        let finite = [AtomicBool::new(false), AtomicBool::new(false)];
-        let half = |p: usize| {
-            let part = if p == 0 { &v[..mid] } else { &v[mid..] };
-            finite[p].store(sum_is_finite(part), Ordering::Relaxed);
-        };
-        if try_parallel_fn(2, &half) {
-            return finite.iter().all(|f| f.load(Ordering::Relaxed));
+    let bad = AtomicBool::new(false);
+    // Large slices in two halves on two threads.
+    for_halves(v.len(), &|r| {
+        if !sum_is_finite(&v[r]) {
+            bad.store(true, Ordering::Relaxed);
         }
+    });
+    if bad.load(Ordering::Relaxed) {
+        v.iter().position(|x| !x.is_finite())
+    } else {
+        None
     }
-    sum_is_finite(v)
 }
 
 multiversion! {
@@ -63,7 +50,19 @@ mod tests {
     fn finds_the_first_nan_or_infinity_at_every_position_and_level() {
         for level in available_levels() {
             with_level(level, || {
-                for n in [0, 1, 15, 16, 17, 255, 256, 257, 1000, SPLIT_FROM + 3] {
+                for n in [
+                    0,
+                    1,
+                    15,
+                    16,
+                    17,
+                    255,
+                    256,
+                    257,
+                    1000,
+                    1 << 15,
+                    (1 << 15) + 3,
+                ] {
                     let clean = vec![1.5f32; n];
                     assert_eq!(first_non_finite(&clean), None, "n {n}");
                     for at in [0, n / 2, n.saturating_sub(1)]

@@ -333,11 +333,7 @@ pub fn check_params<T: Float, N: Network<T>>(step: u64, net: &N) -> Result<()> {
         None => Ok(()),
         Some((k, index)) => Err(KilnError::NonFiniteParameter {
             step,
-            tensor: N::TENSORS
-                .iter()
-                .filter(|t| !t.buffer)
-                .nth(k)
-                .map_or("?", |t| t.name),
+            tensor: param_name::<T, N>(k),
             index,
         }),
     }
@@ -361,19 +357,21 @@ pub fn check_step<T: Float, N: Network<T>>(step: u64, loss: f64, train: &N::Trai
     });
     match last_bad {
         None => Ok(()),
-        Some((k, index)) => {
-            let tensor = N::TENSORS
-                .iter()
-                .filter(|t| !t.buffer)
-                .nth(k)
-                .map_or("?", |t| t.name);
-            Err(KilnError::NonFiniteGradient {
-                step,
-                tensor,
-                index,
-            })
-        }
+        Some((k, index)) => Err(KilnError::NonFiniteGradient {
+            step,
+            tensor: param_name::<T, N>(k),
+            index,
+        }),
     }
+}
+
+/// The name of the `k`-th parameter tensor (buffers skipped), as the visitors count them.
+fn param_name<T: Float, N: Network<T>>(k: usize) -> &'static str {
+    N::TENSORS
+        .iter()
+        .filter(|t| !t.buffer)
+        .nth(k)
+        .map_or("?", |t| t.name)
 }
 
 /// Forward, loss and backward (gradients left in `train`); returns the loss.

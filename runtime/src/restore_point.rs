@@ -4,9 +4,9 @@
 
 use crate::error::Result;
 use crate::float::Float;
+use crate::gemm::for_halves;
 use crate::layers::batch_parts::Disjoint;
 use crate::network::Network;
-use crate::optim::split::for_halves;
 use crate::optim::Optimizer;
 
 /// Parameters, buffers (batch norm's running statistics) and the optimiser's state, step

@@ -632,40 +632,27 @@ impl<'a> Fit<'a> {
         )?;
         same("kiln.train.data", data.to_string(), "training set")?;
         load_training(path, net, opt, N::grads(state), frozen)?;
+        let unreadable = |what: &str| TrainError::Invalid {
+            what: "checkpoint to resume",
+            why: format!("{file}: unreadable {what}"),
+        };
         let epoch: usize = get("kiln.train.epoch")?
             .parse()
-            .map_err(|_| TrainError::Invalid {
-                what: "checkpoint to resume",
-                why: format!("{file}: unreadable epoch"),
-            })?;
-        *history =
-            History::decode(&get("kiln.train.history")?).ok_or_else(|| TrainError::Invalid {
-                what: "checkpoint to resume",
-                why: format!("{file}: unreadable training history"),
-            })?;
-        if let Some(p) = self.plateau.as_mut() {
-            if let Some(s) = meta.get("kiln.train.plateau") {
-                p.decode(s).ok_or_else(|| TrainError::Invalid {
-                    what: "checkpoint to resume",
-                    why: format!("{file}: unreadable ReduceLrOnPlateau state"),
-                })?;
-            }
+            .map_err(|_| unreadable("epoch"))?;
+        *history = History::decode(&get("kiln.train.history")?)
+            .ok_or_else(|| unreadable("training history"))?;
+        // The optional parts: present in the file when the run that wrote it had them.
+        if let (Some(p), Some(s)) = (self.plateau.as_mut(), meta.get("kiln.train.plateau")) {
+            p.decode(s)
+                .ok_or_else(|| unreadable("ReduceLrOnPlateau state"))?;
         }
-        if let Some(g) = self.spikes.as_mut() {
-            if let Some(s) = meta.get("kiln.train.loss_spikes") {
-                g.decode(s).ok_or_else(|| TrainError::Invalid {
-                    what: "checkpoint to resume",
-                    why: format!("{file}: unreadable loss-spike guard state"),
-                })?;
-            }
+        if let (Some(g), Some(s)) = (self.spikes.as_mut(), meta.get("kiln.train.loss_spikes")) {
+            g.decode(s)
+                .ok_or_else(|| unreadable("loss-spike guard state"))?;
         }
-        if let Some(es) = self.early.as_mut() {
-            if let Some(s) = meta.get("kiln.train.early_stopping") {
-                es.decode(s).ok_or_else(|| TrainError::Invalid {
-                    what: "checkpoint to resume",
-                    why: format!("{file}: unreadable early-stopping state"),
-                })?;
-            }
+        if let (Some(es), Some(s)) = (self.early.as_mut(), meta.get("kiln.train.early_stopping")) {
+            es.decode(s)
+                .ok_or_else(|| unreadable("early-stopping state"))?;
         }
         Ok(epoch)
     }

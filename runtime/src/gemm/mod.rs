@@ -10,6 +10,7 @@ mod simd_kernel;
 mod blocked;
 mod buffers;
 mod dispatch;
+mod halves;
 #[cfg(target_arch = "x86_64")]
 mod kernel_avx2;
 #[cfg(target_arch = "x86_64")]
@@ -23,6 +24,7 @@ mod small;
 
 use core::cell::Cell;
 
+pub(crate) use halves::for_halves;
 pub use matvec_rows::matvec_rows;
 pub use packed::{gemm_packed_b, PackedB};
 

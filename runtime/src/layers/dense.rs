@@ -53,24 +53,28 @@ impl<T: Float, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
         debug_assert_eq!(x.len(), batch * IN);
         debug_assert_eq!(y.len(), batch * OUT);
         if batch == 1 {
-            return self.forward_one_into(x, y, keep_z);
+            // One sample: dot products over the weight rows, no GEMM set-up.
+            let x = <&[T; IN]>::try_from(x).expect("one sample of IN values");
+            y.fill(T::ZERO);
+            matvec_rows(&self.weight[..], x, y);
+        } else {
+            let w = self.weight.as_flattened();
+            gemm_unchecked(
+                Trans::No,
+                Trans::Yes,
+                batch,
+                OUT,
+                IN,
+                T::ONE,
+                x,
+                IN,
+                w,
+                IN,
+                T::ZERO,
+                y,
+                OUT,
+            );
         }
-        let w = self.weight.as_flattened();
-        gemm_unchecked(
-            Trans::No,
-            Trans::Yes,
-            batch,
-            OUT,
-            IN,
-            T::ONE,
-            x,
-            IN,
-            w,
-            IN,
-            T::ZERO,
-            y,
-            OUT,
-        );
         match keep_z {
             Some(z) => {
                 if let Some(b) = &self.bias {
@@ -85,24 +89,6 @@ impl<T: Float, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
                 None => self.act.forward(y),
             },
         }
-    }
-}
-
-impl<T: Float, const IN: usize, const OUT: usize> Dense<T, IN, OUT> {
-    /// [`Self::forward_into`] for one sample: the bias first, then `z += W x` as dot
-    /// products over the rows (no GEMM set-up), then the activation.
-    fn forward_one_into(&self, x: &[T], y: &mut [T], keep_z: Option<&mut Vec<T>>) {
-        let x = <&[T; IN]>::try_from(&x[..IN]).expect("one sample of IN values");
-        match &self.bias {
-            Some(b) => y.copy_from_slice(&b[..]),
-            None => y.fill(T::ZERO),
-        }
-        matvec_rows(&self.weight[..], x, y);
-        if let Some(z) = keep_z {
-            ensure_len(z, y.len());
-            z.copy_from_slice(y);
-        }
-        self.act.forward(y);
     }
 }
 

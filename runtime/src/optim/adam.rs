@@ -2,11 +2,11 @@
 //! decoupled weight decay, as PyTorch's `torch.optim.Adam`.
 
 use super::decay::{Decay, KindSet};
-use super::split::for_halves;
 use super::state::State;
 use super::{check_eps, check_lr, check_unit, lerp, Optimizer};
 use crate::error::Result;
 use crate::float::Float;
+use crate::gemm::for_halves;
 use crate::layers::batch_parts::Disjoint;
 use crate::param::ParamSet;
 

@@ -46,7 +46,6 @@ mod decay;
 mod nadam;
 mod rmsprop;
 mod sgd;
-pub(crate) mod split;
 mod state;
 
 #[cfg(test)]

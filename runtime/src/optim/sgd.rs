@@ -2,11 +2,11 @@
 //! PyTorch's `torch.optim.SGD`.
 
 use super::decay::{Decay, KindSet};
-use super::split::for_halves;
 use super::state::State;
 use super::{check_lr, check_unit, Optimizer};
 use crate::error::{check_hyper, Result};
 use crate::float::Float;
+use crate::gemm::for_halves;
 use crate::layers::batch_parts::Disjoint;
 use crate::param::ParamSet;
 

@@ -1,12 +1,12 @@
-//! Element-wise optimiser updates of large tensors split over both threads of the GEMM pool:
-//! an update streams several buffers per parameter and is memory-bound, and the pool's
-//! worker would otherwise sit idle while the caller updates the weights.
+//! Memory-bound element-wise passes over large tensors (optimiser updates, the training
+//! guard's scans and restore-point copies) split over both threads of the GEMM pool, whose
+//! worker would otherwise sit idle while the caller streams the buffers.
 
 use core::ops::Range;
 
-use crate::gemm::{max_threads, try_parallel_fn};
+use super::{max_threads, try_parallel_fn};
 
-/// Elements from which a tensor's update is split in two (below, a worker's wake-up costs
+/// Elements from which a pass is split in two (below, a worker's wake-up costs
 /// more than it saves).
 const SPLIT_FROM: usize = 1 << 15;
 
