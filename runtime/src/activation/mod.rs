@@ -431,6 +431,12 @@ impl Activation {
         }
     }
 
+    /// Whether [`Activation::backward`] reads the output `y` (and `y` may be empty
+    /// otherwise): every activation but the identity that does not read `x`.
+    pub fn needs_output(&self) -> bool {
+        !self.needs_input() && !matches!(self, Activation::Identity)
+    }
+
     /// Whether [`Activation::backward`] reads the pre-activation `x`; if `false` it reads
     /// only the output `y` (and `x` may be empty), so the caller need not keep `x`.
     pub fn needs_input(&self) -> bool {
@@ -520,7 +526,8 @@ impl Activation {
     pub fn try_backward<T: Float>(&self, x: &[T], y: &[T], d: &mut [T]) -> Result<()> {
         let xy = if self.needs_input() { x } else { y };
         match *self {
-            Activation::Identity => map_backward(&Identity, xy, d),
+            // d * 1: nothing to read or change.
+            Activation::Identity => Ok(()),
             Activation::Sigmoid => map_backward(&sigmoid::Sigmoid, xy, d),
             Activation::Tanh => map_backward(&tanh::Tanh, xy, d),
             Activation::Relu => map_backward(&relu::Relu, xy, d),

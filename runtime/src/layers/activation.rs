@@ -39,6 +39,14 @@ impl<T: Float, const F: usize> Layer<T> for Act<T, F> {
         self.clone()
     }
 
+    fn backward_reads_input(&self) -> bool {
+        self.act.needs_input()
+    }
+
+    fn backward_reads_output(&self) -> bool {
+        self.act.needs_output()
+    }
+
     fn forward(&self, x: &[T], y: &mut [T], _batch: usize, _cache: &mut ()) {
         y.copy_from_slice(x);
         self.act.forward(y);

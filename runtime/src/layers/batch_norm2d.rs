@@ -38,10 +38,11 @@ pub struct BatchNorm2d<T: Float, const C: usize, const HW: usize> {
     pub eps: f64,
 }
 
-/// Normalised inputs and per-channel `1/sigma` of the last training batch.
+/// Per-channel mean and `1/sigma` of the last training batch: backward recomputes the
+/// normalised inputs from its input rather than keeping a batch-sized copy of them.
 #[derive(Debug, Default, Clone)]
 pub struct BatchNorm2dCache<T> {
-    xhat: Vec<T>,
+    mean: Vec<T>,
     inv_std: Vec<T>,
 }
 
@@ -85,7 +86,7 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
     type Cache = BatchNorm2dCache<T>;
 
     fn cache_bytes(c: &Self::Cache) -> usize {
-        crate::layers::vec_bytes(&c.xhat) + crate::layers::vec_bytes(&c.inv_std)
+        crate::layers::vec_bytes(&c.mean) + crate::layers::vec_bytes(&c.inv_std)
     }
 
     fn param_names(&self) -> &'static [&'static str] {
@@ -98,6 +99,10 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
 
     fn zeros_like(&self) -> Self {
         Self::zeros(self.momentum, self.eps)
+    }
+
+    fn backward_reads_output(&self) -> bool {
+        false
     }
 
     fn forward(&self, x: &[T], y: &mut [T], batch: usize, _cache: &mut Self::Cache) {
@@ -137,7 +142,7 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
         self.num_batches_tracked[0] += T::ONE;
         let m = T::from_usize(count);
         ensure_len(&mut cache.inv_std, C);
-        ensure_len(&mut cache.xhat, x.len());
+        ensure_len(&mut cache.mean, C);
         let mom = T::from_f64(self.momentum);
         let eps = T::from_f64(self.eps);
         let unbias = m / (m - T::ONE);
@@ -160,20 +165,12 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
             var /= m;
             let inv_std = T::ONE / (var + eps).sqrt();
             cache.inv_std[c] = inv_std;
+            cache.mean[c] = mean;
             let (g, b) = (self.weight[c], self.bias[c]);
-            for ((xs, ys), hs) in x
-                .chunks_exact(C * HW)
-                .zip(y.chunks_exact_mut(C * HW))
-                .zip(cache.xhat.chunks_exact_mut(C * HW))
-            {
+            for (xs, ys) in x.chunks_exact(C * HW).zip(y.chunks_exact_mut(C * HW)) {
                 let range = c * HW..(c + 1) * HW;
-                for ((o, h), &v) in ys[range.clone()]
-                    .iter_mut()
-                    .zip(&mut hs[range.clone()])
-                    .zip(&xs[range])
-                {
-                    *h = (v - mean) * inv_std;
-                    *o = *h * g + b;
+                for (o, &v) in ys[range.clone()].iter_mut().zip(&xs[range]) {
+                    *o = (v - mean) * inv_std * g + b;
                 }
             }
             self.running_mean[c] = (T::ONE - mom) * self.running_mean[c] + mom * mean;
@@ -184,7 +181,7 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
 
     fn backward(
         &self,
-        _x: &[T],
+        x: &[T],
         _y: &[T],
         dy: &mut [T],
         dx: Option<&mut [T]>,
@@ -195,15 +192,16 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
         let (gw, gb) = (&mut grads.weight, &mut grads.bias);
         gw.fill(T::ZERO);
         gb.fill(T::ZERO);
-        for (ds, hs) in dy
+        let (mean, inv_std) = (&cache.mean, &cache.inv_std);
+        for (ds, xs) in dy
             .chunks_exact(C * HW)
-            .zip(cache.xhat.chunks_exact(C * HW))
+            .zip(x.chunks_exact(C * HW))
             .take(batch)
         {
-            for (c, (dp, hp)) in ds.chunks_exact(HW).zip(hs.chunks_exact(HW)).enumerate() {
+            for (c, (dp, xp)) in ds.chunks_exact(HW).zip(xs.chunks_exact(HW)).enumerate() {
                 let (mut sw, mut sb) = (T::ZERO, T::ZERO);
-                for (&d, &h) in dp.iter().zip(hp) {
-                    sw += d * h;
+                for (&d, &v) in dp.iter().zip(xp) {
+                    sw += d * ((v - mean[c]) * inv_std[c]);
                     sb += d;
                 }
                 gw[c] += sw;
@@ -212,21 +210,22 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
         }
         let Some(dx) = dx else { return };
         let m = T::from_usize(batch * HW);
-        for ((xs, ds), hs) in dx
+        for ((dxs, ds), xs) in dx
             .chunks_exact_mut(C * HW)
             .zip(dy.chunks_exact(C * HW))
-            .zip(cache.xhat.chunks_exact(C * HW))
+            .zip(x.chunks_exact(C * HW))
             .take(batch)
         {
-            for (c, ((xp, dp), hp)) in xs
+            for (c, ((dxp, dp), xp)) in dxs
                 .chunks_exact_mut(HW)
                 .zip(ds.chunks_exact(HW))
-                .zip(hs.chunks_exact(HW))
+                .zip(xs.chunks_exact(HW))
                 .enumerate()
             {
-                let k = self.weight[c] * cache.inv_std[c] / m;
+                let k = self.weight[c] * inv_std[c] / m;
                 let (sb, sw) = (gb[c], gw[c]);
-                for ((o, &d), &h) in xp.iter_mut().zip(dp).zip(hp) {
+                for ((o, &d), &v) in dxp.iter_mut().zip(dp).zip(xp) {
+                    let h = (v - mean[c]) * inv_std[c];
                     *o = k * (m * d - sb - h * sw);
                 }
             }

@@ -10,6 +10,7 @@
 
 use core::marker::PhantomData;
 
+use super::scratch_pool::{kept_or_lent, with_buffer, with_buffers};
 use super::{ensure_len, GradVisitor, Layer};
 use crate::activation::Activation;
 use crate::float::Float;
@@ -73,12 +74,19 @@ impl<T, const F: usize> Identity<T, F> {
 impl<T: Float, const F: usize> Layer<T> for Identity<T, F> {
     const IN: usize = F;
     const OUT: usize = F;
+    const IS_IDENTITY: bool = true;
     type Cache = ();
     fn param_names(&self) -> &'static [&'static str] {
         &[]
     }
     fn zeros_like(&self) -> Self {
         Identity(PhantomData)
+    }
+    fn backward_reads_input(&self) -> bool {
+        false
+    }
+    fn backward_reads_output(&self) -> bool {
+        false
     }
     fn forward(&self, x: &[T], y: &mut [T], _b: usize, _c: &mut ()) {
         y.copy_from_slice(x);
@@ -123,11 +131,11 @@ pub struct Chain<T, A, B> {
     _t: PhantomData<T>,
 }
 
-/// The intermediate activation and its gradient, plus the children's caches.
+/// The intermediate activation, plus the children's caches (its gradient is lent by the
+/// thread's scratch pool for the backward pass only).
 #[derive(Debug, Default)]
 pub struct ChainCache<T, CA, CB> {
     mid: Vec<T>,
-    dmid: Vec<T>,
     a: CA,
     b: CB,
 }
@@ -156,10 +164,7 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
     type Cache = ChainCache<T, A::Cache, B::Cache>;
 
     fn cache_bytes(c: &Self::Cache) -> usize {
-        crate::layers::vec_bytes(&c.mid)
-            + crate::layers::vec_bytes(&c.dmid)
-            + A::cache_bytes(&c.a)
-            + B::cache_bytes(&c.b)
+        crate::layers::vec_bytes(&c.mid) + A::cache_bytes(&c.a) + B::cache_bytes(&c.b)
     }
 
     fn set_steps(c: &mut Self::Cache, steps: usize) {
@@ -186,6 +191,14 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
         Chain::new(self.a.zeros_like(), self.b.zeros_like())
     }
 
+    fn backward_reads_input(&self) -> bool {
+        self.a.backward_reads_input()
+    }
+
+    fn backward_reads_output(&self) -> bool {
+        self.b.backward_reads_output()
+    }
+
     fn forward(&self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache) {
         ensure_len(&mut c.mid, batch * A::OUT);
         self.a.forward(x, &mut c.mid, batch, &mut c.a);
@@ -200,9 +213,13 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
         c: &mut Self::Cache,
         rng: &mut KilnRng,
     ) -> Result<()> {
-        ensure_len(&mut c.mid, batch * A::OUT);
-        self.a.forward_train(x, &mut c.mid, batch, &mut c.a, rng)?;
-        self.b.forward_train(&c.mid, y, batch, &mut c.b, rng)
+        // The intermediate is kept for backward only when one of the two reads it.
+        let keep = self.a.backward_reads_output() || self.b.backward_reads_input();
+        let (a, b) = (&mut self.a, &mut self.b);
+        kept_or_lent(keep, &mut c.mid, batch * A::OUT, |mid| {
+            a.forward_train(x, mid, batch, &mut c.a, rng)?;
+            b.forward_train(mid, y, batch, &mut c.b, rng)
+        })
     }
 
     fn backward(
@@ -215,11 +232,12 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
         c: &mut Self::Cache,
         g: &mut Self,
     ) {
-        ensure_len(&mut c.dmid, batch * A::OUT);
-        self.b
-            .backward(&c.mid, y, dy, Some(&mut c.dmid), batch, &mut c.b, &mut g.b);
-        self.a
-            .backward(x, &c.mid, &mut c.dmid, dx, batch, &mut c.a, &mut g.a);
+        with_buffer(batch * A::OUT, |dmid| {
+            self.b
+                .backward(&c.mid, y, dy, Some(&mut *dmid), batch, &mut c.b, &mut g.b);
+            self.a
+                .backward(x, &c.mid, dmid, dx, batch, &mut c.a, &mut g.a);
+        });
     }
 }
 
@@ -236,15 +254,14 @@ pub struct Residual<T, M, S> {
     _t: PhantomData<T>,
 }
 
-/// Both branches' outputs (their backward needs them), the sum before the activation when
-/// the activation needs it, and gradient scratch.
+/// Both branches' outputs (their backward needs them; an identity shortcut's is the input
+/// itself) and the sum before the activation when the activation needs it. Gradient scratch
+/// is lent by the thread's scratch pool for the backward pass only.
 #[derive(Debug, Default)]
 pub struct ResidualCache<T, CM, CS> {
     main_out: Vec<T>,
     short_out: Vec<T>,
     z: Vec<T>,
-    d_short: Vec<T>,
-    dx_short: Vec<T>,
     m: CM,
     s: CS,
 }
@@ -273,6 +290,13 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Residual<T, M, S> {
             *o = p + q;
         }
     }
+
+    /// `y = main(x) + shortcut(x)` from the branches' outputs; an identity shortcut's
+    /// output is `x` itself.
+    fn sum_branches(x: &[T], y: &mut [T], main_out: &[T], short_out: &[T]) {
+        let short = if S::IS_IDENTITY { x } else { short_out };
+        Self::add_into(y, main_out, short);
+    }
 }
 
 impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
@@ -284,8 +308,6 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
         crate::layers::vec_bytes(&c.main_out)
             + crate::layers::vec_bytes(&c.short_out)
             + crate::layers::vec_bytes(&c.z)
-            + crate::layers::vec_bytes(&c.d_short)
-            + crate::layers::vec_bytes(&c.dx_short)
             + M::cache_bytes(&c.m)
             + S::cache_bytes(&c.s)
     }
@@ -314,12 +336,23 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
         Residual::new(self.main.zeros_like(), self.shortcut.zeros_like(), self.act)
     }
 
+    fn backward_reads_input(&self) -> bool {
+        self.main.backward_reads_input()
+            || (!S::IS_IDENTITY && self.shortcut.backward_reads_input())
+    }
+
+    fn backward_reads_output(&self) -> bool {
+        self.act.needs_output()
+    }
+
     fn forward(&self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache) {
         ensure_len(&mut c.main_out, batch * M::OUT);
-        ensure_len(&mut c.short_out, batch * M::OUT);
         self.main.forward(x, &mut c.main_out, batch, &mut c.m);
-        self.shortcut.forward(x, &mut c.short_out, batch, &mut c.s);
-        Self::add_into(y, &c.main_out, &c.short_out);
+        if !S::IS_IDENTITY {
+            ensure_len(&mut c.short_out, batch * M::OUT);
+            self.shortcut.forward(x, &mut c.short_out, batch, &mut c.s);
+        }
+        Self::sum_branches(x, y, &c.main_out, &c.short_out);
         self.act.forward(y);
     }
 
@@ -331,13 +364,28 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
         c: &mut Self::Cache,
         rng: &mut KilnRng,
     ) -> Result<()> {
-        ensure_len(&mut c.main_out, batch * M::OUT);
-        ensure_len(&mut c.short_out, batch * M::OUT);
-        self.main
-            .forward_train(x, &mut c.main_out, batch, &mut c.m, rng)?;
-        self.shortcut
-            .forward_train(x, &mut c.short_out, batch, &mut c.s, rng)?;
-        Self::add_into(y, &c.main_out, &c.short_out);
+        // Each branch's output is kept for backward only when that branch reads it.
+        let keep_main = self.main.backward_reads_output();
+        let keep_short = !S::IS_IDENTITY && self.shortcut.backward_reads_output();
+        let short_len = if S::IS_IDENTITY { 0 } else { batch * M::OUT };
+        let (main, shortcut) = (&mut self.main, &mut self.shortcut);
+        let ResidualCache {
+            main_out,
+            short_out,
+            m,
+            s,
+            ..
+        } = c;
+        kept_or_lent(keep_main, main_out, batch * M::OUT, |main_out| {
+            main.forward_train(x, main_out, batch, m, rng)?;
+            kept_or_lent(keep_short, short_out, short_len, |short_out| {
+                if !S::IS_IDENTITY {
+                    shortcut.forward_train(x, short_out, batch, s, rng)?;
+                }
+                Self::sum_branches(x, y, main_out, short_out);
+                Ok(())
+            })
+        })?;
         if self.act.needs_input() {
             ensure_len(&mut c.z, y.len());
             c.z.copy_from_slice(y);
@@ -357,40 +405,56 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
         g: &mut Self,
     ) {
         self.act.backward(&c.z, y, dy);
-        ensure_len(&mut c.d_short, dy.len());
-        c.d_short.copy_from_slice(dy);
-        match dx {
-            Some(dx) => {
-                ensure_len(&mut c.dx_short, batch * M::IN);
-                self.main
-                    .backward(x, &c.main_out, dy, Some(dx), batch, &mut c.m, &mut g.main);
-                self.shortcut.backward(
-                    x,
-                    &c.short_out,
-                    &mut c.d_short,
-                    Some(&mut c.dx_short),
-                    batch,
-                    &mut c.s,
-                    &mut g.shortcut,
-                );
-                for (o, &v) in dx.iter_mut().zip(&c.dx_short) {
-                    *o += v;
+        // The main branch may overwrite `dy`: the shortcut gets a copy, unless it is an
+        // identity with no input gradient to give.
+        let short_len = if S::IS_IDENTITY && dx.is_none() {
+            0
+        } else {
+            dy.len()
+        };
+        let dx_short_len = match dx {
+            Some(_) if !S::IS_IDENTITY => batch * M::IN,
+            _ => 0,
+        };
+        with_buffers([short_len, dx_short_len], |[d_short, dx_short]| {
+            d_short.copy_from_slice(&dy[..short_len]);
+            let mut dx = dx;
+            self.main.backward(
+                x,
+                &c.main_out,
+                dy,
+                dx.as_deref_mut(),
+                batch,
+                &mut c.m,
+                &mut g.main,
+            );
+            if S::IS_IDENTITY {
+                if let Some(dx) = dx {
+                    add_onto(dx, d_short);
                 }
+                return;
             }
-            None => {
-                self.main
-                    .backward(x, &c.main_out, dy, None, batch, &mut c.m, &mut g.main);
-                self.shortcut.backward(
-                    x,
-                    &c.short_out,
-                    &mut c.d_short,
-                    None,
-                    batch,
-                    &mut c.s,
-                    &mut g.shortcut,
-                );
+            let want_dx = dx.is_some();
+            self.shortcut.backward(
+                x,
+                &c.short_out,
+                d_short,
+                want_dx.then_some(&mut *dx_short),
+                batch,
+                &mut c.s,
+                &mut g.shortcut,
+            );
+            if let Some(dx) = dx {
+                add_onto(dx, dx_short);
             }
-        }
+        });
+    }
+}
+
+/// `dst += src`, element by element.
+fn add_onto<T: Float>(dst: &mut [T], src: &[T]) {
+    for (o, &v) in dst.iter_mut().zip(src) {
+        *o += v;
     }
 }
 
@@ -405,14 +469,12 @@ pub struct Concat<T, A, B> {
     _t: PhantomData<T>,
 }
 
-/// Each branch's output and gradient, the second branch's input gradient, and child caches.
+/// Each branch's output and the child caches (the gradients are lent by the thread's
+/// scratch pool for the backward pass only).
 #[derive(Debug, Default)]
 pub struct ConcatCache<T, CA, CB> {
     ya: Vec<T>,
     yb: Vec<T>,
-    dya: Vec<T>,
-    dyb: Vec<T>,
-    dxb: Vec<T>,
     a: CA,
     b: CB,
 }
@@ -455,9 +517,6 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
     fn cache_bytes(c: &Self::Cache) -> usize {
         crate::layers::vec_bytes(&c.ya)
             + crate::layers::vec_bytes(&c.yb)
-            + crate::layers::vec_bytes(&c.dya)
-            + crate::layers::vec_bytes(&c.dyb)
-            + crate::layers::vec_bytes(&c.dxb)
             + A::cache_bytes(&c.a)
             + B::cache_bytes(&c.b)
     }
@@ -486,6 +545,14 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
         Concat::new(self.a.zeros_like(), self.b.zeros_like())
     }
 
+    fn backward_reads_input(&self) -> bool {
+        self.a.backward_reads_input() || self.b.backward_reads_input()
+    }
+
+    fn backward_reads_output(&self) -> bool {
+        false
+    }
+
     fn forward(&self, x: &[T], y: &mut [T], batch: usize, c: &mut Self::Cache) {
         ensure_len(&mut c.ya, batch * A::OUT);
         ensure_len(&mut c.yb, batch * B::OUT);
@@ -502,12 +569,26 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
         c: &mut Self::Cache,
         rng: &mut KilnRng,
     ) -> Result<()> {
-        ensure_len(&mut c.ya, batch * A::OUT);
-        ensure_len(&mut c.yb, batch * B::OUT);
-        self.a.forward_train(x, &mut c.ya, batch, &mut c.a, rng)?;
-        self.b.forward_train(x, &mut c.yb, batch, &mut c.b, rng)?;
-        Self::join(y, &c.ya, &c.yb);
-        Ok(())
+        // Each branch's output is kept for backward only when that branch reads it.
+        let (keep_a, keep_b) = (
+            self.a.backward_reads_output(),
+            self.b.backward_reads_output(),
+        );
+        let (a, b) = (&mut self.a, &mut self.b);
+        let ConcatCache {
+            ya,
+            yb,
+            a: ca,
+            b: cb,
+        } = c;
+        kept_or_lent(keep_a, ya, batch * A::OUT, |ya| {
+            a.forward_train(x, ya, batch, ca, rng)?;
+            kept_or_lent(keep_b, yb, batch * B::OUT, |yb| {
+                b.forward_train(x, yb, batch, cb, rng)?;
+                Self::join(y, ya, yb);
+                Ok(())
+            })
+        })
     }
 
     fn backward(
@@ -520,41 +601,36 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
         c: &mut Self::Cache,
         g: &mut Self,
     ) {
-        ensure_len(&mut c.dya, batch * A::OUT);
-        ensure_len(&mut c.dyb, batch * B::OUT);
-        for ((row, ra), rb) in dy
-            .chunks_exact(A::OUT + B::OUT)
-            .zip(c.dya.chunks_exact_mut(A::OUT))
-            .zip(c.dyb.chunks_exact_mut(B::OUT))
-        {
-            ra.copy_from_slice(&row[..A::OUT]);
-            rb.copy_from_slice(&row[A::OUT..]);
-        }
-        match dx {
-            Some(dx) => {
-                ensure_len(&mut c.dxb, batch * A::IN);
+        let dxb_len = if dx.is_some() { batch * A::IN } else { 0 };
+        with_buffers(
+            [batch * A::OUT, batch * B::OUT, dxb_len],
+            |[dya, dyb, dxb]| {
+                for ((row, ra), rb) in dy
+                    .chunks_exact(A::OUT + B::OUT)
+                    .zip(dya.chunks_exact_mut(A::OUT))
+                    .zip(dyb.chunks_exact_mut(B::OUT))
+                {
+                    ra.copy_from_slice(&row[..A::OUT]);
+                    rb.copy_from_slice(&row[A::OUT..]);
+                }
+                let mut dx = dx;
+                let want_dx = dx.is_some();
                 self.a
-                    .backward(x, &c.ya, &mut c.dya, Some(dx), batch, &mut c.a, &mut g.a);
+                    .backward(x, &c.ya, dya, dx.as_deref_mut(), batch, &mut c.a, &mut g.a);
                 self.b.backward(
                     x,
                     &c.yb,
-                    &mut c.dyb,
-                    Some(&mut c.dxb),
+                    dyb,
+                    want_dx.then_some(&mut *dxb),
                     batch,
                     &mut c.b,
                     &mut g.b,
                 );
-                for (o, &v) in dx.iter_mut().zip(&c.dxb) {
-                    *o += v;
+                if let Some(dx) = dx {
+                    add_onto(dx, dxb);
                 }
-            }
-            None => {
-                self.a
-                    .backward(x, &c.ya, &mut c.dya, None, batch, &mut c.a, &mut g.a);
-                self.b
-                    .backward(x, &c.yb, &mut c.dyb, None, batch, &mut c.b, &mut g.b);
-            }
-        }
+            },
+        );
     }
 
     // Branch `a` is `prefix.0`, branch `b` is `prefix.1` (a nested concat numbers its own two
@@ -564,7 +640,7 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{check_layer, probe_input};
-    use super::super::{BatchNorm, Dense};
+    use super::super::{Act, BatchNorm, BatchNorm2d, Conv2d, Dense};
     use super::*;
     use crate::init::Init;
 
@@ -625,6 +701,89 @@ mod tests {
         assert!(check_layer(&mut projected, &x, 4, 0) < 1e-6);
         // Main branch, then shortcut.
         assert_eq!(visit_order(&projected), [(0, 6), (1, 2), (2, 6), (3, 2)]);
+    }
+
+    /// A `K`x`K` convolution with padding `P` on `[CI, 4, 4]` maps, stride `S`, output `O`x`O`.
+    fn conv<
+        const CI: usize,
+        const CO: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+        const O: usize,
+    >(
+        seed: u64,
+    ) -> Conv2d<f64, CI, 4, 4, CO, K, K, S, S, P, P, O, O, 1, 1, 1> {
+        let init = Init::XavierUniform { gain: 1.0 };
+        Conv2d::new(
+            false,
+            Activation::Identity,
+            init,
+            &mut crate::rng::seeded(seed),
+        )
+        .unwrap()
+    }
+
+    fn bn<const C: usize, const HW: usize>() -> BatchNorm2d<f64, C, HW> {
+        BatchNorm2d::new(0.1, 1e-5).unwrap()
+    }
+
+    #[test]
+    fn resnet_blocks_keep_only_what_backward_reads_and_match_finite_differences() {
+        // conv, batch norm, relu, conv, batch norm around an identity shortcut, then relu.
+        let mut block = Chain::new(
+            Residual::new(
+                Chain::new(
+                    conv::<2, 2, 3, 1, 1, 4>(1),
+                    Chain::new(
+                        bn::<2, 16>(),
+                        Chain::new(
+                            Act::<f64, 32>::new(Activation::Relu),
+                            Chain::new(conv::<2, 2, 3, 1, 1, 4>(2), bn::<2, 16>()),
+                        ),
+                    ),
+                ),
+                Identity::<f64, 32>::new(),
+                Activation::Identity,
+            ),
+            Act::<f64, 32>::new(Activation::Relu),
+        );
+        let x = probe_input(32 * 3);
+        assert!(check_layer(&mut block, &x, 3, 0) < 1e-6);
+        let mut c = <_ as Default>::default();
+        block
+            .forward_train(&x, &mut [0.0; 96], 3, &mut c, &mut crate::rng::seeded(0))
+            .unwrap();
+        let main = &c.a.m;
+        let kept = [
+            main.mid.len(),
+            main.b.mid.len(),
+            main.b.b.mid.len(),
+            main.b.b.b.mid.len(),
+        ];
+        // The convolutions' outputs feed batch norms (which read their input), the relu's
+        // output feeds a convolution; batch norm's output feeds the relu, which reads only its
+        // own output, and the branch's output and the sum are read by nobody.
+        assert_eq!(kept, [96, 0, 96, 96]);
+        assert_eq!(
+            (c.a.main_out.len(), c.a.short_out.len(), c.mid.len()),
+            (0, 0, 0)
+        );
+
+        // Down-sampling: stride 2 and a 1x1 stride-2 convolution as the shortcut.
+        let mut down = Residual::new(
+            Chain::new(conv::<2, 3, 3, 2, 1, 2>(3), bn::<3, 4>()),
+            conv::<2, 3, 1, 2, 0, 2>(4),
+            Activation::Relu,
+        );
+        assert!(check_layer(&mut down, &x, 3, 0) < 1e-6);
+    }
+
+    #[test]
+    fn concat_of_convolutions_matches_finite_differences() {
+        let mut c = Concat::new(conv::<2, 1, 3, 1, 1, 4>(5), conv::<2, 2, 1, 1, 0, 4>(6));
+        let x = probe_input(32 * 2);
+        assert!(check_layer(&mut c, &x, 2, 0) < 1e-6);
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! [`COLS_BUDGET`].
 
 use super::batch_parts::{run_parts, Disjoint};
-use super::conv_scratch::with_scratch;
+use super::scratch_pool::with_buffers;
 use super::{ensure_len, GradVisitor, Layer};
 use crate::activation::Activation;
 use crate::float::Float;
@@ -321,7 +321,7 @@ impl<
         let chunk = count.div_ceil(count.div_ceil(chunk));
         let w = self.weight_flat();
         let mut z = z.map(|z| z.chunks_mut(chunk * sout));
-        with_scratch::<T, _>([k_all * chunk * n, 0, CO * chunk * n], |cols, _, yt| {
+        with_buffers::<T, _, 2>([k_all * chunk * n, CO * chunk * n], |[cols, yt]| {
             for (xc, yc) in x.chunks(chunk * sin).zip(y.chunks_mut(chunk * sout)) {
                 let ld = yc.len() / sout * n;
                 for (j, xs) in xc.chunks_exact(sin).enumerate() {
@@ -388,9 +388,9 @@ impl<
         }
         let dcols_len = if dx.is_some() { k_all * chunk * n } else { 0 };
         let mut dx = dx.as_mut().map(|d| d.chunks_mut(chunk * sin));
-        with_scratch::<T, _>(
+        with_buffers::<T, _, 3>(
             [k_all * chunk * n, dcols_len, CO * chunk * n],
-            |cols, dcols, dzt| {
+            |[cols, dcols, dzt]| {
                 for (c, (xc, zc)) in x
                     .chunks(chunk * sin)
                     .zip(dz.chunks(chunk * sout))
@@ -499,6 +499,10 @@ impl<
         Self::zeros(self.bias.is_some(), self.act)
     }
 
+    fn backward_reads_output(&self) -> bool {
+        self.act.needs_output()
+    }
+
     fn forward(&self, x: &[T], y: &mut [T], batch: usize, _cache: &mut Self::Cache) {
         self.forward_into(x, y, batch, None);
     }
@@ -569,7 +573,8 @@ impl<
             } else {
                 &[]
             };
-            self.act.backward(zs, &y[o], dys);
+            let ys = if self.act.needs_output() { &y[o] } else { &[] };
+            self.act.backward(zs, ys, dys);
             self.backward_samples(&x[i], dys, dxs, gw, gb, chunk);
         });
         for s in cache.partial.chunks_exact(nw + nb).take(ran - 1) {

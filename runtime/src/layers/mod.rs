@@ -16,7 +16,6 @@ pub mod batch_norm2d;
 pub(crate) mod batch_parts;
 pub mod compose;
 pub mod conv2d;
-mod conv_scratch;
 pub mod custom;
 pub mod dense;
 pub mod dropout;
@@ -25,6 +24,7 @@ pub mod layer_norm;
 pub mod maxout;
 pub mod pool2d;
 pub mod prelu;
+mod scratch_pool;
 pub mod softmax;
 
 #[cfg(test)]
@@ -94,6 +94,9 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     const IN: usize;
     /// Per-sample output width.
     const OUT: usize;
+    /// True only for [`Identity`]: a residual block then adds its input itself to the main
+    /// branch's output, with no copy kept for the shortcut.
+    const IS_IDENTITY: bool = false;
     /// What the training forward keeps for backward, and scratch for inference (batch-sized
     /// buffers grown on first use, then reused: no allocation per call after warm-up).
     type Cache: Default + Send + Sync;
@@ -132,6 +135,17 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
     /// Zeroes the carried streaming state of recurrent layers inside (see
     /// [`Layer::set_steps`]); a no-op for every other layer.
     fn reset_state(_cache: &mut Self::Cache) {}
+
+    /// Whether [`Layer::backward`] reads its input `x` (when `false` it may be passed empty).
+    /// Composites keep a child's output between the passes only when a neighbour reads it.
+    fn backward_reads_input(&self) -> bool {
+        true
+    }
+
+    /// Whether [`Layer::backward`] reads its output `y` (when `false` it may be passed empty).
+    fn backward_reads_output(&self) -> bool {
+        true
+    }
 
     /// Inference forward (eval mode) of `batch` rows: `y = f(x)`.
     fn forward(&self, x: &[T], y: &mut [T], batch: usize, cache: &mut Self::Cache);
