@@ -446,3 +446,52 @@ fn a_batch_too_large_for_memory_is_refused_before_training() {
     fresh.visit_buffers(&mut |_, v| want.extend_from_slice(v));
     assert_eq!(stats, want);
 }
+
+#[test]
+fn a_convolutional_batch_estimate_counts_the_borrowed_scratch() {
+    // LeNet-5 borrows its im2col areas from the per-thread scratch pool instead of keeping
+    // them: the estimate must count them. Measured on a fresh thread (an empty pool).
+    let train = kiln::data::mnist_t10k().unwrap();
+    let train = train.select(&(0..256).collect::<Vec<_>>());
+    let measured = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut net = kiln_models::LeNet5::<f32>::new(&mut seeded(3));
+            let mut t = net.train_state(0);
+            let mut opt = Sgd::new(0.01).unwrap();
+            let x = &train.features;
+            train_step(&mut net, x, &train.labels, &mut opt, &mut t).unwrap();
+            let cache = kiln_models::LeNet5::<f32>::train_bytes(&t);
+            let scratch = kiln::runtime::layers::scratch_bytes();
+            (cache, scratch, x.len() * 4)
+        })
+        .join()
+        .unwrap()
+    });
+    let (cache, scratch, input) = measured;
+    assert!(scratch > 0 && cache > 0, "{cache} {scratch}");
+    let need = (cache + scratch + input) as u64;
+    let fit = |limit: u64| {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut net = kiln_models::LeNet5::<f32>::new(&mut seeded(3));
+                Fit::new(1, 256)
+                    .unwrap()
+                    .batch_memory_limit(limit)
+                    .quiet()
+                    .run(&mut net, &mut Sgd::new(0.01).unwrap(), &train, None)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+            .join()
+            .unwrap()
+        })
+    };
+    // The scratch is counted as the probes had it (it stops growing once a convolution's
+    // chunks are full): the estimate is at most what the batch holds and within 10% of it.
+    fit(need).unwrap();
+    let e = fit(need - need / 10).unwrap_err();
+    assert!(
+        e.starts_with("invalid batch size: a batch of 256 needs about"),
+        "{e}"
+    );
+}

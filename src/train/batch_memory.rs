@@ -47,7 +47,9 @@ where
     let grown = large.saturating_sub(small) / (PROBES[1] - PROBES[0]);
     let input = train.steps() * train.width() * size_of::<T>();
     let per_sample = grown + input;
-    let fixed = small.saturating_sub(grown * PROBES[0]);
+    // The layers' borrowed scratch stops growing with the batch once their chunks reach
+    // full width (convolutions); counted as the larger probe had it.
+    let fixed = small.saturating_sub(grown * PROBES[0]) + kiln_runtime::layers::scratch_bytes();
     let need = (fixed as u64).saturating_add(per_sample as u64 * batch as u64);
     if need <= limit {
         return Ok(());

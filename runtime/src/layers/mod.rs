@@ -25,6 +25,7 @@ pub mod maxout;
 pub mod pool2d;
 pub mod prelu;
 mod scratch_pool;
+pub use scratch_pool::scratch_bytes;
 pub mod softmax;
 
 #[cfg(test)]

@@ -47,6 +47,22 @@ fn give<T: Float>(buf: Box<Vec<T>>) {
     });
 }
 
+/// Bytes of the buffers this thread's pool holds now (none are lent between layer calls):
+/// after a training pass over `b` samples, the scratch a batch of `b` needs beside the caches.
+pub fn scratch_bytes() -> usize {
+    POOL.try_with(|pool| {
+        let pool = pool.try_borrow().ok()?;
+        let bytes = |b: &Box<dyn Any>| {
+            let f32s = b.downcast_ref::<Vec<f32>>().map(|v| v.len() * 4);
+            f32s.or_else(|| b.downcast_ref::<Vec<f64>>().map(|v| v.len() * 8))
+        };
+        Some(pool.iter().filter_map(bytes).sum())
+    })
+    .ok()
+    .flatten()
+    .unwrap_or(0)
+}
+
 /// Runs `f` with a buffer of `len` elements (contents unspecified) lent by this thread's
 /// pool. Nested calls get distinct buffers.
 pub(crate) fn with_buffer<T: Float, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
@@ -107,6 +123,8 @@ mod tests {
         assert_eq!(p, q);
         // A different element type never receives an f32 buffer.
         with_buffers::<f64, _, 2>([5, 5], |[a, b]| assert_eq!(a.len() + b.len(), 10));
+        // Held now: f32 buffers of 4, 2, 1 and 3 elements (the 4 lent twice), f64 of 5 and 5.
+        assert_eq!(scratch_bytes(), (4 + 2 + 1 + 3) * 4 + (5 + 5) * 8);
     }
 
     #[test]
