@@ -3,6 +3,8 @@
 //! recorded in the `Ctxt`; the result is the resolved model when nothing was, and a sketch of
 //! what is known either way (for the stand-in emitted after errors).
 
+use crate::budget;
+use crate::cost::Cost;
 use crate::diag::Ctxt;
 use crate::fields::{self, Dims};
 use crate::loss::LossSpec;
@@ -87,10 +89,19 @@ pub fn check(decl: &NetworkDecl, cx: &mut Ctxt) -> (Option<Resolved>, Sketch) {
         class_labels: loss.as_ref().map(|(l, _)| l.class_labels()),
         embedded: f.embedded || f.weights.is_some(),
     };
+    let budget = f
+        .budget
+        .map(|(limits, key)| (budget::read(limits, key, cx), key));
     if cx.has_errors() {
         return (None, sketch);
     }
     let resolved = assemble(decl, input, res, loss.map(|(l, _)| l), &f);
+    if let (Some(net), Some((b, key))) = (&resolved, &budget) {
+        budget::within(b, &Cost::of(net), key, cx);
+        if cx.has_errors() {
+            return (None, sketch);
+        }
+    }
     (resolved, sketch)
 }
 

@@ -28,8 +28,13 @@ pub enum Op {
     InPlace(Box<dyn Fn(&TokenStream) -> TokenStream>),
     /// Leaves the data as it is (dropout in eval mode, flatten).
     Pass,
-    /// One step of a recurrent layer: `call(layer, x, y, state)`, with its state type.
-    Step { state: TokenStream, call: StepCall },
+    /// One step of a recurrent layer: `call(layer, x, y, state)`, with its state type and
+    /// the number of values the state holds (for the scratch size the macro reports).
+    Step {
+        state: TokenStream,
+        state_len: usize,
+        call: StepCall,
+    },
 }
 
 /// A layer's embedded form.

@@ -1,4 +1,5 @@
-//! The fields of a declaration (`input`, `layers`, `output`, `loss`, `embedded`, `weights`):
+//! The fields of a declaration (`input`, `layers`, `output`, `loss`, `embedded`, `weights`,
+//! `budget`):
 //! each read once, with an error for an unknown, repeated, missing or mistyped one, and the
 //! `input`/`output` dimensions read into shapes with hints for the usual slips (a batch
 //! dimension, `-1`, `sequence` for `seq`, channels-last images).
@@ -7,13 +8,15 @@ use proc_macro2::Span;
 
 use crate::args::count;
 use crate::diag::Ctxt;
-use crate::parse::{FieldValue, Item, LayerCall, NetworkDecl, Value};
+use crate::parse::{FieldValue, Item, LayerCall, Limit, NetworkDecl, Value};
 use crate::shape::Shape;
 use crate::suggest::closest;
 
-const FIELDS: &[&str] = &["input", "layers", "output", "loss", "embedded", "weights"];
+const FIELDS: &[&str] = &[
+    "input", "layers", "output", "loss", "embedded", "weights", "budget",
+];
 const FIELD_LIST: &str =
-    "`input`, `layers`, `output` and `loss` (and optionally `embedded` and `weights`)";
+    "`input`, `layers`, `output` and `loss` (and optionally `embedded`, `weights` and `budget`)";
 
 /// The fields as written (each `None` when absent or unreadable).
 #[derive(Default)]
@@ -24,6 +27,8 @@ pub struct Fields<'a> {
     pub loss: Option<&'a LayerCall>,
     pub embedded: bool,
     pub weights: Option<syn::LitStr>,
+    /// `budget: { .. }`: the limits as written, and the field's key.
+    pub budget: Option<(&'a [Limit], &'a syn::Ident)>,
 }
 
 /// Reads every field, recording what is wrong with each.
@@ -44,6 +49,7 @@ pub fn read<'a>(decl: &'a NetworkDecl, cx: &mut Ctxt) -> Fields<'a> {
             ("loss", FieldValue::Call(c)) => f.loss = Some(c),
             ("embedded", FieldValue::Lit(syn::Lit::Bool(b))) => f.embedded = b.value,
             ("weights", FieldValue::Lit(syn::Lit::Str(s))) => f.weights = Some(s.clone()),
+            ("budget", FieldValue::Limits(l)) => f.budget = Some((l, &field.key)),
             _ => wrong_field(&field.key, &key, cx),
         }
     }
@@ -59,6 +65,7 @@ fn wrong_field(key_tok: &syn::Ident, key: &str, cx: &mut Ctxt) {
         "input" | "output" => format!("`{key}` takes a shape in brackets, e.g. `{key}: [64]`"),
         "layers" => "`layers` takes a bracketed list, e.g. `layers: [dense(10)]`".to_string(),
         "loss" => "`loss` takes a loss name, e.g. `loss: softmax_cross_entropy`".to_string(),
+        "budget" => format!("`budget` takes limits in braces, e.g. `{}`", crate::budget::EXAMPLE),
         _ => {
             let hint = match closest(key, FIELDS) {
                 Some(s) => format!(" (did you mean `{s}`?)"),

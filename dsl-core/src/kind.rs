@@ -68,6 +68,12 @@ pub trait LayerKind {
     /// The layer's tensors named under `prefix`, in the runtime's visit order: the one place
     /// tensor names are made (the generated visitors take them from `TENSORS`).
     fn tensors(&self, _input: &Shape, _output: &Shape, _prefix: &str, _t: &mut Tensors) {}
+    /// Multiply-accumulates of one sample's inference (one step's for sequences): the
+    /// products of weighted layers, one per value for normalisations, none for activations,
+    /// pooling and reshapes (the way thop and fvcore count them).
+    fn macs(&self, _input: &Shape, _output: &Shape) -> u64 {
+        0
+    }
     /// The layer in the embedded form (batch 1, inline arrays, no std), or `None` if it has
     /// none yet.
     fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {

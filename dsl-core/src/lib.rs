@@ -14,7 +14,9 @@
 
 mod activation;
 mod args;
+mod budget;
 mod check;
+mod cost;
 mod diag;
 mod embedded_op;
 mod emit;

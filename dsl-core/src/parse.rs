@@ -49,6 +49,47 @@ pub enum FieldValue {
     Call(LayerCall),
     /// `true` or `"weights.safetensors"`.
     Lit(syn::Lit),
+    /// `{ flash: 64 KiB, ram: 8 KiB, macs: 200_000 }`.
+    Limits(Vec<Limit>),
+}
+
+/// One `key: amount unit` entry of a braced field (`flash: 64 KiB`).
+pub struct Limit {
+    pub key: Ident,
+    /// An integer or float literal.
+    pub amount: syn::Lit,
+    pub unit: Option<Ident>,
+}
+
+impl Limit {
+    /// From the amount to the unit.
+    pub fn loc(&self) -> Loc {
+        let end = self.unit.as_ref().map_or(self.amount.span(), Ident::span);
+        Loc::new(self.amount.span(), end)
+    }
+
+    /// The entry's value as written: `64 KiB`.
+    pub fn source(&self) -> String {
+        let amount = quote::ToTokens::to_token_stream(&self.amount).to_string();
+        match &self.unit {
+            Some(u) => format!("{amount} {u}"),
+            None => amount,
+        }
+    }
+}
+
+impl Parse for Limit {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let key = input.call(Ident::parse_any)?;
+        input.parse::<Token![:]>()?;
+        let amount: syn::Lit = input.parse()?;
+        let unit = if input.peek(Ident) {
+            Some(input.call(Ident::parse_any)?)
+        } else {
+            None
+        };
+        Ok(Limit { key, amount, unit })
+    }
 }
 
 /// `block name(params) { items }`: a parameterised sequence of layers, declared once and
@@ -392,6 +433,11 @@ impl Parse for Field {
                 let dims = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
                 FieldValue::Dims(dims.into_iter().collect(), span)
             }
+        } else if input.peek(syn::token::Brace) {
+            let content;
+            syn::braced!(content in input);
+            let limits = Punctuated::<Limit, Token![,]>::parse_terminated(&content)?;
+            FieldValue::Limits(limits.into_iter().collect())
         } else if input.peek(syn::Lit) {
             FieldValue::Lit(input.parse()?)
         } else {

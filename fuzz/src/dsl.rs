@@ -387,6 +387,9 @@ impl<'a, 'b> Gen<'a, 'b> {
             let on = !self.host_only || self.slip();
             fields.push(format!("embedded: {on}"));
         }
+        if self.pick(5) == 4 {
+            fields.push(self.budget());
+        }
         self.garble_fields(&mut fields);
         if self.pick(3) == 0 {
             text += "/// A generated network.\n";
@@ -396,6 +399,25 @@ impl<'a, 'b> Gen<'a, 'b> {
         let body = self.join_dropping_a_comma(&fields, ",\n    ");
         text += &format!("{vis}struct {name} {{\n    {body}\n}}\n");
         text
+    }
+
+    /// `budget: { .. }` with limits small and large, in every unit, now and then a slip.
+    fn budget(&mut self) -> String {
+        let mut limits = Vec::new();
+        for key in ["flash", "ram", "macs"] {
+            if self.pick(3) == 0 {
+                continue;
+            }
+            let amount = self.one_of(&["1", "512", "8", "64", "1.5", "200_000", "0", "1e30"]);
+            let unit = if key == "macs" {
+                self.one_of(&["", "", "K", "M", "KiB"])
+            } else {
+                self.one_of(&["", "KiB", "MiB", "KB", "bytes", "M"])
+            };
+            let key = if self.slip() { "flsh" } else { key };
+            limits.push(format!("{key}: {amount} {unit}"));
+        }
+        format!("budget: {{ {} }}", limits.join(", "))
     }
 
     /// Fields dropped, repeated, misspelt or invented.

@@ -168,19 +168,53 @@ impl TensorSpec {
     /// Whether this is a step counter (batch norm's `num_batches_tracked`): a buffer PyTorch
     /// stores as an int64 scalar, which checkpoints write as one and which a file may lack
     /// (PyTorch's own checkpoints before 0.4.1 do; it is then 0).
-    pub fn is_counter(&self) -> bool {
+    pub const fn is_counter(&self) -> bool {
         is_counter(self.name)
     }
 
     /// Number of scalars.
-    pub fn numel(&self) -> usize {
-        self.shape.iter().product()
+    pub const fn numel(&self) -> usize {
+        let mut n = 1;
+        let mut i = 0;
+        while i < self.shape.len() {
+            n *= self.shape[i];
+            i += 1;
+        }
+        n
     }
 }
 
 /// See [`TensorSpec::is_counter`].
-pub fn is_counter(name: &str) -> bool {
-    name.ends_with("num_batches_tracked")
+pub const fn is_counter(name: &str) -> bool {
+    const SUFFIX: &[u8] = b"num_batches_tracked";
+    let n = name.as_bytes();
+    if n.len() < SUFFIX.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < SUFFIX.len() {
+        if n[n.len() - SUFFIX.len() + i] != SUFFIX[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Scalars of `tensors`: the trainable ones, or with `buffers` every stored value but the
+/// step counters (what a model file holds). A const fn, for the generated `PARAMS` and
+/// `MODEL_BYTES`.
+pub const fn scalars(tensors: &[TensorSpec], buffers: bool) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < tensors.len() {
+        let t = &tensors[i];
+        if !t.is_counter() && (buffers || !t.buffer) {
+            n += t.numel();
+        }
+        i += 1;
+    }
+    n
 }
 
 /// Checks that `N::TENSORS` and the network's named visitors agree: the same names in the

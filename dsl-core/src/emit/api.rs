@@ -26,6 +26,36 @@ pub fn targets(net: &Resolved, plan: &Plan) -> (TokenStream, TokenStream) {
     }
 }
 
+/// `PARAMS`, `MACS`, `MODEL_BYTES` and `SCRATCH_BYTES` of the network (`budget:` checks the
+/// same figures). The tensor counts come from `TENSORS`, so custom layers count too.
+fn cost_consts(net: &Resolved) -> TokenStream {
+    let rt = rt();
+    let cost = crate::cost::Cost::of(net);
+    let macs = proc_macro2::Literal::u64_unsuffixed(cost.macs);
+    let scratch = lit(cost.scratch_values);
+    let per = if net.seq {
+        "one time step"
+    } else {
+        "one sample"
+    };
+    let macs_doc = format!(
+        "Multiply-accumulates of {per}'s inference: the products of weighted layers, one per value for normalisations (a custom layer counts none)."
+    );
+    let tensors = quote!(<Self as #rt::network::Network<T>>::TENSORS);
+    quote! {
+        /// Trainable scalars.
+        pub const PARAMS: usize = #rt::network::scalars(#tensors, false);
+        #[doc = #macs_doc]
+        pub const MACS: u64 = #macs;
+        /// Bytes of the model in `T`: parameters and buffers (batch-norm statistics), as the
+        /// embedded form stores them.
+        pub const MODEL_BYTES: usize = #rt::network::scalars(#tensors, true) * ::core::mem::size_of::<T>();
+        /// Bytes of the embedded form's scratch in `T`: two buffers of the widest layer's
+        /// values and every recurrent state.
+        pub const SCRATCH_BYTES: usize = #scratch * ::core::mem::size_of::<T>();
+    }
+}
+
 /// Consts and methods of `impl Name<T>`.
 pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
     let rt = rt();
@@ -50,6 +80,7 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
         quote!((#p, &[#(#d),*]))
     });
     let last_act = plan.last_act();
+    let costs = cost_consts(net);
     let (target_ty, target_flat) = targets(net, plan);
     let (steps_s, steps_t) = (plain_steps(net, quote!(s)), plain_steps(net, quote!(t)));
     let doc_plain = plain_doc(net);
@@ -73,6 +104,7 @@ pub fn network_methods(net: &Resolved, plan: &Plan) -> TokenStream {
         /// Each emitted layer's name and per-sample output shape, in order (activations
         /// fused into a layer and `flatten` have no entry of their own).
         pub const LAYER_SHAPES: &'static [(&'static str, &'static [usize])] = &[#( #layer_shapes ),*];
+        #costs
 
         /// Eval-mode forward of a batch; `y` must have one row per output row of `x`.
         #[doc = #doc_plain]

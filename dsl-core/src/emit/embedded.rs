@@ -51,13 +51,8 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     };
     let n_out = net.output.numel();
     let (n_in_l, n_out_l) = (lit(per_step_in), lit(n_out));
-    let widest = net
-        .layers
-        .iter()
-        .map(|l| l.output.numel())
-        .chain([per_step_in])
-        .max()
-        .unwrap_or(1);
+    let cost = crate::cost::Cost::of(net);
+    let widest = cost.widest;
     let widest_l = lit(widest);
 
     // Fields, with their types.
@@ -289,10 +284,16 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     let params: usize = net
         .tensors()
         .iter()
-        .filter(|t| !t.is_counter())
+        .filter(|t| !t.buffer)
         .map(|t| t.shape.iter().product::<usize>())
         .sum();
     let params_l = lit(params);
+    let (values_l, scratch_l) = (lit(cost.values), lit(cost.scratch_values));
+    let macs_l = proc_macro2::Literal::u64_unsuffixed(cost.macs);
+    let macs_doc = format!(
+        "Multiply-accumulates of {}: the products of weighted layers, one per value for normalisations.",
+        if seq { "one `step`" } else { "one `forward`" }
+    );
     let state_fields = states.iter().map(|(s, ty)| {
         let doc = format!(
             "The recurrent state of `layers.{}`.",
@@ -360,7 +361,15 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         impl<T: #rt::Float> #name<T> {
             /// Trainable scalars.
             pub const PARAMS: usize = #params_l;
-            /// Exact size in bytes: the parameters plus each layer's scalar settings.
+            #[doc = #macs_doc]
+            pub const MACS: u64 = #macs_l;
+            /// Bytes of the tensors in `T` (parameters and batch-norm statistics): what
+            /// `budget: { flash: .. }` limits.
+            pub const MODEL_BYTES: usize = #values_l * ::core::mem::size_of::<T>();
+            /// Bytes of the scratch in `T` (the size of the scratch type): what
+            /// `budget: { ram: .. }` limits.
+            pub const SCRATCH_BYTES: usize = #scratch_l * ::core::mem::size_of::<T>();
+            /// Exact size in bytes: the tensors plus each layer's scalar settings.
             pub const BYTES: usize = ::core::mem::size_of::<Self>();
             /// Every tensor's PyTorch name and shape (the same as the network's `TENSORS`).
             pub const TENSORS: &'static [(&'static str, &'static [usize])] = &[#(#names),*];

@@ -100,6 +100,11 @@ impl LayerKind for BatchNorm {
         quote!(<#ty>::new(#m, #e)?)
     }
 
+    /// Inference is one scale and shift per value.
+    fn macs(&self, _input: &Shape, output: &Shape) -> u64 {
+        output.numel() as u64
+    }
+
     fn tensors(&self, input: &Shape, output: &Shape, prefix: &str, t: &mut Tensors) {
         if let Some((two_d, maps)) = self.per_channel(input) {
             return two_d.tensors(&maps, output, prefix, t);

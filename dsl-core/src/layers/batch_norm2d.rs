@@ -58,6 +58,11 @@ impl LayerKind for BatchNorm2d {
         quote!(<#ty>::new(#m, #e)?)
     }
 
+    /// Inference is one scale and shift per value.
+    fn macs(&self, _input: &Shape, output: &Shape) -> u64 {
+        output.numel() as u64
+    }
+
     fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
         let n = [input.0[0]];
         t.param(prefix, "weight", &n);

@@ -102,6 +102,14 @@ impl Seq {
         }
     }
 
+    /// Multiply-accumulates of the list's layers (see `LayerKind::macs`).
+    pub fn macs(&self) -> u64 {
+        self.layers
+            .iter()
+            .map(|l| l.kind.macs(&l.input, &l.output))
+            .sum()
+    }
+
     /// The tensors named as the list's `nn.Sequential` (see [`Seq`]).
     pub fn tensors(&self, prefix: &str, t: &mut Tensors) {
         for l in &self.layers {
@@ -157,6 +165,9 @@ impl LayerKind for Seq {
     fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
         Seq::tensors(self, prefix, t)
     }
+    fn macs(&self, _i: &Shape, _o: &Shape) -> u64 {
+        Seq::macs(self)
+    }
     fn embedded(&self, _i: &Shape, _o: &Shape) -> Option<EmbeddedLayer> {
         self.identity.as_ref().map(|_| EmbeddedLayer {
             ty: None,
@@ -211,6 +222,9 @@ impl LayerKind for Residual {
         let act = act_tokens(self.act.as_ref());
         quote!(#rt::layers::Residual::new(#m, #s, #act))
     }
+    fn macs(&self, _i: &Shape, _o: &Shape) -> u64 {
+        self.main.macs() + self.shortcut.macs()
+    }
     fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {
         self.main.tensors(&format!("{prefix}.main"), t);
         self.shortcut.tensors(&format!("{prefix}.shortcut"), t);
@@ -255,6 +269,9 @@ impl LayerKind for Concat {
             acc = quote!(#rt::layers::Concat::new(#c, #acc));
         }
         acc
+    }
+    fn macs(&self, _i: &Shape, _o: &Shape) -> u64 {
+        self.branches.iter().map(Seq::macs).sum()
     }
     /// Branch `k` is `prefix.k`, as an `nn.ModuleList` of the branches.
     fn tensors(&self, _i: &Shape, _o: &Shape, prefix: &str, t: &mut Tensors) {

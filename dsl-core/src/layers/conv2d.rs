@@ -327,6 +327,13 @@ impl LayerKind for Conv2d {
         }
     }
 
+    /// Each output value is one receptive field: `CI / groups x KH x KW` products.
+    fn macs(&self, input: &Shape, output: &Shape) -> u64 {
+        let k = self.geometry.get().kernel;
+        let per_output = input.0[0] / self.groups.0 * k.0 * k.1;
+        (per_output * output.numel()) as u64
+    }
+
     fn embedded(&self, input: &Shape, output: &Shape) -> Option<EmbeddedLayer> {
         let rt = rt();
         let g = self.geometry.get();

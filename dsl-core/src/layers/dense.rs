@@ -124,6 +124,10 @@ impl LayerKind for Dense {
         }
     }
 
+    fn macs(&self, input: &Shape, output: &Shape) -> u64 {
+        (input.numel() * output.numel()) as u64
+    }
+
     fn embedded(&self, input: &Shape, output: &Shape) -> Option<EmbeddedLayer> {
         let rt = rt();
         let (i, o) = (lit(input.numel()), lit(output.numel()));

@@ -58,6 +58,11 @@ impl LayerKind for LayerNorm {
     }
 
     /// `weight` and `bias` of the sample's shape (`[C, H, W]` for maps), as PyTorch's.
+    /// Inference is one scale and shift per value.
+    fn macs(&self, _input: &Shape, output: &Shape) -> u64 {
+        output.numel() as u64
+    }
+
     fn tensors(&self, input: &Shape, _output: &Shape, prefix: &str, t: &mut Tensors) {
         t.param(prefix, "weight", &input.0);
         t.param(prefix, "bias", &input.0);

@@ -91,6 +91,10 @@ impl LayerKind for Maxout {
         quote!(<#ty>::new(#init, rng)?)
     }
 
+    fn macs(&self, input: &Shape, output: &Shape) -> u64 {
+        (input.numel() * output.numel() * self.pieces) as u64
+    }
+
     fn tensors(&self, input: &Shape, output: &Shape, prefix: &str, t: &mut Tensors) {
         let rows = output.numel() * self.pieces;
         t.param(prefix, "weight", &[rows, input.numel()]);

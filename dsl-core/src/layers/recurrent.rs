@@ -413,6 +413,16 @@ impl LayerKind for RecurrentLayer {
         }
     }
 
+    /// Per step: every input and recurrent weight once (both directions, every level).
+    fn macs(&self, input: &Shape, output: &Shape) -> u64 {
+        let mut out = Vec::new();
+        self.tensors(input, output, "", &mut Tensors { out: &mut out });
+        let weights = out.iter().filter(|t| t.name.contains("weight"));
+        weights
+            .map(|t| t.shape.iter().product::<usize>() as u64)
+            .sum()
+    }
+
     /// One cell steps in the embedded form; bidirectional layers need the whole sequence.
     fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
         if self.bwd.is_some() || self.layers > 1 {
@@ -421,20 +431,24 @@ impl LayerKind for RecurrentLayer {
         let rt = rt();
         let (i, h) = (lit(input.numel()), self.fwd.hidden());
         let (hl, g) = (lit(h), lit(self.fwd.gates() * h));
-        let (ty, state, config) = match self.fwd {
+        // The state's values: `h` and `c`; `h` and the two gate terms; `h` and a scratch row.
+        let (ty, state, state_len, config) = match self.fwd {
             Cell::Lstm { .. } => (
                 quote!(#rt::fixed::Lstm<T, #i, #hl, #g>),
                 quote!(#rt::fixed::LstmState<T, #hl>),
+                2 * h,
                 vec![],
             ),
             Cell::Gru { reset_before, .. } => (
                 quote!(#rt::fixed::Gru<T, #i, #hl, #g>),
                 quote!(#rt::fixed::GruState<T, #hl, #g>),
+                h + 2 * self.fwd.gates() * h,
                 vec![("reset_before", Config::Bool(reset_before))],
             ),
             Cell::Rnn { relu, .. } => (
                 quote!(#rt::fixed::Rnn<T, #i, #hl>),
                 quote!(#rt::fixed::RnnState<T, #hl>),
+                2 * h,
                 vec![("relu", Config::Bool(relu))],
             ),
         };
@@ -446,6 +460,7 @@ impl LayerKind for RecurrentLayer {
             flat: &[],
             op: Op::Step {
                 state,
+                state_len,
                 call: Box::new(|l, x, y, s| {
                     quote! {
                         #l.step(#x, &mut #s);

@@ -1,0 +1,121 @@
+//! What a declared model costs to run, known while the macro expands: its stored values,
+//! multiply-accumulates per sample (per step for sequences) and the embedded form's scratch,
+//! in total and per top-level layer. The generated consts and the `budget:` rule read them.
+
+use crate::embedded_op::Op;
+use crate::tree::{Node, Resolved};
+
+/// One top-level layer's share of the cost.
+pub struct LayerCost {
+    /// `layers.3`.
+    pub name: String,
+    /// `[784] -> [256]`.
+    pub shapes: String,
+    /// Stored values: parameters and buffers, step counters left out.
+    pub values: usize,
+    pub macs: u64,
+    /// Values the layer adds to the embedded scratch: its recurrent state.
+    pub state: usize,
+    /// Its output's values per sample (per step), which one scratch buffer must hold.
+    pub width: usize,
+}
+
+/// The whole model's cost.
+pub struct Cost {
+    pub layers: Vec<LayerCost>,
+    /// Stored values (parameters and buffers, without step counters): the model file.
+    pub values: usize,
+    pub macs: u64,
+    /// The widest buffer a layer reads or writes: the input or a layer's output.
+    pub widest: usize,
+    /// The embedded scratch: two buffers of `widest` values and every recurrent state.
+    pub scratch_values: usize,
+    /// A custom layer, whose tensors and products only the compiler sees.
+    pub custom: Option<String>,
+}
+
+impl Cost {
+    pub fn of(net: &Resolved) -> Cost {
+        let layers: Vec<LayerCost> = net.layers.iter().map(layer_cost).collect();
+        let per_step_in = if net.seq {
+            net.input.0.last().copied().unwrap_or(1)
+        } else {
+            net.input.numel()
+        };
+        let widest = layers
+            .iter()
+            .map(|l| l.width)
+            .chain([per_step_in])
+            .max()
+            .unwrap_or(1);
+        let custom = net.layers.iter().find_map(|l| {
+            let mut tys = Vec::new();
+            l.kind.custom_types(&mut tys);
+            (!tys.is_empty()).then(|| l.prefix())
+        });
+        Cost {
+            values: layers.iter().map(|l| l.values).sum(),
+            macs: layers.iter().map(|l| l.macs).sum(),
+            scratch_values: 2 * widest + layers.iter().map(|l| l.state).sum::<usize>(),
+            widest,
+            layers,
+            custom,
+        }
+    }
+
+    /// The model's bytes with `elem` bytes per value.
+    pub fn model_bytes(&self, elem: usize) -> u64 {
+        (self.values * elem) as u64
+    }
+
+    /// The embedded scratch's bytes with `elem` bytes per value.
+    pub fn scratch_bytes(&self, elem: usize) -> u64 {
+        (self.scratch_values * elem) as u64
+    }
+}
+
+fn layer_cost(l: &Node) -> LayerCost {
+    let values = l
+        .tensors()
+        .iter()
+        .filter(|t| !t.is_counter() && t.from_type.is_none())
+        .map(|t| t.shape.iter().product::<usize>())
+        .sum();
+    let state = match l.kind.embedded(&l.input, &l.output).map(|e| e.op) {
+        Some(Op::Step { state_len, .. }) => state_len,
+        _ => 0,
+    };
+    LayerCost {
+        name: l.prefix(),
+        shapes: format!("{} -> {}", l.input, l.output),
+        values,
+        macs: l.kind.macs(&l.input, &l.output),
+        state,
+        width: l.output.numel(),
+    }
+}
+
+/// `1.5 KiB`, `340 bytes`: sizes as the budget's units write them.
+pub fn bytes_text(b: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let v = b as f64;
+    match b {
+        0..1024 => format!("{b} bytes"),
+        _ if v < KIB * KIB => format!("{:.1} KiB", v / KIB),
+        _ if v < KIB * KIB * KIB => format!("{:.1} MiB", v / (KIB * KIB)),
+        _ => format!("{:.1} GiB", v / (KIB * KIB * KIB)),
+    }
+}
+
+/// `218,000`: a count with thousands separated.
+pub fn count_text(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
