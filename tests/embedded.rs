@@ -228,3 +228,48 @@ fn regenerate_weights() {
     )
     .unwrap();
 }
+
+#[test]
+fn baked_f64_weights_compute_what_the_f64_network_computes() {
+    // `WEIGHTS_F64` bakes the same file in f64: the f64 heap-backed network loaded from it
+    // gives the same outputs to f64 rounding, for dense and conv/pool/norm networks.
+    let mlp = load_f64(ns::Mlp::<f64>::new(&mut seeded(1)), "mlp.safetensors");
+    let conv = load_f64(ns::Conv::<f64>::new(&mut seeded(1)), "conv.safetensors");
+    let (e_mlp, e_conv) = (ns::MlpEmbedded::WEIGHTS_F64, ns::ConvEmbedded::WEIGHTS_F64);
+    for k in 0..3 {
+        let x: [f64; 16] = input::<16>(k).map(f64::from);
+        let mut y = [0.0; 8];
+        e_mlp
+            .forward(&x, &mut y, &mut ns::MlpEmbeddedScratch::ZERO)
+            .unwrap();
+        let want = mlp.forward_one(&x, &mut mlp.scratch());
+        assert!(
+            y.iter()
+                .zip(want)
+                .all(|(a, b)| (a - b).abs() <= 1e-12 * (1.0 + b.abs())),
+            "{y:?} {want:?}"
+        );
+        let x: [f64; 64] = input::<64>(k).map(f64::from);
+        let mut y = [0.0; 3];
+        e_conv
+            .forward(&x, &mut y, &mut ns::ConvEmbeddedScratch::ZERO)
+            .unwrap();
+        let want = conv.forward_one(&x, &mut conv.scratch());
+        assert!(
+            y.iter()
+                .zip(want)
+                .all(|(a, b)| (a - b).abs() <= 1e-12 * (1.0 + b.abs())),
+            "{y:?} {want:?}"
+        );
+    }
+    // The f32 and f64 constants hold the same file.
+    let (mut a, mut b) = (vec![0.0f32; 64 * 16], vec![0.0f64; 64 * 16]);
+    ns::MLP.get_tensor("layers.0.weight", &mut a).unwrap();
+    e_mlp.get_tensor("layers.0.weight", &mut b).unwrap();
+    assert!(a.iter().zip(&b).all(|(x, y)| f64::from(*x) == *y));
+}
+
+fn load_f64<N: Network<f64>>(mut net: N, file: &str) -> N {
+    load_weights(&mut net, format!("{WEIGHTS}/{file}")).unwrap();
+    net
+}

@@ -265,20 +265,28 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     let zeroed_t = ctor_for(quote!(T), None);
     let zeroed_f32 = ctor_for(quote!(f32), None);
     let zeroed_f64 = ctor_for(quote!(f64), None);
+    // The file's values in each precision (an `f64` file keeps every digit in `f64`). The
+    // `f64` const has its own name: two `WEIGHTS` would make `NameEmbedded::WEIGHTS` (the
+    // default `f32`) ambiguous.
     let weights = baked.map(|b| {
-        let w = ctor_for(quote!(f32), Some(b));
         let path = &b.path;
-        quote! {
-            impl #name<f32> {
-                /// The weights of the file named by `weights:`, baked in at compile time
-                /// (names and shapes were checked against the declaration).
-                pub const WEIGHTS: Self = {
-                    // Rebuild when the file changes.
-                    const _: &[u8] = include_bytes!(#path);
-                    #w
-                };
+        let for_float = |float: TokenStream, konst: proc_macro2::Ident| {
+            let w = ctor_for(float.clone(), Some(b));
+            quote! {
+                impl #name<#float> {
+                    /// The weights of the file named by `weights:`, baked in at compile time
+                    /// (names and shapes were checked against the declaration).
+                    pub const #konst: Self = {
+                        // Rebuild when the file changes.
+                        const _: &[u8] = include_bytes!(#path);
+                        #w
+                    };
+                }
             }
-        }
+        };
+        let w32 = for_float(quote!(f32), format_ident!("WEIGHTS"));
+        let w64 = for_float(quote!(f64), format_ident!("WEIGHTS_F64"));
+        quote!(#w32 #w64)
     });
 
     let params: usize = net
