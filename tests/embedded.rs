@@ -236,31 +236,21 @@ fn baked_f64_weights_compute_what_the_f64_network_computes() {
     let mlp = load_f64(ns::Mlp::<f64>::new(&mut seeded(1)), "mlp.safetensors");
     let conv = load_f64(ns::Conv::<f64>::new(&mut seeded(1)), "conv.safetensors");
     let (e_mlp, e_conv) = (ns::MlpEmbedded::WEIGHTS_F64, ns::ConvEmbedded::WEIGHTS_F64);
+    let same = |y: &[f64], want: &[f64]| {
+        let ok = y
+            .iter()
+            .zip(want)
+            .all(|(a, b)| (a - b).abs() <= 1e-12 * (1.0 + b.abs()));
+        assert!(ok && y.len() == want.len(), "{y:?} {want:?}");
+    };
+    let (mut s_mlp, mut s_conv) = (ns::MlpEmbeddedScratch::ZERO, ns::ConvEmbeddedScratch::ZERO);
     for k in 0..3 {
-        let x: [f64; 16] = input::<16>(k).map(f64::from);
-        let mut y = [0.0; 8];
-        e_mlp
-            .forward(&x, &mut y, &mut ns::MlpEmbeddedScratch::ZERO)
-            .unwrap();
-        let want = mlp.forward_one(&x, &mut mlp.scratch());
-        assert!(
-            y.iter()
-                .zip(want)
-                .all(|(a, b)| (a - b).abs() <= 1e-12 * (1.0 + b.abs())),
-            "{y:?} {want:?}"
-        );
-        let x: [f64; 64] = input::<64>(k).map(f64::from);
-        let mut y = [0.0; 3];
-        e_conv
-            .forward(&x, &mut y, &mut ns::ConvEmbeddedScratch::ZERO)
-            .unwrap();
-        let want = conv.forward_one(&x, &mut conv.scratch());
-        assert!(
-            y.iter()
-                .zip(want)
-                .all(|(a, b)| (a - b).abs() <= 1e-12 * (1.0 + b.abs())),
-            "{y:?} {want:?}"
-        );
+        let (x, mut y) = (input::<16>(k).map(f64::from), [0.0; 8]);
+        e_mlp.forward(&x, &mut y, &mut s_mlp).unwrap();
+        same(&y, &mlp.forward_one(&x, &mut mlp.scratch()));
+        let (x, mut y) = (input::<64>(k).map(f64::from), [0.0; 3]);
+        e_conv.forward(&x, &mut y, &mut s_conv).unwrap();
+        same(&y, &conv.forward_one(&x, &mut conv.scratch()));
     }
     // The f32 and f64 constants hold the same file.
     let (mut a, mut b) = (vec![0.0f32; 64 * 16], vec![0.0f64; 64 * 16]);
