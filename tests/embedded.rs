@@ -54,6 +54,17 @@ fn std_outputs() -> Vec<(String, Vec<f32>)> {
                 .to_vec(),
         ));
     }
+    let res = load(ns::Res::<f32>::new(&mut seeded(1)), "res.safetensors");
+    let conv1d = load(ns::Conv1d::<f32>::new(&mut seeded(1)), "conv1d.safetensors");
+    for k in 0..3 {
+        let x = input::<64>(k);
+        out.push((
+            format!("res{k}"),
+            res.forward_one(&x, &mut res.scratch()).to_vec(),
+        ));
+        let y = conv1d.forward_one(&x, &mut conv1d.scratch());
+        out.push((format!("conv1d{k}"), y.to_vec()));
+    }
     let stream = load(ns::Stream::<f32>::new(&mut seeded(1)), "stream.safetensors");
     let mut st = stream.stream();
     let xs = input::<40>(1);
@@ -83,6 +94,10 @@ fn embedded_outputs() -> Vec<(String, Vec<f32>)> {
     for k in 0..3 {
         out.push((format!("mlp{k}"), ns::mlp(&input::<16>(k)).to_vec()));
         out.push((format!("conv{k}"), ns::conv(&input::<64>(k)).to_vec()));
+    }
+    for k in 0..3 {
+        out.push((format!("res{k}"), ns::res(&input::<64>(k)).to_vec()));
+        out.push((format!("conv1d{k}"), ns::conv1d(&input::<64>(k)).to_vec()));
     }
     let xs = input::<40>(1);
     let mut ys = [0.0; 40];
@@ -225,6 +240,32 @@ fn regenerate_weights() {
     save_weights(
         &ns::OneHot::<f32>::new(&mut rng),
         format!("{WEIGHTS}/onehot.safetensors"),
+    )
+    .unwrap();
+}
+
+/// Writes the weights of the residual and 1-D convolutional networks (the others' files are
+/// left as they are). Run by hand, then `KILN_WRITE_FIXTURES=1` the parity test.
+#[test]
+#[ignore]
+fn regenerate_composite_weights() {
+    let mut rng = seeded(43);
+    let mut res = ns::Res::<f32>::new(&mut rng);
+    let mut k = 0;
+    res.visit_buffers_mut(&mut |name, v| {
+        for x in v.iter_mut() {
+            k += 1;
+            *x = if name.ends_with("mean") {
+                0.05 * (k % 5) as f32 - 0.1
+            } else {
+                0.6 + 0.1 * (k % 4) as f32
+            };
+        }
+    });
+    save_weights(&res, format!("{WEIGHTS}/res.safetensors")).unwrap();
+    save_weights(
+        &ns::Conv1d::<f32>::new(&mut rng),
+        format!("{WEIGHTS}/conv1d.safetensors"),
     )
     .unwrap();
 }

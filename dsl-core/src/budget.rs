@@ -140,11 +140,14 @@ pub fn within(b: &Budget, cost: &Cost, key: &syn::Ident, cx: &mut Ctxt) {
             ((buffers + l.state) * F32_BYTES) as u64
         };
         let costliest = costliest(cost, share, bytes_text, need);
-        let states = if cost.layers.iter().any(|l| l.state > 0) {
-            " and the recurrent states"
-        } else {
-            ""
-        };
+        let mut states = String::new();
+        if cost.work > 0 {
+            let work = count_text(cost.work as u64);
+            states += &format!(", a work area of {work} values for the composites' branches");
+        }
+        if cost.layers.iter().any(|l| l.state > 0) {
+            states += " and the recurrent states";
+        }
         over(lim, need, cx, || {
             format!("the embedded form's scratch takes {} in f32 (two buffers of {} values for the widest output{states}), over the `ram` budget of {}; the layers that cost most: {costliest}", bytes_text(need), count_text(cost.widest as u64), lim.text)
         });

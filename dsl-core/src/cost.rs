@@ -28,8 +28,11 @@ pub struct Cost {
     pub macs: u64,
     /// The widest buffer a layer reads or writes: the input or a layer's output.
     pub widest: usize,
-    /// The embedded scratch: two buffers of `widest` values and every recurrent state.
+    /// The embedded scratch: two buffers of `widest` values, the composites' work area and
+    /// every recurrent state.
     pub scratch_values: usize,
+    /// The composites' work area of the embedded scratch.
+    pub work: usize,
     /// A custom layer, whose tensors and products only the compiler sees.
     pub custom: Option<String>,
 }
@@ -53,10 +56,13 @@ impl Cost {
             l.kind.custom_types(&mut tys);
             (!tys.is_empty()).then(|| l.prefix())
         });
+        let n_out = net.output.numel();
+        let work = crate::embedded_layout::layout(&net.layers, per_step_in, n_out, widest).work;
         Cost {
             values: layers.iter().map(|l| l.values).sum(),
             macs: layers.iter().map(|l| l.macs).sum(),
-            scratch_values: 2 * widest + layers.iter().map(|l| l.state).sum::<usize>(),
+            scratch_values: 2 * widest + work + layers.iter().map(|l| l.state).sum::<usize>(),
+            work,
             widest,
             layers,
             custom,

@@ -17,8 +17,20 @@ pub struct Prev<'a> {
     pub what: &'a str,
 }
 
+/// The concrete kind behind a `dyn LayerKind`: lets the embedded layout look inside the
+/// composite kinds (`layers::compose::parts`).
+pub trait AsAny {
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+impl<K: std::any::Any> AsAny for K {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 /// What the checker and emitter need from a layer kind.
-pub trait LayerKind {
+pub trait LayerKind: AsAny {
     /// The shape rule: this layer's per-sample output for `input`, or errors in `cx`.
     fn output_shape(
         &self,

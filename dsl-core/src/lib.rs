@@ -18,6 +18,7 @@ mod budget;
 mod check;
 mod cost;
 mod diag;
+mod embedded_layout;
 mod embedded_op;
 mod emit;
 mod fields;

@@ -373,7 +373,7 @@ pub const KINDS: &[Entry] = &[
         options: &["pieces", "init"],
         torch_only: &[],
         usage: "`maxout(64, pieces = 3)`",
-        embedded: false,
+        embedded: true,
         build: |c, cx| boxed(maxout::Maxout::parse(c, cx)),
     },
     Entry {
@@ -491,7 +491,7 @@ pub fn embedded_list() -> String {
         .map(|e| e.name)
         .collect();
     format!(
-        "{} and activations (blocks, `residual {{ }}` and `concat {{ }}` have no embedded form yet)",
+        "{}, activations, blocks, `residual {{ }}` and `concat {{ }}` of these",
         names.join(", ")
     )
 }

@@ -177,8 +177,8 @@ struct Gen<'a, 'b> {
     blocks: Vec<Block>,
     /// Layers written so far.
     layers: u32,
-    /// Whether a layer without an embedded form (maxout, bidirectional, residual, concat, a
-    /// block use) was written.
+    /// Whether a layer that may have no embedded form (bidirectional, a composite of a
+    /// sequence network, a block use, ...) was written.
     host_only: bool,
 }
 
@@ -618,9 +618,8 @@ impl<'a, 'b> Gen<'a, 'b> {
         format!("{name}({args})")
     }
 
-    /// `maxout(m, pieces = k)` (no embedded form).
+    /// `maxout(m, pieces = k)`.
     fn maxout(&mut self) -> (String, Flow) {
-        self.host_only = true;
         let m = self.width();
         let pieces = if self.slip() {
             String::new()
@@ -633,7 +632,8 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// `residual { ... }`, with a `dense` shortcut when the main branch changes the width.
     fn flat_residual(&mut self, n: u64, seq: bool, depth: u32) -> (String, Flow) {
-        self.host_only = true;
+        // In a sequence network a branch may hold a recurrent layer: no embedded form yet.
+        self.host_only |= seq;
         let mut main = Vec::new();
         let out = self.chain(&mut main, Flow::Flat(n), seq, depth + 1, 3);
         let m = match out {
@@ -650,7 +650,7 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// `concat { [...], [...] }` of flat branches: their widths add up.
     fn flat_concat(&mut self, n: u64, seq: bool, depth: u32) -> (String, Flow) {
-        self.host_only = true;
+        self.host_only |= seq;
         let mut branches = Vec::new();
         let mut total = 0;
         for _ in 0..self.range(2, 3) {
@@ -766,7 +766,6 @@ impl<'a, 'b> Gen<'a, 'b> {
     /// A ResNet basic block: two 3x3 convolutions, with a 1x1 convolution as the shortcut when
     /// the channels or the stride change.
     fn maps_residual(&mut self, c: u64, h: u64, w: u64) -> (String, Flow) {
-        self.host_only = true;
         let o = if self.pick(2) == 0 {
             c
         } else {
@@ -807,7 +806,6 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// An Inception-style `concat`: branches that keep height and width, channels added up.
     fn maps_concat(&mut self, c: u64, h: u64, w: u64) -> (String, Flow) {
-        self.host_only = true;
         let mut branches = Vec::new();
         let mut channels = 0;
         for _ in 0..self.range(2, 4) {
@@ -979,7 +977,7 @@ impl<'a, 'b> Gen<'a, 'b> {
         }
         let b = candidates[self.pick(candidates.len())];
         let (name, template) = (self.blocks[b].name.clone(), self.blocks[b].template);
-        // A block use is one node with no embedded form, whatever its body.
+        // A block's body may hold a layer with no embedded form.
         self.host_only = true;
         let m = self.range(1, 64);
         let (mut args, out) = match (template, flow) {

@@ -65,12 +65,49 @@ network! {
     }
 }
 
+network! {
+    block basic(c) {
+        residual { conv2d(c, 3, padding = 1), batch_norm2d, relu, conv2d(c, 3, padding = 1) },
+        relu,
+    }
+    /// Residual blocks (identity and projection shortcuts) and Inception-style branches.
+    pub struct Res {
+        input: [1, 8, 8],
+        layers: [
+            conv2d(4, 3, padding = 1), relu,
+            basic(4),
+            residual { conv2d(6, 3, stride = 2, padding = 1), relu, conv2d(6, 3, padding = 1) }
+                shortcut { conv2d(6, 1, stride = 2), batch_norm2d },
+            concat { [conv2d(2, 1)], [max_pool2d(3, stride = 1, padding = 1), conv2d(2, 1), tanh] },
+            global_avg_pool, flatten, maxout(3, pieces = 2),
+        ],
+        loss: none,
+        weights: "weights/res.safetensors",
+    }
+}
+
+network! {
+    /// A sensor model over a window of samples: 1-D convolutions (causal, dilated, strided).
+    pub struct Conv1d {
+        input: [2, 32],
+        layers: [
+            conv1d(4, 5, padding = causal), relu,
+            conv1d(6, 3, dilation = 2, padding = 2), tanh, max_pool1d(2),
+            conv1d(4, 3, stride = 2), global_avg_pool, flatten, dense(2),
+        ],
+        loss: none,
+        weights: "weights/conv1d.safetensors",
+    }
+}
+
 /// The models as `static`s: weights in read-only memory, nothing built at run time.
 pub static MLP: MlpEmbedded = MlpEmbedded::WEIGHTS;
 pub static CONV: ConvEmbedded = ConvEmbedded::WEIGHTS;
 pub static STREAM: StreamEmbedded = StreamEmbedded::WEIGHTS;
 pub static TOKENS: TokensEmbedded = TokensEmbedded::WEIGHTS;
 pub static ONE_HOT: OneHotEmbedded = OneHotEmbedded::WEIGHTS;
+pub static RES: ResEmbedded = ResEmbedded::WEIGHTS;
+pub static CONV1D: Conv1dEmbedded = Conv1dEmbedded::WEIGHTS;
 
 // Memory is exact and known at compile time: the parameters plus a few scalar settings.
 const _: () = assert!(MlpEmbedded::<f32>::BYTES == 4 * (16 * 64 + 64 + 64 * 64 + 64 + 64 * 8 + 8));
@@ -92,6 +129,26 @@ pub fn conv(x: &[f32; 64]) -> [f32; 3] {
     let mut y = [0.0; 3];
     let mut s = ConvEmbeddedScratch::ZERO;
     match CONV.forward(x, &mut y, &mut s) {
+        Ok(()) => y,
+        Err(_) => unreachable!("convolutions take any input"),
+    }
+}
+
+/// The residual network on one 8x8 image.
+pub fn res(x: &[f32; 64]) -> [f32; 3] {
+    let mut y = [0.0; 3];
+    let mut s = ResEmbeddedScratch::ZERO;
+    match RES.forward(x, &mut y, &mut s) {
+        Ok(()) => y,
+        Err(_) => unreachable!("convolutions take any input"),
+    }
+}
+
+/// The 1-D convolutional network on one window of two channels.
+pub fn conv1d(x: &[f32; 64]) -> [f32; 2] {
+    let mut y = [0.0; 2];
+    let mut s = Conv1dEmbeddedScratch::ZERO;
+    match CONV1D.forward(x, &mut y, &mut s) {
         Ok(()) => y,
         Err(_) => unreachable!("convolutions take any input"),
     }

@@ -36,6 +36,13 @@ fn same_numbers_as_the_std_build() {
             &kiln_no_std_check::conv(&input::<64>(k)),
         );
     }
+    for k in 0..3 {
+        check(&format!("res{k}"), &kiln_no_std_check::res(&input::<64>(k)));
+        check(
+            &format!("conv1d{k}"),
+            &kiln_no_std_check::conv1d(&input::<64>(k)),
+        );
+    }
     let xs = input::<40>(1);
     let mut ys = [0.0; 40];
     kiln_no_std_check::stream(&xs, &mut ys);

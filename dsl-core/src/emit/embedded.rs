@@ -8,40 +8,18 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::diag::Ctxt;
+use crate::embedded_layout::{layout, Action, Buf, Leaf, Region};
 use crate::embedded_op::{Baked, Config, EmbeddedLayer, Op};
 use crate::tensors::TensorDecl;
 use crate::tokens::{lit, rt};
-use crate::tree::Resolved;
+use crate::tree::{Node, Resolved};
 
 /// `{Name}Embedded` and its scratch or state, or errors naming the layers it cannot take.
 pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream {
     let rt = rt();
-    let fixed = quote!(#rt::fixed);
     let name = format_ident!("{}Embedded", net.name);
     let net_name = &net.name;
     let scratch = format_ident!("{}EmbeddedScratch", net.name);
-    let mut layers = Vec::new();
-    for l in &net.layers {
-        match (l.kind.embedded(&l.input, &l.output), l.kind.embedded_refusal()) {
-            (Some(e), _) => layers.push((l, e)),
-            (None, Some(why)) => cx.error_spanned_by(
-                l.loc,
-                format!("{why}, so `{}` cannot be `embedded`", net.name),
-            ),
-            (None, None) => cx.error_spanned_by(
-                l.loc,
-                format!(
-                    "this layer{} has no embedded form yet, so `{}` cannot be `embedded`: the embedded form takes {}",
-                    l.uses.last().map(|u| format!(" (in `{}`, a use of block `{}`)", u.call, u.block)).unwrap_or_default(),
-                    net.name,
-                    crate::registry::embedded_list()
-                ),
-            ),
-        }
-    }
-    if cx.has_errors() {
-        return quote!();
-    }
     let seq = net.seq;
     let n_in = net.input.numel();
     let per_step_in = if seq {
@@ -54,111 +32,43 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     let cost = crate::cost::Cost::of(net);
     let widest = cost.widest;
     let widest_l = lit(widest);
+    let lay = layout(&net.layers, per_step_in, n_out, widest);
+    for (n, nested_step) in &lay.unsupported {
+        refuse(net, n, *nested_step, cx);
+    }
+    if cx.has_errors() {
+        return quote!();
+    }
+    let mut layers = Vec::new();
+    for leaf in &lay.leaves {
+        let n = leaf.node;
+        match n.kind.embedded(&n.input, &n.output) {
+            Some(e) => layers.push((leaf, e)),
+            None => unreachable!("kiln bug: the layout kept a leaf with no embedded form"),
+        }
+    }
 
     // Fields, with their types.
     let mut fields = Vec::new();
     let mut states = Vec::new();
     for (l, e) in &layers {
-        let f = format_ident!("layer{}", l.index);
         if let Some(ty) = &e.ty {
-            fields.push((f.clone(), ty.clone()));
+            fields.push((format_ident!("{}", l.field), ty.clone(), l.prefix.clone()));
         }
         if let Op::Step { state, .. } = &e.op {
-            states.push((format_ident!("s{}", l.index), state.clone()));
+            states.push((format_ident!("s{}", l.node.index), state.clone()));
         }
     }
-    let field_defs = fields.iter().map(|(f, ty)| {
-        let doc = format!(
-            "The layer `layers.{}` (inline arrays).",
-            f.to_string().trim_start_matches("layer")
-        );
+    let field_defs = fields.iter().map(|(f, ty, prefix)| {
+        let doc = format!("The layer `{prefix}` (inline arrays).");
         quote!(#[doc = #doc] pub #f: #ty,)
     });
     let field_zero: Vec<_> = fields
         .iter()
-        .map(|(f, ty)| quote!(#f: <#ty>::ZERO,))
+        .map(|(f, ty, _)| quote!(#f: <#ty>::ZERO,))
         .collect();
-
-    // The pass: ping-pong between scratch buffers `a` and `b`; the first layer reads `x`,
-    // the output lands in `y`.
-    #[derive(Clone, Copy, PartialEq)]
-    enum Buf {
-        X,
-        A,
-        B,
-        Y,
-    }
-    let slice = |b: Buf, w: usize| {
-        let w = lit(w);
-        match b {
-            Buf::X => quote!(&x[..]),
-            Buf::A => quote!(&s.a[..#w]),
-            Buf::B => quote!(&s.b[..#w]),
-            Buf::Y => quote!(&y[..]),
-        }
-    };
-    let slice_mut = |b: Buf, w: usize| {
-        let w = lit(w);
-        match b {
-            Buf::A => quote!(&mut s.a[..#w]),
-            Buf::B => quote!(&mut s.b[..#w]),
-            _ => quote!(&mut y[..]),
-        }
-    };
-    let mut body = Vec::new();
-    let mut cur = Buf::X;
-    let mut width = per_step_in;
-    let last = layers.len() - 1;
-    for (i, (l, e)) in layers.iter().enumerate() {
-        let f = format_ident!("layer{}", l.index);
-        let layer = quote!(self.#f);
-        let out_w = if seq {
-            *l.output.0.last().unwrap_or(&1)
-        } else {
-            l.output.numel()
-        };
-        let next = if i == last {
-            Buf::Y
-        } else if cur == Buf::A {
-            Buf::B
-        } else {
-            Buf::A
-        };
-        match &e.op {
-            Op::Map(call) => {
-                body.push(call(&layer, &slice(cur, width), &slice_mut(next, out_w)));
-                cur = next;
-            }
-            Op::Step { call, .. } => {
-                let st = format_ident!("s{}", l.index);
-                body.push(call(
-                    &layer,
-                    &slice(cur, width),
-                    &slice_mut(next, out_w),
-                    &quote!(s.#st),
-                ));
-                cur = next;
-            }
-            Op::InPlace(apply) => {
-                if cur == Buf::X || i == last {
-                    let to = if i == last { Buf::Y } else { Buf::A };
-                    let (src, dst) = (slice(cur, width), slice_mut(to, width));
-                    body.push(quote!((#dst).copy_from_slice(#src);));
-                    cur = to;
-                }
-                body.push(apply(&slice_mut(cur, width)));
-            }
-            Op::Pass => {
-                if i == last {
-                    let (src, dst) = (slice(cur, width), slice_mut(Buf::Y, width));
-                    body.push(quote!((#dst).copy_from_slice(#src);));
-                    cur = Buf::Y;
-                }
-            }
-        }
-        width = out_w;
-    }
-    debug_assert!(cur == Buf::Y);
+    let body: Vec<TokenStream> = lay.actions.iter().map(|a| action(a, &layers)).collect();
+    let work = lay.work;
 
     // Constructors: settings, then (with a weights file) every tensor.
     // In the `f32`/`f64` impls, `T` names that type (the field types are written with `T`).
@@ -170,7 +80,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         };
         let mut sets = Vec::new();
         for (l, e) in &layers {
-            let f = format_ident!("layer{}", l.index);
+            let f = format_ident!("{}", l.field);
             for (k, v) in &e.config {
                 let k = format_ident!("{}", k);
                 let v = match v {
@@ -226,7 +136,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         if e.ty.is_none() {
             continue;
         }
-        let f = format_ident!("layer{}", l.index);
+        let f = format_ident!("{}", l.field);
         for t in l.tensors().into_iter().filter(|t| !t.is_counter()) {
             let (field, transposed) = field_of(e, &t.name);
             let n = &t.name;
@@ -315,9 +225,22 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         net.name
     );
     let scratch_doc = format!(
-        "Working memory of [`{name}`]: two buffers of {widest} values{}; `size_of` is [`{scratch}::BYTES`].",
+        "Working memory of [`{name}`]: two buffers of {widest} values{}{}; `size_of` is [`{scratch}::BYTES`].",
+        if work == 0 { String::new() } else { format!(", a work area of {work} for the composites' branches") },
         if states.is_empty() { "" } else { " and each recurrent layer's state" }
     );
+    let work_l = lit(work);
+    let (work_field, work_zero) = if work == 0 {
+        (quote!(), quote!())
+    } else {
+        (
+            quote! {
+                /// The composites' branches (regions laid out by the macro).
+                pub work: [T; #work_l],
+            },
+            quote!(work: [T::ZERO; #work_l],),
+        )
+    };
     let run = if seq {
         quote! {
             /// One time step: `x` in, `y` out; recurrent state is kept in `s` between calls
@@ -336,7 +259,6 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             }
         }
     };
-    let _ = &fixed;
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug)]
@@ -352,6 +274,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             pub a: [T; #widest_l],
             /// The other buffer.
             pub b: [T; #widest_l],
+            #work_field
             #( #state_fields )*
         }
 
@@ -359,7 +282,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             /// Exact size in bytes.
             pub const BYTES: usize = ::core::mem::size_of::<Self>();
             /// Zeroed buffers and states.
-            pub const ZERO: Self = #scratch { a: [T::ZERO; #widest_l], b: [T::ZERO; #widest_l], #( #state_zero )* };
+            pub const ZERO: Self = #scratch { a: [T::ZERO; #widest_l], b: [T::ZERO; #widest_l], #work_zero #( #state_zero )* };
             /// Clears every recurrent state (a new sequence starts).
             pub fn reset(&mut self) {
                 *self = Self::ZERO;
@@ -441,6 +364,131 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
                 }
             }
         }
+    }
+}
+
+/// The error for a layer the embedded form cannot take (inside a composite, too).
+fn refuse(net: &Resolved, n: &Node, nested_step: bool, cx: &mut Ctxt) {
+    let name = &net.name;
+    if let Some(why) = n.kind.embedded_refusal() {
+        cx.error_spanned_by(n.loc, format!("{why}, so `{name}` cannot be `embedded`"));
+        return;
+    }
+    let what = if nested_step {
+        " inside a composite (its state would have to live in the composite's branch)".into()
+    } else {
+        n.uses
+            .last()
+            .map(|u| format!(" (in `{}`, a use of block `{}`)", u.call, u.block))
+            .unwrap_or_default()
+    };
+    cx.error_spanned_by(
+        n.loc,
+        format!(
+            "this layer{what} has no embedded form yet, so `{name}` cannot be `embedded`: the embedded form takes {}",
+            crate::registry::embedded_list()
+        ),
+    );
+}
+
+/// One action of the layout as a call on slices of the scratch.
+fn action(a: &Action, layers: &[(&Leaf, EmbeddedLayer)]) -> TokenStream {
+    let layer = |i: usize| {
+        let f = format_ident!("{}", layers[i].0.field);
+        quote!(self.#f)
+    };
+    match a {
+        Action::Run { leaf, src, dst } => bind(&[*src], *dst, |x, y| match &layers[*leaf].1.op {
+            Op::Map(call) => call(&layer(*leaf), &x[0], &y),
+            Op::Step { call, .. } => {
+                let st = format_ident!("s{}", layers[*leaf].0.node.index);
+                call(&layer(*leaf), &x[0], &y, &quote!(s.#st))
+            }
+            _ => unreachable!("kiln bug: a run of a layer that is no map or step"),
+        }),
+        Action::InPlace { leaf, at } => bind(&[], *at, |_, y| match &layers[*leaf].1.op {
+            Op::InPlace(apply) => apply(&y),
+            _ => unreachable!("kiln bug: an in-place action of a layer that is not in place"),
+        }),
+        Action::Copy { src, dst } => bind(&[*src], *dst, |x, y| {
+            let x = &x[0];
+            quote!((#y).copy_from_slice(#x);)
+        }),
+        Action::Join { a, b, dst, act } => bind(&[*a, *b], *dst, |x, y| {
+            let rt = rt();
+            let (a, b) = (&x[0], &x[1]);
+            let act = crate::kind::act_tokens(*act);
+            quote! {
+                let __join = #y;
+                #rt::fixed::add(#a, #b, __join);
+                #act.forward(__join);
+            }
+        }),
+    }
+}
+
+/// `f(reads, write)` with the regions as slice expressions: regions of the work area that a
+/// write into it would alias come from `fixed::split_work`, the rest are plain slices.
+fn bind(
+    reads: &[Region],
+    write: Region,
+    f: impl FnOnce(Vec<TokenStream>, TokenStream) -> TokenStream,
+) -> TokenStream {
+    if write.buf != Buf::W {
+        let xs = reads.iter().map(|r| slice(*r, false)).collect();
+        let call = f(xs, slice(write, true));
+        return quote!({ #call });
+    }
+    let rt = rt();
+    let in_work: Vec<&Region> = reads.iter().filter(|r| r.buf == Buf::W).collect();
+    let names: Vec<_> = (0..in_work.len())
+        .map(|i| format_ident!("__r{i}"))
+        .collect();
+    let spans = in_work.iter().map(|r| {
+        let (o, n) = (lit(r.off), lit(r.len));
+        quote!((#o, #n))
+    });
+    let mut k = 0;
+    let xs = reads
+        .iter()
+        .map(|r| {
+            if r.buf == Buf::W {
+                k += 1;
+                let n = &names[k - 1];
+                quote!(#n)
+            } else {
+                slice(*r, false)
+            }
+        })
+        .collect();
+    let (wo, wn) = (lit(write.off), lit(write.len));
+    let call = f(xs, quote!(__w));
+    quote!({
+        let ([#(#names),*], __w) = #rt::fixed::split_work(&mut s.work, [#(#spans),*], (#wo, #wn));
+        #call
+    })
+}
+
+/// A region as a slice expression (`&s.a[..16]`, `&mut s.work[32..48]`, `&x[..]`).
+fn slice(r: Region, write: bool) -> TokenStream {
+    let base = match r.buf {
+        Buf::X => quote!(x),
+        Buf::Y => quote!(y),
+        Buf::A => quote!(s.a),
+        Buf::B => quote!(s.b),
+        Buf::W => quote!(s.work),
+    };
+    let end = lit(r.off + r.len);
+    let range = if r.off == 0 {
+        quote!(..#end)
+    } else {
+        let off = lit(r.off);
+        quote!(#off..#end)
+    };
+    if write {
+        quote!(&mut #base[#range])
+    } else {
+        quote!(&#base[#range])
     }
 }
 

@@ -281,6 +281,40 @@ impl LayerKind for Concat {
     }
 }
 
+/// What a composite holds, for the embedded layout.
+pub enum Parts<'a> {
+    /// A block's layers, run in order.
+    List(&'a [Node]),
+    /// `act(main(x) + shortcut(x))`; an empty shortcut is the identity.
+    Residual {
+        main: &'a [Node],
+        shortcut: &'a [Node],
+        act: Option<&'a ActSpec>,
+    },
+    /// Branches on the same input, their outputs side by side.
+    Concat(Vec<&'a [Node]>),
+}
+
+/// The parts of a composite kind; `None` for any other kind (and an empty list, which is the
+/// identity and runs as one).
+pub fn parts(kind: &dyn LayerKind) -> Option<Parts<'_>> {
+    let any = kind.as_any();
+    if let Some(s) = any.downcast_ref::<Seq>() {
+        return s.identity.is_none().then_some(Parts::List(&s.layers));
+    }
+    if let Some(r) = any.downcast_ref::<Residual>() {
+        return Some(Parts::Residual {
+            main: &r.main.layers,
+            shortcut: &r.shortcut.layers,
+            act: r.act.as_ref(),
+        });
+    }
+    let c = any.downcast_ref::<Concat>()?;
+    Some(Parts::Concat(
+        c.branches.iter().map(|b| &b.layers[..]).collect(),
+    ))
+}
+
 /// The message for residual branches that disagree, with the projection that fits the shape.
 pub fn residual_mismatch(main: &Shape, shortcut: &Shape, identity: bool) -> String {
     let fix = match (identity, main.0.as_slice()) {

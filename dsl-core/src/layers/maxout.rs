@@ -6,6 +6,7 @@ use quote::quote;
 
 use crate::args::{count, Args};
 use crate::diag::Ctxt;
+use crate::embedded_op::EmbeddedLayer;
 use crate::init::InitSpec;
 use crate::kind::{flat_input, LayerKind, Prev};
 use crate::parse::{Arg, LayerCall};
@@ -93,6 +94,17 @@ impl LayerKind for Maxout {
 
     fn macs(&self, input: &Shape, output: &Shape) -> u64 {
         (input.numel() * output.numel() * self.pieces) as u64
+    }
+
+    /// The weight in PyTorch's `[out * pieces, in]` layout, each output's pieces side by side.
+    fn embedded(&self, input: &Shape, output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let (o, k) = (output.numel(), self.pieces);
+        let [i, o, k, rows] = [input.numel(), o, k, o * k].map(lit);
+        Some(EmbeddedLayer::map(
+            Some(quote!(#rt::fixed::Maxout<T, #i, #o, #k, #rows>)),
+            Box::new(|l, x, y| quote!(#l.forward(#x, #y);)),
+        ))
     }
 
     fn tensors(&self, input: &Shape, output: &Shape, prefix: &str, t: &mut Tensors) {

@@ -3,19 +3,23 @@
 //! tensors in PyTorch's layout as `pub` fields, so a generated `const` can bake them in, and
 //! has a `ZERO` const; kernels read and write slices whose lengths the generated code fixes.
 
+mod compose;
 mod conv2d;
 mod dense;
 mod embedding;
 mod gate_math;
 mod matvec;
+mod maxout;
 mod norm;
 mod pool2d;
 mod prelu;
 mod recurrent;
 
+pub use compose::{add, split_work};
 pub use conv2d::Conv2d;
 pub use dense::Dense;
 pub use embedding::{one_hot, Embedding};
+pub use maxout::Maxout;
 pub use norm::{BatchNorm, LayerNorm};
 pub use pool2d::{avg_pool2d, global_avg_pool, max_pool2d};
 pub use prelu::PRelu;

@@ -1,10 +1,11 @@
 use kiln::prelude::*;
 
 network! {
-    /// Maxout and bidirectional layers have no embedded form yet.
+    /// A recurrent layer inside a composite and a bidirectional layer have no embedded form
+    /// yet; maxout has one.
     struct Odd {
         input: [seq, 4],
-        layers: [maxout(4, pieces = 2), bidirectional(lstm(3), lstm(3)), dense(2)],
+        layers: [maxout(4, pieces = 2), residual { lstm(4) }, bidirectional(lstm(3), lstm(3)), dense(2)],
         loss: none,
         embedded: true,
     }
