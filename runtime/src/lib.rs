@@ -32,6 +32,7 @@ pub mod network;
 pub mod optim;
 #[cfg(feature = "std")]
 pub mod param;
+pub mod quant;
 #[cfg(feature = "std")]
 pub mod recurrent;
 #[cfg(feature = "std")]

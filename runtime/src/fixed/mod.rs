@@ -6,6 +6,7 @@
 mod compose;
 mod conv2d;
 mod dense;
+mod dense_int8;
 mod embedding;
 mod gate_math;
 mod matvec;
@@ -18,6 +19,7 @@ mod recurrent;
 pub use compose::{add, split_work};
 pub use conv2d::Conv2d;
 pub use dense::Dense;
+pub use dense_int8::DenseInt8;
 pub use embedding::{one_hot, Embedding};
 pub use maxout::Maxout;
 pub use norm::{BatchNorm, LayerNorm};

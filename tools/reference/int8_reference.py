@@ -1,0 +1,186 @@
+"""Reference values for kiln's int8 arithmetic (runtime/src/quant, runtime/src/fixed/dense_int8.rs).
+
+Run: /path/to/venv/bin/python tools/reference/int8_reference.py > tests/fixtures/int8_reference.rs
+
+An independent implementation, in numpy and Python integers, of the TFLite int8 quantization
+specification as its reference kernels compute it (gemmlowp rounding): the choice of an
+activation tensor's scale and zero point from a range, symmetric per-channel weights, int32
+biases, QuantizeMultiplier (frexp), MultiplyByQuantizedMultiplier (SaturatingRoundingDoubling-
+HighMul, RoundingDivideByPOT) and the per-channel fully-connected kernel. The Rust test
+(tests/int8_reference.rs) recomputes everything from the float inputs written here and must
+agree bit for bit. Needs only numpy.
+"""
+import math
+
+import numpy as np
+
+QMIN, QMAX = -128, 127
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def round_away(x):
+    """std::round: ties away from zero (exact on the float64 value of an f32)."""
+    x = float(x)
+    return math.copysign(math.floor(abs(x) + 0.5), x)
+
+
+def choose_params(lo, hi):
+    """gemmlowp/TFLite ChooseQuantizationParams for int8, in float64 like the C++."""
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    if hi - lo <= 0.0:
+        return np.float32(1.0), 0
+    scale = (hi - lo) / (QMAX - QMIN)
+    from_min = QMIN - lo / scale
+    from_max = QMAX - hi / scale
+    err_min = abs(QMIN) + abs(lo / scale)
+    err_max = abs(QMAX) + abs(hi / scale)
+    zp = from_min if err_min < err_max else from_max
+    if zp < QMIN:
+        z = QMIN
+    elif zp > QMAX:
+        z = QMAX
+    else:
+        z = int(round_away(zp))
+    return np.float32(scale), z
+
+
+def quantize(x, scale, zero):
+    q = round_away(np.float32(x) / np.float32(scale)) + zero
+    return int(min(max(q, QMIN), QMAX))
+
+
+def quantize_weights(row):
+    row = np.asarray(row, dtype=np.float32)
+    m = np.float32(np.max(np.abs(row))) if row.size else np.float32(0)
+    scale = np.float32(m / np.float32(127.0)) if m > 0 else np.float32(1.0)
+    q = [int(min(max(round_away(np.float32(v) / scale), -127), 127)) for v in row]
+    return q, scale
+
+
+def quantize_multiplier(real):
+    if not real > 0 or not math.isfinite(real):
+        return 0, 0
+    frac, exp = math.frexp(real)
+    q = int(round_away(frac * 2.0**31))
+    shift = exp
+    if q == 2**31:
+        q //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    if shift > 30:
+        return INT32_MAX, 30
+    return q, shift
+
+
+def srdhm(a, b):
+    if a == INT32_MIN and b == INT32_MIN:
+        return INT32_MAX
+    ab = a * b
+    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
+    num = ab + nudge
+    # C's division truncates toward zero.
+    q = abs(num) // (1 << 31)
+    return q if num >= 0 else -q
+
+
+def rdbpot(x, exponent):
+    mask = (1 << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if remainder > threshold else 0)
+
+
+def sat32(x):
+    return max(min(x, INT32_MAX), INT32_MIN)
+
+
+def apply(mult, shift, x):
+    left, right = max(shift, 0), max(-shift, 0)
+    return rdbpot(srdhm(sat32(x * (1 << left)), mult), right)
+
+
+def dense(wq, bq, mults, xq, zin, zout, lo, hi):
+    out = []
+    for o, row in enumerate(wq):
+        acc = sum(w * (x - zin) for w, x in zip(row, xq))
+        acc = sat32(acc + bq[o])  # int32 wrap cannot happen at these sizes
+        v = apply(*mults[o], acc) + zout
+        out.append(int(min(max(v, lo), hi)))
+    return out
+
+
+def case(rng, n_in, n_out, relu):
+    w = rng.normal(0, 0.5, size=(n_out, n_in)).astype(np.float32)
+    b = rng.normal(0, 0.2, size=n_out).astype(np.float32)
+    x = rng.normal(0.3, 1.0, size=n_in).astype(np.float32)
+    x_lo, x_hi = np.float32(x.min() - 0.1), np.float32(x.max() + 0.1)
+    y_lo, y_hi = np.float32(rng.uniform(-4, -0.5)), np.float32(rng.uniform(0.5, 4))
+    s_in, z_in = choose_params(x_lo, x_hi)
+    s_out, z_out = choose_params(y_lo, y_hi)
+    wq, ws, bq, mults = [], [], [], []
+    for o in range(n_out):
+        q, s = quantize_weights(w[o])
+        wq.append(q)
+        ws.append(s)
+        bias_scale = float(s_in) * float(s)
+        bq.append(int(round_away(float(b[o]) / bias_scale)))
+        mults.append(quantize_multiplier(float(s_in) * float(s) / float(s_out)))
+    xq = [quantize(v, s_in, z_in) for v in x]
+    lo = z_out if relu else QMIN
+    y = dense(wq, bq, mults, xq, z_in, z_out, lo, QMAX)
+    return dict(w=w, b=b, x=x, x_range=(x_lo, x_hi), y_range=(y_lo, y_hi), relu=relu,
+                s_in=s_in, z_in=z_in, s_out=s_out, z_out=z_out, wq=wq, ws=ws, bq=bq,
+                mults=mults, xq=xq, y=y)
+
+
+def f32s(v):
+    # The shortest decimal that reads back as the same f32.
+    return ", ".join(str(np.float32(t)) for t in np.ravel(v))
+
+
+def ints(v):
+    return ", ".join(str(int(t)) for t in np.ravel(v))
+
+
+def main():
+    rng = np.random.default_rng(2026)
+    cases = [case(rng, 7, 3, False), case(rng, 16, 8, True), case(rng, 33, 5, False),
+             case(rng, 64, 10, True)]
+    # Multipliers across the range, and the rounding primitives at their edges.
+    reals = [1e-12, 2.0**-32, 3e-10, 1e-6, 0.0039215, 0.25, 0.5, 0.999999999, 1.0, 1.5, 1234.5, 2.0**31]
+    prim = [(INT32_MIN, INT32_MIN), (INT32_MAX, INT32_MAX), (-101, 1 << 30), (101, 1 << 30),
+            (-7, 1717986918), (123456789, -987654321), (INT32_MIN, 1 << 30)]
+    pots = [(5, 1), (-5, 1), (-4, 1), (7, 2), (-7, 2), (INT32_MIN, 31), (INT32_MAX, 31), (-1, 5)]
+    print("// Generated by tools/reference/int8_reference.py (numpy "
+          + np.__version__ + "); do not edit.")
+    print("pub struct Case { pub n_in: usize, pub n_out: usize, pub relu: bool, pub w: &'static [f32], pub b: &'static [f32], pub x: &'static [f32], pub x_range: (f32, f32), pub y_range: (f32, f32), pub s_in: f32, pub z_in: i32, pub s_out: f32, pub z_out: i32, pub wq: &'static [i8], pub ws: &'static [f32], pub bq: &'static [i32], pub mults: &'static [(i32, i32)], pub xq: &'static [i8], pub y: &'static [i8] }")
+    print("pub const CASES: &[Case] = &[")
+    for c in cases:
+        n_out, n_in = c["w"].shape
+        mults = ", ".join(f"({m}, {s})" for m, s in c["mults"])
+        print(f"    Case {{ n_in: {n_in}, n_out: {n_out}, relu: {str(c['relu']).lower()}, "
+              f"w: &[{f32s(c['w'])}], b: &[{f32s(c['b'])}], x: &[{f32s(c['x'])}], "
+              f"x_range: ({f32s(c['x_range'][0])}, {f32s(c['x_range'][1])}), "
+              f"y_range: ({f32s(c['y_range'][0])}, {f32s(c['y_range'][1])}), "
+              f"s_in: {f32s(c['s_in'])}, z_in: {c['z_in']}, s_out: {f32s(c['s_out'])}, z_out: {c['z_out']}, "
+              f"wq: &[{ints(c['wq'])}], ws: &[{f32s(c['ws'])}], bq: &[{ints(c['bq'])}], "
+              f"mults: &[{mults}], xq: &[{ints(c['xq'])}], y: &[{ints(c['y'])}] }},")
+    print("];")
+    print("pub const MULTIPLIERS: &[(f64, i32, i32)] = &[")
+    for r in reals:
+        m, s = quantize_multiplier(r)
+        print(f"    ({r!r}, {m}, {s}),")
+    print("];")
+    print("pub const SRDHM: &[(i32, i32, i32)] = &[")
+    for a, b in prim:
+        print(f"    ({a}, {b}, {srdhm(a, b)}),")
+    print("];")
+    print("pub const RDBPOT: &[(i32, i32, i32)] = &[")
+    for x, e in pots:
+        print(f"    ({x}, {e}, {rdbpot(x, e)}),")
+    print("];")
+
+
+if __name__ == "__main__":
+    main()
