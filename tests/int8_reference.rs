@@ -3,7 +3,9 @@
 //! `tests/fixtures/int8_reference.rs`): every scale, zero point, quantized weight and bias,
 //! fixed-point multiplier, rounding primitive and dense output must agree bit for bit.
 
-use kiln::runtime::fixed::DenseInt8;
+use kiln::runtime::fixed::{
+    apply_table, avg_pool2d_int8, build_table, max_pool2d_int8, relu_int8, Conv2dInt8, DenseInt8,
+};
 use kiln::runtime::quant::{
     quantize_bias, quantize_weights, rounding_divide_by_pot, saturating_rounding_doubling_high_mul,
     QuantParams, QuantizedMultiplier,
@@ -46,17 +48,17 @@ fn run<const I: usize, const O: usize>(c: &reference::Case) {
     for o in 0..O {
         let s = quantize_weights(&c.w[o * I..(o + 1) * I], &mut layer.weight[o]);
         assert_eq!(s.to_bits(), c.ws[o].to_bits(), "weight scale {o}");
-        layer.bias[o] = quantize_bias(c.b[o], p_in.scale, s);
+        layer.out.bias[o] = quantize_bias(c.b[o], p_in.scale, s);
         let real = p_in.scale as f64 * s as f64 / p_out.scale as f64;
-        layer.requant[o] = QuantizedMultiplier::from_real(real);
-        let q = layer.requant[o];
+        layer.out.multiplier[o] = QuantizedMultiplier::from_real(real);
+        let q = layer.out.multiplier[o];
         assert_eq!((q.multiplier, q.shift), c.mults[o], "multiplier {o}");
     }
     assert_eq!(layer.weight.as_flattened(), c.wq);
-    assert_eq!(&layer.bias[..], c.bq);
-    (layer.input_zero, layer.output_zero) = (p_in.zero_point, p_out.zero_point);
+    assert_eq!(&layer.out.bias[..], c.bq);
+    (layer.out.input_zero, layer.out.output_zero) = (p_in.zero_point, p_out.zero_point);
     if c.relu {
-        layer.min = p_out.zero_point as i8;
+        layer.out.min = p_out.zero_point as i8;
     }
     let x: Vec<i8> = c.x.iter().map(|&v| p_in.quantize(v)).collect();
     assert_eq!(x, c.xq);
@@ -96,4 +98,78 @@ fn the_int8_dense_layer_tracks_the_float_one() {
             assert!((got - v).abs() <= 4.0 * p_out.scale, "{o}: {got} vs {v}");
         }
     }
+}
+
+/// Runs one reference convolution through kiln's kernel.
+fn conv<
+    const CI: usize,
+    const CO: usize,
+    const H: usize,
+    const W: usize,
+    const S: usize,
+    const P: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    c: &reference::ConvCase,
+) {
+    assert_eq!(c.dims, [CI, CO, H, W, 3, S, P, OH, OW]);
+    let mut layer = Conv2dInt8::<CI, CO, 3, 3>::ZERO;
+    let w = layer
+        .weight
+        .as_flattened_mut()
+        .as_flattened_mut()
+        .as_flattened_mut();
+    w.copy_from_slice(c.wq);
+    layer.out.bias.copy_from_slice(c.bq);
+    for (r, &(m, s)) in layer.out.multiplier.iter_mut().zip(c.mults) {
+        (r.multiplier, r.shift) = (m, s);
+    }
+    (layer.out.input_zero, layer.out.output_zero) = (c.z_in, c.z_out);
+    if c.relu {
+        layer.out.min = c.z_out as i8;
+    }
+    let mut y = vec![0i8; CO * OH * OW];
+    layer.forward::<H, W, S, S, P, P, OH, OW>(c.xq, &mut y);
+    assert_eq!(y, c.y);
+}
+
+#[test]
+fn convolutions_pooling_and_tables_agree_bit_for_bit() {
+    conv::<2, 3, 5, 5, 1, 1, 5, 5>(&reference::CONVS[0]);
+    conv::<3, 4, 7, 6, 2, 0, 3, 2>(&reference::CONVS[1]);
+    let mut y = [0i8; 2 * 3 * 3];
+    max_pool2d_int8::<2, 6, 6, 2, 2, 2, 2, 3, 3>(reference::POOL_X, &mut y);
+    assert_eq!(&y[..], reference::MAX_POOL_2X2);
+    let mut y = [0i8; 2 * 4 * 4];
+    avg_pool2d_int8::<2, 6, 6, 3, 3, 1, 1, 4, 4>(reference::POOL_X, &mut y);
+    assert_eq!(&y[..], reference::AVG_POOL_3X3_S1);
+    let input = QuantParams {
+        scale: reference::LUT_INPUT.0,
+        zero_point: reference::LUT_INPUT.1,
+    };
+    assert_eq!(input, QuantParams::from_range(-5.0, 3.0));
+    let tanh_out = QuantParams {
+        scale: 1.0 / 128.0,
+        zero_point: 0,
+    };
+    let tanh = build_table(|v| (v as f64).tanh() as f32, input, tanh_out);
+    assert_eq!(&tanh[..], reference::TANH_TABLE);
+    let sigmoid_out = QuantParams {
+        scale: 1.0 / 256.0,
+        zero_point: -128,
+    };
+    let sigmoid = build_table(
+        |v| (1.0 / (1.0 + (-(v as f64)).exp())) as f32,
+        input,
+        sigmoid_out,
+    );
+    assert_eq!(&sigmoid[..], reference::SIGMOID_TABLE);
+    // The lookup itself, and ReLU as a clamp at the zero point.
+    let mut x: Vec<i8> = (-128..=127).collect();
+    apply_table(&tanh, &mut x);
+    assert_eq!(x, reference::TANH_TABLE);
+    let mut x = [-100i8, 30, 31, 32, 127];
+    relu_int8(31, &mut x);
+    assert_eq!(x, [31, 31, 31, 32, 127]);
 }

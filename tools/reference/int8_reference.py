@@ -134,6 +134,72 @@ def case(rng, n_in, n_out, relu):
                 mults=mults, xq=xq, y=y)
 
 
+def conv(wq, bq, mults, xq, ci, h, w, k, stride, pad, zin, zout, lo, hi):
+    co = len(wq)
+    oh, ow = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+    x = np.array(xq, dtype=np.int64).reshape(ci, h, w)
+    out = []
+    for o in range(co):
+        kern = np.array(wq[o], dtype=np.int64).reshape(ci, k, k)
+        for oy in range(oh):
+            for ox in range(ow):
+                acc = 0
+                for c in range(ci):
+                    for ky in range(k):
+                        for kx in range(k):
+                            iy, ix = oy * stride + ky - pad, ox * stride + kx - pad
+                            if 0 <= iy < h and 0 <= ix < w:
+                                acc += int(kern[c, ky, kx]) * (int(x[c, iy, ix]) - zin)
+                v = apply(*mults[o], sat32(acc + bq[o])) + zout
+                out.append(int(min(max(v, lo), hi)))
+    return out, oh, ow
+
+
+def conv_case(rng, ci, co, h, w, k, stride, pad, relu):
+    wf = rng.normal(0, 0.4, size=(co, ci * k * k)).astype(np.float32)
+    b = rng.normal(0, 0.2, size=co).astype(np.float32)
+    x = rng.normal(0.0, 1.0, size=ci * h * w).astype(np.float32)
+    s_in, z_in = choose_params(np.float32(x.min()), np.float32(x.max()))
+    s_out, z_out = choose_params(np.float32(-3.0), np.float32(5.0))
+    wq, bq, mults = [], [], []
+    for o in range(co):
+        q, s = quantize_weights(wf[o])
+        wq.append(q)
+        bq.append(int(round_away(float(b[o]) / (float(s_in) * float(s)))))
+        mults.append(quantize_multiplier(float(s_in) * float(s) / float(s_out)))
+    xq = [quantize(v, s_in, z_in) for v in x]
+    y, oh, ow = conv(wq, bq, mults, xq, ci, h, w, k, stride, pad, z_in, z_out,
+                     z_out if relu else QMIN, QMAX)
+    return dict(dims=(ci, co, h, w, k, stride, pad, oh, ow), relu=relu, z_in=z_in, z_out=z_out,
+                wq=wq, bq=bq, mults=mults, xq=xq, y=y)
+
+
+def pool(xq, c, h, w, k, stride, mode):
+    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    x = np.array(xq, dtype=np.int64).reshape(c, h, w)
+    out = []
+    for ch in range(c):
+        for oy in range(oh):
+            for ox in range(ow):
+                vals = [int(x[ch, oy * stride + ky, ox * stride + kx])
+                        for ky in range(k) for kx in range(k)]
+                if mode == "max":
+                    out.append(max(vals))
+                else:
+                    s, n = sum(vals), len(vals)
+                    q = (abs(s) + n // 2) // n  # C: (s +- n/2) / n truncates toward zero
+                    out.append(max(min(q if s > 0 else -q, QMAX), QMIN))
+    return out
+
+
+def table(f, s_in, z_in, s_out, z_out):
+    t = []
+    for q in range(-128, 128):
+        x = np.float32(s_in) * np.float32(q - z_in)
+        t.append(quantize(np.float32(f(float(x))), s_out, z_out))
+    return t
+
+
 def f32s(v):
     # The shortest decimal that reads back as the same f32.
     return ", ".join(str(np.float32(t)) for t in np.ravel(v))
@@ -167,6 +233,24 @@ def main():
               f"wq: &[{ints(c['wq'])}], ws: &[{f32s(c['ws'])}], bq: &[{ints(c['bq'])}], "
               f"mults: &[{mults}], xq: &[{ints(c['xq'])}], y: &[{ints(c['y'])}] }},")
     print("];")
+    convs = [conv_case(rng, 2, 3, 5, 5, 3, 1, 1, True), conv_case(rng, 3, 4, 7, 6, 3, 2, 0, False)]
+    print("pub struct ConvCase { pub dims: [usize; 9], pub relu: bool, pub z_in: i32, pub z_out: i32, pub wq: &'static [i8], pub bq: &'static [i32], pub mults: &'static [(i32, i32)], pub xq: &'static [i8], pub y: &'static [i8] }")
+    print("pub const CONVS: &[ConvCase] = &[")
+    for c in convs:
+        mults = ", ".join(f"({m}, {s})" for m, s in c["mults"])
+        print(f"    ConvCase {{ dims: [{ints(c['dims'])}], relu: {str(c['relu']).lower()}, "
+              f"z_in: {c['z_in']}, z_out: {c['z_out']}, wq: &[{ints(c['wq'])}], bq: &[{ints(c['bq'])}], "
+              f"mults: &[{mults}], xq: &[{ints(c['xq'])}], y: &[{ints(c['y'])}] }},")
+    print("];")
+    px = [int(v) for v in rng.integers(-128, 128, size=2 * 6 * 6)]
+    print(f"pub const POOL_X: &[i8] = &[{ints(px)}];")
+    print(f"pub const MAX_POOL_2X2: &[i8] = &[{ints(pool(px, 2, 6, 6, 2, 2, 'max'))}];")
+    print(f"pub const AVG_POOL_3X3_S1: &[i8] = &[{ints(pool(px, 2, 6, 6, 3, 1, 'avg'))}];")
+    s_in, z_in = choose_params(np.float32(-5.0), np.float32(3.0))
+    print(f"pub const LUT_INPUT: (f32, i32) = ({f32s(s_in)}, {z_in});")
+    print(f"pub const TANH_TABLE: &[i8] = &[{ints(table(math.tanh, s_in, z_in, 1.0 / 128, 0))}];")
+    sig = table(lambda v: 1.0 / (1.0 + math.exp(-v)), s_in, z_in, 1.0 / 256, -128)
+    print(f"pub const SIGMOID_TABLE: &[i8] = &[{ints(sig)}];")
     print("pub const MULTIPLIERS: &[(f64, i32, i32)] = &[")
     for r in reals:
         m, s = quantize_multiplier(r)

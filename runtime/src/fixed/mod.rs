@@ -5,27 +5,35 @@
 
 mod compose;
 mod conv2d;
+mod conv2d_int8;
 mod dense;
 mod dense_int8;
 mod embedding;
 mod gate_math;
+mod lut_int8;
 mod matvec;
 mod maxout;
 mod norm;
 mod pool2d;
+mod pool_int8;
 mod prelu;
 mod recurrent;
+mod requant_int8;
 
 pub use compose::{add, split_work};
 pub use conv2d::Conv2d;
+pub use conv2d_int8::Conv2dInt8;
 pub use dense::Dense;
 pub use dense_int8::DenseInt8;
 pub use embedding::{one_hot, Embedding};
+pub use lut_int8::{apply_table, build_table, relu_int8};
 pub use maxout::Maxout;
 pub use norm::{BatchNorm, LayerNorm};
 pub use pool2d::{avg_pool2d, global_avg_pool, max_pool2d};
+pub use pool_int8::{avg_pool2d_int8, max_pool2d_int8};
 pub use prelu::PRelu;
 pub use recurrent::{Gru, GruState, Lstm, LstmState, Rnn, RnnState};
+pub use requant_int8::Requant;
 
 use crate::float::Float;
 pub(crate) use matvec::{accumulate, dispatch, matvec_t};
