@@ -36,6 +36,7 @@ network! {
             },
             flatten,
             maxout(4, pieces = 3),
+            softmax,
         ],
         loss: none,
         embedded: true,
@@ -63,7 +64,7 @@ network! {
     /// branch starting with an activation.
     struct Mixed {
         input: [6],
-        layers: [dense(6), residual { concat { [relu, dense(3)], [dense(3), tanh] }, relu }, dense(2)],
+        layers: [dense(6), residual { concat { [relu, dense(3)], [dense(3), tanh] }, relu }, dense(2), log_softmax],
         loss: none,
         embedded: true,
     }

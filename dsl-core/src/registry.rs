@@ -385,7 +385,7 @@ pub const KINDS: &[Entry] = &[
         options: &[],
         torch_only: &[("dim", "kiln applies it over each sample's features: remove it")],
         usage: "`softmax` (probabilities; `softmax_cross_entropy` takes logits, so not before it)",
-        embedded: false,
+        embedded: true,
         build: |c, cx| boxed(softmax::Softmax::parse(c, cx)),
     },
     Entry {
@@ -397,7 +397,7 @@ pub const KINDS: &[Entry] = &[
         options: &[],
         torch_only: &[("dim", "kiln applies it over each sample's features: remove it")],
         usage: "`log_softmax` (log-probabilities, for `loss: nll`)",
-        embedded: false,
+        embedded: true,
         build: |c, cx| boxed(softmax::Softmax::parse(c, cx)),
     },
     over_time("last_step", "output[-1]"),

@@ -8,6 +8,7 @@ use quote::quote;
 
 use crate::args::Args;
 use crate::diag::Ctxt;
+use crate::embedded_op::{EmbeddedLayer, Op};
 use crate::kind::{flat_input, LayerKind, Prev};
 use crate::parse::LayerCall;
 use crate::shape::Shape;
@@ -50,5 +51,21 @@ impl LayerKind for Softmax {
         let ty = self.field_type(input, output);
         let log = self.log;
         quote!(<#ty>::new(#log))
+    }
+
+    /// In place over the sample, as on the heap.
+    fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let log = self.log;
+        Some(EmbeddedLayer {
+            ty: None,
+            config: Vec::new(),
+            transposed: &[],
+            unsqueezed: &[],
+            flat: &[],
+            op: Op::InPlace(Box::new(
+                move |buf| quote!(#rt::fixed::softmax(#buf, #log);),
+            )),
+        })
     }
 }

@@ -19,6 +19,7 @@ mod pool_int8;
 mod prelu;
 mod recurrent;
 mod requant_int8;
+mod softmax;
 
 pub use compose::{add, split_work};
 pub use conv2d::Conv2d;
@@ -34,6 +35,7 @@ pub use pool_int8::{avg_pool2d_int8, max_pool2d_int8};
 pub use prelu::PRelu;
 pub use recurrent::{Gru, GruState, Lstm, LstmState, Rnn, RnnState};
 pub use requant_int8::Requant;
+pub use softmax::softmax;
 
 use crate::float::Float;
 pub(crate) use matvec::{accumulate, dispatch, matvec_t};
