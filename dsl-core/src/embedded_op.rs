@@ -57,13 +57,27 @@ pub struct EmbeddedLayer {
 
 impl EmbeddedLayer {
     pub fn map(ty: Option<TokenStream>, call: MapCall) -> Self {
+        Self::with_op(ty, Op::Map(call))
+    }
+
+    /// A layer with no tensors that changes the current buffer in place: `apply(buffer)`.
+    pub fn in_place(apply: impl Fn(&TokenStream) -> TokenStream + 'static) -> Self {
+        Self::with_op(None, Op::InPlace(Box::new(apply)))
+    }
+
+    /// A layer that leaves the data as it is.
+    pub fn pass() -> Self {
+        Self::with_op(None, Op::Pass)
+    }
+
+    fn with_op(ty: Option<TokenStream>, op: Op) -> Self {
         EmbeddedLayer {
             ty,
             config: Vec::new(),
             transposed: &[],
             unsqueezed: &[],
             flat: &[],
-            op: Op::Map(call),
+            op,
         }
     }
 }

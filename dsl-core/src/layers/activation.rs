@@ -6,7 +6,7 @@ use quote::quote;
 
 use crate::activation::ActSpec;
 use crate::diag::Ctxt;
-use crate::embedded_op::{EmbeddedLayer, Op};
+use crate::embedded_op::EmbeddedLayer;
 use crate::kind::{LayerKind, Prev};
 use crate::parse::LayerCall;
 use crate::shape::Shape;
@@ -42,13 +42,8 @@ impl LayerKind for ActLayer {
 
     fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
         let act = self.act.tokens();
-        Some(EmbeddedLayer {
-            ty: None,
-            config: Vec::new(),
-            transposed: &[],
-            unsqueezed: &[],
-            flat: &[],
-            op: Op::InPlace(Box::new(move |buf| quote::quote!(#act.forward(#buf);))),
-        })
+        Some(EmbeddedLayer::in_place(
+            move |buf| quote::quote!(#act.forward(#buf);),
+        ))
     }
 }

@@ -7,7 +7,7 @@ use quote::quote;
 
 use crate::activation::ActSpec;
 use crate::diag::Ctxt;
-use crate::embedded_op::{EmbeddedLayer, Op};
+use crate::embedded_op::EmbeddedLayer;
 use crate::kind::{act_tokens, fuse_into, LayerKind, Prev};
 use crate::loc::Loc;
 use crate::parse::LayerCall;
@@ -169,14 +169,7 @@ impl LayerKind for Seq {
         Seq::macs(self)
     }
     fn embedded(&self, _i: &Shape, _o: &Shape) -> Option<EmbeddedLayer> {
-        self.identity.as_ref().map(|_| EmbeddedLayer {
-            ty: None,
-            config: Vec::new(),
-            transposed: &[],
-            unsqueezed: &[],
-            flat: &[],
-            op: Op::Pass,
-        })
+        self.identity.as_ref().map(|_| EmbeddedLayer::pass())
     }
 }
 

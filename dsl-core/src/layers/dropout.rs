@@ -6,7 +6,7 @@ use quote::quote;
 
 use crate::args::{number, Args};
 use crate::diag::Ctxt;
-use crate::embedded_op::{EmbeddedLayer, Op};
+use crate::embedded_op::EmbeddedLayer;
 use crate::kind::{LayerKind, Prev};
 use crate::parse::{Arg, LayerCall};
 use crate::shape::Shape;
@@ -64,13 +64,6 @@ impl LayerKind for Dropout {
     }
 
     fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
-        Some(EmbeddedLayer {
-            ty: None,
-            config: Vec::new(),
-            transposed: &[],
-            unsqueezed: &[],
-            flat: &[],
-            op: Op::Pass,
-        })
+        Some(EmbeddedLayer::pass())
     }
 }

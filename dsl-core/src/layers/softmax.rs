@@ -8,7 +8,7 @@ use quote::quote;
 
 use crate::args::Args;
 use crate::diag::Ctxt;
-use crate::embedded_op::{EmbeddedLayer, Op};
+use crate::embedded_op::EmbeddedLayer;
 use crate::kind::{flat_input, LayerKind, Prev};
 use crate::parse::LayerCall;
 use crate::shape::Shape;
@@ -57,15 +57,8 @@ impl LayerKind for Softmax {
     fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
         let rt = rt();
         let log = self.log;
-        Some(EmbeddedLayer {
-            ty: None,
-            config: Vec::new(),
-            transposed: &[],
-            unsqueezed: &[],
-            flat: &[],
-            op: Op::InPlace(Box::new(
-                move |buf| quote!(#rt::fixed::softmax(#buf, #log);),
-            )),
-        })
+        Some(EmbeddedLayer::in_place(
+            move |buf| quote!(#rt::fixed::softmax(#buf, #log);),
+        ))
     }
 }

@@ -12,7 +12,7 @@ pub fn softmax<T: Float>(x: &mut [T], log: bool) {
     let sum = x.iter().fold(T::ZERO, |s, &v| s + (v - max).exp());
     if log {
         let shift = max + sum.ln();
-        x.iter_mut().for_each(|v| *v = *v - shift);
+        x.iter_mut().for_each(|v| *v -= shift);
     } else {
         x.iter_mut().for_each(|v| *v = (*v - max).exp() / sum);
     }
