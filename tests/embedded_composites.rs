@@ -203,3 +203,55 @@ fn every_tensor_of_a_composite_is_reachable_by_its_pytorch_name() {
         .iter()
         .any(|(n, _)| *n == "layers.3.0.shortcut.0.weight"));
 }
+
+network! {
+    /// Streaming classifiers: each step's output is the one for the sequence so far.
+    struct Last { input: [seq, 3], layers: [lstm(5), last_step, dense(2)], loss: none, embedded: true }
+}
+network! {
+    struct Mean { input: [seq, 3], layers: [gru(5), dense(4), tanh, mean_over_time, dense(3)], loss: none, embedded: true }
+}
+network! {
+    struct Max { input: [seq, 3], layers: [rnn(4), max_over_time, dense(2)], loss: none, embedded: true }
+}
+
+macro_rules! check_stream {
+    ($net:ident, $emb_scratch:ident, $n_out:expr) => {{
+        let net = $net::<f64>::new(&mut seeded(9));
+        let e = net.to_embedded();
+        let mut s = $emb_scratch::<f64>::ZERO;
+        let xs: Vec<[f64; 3]> = (0..7).map(input::<3>).collect();
+        let mut st = net.stream();
+        for (t, x) in xs.iter().enumerate() {
+            let mut y = [0.0; $n_out];
+            e.step(x, &mut y, &mut s).unwrap();
+            close(&y, &net.step(&mut st, x), 1e-12, stringify!($net));
+            // The whole-sequence forward of the first t + 1 steps gives the same.
+            let mut whole = [[0.0; $n_out]; 1];
+            net.forward_seq(&xs[..=t], t + 1, &mut whole, &mut net.scratch())
+                .unwrap();
+            close(&y, &whole[0], 1e-12, stringify!($net));
+        }
+        // `reset` starts a new sequence.
+        s.reset();
+        let mut y = [0.0; $n_out];
+        e.step(&xs[0], &mut y, &mut s).unwrap();
+        close(
+            &y,
+            &net.step(&mut net.stream(), &xs[0]),
+            1e-12,
+            "after reset",
+        );
+    }};
+}
+
+#[test]
+fn reductions_over_time_stream_embedded() {
+    check_stream!(Last, LastEmbeddedScratch, 2);
+    check_stream!(Mean, MeanEmbeddedScratch, 3);
+    check_stream!(Max, MaxEmbeddedScratch, 2);
+    assert_eq!(
+        MeanEmbedded::<f32>::SCRATCH_BYTES,
+        MeanEmbeddedScratch::<f32>::BYTES
+    );
+}

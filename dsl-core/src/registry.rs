@@ -107,7 +107,7 @@ const fn over_time(name: &'static str, pytorch: &'static str) -> Entry {
         options: &[],
         torch_only: &[],
         usage: "`last_step`, `mean_over_time` or `max_over_time` after the per-step layers",
-        embedded: false,
+        embedded: true,
         build: |c, cx| boxed(over_time::OverTime::parse(c, cx)),
     }
 }

@@ -241,10 +241,16 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             quote!(work: [T::ZERO; #work_l],),
         )
     };
+    let reduced_doc = if net.reduced {
+        "After the reduction over time, `y` is the output for the sequence so far (as if it ended at this step), as the heap-backed network's `step` gives it."
+    } else {
+        ""
+    };
     let run = if seq {
         quote! {
             /// One time step: `x` in, `y` out; recurrent state is kept in `s` between calls
             /// (`s.reset()` starts a new sequence).
+            #[doc = #reduced_doc]
             pub fn step(&self, x: &[T; #n_in_l], y: &mut [T; #n_out_l], s: &mut #scratch<T>) -> #rt::Result<()> {
                 #( #body )*
                 Ok(())

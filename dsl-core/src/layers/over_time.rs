@@ -9,6 +9,7 @@ use quote::quote;
 
 use crate::args::Args;
 use crate::diag::Ctxt;
+use crate::embedded_op::{EmbeddedLayer, Op};
 use crate::kind::{flat_input, LayerKind, Prev};
 use crate::parse::LayerCall;
 use crate::shape::Shape;
@@ -62,5 +63,26 @@ impl LayerKind for OverTime {
         let ty = self.field_type(input, output);
         let v = proc_macro2::Ident::new(self.variant, proc_macro2::Span::call_site());
         quote!(<#ty>::new(#rt::recurrent::TimeReduction::#v))
+    }
+
+    /// A streaming step: the reduction of the sequence so far, kept in the scratch.
+    fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
+        let rt = rt();
+        let f = input.numel();
+        let fl = lit(f);
+        let method =
+            proc_macro2::Ident::new(&self.variant.to_lowercase(), proc_macro2::Span::call_site());
+        Some(EmbeddedLayer {
+            ty: None,
+            config: Vec::new(),
+            transposed: &[],
+            unsqueezed: &[],
+            flat: &[],
+            op: Op::Step {
+                state: quote!(#rt::fixed::OverTimeState<T, #fl>),
+                state_len: f + 1,
+                call: Box::new(move |_, x, y, s| quote!(#s.#method(#x, #y);)),
+            },
+        })
     }
 }
