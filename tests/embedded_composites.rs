@@ -255,3 +255,31 @@ fn reductions_over_time_stream_embedded() {
         MeanEmbeddedScratch::<f32>::BYTES
     );
 }
+
+network! {
+    /// Recurrent layers inside composites: each keeps its own state in the scratch.
+    struct DeepStream {
+        input: [seq, 3],
+        layers: [
+            lstm(4),
+            residual { lstm(4), tanh },
+            concat { [gru(2)], [rnn(3), dense(2)] },
+            mean_over_time,
+            dense(2),
+        ],
+        loss: none,
+        embedded: true,
+    }
+}
+
+#[test]
+fn recurrent_layers_inside_composites_stream_embedded() {
+    check_stream!(DeepStream, DeepStreamEmbeddedScratch, 2);
+    // Three states of their own beside the top-level LSTM's and the reduction's.
+    let s = DeepStreamEmbeddedScratch::<f32>::ZERO;
+    let _ = (&s.s0, &s.s1_main_0, &s.s2_0_0, &s.s2_1_0, &s.s3);
+    assert_eq!(
+        DeepStreamEmbedded::<f32>::SCRATCH_BYTES,
+        DeepStreamEmbeddedScratch::<f32>::BYTES
+    );
+}

@@ -2,6 +2,7 @@
 //! multiply-accumulates per sample (per step for sequences) and the embedded form's scratch,
 //! in total and per top-level layer. The generated consts and the `budget:` rule read them.
 
+use crate::embedded_layout::{layout, Layout};
 use crate::embedded_op::Op;
 use crate::tree::{Node, Resolved};
 
@@ -39,25 +40,26 @@ pub struct Cost {
 
 impl Cost {
     pub fn of(net: &Resolved) -> Cost {
-        let layers: Vec<LayerCost> = net.layers.iter().map(layer_cost).collect();
         let per_step_in = if net.seq {
             net.input.0.last().copied().unwrap_or(1)
         } else {
             net.input.numel()
         };
-        let widest = layers
+        let widest = net
+            .layers
             .iter()
-            .map(|l| l.width)
+            .map(|l| l.output.numel())
             .chain([per_step_in])
             .max()
             .unwrap_or(1);
+        let lay = layout(&net.layers, per_step_in, net.output.numel(), widest);
+        let layers: Vec<LayerCost> = net.layers.iter().map(|l| layer_cost(l, &lay)).collect();
+        let work = lay.work;
         let custom = net.layers.iter().find_map(|l| {
             let mut tys = Vec::new();
             l.kind.custom_types(&mut tys);
             (!tys.is_empty()).then(|| l.prefix())
         });
-        let n_out = net.output.numel();
-        let work = crate::embedded_layout::layout(&net.layers, per_step_in, n_out, widest).work;
         Cost {
             values: layers.iter().map(|l| l.values).sum(),
             macs: layers.iter().map(|l| l.macs).sum(),
@@ -80,17 +82,20 @@ impl Cost {
     }
 }
 
-fn layer_cost(l: &Node) -> LayerCost {
+fn layer_cost(l: &Node, lay: &Layout) -> LayerCost {
     let values = l
         .tensors()
         .iter()
         .filter(|t| !t.is_counter() && t.from_type.is_none())
         .map(|t| t.shape.iter().product::<usize>())
         .sum();
-    let state = match l.kind.embedded(&l.input, &l.output).map(|e| e.op) {
-        Some(Op::Step { state_len, .. }) => state_len,
-        _ => 0,
-    };
+    // The recurrent states of the layer and of any layer inside it.
+    let state = lay
+        .leaves
+        .iter()
+        .filter(|leaf| leaf.within(&l.prefix()))
+        .map(|leaf| state_len(leaf.node))
+        .sum();
     LayerCost {
         name: l.prefix(),
         shapes: format!("{} -> {}", l.input, l.output),
@@ -98,6 +103,14 @@ fn layer_cost(l: &Node) -> LayerCost {
         macs: l.kind.macs(&l.input, &l.output),
         state,
         width: l.output.numel(),
+    }
+}
+
+/// The values of a layer's recurrent state in the embedded scratch (0 for other layers).
+fn state_len(n: &Node) -> usize {
+    match n.kind.embedded(&n.input, &n.output).map(|e| e.op) {
+        Some(Op::Step { state_len, .. }) => state_len,
+        _ => 0,
     }
 }
 

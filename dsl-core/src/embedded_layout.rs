@@ -44,6 +44,18 @@ pub struct Leaf<'a> {
 }
 
 impl Leaf<'_> {
+    /// The scratch field of its recurrent state: `s3`, `s3_main_0`.
+    pub fn state_field(&self) -> String {
+        format!("s{}", self.field.trim_start_matches("layer"))
+    }
+
+    /// Whether it is the top-level layer `prefix` or inside it.
+    pub fn within(&self, prefix: &str) -> bool {
+        self.prefix
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    }
+
     /// The leaf's tensors named under its prefix.
     pub fn tensors(&self) -> Vec<TensorDecl> {
         let mut out = Vec::new();
@@ -90,9 +102,8 @@ pub struct Layout<'a> {
     pub actions: Vec<Action<'a>>,
     /// Values of the `work` area (0 without composites).
     pub work: usize,
-    /// Leaves without an embedded form, in order, each with whether it is a recurrent step
-    /// inside a composite (which has none yet).
-    pub unsupported: Vec<(&'a Node, bool)>,
+    /// Leaves without an embedded form, in order.
+    pub unsupported: Vec<&'a Node>,
 }
 
 /// The layout of `nodes` (a network's layers) from an input of `n_in` values per step to
@@ -122,7 +133,7 @@ pub fn layout(nodes: &[Node], n_in: usize, n_out: usize, widest: usize) -> Layou
 struct Names {
     field: String,
     prefix: String,
-    /// The network's own list: fields `layer{i}`, recurrent steps allowed.
+    /// The network's own list: fields `layer{i}`.
     top: bool,
 }
 
@@ -201,30 +212,18 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let Some(e) = n.kind.embedded(&n.input, &n.output) else {
-                self.out.unsupported.push((n, false));
+                self.out.unsupported.push(n);
                 continue;
             };
             let leaf = self.out.leaves.len();
             match e.op {
-                Op::Map(_) => {
+                Op::Map(_) | Op::Step { .. } => {
                     self.out.actions.push(Action::Run {
                         leaf,
                         src: cur,
                         dst: next,
                     });
                     cur = next;
-                }
-                Op::Step { .. } if names.top => {
-                    self.out.actions.push(Action::Run {
-                        leaf,
-                        src: cur,
-                        dst: next,
-                    });
-                    cur = next;
-                }
-                Op::Step { .. } => {
-                    self.out.unsupported.push((n, true));
-                    continue;
                 }
                 Op::InPlace(_) => {
                     if cur == src || last {

@@ -632,7 +632,8 @@ impl<'a, 'b> Gen<'a, 'b> {
 
     /// `residual { ... }`, with a `dense` shortcut when the main branch changes the width.
     fn flat_residual(&mut self, n: u64, seq: bool, depth: u32) -> (String, Flow) {
-        // In a sequence network a branch may hold a recurrent layer: no embedded form yet.
+        // In a sequence network a branch may hold a stacked or bidirectional recurrent layer,
+        // which has no embedded form yet.
         self.host_only |= seq;
         let mut main = Vec::new();
         let out = self.chain(&mut main, Flow::Flat(n), seq, depth + 1, 3);

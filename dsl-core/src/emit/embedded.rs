@@ -33,8 +33,8 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     let widest = cost.widest;
     let widest_l = lit(widest);
     let lay = layout(&net.layers, per_step_in, n_out, widest);
-    for (n, nested_step) in &lay.unsupported {
-        refuse(net, n, *nested_step, cx);
+    for n in &lay.unsupported {
+        refuse(net, n, cx);
     }
     if cx.has_errors() {
         return quote!();
@@ -56,7 +56,11 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             fields.push((format_ident!("{}", l.field), ty.clone(), l.prefix.clone()));
         }
         if let Op::Step { state, .. } = &e.op {
-            states.push((format_ident!("s{}", l.node.index), state.clone()));
+            states.push((
+                format_ident!("{}", l.state_field()),
+                state.clone(),
+                &l.prefix,
+            ));
         }
     }
     let field_defs = fields.iter().map(|(f, ty, prefix)| {
@@ -212,14 +216,11 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         "Multiply-accumulates of {}: the products of weighted layers, one per value for normalisations.",
         if seq { "one `step`" } else { "one `forward`" }
     );
-    let state_fields = states.iter().map(|(s, ty)| {
-        let doc = format!(
-            "The recurrent state of `layers.{}`.",
-            s.to_string().trim_start_matches('s')
-        );
+    let state_fields = states.iter().map(|(s, ty, prefix)| {
+        let doc = format!("The recurrent state of `{prefix}`.");
         quote!(#[doc = #doc] pub #s: #ty,)
     });
-    let state_zero = states.iter().map(|(s, ty)| quote!(#s: <#ty>::ZERO,));
+    let state_zero = states.iter().map(|(s, ty, _)| quote!(#s: <#ty>::ZERO,));
     let doc = format!(
         "The embedded form of the network `{}`: inline arrays only (no heap, no std), {params} parameters; `size_of` is [`{name}::BYTES`].",
         net.name
@@ -374,20 +375,17 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
 }
 
 /// The error for a layer the embedded form cannot take (inside a composite, too).
-fn refuse(net: &Resolved, n: &Node, nested_step: bool, cx: &mut Ctxt) {
+fn refuse(net: &Resolved, n: &Node, cx: &mut Ctxt) {
     let name = &net.name;
     if let Some(why) = n.kind.embedded_refusal() {
         cx.error_spanned_by(n.loc, format!("{why}, so `{name}` cannot be `embedded`"));
         return;
     }
-    let what = if nested_step {
-        " inside a composite (its state would have to live in the composite's branch)".into()
-    } else {
-        n.uses
-            .last()
-            .map(|u| format!(" (in `{}`, a use of block `{}`)", u.call, u.block))
-            .unwrap_or_default()
-    };
+    let what = n
+        .uses
+        .last()
+        .map(|u| format!(" (in `{}`, a use of block `{}`)", u.call, u.block))
+        .unwrap_or_default();
     cx.error_spanned_by(
         n.loc,
         format!(
@@ -407,7 +405,7 @@ fn action(a: &Action, layers: &[(&Leaf, EmbeddedLayer)]) -> TokenStream {
         Action::Run { leaf, src, dst } => bind(&[*src], *dst, |x, y| match &layers[*leaf].1.op {
             Op::Map(call) => call(&layer(*leaf), &x[0], &y),
             Op::Step { call, .. } => {
-                let st = format_ident!("s{}", layers[*leaf].0.node.index);
+                let st = format_ident!("{}", layers[*leaf].0.state_field());
                 call(&layer(*leaf), &x[0], &y, &quote!(s.#st))
             }
             _ => unreachable!("kiln bug: a run of a layer that is no map or step"),

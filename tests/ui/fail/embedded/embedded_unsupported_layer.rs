@@ -1,11 +1,11 @@
 use kiln::prelude::*;
 
 network! {
-    /// A recurrent layer inside a composite and a bidirectional layer have no embedded form
-    /// yet; maxout has one.
+    /// Stacked and bidirectional recurrent layers have no embedded form yet; maxout and a
+    /// recurrent layer inside a composite have one.
     struct Odd {
         input: [seq, 4],
-        layers: [maxout(4, pieces = 2), residual { lstm(4) }, bidirectional(lstm(3), lstm(3)), dense(2)],
+        layers: [maxout(4, pieces = 2), residual { lstm(4) }, lstm(4, layers = 2), bidirectional(lstm(3), lstm(3)), dense(2)],
         loss: none,
         embedded: true,
     }
