@@ -26,7 +26,8 @@ pub fn split_work<T, const R: usize>(
     (reads, w)
 }
 
-/// `y = a + b`, element by element: a residual block's join before its activation.
+/// `y = a + b`, element by element: a residual block's join before its activation (the
+/// heap-backed `Residual` and the embedded form both).
 pub fn add<T: Float>(a: &[T], b: &[T], y: &mut [T]) {
     for ((y, &a), &b) in y.iter_mut().zip(a).zip(b) {
         *y = a + b;

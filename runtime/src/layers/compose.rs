@@ -285,17 +285,11 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Residual<T, M, S> {
         }
     }
 
-    fn add_into(y: &mut [T], a: &[T], b: &[T]) {
-        for ((o, &p), &q) in y.iter_mut().zip(a).zip(b) {
-            *o = p + q;
-        }
-    }
-
     /// `y = main(x) + shortcut(x)` from the branches' outputs; an identity shortcut's
     /// output is `x` itself.
     fn sum_branches(x: &[T], y: &mut [T], main_out: &[T], short_out: &[T]) {
         let short = if S::IS_IDENTITY { x } else { short_out };
-        Self::add_into(y, main_out, short);
+        crate::fixed::add(main_out, short, y);
     }
 }
 
