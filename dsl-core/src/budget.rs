@@ -141,8 +141,8 @@ pub fn within(b: &Budget, cost: &Cost, key: &syn::Ident, cx: &mut Ctxt) {
         };
         let costliest = costliest(cost, share, bytes_text, need);
         let mut states = String::new();
-        if cost.work > 0 {
-            let work = count_text(cost.work as u64);
+        if cost.layout.work > 0 {
+            let work = count_text(cost.layout.work as u64);
             states += &format!(", a work area of {work} values for the composites' branches");
         }
         if cost.layers.iter().any(|l| l.state > 0) {

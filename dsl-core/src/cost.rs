@@ -3,7 +3,6 @@
 //! in total and per top-level layer. The generated consts and the `budget:` rule read them.
 
 use crate::embedded_layout::{layout, Layout};
-use crate::embedded_op::Op;
 use crate::tree::{Node, Resolved};
 
 /// One top-level layer's share of the cost.
@@ -21,8 +20,8 @@ pub struct LayerCost {
     pub width: usize,
 }
 
-/// The whole model's cost.
-pub struct Cost {
+/// The whole model's cost, with the embedded form's layout it was read from.
+pub struct Cost<'a> {
     pub layers: Vec<LayerCost>,
     /// Stored values (parameters and buffers, without step counters): the model file.
     pub values: usize,
@@ -32,14 +31,16 @@ pub struct Cost {
     /// The embedded scratch: two buffers of `widest` values, the composites' work area and
     /// every recurrent state.
     pub scratch_values: usize,
-    /// The composites' work area of the embedded scratch.
-    pub work: usize,
+    /// The input's values per sample (per step for sequences).
+    pub per_step_in: usize,
+    /// The embedded forward over the scratch; its `work` is the composites' work area.
+    pub layout: Layout<'a>,
     /// A custom layer, whose tensors and products only the compiler sees.
     pub custom: Option<String>,
 }
 
-impl Cost {
-    pub fn of(net: &Resolved) -> Cost {
+impl<'a> Cost<'a> {
+    pub fn of(net: &'a Resolved) -> Cost<'a> {
         let per_step_in = if net.seq {
             net.input.0.last().copied().unwrap_or(1)
         } else {
@@ -54,7 +55,6 @@ impl Cost {
             .unwrap_or(1);
         let lay = layout(&net.layers, per_step_in, net.output.numel(), widest);
         let layers: Vec<LayerCost> = net.layers.iter().map(|l| layer_cost(l, &lay)).collect();
-        let work = lay.work;
         let custom = net.layers.iter().find_map(|l| {
             let mut tys = Vec::new();
             l.kind.custom_types(&mut tys);
@@ -63,8 +63,9 @@ impl Cost {
         Cost {
             values: layers.iter().map(|l| l.values).sum(),
             macs: layers.iter().map(|l| l.macs).sum(),
-            scratch_values: 2 * widest + work + layers.iter().map(|l| l.state).sum::<usize>(),
-            work,
+            scratch_values: 2 * widest + lay.work + layers.iter().map(|l| l.state).sum::<usize>(),
+            per_step_in,
+            layout: lay,
             widest,
             layers,
             custom,
@@ -94,7 +95,7 @@ fn layer_cost(l: &Node, lay: &Layout) -> LayerCost {
         .leaves
         .iter()
         .filter(|leaf| leaf.within(&l.prefix()))
-        .map(|leaf| state_len(leaf.node))
+        .map(|leaf| leaf.state_len())
         .sum();
     LayerCost {
         name: l.prefix(),
@@ -103,14 +104,6 @@ fn layer_cost(l: &Node, lay: &Layout) -> LayerCost {
         macs: l.kind.macs(&l.input, &l.output),
         state,
         width: l.output.numel(),
-    }
-}
-
-/// The values of a layer's recurrent state in the embedded scratch (0 for other layers).
-fn state_len(n: &Node) -> usize {
-    match n.kind.embedded(&n.input, &n.output).map(|e| e.op) {
-        Some(Op::Step { state_len, .. }) => state_len,
-        _ => 0,
     }
 }
 

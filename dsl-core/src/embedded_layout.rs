@@ -5,7 +5,7 @@
 //! The emitter turns the actions into calls; `cost.rs` reads the work area's size.
 
 use crate::activation::ActSpec;
-use crate::embedded_op::Op;
+use crate::embedded_op::{EmbeddedLayer, Op};
 use crate::layers::compose::{parts, Parts};
 use crate::tensors::{TensorDecl, Tensors};
 use crate::tree::Node;
@@ -41,12 +41,22 @@ pub struct Leaf<'a> {
     pub field: String,
     /// The PyTorch name prefix: `layers.3`, `layers.3.main.0`.
     pub prefix: String,
+    /// How it runs embedded.
+    pub embedded: EmbeddedLayer,
 }
 
 impl Leaf<'_> {
     /// The scratch field of its recurrent state: `s3`, `s3_main_0`.
     pub fn state_field(&self) -> String {
         format!("s{}", self.field.trim_start_matches("layer"))
+    }
+
+    /// The values of its recurrent state in the scratch (0 for other layers).
+    pub fn state_len(&self) -> usize {
+        match self.embedded.op {
+            Op::Step { state_len, .. } => state_len,
+            _ => 0,
+        }
     }
 
     /// Whether it is the top-level layer `prefix` or inside it.
@@ -247,6 +257,7 @@ impl<'a> Planner<'a> {
                 node: n,
                 field,
                 prefix,
+                embedded: e,
             });
         }
         if nodes.is_empty() {

@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::diag::Ctxt;
-use crate::embedded_layout::{layout, Action, Buf, Leaf, Region};
+use crate::embedded_layout::{Action, Buf, Leaf, Region};
 use crate::embedded_op::{Baked, Config, EmbeddedLayer, Op};
 use crate::tensors::TensorDecl;
 use crate::tokens::{lit, rt};
@@ -21,37 +21,25 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     let net_name = &net.name;
     let scratch = format_ident!("{}EmbeddedScratch", net.name);
     let seq = net.seq;
-    let n_in = net.input.numel();
-    let per_step_in = if seq {
-        *net.input.0.last().unwrap_or(&1)
-    } else {
-        n_in
-    };
-    let n_out = net.output.numel();
-    let (n_in_l, n_out_l) = (lit(per_step_in), lit(n_out));
     let cost = crate::cost::Cost::of(net);
+    let (per_step_in, n_out) = (cost.per_step_in, net.output.numel());
+    let (n_in_l, n_out_l) = (lit(per_step_in), lit(n_out));
     let widest = cost.widest;
     let widest_l = lit(widest);
-    let lay = layout(&net.layers, per_step_in, n_out, widest);
+    let lay = &cost.layout;
     for n in &lay.unsupported {
         refuse(net, n, cx);
     }
     if cx.has_errors() {
         return quote!();
     }
-    let mut layers = Vec::new();
-    for leaf in &lay.leaves {
-        let n = leaf.node;
-        match n.kind.embedded(&n.input, &n.output) {
-            Some(e) => layers.push((leaf, e)),
-            None => unreachable!("kiln bug: the layout kept a leaf with no embedded form"),
-        }
-    }
+    let layers = &lay.leaves;
 
     // Fields, with their types.
     let mut fields = Vec::new();
     let mut states = Vec::new();
-    for (l, e) in &layers {
+    for l in layers {
+        let e = &l.embedded;
         if let Some(ty) = &e.ty {
             fields.push((format_ident!("{}", l.field), ty.clone(), l.prefix.clone()));
         }
@@ -71,7 +59,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         .iter()
         .map(|(f, ty, _)| quote!(#f: <#ty>::ZERO,))
         .collect();
-    let body: Vec<TokenStream> = lay.actions.iter().map(|a| action(a, &layers)).collect();
+    let body: Vec<TokenStream> = lay.actions.iter().map(|a| action(a, layers)).collect();
     let work = lay.work;
 
     // Constructors: settings, then (with a weights file) every tensor.
@@ -83,7 +71,8 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             quote!(type T = #float;)
         };
         let mut sets = Vec::new();
-        for (l, e) in &layers {
+        for l in layers {
+            let e = &l.embedded;
             let f = format_ident!("{}", l.field);
             for (k, v) in &e.config {
                 let k = format_ident!("{}", k);
@@ -136,7 +125,8 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     let mut names = Vec::new();
     let mut refs = Vec::new();
     let mut muts = Vec::new();
-    for (l, e) in &layers {
+    for l in layers {
+        let e = &l.embedded;
         if e.ty.is_none() {
             continue;
         }
@@ -396,21 +386,23 @@ fn refuse(net: &Resolved, n: &Node, cx: &mut Ctxt) {
 }
 
 /// One action of the layout as a call on slices of the scratch.
-fn action(a: &Action, layers: &[(&Leaf, EmbeddedLayer)]) -> TokenStream {
+fn action(a: &Action, layers: &[Leaf]) -> TokenStream {
     let layer = |i: usize| {
-        let f = format_ident!("{}", layers[i].0.field);
+        let f = format_ident!("{}", layers[i].field);
         quote!(self.#f)
     };
     match a {
-        Action::Run { leaf, src, dst } => bind(&[*src], *dst, |x, y| match &layers[*leaf].1.op {
-            Op::Map(call) => call(&layer(*leaf), &x[0], &y),
-            Op::Step { call, .. } => {
-                let st = format_ident!("{}", layers[*leaf].0.state_field());
-                call(&layer(*leaf), &x[0], &y, &quote!(s.#st))
-            }
-            _ => unreachable!("kiln bug: a run of a layer that is no map or step"),
-        }),
-        Action::InPlace { leaf, at } => bind(&[], *at, |_, y| match &layers[*leaf].1.op {
+        Action::Run { leaf, src, dst } => {
+            bind(&[*src], *dst, |x, y| match &layers[*leaf].embedded.op {
+                Op::Map(call) => call(&layer(*leaf), &x[0], &y),
+                Op::Step { call, .. } => {
+                    let st = format_ident!("{}", layers[*leaf].state_field());
+                    call(&layer(*leaf), &x[0], &y, &quote!(s.#st))
+                }
+                _ => unreachable!("kiln bug: a run of a layer that is no map or step"),
+            })
+        }
+        Action::InPlace { leaf, at } => bind(&[], *at, |_, y| match &layers[*leaf].embedded.op {
             Op::InPlace(apply) => apply(&y),
             _ => unreachable!("kiln bug: an in-place action of a layer that is not in place"),
         }),
