@@ -3,10 +3,12 @@
 
 use crate::float::Float;
 
-/// Visits each output cell with the in-bounds input values of its window and the window size.
+/// Folds the in-bounds input values of each output cell's window into an accumulator `A`
+/// from `init`, and writes `finish(acc)` to the cell (float and int8 pools alike).
 #[inline(always)]
-fn windows<
-    T: Float,
+pub(crate) fn windows<
+    X: Copy,
+    A: Copy,
     const C: usize,
     const H: usize,
     const W: usize,
@@ -19,11 +21,11 @@ fn windows<
     const OH: usize,
     const OW: usize,
 >(
-    x: &[T],
-    y: &mut [T],
-    init: T,
-    mut fold: impl FnMut(T, T) -> T,
-    finish: impl Fn(T) -> T,
+    x: &[X],
+    y: &mut [X],
+    init: A,
+    mut fold: impl FnMut(A, X) -> A,
+    finish: impl Fn(A) -> X,
 ) {
     assert!(
         x.len() == C * H * W && y.len() == C * OH * OW,
@@ -70,7 +72,7 @@ pub fn max_pool2d<
     y: &mut [T],
 ) {
     let ninf = T::from_f64(f64::NEG_INFINITY);
-    windows::<T, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>(x, y, ninf, |a, v| a.max(v), |a| a);
+    windows::<T, T, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>(x, y, ninf, |a, v| a.max(v), |a| a);
 }
 
 /// Average pooling; the divisor is always `KH*KW` (padding counts, as in PyTorch's default).
@@ -92,7 +94,13 @@ pub fn avg_pool2d<
     y: &mut [T],
 ) {
     let n = T::from_usize(KH * KW);
-    windows::<T, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>(x, y, T::ZERO, |a, v| a + v, |a| a / n);
+    windows::<T, T, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>(
+        x,
+        y,
+        T::ZERO,
+        |a, v| a + v,
+        |a| a / n,
+    );
 }
 
 /// The mean of each of `C` channels of `HW` values.
