@@ -31,7 +31,7 @@ pub use embedding::{one_hot, Embedding};
 pub use lut_int8::{apply_table, build_table, relu_int8};
 pub use maxout::Maxout;
 pub use norm::{BatchNorm, LayerNorm};
-pub use over_time::OverTimeState;
+pub use over_time::{advance, keep_last, running_max, running_mean, OverTimeState};
 pub use pool2d::{avg_pool2d, global_avg_pool, max_pool2d};
 pub use pool_int8::{avg_pool2d_int8, max_pool2d_int8};
 pub use prelu::PRelu;

@@ -24,25 +24,51 @@ impl<T: Float, const F: usize> OverTimeState<T, F> {
 
     /// `last_step`: the step's features.
     pub fn last(&mut self, x: &[T], y: &mut [T]) {
-        self.update(x, y, |_, v, _| v);
+        self.update(x, y, keep_last);
     }
 
-    /// `mean_over_time`: the running mean, `r += (x - r) / n`.
+    /// `mean_over_time`: the running mean.
     pub fn mean(&mut self, x: &[T], y: &mut [T]) {
-        self.update(x, y, |r, v, n| r + (v - r) / n);
+        self.update(x, y, running_mean);
     }
 
     /// `max_over_time`: the running maximum.
     pub fn max(&mut self, x: &[T], y: &mut [T]) {
-        self.update(x, y, |r, v, n| if n == T::ONE || v > r { v } else { r });
+        self.update(x, y, running_max);
     }
 
-    fn update(&mut self, x: &[T], y: &mut [T], f: impl Fn(T, T, T) -> T) {
-        let n = self.seen + T::ONE;
-        for (r, &v) in self.run.iter_mut().zip(x) {
-            *r = f(*r, v, n);
-        }
-        self.seen = n;
+    fn update(&mut self, x: &[T], y: &mut [T], f: fn(T, T, T) -> T) {
+        advance(&mut self.run, &mut self.seen, x, f);
         y.copy_from_slice(&self.run);
+    }
+}
+
+/// One step `x` into a running reduction: `run` is the reduction so far, `seen` the steps
+/// seen, `f(r, v, n)` the new value from the old, the step's and the step count `n` (from 1).
+/// The embedded form's state and the heap-backed `step` both advance through it.
+pub fn advance<T: Float>(run: &mut [T], seen: &mut T, x: &[T], f: fn(T, T, T) -> T) {
+    let n = *seen + T::ONE;
+    for (r, &v) in run.iter_mut().zip(x) {
+        *r = f(*r, v, n);
+    }
+    *seen = n;
+}
+
+/// `last_step`'s running value: the latest step.
+pub fn keep_last<T: Float>(_r: T, v: T, _n: T) -> T {
+    v
+}
+
+/// `mean_over_time`'s running value: `r + (v - r) / n`.
+pub fn running_mean<T: Float>(r: T, v: T, n: T) -> T {
+    r + (v - r) / n
+}
+
+/// `max_over_time`'s running value: the first step, then the larger.
+pub fn running_max<T: Float>(r: T, v: T, n: T) -> T {
+    if n == T::ONE || v > r {
+        v
+    } else {
+        r
     }
 }

@@ -10,6 +10,7 @@ use core::marker::PhantomData;
 use super::lengths::length_of;
 use super::{GradVisitor, Recurrent};
 use crate::error::{KilnError, Result};
+use crate::fixed;
 use crate::float::Float;
 use crate::param::ParamKind;
 
@@ -222,23 +223,12 @@ impl<T: Float, const F: usize> Recurrent<T> for OverTime<T, F> {
         for b in 0..batch {
             let (run, seen) = state[b * (F + 1)..(b + 1) * (F + 1)].split_at_mut(F);
             let xb = &x[b * F..(b + 1) * F];
-            let n = seen[0] + T::ONE;
-            match self.reduction {
-                TimeReduction::Last => run.copy_from_slice(xb),
-                TimeReduction::Mean => {
-                    for (r, &v) in run.iter_mut().zip(xb) {
-                        *r += (v - *r) / n;
-                    }
-                }
-                TimeReduction::Max => {
-                    for (r, &v) in run.iter_mut().zip(xb) {
-                        if seen[0] == T::ZERO || v > *r {
-                            *r = v;
-                        }
-                    }
-                }
-            }
-            seen[0] = n;
+            let f = match self.reduction {
+                TimeReduction::Last => fixed::keep_last,
+                TimeReduction::Mean => fixed::running_mean,
+                TimeReduction::Max => fixed::running_max,
+            };
+            fixed::advance(run, &mut seen[0], xb, f);
             y[b * F..(b + 1) * F].copy_from_slice(run);
         }
     }
