@@ -51,6 +51,8 @@ pub mod dsl;
 #[cfg(feature = "std")]
 pub mod guide;
 #[cfg(feature = "std")]
+pub mod quantize;
+#[cfg(feature = "std")]
 pub mod train;
 
 /// The standard library, for code `network!` generates (a `no_std` crate using kiln with

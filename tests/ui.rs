@@ -20,6 +20,14 @@ fn ui() {
         project.join("mlp.safetensors"),
     )
     .unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/digits_mlp.int8.safetensors"
+        ),
+        project.join("digits.int8.safetensors"),
+    )
+    .unwrap();
 
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/fail/*/*.rs");

@@ -92,6 +92,19 @@ impl ActSpec {
         Some(kind.map(|kind| ActSpec { kind }))
     }
 
+    /// Its int8 form: a clamp (ReLU) or a table to TFLite's fixed scale (tanh, sigmoid);
+    /// `None` for the others.
+    pub fn int8(&self) -> Option<crate::int8::Act8> {
+        use crate::int8::Act8;
+        match self.kind {
+            Kind::Identity => Some(Act8::Identity),
+            Kind::Relu => Some(Act8::Relu),
+            Kind::Tanh => Some(Act8::Tanh),
+            Kind::Sigmoid => Some(Act8::Sigmoid),
+            _ => None,
+        }
+    }
+
     /// The runtime `Activation` value.
     pub fn tokens(&self) -> TokenStream {
         let rt = rt();

@@ -1,6 +1,7 @@
 //! `budget: { flash: 64 KiB, ram: 8 KiB, macs: 200_000 }`: limits on what the model costs
 //! (`cost.rs`), checked while the macro expands, so an over-budget model is a compile error
-//! naming the figure, the limit and the layers that cost most. Figures are for `f32`.
+//! naming the figure, the limit and the layers that cost most. Figures are for `f32`, or for
+//! the int8 form with `precision: int8`.
 
 use crate::cost::{bytes_text, count_text, Cost, LayerCost};
 use crate::diag::Ctxt;
@@ -122,22 +123,33 @@ pub fn within(b: &Budget, cost: &Cost, key: &syn::Ident, cx: &mut Ctxt) {
         cx.error_spanned_by(key, format!("a budget cannot be checked for this network: `{layer}` is a custom layer, whose tensors and products the macro cannot see"));
         return;
     }
+    let (elem, precision) = if cost.int8 {
+        (1, "int8")
+    } else {
+        (F32_BYTES, "f32")
+    };
     if let Some(lim) = &b.flash {
-        let need = cost.model_bytes(F32_BYTES);
-        let share = |l: &LayerCost| (l.values * F32_BYTES) as u64;
+        let share = |l: &LayerCost| {
+            if cost.int8 {
+                l.int8_bytes as u64
+            } else {
+                (l.values * F32_BYTES) as u64
+            }
+        };
+        let need = cost.layers.iter().map(share).sum();
         let costliest = costliest(cost, share, bytes_text, need);
         over(lim, need, cx, || {
-            format!("the model's weights take {} in f32 ({} values), over the `flash` budget of {}; the layers that cost most: {costliest}", bytes_text(need), count_text(cost.values as u64), lim.text)
+            format!("the model's weights take {} in {precision} ({} values), over the `flash` budget of {}; the layers that cost most: {costliest}", bytes_text(need), count_text(cost.values as u64), lim.text)
         });
     }
     if let Some(lim) = &b.ram {
-        let need = cost.scratch_bytes(F32_BYTES);
+        let need = cost.scratch_bytes(elem);
         // The two buffers are the widest layer's (the first of that width).
         let widest = cost.layers.iter().position(|l| l.width == cost.widest);
         let share = |l: &LayerCost| {
             let is_widest = widest.is_some_and(|i| std::ptr::eq(l, &cost.layers[i]));
             let buffers = if is_widest { 2 * l.width } else { 0 };
-            ((buffers + l.state) * F32_BYTES) as u64
+            ((buffers + l.state) * elem) as u64
         };
         let costliest = costliest(cost, share, bytes_text, need);
         let mut states = String::new();
@@ -149,7 +161,7 @@ pub fn within(b: &Budget, cost: &Cost, key: &syn::Ident, cx: &mut Ctxt) {
             states += " and the recurrent states";
         }
         over(lim, need, cx, || {
-            format!("the embedded form's scratch takes {} in f32 (two buffers of {} values for the widest output{states}), over the `ram` budget of {}; the layers that cost most: {costliest}", bytes_text(need), count_text(cost.widest as u64), lim.text)
+            format!("the embedded form's scratch takes {} in {precision} (two buffers of {} values for the widest output{states}), over the `ram` budget of {}; the layers that cost most: {costliest}", bytes_text(need), count_text(cost.widest as u64), lim.text)
         });
     }
     if let Some(lim) = &b.macs {

@@ -143,5 +143,6 @@ fn assemble(
         loss: loss?,
         embedded: f.embedded || f.weights.is_some(),
         weights: f.weights.clone(),
+        int8: f.int8,
     })
 }

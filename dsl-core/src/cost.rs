@@ -18,6 +18,8 @@ pub struct LayerCost {
     pub state: usize,
     /// Its output's values per sample (per step), which one scratch buffer must hold.
     pub width: usize,
+    /// Bytes of its int8 form (`precision: int8`).
+    pub int8_bytes: usize,
 }
 
 /// The whole model's cost, with the embedded form's layout it was read from.
@@ -37,6 +39,8 @@ pub struct Cost<'a> {
     pub layout: Layout<'a>,
     /// A custom layer, whose tensors and products only the compiler sees.
     pub custom: Option<String>,
+    /// `precision: int8`: the embedded form's bytes are its int8 form's.
+    pub int8: bool,
 }
 
 impl<'a> Cost<'a> {
@@ -69,12 +73,8 @@ impl<'a> Cost<'a> {
             widest,
             layers,
             custom,
+            int8: net.int8,
         }
-    }
-
-    /// The model's bytes with `elem` bytes per value.
-    pub fn model_bytes(&self, elem: usize) -> u64 {
-        (self.values * elem) as u64
     }
 
     /// The embedded scratch's bytes with `elem` bytes per value.
@@ -104,6 +104,7 @@ fn layer_cost(l: &Node, lay: &Layout) -> LayerCost {
         macs: l.kind.macs(&l.input, &l.output),
         state,
         width: l.output.numel(),
+        int8_bytes: crate::int8::kernel(l).bytes(),
     }
 }
 

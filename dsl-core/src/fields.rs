@@ -1,5 +1,5 @@
 //! The fields of a declaration (`input`, `layers`, `output`, `loss`, `embedded`, `weights`,
-//! `budget`):
+//! `precision`, `budget`):
 //! each read once, with an error for an unknown, repeated, missing or mistyped one, and the
 //! `input`/`output` dimensions read into shapes with hints for the usual slips (a batch
 //! dimension, `-1`, `sequence` for `seq`, channels-last images).
@@ -13,10 +13,18 @@ use crate::shape::Shape;
 use crate::suggest::closest;
 
 const FIELDS: &[&str] = &[
-    "input", "layers", "output", "loss", "embedded", "weights", "budget",
+    "input",
+    "layers",
+    "output",
+    "loss",
+    "embedded",
+    "weights",
+    "precision",
+    "budget",
 ];
-const FIELD_LIST: &str =
-    "`input`, `layers`, `output` and `loss` (and optionally `embedded`, `weights` and `budget`)";
+const FIELD_LIST: &str = "`input`, `layers`, `output` and `loss` (and optionally `embedded`, `weights`, `precision` and `budget`)";
+
+const PRECISION_FORMS: &str = "`precision` takes `f32` (the default) or `int8` (with `weights:` naming a file written by `kiln::quantize`)";
 
 /// The fields as written (each `None` when absent or unreadable).
 #[derive(Default)]
@@ -27,6 +35,8 @@ pub struct Fields<'a> {
     pub loss: Option<&'a LayerCall>,
     pub embedded: bool,
     pub weights: Option<syn::LitStr>,
+    /// `precision: int8`: the embedded form runs in int8 from a quantised weights file.
+    pub int8: bool,
     /// `budget: { .. }`: the limits as written, and the field's key.
     pub budget: Option<(&'a [Limit], &'a syn::Ident)>,
 }
@@ -50,7 +60,17 @@ pub fn read<'a>(decl: &'a NetworkDecl, cx: &mut Ctxt) -> Fields<'a> {
             ("embedded", FieldValue::Lit(syn::Lit::Bool(b))) => f.embedded = b.value,
             ("weights", FieldValue::Lit(syn::Lit::Str(s))) => f.weights = Some(s.clone()),
             ("budget", FieldValue::Limits(l)) => f.budget = Some((l, &field.key)),
+            ("precision", FieldValue::Call(c)) if c.args.is_empty() && c.name == "int8" => {
+                f.int8 = true
+            }
+            ("precision", FieldValue::Call(c)) if c.args.is_empty() && c.name == "f32" => {}
+            ("precision", FieldValue::Call(c)) => cx.error_spanned_by(c.loc, PRECISION_FORMS),
             _ => wrong_field(&field.key, &key, cx),
+        }
+    }
+    if f.int8 && f.weights.is_none() {
+        if let Some(field) = decl.fields.iter().find(|fd| fd.key == "precision") {
+            cx.error_spanned_by(&field.key, "`precision: int8` bakes a quantised model: add `weights: \"model.int8.safetensors\"`, the file `kiln::quantize` writes");
         }
     }
     missing_fields(decl, cx);
@@ -65,6 +85,7 @@ fn wrong_field(key_tok: &syn::Ident, key: &str, cx: &mut Ctxt) {
         "input" | "output" => format!("`{key}` takes a shape in brackets, e.g. `{key}: [64]`"),
         "layers" => "`layers` takes a bracketed list, e.g. `layers: [dense(10)]`".to_string(),
         "loss" => "`loss` takes a loss name, e.g. `loss: softmax_cross_entropy`".to_string(),
+        "precision" => PRECISION_FORMS.to_string(),
         "budget" => format!("`budget` takes limits in braces, e.g. `{}`", crate::budget::EXAMPLE),
         _ => {
             let hint = match closest(key, FIELDS) {

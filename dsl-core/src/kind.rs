@@ -91,6 +91,12 @@ pub trait LayerKind: AsAny {
     fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
         None
     }
+    /// The layer's int8 form (`precision: int8`, `kiln::quantize`).
+    fn int8(&self, _input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
+        crate::int8::Int8Kernel::unsupported(
+            "this layer has no int8 kernel yet; int8 takes dense, conv2d and conv1d (one group, no dilation), relu, tanh, sigmoid, max_pool2d, avg_pool2d without padding, dropout and flatten",
+        )
+    }
     /// The user-written layer types (with `T`) in this layer, itself included, for the
     /// `where Ty<T>: CustomLayer<T>` bounds of the generated items.
     fn custom_types(&self, _out: &mut Vec<TokenStream>) {}

@@ -23,6 +23,7 @@ mod embedded_op;
 mod emit;
 mod fields;
 mod init;
+mod int8;
 mod kind;
 mod layers;
 mod loc;

@@ -30,6 +30,8 @@ pub struct Resolved {
     pub embedded: bool,
     /// `weights: "file.safetensors"`: weights to bake into `{Name}Embedded::WEIGHTS`.
     pub weights: Option<syn::LitStr>,
+    /// `precision: int8`: the embedded form is int8, baked from a quantised file.
+    pub int8: bool,
 }
 
 /// One block use on the way to a node: `down(128, 2)` of `block down(c, s)`.

@@ -14,8 +14,47 @@ use crate::diag::Ctxt;
 use crate::embedded_op::Baked;
 use crate::tree::Resolved;
 
-/// Reads and checks the weights file, or records why it cannot be used.
+/// What a tensor of the file may be stored as.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FileDtype {
+    /// F32 or F64.
+    Float,
+    I8,
+    I32,
+}
+
+/// A tensor the declaration needs from the file.
+pub struct Expected {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub dtype: FileDtype,
+}
+
+/// Reads and checks the weights file of a float network, or records why it cannot be used.
 pub fn bake(net: &Resolved, file: &LitStr, cx: &mut Ctxt) -> Option<Baked> {
+    // A custom layer's tensors are known to the compiler only; its embedded error says why.
+    let expected: Vec<Expected> = net
+        .tensors()
+        .into_iter()
+        .filter(|t| t.from_type.is_none() && !t.is_counter())
+        .map(|t| Expected {
+            name: t.name,
+            shape: t.shape,
+            dtype: FileDtype::Float,
+        })
+        .collect();
+    let declared: Vec<String> = net.tensors().into_iter().map(|t| t.name).collect();
+    bake_tensors(&expected, &declared, file, cx)
+}
+
+/// Reads `file` and checks it holds exactly the `expected` tensors (others named in
+/// `declared` are let through), each of its shape and element type and finite.
+pub fn bake_tensors(
+    expected: &[Expected],
+    declared: &[String],
+    file: &LitStr,
+    cx: &mut Ctxt,
+) -> Option<Baked> {
     let rel = file.value();
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
     let path = PathBuf::from(dir).join(&rel);
@@ -41,13 +80,8 @@ pub fn bake(net: &Resolved, file: &LitStr, cx: &mut Ctxt) -> Option<Baked> {
             return None;
         }
     };
-    let declared = net.tensors();
     let mut values = HashMap::new();
-    // A custom layer's tensors are known to the compiler only; its embedded error says why.
-    for t in declared
-        .iter()
-        .filter(|t| t.from_type.is_none() && !t.is_counter())
-    {
+    for t in expected {
         let view = match st.tensor(&t.name) {
             Ok(v) => v,
             Err(_) => {
@@ -73,13 +107,18 @@ pub fn bake(net: &Resolved, file: &LitStr, cx: &mut Ctxt) -> Option<Baked> {
             );
             continue;
         }
-        match decode(&view) {
+        match decode(&view, t.dtype) {
             None => cx.error_spanned_by(
                 file,
                 format!(
-                    "`{}` is stored as {:?} in `{rel}`; baked weights must be F32 or F64",
+                    "`{}` is stored as {:?} in `{rel}`; the declaration needs {}",
                     t.name,
-                    view.dtype()
+                    view.dtype(),
+                    match t.dtype {
+                        FileDtype::Float => "F32 or F64",
+                        FileDtype::I8 => "I8",
+                        FileDtype::I32 => "I32",
+                    }
                 ),
             ),
             Some(v) => match v.iter().position(|x| !x.is_finite()) {
@@ -99,7 +138,11 @@ pub fn bake(net: &Resolved, file: &LitStr, cx: &mut Ctxt) -> Option<Baked> {
     let mut extra: Vec<_> = st
         .names()
         .into_iter()
-        .filter(|n| !n.starts_with("optimizer.") && !declared.iter().any(|t| t.name == *n))
+        .filter(|n| {
+            !n.starts_with("optimizer.")
+                && !expected.iter().any(|t| t.name == *n)
+                && !declared.iter().any(|t| t == n)
+        })
         .collect();
     extra.sort_unstable();
     for n in extra {
@@ -121,16 +164,23 @@ pub fn bake(net: &Resolved, file: &LitStr, cx: &mut Ctxt) -> Option<Baked> {
     })
 }
 
-/// The values of an F32 or F64 tensor.
-fn decode(view: &TensorView) -> Option<Vec<f64>> {
+/// The values of a tensor stored as `want` allows (integers are exact in f64).
+fn decode(view: &TensorView, want: FileDtype) -> Option<Vec<f64>> {
     let data = view.data();
-    match view.dtype() {
-        Dtype::F32 => Some(
+    match (view.dtype(), want) {
+        (Dtype::I8, FileDtype::I8) => Some(data.iter().map(|&b| b as i8 as f64).collect()),
+        (Dtype::I32, FileDtype::I32) => Some(
+            data.chunks_exact(4)
+                .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64)
+                .collect(),
+        ),
+        (_, FileDtype::I8 | FileDtype::I32) => None,
+        (Dtype::F32, _) => Some(
             data.chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64)
                 .collect(),
         ),
-        Dtype::F64 => Some(
+        (Dtype::F64, _) => Some(
             data.chunks_exact(8)
                 .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
                 .collect(),

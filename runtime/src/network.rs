@@ -7,6 +7,7 @@ use crate::float::Float;
 use crate::loss::Loss;
 use crate::optim::Optimizer;
 use crate::param::{GradSet, Param, ParamKind, ParamSet};
+use crate::quant::Int8Layer;
 use crate::restore_point::RestorePoint;
 use crate::Result;
 
@@ -47,6 +48,10 @@ pub trait Network<T: Float>: Sized + Send + Sync {
     /// Every tensor of the network (parameters, then per layer its buffers, in visit order)
     /// with its PyTorch name and shape, as the macro worked them out: what a checkpoint holds.
     const TENSORS: &'static [TensorSpec];
+
+    /// Each top-level layer's int8 form, in order, for `kiln::quantize` (empty for networks
+    /// not declared with `network!`).
+    const INT8_LAYERS: &'static [Int8Layer] = &[];
 
     /// The declared loss.
     fn loss_fn(&self) -> &Self::Loss;
@@ -100,6 +105,18 @@ pub trait Network<T: Float>: Sized + Send + Sync {
 
     /// Eval-mode forward of `x.len() / INPUT` samples into `y`.
     fn forward_flat(&self, x: &[T], y: &mut [T], scratch: &mut Self::Scratch) -> Result<()>;
+
+    /// Eval-mode forward of `x.len() / INPUT` samples that shows `observe` every top-level
+    /// layer's output (and the values before a fused activation), for int8 calibration.
+    /// Sequence networks, which have no int8 form, observe nothing.
+    fn forward_observed_flat(
+        &self,
+        _x: &[T],
+        _scratch: &mut Self::Scratch,
+        _observe: &mut dyn FnMut(Observed<'_, T>),
+    ) -> Result<()> {
+        Ok(())
+    }
     /// Train-mode forward, keeping what backward needs in `train`.
     fn forward_train_flat(&mut self, x: &[T], train: &mut Self::Train) -> Result<()>;
     /// The output of the last training forward and the buffer for dL/d(output).
@@ -151,6 +168,17 @@ pub trait Network<T: Float>: Sized + Send + Sync {
         self.visit_params(&mut |_, _, v| n += v.len());
         n
     }
+}
+
+/// A top-level layer's output in [`Network::forward_observed_flat`].
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a, T> {
+    /// Its position in [`Network::INT8_LAYERS`].
+    pub layer: usize,
+    /// Its output, `batch` rows.
+    pub output: &'a [T],
+    /// The values before its fused activation, when one is fused.
+    pub pre_activation: Option<&'a [T]>,
 }
 
 /// One tensor of a network as PyTorch's `state_dict` holds it.

@@ -64,6 +64,39 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// An int8 tensor (a quantised model's weights or table).
+    pub fn int8(name: String, shape: Vec<usize>, values: &[i8]) -> Entry {
+        Self::integers(
+            name,
+            shape,
+            Dtype::I8,
+            values.iter().map(|v| v.to_le_bytes()[0]),
+        )
+    }
+
+    /// An int32 tensor (a quantised model's biases and zero points).
+    pub fn int32(name: String, shape: Vec<usize>, values: &[i32]) -> Entry {
+        let bytes = values.iter().flat_map(|v| v.to_le_bytes());
+        Self::integers(name, shape, Dtype::I32, bytes)
+    }
+
+    fn integers(
+        name: String,
+        shape: Vec<usize>,
+        dtype: Dtype,
+        bytes: impl Iterator<Item = u8>,
+    ) -> Entry {
+        Entry {
+            name,
+            shape,
+            dtype,
+            bytes: bytes.collect(),
+            non_finite: None,
+        }
+    }
+}
+
 impl View for &Entry {
     fn dtype(&self) -> Dtype {
         self.dtype

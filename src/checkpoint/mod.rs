@@ -13,7 +13,7 @@
 //! non-finite tensor, and nothing is modified.
 
 mod error;
-mod file;
+pub(crate) mod file;
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};

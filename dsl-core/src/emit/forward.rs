@@ -158,3 +158,47 @@ pub fn training(plan: &Plan) -> TokenStream {
     });
     quote!(#( #calls )*)
 }
+
+/// [`inference`] that shows `observe` each layer's output and its values before a fused
+/// activation (`Network::forward_observed_flat`, for int8 calibration); feed-forward networks
+/// only (sequence networks keep the trait's default, which observes nothing).
+pub fn observed(net: &Resolved, plan: &Plan) -> TokenStream {
+    let rt = rt();
+    if net.seq {
+        return quote!();
+    }
+    let calls = plan.layers.iter().enumerate().map(|(i, l)| {
+        let (f, c, tr, rows, w) = (&l.field, &l.cache, &l.tr, &l.rows_in, &l.width_out);
+        let (src, dst, grow) = pingpong(plan, i, &quote!(s), &quote!(x), &quote!(&mut y), None);
+        let out = if i + 1 == plan.layers.len() {
+            quote!(&y[..])
+        } else if i % 2 == 0 {
+            quote!(&s.ping[..#rows * #w])
+        } else {
+            quote!(&s.pong[..#rows * #w])
+        };
+        let at = lit(i);
+        quote! {
+            #grow
+            let pre = #tr::forward_pre_activation(&self.#f, #src, #dst, #rows, &mut s.#c, &mut z);
+            observe(#rt::network::Observed { layer: #at, output: #out, pre_activation: pre.then_some(&z[..]) });
+        }
+    });
+    let (n_in, n_out) = (&plan.n_in, &plan.n_out);
+    let check_first = check_first(plan);
+    quote! {
+        fn forward_observed_flat(
+            &self,
+            x: &[T],
+            s: &mut Self::Scratch,
+            observe: &mut dyn FnMut(#rt::network::Observed<'_, T>),
+        ) -> #rt::Result<()> {
+            let batch = #rt::network::batch_of("network input", x.len(), #n_in)?;
+            #check_first
+            let mut y = ::kiln::__std_lib::vec![T::ZERO; batch * #n_out];
+            let mut z = ::kiln::__std_lib::vec::Vec::new();
+            #( #calls )*
+            Ok(())
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod embedded;
 pub mod exports;
 pub mod fallback;
 pub mod forward;
+pub mod int8;
 pub mod network_impl;
 pub mod plan;
 pub mod sequence;
@@ -31,8 +32,11 @@ pub fn network(net: &Resolved, cx: &mut Ctxt) -> Option<TokenStream> {
     let baked = net
         .weights
         .as_ref()
+        .filter(|_| !net.int8)
         .and_then(|w| crate::weights::bake(net, w, cx));
-    let embedded = if net.embedded {
+    let embedded = if net.int8 {
+        int8::emit(net, cx)
+    } else if net.embedded {
         embedded::emit(net, baked.as_ref(), cx)
     } else {
         TokenStream::new()

@@ -35,6 +35,11 @@ pub fn network_impl(
     let seq_backward = backward::sequence_dims(net);
     let check_first = forward::check_first(plan);
     let fwd = forward::inference(plan);
+    let observed = forward::observed(net, plan);
+    let int8_layers = net.layers.iter().map(|n| {
+        let (name, role) = (n.prefix(), crate::int8::kernel(n).role_tokens());
+        quote!(#rt::quant::Int8Layer { name: #name, role: #role })
+    });
     let fwd_train = forward::training(plan);
     let bwd = backward::backward(plan);
     let visitors = visitors::visitors(plan);
@@ -91,6 +96,10 @@ pub fn network_impl(
             }
 
             const TENSORS: &'static [#rt::network::TensorSpec] = #tensors;
+
+            const INT8_LAYERS: &'static [#rt::quant::Int8Layer] = &[#( #int8_layers ),*];
+
+            #observed
 
             fn loss_fn(&self) -> &Self::Loss {
                 &self.loss

@@ -40,6 +40,10 @@ impl LayerKind for ActLayer {
         quote!(<#ty>::new(#act))
     }
 
+    fn int8(&self, _input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
+        crate::int8::Int8Kernel::activation(&self.act)
+    }
+
     fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
         let act = self.act.tokens();
         Some(EmbeddedLayer::in_place(

@@ -288,17 +288,7 @@ impl LayerKind for Conv2d {
         let g = self.geometry.get();
         let (ci, size) = maps(&input.0, self.one_d).unwrap_or_default();
         let (ci, h, w, co) = (lit(ci), lit(size.0), lit(size.1), lit(output.0[0]));
-        let [kh, kw, sh, sw, ph, pw, oh, ow] = [
-            g.kernel.0,
-            g.kernel.1,
-            g.stride.0,
-            g.stride.1,
-            g.padding.0,
-            g.padding.1,
-            g.out.0,
-            g.out.1,
-        ]
-        .map(lit);
+        let [kh, kw, sh, sw, ph, pw, oh, ow] = g.lits();
         let [groups, dh, dw] = [self.groups.0, self.dilation.0, self.dilation.1].map(lit);
         quote!(#rt::layers::Conv2d<T, #ci, #h, #w, #co, #kh, #kw, #sh, #sw, #ph, #pw, #oh, #ow, #groups, #dh, #dw>)
     }
@@ -345,17 +335,7 @@ impl LayerKind for Conv2d {
             lit(size.1),
             lit(output.0[0]),
         );
-        let [kh, kw, sh, sw, ph, pw, oh, ow] = [
-            g.kernel.0,
-            g.kernel.1,
-            g.stride.0,
-            g.stride.1,
-            g.padding.0,
-            g.padding.1,
-            g.out.0,
-            g.out.1,
-        ]
-        .map(lit);
+        let [kh, kw, sh, sw, ph, pw, oh, ow] = g.lits();
         let act = crate::kind::act_tokens(self.act.as_ref());
         let mut e = EmbeddedLayer::map(
             Some(quote!(#rt::fixed::Conv2d<T, #ci, #co, #kh, #kw, #groups, #dh, #dw>)),
@@ -367,5 +347,29 @@ impl LayerKind for Conv2d {
             e.unsqueezed = &["weight"];
         }
         Some(e)
+    }
+
+    fn int8(&self, input: &Shape, output: &Shape) -> crate::int8::Int8Kernel {
+        let rt = rt();
+        if self.groups.0 != 1 || (self.dilation.0, self.dilation.1) != (1, 1) {
+            return crate::int8::Int8Kernel::unsupported(
+                "int8 convolutions take one group and no dilation",
+            );
+        }
+        let g = self.geometry.get();
+        let Some((ci, size)) = maps(&input.0, self.one_d) else {
+            return crate::int8::Int8Kernel::unsupported("its input is no map");
+        };
+        let co = output.0[0];
+        let (cil, col, h, w) = (lit(ci), lit(co), lit(size.0), lit(size.1));
+        let [kh, kw, sh, sw, ph, pw, oh, ow] = g.lits();
+        crate::int8::Int8Kernel::product(
+            quote!(#rt::fixed::Conv2dInt8<#cil, #col, #kh, #kw>),
+            vec![co, ci, g.kernel.0, g.kernel.1],
+            self.act.as_ref(),
+            Box::new(
+                move |l, x, y| quote!(#l.forward::<#h, #w, #sh, #sw, #ph, #pw, #oh, #ow>(#x, #y);),
+            ),
+        )
     }
 }

@@ -139,4 +139,16 @@ impl LayerKind for Dense {
         e.transposed = &["weight"];
         Some(e)
     }
+
+    fn int8(&self, input: &Shape, output: &Shape) -> crate::int8::Int8Kernel {
+        let rt = rt();
+        let (i, o) = (input.numel(), output.numel());
+        let (il, ol) = (lit(i), lit(o));
+        crate::int8::Int8Kernel::product(
+            quote!(#rt::fixed::DenseInt8<#il, #ol>),
+            vec![o, i],
+            self.act.as_ref(),
+            Box::new(|l, x, y| quote!(#l.forward(#x, #y);)),
+        )
+    }
 }

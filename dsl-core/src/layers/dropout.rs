@@ -66,4 +66,8 @@ impl LayerKind for Dropout {
     fn embedded(&self, _input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
         Some(EmbeddedLayer::pass())
     }
+
+    fn int8(&self, _input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
+        crate::int8::Int8Kernel::keep(None)
+    }
 }

@@ -87,23 +87,10 @@ impl Pool2d {
 
     /// The runtime's const generics: `C, H, W, KH, KW, SH, SW, PH, PW, OH, OW`.
     fn generics(&self, input: &Shape) -> Vec<proc_macro2::Literal> {
-        let g = self.geometry.get();
         let (c, size) = maps(&input.0, self.one_d).unwrap_or_default();
-        [
-            c,
-            size.0,
-            size.1,
-            g.kernel.0,
-            g.kernel.1,
-            g.stride.0,
-            g.stride.1,
-            g.padding.0,
-            g.padding.1,
-            g.out.0,
-            g.out.1,
-        ]
-        .map(lit)
-        .to_vec()
+        let mut g = [c, size.0, size.1].map(lit).to_vec();
+        g.extend(self.geometry.get().lits());
+        g
     }
 }
 
@@ -210,6 +197,36 @@ impl LayerKind for Pool2d {
             None,
             Box::new(move |_, x, y| quote!(#rt::fixed::#f::<T, #(#g),*>(#x, #y);)),
         ))
+    }
+
+    fn int8(&self, input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
+        let rt = rt();
+        let geometry = self.geometry.get();
+        let padded = (geometry.padding.0, geometry.padding.1) != (0, 0);
+        if !self.max && padded {
+            return crate::int8::Int8Kernel::unsupported(
+                "an int8 average counts only the values inside the map, PyTorch's `avg_pool2d` counts the padding too: use no padding",
+            );
+        }
+        // The int8 pools take no padding: C, H, W, KH, KW, SH, SW, OH, OW.
+        let g: Vec<_> = self
+            .generics(input)
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| *k != 7 && *k != 8)
+            .map(|(_, v)| v)
+            .collect();
+        if self.max && padded {
+            return crate::int8::Int8Kernel::unsupported("int8 max pooling takes no padding yet");
+        }
+        let f = if self.max {
+            quote!(max_pool2d_int8)
+        } else {
+            quote!(avg_pool2d_int8)
+        };
+        crate::int8::Int8Kernel::keep(Some(Box::new(
+            move |_, x, y| quote!(#rt::fixed::#f::<#(#g),*>(#x, #y);),
+        )))
     }
 }
 

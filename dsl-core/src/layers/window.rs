@@ -110,6 +110,14 @@ pub struct Geometry {
     pub out: Pair,
 }
 
+impl Geometry {
+    /// `KH, KW, SH, SW, PH, PW, OH, OW` as the runtime kernels' const generics.
+    pub fn lits(&self) -> [proc_macro2::Literal; 8] {
+        let (k, s, p, o) = (self.kernel, self.stride, self.padding, self.out);
+        [k.0, k.1, s.0, s.1, p.0, p.1, o.0, o.1].map(crate::tokens::lit)
+    }
+}
+
 /// `floor((n + 2p - k) / s) + 1`, or `None` when the window does not fit the padded input.
 pub fn out_size(n: usize, k: usize, s: usize, p: usize) -> Option<usize> {
     (n + 2 * p).checked_sub(k).map(|r| r / s + 1)

@@ -507,6 +507,19 @@ impl<
         self.forward_into(x, y, batch, None);
     }
 
+    fn forward_pre_activation(
+        &self,
+        x: &[T],
+        y: &mut [T],
+        batch: usize,
+        _cache: &mut Self::Cache,
+        z: &mut Vec<T>,
+    ) -> bool {
+        let fused = self.act != Activation::Identity;
+        self.forward_into(x, y, batch, fused.then_some(z));
+        fused
+    }
+
     fn forward_train(
         &mut self,
         x: &[T],

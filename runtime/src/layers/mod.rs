@@ -150,6 +150,19 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
 
     /// Inference forward (eval mode) of `batch` rows: `y = f(x)`.
     fn forward(&self, x: &[T], y: &mut [T], batch: usize, cache: &mut Self::Cache);
+    /// [`Layer::forward`] that also leaves the values before a fused activation in `z`
+    /// (resized), for int8 calibration; returns `false` (and leaves `z`) when none is fused.
+    fn forward_pre_activation(
+        &self,
+        x: &[T],
+        y: &mut [T],
+        batch: usize,
+        cache: &mut Self::Cache,
+        _z: &mut Vec<T>,
+    ) -> bool {
+        self.forward(x, y, batch, cache);
+        false
+    }
     /// Training forward (train mode): like `forward`, keeping in `cache` what backward needs.
     fn forward_train(
         &mut self,

@@ -26,12 +26,15 @@ impl QuantizedMultiplier {
     /// TFLite's `QuantizeMultiplier`: the mantissa of `real` rounded to 31 bits. Multipliers
     /// too small for a 31-bit right shift (below `2^-32`) become 0, as in TFLite; a negative,
     /// infinite or NaN `real` is 0 too (no valid scale gives one).
-    pub fn from_real(real: f64) -> Self {
+    /// A `const fn`, so baked int8 networks get their multipliers at compile time.
+    pub const fn from_real(real: f64) -> Self {
         if real.is_nan() || real <= 0.0 || real.is_infinite() {
             return Self::ZERO;
         }
         let (frac, exp) = frexp(real);
-        let mut q = libm::round(frac * TWO_31) as i64;
+        // `frac * 2^31` lies in [2^30, 2^31), where adding 0.5 is exact: rounding to nearest
+        // with ties away from zero, as C's `round`.
+        let mut q = (frac * TWO_31 + 0.5) as i64;
         let mut shift = exp;
         if q == 1 << 31 {
             q /= 2;
@@ -51,6 +54,12 @@ impl QuantizedMultiplier {
             multiplier: q as i32,
             shift,
         }
+    }
+
+    /// The multiplier of a product layer's output channel: `input_scale * weight_scale /
+    /// output_scale`, in f64 as TFLite's per-channel kernels compute it.
+    pub const fn from_scales(input_scale: f32, weight_scale: f32, output_scale: f32) -> Self {
+        Self::from_real(input_scale as f64 * weight_scale as f64 / output_scale as f64)
     }
 
     /// TFLite's `MultiplyByQuantizedMultiplier`: `x * real`, rounded as gemmlowp does.
@@ -89,7 +98,7 @@ pub fn rounding_divide_by_pot(x: i32, exponent: i32) -> i32 {
 }
 
 /// `x = frac * 2^exp` with `frac` in `[0.5, 1)` (C's `frexp`), for finite positive `x`.
-fn frexp(x: f64) -> (f64, i32) {
+const fn frexp(x: f64) -> (f64, i32) {
     let bits = x.to_bits();
     let exp = ((bits >> 52) & 0x7ff) as i32;
     if exp == 0 {

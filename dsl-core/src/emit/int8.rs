@@ -1,0 +1,432 @@
+//! The int8 embedded form (`precision: int8`): `{Name}Embedded`, the int8 layers baked from
+//! the file `kiln::quantize` wrote (requantisation multipliers worked out at compile time by
+//! `QuantizedMultiplier::from_scales`), a batch-1 `forward` from int8 to int8 over the two
+//! i8 buffers of `{Name}EmbeddedScratch`, and the input's and output's quantisation for the
+//! edges. No heap, no std, no floating point in `forward`.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::diag::Ctxt;
+use crate::embedded_op::Baked;
+use crate::int8::{kernel, Act8, Int8Kernel, Role8};
+use crate::tokens::{lit, rt};
+use crate::tree::{Node, Resolved};
+
+/// A scale and zero point read from the file.
+#[derive(Clone, Copy)]
+struct Q {
+    scale: f32,
+    zero: i32,
+}
+
+/// A buffer of the forward pass.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Buf {
+    X,
+    A,
+    B,
+    Y,
+}
+
+/// `{Name}Embedded` in int8, or errors naming the layers without an int8 form.
+pub fn emit(net: &Resolved, cx: &mut Ctxt) -> TokenStream {
+    let name = &net.name;
+    if net.seq {
+        cx.error_spanned_by(
+            name,
+            format!(
+                "`{name}` is a sequence network; `precision: int8` takes feed-forward networks"
+            ),
+        );
+        return quote!();
+    }
+    let kernels: Vec<(&Node, Int8Kernel)> = net.layers.iter().map(|n| (n, kernel(n))).collect();
+    for (n, k) in &kernels {
+        if let Role8::Unsupported(why) = &k.role {
+            cx.error_spanned_by(
+                n.loc,
+                format!(
+                    "`{}` has no int8 form, so `{name}` cannot be `precision: int8`: {why}",
+                    n.prefix()
+                ),
+            );
+        }
+    }
+    let Some(file) = &net.weights else {
+        return quote!();
+    };
+    if cx.has_errors() {
+        return quote!();
+    }
+    let expected = crate::int8::file_tensors(net);
+    let Some(baked) = crate::weights::bake_tensors(&expected, &[], file, cx) else {
+        return quote!();
+    };
+    if !in_range(&baked, file, cx) {
+        return quote!();
+    }
+    Emitter::new(&baked).network(net, &kernels)
+}
+
+/// Scales positive and zero points in -128..=127, or one error per tensor that is not.
+fn in_range(baked: &Baked, file: &syn::LitStr, cx: &mut Ctxt) -> bool {
+    let mut names: Vec<&String> = baked.values.keys().collect();
+    names.sort();
+    let mut ok = true;
+    for name in names {
+        let v = &baked.values[name];
+        let bad = if name.ends_with("scale") {
+            v.iter()
+                .any(|&s| s <= 0.0)
+                .then_some("scales must be positive")
+        } else if name.ends_with("zero_point") {
+            v.iter()
+                .any(|&z| !(-128.0..=127.0).contains(&z))
+                .then_some("zero points must lie in -128..=127")
+        } else {
+            None
+        };
+        if let Some(why) = bad {
+            cx.error_spanned_by(file, format!("`{name}` in `{}`: {why}", file.value()));
+            ok = false;
+        }
+    }
+    ok
+}
+
+struct Emitter<'a> {
+    baked: &'a Baked,
+    fields: Vec<TokenStream>,
+    inits: Vec<TokenStream>,
+    body: Vec<TokenStream>,
+    cur: Buf,
+    /// Values in `cur`.
+    len: usize,
+    /// The quantisation of the values in `cur`.
+    q: Q,
+}
+
+impl<'a> Emitter<'a> {
+    fn new(baked: &'a Baked) -> Self {
+        let mut e = Emitter {
+            baked,
+            fields: Vec::new(),
+            inits: Vec::new(),
+            body: Vec::new(),
+            cur: Buf::X,
+            len: 0,
+            q: Q {
+                scale: 1.0,
+                zero: 0,
+            },
+        };
+        e.q = e.qparams("quant", "");
+        e
+    }
+
+    fn values(&self, name: &str) -> &[f64] {
+        &self.baked.values[name]
+    }
+
+    fn qparams(&self, p: &str, what: &str) -> Q {
+        Q {
+            scale: self.values(&format!("{p}.{what}scale"))[0] as f32,
+            zero: self.values(&format!("{p}.{what}zero_point"))[0] as i32,
+        }
+    }
+
+    /// The forward pass as straight calls, then the items.
+    fn network(mut self, net: &Resolved, kernels: &[(&Node, Int8Kernel)]) -> TokenStream {
+        let input_q = self.q;
+        self.len = net.input.numel();
+        for (i, (n, k)) in kernels.iter().enumerate() {
+            let last = i + 1 == kernels.len();
+            self.layer(n, k, last);
+        }
+        if self.cur != Buf::Y {
+            let src = self.src();
+            self.body.push(quote!(y.copy_from_slice(#src);));
+        }
+        self.items(net, input_q)
+    }
+
+    /// The current values as a slice to read.
+    fn src(&self) -> TokenStream {
+        slice(self.cur, false, Some(self.len))
+    }
+
+    fn layer(&mut self, n: &Node, k: &Int8Kernel, last: bool) {
+        let p = n.prefix();
+        let len = n.output.numel();
+        let dst = if last { Buf::Y } else { other(self.cur) };
+        self.step(n, k, last, &p, len, dst);
+        self.len = len;
+    }
+
+    fn step(&mut self, n: &Node, k: &Int8Kernel, last: bool, p: &str, len: usize, dst: Buf) {
+        match k.role {
+            Role8::Product(act) => {
+                let f = format_ident!("layer{}", n.index);
+                self.product(&f, p, k, act);
+                if let Some(call) = &k.call {
+                    let (x, y) = (self.src(), slice(dst, true, Some(len)));
+                    self.body.push(call(&quote!(self.#f), &x, &y));
+                }
+                self.cur = dst;
+                if act.is_table() {
+                    self.table(n, p, len);
+                }
+            }
+            Role8::Activation(Act8::Relu) => {
+                let rt = rt();
+                let z = lit_i32(self.q.zero);
+                let at = self.in_place(last, len);
+                self.body.push(quote!(#rt::fixed::relu_int8(#z, #at);));
+            }
+            Role8::Activation(_) => {
+                self.in_place(last, len);
+                self.table(n, p, len);
+            }
+            Role8::Keep => match &k.call {
+                Some(call) => {
+                    let (x, y) = (self.src(), slice(dst, true, Some(len)));
+                    self.body.push(call(&quote!(()), &x, &y));
+                    self.cur = dst;
+                }
+                None if last => {
+                    self.in_place(last, len);
+                }
+                None => {}
+            },
+            Role8::Unsupported(_) => {}
+        }
+    }
+
+    /// Moves the current values where they may be changed in place (out of `x`, into `y`
+    /// for the last layer) and returns that buffer's slice.
+    fn in_place(&mut self, last: bool, len: usize) -> TokenStream {
+        let target = match (last, self.cur) {
+            (true, _) => Buf::Y,
+            (false, Buf::X) => Buf::A,
+            (false, c) => c,
+        };
+        if target != self.cur {
+            let (x, y) = (self.src(), slice(target, true, Some(len)));
+            self.body.push(quote!((#y).copy_from_slice(#x);));
+            self.cur = target;
+        }
+        slice(self.cur, true, Some(len))
+    }
+
+    /// The table of layer `n`, applied to the current buffer.
+    fn table(&mut self, n: &Node, p: &str, len: usize) {
+        let f = format_ident!("table{}", n.index);
+        let t: Vec<Literal> = self
+            .values(&format!("{p}.table"))
+            .iter()
+            .map(|&v| Literal::i64_unsuffixed(v as i64))
+            .collect();
+        self.fields.push(quote!(pub #f: [i8; 256]));
+        self.inits.push(quote!(#f: [#(#t),*]));
+        let rt = rt();
+        let at = slice(self.cur, true, Some(len));
+        self.body
+            .push(quote!(#rt::fixed::apply_table(&self.#f, #at);));
+        self.q = self.qparams(p, "");
+    }
+
+    /// A dense or convolution layer's field and baked value; `self.q` becomes its output's.
+    fn product(&mut self, f: &proc_macro2::Ident, p: &str, k: &Int8Kernel, act: Act8) {
+        let rt = rt();
+        let input = self.q;
+        let out = if act.is_table() {
+            self.qparams(p, "pre_")
+        } else {
+            self.qparams(p, "")
+        };
+        let scales = self.values(&format!("{p}.weight_scale"));
+        let multipliers: Vec<TokenStream> = scales
+            .iter()
+            .map(|&ws| {
+                let (i, w, o) = (
+                    Literal::f32_suffixed(input.scale),
+                    Literal::f32_suffixed(ws as f32),
+                    Literal::f32_suffixed(out.scale),
+                );
+                quote!(#rt::quant::QuantizedMultiplier::from_scales(#i, #w, #o))
+            })
+            .collect();
+        let bias: Vec<Literal> = self
+            .values(&format!("{p}.bias"))
+            .iter()
+            .map(|&b| lit_i32(b as i32))
+            .collect();
+        let weight = nested(&k.weight_shape, self.values(&format!("{p}.weight")));
+        let (zi, zo) = (lit_i32(input.zero), lit_i32(out.zero));
+        let min = lit_i32(if act == Act8::Relu { out.zero } else { -128 });
+        let ty = &k.ty;
+        self.fields.push(quote!(pub #f: #ty));
+        // A struct literal needs a path, not a generic type: name it first.
+        self.inits.push(quote! {
+            #f: {
+                type L = #ty;
+                L {
+                    weight: #weight,
+                    out: #rt::fixed::Requant {
+                        bias: [#(#bias),*],
+                        multiplier: [#(#multipliers),*],
+                        input_zero: #zi,
+                        output_zero: #zo,
+                        min: #min,
+                        max: 127,
+                    },
+                }
+            }
+        });
+        self.q = out;
+    }
+}
+
+impl Emitter<'_> {
+    /// The struct, its scratch, the baked value, the consts and `forward`.
+    fn items(&self, net: &Resolved, input_q: Q) -> TokenStream {
+        let rt = rt();
+        let name = format_ident!("{}Embedded", net.name);
+        let scratch = format_ident!("{}EmbeddedScratch", net.name);
+        let net_name = &net.name;
+        let cost = crate::cost::Cost::of(net);
+        let (n_in, n_out) = (lit(net.input.numel()), lit(net.output.numel()));
+        let widest = lit(cost.widest);
+        let params = lit(cost.values);
+        let macs = Literal::u64_unsuffixed(cost.macs);
+        let (fields, inits, body) = (&self.fields, &self.inits, &self.body);
+        let qp = |q: Q| {
+            let (s, z) = (Literal::f32_suffixed(q.scale), lit_i32(q.zero));
+            quote!(#rt::quant::QuantParams { scale: #s, zero_point: #z })
+        };
+        let (in_q, out_q) = (qp(input_q), qp(self.q));
+        let doc = format!("`{net_name}` in int8 (`precision: int8`), baked from `{}` at compile time: int8 in and out, batch 1, no heap, no floating point in `forward`.", net.weights.as_ref().map(|w| w.value()).unwrap_or_default());
+        let sdoc = format!("The two int8 buffers `{name}::forward` alternates between (on the stack or in a static).");
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Debug)]
+            pub struct #name {
+                #( #[doc = "A layer's int8 form."] #fields, )*
+            }
+
+            #[doc = #sdoc]
+            #[derive(Clone, Debug)]
+            pub struct #scratch {
+                /// One of the two buffers the layers alternate between.
+                pub a: [i8; #widest],
+                /// The other.
+                pub b: [i8; #widest],
+            }
+
+            impl #scratch {
+                /// Zeroed buffers.
+                pub const ZERO: Self = #scratch { a: [0; #widest], b: [0; #widest] };
+                /// Bytes of the scratch.
+                pub const BYTES: usize = ::core::mem::size_of::<Self>();
+            }
+
+            impl #name {
+                /// The model as the weights file holds it, requantisation worked out at compile time.
+                pub const WEIGHTS: Self = #name { #( #inits, )* };
+                /// Values per input sample.
+                pub const INPUT: usize = #n_in;
+                /// Values per output sample.
+                pub const OUTPUT: usize = #n_out;
+                /// The input's scale and zero point: `real = scale * (q - zero_point)`.
+                pub const INPUT_QUANT: #rt::quant::QuantParams = #in_q;
+                /// The output's scale and zero point.
+                pub const OUTPUT_QUANT: #rt::quant::QuantParams = #out_q;
+                /// Parameters of the float network (weights and biases).
+                pub const PARAMS: usize = #params;
+                /// Multiply-accumulates per sample.
+                pub const MACS: u64 = #macs;
+                /// Bytes of the baked model (int8 weights, int32 biases, multipliers, tables).
+                pub const MODEL_BYTES: usize = ::core::mem::size_of::<Self>();
+                /// Bytes of the scratch.
+                pub const SCRATCH_BYTES: usize = ::core::mem::size_of::<#scratch>();
+
+                /// One sample, int8 in and int8 out.
+                pub fn forward(&self, x: &[i8; #n_in], y: &mut [i8; #n_out], s: &mut #scratch) {
+                    #( #body )*
+                }
+
+                /// `x` quantised with the input's scale and zero point.
+                pub fn quantize_input(x: &[f32; #n_in]) -> [i8; #n_in] {
+                    let mut q = [0; #n_in];
+                    for (q, &v) in q.iter_mut().zip(x) {
+                        *q = Self::INPUT_QUANT.quantize(v);
+                    }
+                    q
+                }
+
+                /// `y` in real values.
+                pub fn dequantize_output(y: &[i8; #n_out]) -> [f32; #n_out] {
+                    let mut r = [0.0; #n_out];
+                    for (r, &q) in r.iter_mut().zip(y) {
+                        *r = Self::OUTPUT_QUANT.dequantize(q);
+                    }
+                    r
+                }
+
+                /// Real values in and out: quantise, [`Self::forward`], dequantise.
+                pub fn forward_real(&self, x: &[f32; #n_in], s: &mut #scratch) -> [f32; #n_out] {
+                    let mut y = [0; #n_out];
+                    self.forward(&Self::quantize_input(x), &mut y, s);
+                    Self::dequantize_output(&y)
+                }
+            }
+        }
+    }
+}
+
+/// The buffer after `b` in the alternation.
+fn other(b: Buf) -> Buf {
+    match b {
+        Buf::A => Buf::B,
+        _ => Buf::A,
+    }
+}
+
+/// A buffer as a slice expression, `len` values of a scratch buffer.
+fn slice(b: Buf, write: bool, len: Option<usize>) -> TokenStream {
+    let range = match len {
+        Some(n) => {
+            let n = lit(n);
+            quote!(..#n)
+        }
+        None => quote!(..),
+    };
+    match (b, write) {
+        (Buf::X, _) => quote!(&x[..]),
+        (Buf::Y, _) => quote!(&mut y[..]),
+        (Buf::A, false) => quote!(&s.a[#range]),
+        (Buf::A, true) => quote!(&mut s.a[#range]),
+        (Buf::B, false) => quote!(&s.b[#range]),
+        (Buf::B, true) => quote!(&mut s.b[#range]),
+    }
+}
+
+fn lit_i32(v: i32) -> Literal {
+    Literal::i32_unsuffixed(v)
+}
+
+/// `[[1, -2], [3, 4]]`: `values` nested by `shape`.
+fn nested(shape: &[usize], values: &[f64]) -> TokenStream {
+    match shape {
+        [] | [_] => {
+            let v = values.iter().map(|&v| Literal::i64_unsuffixed(v as i64));
+            quote!([#(#v),*])
+        }
+        [_, rest @ ..] => {
+            let inner: usize = rest.iter().product();
+            let parts = values.chunks(inner.max(1)).map(|c| nested(rest, c));
+            quote!([#(#parts),*])
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The int8 form of a declaration (`precision: int8`) as the macro sees it: what each
+//! top-level layer becomes (its role, listed for `kiln::quantize` as `Network::INT8_LAYERS`),
+//! the tensors a quantised file holds for it, and the bytes its baked form takes.
+//!
+//! File layout (names as PyTorch's quantised modules use them): `quant.scale` and
+//! `quant.zero_point` for the network input; per product layer `weight` (i8, per output
+//! channel symmetric), `bias` (i32), `weight_scale` (f32 per channel), and the output's
+//! `scale`/`zero_point`; a table activation (tanh, sigmoid) adds `table` (i8 [256]) and, when
+//! fused into a product, the product's own `pre_scale`/`pre_zero_point`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::activation::ActSpec;
+use crate::embedded_op::MapCall;
+use crate::tokens::rt;
+use crate::tree::{Node, Resolved};
+use crate::weights::{Expected, FileDtype};
+
+/// An element-wise function in int8.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Act8 {
+    Identity,
+    /// A clamp at the zero point: the scale is kept.
+    Relu,
+    Tanh,
+    Sigmoid,
+}
+
+impl Act8 {
+    /// Whether it runs as a 256-entry table (to a fixed output scale).
+    pub fn is_table(self) -> bool {
+        matches!(self, Act8::Tanh | Act8::Sigmoid)
+    }
+
+    fn tokens(self) -> TokenStream {
+        let rt = rt();
+        let v = match self {
+            Act8::Identity => quote!(Identity),
+            Act8::Relu => quote!(Relu),
+            Act8::Tanh => quote!(Tanh),
+            Act8::Sigmoid => quote!(Sigmoid),
+        };
+        quote!(#rt::quant::Int8Act::#v)
+    }
+}
+
+/// What a top-level layer becomes in int8.
+pub enum Role8 {
+    /// Dense or convolution, with its fused activation.
+    Product(Act8),
+    /// A stand-alone activation.
+    Activation(Act8),
+    /// Values moved or pooled in their own scale.
+    Keep,
+    /// No int8 form, and why.
+    Unsupported(String),
+}
+
+/// A layer's int8 kernel, from its registry entry.
+pub struct Int8Kernel {
+    pub role: Role8,
+    /// A product's runtime type (`fixed::DenseInt8<I, O>`).
+    pub ty: Option<TokenStream>,
+    /// A product's weight shape as its type nests it.
+    pub weight_shape: Vec<usize>,
+    /// `call(layer, x, y)` of a product or a pooling; `None` when values pass unchanged.
+    pub call: Option<MapCall>,
+}
+
+impl Int8Kernel {
+    pub fn unsupported(why: impl Into<String>) -> Self {
+        Int8Kernel {
+            role: Role8::Unsupported(why.into()),
+            ty: None,
+            weight_shape: Vec::new(),
+            call: None,
+        }
+    }
+
+    /// A layer that keeps the scale: pooling (`call`) or a reshape (`None`).
+    pub fn keep(call: Option<MapCall>) -> Self {
+        Int8Kernel {
+            role: Role8::Keep,
+            ty: None,
+            weight_shape: Vec::new(),
+            call,
+        }
+    }
+
+    /// A stand-alone activation.
+    pub fn activation(act: &ActSpec) -> Self {
+        match act.int8() {
+            Some(Act8::Identity) => Self::keep(None),
+            Some(a) => Int8Kernel {
+                role: Role8::Activation(a),
+                ty: None,
+                weight_shape: Vec::new(),
+                call: None,
+            },
+            None => Self::unsupported(NO_TABLE),
+        }
+    }
+
+    /// A product layer of type `ty` with its fused activation.
+    pub fn product(
+        ty: TokenStream,
+        weight_shape: Vec<usize>,
+        act: Option<&ActSpec>,
+        call: MapCall,
+    ) -> Self {
+        match act.map_or(Some(Act8::Identity), ActSpec::int8) {
+            Some(a) => Int8Kernel {
+                role: Role8::Product(a),
+                ty: Some(ty),
+                weight_shape,
+                call: Some(call),
+            },
+            None => Self::unsupported(format!("its fused activation: {NO_TABLE}")),
+        }
+    }
+
+    /// `Int8Role::...` for `Network::INT8_LAYERS`.
+    pub fn role_tokens(&self) -> TokenStream {
+        let rt = rt();
+        let r = quote!(#rt::quant::Int8Role);
+        match &self.role {
+            Role8::Product(a) => {
+                let a = a.tokens();
+                quote!(#r::Product(#a))
+            }
+            Role8::Activation(a) => {
+                let a = a.tokens();
+                quote!(#r::Activation(#a))
+            }
+            Role8::Keep => quote!(#r::Keep),
+            Role8::Unsupported(why) => quote!(#r::Unsupported(#why)),
+        }
+    }
+
+    /// Bytes of its baked form: a product's `DenseInt8`/`Conv2dInt8` (i8 weights, then per
+    /// channel an i32 bias and an 8-byte multiplier, two zero points and the clamp, padded to
+    /// 4 bytes) and a table's 256.
+    pub fn bytes(&self) -> usize {
+        match &self.role {
+            Role8::Product(a) => {
+                let co = self.weight_shape.first().copied().unwrap_or(0);
+                let w: usize = self.weight_shape.iter().product();
+                (w + 12 * co + 12).next_multiple_of(4) + table_bytes(*a)
+            }
+            Role8::Activation(a) => table_bytes(*a),
+            _ => 0,
+        }
+    }
+}
+
+const NO_TABLE: &str =
+    "int8 takes relu, tanh and sigmoid (fused or alone); others have no int8 table yet";
+
+fn table_bytes(a: Act8) -> usize {
+    if a.is_table() {
+        256
+    } else {
+        0
+    }
+}
+
+/// A top-level layer's kernel.
+pub fn kernel(n: &Node) -> Int8Kernel {
+    n.kind.int8(&n.input, &n.output)
+}
+
+/// Every tensor a quantised file holds for `net`, in layer order.
+pub fn file_tensors(net: &Resolved) -> Vec<Expected> {
+    let mut out = Vec::new();
+    let scalar = |out: &mut Vec<Expected>, name: String, dtype| {
+        out.push(Expected {
+            name,
+            shape: Vec::new(),
+            dtype,
+        })
+    };
+    let qparams = |out: &mut Vec<Expected>, p: &str, what: &str| {
+        scalar(out, format!("{p}.{what}scale"), FileDtype::Float);
+        scalar(out, format!("{p}.{what}zero_point"), FileDtype::I32);
+    };
+    qparams(&mut out, "quant", "");
+    for n in &net.layers {
+        let k = kernel(n);
+        let p = n.prefix();
+        let table = |out: &mut Vec<Expected>| {
+            out.push(Expected {
+                name: format!("{p}.table"),
+                shape: vec![256],
+                dtype: FileDtype::I8,
+            })
+        };
+        match k.role {
+            Role8::Product(a) => {
+                let co = k.weight_shape.first().copied().unwrap_or(0);
+                let w = Expected {
+                    name: format!("{p}.weight"),
+                    shape: weight_file_shape(n),
+                    dtype: FileDtype::I8,
+                };
+                out.push(w);
+                for (what, dtype) in [("bias", FileDtype::I32), ("weight_scale", FileDtype::Float)]
+                {
+                    out.push(Expected {
+                        name: format!("{p}.{what}"),
+                        shape: vec![co],
+                        dtype,
+                    });
+                }
+                if a.is_table() {
+                    qparams(&mut out, &p, "pre_");
+                    table(&mut out);
+                }
+                qparams(&mut out, &p, "");
+            }
+            Role8::Activation(a) if a.is_table() => {
+                table(&mut out);
+                qparams(&mut out, &p, "");
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The product layer's weight as the f32 network names and shapes it (PyTorch's).
+fn weight_file_shape(n: &Node) -> Vec<usize> {
+    n.tensors()
+        .into_iter()
+        .find(|t| t.name.ends_with(".weight"))
+        .map(|t| t.shape)
+        .unwrap_or_default()
+}

@@ -1,0 +1,76 @@
+//! What each layer of a declared network becomes in int8, as the macro lists it for
+//! `kiln::quantize` (`Network::INT8_LAYERS`): the quantiser calibrates and writes tensors by
+//! role, and `precision: int8` bakes them back with the same roles.
+
+use crate::quant::QuantParams;
+
+/// An element-wise function applied in int8: a clamp (ReLU) or a 256-entry table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Int8Act {
+    /// None fused: the product's output is the layer's output.
+    Identity,
+    /// A clamp at the zero point; the output keeps its input's scale.
+    Relu,
+    /// A table to the fixed output scale 1/128, zero point 0 (TFLite's).
+    Tanh,
+    /// A table to the fixed output scale 1/256, zero point -128 (TFLite's).
+    Sigmoid,
+}
+
+impl Int8Act {
+    /// Whether it runs as a 256-entry table.
+    pub fn is_table(self) -> bool {
+        matches!(self, Int8Act::Tanh | Int8Act::Sigmoid)
+    }
+
+    /// A table's output scale and zero point, fixed as TFLite fixes them (tanh 1/128 around
+    /// 0, sigmoid 1/256 from -128), so every output value is representable.
+    pub fn table_output(self) -> Option<QuantParams> {
+        match self {
+            Int8Act::Tanh => Some(QuantParams {
+                scale: 1.0 / 128.0,
+                zero_point: 0,
+            }),
+            Int8Act::Sigmoid => Some(QuantParams {
+                scale: 1.0 / 256.0,
+                zero_point: -128,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The real function (in f64, rounded to f32), to build its table.
+    pub fn real(self, v: f32) -> f32 {
+        let v = v as f64;
+        (match self {
+            Int8Act::Identity => v,
+            Int8Act::Relu => v.max(0.0),
+            Int8Act::Tanh => libm::tanh(v),
+            Int8Act::Sigmoid => 1.0 / (1.0 + libm::exp(-v)),
+        }) as f32
+    }
+}
+
+/// One top-level layer's int8 form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Int8Role {
+    /// Dense or convolution: int8 weights symmetric per output channel (axis 0), an int32
+    /// bias, output rescaled per channel, then the fused activation.
+    Product(Int8Act),
+    /// A stand-alone activation.
+    Activation(Int8Act),
+    /// Moves or pools values without changing their scale (flatten, dropout, max pooling,
+    /// average pooling without padding).
+    Keep,
+    /// No int8 form; the reason, for the error.
+    Unsupported(&'static str),
+}
+
+/// A top-level layer: its PyTorch name prefix (`layers.3`) and role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Int8Layer {
+    /// `layers.3`.
+    pub name: &'static str,
+    /// What it becomes in int8.
+    pub role: Int8Role,
+}

@@ -1,0 +1,180 @@
+//! Post-training quantisation to int8 with the semantics of the TFLite int8 specification:
+//! a trained network is run over calibration data to find each activation's range (minimum
+//! and maximum, or percentiles), its weights are quantised per output channel (symmetric
+//! int8), biases to int32 in units of `input_scale * weight_scale`, activations per tensor
+//! (asymmetric int8), and the result is written as a safetensors file that
+//! `network! { .., weights: "model.int8.safetensors", precision: int8 }` bakes into an int8
+//! embedded form.
+//!
+//! ```no_run
+//! # use kiln::prelude::*;
+//! # kiln::network! { struct Mlp { input: [4], layers: [dense(8), relu, dense(3)], loss: mse } }
+//! # let net = Mlp::<f32>::new(&mut seeded(1));
+//! # let calibration_inputs = vec![0.0f32; 4 * 100];
+//! use kiln::quantize::{quantize, Calibration};
+//! let q = quantize(&net, &calibration_inputs, Calibration::Percentile(99.99))?;
+//! q.save("model.int8.safetensors")?;
+//! # Ok::<(), kiln::quantize::QuantizeError>(())
+//! ```
+//!
+//! Reference: <https://www.tensorflow.org/lite/performance/quantization_spec>.
+
+mod error;
+mod observer;
+mod tensors;
+
+use std::path::Path;
+
+use kiln_runtime::network::{Network, Observed};
+use kiln_runtime::quant::{Int8Role, QuantParams};
+
+use crate::checkpoint::file::{write_atomic, Entry};
+pub use error::QuantizeError;
+use observer::Observer;
+
+/// How an activation's range is taken from the calibration data.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Calibration {
+    /// The smallest and largest value seen: nothing saturates.
+    MinMax,
+    /// The values at the `p`-th and `(100 - p)`-th percentiles (e.g. 99.99): rare outliers
+    /// saturate so the common values get finer steps.
+    Percentile(f64),
+}
+
+/// A quantised network: its int8 tensors, scales and zero points, ready to write.
+pub struct Quantized {
+    entries: Vec<Entry>,
+    /// The input's scale and zero point.
+    pub input: QuantParams,
+    /// The output's scale and zero point.
+    pub output: QuantParams,
+    /// Samples the ranges were calibrated on.
+    pub samples: usize,
+}
+
+impl Quantized {
+    /// Every tensor's name, in file order.
+    pub fn names(&self) -> Vec<&str> {
+        self.entries.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    /// Writes the safetensors file (atomically), with the calibration in its metadata.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), QuantizeError> {
+        let meta = [
+            ("format", "kiln-int8".to_string()),
+            ("calibration_samples", self.samples.to_string()),
+        ];
+        let meta = meta.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        write_atomic(path.as_ref(), &self.entries, meta).map_err(QuantizeError::Write)
+    }
+}
+
+/// Calibrates `net` on `inputs` (whole samples, flat) and quantises it.
+pub fn quantize<N: Network<f32>>(
+    net: &N,
+    inputs: &[f32],
+    calibration: Calibration,
+) -> Result<Quantized, QuantizeError> {
+    check_roles::<N>()?;
+    if let Calibration::Percentile(p) = calibration {
+        if !(50.0..=100.0).contains(&p) {
+            return Err(QuantizeError::Percentile(p));
+        }
+    }
+    if inputs.is_empty() || !inputs.len().is_multiple_of(N::INPUT) {
+        return Err(QuantizeError::Samples {
+            len: inputs.len(),
+            width: N::INPUT,
+        });
+    }
+    let ranges = calibrate(net, inputs, calibration)?;
+    let mut params = std::collections::HashMap::new();
+    net.visit_params(&mut |name, _, v| {
+        params.insert(name.to_string(), v.to_vec());
+    });
+    let (entries, input, output) = tensors::build::<N>(&ranges, &params);
+    Ok(Quantized {
+        entries,
+        input,
+        output,
+        samples: inputs.len() / N::INPUT,
+    })
+}
+
+/// Every layer has an int8 form, or the error names the first that has none.
+fn check_roles<N: Network<f32>>() -> Result<(), QuantizeError> {
+    if N::INT8_LAYERS.is_empty() {
+        return Err(QuantizeError::NoLayers);
+    }
+    for l in N::INT8_LAYERS {
+        if let Int8Role::Unsupported(why) = l.role {
+            return Err(QuantizeError::Unsupported { layer: l.name, why });
+        }
+    }
+    Ok(())
+}
+
+/// The calibrated ranges: the input's, and per layer its output's and (when an activation
+/// is fused) its values' before the activation.
+pub(crate) struct Ranges {
+    pub input: (f32, f32),
+    pub output: Vec<(f32, f32)>,
+    pub pre: Vec<(f32, f32)>,
+}
+
+const BATCH: usize = 256;
+
+fn calibrate<N: Network<f32>>(
+    net: &N,
+    inputs: &[f32],
+    calibration: Calibration,
+) -> Result<Ranges, QuantizeError> {
+    let n = N::INT8_LAYERS.len();
+    let mut input = Observer::default();
+    let mut out = vec![Observer::default(); n];
+    let mut pre = vec![Observer::default(); n];
+    let passes = if matches!(calibration, Calibration::MinMax) {
+        1
+    } else {
+        2
+    };
+    let mut scratch = net.new_scratch();
+    for pass in 0..passes {
+        for x in inputs.chunks(BATCH * N::INPUT) {
+            let mut failed = None;
+            let mut seen = 0;
+            let mut see = |o: &mut Observer, v: &[f32], what: &str| {
+                if pass == 0 {
+                    if let Err(e) = o.extend(v, what) {
+                        failed.get_or_insert(e);
+                    }
+                } else {
+                    o.histogram(v);
+                }
+            };
+            see(&mut input, x, "the calibration input");
+            net.forward_observed_flat(x, &mut scratch, &mut |o: Observed<'_, f32>| {
+                let name = N::INT8_LAYERS[o.layer].name;
+                see(&mut out[o.layer], o.output, name);
+                if let Some(z) = o.pre_activation {
+                    see(&mut pre[o.layer], z, name);
+                }
+                seen += 1;
+            })
+            .map_err(QuantizeError::Network)?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            if seen != n {
+                return Err(QuantizeError::NoLayers);
+            }
+        }
+    }
+    let range = |o: &Observer| o.range(calibration);
+    Ok(Ranges {
+        input: range(&input),
+        output: out.iter().map(range).collect(),
+        pre: pre.iter().map(range).collect(),
+    })
+}

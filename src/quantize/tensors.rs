@@ -1,0 +1,97 @@
+//! The int8 tensors of each layer from its role, its f32 weights and its calibrated ranges,
+//! named as `precision: int8` reads them (see the macro's int8 form): `quant.scale` and
+//! `quant.zero_point` for the input; a product's `weight` (i8), `bias` (i32), `weight_scale`,
+//! and its output's `scale`/`zero_point`; a table's `table` (i8 [256]), with a fused table's
+//! product writing to `pre_scale`/`pre_zero_point`.
+
+use std::collections::HashMap;
+
+use kiln_runtime::fixed::build_table;
+use kiln_runtime::network::Network;
+use kiln_runtime::quant::{quantize_bias, quantize_weights, Int8Act, Int8Role, QuantParams};
+
+use super::Ranges;
+use crate::checkpoint::file::Entry;
+
+/// The entries of the file, the input's and the output's quantisation.
+pub(crate) fn build<N: Network<f32>>(
+    ranges: &Ranges,
+    params: &HashMap<String, Vec<f32>>,
+) -> (Vec<Entry>, QuantParams, QuantParams) {
+    let mut out = Vec::new();
+    let input = QuantParams::from_range(ranges.input.0, ranges.input.1);
+    qparams(&mut out, "quant", "", input);
+    let mut cur = input;
+    for (i, l) in N::INT8_LAYERS.iter().enumerate() {
+        let p = l.name;
+        match l.role {
+            Int8Role::Product(act) => {
+                product::<N>(&mut out, p, cur, params);
+                let own = |(lo, hi)| QuantParams::from_range(lo, hi);
+                cur = match act.table_output() {
+                    Some(fixed) => {
+                        let pre = own(ranges.pre[i]);
+                        qparams(&mut out, p, "pre_", pre);
+                        table(&mut out, p, act, pre, fixed);
+                        fixed
+                    }
+                    None => own(ranges.output[i]),
+                };
+                qparams(&mut out, p, "", cur);
+            }
+            Int8Role::Activation(act) => {
+                if let Some(fixed) = act.table_output() {
+                    table(&mut out, p, act, cur, fixed);
+                    qparams(&mut out, p, "", fixed);
+                    cur = fixed;
+                }
+            }
+            Int8Role::Keep | Int8Role::Unsupported(_) => {}
+        }
+    }
+    (out, input, cur)
+}
+
+/// `weight` per output channel, `bias` in units of `input.scale * weight_scale`.
+fn product<N: Network<f32>>(
+    out: &mut Vec<Entry>,
+    p: &str,
+    input: QuantParams,
+    params: &HashMap<String, Vec<f32>>,
+) {
+    let name = format!("{p}.weight");
+    let Some(spec) = N::TENSORS.iter().find(|t| t.name == name) else {
+        unreachable!("kiln bug: the product layer `{p}` lists no weight");
+    };
+    let w = &params[&name];
+    let co = spec.shape[0];
+    let k = w.len() / co;
+    let no_bias = vec![0.0; co];
+    let b = params.get(&format!("{p}.bias")).unwrap_or(&no_bias);
+    let mut wq = vec![0i8; w.len()];
+    let mut scales = vec![0f32; co];
+    let mut bq = vec![0i32; co];
+    for o in 0..co {
+        let rows = o * k..(o + 1) * k;
+        scales[o] = quantize_weights(&w[rows.clone()], &mut wq[rows]);
+        bq[o] = quantize_bias(b[o], input.scale, scales[o]);
+    }
+    out.push(Entry::int8(name, spec.shape.to_vec(), &wq));
+    out.push(Entry::int32(format!("{p}.bias"), vec![co], &bq));
+    out.push(Entry::new(format!("{p}.weight_scale"), vec![co], &scales));
+}
+
+fn table(out: &mut Vec<Entry>, p: &str, act: Int8Act, input: QuantParams, output: QuantParams) {
+    let t = build_table(|v| act.real(v), input, output);
+    out.push(Entry::int8(format!("{p}.table"), vec![256], &t));
+}
+
+/// `{p}.{what}scale` and `{p}.{what}zero_point`, as scalars.
+fn qparams(out: &mut Vec<Entry>, p: &str, what: &str, q: QuantParams) {
+    out.push(Entry::new(format!("{p}.{what}scale"), vec![], &[q.scale]));
+    out.push(Entry::int32(
+        format!("{p}.{what}zero_point"),
+        vec![],
+        &[q.zero_point],
+    ));
+}
