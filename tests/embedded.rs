@@ -65,6 +65,8 @@ fn std_outputs() -> Vec<(String, Vec<f32>)> {
         let y = conv1d.forward_one(&x, &mut conv1d.scratch());
         out.push((format!("conv1d{k}"), y.to_vec()));
     }
+    // The int8 forms: what the std build computes is what the no_std build must.
+    out.extend(int8_outputs());
     let stream = load(ns::Stream::<f32>::new(&mut seeded(1)), "stream.safetensors");
     let mut st = stream.stream();
     let xs = input::<40>(1);
@@ -99,6 +101,7 @@ fn embedded_outputs() -> Vec<(String, Vec<f32>)> {
         out.push((format!("res{k}"), ns::res(&input::<64>(k)).to_vec()));
         out.push((format!("conv1d{k}"), ns::conv1d(&input::<64>(k)).to_vec()));
     }
+    out.extend(int8_outputs());
     let xs = input::<40>(1);
     let mut ys = [0.0; 40];
     ns::stream(&xs, &mut ys);
@@ -108,6 +111,84 @@ fn embedded_outputs() -> Vec<(String, Vec<f32>)> {
     let five: Vec<usize> = ids.iter().map(|i| i % 5).collect();
     out.push(("onehot".into(), ns::one_hot(&five).unwrap().to_vec()));
     out
+}
+
+/// The int8 networks' (dequantised) outputs on the shared inputs.
+fn int8_outputs() -> Vec<(String, Vec<f32>)> {
+    let mut out = Vec::new();
+    for k in 0..3 {
+        out.push((
+            format!("mlp_int8{k}"),
+            ns::mlp_int8(&input::<16>(k)).to_vec(),
+        ));
+        out.push((
+            format!("conv_int8{k}"),
+            ns::conv_int8(&input::<64>(k)).to_vec(),
+        ));
+    }
+    out
+}
+
+/// 64 of the shared inputs, the int8 networks' calibration data.
+fn calibration<const N: usize>() -> Vec<f32> {
+    (0..64).flat_map(input::<N>).collect()
+}
+
+#[test]
+fn int8_forms_are_the_quantised_f32_networks() {
+    use kiln::quantize::{quantize, Calibration};
+    let mlp = load(ns::Mlp::<f32>::new(&mut seeded(1)), "mlp.safetensors");
+    let conv = load(
+        ns::ConvInt8::<f32>::new(&mut seeded(1)),
+        "convq.safetensors",
+    );
+    let dir = std::env::temp_dir().join(format!("kiln-ns-int8-{}", std::process::id()));
+    let files = [
+        (
+            quantize(&mlp, &calibration::<16>(), Calibration::MinMax),
+            "mlp.int8.safetensors",
+        ),
+        (
+            quantize(&conv, &calibration::<64>(), Calibration::MinMax),
+            "convq.int8.safetensors",
+        ),
+    ];
+    for (q, file) in files {
+        let path = dir.join(file);
+        q.unwrap().save(&path).unwrap();
+        let committed = format!("{WEIGHTS}/{file}");
+        if std::env::var_os("KILN_WRITE_FIXTURES").is_some() {
+            std::fs::copy(&path, &committed).unwrap();
+        }
+        assert!(
+            std::fs::read(&path).unwrap() == std::fs::read(&committed).unwrap(),
+            "{file}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    // int8 tracks f32 to within a few of its output steps.
+    let step = ns::MlpInt8Embedded::OUTPUT_QUANT.scale;
+    for k in 0..3 {
+        let x = input::<16>(k);
+        let f = mlp.forward_one(&x, &mut mlp.scratch());
+        let q = ns::mlp_int8(&x);
+        for (a, b) in f.iter().zip(&q) {
+            assert!(
+                (a - b).abs() <= 4.0 * step,
+                "mlp{k}: f32 {a}, int8 {b} (step {step})"
+            );
+        }
+        let x = input::<64>(k);
+        let f = conv.forward_one(&x, &mut conv.scratch());
+        let q = ns::conv_int8(&x);
+        let step = ns::ConvInt8Embedded::OUTPUT_QUANT.scale;
+        for (a, b) in f.iter().zip(&q) {
+            assert!(
+                (a - b).abs() <= 4.0 * step,
+                "conv{k}: f32 {a}, int8 {b} (step {step})"
+            );
+        }
+    }
 }
 
 #[test]

@@ -100,6 +100,34 @@ network! {
     }
 }
 
+network! {
+    /// The T4 workload in int8: `weights/mlp.safetensors` quantised by `kiln::quantize`
+    /// (tests/embedded.rs checks the file is what it writes).
+    pub struct MlpInt8 {
+        input: [16],
+        layers: [dense(64), tanh, dense(64), tanh, dense(8)],
+        loss: none,
+        weights: "weights/mlp.int8.safetensors",
+        precision: int8,
+        budget: { flash: 8 KiB, ram: 128 bytes },
+    }
+}
+
+network! {
+    /// Every int8 kernel: convolution with fused ReLU and sigmoid, max and average pooling, a
+    /// stand-alone tanh table, flatten and dense.
+    pub struct ConvInt8 {
+        input: [1, 8, 8],
+        layers: [
+            conv2d(4, 3, padding = 1), relu, max_pool2d(2), tanh,
+            conv2d(6, 3), sigmoid, avg_pool2d(2), flatten, dense(3),
+        ],
+        loss: none,
+        weights: "weights/convq.int8.safetensors",
+        precision: int8,
+    }
+}
+
 /// The models as `static`s: weights in read-only memory, nothing built at run time.
 pub static MLP: MlpEmbedded = MlpEmbedded::WEIGHTS;
 pub static CONV: ConvEmbedded = ConvEmbedded::WEIGHTS;
@@ -108,11 +136,25 @@ pub static TOKENS: TokensEmbedded = TokensEmbedded::WEIGHTS;
 pub static ONE_HOT: OneHotEmbedded = OneHotEmbedded::WEIGHTS;
 pub static RES: ResEmbedded = ResEmbedded::WEIGHTS;
 pub static CONV1D: Conv1dEmbedded = Conv1dEmbedded::WEIGHTS;
+pub static MLP_INT8: MlpInt8Embedded = MlpInt8Embedded::WEIGHTS;
+pub static CONV_INT8: ConvInt8Embedded = ConvInt8Embedded::WEIGHTS;
 
 // Memory is exact and known at compile time: the parameters plus a few scalar settings.
 const _: () = assert!(MlpEmbedded::<f32>::BYTES == 4 * (16 * 64 + 64 + 64 * 64 + 64 + 64 * 8 + 8));
 const _: () = assert!(MlpEmbeddedScratch::<f32>::BYTES == 4 * 2 * 64);
 const _: () = assert!(StreamEmbedded::<f32>::PARAMS == 4 * 32 * (1 + 32 + 2) + 32 + 1);
+
+/// The int8 T4 network on one sample, real values in and out.
+pub fn mlp_int8(x: &[f32; 16]) -> [f32; 8] {
+    let mut s = MlpInt8EmbeddedScratch::ZERO;
+    MLP_INT8.forward_real(x, &mut s)
+}
+
+/// The int8 convolutional network on one 8x8 image, real values in and out.
+pub fn conv_int8(x: &[f32; 64]) -> [f32; 3] {
+    let mut s = ConvInt8EmbeddedScratch::ZERO;
+    CONV_INT8.forward_real(x, &mut s)
+}
 
 /// The T4 network on one sample.
 pub fn mlp(x: &[f32; 16]) -> [f32; 8] {

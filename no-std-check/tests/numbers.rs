@@ -37,6 +37,12 @@ fn same_numbers_as_the_std_build() {
         );
     }
     for k in 0..3 {
+        let mlp = kiln_no_std_check::mlp_int8(&input::<16>(k));
+        check(&format!("mlp_int8{k}"), &mlp);
+        let conv = kiln_no_std_check::conv_int8(&input::<64>(k));
+        check(&format!("conv_int8{k}"), &conv);
+    }
+    for k in 0..3 {
         check(&format!("res{k}"), &kiln_no_std_check::res(&input::<64>(k)));
         check(
             &format!("conv1d{k}"),

@@ -33,7 +33,7 @@ impl<const O: usize> Requant<O> {
     };
 
     /// Channel `o`'s output for the products `acc = sum w (x - input_zero)`.
-    #[inline]
+    #[inline(always)]
     pub fn output(&self, o: usize, acc: i32) -> i8 {
         let q = self.multiplier[o].apply(acc.wrapping_add(self.bias[o])) + self.output_zero;
         q.clamp(self.min as i32, self.max as i32) as i8

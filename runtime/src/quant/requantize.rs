@@ -63,7 +63,7 @@ impl QuantizedMultiplier {
     }
 
     /// TFLite's `MultiplyByQuantizedMultiplier`: `x * real`, rounded as gemmlowp does.
-    #[inline]
+    #[inline(always)]
     pub fn apply(self, x: i32) -> i32 {
         let left = self.shift.max(0);
         let right = (-self.shift).max(0);
@@ -77,7 +77,7 @@ impl QuantizedMultiplier {
 
 /// `(a * b * 2) >> 32` rounded to nearest (ties away from zero), saturating the one overflow
 /// (`i32::MIN * i32::MIN`).
-#[inline]
+#[inline(always)]
 pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
     if a == i32::MIN && b == i32::MIN {
         return i32::MAX;
@@ -89,7 +89,7 @@ pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
 }
 
 /// `x / 2^exponent` rounded to nearest, ties away from zero (`exponent` in 0..=31).
-#[inline]
+#[inline(always)]
 pub fn rounding_divide_by_pot(x: i32, exponent: i32) -> i32 {
     let mask = ((1i64 << exponent) - 1) as i32;
     let remainder = x & mask;
