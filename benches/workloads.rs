@@ -4,7 +4,7 @@
 //! sequence length) and the peak resident memory of every training workload.
 //!
 //! cargo bench --bench workloads                   everything
-//! cargo bench --bench workloads -- T1 T4e         only these rows (T4e/T5e: embedded form;
+//! cargo bench --bench workloads -- T1 T4e         only these rows (T4e/T5e: embedded form, T4q: int8;
 //!                                                 L1-L4: the expressivity round's layers)
 //! cargo bench --bench workloads -- --scaling      only the scaling tables
 //! cargo bench --bench workloads -- --memory       only the peak-memory table
@@ -326,6 +326,24 @@ fn t4_embedded() -> Workload {
     }
 }
 
+/// T4 in int8 (`precision: int8`): the T4 network of `no-std-check` quantised by
+/// `kiln::quantize`, int8 in and out.
+fn t4_int8() -> Workload {
+    use kiln_no_std_check::{MlpInt8Embedded, MlpInt8EmbeddedScratch, MLP_INT8};
+    let mut rng = seeded(0);
+    let x: [f32; 16] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
+    let xq = MlpInt8Embedded::quantize_input(&x);
+    let (mut y, mut s) = ([0i8; 8], MlpInt8EmbeddedScratch::ZERO);
+    Workload {
+        step: Box::new(move || {
+            MLP_INT8.forward(black_box(&xq), &mut y, &mut s);
+            black_box(&y);
+        }),
+        work: 1.0,
+        timing: CALL,
+    }
+}
+
 /// T5 through the embedded form: one streamed step.
 fn t5_embedded() -> Workload {
     let net = T5Lstm::<f32>::new(&mut seeded(0)).to_embedded();
@@ -406,6 +424,7 @@ fn workload(id: &str) -> Option<Workload> {
         "T8" => t8(),
         "T4e" => t4_embedded(),
         "T5e" => t5_embedded(),
+        "T4q" => t4_int8(),
         "L1" => layers::l1(),
         "L2" => layers::l2(),
         "L3" => layers::l3(),
@@ -658,6 +677,7 @@ fn main_tables(only: &[String]) {
     let embedded = [
         ("T4e", "T4 mlp-infer-1", "ns/call", rtneural.0),
         ("T5e", "T5 lstm-infer-1", "ns/step", rtneural.1),
+        ("T4q", "T4 mlp-infer-1 in int8", "ns/call", rtneural.0),
     ];
     let embedded: Vec<_> = embedded
         .iter()

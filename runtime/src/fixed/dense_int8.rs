@@ -49,12 +49,18 @@ fn dense_int8_kernel<const I: usize, const O: usize, const V: usize, const FMA: 
     x: &[i8; I],
     y: &mut [i8; O],
 ) {
-    // The input's zero point subtracted once, not once per row.
+    // The input's zero point subtracted once, not once per row. Plain loops, no closures
+    // passed on: a closure would not inherit the dispatch's instruction set.
     let z = out.input_zero as i16;
-    let xz: [i16; I] = core::array::from_fn(|i| i16::from(x[i]) - z);
-    for (o, (row, y)) in w.iter().zip(y).enumerate() {
-        *y = out.output(o, dot_i8_i16(row, &xz));
+    let mut xz = [0i16; I];
+    for (v, &x) in xz.iter_mut().zip(x) {
+        *v = i16::from(x) - z;
     }
+    let mut acc = [0i32; O];
+    for (a, row) in acc.iter_mut().zip(w) {
+        *a = dot_i8_i16(row, &xz);
+    }
+    out.outputs(&acc, y);
 }
 
 dispatch! {

@@ -32,6 +32,15 @@ impl<const O: usize> Requant<O> {
         max: i8::MAX,
     };
 
+    /// Every channel's output for its products `acc[o] = sum w (x - input_zero)`: one
+    /// branch-free loop, which vectorises.
+    #[inline(always)]
+    pub fn outputs(&self, acc: &[i32; O], y: &mut [i8; O]) {
+        for (o, (y, &a)) in y.iter_mut().zip(acc).enumerate() {
+            *y = self.output(o, a);
+        }
+    }
+
     /// Channel `o`'s output for the products `acc = sum w (x - input_zero)`.
     #[inline(always)]
     pub fn output(&self, o: usize, acc: i32) -> i8 {

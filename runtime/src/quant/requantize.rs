@@ -63,11 +63,13 @@ impl QuantizedMultiplier {
     }
 
     /// TFLite's `MultiplyByQuantizedMultiplier`: `x * real`, rounded as gemmlowp does.
+    /// Branch-free, so a loop over channels vectorises.
     #[inline(always)]
     pub fn apply(self, x: i32) -> i32 {
-        let left = self.shift.max(0);
-        let right = (-self.shift).max(0);
-        let scaled = x.saturating_mul(1 << left);
+        let left = self.shift.clamp(0, 31);
+        let right = (-self.shift).clamp(0, 31);
+        // `x * 2^left` saturated to i32 (exact in i64).
+        let scaled = ((x as i64) << left).clamp(i32::MIN as i64, i32::MAX as i64) as i32;
         rounding_divide_by_pot(
             saturating_rounding_doubling_high_mul(scaled, self.multiplier),
             right,
@@ -79,13 +81,16 @@ impl QuantizedMultiplier {
 /// (`i32::MIN * i32::MIN`).
 #[inline(always)]
 pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
-    if a == i32::MIN && b == i32::MIN {
-        return i32::MAX;
-    }
     let ab = a as i64 * b as i64;
     let nudge: i64 = if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
-    // Division truncating toward zero, as C's.
-    ((ab + nudge) / (1i64 << 31)) as i32
+    let v = ab + nudge;
+    // Division by 2^31 truncating toward zero, as C's: round a negative `v` up first.
+    let q = ((v + ((v >> 63) & ((1 << 31) - 1))) >> 31) as i32;
+    if a == i32::MIN && b == i32::MIN {
+        i32::MAX
+    } else {
+        q
+    }
 }
 
 /// `x / 2^exponent` rounded to nearest, ties away from zero (`exponent` in 0..=31).
