@@ -390,6 +390,9 @@ impl<'a, 'b> Gen<'a, 'b> {
         if self.pick(5) == 4 {
             fields.push(self.budget());
         }
+        if self.pick(6) == 5 {
+            self.precision(&mut fields);
+        }
         self.garble_fields(&mut fields);
         if self.pick(3) == 0 {
             text += "/// A generated network.\n";
@@ -399,6 +402,16 @@ impl<'a, 'b> Gen<'a, 'b> {
         let body = self.join_dropping_a_comma(&fields, ",\n    ");
         text += &format!("{vis}struct {name} {{\n    {body}\n}}\n");
         text
+    }
+
+    /// `precision: int8` (now and then `f32` or a slip), mostly with a real int8 file (the
+    /// digits MLP's, which most generated networks do not match).
+    fn precision(&mut self, fields: &mut Vec<String>) {
+        let p = self.one_of(&["int8", "int8", "f32", "int4", "int8(2)"]);
+        fields.push(format!("precision: {p}"));
+        if self.pick(4) > 0 {
+            fields.push("weights: \"../tests/fixtures/digits_mlp.int8.safetensors\"".into());
+        }
     }
 
     /// `budget: { .. }` with limits small and large, in every unit, now and then a slip.
