@@ -24,6 +24,8 @@ pub struct Sketch {
     /// Whether the loss takes class labels (`None`: unknown loss).
     pub class_labels: Option<bool>,
     pub embedded: bool,
+    /// `precision: int8`: the embedded form is int8.
+    pub int8: bool,
 }
 
 /// Checks `decl`; the model is `Some` only when no error was recorded.
@@ -87,7 +89,8 @@ pub fn check(decl: &NetworkDecl, cx: &mut Ctxt) -> (Option<Resolved>, Sketch) {
             .map(|s| s.numel()),
         seq,
         class_labels: loss.as_ref().map(|(l, _)| l.class_labels()),
-        embedded: f.embedded || f.weights.is_some(),
+        embedded: f.embedded || f.weights.is_some() || f.int8,
+        int8: f.int8,
     };
     let budget = f
         .budget

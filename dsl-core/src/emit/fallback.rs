@@ -72,8 +72,100 @@ fn stand_in(vis: &Visibility, name: &Ident, sketch: &Sketch) -> TokenStream {
             #typed
         }
     };
+    let embedded = embedded_items(sketch, &names);
+    let types = quote!(#types #embedded);
     // Every stand-in type exists with or without std; its methods need std.
     super::exports::wrap(name, vis, methods, types, false)
+}
+
+/// The embedded form's consts and batch-1 methods (f32 or int8), so that a `static` of its
+/// `WEIGHTS` and calls of its `forward` or `step` raise no errors of their own.
+fn embedded_items(sketch: &Sketch, names: &Names) -> TokenStream {
+    let rt = rt();
+    let [emb, scratch] = names.no_std.as_slice() else {
+        return TokenStream::new();
+    };
+    let consts = embedded_consts(emb, scratch);
+    let methods = match (sketch.input, sketch.output) {
+        (Some(n_in), Some(n_out)) => {
+            let (n_in, n_out) = (lit(n_in), lit(n_out));
+            let f = if sketch.seq {
+                quote!(step)
+            } else {
+                quote!(forward)
+            };
+            if sketch.int8 {
+                // In an impl of `f32` only, so that `NameEmbedded::quantize_input` infers it.
+                return quote! {
+                    #[allow(dead_code, unused_variables, clippy::all)]
+                    impl #emb<f32> {
+                    /// Stand-in.
+                    pub fn forward(&self, x: &[i8; #n_in], y: &mut [i8; #n_out], s: &mut #scratch<f32>) {
+                        ::core::unreachable!()
+                    }
+                    /// Stand-in.
+                    pub fn forward_real(&self, x: &[f32; #n_in], s: &mut #scratch<f32>) -> [f32; #n_out] {
+                        ::core::unreachable!()
+                    }
+                    /// Stand-in.
+                    pub fn quantize_input(x: &[f32; #n_in]) -> [i8; #n_in] {
+                        ::core::unreachable!()
+                    }
+                    /// Stand-in.
+                    pub fn dequantize_output(y: &[i8; #n_out]) -> [f32; #n_out] {
+                        ::core::unreachable!()
+                    }
+                    }
+                    #consts
+                };
+            } else {
+                quote! {
+                    /// Stand-in.
+                    pub fn #f(&self, x: &[T; #n_in], y: &mut [T; #n_out], s: &mut #scratch<T>) -> #rt::Result<()> {
+                        ::core::unreachable!()
+                    }
+                }
+            }
+        }
+        _ => TokenStream::new(),
+    };
+    quote! {
+        #[allow(dead_code, unused_variables, clippy::all)]
+        impl<T> #emb<T> {
+            #methods
+        }
+        #consts
+    }
+}
+
+/// The embedded form's and its scratch's consts.
+fn embedded_consts(emb: &Ident, scratch: &Ident) -> TokenStream {
+    quote! {
+        #[allow(dead_code)]
+        impl<T> #emb<T> {
+            /// Stand-in.
+            pub const WEIGHTS: Self = Self(::core::marker::PhantomData);
+            /// Stand-in.
+            pub const WEIGHTS_F64: Self = Self(::core::marker::PhantomData);
+            /// Stand-in.
+            pub const BYTES: usize = 0;
+            /// Stand-in.
+            pub const PARAMS: usize = 0;
+            /// Stand-in.
+            pub const MACS: u64 = 0;
+            /// Stand-in.
+            pub const MODEL_BYTES: usize = 0;
+            /// Stand-in.
+            pub const SCRATCH_BYTES: usize = 0;
+        }
+        #[allow(dead_code)]
+        impl<T> #scratch<T> {
+            /// Stand-in.
+            pub const ZERO: Self = Self(::core::marker::PhantomData);
+            /// Stand-in.
+            pub const BYTES: usize = 0;
+        }
+    }
 }
 
 /// The sample-typed methods, when the sample sizes are known.
