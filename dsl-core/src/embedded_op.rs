@@ -52,6 +52,9 @@ pub struct EmbeddedLayer {
     /// Tensors (by PyTorch suffix) the runtime type stores flat whatever their shape (a
     /// `layer_norm` weight `[C, H, W]` as `[C H W]`).
     pub flat: &'static [&'static str],
+    /// Levels of a stacked recurrent layer (`fixed::Stacked`: level 0 in `first`, level
+    /// `k` in `rest[k - 1]`, its tensors `*_l{k}`); 1 otherwise.
+    pub levels: usize,
     pub op: Op,
 }
 
@@ -72,6 +75,7 @@ impl EmbeddedLayer {
 
     fn with_op(ty: Option<TokenStream>, op: Op) -> Self {
         EmbeddedLayer {
+            levels: 1,
             ty,
             config: Vec::new(),
             transposed: &[],

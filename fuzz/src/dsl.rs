@@ -887,6 +887,16 @@ impl<'a, 'b> Gen<'a, 'b> {
             4 => format!("gru({hn}, form = {})", self.one_of(&["notes", "pytorch"])),
             5 => format!("rnn({hn})"),
             6 => format!("rnn({hn}, {})", self.one_of(&["relu", "tanh"])),
+            8 => {
+                let cell = self.one_of(&["lstm", "gru", "rnn"]);
+                let levels = self.range(2, 3);
+                let drop = if self.pick(2) == 0 {
+                    ", dropout = 0.1"
+                } else {
+                    ""
+                };
+                format!("{cell}({hn}, layers = {}{drop})", self.num(levels))
+            }
             7 if self.slip() => self
                 .one_of(&[
                     "lstm(hidden_size = 8)",

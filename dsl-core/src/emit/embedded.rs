@@ -80,7 +80,9 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
                     Config::Float(x) => float_lit(&float, *x),
                     Config::Bool(b) => quote!(#b),
                 };
-                sets.push(quote!(n.#f.#k = #v;));
+                for at in config_paths(e) {
+                    sets.push(quote!(n.#f #at.#k = #v;));
+                }
             }
             if let Some(b) = baked {
                 for t in l.tensors().iter().filter(|t| !t.is_counter()) {
@@ -502,18 +504,45 @@ fn float_lit(float: &TokenStream, x: f64) -> TokenStream {
     }
 }
 
-/// The field holding tensor `name` of a layer, and whether it is stored transposed.
-fn field_of(e: &EmbeddedLayer, name: &str) -> (proc_macro2::Ident, bool) {
+/// The field holding tensor `name` of a layer (a path into a stacked layer's levels:
+/// `rest[0].weight_ih_t` for `weight_ih_l1`), and whether it is stored transposed.
+fn field_of(e: &EmbeddedLayer, name: &str) -> (TokenStream, bool) {
     let suffix = name.rsplit('.').next().unwrap_or(name);
-    let base = suffix.trim_end_matches("_l0");
-    if e.transposed.contains(&suffix) {
-        (format_ident!("{}_t", base), true)
+    let (base, level) = match suffix.rsplit_once("_l") {
+        Some((b, l)) if e.levels > 1 => (b, l.parse::<usize>().unwrap_or(0)),
+        _ => (suffix.trim_end_matches("_l0"), 0),
+    };
+    // Listed by level 0's name (`weight_ih_l0`) or, for other layers, by their own.
+    let level0 = format!("{base}_l0");
+    let transposed = e.transposed.contains(&suffix) || e.transposed.contains(&level0.as_str());
+    let field = if transposed {
+        format_ident!("{}_t", base)
     } else {
-        (format_ident!("{}", base), false)
-    }
+        format_ident!("{}", base)
+    };
+    let path = match (e.levels > 1, level) {
+        (false, _) => quote!(#field),
+        (true, 0) => quote!(first.#field),
+        (true, k) => {
+            let k = lit(k - 1);
+            quote!(rest[#k].#field)
+        }
+    };
+    (path, transposed)
 }
 
-/// A 2-D tensor's values as the nested literal of its transpose.
+/// Where a layer's settings go: the layer, or each level of a stacked one.
+fn config_paths(e: &EmbeddedLayer) -> Vec<TokenStream> {
+    if e.levels == 1 {
+        return vec![quote!()];
+    }
+    let rest = (0..e.levels - 1).map(|k| {
+        let k = lit(k);
+        quote!(.rest[#k])
+    });
+    std::iter::once(quote!(.first)).chain(rest).collect()
+}
+
 fn nested_transposed(float: &TokenStream, t: &TensorDecl, values: &[f64]) -> TokenStream {
     let (r, c) = (t.shape[0], t.shape[1]);
     let tv: Vec<f64> = (0..c * r).map(|k| values[(k % r) * c + k / r]).collect();

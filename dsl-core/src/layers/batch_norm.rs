@@ -124,6 +124,7 @@ impl LayerKind for BatchNorm {
         let rt = rt();
         let n = lit(input.numel());
         Some(EmbeddedLayer {
+            levels: 1,
             ty: Some(quote!(#rt::fixed::BatchNorm<T, #n>)),
             config: vec![("eps", Config::Float(self.eps))],
             transposed: &[],

@@ -76,6 +76,7 @@ impl LayerKind for BatchNorm2d {
         let rt = rt();
         let n = lit(input.0[0]);
         Some(EmbeddedLayer {
+            levels: 1,
             ty: Some(quote!(#rt::fixed::BatchNorm<T, #n>)),
             config: vec![("eps", Config::Float(self.eps))],
             transposed: &[],

@@ -72,6 +72,7 @@ impl LayerKind for LayerNorm {
         let rt = rt();
         let n = lit(input.numel());
         Some(EmbeddedLayer {
+            levels: 1,
             ty: Some(quote!(#rt::fixed::LayerNorm<T, #n>)),
             config: vec![("eps", Config::Float(self.eps))],
             transposed: &[],

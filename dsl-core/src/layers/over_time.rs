@@ -73,6 +73,7 @@ impl LayerKind for OverTime {
         let method =
             proc_macro2::Ident::new(&self.variant.to_lowercase(), proc_macro2::Span::call_site());
         Some(EmbeddedLayer {
+            levels: 1,
             ty: None,
             config: Vec::new(),
             transposed: &[],

@@ -14,7 +14,7 @@ use quote::quote;
 
 use crate::args::{count, number, Args};
 use crate::diag::Ctxt;
-use crate::embedded_op::{Config, EmbeddedLayer, Op};
+use crate::embedded_op::{Config, EmbeddedLayer, Op, StepCall};
 use crate::kind::{flat_input, LayerKind, Prev};
 use crate::loc::Loc;
 use crate::parse::{arg_loc, Arg, LayerCall, Value};
@@ -423,16 +423,70 @@ impl LayerKind for RecurrentLayer {
             .sum()
     }
 
-    /// One cell steps in the embedded form; bidirectional layers need the whole sequence.
+    fn embedded_refusal(&self) -> Option<String> {
+        self.bwd.as_ref().map(|_| {
+            "a bidirectional layer has no embedded form yet: its backward direction starts at the sequence's last step, and the embedded form streams one step at a time".to_string()
+        })
+    }
+
+    /// One cell, or a stack of them (`layers = n`: `fixed::Stacked`, a state per level),
+    /// steps in the embedded form; bidirectional layers need the whole sequence.
     fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
-        if self.bwd.is_some() || self.layers > 1 {
+        if self.bwd.is_some() {
             return None;
         }
         let rt = rt();
-        let (i, h) = (lit(input.numel()), self.fwd.hidden());
-        let (hl, g) = (lit(h), lit(self.fwd.gates() * h));
-        // The state's values: `h` and `c`; `h` and the two gate terms; `h` and a scratch row.
-        let (ty, state, state_len, config) = match self.fwd {
+        let h = self.fwd.hidden();
+        let (ty, state, state_len, config) = self.fwd.embedded(input.numel());
+        let levels = self.layers;
+        let (ty, state, call): (_, _, StepCall) = if levels == 1 {
+            let call: StepCall = Box::new(|l, x, y, s| {
+                quote! {
+                    #l.step(#x, &mut #s);
+                    (#y).copy_from_slice(&#s.h);
+                }
+            });
+            (ty, state, call)
+        } else {
+            let (upper, _, _, _) = self.fwd.embedded(h);
+            let (n, l) = (lit(levels - 1), lit(levels));
+            let call: StepCall = Box::new(|l, x, y, s| {
+                quote! {
+                    #l.step(#x, &mut #s);
+                    (#y).copy_from_slice(#l.output(&#s));
+                }
+            });
+            (
+                quote!(#rt::fixed::Stacked<T, #ty, #upper, #n>),
+                quote!(#rt::fixed::StackedState<#state, #l>),
+                call,
+            )
+        };
+        Some(EmbeddedLayer {
+            levels,
+            ty: Some(ty),
+            config,
+            transposed: &["weight_ih_l0", "weight_hh_l0"],
+            unsqueezed: &[],
+            flat: &[],
+            op: Op::Step {
+                state,
+                state_len: levels * state_len,
+                call,
+            },
+        })
+    }
+}
+
+impl Cell {
+    /// The embedded cell from `n` inputs: its type, its state's type and values, and its
+    /// settings. The state holds `h` and `c`; `h` and the two gate terms; `h` and a
+    /// scratch row.
+    fn embedded(&self, n: usize) -> (TokenStream, TokenStream, usize, Vec<(&'static str, Config)>) {
+        let rt = rt();
+        let (i, h) = (lit(n), self.hidden());
+        let (hl, g) = (lit(h), lit(self.gates() * h));
+        match *self {
             Cell::Lstm { .. } => (
                 quote!(#rt::fixed::Lstm<T, #i, #hl, #g>),
                 quote!(#rt::fixed::LstmState<T, #hl>),
@@ -442,7 +496,7 @@ impl LayerKind for RecurrentLayer {
             Cell::Gru { reset_before, .. } => (
                 quote!(#rt::fixed::Gru<T, #i, #hl, #g>),
                 quote!(#rt::fixed::GruState<T, #hl, #g>),
-                h + 2 * self.fwd.gates() * h,
+                h + 2 * self.gates() * h,
                 vec![("reset_before", Config::Bool(reset_before))],
             ),
             Cell::Rnn { relu, .. } => (
@@ -451,24 +505,7 @@ impl LayerKind for RecurrentLayer {
                 2 * h,
                 vec![("relu", Config::Bool(relu))],
             ),
-        };
-        Some(EmbeddedLayer {
-            ty: Some(ty),
-            config,
-            transposed: &["weight_ih_l0", "weight_hh_l0"],
-            unsqueezed: &[],
-            flat: &[],
-            op: Op::Step {
-                state,
-                state_len,
-                call: Box::new(|l, x, y, s| {
-                    quote! {
-                        #l.step(#x, &mut #s);
-                        (#y).copy_from_slice(&#s.h);
-                    }
-                }),
-            },
-        })
+        }
     }
 }
 

@@ -21,6 +21,7 @@ mod prelu;
 mod recurrent;
 mod requant_int8;
 mod softmax;
+mod stacked;
 
 pub use compose::{add, split_work};
 pub use conv2d::Conv2d;
@@ -38,6 +39,7 @@ pub use prelu::PRelu;
 pub use recurrent::{Gru, GruState, Lstm, LstmState, Rnn, RnnState};
 pub use requant_int8::Requant;
 pub use softmax::softmax;
+pub use stacked::{Cell, CellState, Stacked, StackedState, ZeroState};
 
 use crate::float::Float;
 pub(crate) use matvec::{accumulate, dispatch, matvec_t};
