@@ -46,11 +46,7 @@ fn run<const I: usize, const O: usize>(c: &reference::Case) {
     );
     let mut layer = DenseInt8::<I, O>::ZERO;
     for o in 0..O {
-        let mut row = [0i8; I];
-        let s = quantize_weights(&c.w[o * I..(o + 1) * I], &mut row);
-        for (i, &q) in row.iter().enumerate() {
-            layer.weight_t[i][o] = q;
-        }
+        let s = quantize_weights(&c.w[o * I..(o + 1) * I], &mut layer.weight[o]);
         assert_eq!(s.to_bits(), c.ws[o].to_bits(), "weight scale {o}");
         layer.out.bias[o] = quantize_bias(c.b[o], p_in.scale, s);
         let real = p_in.scale as f64 * s as f64 / p_out.scale as f64;
@@ -58,8 +54,7 @@ fn run<const I: usize, const O: usize>(c: &reference::Case) {
         let q = layer.out.multiplier[o];
         assert_eq!((q.multiplier, q.shift), c.mults[o], "multiplier {o}");
     }
-    let rows: Vec<i8> = (0..O * I).map(|k| layer.weight_t[k % I][k / I]).collect();
-    assert_eq!(rows, c.wq);
+    assert_eq!(layer.weight.as_flattened(), c.wq);
     assert_eq!(&layer.out.bias[..], c.bq);
     (layer.out.input_zero, layer.out.output_zero) = (p_in.zero_point, p_out.zero_point);
     if c.relu {

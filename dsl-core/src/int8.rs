@@ -62,10 +62,8 @@ pub struct Int8Kernel {
     pub role: Role8,
     /// A product's runtime type (`fixed::DenseInt8<I, O>`).
     pub ty: Option<TokenStream>,
-    /// A product's weight shape (output channels first, as PyTorch's).
+    /// A product's weight shape as its type nests it.
     pub weight_shape: Vec<usize>,
-    /// Whether the type stores the weight transposed (`[in][out]`, field `weight_t`).
-    pub transposed: bool,
     /// `call(layer, x, y)` of a product or a pooling; `None` when values pass unchanged.
     pub call: Option<MapCall>,
 }
@@ -76,7 +74,6 @@ impl Int8Kernel {
             role: Role8::Unsupported(why.into()),
             ty: None,
             weight_shape: Vec::new(),
-            transposed: false,
             call: None,
         }
     }
@@ -87,7 +84,6 @@ impl Int8Kernel {
             role: Role8::Keep,
             ty: None,
             weight_shape: Vec::new(),
-            transposed: false,
             call,
         }
     }
@@ -100,7 +96,6 @@ impl Int8Kernel {
                 role: Role8::Activation(a),
                 ty: None,
                 weight_shape: Vec::new(),
-                transposed: false,
                 call: None,
             },
             None => Self::unsupported(NO_TABLE),
@@ -119,7 +114,6 @@ impl Int8Kernel {
                 role: Role8::Product(a),
                 ty: Some(ty),
                 weight_shape,
-                transposed: false,
                 call: Some(call),
             },
             None => Self::unsupported(format!("its fused activation: {NO_TABLE}")),

@@ -262,15 +262,7 @@ impl<'a> Emitter<'a> {
             .iter()
             .map(|&b| lit_i32(b as i32))
             .collect();
-        let w = self.values(&format!("{p}.weight"));
-        let (weight_field, weight) = if k.transposed {
-            // `[O, I]` in the file, `[I][O]` in the type.
-            let (o, i) = (k.weight_shape[0], w.len() / k.weight_shape[0].max(1));
-            let t: Vec<f64> = (0..o * i).map(|n| w[(n % o) * i + n / o]).collect();
-            (format_ident!("weight_t"), nested(&[i, o], &t))
-        } else {
-            (format_ident!("weight"), nested(&k.weight_shape, w))
-        };
+        let weight = nested(&k.weight_shape, self.values(&format!("{p}.weight")));
         let (zi, zo) = (lit_i32(input.zero), lit_i32(out.zero));
         let min = lit_i32(if act == Act8::Relu { out.zero } else { -128 });
         let ty = &k.ty;
@@ -280,7 +272,7 @@ impl<'a> Emitter<'a> {
             #f: {
                 type L = #ty;
                 L {
-                    #weight_field: #weight,
+                    weight: #weight,
                     out: #rt::fixed::Requant {
                         bias: [#(#bias),*],
                         multiplier: [#(#multipliers),*],

@@ -144,13 +144,11 @@ impl LayerKind for Dense {
         let rt = rt();
         let (i, o) = (input.numel(), output.numel());
         let (il, ol) = (lit(i), lit(o));
-        let mut k = crate::int8::Int8Kernel::product(
+        crate::int8::Int8Kernel::product(
             quote!(#rt::fixed::DenseInt8<#il, #ol>),
             vec![o, i],
             self.act.as_ref(),
             Box::new(|l, x, y| quote!(#l.forward(#x, #y);)),
-        );
-        k.transposed = true;
-        k
+        )
     }
 }

@@ -8,9 +8,8 @@ use super::{dispatch, Requant};
 /// int8 dense from `I` to `O` features.
 #[derive(Clone, Debug)]
 pub struct DenseInt8<const I: usize, const O: usize> {
-    /// PyTorch's `weight[o][i]` (symmetric per output channel) at `weight_t[i][o]`:
-    /// transposed, so the products run across the outputs in SIMD lanes.
-    pub weight_t: [[i8; O]; I],
+    /// `[O, I]`, symmetric per output channel (PyTorch's layout).
+    pub weight: [[i8; I]; O],
     /// Bias, rescaling, zero points and range.
     pub out: Requant<O>,
 }
@@ -18,7 +17,7 @@ pub struct DenseInt8<const I: usize, const O: usize> {
 impl<const I: usize, const O: usize> DenseInt8<I, O> {
     /// All zeros, the full int8 range.
     pub const ZERO: Self = DenseInt8 {
-        weight_t: [[0; O]; I],
+        weight: [[0; I]; O],
         out: Requant::ZERO,
     };
 
@@ -26,29 +25,40 @@ impl<const I: usize, const O: usize> DenseInt8<I, O> {
     pub fn forward(&self, x: &[i8], y: &mut [i8]) {
         let x: &[i8; I] = super::arr(x, "int8 dense input");
         let y: &mut [i8; O] = super::arr_mut(y, "int8 dense output");
-        dense_int8(&self.weight_t, &self.out, x, y);
+        dense_int8(&self.weight, &self.out, x, y);
     }
+}
+
+/// `sum w (x - z)` in i32 with `x - z` given as i16 (in -255..=255): every product fits 16
+/// bits, so SIMD units multiply in 16 bits and add pairwise into 32 (`pmaddwd`); exact below
+/// 2^16 values.
+#[inline(always)]
+pub(crate) fn dot_i8_i16(w: &[i8], xz: &[i16]) -> i32 {
+    w.iter()
+        .zip(xz)
+        .map(|(&w, &v)| i32::from(i16::from(w)) * i32::from(v))
+        .sum()
 }
 
 /// [`DenseInt8::forward`] for vectors of `V` bytes (the dispatch's width, unused: the
 /// compiler vectorises for the instruction set enabled).
 #[inline(always)]
 fn dense_int8_kernel<const I: usize, const O: usize, const V: usize, const FMA: bool>(
-    w_t: &[[i8; O]; I],
+    w: &[[i8; I]; O],
     out: &Requant<O>,
     x: &[i8; I],
     y: &mut [i8; O],
 ) {
-    // `acc[o] = sum_i w[o][i] (x[i] - z)`, one input at a time across all outputs (i32
-    // lanes). Plain loops, no closures passed on: a closure would not inherit the dispatch's
-    // instruction set.
-    let z = out.input_zero;
+    // The input's zero point subtracted once, not once per row. Plain loops, no closures
+    // passed on: a closure would not inherit the dispatch's instruction set.
+    let z = out.input_zero as i16;
+    let mut xz = [0i16; I];
+    for (v, &x) in xz.iter_mut().zip(x) {
+        *v = i16::from(x) - z;
+    }
     let mut acc = [0i32; O];
-    for (row, &x) in w_t.iter().zip(x) {
-        let v = i32::from(x) - z;
-        for (a, &w) in acc.iter_mut().zip(row) {
-            *a += i32::from(w) * v;
-        }
+    for (a, row) in acc.iter_mut().zip(w) {
+        *a = dot_i8_i16(row, &xz);
     }
     out.outputs(&acc, y);
 }
@@ -56,7 +66,7 @@ fn dense_int8_kernel<const I: usize, const O: usize, const V: usize, const FMA: 
 dispatch! {
     /// The int8 dense kernel for the best instruction set this CPU has.
     fn dense_int8 = dense_int8_kernel<; const I, const O>(
-        w_t: &[[i8; O]; I],
+        w: &[[i8; I]; O],
         out: &Requant<O>,
         x: &[i8; I],
         y: &mut [i8; O],
