@@ -117,14 +117,10 @@ fn embedded_outputs() -> Vec<(String, Vec<f32>)> {
 fn int8_outputs() -> Vec<(String, Vec<f32>)> {
     let mut out = Vec::new();
     for k in 0..3 {
-        out.push((
-            format!("mlp_int8{k}"),
-            ns::mlp_int8(&input::<16>(k)).to_vec(),
-        ));
-        out.push((
-            format!("conv_int8{k}"),
-            ns::conv_int8(&input::<64>(k)).to_vec(),
-        ));
+        let (x16, x64) = (input::<16>(k), input::<64>(k));
+        out.push((format!("mlp_int8{k}"), ns::mlp_int8(&x16).to_vec()));
+        out.push((format!("conv_int8{k}"), ns::conv_int8(&x64).to_vec()));
+        out.push((format!("conv1d_int8{k}"), ns::conv1d_int8(&x64).to_vec()));
     }
     out
 }
@@ -134,60 +130,66 @@ fn calibration<const N: usize>() -> Vec<f32> {
     (0..64).flat_map(input::<N>).collect()
 }
 
+/// Quantising `net` on the calibration data writes exactly the committed `file`.
+fn quantises_to<N: Network<f32>>(net: &N, cal: &[f32], file: &str) {
+    use kiln::quantize::{quantize, Calibration};
+    let dir = std::env::temp_dir().join(format!("kiln-ns-int8-{}-{file}", std::process::id()));
+    let path = dir.join(file);
+    quantize(net, cal, Calibration::MinMax)
+        .unwrap()
+        .save(&path)
+        .unwrap();
+    let committed = format!("{WEIGHTS}/{file}");
+    if std::env::var_os("KILN_WRITE_FIXTURES").is_some() {
+        std::fs::copy(&path, &committed).unwrap();
+    }
+    let same = std::fs::read(&path).unwrap() == std::fs::read(&committed).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(same, "{file}");
+}
+
+/// Every output of the int8 form within `steps` of its output scale of the f32 network's.
+fn within_steps(what: &str, f32s: &[f32], int8s: &[f32], scale: f32, steps: f32) {
+    for (a, b) in f32s.iter().zip(int8s) {
+        assert!(
+            (a - b).abs() <= steps * scale,
+            "{what}: f32 {a}, int8 {b} (step {scale})"
+        );
+    }
+}
+
 #[test]
 fn int8_forms_are_the_quantised_f32_networks() {
-    use kiln::quantize::{quantize, Calibration};
     let mlp = load(ns::Mlp::<f32>::new(&mut seeded(1)), "mlp.safetensors");
     let conv = load(
         ns::ConvInt8::<f32>::new(&mut seeded(1)),
         "convq.safetensors",
     );
-    let dir = std::env::temp_dir().join(format!("kiln-ns-int8-{}", std::process::id()));
-    let files = [
-        (
-            quantize(&mlp, &calibration::<16>(), Calibration::MinMax),
-            "mlp.int8.safetensors",
-        ),
-        (
-            quantize(&conv, &calibration::<64>(), Calibration::MinMax),
-            "convq.int8.safetensors",
-        ),
-    ];
-    for (q, file) in files {
-        let path = dir.join(file);
-        q.unwrap().save(&path).unwrap();
-        let committed = format!("{WEIGHTS}/{file}");
-        if std::env::var_os("KILN_WRITE_FIXTURES").is_some() {
-            std::fs::copy(&path, &committed).unwrap();
-        }
-        assert!(
-            std::fs::read(&path).unwrap() == std::fs::read(&committed).unwrap(),
-            "{file}"
-        );
-    }
-    std::fs::remove_dir_all(&dir).unwrap();
+    let conv1d = load(
+        ns::Conv1dInt8::<f32>::new(&mut seeded(1)),
+        "conv1dq.safetensors",
+    );
+    quantises_to(&mlp, &calibration::<16>(), "mlp.int8.safetensors");
+    quantises_to(&conv, &calibration::<64>(), "convq.int8.safetensors");
+    quantises_to(&conv1d, &calibration::<64>(), "conv1dq.int8.safetensors");
     // int8 tracks f32 to within a few of its output steps.
-    let step = ns::MlpInt8Embedded::OUTPUT_QUANT.scale;
     for k in 0..3 {
-        let x = input::<16>(k);
-        let f = mlp.forward_one(&x, &mut mlp.scratch());
-        let q = ns::mlp_int8(&x);
-        for (a, b) in f.iter().zip(&q) {
-            assert!(
-                (a - b).abs() <= 4.0 * step,
-                "mlp{k}: f32 {a}, int8 {b} (step {step})"
-            );
-        }
-        let x = input::<64>(k);
-        let f = conv.forward_one(&x, &mut conv.scratch());
-        let q = ns::conv_int8(&x);
-        let step = ns::ConvInt8Embedded::OUTPUT_QUANT.scale;
-        for (a, b) in f.iter().zip(&q) {
-            assert!(
-                (a - b).abs() <= 4.0 * step,
-                "conv{k}: f32 {a}, int8 {b} (step {step})"
-            );
-        }
+        let (x16, x64) = (input::<16>(k), input::<64>(k));
+        let f = mlp.forward_one(&x16, &mut mlp.scratch());
+        let scale = ns::MlpInt8Embedded::OUTPUT_QUANT.scale;
+        within_steps(&format!("mlp{k}"), &f, &ns::mlp_int8(&x16), scale, 4.0);
+        let f = conv.forward_one(&x64, &mut conv.scratch());
+        let scale = ns::ConvInt8Embedded::OUTPUT_QUANT.scale;
+        within_steps(&format!("conv{k}"), &f, &ns::conv_int8(&x64), scale, 4.0);
+        let f = conv1d.forward_one(&x64, &mut conv1d.scratch());
+        let scale = ns::Conv1dInt8Embedded::OUTPUT_QUANT.scale;
+        within_steps(
+            &format!("conv1d{k}"),
+            &f,
+            &ns::conv1d_int8(&x64),
+            scale,
+            4.0,
+        );
     }
 }
 

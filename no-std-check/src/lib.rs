@@ -128,6 +128,21 @@ network! {
     }
 }
 
+network! {
+    /// A sensor model over a window in int8: 1-D convolutions (padded, strided) with fused
+    /// ReLU and tanh, both 1-D poolings, dense.
+    pub struct Conv1dInt8 {
+        input: [2, 32],
+        layers: [
+            conv1d(4, 5, padding = 2), relu, max_pool1d(2),
+            conv1d(6, 3, stride = 2), tanh, avg_pool1d(2), flatten, dense(2),
+        ],
+        loss: none,
+        weights: "weights/conv1dq.int8.safetensors",
+        precision: int8,
+    }
+}
+
 /// The models as `static`s: weights in read-only memory, nothing built at run time.
 pub static MLP: MlpEmbedded = MlpEmbedded::WEIGHTS;
 pub static CONV: ConvEmbedded = ConvEmbedded::WEIGHTS;
@@ -138,6 +153,7 @@ pub static RES: ResEmbedded = ResEmbedded::WEIGHTS;
 pub static CONV1D: Conv1dEmbedded = Conv1dEmbedded::WEIGHTS;
 pub static MLP_INT8: MlpInt8Embedded = MlpInt8Embedded::WEIGHTS;
 pub static CONV_INT8: ConvInt8Embedded = ConvInt8Embedded::WEIGHTS;
+pub static CONV1D_INT8: Conv1dInt8Embedded = Conv1dInt8Embedded::WEIGHTS;
 
 // Memory is exact and known at compile time: the parameters plus a few scalar settings.
 const _: () = assert!(MlpEmbedded::<f32>::BYTES == 4 * (16 * 64 + 64 + 64 * 64 + 64 + 64 * 8 + 8));
@@ -154,6 +170,12 @@ pub fn mlp_int8(x: &[f32; 16]) -> [f32; 8] {
 pub fn conv_int8(x: &[f32; 64]) -> [f32; 3] {
     let mut s = ConvInt8EmbeddedScratch::ZERO;
     CONV_INT8.forward_real(x, &mut s)
+}
+
+/// The int8 1-D convolutional network on one window, real values in and out.
+pub fn conv1d_int8(x: &[f32; 64]) -> [f32; 2] {
+    let mut s = Conv1dInt8EmbeddedScratch::ZERO;
+    CONV1D_INT8.forward_real(x, &mut s)
 }
 
 /// The T4 network on one sample.

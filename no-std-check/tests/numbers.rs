@@ -41,6 +41,8 @@ fn same_numbers_as_the_std_build() {
         check(&format!("mlp_int8{k}"), &mlp);
         let conv = kiln_no_std_check::conv_int8(&input::<64>(k));
         check(&format!("conv_int8{k}"), &conv);
+        let conv1d = kiln_no_std_check::conv1d_int8(&input::<64>(k));
+        check(&format!("conv1d_int8{k}"), &conv1d);
     }
     for k in 0..3 {
         check(&format!("res{k}"), &kiln_no_std_check::res(&input::<64>(k)));
