@@ -172,6 +172,21 @@ fn the_int8_model_is_about_a_quarter_of_f32() {
     assert_eq!(DigitsQEmbeddedScratch::BYTES, 2 * 128);
     let lenet = LeNetQEmbedded::MODEL_BYTES as f64 / (4.0 * LeNetQEmbedded::PARAMS as f64);
     assert!((0.25..0.3).contains(&lenet), "{lenet}");
+    // The f32 networks say what their int8 forms would take before quantising.
+    assert_eq!(DigitsMlp::<f32>::MODEL_BYTES_INT8, Some(want));
+    assert_eq!(DigitsMlp::<f32>::SCRATCH_BYTES_INT8, Some(2 * 128));
+    assert_eq!(
+        LeNet5::<f32>::MODEL_BYTES_INT8,
+        Some(LeNetQEmbedded::MODEL_BYTES)
+    );
+    assert_eq!(
+        LeNet5::<f32>::SCRATCH_BYTES_INT8,
+        Some(LeNetQEmbedded::SCRATCH_BYTES)
+    );
+    // Sigmoids fused into the products, average pooling without padding: int8 takes it.
+    assert!(kiln_models::LeNet5Classic::<f32>::MODEL_BYTES_INT8.is_some());
+    // A sequence network has no int8 form.
+    assert_eq!(kiln_models::CharLstm::<f32>::MODEL_BYTES_INT8, None);
 }
 
 #[test]

@@ -42,6 +42,7 @@ fn cost_consts(net: &Resolved) -> TokenStream {
         "Multiply-accumulates of {per}'s inference: the products of weighted layers, one per value for normalisations (a custom layer counts none)."
     );
     let tensors = quote!(<Self as #rt::network::Network<T>>::TENSORS);
+    let (int8_model, int8_scratch) = int8_sizes(net, &cost);
     quote! {
         /// Trainable scalars.
         pub const PARAMS: usize = #rt::network::scalars(#tensors, false);
@@ -53,7 +54,30 @@ fn cost_consts(net: &Resolved) -> TokenStream {
         /// Bytes of the embedded form's scratch in `T`: two buffers of the widest layer's
         /// values and every recurrent state.
         pub const SCRATCH_BYTES: usize = #scratch * ::core::mem::size_of::<T>();
+        /// Bytes of the model baked in int8 (`precision: int8`: i8 weights, per output
+        /// channel an i32 bias and a multiplier, tanh/sigmoid tables); `None` when a layer
+        /// has no int8 form.
+        pub const MODEL_BYTES_INT8: Option<usize> = #int8_model;
+        /// Bytes of the int8 form's scratch: two i8 buffers of the widest layer's values;
+        /// `None` when a layer has no int8 form.
+        pub const SCRATCH_BYTES_INT8: Option<usize> = #int8_scratch;
     }
+}
+
+/// The int8 form's model and scratch bytes, when every layer has one.
+fn int8_sizes(net: &Resolved, cost: &crate::cost::Cost) -> (TokenStream, TokenStream) {
+    use crate::int8::{kernel, Role8};
+    let kernels: Vec<_> = net.layers.iter().map(kernel).collect();
+    if net.seq
+        || kernels
+            .iter()
+            .any(|k| matches!(k.role, Role8::Unsupported(_)))
+    {
+        return (quote!(None), quote!(None));
+    }
+    let model = lit(kernels.iter().map(|k| k.bytes()).sum());
+    let scratch = lit(2 * cost.widest);
+    (quote!(Some(#model)), quote!(Some(#scratch)))
 }
 
 /// Consts and methods of `impl Name<T>`.
