@@ -121,6 +121,7 @@ fn int8_outputs() -> Vec<(String, Vec<f32>)> {
         out.push((format!("mlp_int8{k}"), ns::mlp_int8(&x16).to_vec()));
         out.push((format!("conv_int8{k}"), ns::conv_int8(&x64).to_vec()));
         out.push((format!("conv1d_int8{k}"), ns::conv1d_int8(&x64).to_vec()));
+        out.push((format!("ds_cnn_int8{k}"), ns::ds_cnn_int8(&x64).to_vec()));
     }
     out
 }
@@ -172,6 +173,11 @@ fn int8_forms_are_the_quantised_f32_networks() {
     quantises_to(&mlp, &calibration::<16>(), "mlp.int8.safetensors");
     quantises_to(&conv, &calibration::<64>(), "convq.int8.safetensors");
     quantises_to(&conv1d, &calibration::<64>(), "conv1dq.int8.safetensors");
+    let ds_cnn = load(
+        ns::DsCnnInt8::<f32>::new(&mut seeded(1)),
+        "dscnn.safetensors",
+    );
+    quantises_to(&ds_cnn, &calibration::<64>(), "dscnn.int8.safetensors");
     // int8 tracks f32 to within a few of its output steps.
     for k in 0..3 {
         let (x16, x64) = (input::<16>(k), input::<64>(k));

@@ -134,6 +134,40 @@ fn conv<
     assert_eq!(y, c.y);
 }
 
+/// Runs one reference grouped convolution (3x3, stride 1, ReLU) through kiln's kernel.
+fn grouped<
+    const CIG: usize,
+    const CO: usize,
+    const G: usize,
+    const H: usize,
+    const W: usize,
+    const P: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    c: &reference::GroupedCase,
+) {
+    assert_eq!(c.dims, [CIG * G, CO, H, W, 3, 1, P, OH, OW, G]);
+    let mut layer = Conv2dInt8::<CIG, CO, 3, 3, G>::ZERO;
+    let w = layer.weight.as_flattened_mut().as_flattened_mut();
+    w.as_flattened_mut().copy_from_slice(c.wq);
+    layer.out.bias.copy_from_slice(c.bq);
+    for (r, &(m, s)) in layer.out.multiplier.iter_mut().zip(c.mults) {
+        (r.multiplier, r.shift) = (m, s);
+    }
+    (layer.out.input_zero, layer.out.output_zero) = (c.z_in, c.z_out);
+    layer.out.min = c.z_out as i8;
+    let mut y = vec![0i8; CO * OH * OW];
+    layer.forward::<H, W, 1, 1, P, P, OH, OW>(c.xq, &mut y);
+    assert_eq!(y, c.y);
+}
+
+#[test]
+fn grouped_and_depthwise_convolutions_agree_bit_for_bit() {
+    grouped::<1, 4, 4, 5, 5, 1, 5, 5>(&reference::GROUPED[0]);
+    grouped::<2, 6, 2, 4, 5, 0, 2, 3>(&reference::GROUPED[1]);
+}
+
 #[test]
 fn convolutions_pooling_and_tables_agree_bit_for_bit() {
     conv::<2, 3, 5, 5, 1, 1, 5, 5>(&reference::CONVS[0]);

@@ -143,6 +143,22 @@ network! {
     }
 }
 
+network! {
+    /// A keyword-spotting-style network in int8 (DS-CNN): a convolution, a depthwise
+    /// separable block (depthwise 3x3, pointwise 1x1), global average pooling, dense.
+    pub struct DsCnnInt8 {
+        input: [1, 8, 8],
+        layers: [
+            conv2d(8, 3, padding = 1), relu,
+            conv2d(8, 3, padding = 1, groups = 8), relu, conv2d(8, 1), relu,
+            global_avg_pool, dense(3),
+        ],
+        loss: none,
+        weights: "weights/dscnn.int8.safetensors",
+        precision: int8,
+    }
+}
+
 /// The models as `static`s: weights in read-only memory, nothing built at run time.
 pub static MLP: MlpEmbedded = MlpEmbedded::WEIGHTS;
 pub static CONV: ConvEmbedded = ConvEmbedded::WEIGHTS;
@@ -154,6 +170,7 @@ pub static CONV1D: Conv1dEmbedded = Conv1dEmbedded::WEIGHTS;
 pub static MLP_INT8: MlpInt8Embedded = MlpInt8Embedded::WEIGHTS;
 pub static CONV_INT8: ConvInt8Embedded = ConvInt8Embedded::WEIGHTS;
 pub static CONV1D_INT8: Conv1dInt8Embedded = Conv1dInt8Embedded::WEIGHTS;
+pub static DS_CNN_INT8: DsCnnInt8Embedded = DsCnnInt8Embedded::WEIGHTS;
 
 // Memory is exact and known at compile time: the parameters plus a few scalar settings.
 const _: () = assert!(MlpEmbedded::<f32>::BYTES == 4 * (16 * 64 + 64 + 64 * 64 + 64 + 64 * 8 + 8));
@@ -176,6 +193,12 @@ pub fn conv_int8(x: &[f32; 64]) -> [f32; 3] {
 pub fn conv1d_int8(x: &[f32; 64]) -> [f32; 2] {
     let mut s = Conv1dInt8EmbeddedScratch::ZERO;
     CONV1D_INT8.forward_real(x, &mut s)
+}
+
+/// The int8 DS-CNN on one 8x8 map, real values in and out.
+pub fn ds_cnn_int8(x: &[f32; 64]) -> [f32; 3] {
+    let mut s = DsCnnInt8EmbeddedScratch::ZERO;
+    DS_CNN_INT8.forward_real(x, &mut s)
 }
 
 /// The T4 network on one sample.

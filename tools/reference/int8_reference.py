@@ -155,18 +155,46 @@ def conv(wq, bq, mults, xq, ci, h, w, k, stride, pad, zin, zout, lo, hi):
     return out, oh, ow
 
 
+def quantize_product(wf, b, s_in, s_out):
+    """Per output channel: int8 weights, the int32 bias and the output multiplier."""
+    wq, bq, mults = [], [], []
+    for o in range(len(wf)):
+        q, s = quantize_weights(wf[o])
+        wq.append(q)
+        bq.append(int(round_away(float(b[o]) / (float(s_in) * float(s)))))
+        mults.append(quantize_multiplier(float(s_in) * float(s) / float(s_out)))
+    return wq, bq, mults
+
+
+def grouped_case(rng, ci, co, groups, h, w, k, pad):
+    """A grouped convolution (groups = ci: depthwise): each group of outputs sees only its
+    group of inputs, computed group by group with `conv`."""
+    cig, cog = ci // groups, co // groups
+    wf = rng.normal(0, 0.4, size=(co, cig * k * k)).astype(np.float32)
+    b = rng.normal(0, 0.2, size=co).astype(np.float32)
+    x = rng.normal(0.0, 1.0, size=ci * h * w).astype(np.float32)
+    s_in, z_in = choose_params(np.float32(x.min()), np.float32(x.max()))
+    s_out, z_out = choose_params(np.float32(-2.0), np.float32(6.0))
+    wq, bq, mults = quantize_product(wf, b, s_in, s_out)
+    xq = [quantize(v, s_in, z_in) for v in x]
+    y = []
+    for g in range(groups):
+        xs = xq[g * cig * h * w:(g + 1) * cig * h * w]
+        os = slice(g * cog, (g + 1) * cog)
+        yg, oh, ow = conv(wq[os], bq[os], mults[os], xs, cig, h, w, k, 1, pad, z_in, z_out,
+                          z_out, QMAX)
+        y += yg
+    return dict(dims=(ci, co, h, w, k, 1, pad, oh, ow, groups), relu=True, z_in=z_in,
+                z_out=z_out, wq=wq, bq=bq, mults=mults, xq=xq, y=y)
+
+
 def conv_case(rng, ci, co, h, w, k, stride, pad, relu):
     wf = rng.normal(0, 0.4, size=(co, ci * k * k)).astype(np.float32)
     b = rng.normal(0, 0.2, size=co).astype(np.float32)
     x = rng.normal(0.0, 1.0, size=ci * h * w).astype(np.float32)
     s_in, z_in = choose_params(np.float32(x.min()), np.float32(x.max()))
     s_out, z_out = choose_params(np.float32(-3.0), np.float32(5.0))
-    wq, bq, mults = [], [], []
-    for o in range(co):
-        q, s = quantize_weights(wf[o])
-        wq.append(q)
-        bq.append(int(round_away(float(b[o]) / (float(s_in) * float(s)))))
-        mults.append(quantize_multiplier(float(s_in) * float(s) / float(s_out)))
+    wq, bq, mults = quantize_product(wf, b, s_in, s_out)
     xq = [quantize(v, s_in, z_in) for v in x]
     y, oh, ow = conv(wq, bq, mults, xq, ci, h, w, k, stride, pad, z_in, z_out,
                      z_out if relu else QMIN, QMAX)
@@ -263,6 +291,16 @@ def main():
     print("pub const RDBPOT: &[(i32, i32, i32)] = &[")
     for x, e in pots:
         print(f"    ({x}, {e}, {rdbpot(x, e)}),")
+    print("];")
+    # Grouped convolutions: depthwise (groups = channels) and two groups of two.
+    grouped = [grouped_case(rng, 4, 4, 4, 5, 5, 3, 1), grouped_case(rng, 4, 6, 2, 4, 5, 3, 0)]
+    print("pub struct GroupedCase { pub dims: [usize; 10], pub z_in: i32, pub z_out: i32, pub wq: &'static [i8], pub bq: &'static [i32], pub mults: &'static [(i32, i32)], pub xq: &'static [i8], pub y: &'static [i8] }")
+    print("pub const GROUPED: &[GroupedCase] = &[")
+    for c in grouped:
+        mults = ", ".join(f"({m}, {s})" for m, s in c["mults"])
+        print(f"    GroupedCase {{ dims: [{ints(c['dims'])}], "
+              f"z_in: {c['z_in']}, z_out: {c['z_out']}, wq: &[{ints(c['wq'])}], bq: &[{ints(c['bq'])}], "
+              f"mults: &[{mults}], xq: &[{ints(c['xq'])}], y: &[{ints(c['y'])}] }},")
     print("];")
 
 

@@ -351,20 +351,19 @@ impl LayerKind for Conv2d {
 
     fn int8(&self, input: &Shape, output: &Shape) -> crate::int8::Int8Kernel {
         let rt = rt();
-        if self.groups.0 != 1 || (self.dilation.0, self.dilation.1) != (1, 1) {
-            return crate::int8::Int8Kernel::unsupported(
-                "int8 convolutions take one group and no dilation",
-            );
+        if (self.dilation.0, self.dilation.1) != (1, 1) {
+            return crate::int8::Int8Kernel::unsupported("int8 convolutions take no dilation yet");
         }
         let g = self.geometry.get();
-        let Some((ci, size)) = maps(&input.0, self.one_d) else {
+        let Some((c, size)) = maps(&input.0, self.one_d) else {
             return crate::int8::Int8Kernel::unsupported("its input is no map");
         };
-        let co = output.0[0];
-        let (cil, col, h, w) = (lit(ci), lit(co), lit(size.0), lit(size.1));
+        let (co, groups) = (output.0[0], self.groups.0);
+        let ci = c / groups;
+        let (cil, col, gl, h, w) = (lit(ci), lit(co), lit(groups), lit(size.0), lit(size.1));
         let [kh, kw, sh, sw, ph, pw, oh, ow] = g.lits();
         crate::int8::Int8Kernel::product(
-            quote!(#rt::fixed::Conv2dInt8<#cil, #col, #kh, #kw>),
+            quote!(#rt::fixed::Conv2dInt8<#cil, #col, #kh, #kw, #gl>),
             vec![co, ci, g.kernel.0, g.kernel.1],
             self.act.as_ref(),
             Box::new(

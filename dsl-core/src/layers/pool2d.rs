@@ -278,4 +278,19 @@ impl LayerKind for GlobalAvgPool {
             Box::new(move |_, x, y| quote!(#rt::fixed::global_avg_pool::<T, #c, #hw>(#x, #y);)),
         ))
     }
+
+    /// The mean of each whole map: an int8 average pool with the map as its window.
+    fn int8(&self, input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
+        let rt = rt();
+        let c = lit(input.0[0]);
+        let (h, w) = match input.0[1..] {
+            [h, w] => (h, w),
+            [l] => (1, l),
+            _ => (1, 1),
+        };
+        let (h, w) = (lit(h), lit(w));
+        crate::int8::Int8Kernel::keep(Some(Box::new(
+            move |_, x, y| quote!(#rt::fixed::avg_pool2d_int8::<#c, #h, #w, #h, #w, 1, 1, 1, 1>(#x, #y);),
+        )))
+    }
 }

@@ -4,18 +4,24 @@
 
 use super::Requant;
 
-/// int8 convolution from `CI` to `CO` channels with a `KH x KW` kernel (one group, no
-/// dilation).
+/// int8 convolution to `CO` channels with a `KH x KW` kernel in `G` groups of `CI` input
+/// channels each (PyTorch's `groups`; `G` = input channels is depthwise), no dilation.
 #[derive(Clone, Debug)]
-pub struct Conv2dInt8<const CI: usize, const CO: usize, const KH: usize, const KW: usize> {
-    /// `[CO, CI, KH, KW]`, symmetric per output channel (PyTorch's layout).
+pub struct Conv2dInt8<
+    const CI: usize,
+    const CO: usize,
+    const KH: usize,
+    const KW: usize,
+    const G: usize = 1,
+> {
+    /// `[CO, CI, KH, KW]`, symmetric per output channel (PyTorch's layout; `CI` per group).
     pub weight: [[[[i8; KW]; KH]; CI]; CO],
     /// Bias, rescaling, zero points and range.
     pub out: Requant<CO>,
 }
 
-impl<const CI: usize, const CO: usize, const KH: usize, const KW: usize>
-    Conv2dInt8<CI, CO, KH, KW>
+impl<const CI: usize, const CO: usize, const KH: usize, const KW: usize, const G: usize>
+    Conv2dInt8<CI, CO, KH, KW, G>
 {
     /// All zeros, the full int8 range.
     pub const ZERO: Self = Conv2dInt8 {
@@ -23,7 +29,8 @@ impl<const CI: usize, const CO: usize, const KH: usize, const KW: usize>
         out: Requant::ZERO,
     };
 
-    /// `x` is `[CI, H, W]`, `y` is `[CO, OH, OW]`; stride `(SH, SW)`, padding `(PH, PW)`.
+    /// `x` is `[G CI, H, W]`, `y` is `[CO, OH, OW]`; stride `(SH, SW)`, padding `(PH, PW)`;
+    /// output channel `o` reads the input channels of its group, `o / (CO / G)`.
     pub fn forward<
         const H: usize,
         const W: usize,
@@ -39,13 +46,14 @@ impl<const CI: usize, const CO: usize, const KH: usize, const KW: usize>
         y: &mut [i8],
     ) {
         assert!(
-            x.len() == CI * H * W && y.len() == CO * OH * OW,
+            x.len() == G * CI * H * W && y.len() == CO * OH * OW && CO.is_multiple_of(G),
             "kiln bug: int8 conv2d sizes"
         );
         for (o, out) in y.chunks_exact_mut(OH * OW).enumerate() {
+            let group = &x[(o / (CO / G)) * CI * H * W..][..CI * H * W];
             for (p, v) in out.iter_mut().enumerate() {
                 let (oy, ox) = (p / OW, p % OW);
-                let planes = x.chunks_exact(H * W).enumerate();
+                let planes = group.chunks_exact(H * W).enumerate();
                 let acc = planes.fold(0i32, |acc, (c, plane)| {
                     acc.wrapping_add(self.window::<H, W, PH, PW>(o, c, plane, oy * SH, ox * SW))
                 });
