@@ -2,7 +2,9 @@
 //! committed) quantised by `kiln::quantize`, baked by `precision: int8`:
 //! - every int8 output equals the independent numpy reference run on the same file, bit for
 //!   bit (tools/reference/int8_network.py, which also checks the file's weights, biases and
-//!   tables against the float weights);
+//!   tables against the float weights), for these two and the int8 networks of
+//!   `no-std-check` (tables alone, average and global pooling, 1-D and depthwise
+//!   convolutions);
 //! - held-out accuracy within half a percentage point of the f32 network;
 //! - the committed int8 files are what quantising the committed f32 weights writes, byte for
 //!   byte;
@@ -105,6 +107,57 @@ fn int8_outputs_equal_the_reference_bit_for_bit() {
         q.forward(x[..].try_into().unwrap(), &mut y, &mut s);
         assert_eq!(&y[..], *want);
     }
+}
+
+/// Runs `forward` on every reference input and compares with the reference output.
+fn agrees<const I: usize, const O: usize>(
+    name: &str,
+    xs: &[&[i8]],
+    ys: &[&[i8]],
+    forward: impl Fn(&[i8; I], &mut [i8; O]),
+) {
+    for (k, (x, want)) in xs.iter().zip(ys).enumerate() {
+        let mut y = [0i8; O];
+        forward(x[..].try_into().unwrap(), &mut y);
+        assert_eq!(&y[..], *want, "{name} input {k}");
+    }
+}
+
+#[test]
+fn no_std_int8_networks_equal_the_reference_bit_for_bit() {
+    use kiln_no_std_check as ns;
+    agrees(
+        "mlp",
+        reference::MLP_X,
+        reference::MLP_Y,
+        |x: &[i8; 16], y: &mut [i8; 8]| {
+            ns::MLP_INT8.forward(x, y, &mut ns::MlpInt8EmbeddedScratch::ZERO.clone())
+        },
+    );
+    agrees(
+        "conv",
+        reference::CONV_X,
+        reference::CONV_Y,
+        |x: &[i8; 64], y: &mut [i8; 3]| {
+            ns::CONV_INT8.forward(x, y, &mut ns::ConvInt8EmbeddedScratch::ZERO.clone())
+        },
+    );
+    agrees(
+        "conv1d",
+        reference::CONV1D_X,
+        reference::CONV1D_Y,
+        |x: &[i8; 64], y: &mut [i8; 2]| {
+            ns::CONV1D_INT8.forward(x, y, &mut ns::Conv1dInt8EmbeddedScratch::ZERO.clone())
+        },
+    );
+    agrees(
+        "ds_cnn",
+        reference::DS_CNN_X,
+        reference::DS_CNN_Y,
+        |x: &[i8; 64], y: &mut [i8; 3]| {
+            ns::DS_CNN_INT8.forward(x, y, &mut ns::DsCnnInt8EmbeddedScratch::ZERO.clone())
+        },
+    );
 }
 
 #[test]

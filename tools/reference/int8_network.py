@@ -17,8 +17,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from int8_reference import (QMAX, QMIN, conv, dense, ints, pool, quantize_multiplier,  # noqa: E402
-                            quantize_weights, round_away, table)
+from int8_reference import (QMAX, QMIN, apply, dense, ints, quantize_multiplier,  # noqa: E402
+                            quantize_weights, round_away, sat32, table)
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 DTYPES = {"F32": np.float32, "F64": np.float64, "I8": np.int8, "I32": np.int32, "I64": np.int64}
@@ -67,6 +67,52 @@ def check_product(q, f, p, s_in):
         assert bq == int(q[f"{p}.bias"][o]), (p, o)
 
 
+def conv2d(wq, bq, mults, x, geom, zin, zout, lo, hi):
+    """Any 2-D convolution: geom = (ci, h, w, kh, kw, sh, sw, ph, pw, groups); padding stands
+    for the real 0 (the input's zero point) and adds nothing."""
+    ci, h, w, kh, kw, sh, sw, ph, pw, groups = geom
+    co = len(wq)
+    cig, cog = ci // groups, co // groups
+    oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    xa = np.array(x, dtype=np.int64).reshape(ci, h, w)
+    out = []
+    for o in range(co):
+        kern = np.array(wq[o], dtype=np.int64).reshape(cig, kh, kw)
+        base = (o // cog) * cig
+        for oy in range(oh):
+            for ox in range(ow):
+                acc = 0
+                for c in range(cig):
+                    for ky in range(kh):
+                        for kx in range(kw):
+                            iy, ix = oy * sh + ky - ph, ox * sw + kx - pw
+                            if 0 <= iy < h and 0 <= ix < w:
+                                acc += int(kern[c, ky, kx]) * (int(xa[base + c, iy, ix]) - zin)
+                v = apply(*mults[o], sat32(acc + bq[o])) + zout
+                out.append(int(min(max(v, lo), hi)))
+    return out
+
+
+def pool2d(x, geom, mode):
+    """Max or average pooling without padding: geom = (c, h, w, kh, kw, sh, sw); the mean
+    rounded half away from zero (C's integer division of the nudged sum)."""
+    c, h, w, kh, kw, sh, sw = geom
+    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    xa = np.array(x, dtype=np.int64).reshape(c, h, w)
+    out = []
+    for ch in range(c):
+        for oy in range(oh):
+            for ox in range(ow):
+                vals = [int(xa[ch, oy * sh + ky, ox * sw + kx]) for ky in range(kh) for kx in range(kw)]
+                if mode == "max":
+                    out.append(max(vals))
+                else:
+                    t, n = sum(vals), len(vals)
+                    m = (abs(t) + n // 2) // n
+                    out.append(max(min(m if t > 0 else -m, QMAX), QMIN))
+    return out
+
+
 def product(q, f, p, kind, act, x, s_in, z_in, geom):
     check_product(q, f, p, s_in)
     table_act = act in FUNCS
@@ -79,8 +125,7 @@ def product(q, f, p, kind, act, x, s_in, z_in, geom):
     if kind == "dense":
         y = dense(wq, bq, mults, x, z_in, z_out, lo, QMAX)
     else:
-        ci, h, w, k, pad = geom
-        y, _, _ = conv(wq, bq, mults, x, ci, h, w, k, 1, pad, z_in, z_out, lo, QMAX)
+        y = conv2d(wq, bq, mults, x, geom, z_in, z_out, lo, QMAX)
     if table_act:
         y = apply_table(q, p, act, s_out, z_out, y)
     return y, qp(q, p)
@@ -98,20 +143,43 @@ def run(q, f, program, x):
     for op in program:
         if op[0] in ("dense", "conv"):
             x, (s, z) = product(q, f, op[1], op[0], op[2], x, s, z, op[3] if len(op) > 3 else None)
-        elif op[0] == "maxpool":
-            c, h, w, k = op[1]
-            x = pool(x, c, h, w, k, k, "max")
+        elif op[0] in ("max", "avg"):
+            x = pool2d(x, op[1], op[0])
+        elif op[0] == "relu":
+            x = [max(v, z) for v in x]
+        elif op[0] == "table":
+            x = apply_table(q, op[1], op[2], s, z, x)
+            s, z = TABLE_OUT[op[2]]
     return x
 
 
+NS = "no-std-check/weights/"
 NETS = {
     "DIGITS": ("tests/fixtures/digits_mlp.int8.safetensors", "tests/fixtures/digits_mlp.safetensors", 64,
                [("dense", "layers.0", "relu"), ("dense", "layers.3", "tanh"), ("dense", "layers.5", None)]),
     "LENET5": ("tests/fixtures/lenet5.int8.safetensors", "tests/fixtures/lenet5.safetensors", 784,
-               [("conv", "layers.0", "relu", (1, 28, 28, 5, 2)), ("maxpool", (6, 28, 28, 2)),
-                ("conv", "layers.3", "relu", (6, 14, 14, 5, 0)), ("maxpool", (16, 10, 10, 2)),
+               [("conv", "layers.0", "relu", (1, 28, 28, 5, 5, 1, 1, 2, 2, 1)), ("max", (6, 28, 28, 2, 2, 2, 2)),
+                ("conv", "layers.3", "relu", (6, 14, 14, 5, 5, 1, 1, 0, 0, 1)), ("max", (16, 10, 10, 2, 2, 2, 2)),
                 ("dense", "layers.7", "relu"), ("dense", "layers.9", "relu"),
                 ("dense", "layers.11", None)]),
+    # The int8 networks of no-std-check: tables fused and alone, average pooling, 1-D,
+    # grouped (depthwise) convolutions and global average pooling.
+    "MLP": (NS + "mlp.int8.safetensors", NS + "mlp.safetensors", 16,
+            [("dense", "layers.0", "tanh"), ("dense", "layers.2", "tanh"), ("dense", "layers.4", None)]),
+    "CONV": (NS + "convq.int8.safetensors", NS + "convq.safetensors", 64,
+             [("conv", "layers.0", "relu", (1, 8, 8, 3, 3, 1, 1, 1, 1, 1)), ("max", (4, 8, 8, 2, 2, 2, 2)),
+              ("table", "layers.3", "tanh"),
+              ("conv", "layers.4", "sigmoid", (4, 4, 4, 3, 3, 1, 1, 0, 0, 1)), ("avg", (6, 2, 2, 2, 2, 2, 2)),
+              ("dense", "layers.8", None)]),
+    "CONV1D": (NS + "conv1dq.int8.safetensors", NS + "conv1dq.safetensors", 64,
+               [("conv", "layers.0", "relu", (2, 1, 32, 1, 5, 1, 1, 0, 2, 1)), ("max", (4, 1, 32, 1, 2, 1, 2)),
+                ("conv", "layers.3", "tanh", (4, 1, 16, 1, 3, 1, 2, 0, 0, 1)), ("avg", (6, 1, 7, 1, 2, 1, 2)),
+                ("dense", "layers.7", None)]),
+    "DS_CNN": (NS + "dscnn.int8.safetensors", NS + "dscnn.safetensors", 64,
+               [("conv", "layers.0", "relu", (1, 8, 8, 3, 3, 1, 1, 1, 1, 1)),
+                ("conv", "layers.2", "relu", (8, 8, 8, 3, 3, 1, 1, 1, 1, 8)),
+                ("conv", "layers.4", "relu", (8, 8, 8, 1, 1, 1, 1, 0, 0, 1)),
+                ("avg", (8, 8, 8, 8, 8, 1, 1)), ("dense", "layers.7", None)]),
 }
 
 
