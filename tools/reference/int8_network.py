@@ -17,8 +17,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from int8_reference import (QMAX, QMIN, apply, dense, ints, quantize_multiplier,  # noqa: E402
-                            quantize_weights, round_away, sat32, table)
+from int8_reference import (QMIN, QMAX, conv2d, dense, ints, pool2d,  # noqa: E402
+                            quantize_multiplier, quantize_weights, round_away, table)
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 DTYPES = {"F32": np.float32, "F64": np.float64, "I8": np.int8, "I32": np.int32, "I64": np.int64}
@@ -65,52 +65,6 @@ def check_product(q, f, p, s_in):
         assert np.float32(ws) == q[f"{p}.weight_scale"][o], (p, o)
         bq = int(round_away(float(b[o]) / (float(s_in) * float(ws))))
         assert bq == int(q[f"{p}.bias"][o]), (p, o)
-
-
-def conv2d(wq, bq, mults, x, geom, zin, zout, lo, hi):
-    """Any 2-D convolution: geom = (ci, h, w, kh, kw, sh, sw, ph, pw, groups); padding stands
-    for the real 0 (the input's zero point) and adds nothing."""
-    ci, h, w, kh, kw, sh, sw, ph, pw, groups = geom
-    co = len(wq)
-    cig, cog = ci // groups, co // groups
-    oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
-    xa = np.array(x, dtype=np.int64).reshape(ci, h, w)
-    out = []
-    for o in range(co):
-        kern = np.array(wq[o], dtype=np.int64).reshape(cig, kh, kw)
-        base = (o // cog) * cig
-        for oy in range(oh):
-            for ox in range(ow):
-                acc = 0
-                for c in range(cig):
-                    for ky in range(kh):
-                        for kx in range(kw):
-                            iy, ix = oy * sh + ky - ph, ox * sw + kx - pw
-                            if 0 <= iy < h and 0 <= ix < w:
-                                acc += int(kern[c, ky, kx]) * (int(xa[base + c, iy, ix]) - zin)
-                v = apply(*mults[o], sat32(acc + bq[o])) + zout
-                out.append(int(min(max(v, lo), hi)))
-    return out
-
-
-def pool2d(x, geom, mode):
-    """Max or average pooling without padding: geom = (c, h, w, kh, kw, sh, sw); the mean
-    rounded half away from zero (C's integer division of the nudged sum)."""
-    c, h, w, kh, kw, sh, sw = geom
-    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
-    xa = np.array(x, dtype=np.int64).reshape(c, h, w)
-    out = []
-    for ch in range(c):
-        for oy in range(oh):
-            for ox in range(ow):
-                vals = [int(xa[ch, oy * sh + ky, ox * sw + kx]) for ky in range(kh) for kx in range(kw)]
-                if mode == "max":
-                    out.append(max(vals))
-                else:
-                    t, n = sum(vals), len(vals)
-                    m = (abs(t) + n // 2) // n
-                    out.append(max(min(m if t > 0 else -m, QMAX), QMIN))
-    return out
 
 
 def product(q, f, p, kind, act, x, s_in, z_in, geom):

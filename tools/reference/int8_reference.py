@@ -134,25 +134,57 @@ def case(rng, n_in, n_out, relu):
                 mults=mults, xq=xq, y=y)
 
 
-def conv(wq, bq, mults, xq, ci, h, w, k, stride, pad, zin, zout, lo, hi):
+def conv2d(wq, bq, mults, x, geom, zin, zout, lo, hi):
+    """Any 2-D convolution: geom = (ci, h, w, kh, kw, sh, sw, ph, pw, groups); padding stands
+    for the real 0 (the input's zero point) and adds nothing."""
+    ci, h, w, kh, kw, sh, sw, ph, pw, groups = geom
     co = len(wq)
-    oh, ow = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
-    x = np.array(xq, dtype=np.int64).reshape(ci, h, w)
+    cig, cog = ci // groups, co // groups
+    oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    xa = np.array(x, dtype=np.int64).reshape(ci, h, w)
     out = []
     for o in range(co):
-        kern = np.array(wq[o], dtype=np.int64).reshape(ci, k, k)
+        kern = np.array(wq[o], dtype=np.int64).reshape(cig, kh, kw)
+        base = (o // cog) * cig
         for oy in range(oh):
             for ox in range(ow):
                 acc = 0
-                for c in range(ci):
-                    for ky in range(k):
-                        for kx in range(k):
-                            iy, ix = oy * stride + ky - pad, ox * stride + kx - pad
+                for c in range(cig):
+                    for ky in range(kh):
+                        for kx in range(kw):
+                            iy, ix = oy * sh + ky - ph, ox * sw + kx - pw
                             if 0 <= iy < h and 0 <= ix < w:
-                                acc += int(kern[c, ky, kx]) * (int(x[c, iy, ix]) - zin)
+                                acc += int(kern[c, ky, kx]) * (int(xa[base + c, iy, ix]) - zin)
                 v = apply(*mults[o], sat32(acc + bq[o])) + zout
                 out.append(int(min(max(v, lo), hi)))
-    return out, oh, ow
+    return out
+
+
+def pool2d(x, geom, mode):
+    """Max or average pooling without padding: geom = (c, h, w, kh, kw, sh, sw); the mean
+    rounded half away from zero (C's integer division of the nudged sum)."""
+    c, h, w, kh, kw, sh, sw = geom
+    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    xa = np.array(x, dtype=np.int64).reshape(c, h, w)
+    out = []
+    for ch in range(c):
+        for oy in range(oh):
+            for ox in range(ow):
+                vals = [int(xa[ch, oy * sh + ky, ox * sw + kx]) for ky in range(kh) for kx in range(kw)]
+                if mode == "max":
+                    out.append(max(vals))
+                else:
+                    t, n = sum(vals), len(vals)
+                    m = (abs(t) + n // 2) // n
+                    out.append(max(min(m if t > 0 else -m, QMAX), QMIN))
+    return out
+
+
+def conv(wq, bq, mults, xq, ci, h, w, k, stride, pad, zin, zout, lo, hi):
+    """A square convolution in one group: `conv2d` with the output size."""
+    oh, ow = (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+    geom = (ci, h, w, k, k, stride, stride, pad, pad, 1)
+    return conv2d(wq, bq, mults, xq, geom, zin, zout, lo, hi), oh, ow
 
 
 def quantize_product(wf, b, s_in, s_out):
@@ -203,21 +235,8 @@ def conv_case(rng, ci, co, h, w, k, stride, pad, relu):
 
 
 def pool(xq, c, h, w, k, stride, mode):
-    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
-    x = np.array(xq, dtype=np.int64).reshape(c, h, w)
-    out = []
-    for ch in range(c):
-        for oy in range(oh):
-            for ox in range(ow):
-                vals = [int(x[ch, oy * stride + ky, ox * stride + kx])
-                        for ky in range(k) for kx in range(k)]
-                if mode == "max":
-                    out.append(max(vals))
-                else:
-                    s, n = sum(vals), len(vals)
-                    q = (abs(s) + n // 2) // n  # C: (s +- n/2) / n truncates toward zero
-                    out.append(max(min(q if s > 0 else -q, QMAX), QMIN))
-    return out
+    """Square pooling: `pool2d`."""
+    return pool2d(xq, (c, h, w, k, k, stride, stride), mode)
 
 
 def table(f, s_in, z_in, s_out, z_out):
