@@ -151,6 +151,14 @@ fn no_std_int8_networks_equal_the_reference_bit_for_bit() {
         },
     );
     agrees(
+        "conv_bn",
+        reference::CONV_BN_X,
+        reference::CONV_BN_Y,
+        |x: &[i8; 64], y: &mut [i8; 3]| {
+            ns::CONV_BN_INT8.forward(x, y, &mut ns::ConvBnInt8EmbeddedScratch::ZERO.clone())
+        },
+    );
+    agrees(
         "ds_cnn",
         reference::DS_CNN_X,
         reference::DS_CNN_Y,

@@ -53,6 +53,8 @@ pub enum Role8 {
     Activation(Act8),
     /// Values moved or pooled in their own scale.
     Keep,
+    /// A batch norm folded into the product before it (its epsilon).
+    Folded(f64),
     /// No int8 form, and why.
     Unsupported(String),
 }
@@ -85,6 +87,16 @@ impl Int8Kernel {
             ty: None,
             weight_shape: Vec::new(),
             call,
+        }
+    }
+
+    /// A batch norm, folded into the dense layer or convolution before it.
+    pub fn folded(eps: f64) -> Self {
+        Int8Kernel {
+            role: Role8::Folded(eps),
+            ty: None,
+            weight_shape: Vec::new(),
+            call: None,
         }
     }
 
@@ -134,6 +146,7 @@ impl Int8Kernel {
                 quote!(#r::Activation(#a))
             }
             Role8::Keep => quote!(#r::Keep),
+            Role8::Folded(eps) => quote!(#r::Folded { eps: #eps }),
             Role8::Unsupported(why) => quote!(#r::Unsupported(#why)),
         }
     }
@@ -165,9 +178,22 @@ fn table_bytes(a: Act8) -> usize {
     }
 }
 
-/// A top-level layer's kernel.
+/// A top-level layer's kernel, on its own.
 pub fn kernel(n: &Node) -> Int8Kernel {
     n.kind.int8(&n.input, &n.output)
+}
+
+/// Every top-level layer's kernel in its place: a batch norm folds only into a dense layer
+/// or convolution right before it with no activation of its own.
+pub fn kernels(net: &Resolved) -> Vec<Int8Kernel> {
+    let mut out: Vec<Int8Kernel> = net.layers.iter().map(kernel).collect();
+    for i in 0..out.len() {
+        let folds = i > 0 && matches!(out[i - 1].role, Role8::Product(Act8::Identity));
+        if matches!(out[i].role, Role8::Folded(_)) && !folds {
+            out[i] = Int8Kernel::unsupported("in int8 a batch norm folds into the dense layer or convolution right before it, which must have no activation of its own");
+        }
+    }
+    out
 }
 
 /// Every tensor a quantised file holds for `net`, in layer order.
@@ -185,8 +211,7 @@ pub fn file_tensors(net: &Resolved) -> Vec<Expected> {
         scalar(out, format!("{p}.{what}zero_point"), FileDtype::I32);
     };
     qparams(&mut out, "quant", "");
-    for n in &net.layers {
-        let k = kernel(n);
+    for (n, k) in net.layers.iter().zip(kernels(net)) {
         let p = n.prefix();
         let table = |out: &mut Vec<Expected>| {
             out.push(Expected {

@@ -159,6 +159,20 @@ network! {
     }
 }
 
+network! {
+    /// Batch norms in int8: folded into the convolution and the dense layer before them.
+    pub struct ConvBnInt8 {
+        input: [1, 8, 8],
+        layers: [
+            conv2d(4, 3, padding = 1), batch_norm2d, relu, max_pool2d(2),
+            flatten, dense(8), batch_norm, tanh, dense(3),
+        ],
+        loss: none,
+        weights: "weights/convbn.int8.safetensors",
+        precision: int8,
+    }
+}
+
 /// The models as `static`s: weights in read-only memory, nothing built at run time.
 pub static MLP: MlpEmbedded = MlpEmbedded::WEIGHTS;
 pub static CONV: ConvEmbedded = ConvEmbedded::WEIGHTS;
@@ -171,6 +185,7 @@ pub static MLP_INT8: MlpInt8Embedded = MlpInt8Embedded::WEIGHTS;
 pub static CONV_INT8: ConvInt8Embedded = ConvInt8Embedded::WEIGHTS;
 pub static CONV1D_INT8: Conv1dInt8Embedded = Conv1dInt8Embedded::WEIGHTS;
 pub static DS_CNN_INT8: DsCnnInt8Embedded = DsCnnInt8Embedded::WEIGHTS;
+pub static CONV_BN_INT8: ConvBnInt8Embedded = ConvBnInt8Embedded::WEIGHTS;
 
 // Memory is exact and known at compile time: the parameters plus a few scalar settings.
 const _: () = assert!(MlpEmbedded::<f32>::BYTES == 4 * (16 * 64 + 64 + 64 * 64 + 64 + 64 * 8 + 8));
@@ -199,6 +214,12 @@ pub fn conv1d_int8(x: &[f32; 64]) -> [f32; 2] {
 pub fn ds_cnn_int8(x: &[f32; 64]) -> [f32; 3] {
     let mut s = DsCnnInt8EmbeddedScratch::ZERO;
     DS_CNN_INT8.forward_real(x, &mut s)
+}
+
+/// The int8 network with folded batch norms on one 8x8 map, real values in and out.
+pub fn conv_bn_int8(x: &[f32; 64]) -> [f32; 3] {
+    let mut s = ConvBnInt8EmbeddedScratch::ZERO;
+    CONV_BN_INT8.forward_real(x, &mut s)
 }
 
 /// The T4 network on one sample.

@@ -45,6 +45,8 @@ fn same_numbers_as_the_std_build() {
         check(&format!("conv1d_int8{k}"), &conv1d);
         let ds_cnn = kiln_no_std_check::ds_cnn_int8(&input::<64>(k));
         check(&format!("ds_cnn_int8{k}"), &ds_cnn);
+        let conv_bn = kiln_no_std_check::conv_bn_int8(&input::<64>(k));
+        check(&format!("conv_bn_int8{k}"), &conv_bn);
     }
     for k in 0..3 {
         check(&format!("res{k}"), &kiln_no_std_check::res(&input::<64>(k)));

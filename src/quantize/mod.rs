@@ -2,7 +2,8 @@
 //! a trained network is run over calibration data to find each activation's range (minimum
 //! and maximum, or percentiles), its weights are quantised per output channel (symmetric
 //! int8), biases to int32 in units of `input_scale * weight_scale`, activations per tensor
-//! (asymmetric int8), and the result is written as a safetensors file that
+//! (asymmetric int8; a batch norm right after a dense layer or convolution is folded into
+//! its weights and bias first), and the result is written as a safetensors file that
 //! `network! { .., weights: "model.int8.safetensors", precision: int8 }` bakes into an int8
 //! embedded form.
 //!
@@ -91,6 +92,10 @@ pub fn quantize<N: Network<f32>>(
     let ranges = calibrate(net, inputs, calibration)?;
     let mut params = std::collections::HashMap::new();
     net.visit_params(&mut |name, _, v| {
+        params.insert(name.to_string(), v.to_vec());
+    });
+    // Batch-norm statistics, for folding.
+    net.visit_buffers(&mut |name, v| {
         params.insert(name.to_string(), v.to_vec());
     });
     let (entries, input, output) = tensors::build::<N>(&ranges, &params);

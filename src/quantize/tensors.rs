@@ -2,7 +2,8 @@
 //! named as `precision: int8` reads them (see the macro's int8 form): `quant.scale` and
 //! `quant.zero_point` for the input; a product's `weight` (i8), `bias` (i32), `weight_scale`,
 //! and its output's `scale`/`zero_point`; a table's `table` (i8 [256]), with a fused table's
-//! product writing to `pre_scale`/`pre_zero_point`.
+//! product writing to `pre_scale`/`pre_zero_point`. A batch norm right after a product is
+//! folded into its weights and bias first (as TFLite's converter does) and writes nothing.
 
 use std::collections::HashMap;
 
@@ -26,8 +27,17 @@ pub(crate) fn build<N: Network<f32>>(
         let p = l.name;
         match l.role {
             Int8Role::Product(act) => {
-                product::<N>(&mut out, p, cur, params);
+                // A folded batch norm's output is this layer's.
+                let fold = match N::INT8_LAYERS.get(i + 1) {
+                    Some(next) => match next.role {
+                        Int8Role::Folded { eps } => Some((next.name, eps)),
+                        _ => None,
+                    },
+                    None => None,
+                };
+                product::<N>(&mut out, p, cur, params, fold);
                 let own = |(lo, hi)| QuantParams::from_range(lo, hi);
+                let output = ranges.output[i + usize::from(fold.is_some())];
                 cur = match act.table_output() {
                     Some(fixed) => {
                         let pre = own(ranges.pre[i]);
@@ -35,7 +45,7 @@ pub(crate) fn build<N: Network<f32>>(
                         table(&mut out, p, act, pre, fixed);
                         fixed
                     }
-                    None => own(ranges.output[i]),
+                    None => own(output),
                 };
                 qparams(&mut out, p, "", cur);
             }
@@ -46,28 +56,35 @@ pub(crate) fn build<N: Network<f32>>(
                     cur = fixed;
                 }
             }
-            Int8Role::Keep | Int8Role::Unsupported(_) => {}
+            Int8Role::Keep | Int8Role::Folded { .. } | Int8Role::Unsupported(_) => {}
         }
     }
     (out, input, cur)
 }
 
-/// `weight` per output channel, `bias` in units of `input.scale * weight_scale`.
+/// `weight` per output channel, `bias` in units of `input.scale * weight_scale`; with
+/// `fold` (a batch norm's prefix and epsilon), the normalisation folded in first.
 fn product<N: Network<f32>>(
     out: &mut Vec<Entry>,
     p: &str,
     input: QuantParams,
     params: &HashMap<String, Vec<f32>>,
+    fold: Option<(&str, f64)>,
 ) {
     let name = format!("{p}.weight");
     let Some(spec) = N::TENSORS.iter().find(|t| t.name == name) else {
         unreachable!("kiln bug: the product layer `{p}` lists no weight");
     };
-    let w = &params[&name];
     let co = spec.shape[0];
-    let k = w.len() / co;
-    let no_bias = vec![0.0; co];
-    let b = params.get(&format!("{p}.bias")).unwrap_or(&no_bias);
+    let k = params[&name].len() / co;
+    let mut w = params[&name].clone();
+    let mut b = params
+        .get(&format!("{p}.bias"))
+        .cloned()
+        .unwrap_or_else(|| vec![0.0; co]);
+    if let Some((bn, eps)) = fold {
+        fold_batch_norm(&mut w, &mut b, params, bn, eps);
+    }
     let mut wq = vec![0i8; w.len()];
     let mut scales = vec![0f32; co];
     let mut bq = vec![0i32; co];
@@ -79,6 +96,28 @@ fn product<N: Network<f32>>(
     out.push(Entry::int8(name, spec.shape.to_vec(), &wq));
     out.push(Entry::int32(format!("{p}.bias"), vec![co], &bq));
     out.push(Entry::new(format!("{p}.weight_scale"), vec![co], &scales));
+}
+
+/// `w[o] *= s[o]`, `b[o] = (b[o] - mean[o]) s[o] + beta[o]` with `s = gamma / sqrt(var +
+/// eps)`, in f64 and rounded once to f32.
+fn fold_batch_norm(
+    w: &mut [f32],
+    b: &mut [f32],
+    params: &HashMap<String, Vec<f32>>,
+    bn: &str,
+    eps: f64,
+) {
+    let get = |t: &str| &params[&format!("{bn}.{t}")];
+    let (gamma, beta) = (get("weight"), get("bias"));
+    let (mean, var) = (get("running_mean"), get("running_var"));
+    let k = w.len() / b.len();
+    for (o, (row, b)) in w.chunks_exact_mut(k).zip(b.iter_mut()).enumerate() {
+        let s = gamma[o] as f64 / (var[o] as f64 + eps).sqrt();
+        for v in row {
+            *v = (*v as f64 * s) as f32;
+        }
+        *b = ((*b as f64 - mean[o] as f64) * s + beta[o] as f64) as f32;
+    }
 }
 
 fn table(out: &mut Vec<Entry>, p: &str, act: Int8Act, input: QuantParams, output: QuantParams) {

@@ -55,10 +55,22 @@ def qp(q, p, what=""):
     return np.float32(q[f"{p}.{what}scale"]), int(q[f"{p}.{what}zero_point"])
 
 
-def check_product(q, f, p, s_in):
+def folded(f, p, bn, eps):
+    """The product's float weights and bias with the batch norm `bn` folded in (as TFLite's
+    converter folds it): s = gamma / sqrt(var + eps) in float64, rounded once to float32."""
+    w = f[f"{p}.weight"].reshape(f[f"{p}.weight"].shape[0], -1).astype(np.float64)
+    b = f.get(f"{p}.bias", np.zeros(w.shape[0], np.float32)).astype(np.float64)
+    if bn is None:
+        return w.astype(np.float32), b.astype(np.float32)
+    g, beta = f[f"{bn}.weight"].astype(np.float64), f[f"{bn}.bias"].astype(np.float64)
+    mean, var = f[f"{bn}.running_mean"].astype(np.float64), f[f"{bn}.running_var"].astype(np.float64)
+    s = g / np.sqrt(var + eps)
+    return (w * s[:, None]).astype(np.float32), ((b - mean) * s + beta).astype(np.float32)
+
+
+def check_product(q, f, p, s_in, bn=None, eps=0.0):
     """The file's int8 weights, weight scales and biases are the spec's from the float ones."""
-    w = f[f"{p}.weight"].reshape(f[f"{p}.weight"].shape[0], -1)
-    b = f.get(f"{p}.bias", np.zeros(w.shape[0], np.float32))
+    w, b = folded(f, p, bn, eps)
     for o in range(w.shape[0]):
         wq, ws = quantize_weights(w[o])
         assert wq == [int(v) for v in q[f"{p}.weight"].reshape(w.shape[0], -1)[o]], (p, o)
@@ -67,8 +79,8 @@ def check_product(q, f, p, s_in):
         assert bq == int(q[f"{p}.bias"][o]), (p, o)
 
 
-def product(q, f, p, kind, act, x, s_in, z_in, geom):
-    check_product(q, f, p, s_in)
+def product(q, f, p, kind, act, x, s_in, z_in, geom, bn=None):
+    check_product(q, f, p, s_in, *(bn or (None, 0.0)))
     table_act = act in FUNCS
     s_out, z_out = qp(q, p, "pre_" if table_act else "")
     ws = q[f"{p}.weight_scale"]
@@ -96,7 +108,8 @@ def run(q, f, program, x):
     s, z = qp(q, "quant")
     for op in program:
         if op[0] in ("dense", "conv"):
-            x, (s, z) = product(q, f, op[1], op[0], op[2], x, s, z, op[3] if len(op) > 3 else None)
+            geom, bn = (op[3] if len(op) > 3 else None), (op[4] if len(op) > 4 else None)
+            x, (s, z) = product(q, f, op[1], op[0], op[2], x, s, z, geom, bn)
         elif op[0] in ("max", "avg"):
             x = pool2d(x, op[1], op[0])
         elif op[0] == "relu":
@@ -134,6 +147,11 @@ NETS = {
                 ("conv", "layers.2", "relu", (8, 8, 8, 3, 3, 1, 1, 1, 1, 8)),
                 ("conv", "layers.4", "relu", (8, 8, 8, 1, 1, 1, 1, 0, 0, 1)),
                 ("avg", (8, 8, 8, 8, 8, 1, 1)), ("dense", "layers.7", None)]),
+    "CONV_BN": (NS + "convbn.int8.safetensors", NS + "convbn.safetensors", 64,
+                [("conv", "layers.0", None, (1, 8, 8, 3, 3, 1, 1, 1, 1, 1), ("layers.1", 1e-5)),
+                 ("relu",), ("max", (4, 8, 8, 2, 2, 2, 2)),
+                 ("dense", "layers.5", None, None, ("layers.6", 1e-5)), ("table", "layers.7", "tanh"),
+                 ("dense", "layers.8", None)]),
 }
 
 

@@ -66,8 +66,8 @@ fn cost_consts(net: &Resolved) -> TokenStream {
 
 /// The int8 form's model and scratch bytes, when every layer has one.
 fn int8_sizes(net: &Resolved, cost: &crate::cost::Cost) -> (TokenStream, TokenStream) {
-    use crate::int8::{kernel, Role8};
-    let kernels: Vec<_> = net.layers.iter().map(kernel).collect();
+    use crate::int8::Role8;
+    let kernels = crate::int8::kernels(net);
     if net.seq
         || kernels
             .iter()

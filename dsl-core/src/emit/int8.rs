@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 
 use crate::diag::Ctxt;
 use crate::embedded_op::Baked;
-use crate::int8::{kernel, Act8, Int8Kernel, Role8};
+use crate::int8::{kernels, Act8, Int8Kernel, Role8};
 use crate::tokens::{lit, rt};
 use crate::tree::{Node, Resolved};
 
@@ -41,7 +41,7 @@ pub fn emit(net: &Resolved, cx: &mut Ctxt) -> TokenStream {
         );
         return quote!();
     }
-    let kernels: Vec<(&Node, Int8Kernel)> = net.layers.iter().map(|n| (n, kernel(n))).collect();
+    let kernels: Vec<(&Node, Int8Kernel)> = net.layers.iter().zip(kernels(net)).collect();
     for (n, k) in &kernels {
         if let Role8::Unsupported(why) = &k.role {
             cx.error_spanned_by(
@@ -199,7 +199,8 @@ impl<'a> Emitter<'a> {
                 }
                 None => {}
             },
-            Role8::Unsupported(_) => {}
+            // The normalisation is in the product's weights already.
+            Role8::Folded(_) | Role8::Unsupported(_) => {}
         }
     }
 

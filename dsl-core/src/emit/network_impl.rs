@@ -36,10 +36,14 @@ pub fn network_impl(
     let check_first = forward::check_first(plan);
     let fwd = forward::inference(plan);
     let observed = forward::observed(net, plan);
-    let int8_layers = net.layers.iter().map(|n| {
-        let (name, role) = (n.prefix(), crate::int8::kernel(n).role_tokens());
-        quote!(#rt::quant::Int8Layer { name: #name, role: #role })
-    });
+    let int8_layers = net
+        .layers
+        .iter()
+        .zip(crate::int8::kernels(net))
+        .map(|(n, k)| {
+            let (name, role) = (n.prefix(), k.role_tokens());
+            quote!(#rt::quant::Int8Layer { name: #name, role: #role })
+        });
     let fwd_train = forward::training(plan);
     let bwd = backward::backward(plan);
     let visitors = visitors::visitors(plan);

@@ -31,6 +31,11 @@ impl BatchNorm2d {
 }
 
 impl LayerKind for BatchNorm2d {
+    /// Folded into the dense layer or convolution before it.
+    fn int8(&self, _input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
+        crate::int8::Int8Kernel::folded(self.eps)
+    }
+
     fn output_shape(
         &self,
         call: &LayerCall,

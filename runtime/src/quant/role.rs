@@ -52,7 +52,7 @@ impl Int8Act {
 }
 
 /// One top-level layer's int8 form.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Int8Role {
     /// Dense or convolution: int8 weights symmetric per output channel (axis 0), an int32
     /// bias, output rescaled per channel, then the fused activation.
@@ -62,12 +62,19 @@ pub enum Int8Role {
     /// Moves or pools values without changing their scale (flatten, dropout, max pooling,
     /// average pooling without padding).
     Keep,
+    /// A batch normalisation folded into the product layer right before it, as TFLite's
+    /// converter folds it: that layer's weights scaled by `gamma / sqrt(var + eps)` per
+    /// channel and its bias shifted; nothing of its own runs.
+    Folded {
+        /// The normalisation's epsilon.
+        eps: f64,
+    },
     /// No int8 form; the reason, for the error.
     Unsupported(&'static str),
 }
 
 /// A top-level layer: its PyTorch name prefix (`layers.3`) and role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Int8Layer {
     /// `layers.3`.
     pub name: &'static str,
