@@ -123,6 +123,7 @@ fn int8_outputs() -> Vec<(String, Vec<f32>)> {
         out.push((format!("conv1d_int8{k}"), ns::conv1d_int8(&x64).to_vec()));
         out.push((format!("ds_cnn_int8{k}"), ns::ds_cnn_int8(&x64).to_vec()));
         out.push((format!("conv_bn_int8{k}"), ns::conv_bn_int8(&x64).to_vec()));
+        out.push((format!("act_int8{k}"), ns::act_int8(&x16).to_vec()));
     }
     out
 }
@@ -184,6 +185,8 @@ fn int8_forms_are_the_quantised_f32_networks() {
         "convbn.safetensors",
     );
     quantises_to(&conv_bn, &calibration::<64>(), "convbn.int8.safetensors");
+    let acts = load(ns::ActInt8::<f32>::new(&mut seeded(1)), "acts.safetensors");
+    quantises_to(&acts, &calibration::<16>(), "acts.int8.safetensors");
     // int8 tracks f32 to within a few of its output steps.
     for k in 0..3 {
         let (x16, x64) = (input::<16>(k), input::<64>(k));

@@ -151,6 +151,14 @@ fn no_std_int8_networks_equal_the_reference_bit_for_bit() {
         },
     );
     agrees(
+        "acts",
+        reference::ACTS_X,
+        reference::ACTS_Y,
+        |x: &[i8; 16], y: &mut [i8; 4]| {
+            ns::ACT_INT8.forward(x, y, &mut ns::ActInt8EmbeddedScratch::ZERO.clone())
+        },
+    );
+    agrees(
         "conv_bn",
         reference::CONV_BN_X,
         reference::CONV_BN_Y,

@@ -92,17 +92,17 @@ impl ActSpec {
         Some(kind.map(|kind| ActSpec { kind }))
     }
 
-    /// Its int8 form: a clamp (ReLU) or a table to TFLite's fixed scale (tanh, sigmoid);
-    /// `None` for the others.
+    /// Its int8 form: a clamp (ReLU), a table to TFLite's fixed scale (tanh, sigmoid), or a
+    /// table of the f32 function to a calibrated scale (the others).
     pub fn int8(&self) -> Option<crate::int8::Act8> {
         use crate::int8::Act8;
-        match self.kind {
-            Kind::Identity => Some(Act8::Identity),
-            Kind::Relu => Some(Act8::Relu),
-            Kind::Tanh => Some(Act8::Tanh),
-            Kind::Sigmoid => Some(Act8::Sigmoid),
-            _ => None,
-        }
+        Some(match self.kind {
+            Kind::Identity => Act8::Identity,
+            Kind::Relu => Act8::Relu,
+            Kind::Tanh => Act8::Tanh,
+            Kind::Sigmoid => Act8::Sigmoid,
+            _ => Act8::Table(self.tokens()),
+        })
     }
 
     /// The runtime `Activation` value.

@@ -18,28 +18,32 @@ use crate::tree::{Node, Resolved};
 use crate::weights::{Expected, FileDtype};
 
 /// An element-wise function in int8.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Debug)]
 pub enum Act8 {
     Identity,
     /// A clamp at the zero point: the scale is kept.
     Relu,
     Tanh,
     Sigmoid,
+    /// Any other activation, as a table built with its f32 function (the runtime
+    /// `Activation` tokens).
+    Table(TokenStream),
 }
 
 impl Act8 {
     /// Whether it runs as a 256-entry table (to a fixed output scale).
-    pub fn is_table(self) -> bool {
-        matches!(self, Act8::Tanh | Act8::Sigmoid)
+    pub fn is_table(&self) -> bool {
+        matches!(self, Act8::Tanh | Act8::Sigmoid | Act8::Table(_))
     }
 
-    fn tokens(self) -> TokenStream {
+    fn tokens(&self) -> TokenStream {
         let rt = rt();
         let v = match self {
             Act8::Identity => quote!(Identity),
             Act8::Relu => quote!(Relu),
             Act8::Tanh => quote!(Tanh),
             Act8::Sigmoid => quote!(Sigmoid),
+            Act8::Table(a) => quote!(Table(#a)),
         };
         quote!(#rt::quant::Int8Act::#v)
     }
@@ -159,9 +163,9 @@ impl Int8Kernel {
             Role8::Product(a) => {
                 let co = self.weight_shape.first().copied().unwrap_or(0);
                 let w: usize = self.weight_shape.iter().product();
-                (w + 12 * co + 12).next_multiple_of(4) + table_bytes(*a)
+                (w + 12 * co + 12).next_multiple_of(4) + table_bytes(a)
             }
-            Role8::Activation(a) => table_bytes(*a),
+            Role8::Activation(a) => table_bytes(a),
             _ => 0,
         }
     }
@@ -170,7 +174,7 @@ impl Int8Kernel {
 const NO_TABLE: &str =
     "int8 takes relu, tanh and sigmoid (fused or alone); others have no int8 table yet";
 
-fn table_bytes(a: Act8) -> usize {
+fn table_bytes(a: &Act8) -> usize {
     if a.is_table() {
         256
     } else {

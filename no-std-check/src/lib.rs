@@ -173,6 +173,21 @@ network! {
     }
 }
 
+network! {
+    /// Activations beyond ReLU/tanh/sigmoid in int8: leaky ReLU, GELU and swish fused into
+    /// their dense layers, a stand-alone ELU, each a table to a calibrated scale.
+    pub struct ActInt8 {
+        input: [16],
+        layers: [
+            dense(24), leaky_relu(0.1), dropout(0.1), elu,
+            dense(16), gelu, dense(8), swish, dense(4),
+        ],
+        loss: none,
+        weights: "weights/acts.int8.safetensors",
+        precision: int8,
+    }
+}
+
 /// The models as `static`s: weights in read-only memory, nothing built at run time.
 pub static MLP: MlpEmbedded = MlpEmbedded::WEIGHTS;
 pub static CONV: ConvEmbedded = ConvEmbedded::WEIGHTS;
@@ -186,6 +201,7 @@ pub static CONV_INT8: ConvInt8Embedded = ConvInt8Embedded::WEIGHTS;
 pub static CONV1D_INT8: Conv1dInt8Embedded = Conv1dInt8Embedded::WEIGHTS;
 pub static DS_CNN_INT8: DsCnnInt8Embedded = DsCnnInt8Embedded::WEIGHTS;
 pub static CONV_BN_INT8: ConvBnInt8Embedded = ConvBnInt8Embedded::WEIGHTS;
+pub static ACT_INT8: ActInt8Embedded = ActInt8Embedded::WEIGHTS;
 
 // Memory is exact and known at compile time: the parameters plus a few scalar settings.
 const _: () = assert!(MlpEmbedded::<f32>::BYTES == 4 * (16 * 64 + 64 + 64 * 64 + 64 + 64 * 8 + 8));
@@ -220,6 +236,12 @@ pub fn ds_cnn_int8(x: &[f32; 64]) -> [f32; 3] {
 pub fn conv_bn_int8(x: &[f32; 64]) -> [f32; 3] {
     let mut s = ConvBnInt8EmbeddedScratch::ZERO;
     CONV_BN_INT8.forward_real(x, &mut s)
+}
+
+/// The int8 network of table activations on one sample, real values in and out.
+pub fn act_int8(x: &[f32; 16]) -> [f32; 4] {
+    let mut s = ActInt8EmbeddedScratch::ZERO;
+    ACT_INT8.forward_real(x, &mut s)
 }
 
 /// The T4 network on one sample.

@@ -47,6 +47,8 @@ fn same_numbers_as_the_std_build() {
         check(&format!("ds_cnn_int8{k}"), &ds_cnn);
         let conv_bn = kiln_no_std_check::conv_bn_int8(&input::<64>(k));
         check(&format!("conv_bn_int8{k}"), &conv_bn);
+        let acts = kiln_no_std_check::act_int8(&input::<16>(k));
+        check(&format!("act_int8{k}"), &acts);
     }
     for k in 0..3 {
         check(&format!("res{k}"), &kiln_no_std_check::res(&input::<64>(k)));

@@ -37,25 +37,27 @@ pub(crate) fn build<N: Network<f32>>(
                 };
                 product::<N>(&mut out, p, cur, params, fold);
                 let own = |(lo, hi)| QuantParams::from_range(lo, hi);
-                let output = ranges.output[i + usize::from(fold.is_some())];
-                cur = match act.table_output() {
-                    Some(fixed) => {
-                        let pre = own(ranges.pre[i]);
-                        qparams(&mut out, p, "pre_", pre);
-                        table(&mut out, p, act, pre, fixed);
-                        fixed
-                    }
-                    None => own(output),
+                let output = own(ranges.output[i + usize::from(fold.is_some())]);
+                cur = if act.is_table() {
+                    // TFLite's fixed scale for tanh and sigmoid, the calibrated one otherwise.
+                    let to = act.table_output().unwrap_or(output);
+                    let pre = own(ranges.pre[i]);
+                    qparams(&mut out, p, "pre_", pre);
+                    table(&mut out, p, act, pre, to);
+                    to
+                } else {
+                    output
                 };
                 qparams(&mut out, p, "", cur);
             }
-            Int8Role::Activation(act) => {
-                if let Some(fixed) = act.table_output() {
-                    table(&mut out, p, act, cur, fixed);
-                    qparams(&mut out, p, "", fixed);
-                    cur = fixed;
-                }
+            Int8Role::Activation(act) if act.is_table() => {
+                let own = QuantParams::from_range(ranges.output[i].0, ranges.output[i].1);
+                let to = act.table_output().unwrap_or(own);
+                table(&mut out, p, act, cur, to);
+                qparams(&mut out, p, "", to);
+                cur = to;
             }
+            Int8Role::Activation(_) => {}
             Int8Role::Keep | Int8Role::Folded { .. } | Int8Role::Unsupported(_) => {}
         }
     }

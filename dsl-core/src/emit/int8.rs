@@ -165,7 +165,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn step(&mut self, n: &Node, k: &Int8Kernel, last: bool, p: &str, len: usize, dst: Buf) {
-        match k.role {
+        match &k.role {
             Role8::Product(act) => {
                 let f = format_ident!("layer{}", n.index);
                 self.product(&f, p, k, act);
@@ -238,7 +238,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// A dense or convolution layer's field and baked value; `self.q` becomes its output's.
-    fn product(&mut self, f: &proc_macro2::Ident, p: &str, k: &Int8Kernel, act: Act8) {
+    fn product(&mut self, f: &proc_macro2::Ident, p: &str, k: &Int8Kernel, act: &Act8) {
         let rt = rt();
         let input = self.q;
         let out = if act.is_table() {
@@ -265,7 +265,11 @@ impl<'a> Emitter<'a> {
             .collect();
         let weight = nested(&k.weight_shape, self.values(&format!("{p}.weight")));
         let (zi, zo) = (lit_i32(input.zero), lit_i32(out.zero));
-        let min = lit_i32(if act == Act8::Relu { out.zero } else { -128 });
+        let min = lit_i32(if matches!(act, Act8::Relu) {
+            out.zero
+        } else {
+            -128
+        });
         let ty = &k.ty;
         self.fields.push(quote!(pub #f: #ty));
         // A struct literal needs a path, not a generic type: name it first.

@@ -2,10 +2,11 @@
 //! `kiln::quantize` (`Network::INT8_LAYERS`): the quantiser calibrates and writes tensors by
 //! role, and `precision: int8` bakes them back with the same roles.
 
+use crate::activation::Activation;
 use crate::quant::QuantParams;
 
 /// An element-wise function applied in int8: a clamp (ReLU) or a 256-entry table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Int8Act {
     /// None fused: the product's output is the layer's output.
     Identity,
@@ -15,12 +16,15 @@ pub enum Int8Act {
     Tanh,
     /// A table to the fixed output scale 1/256, zero point -128 (TFLite's).
     Sigmoid,
+    /// Any other activation (leaky ReLU, ELU, GELU, swish, ...) as a table built with the
+    /// f32 network's own function, to an output scale calibrated like any tensor's.
+    Table(Activation),
 }
 
 impl Int8Act {
     /// Whether it runs as a 256-entry table.
     pub fn is_table(self) -> bool {
-        matches!(self, Int8Act::Tanh | Int8Act::Sigmoid)
+        matches!(self, Int8Act::Tanh | Int8Act::Sigmoid | Int8Act::Table(_))
     }
 
     /// A table's output scale and zero point, fixed as TFLite fixes them (tanh 1/128 around
@@ -39,14 +43,21 @@ impl Int8Act {
         }
     }
 
-    /// The real function (in f64, rounded to f32), to build its table.
+    /// The real function (tanh and sigmoid in f64, rounded to f32; other tables by the f32
+    /// network's own activation), to build its table.
     pub fn real(self, v: f32) -> f32 {
+        if let Int8Act::Table(a) = self {
+            let mut x = [v];
+            a.forward(&mut x);
+            return x[0];
+        }
         let v = v as f64;
         (match self {
             Int8Act::Identity => v,
             Int8Act::Relu => v.max(0.0),
             Int8Act::Tanh => libm::tanh(v),
             Int8Act::Sigmoid => 1.0 / (1.0 + libm::exp(-v)),
+            Int8Act::Table(_) => unreachable!("kiln bug: handled above"),
         }) as f32
     }
 }
