@@ -94,15 +94,15 @@ impl ActSpec {
 
     /// Its int8 form: a clamp (ReLU), a table to TFLite's fixed scale (tanh, sigmoid), or a
     /// table of the f32 function to a calibrated scale (the others).
-    pub fn int8(&self) -> Option<crate::int8::Act8> {
+    pub fn int8(&self) -> crate::int8::Act8 {
         use crate::int8::Act8;
-        Some(match self.kind {
+        match self.kind {
             Kind::Identity => Act8::Identity,
             Kind::Relu => Act8::Relu,
             Kind::Tanh => Act8::Tanh,
             Kind::Sigmoid => Act8::Sigmoid,
             _ => Act8::Table(self.tokens()),
-        })
+        }
     }
 
     /// The runtime `Activation` value.

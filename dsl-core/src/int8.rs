@@ -5,7 +5,7 @@
 //! File layout (names as PyTorch's quantised modules use them): `quant.scale` and
 //! `quant.zero_point` for the network input; per product layer `weight` (i8, per output
 //! channel symmetric), `bias` (i32), `weight_scale` (f32 per channel), and the output's
-//! `scale`/`zero_point`; a table activation (tanh, sigmoid) adds `table` (i8 [256]) and, when
+//! `scale`/`zero_point`; a table activation (any but ReLU) adds `table` (i8 [256]) and, when
 //! fused into a product, the product's own `pre_scale`/`pre_zero_point`.
 
 use proc_macro2::TokenStream;
@@ -31,7 +31,7 @@ pub enum Act8 {
 }
 
 impl Act8 {
-    /// Whether it runs as a 256-entry table (to a fixed output scale).
+    /// Whether it runs as a 256-entry table.
     pub fn is_table(&self) -> bool {
         matches!(self, Act8::Tanh | Act8::Sigmoid | Act8::Table(_))
     }
@@ -107,14 +107,13 @@ impl Int8Kernel {
     /// A stand-alone activation.
     pub fn activation(act: &ActSpec) -> Self {
         match act.int8() {
-            Some(Act8::Identity) => Self::keep(None),
-            Some(a) => Int8Kernel {
+            Act8::Identity => Self::keep(None),
+            a => Int8Kernel {
                 role: Role8::Activation(a),
                 ty: None,
                 weight_shape: Vec::new(),
                 call: None,
             },
-            None => Self::unsupported(NO_TABLE),
         }
     }
 
@@ -125,14 +124,11 @@ impl Int8Kernel {
         act: Option<&ActSpec>,
         call: MapCall,
     ) -> Self {
-        match act.map_or(Some(Act8::Identity), ActSpec::int8) {
-            Some(a) => Int8Kernel {
-                role: Role8::Product(a),
-                ty: Some(ty),
-                weight_shape,
-                call: Some(call),
-            },
-            None => Self::unsupported(format!("its fused activation: {NO_TABLE}")),
+        Int8Kernel {
+            role: Role8::Product(act.map_or(Act8::Identity, ActSpec::int8)),
+            ty: Some(ty),
+            weight_shape,
+            call: Some(call),
         }
     }
 
@@ -170,9 +166,6 @@ impl Int8Kernel {
         }
     }
 }
-
-const NO_TABLE: &str =
-    "int8 takes relu, tanh and sigmoid (fused or alone); others have no int8 table yet";
 
 fn table_bytes(a: &Act8) -> usize {
     if a.is_table() {

@@ -55,7 +55,7 @@ fn cost_consts(net: &Resolved) -> TokenStream {
         /// values and every recurrent state.
         pub const SCRATCH_BYTES: usize = #scratch * ::core::mem::size_of::<T>();
         /// Bytes of the model baked in int8 (`precision: int8`: i8 weights, per output
-        /// channel an i32 bias and a multiplier, tanh/sigmoid tables); `None` when a layer
+        /// channel an i32 bias and a multiplier, activation tables); `None` when a layer
         /// has no int8 form.
         pub const MODEL_BYTES_INT8: Option<usize> = #int8_model;
         /// Bytes of the int8 form's scratch: two i8 buffers of the widest layer's values;
