@@ -31,3 +31,25 @@ pub fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
         })
         .collect()
 }
+
+/// `[[a, b], [c, d]]`: `values` (row-major) as an array literal nested by `shape`, each value
+/// written by `leaf`. The embedded forms bake their tensors with it.
+pub fn nested_array(
+    shape: &[usize],
+    values: &[f64],
+    leaf: &dyn Fn(f64) -> TokenStream,
+) -> TokenStream {
+    match shape {
+        [] | [_] => {
+            let items = values.iter().map(|&x| leaf(x));
+            quote::quote!([#(#items),*])
+        }
+        [_, rest @ ..] => {
+            let inner: usize = rest.iter().product();
+            let items = values
+                .chunks(inner.max(1))
+                .map(|c| nested_array(rest, c, leaf));
+            quote::quote!([#(#items),*])
+        }
+    }
+}

@@ -557,18 +557,5 @@ fn nested_transposed(float: &TokenStream, t: &TensorDecl, values: &[f64]) -> Tok
 
 /// A tensor's values as nested array literals of its shape.
 fn nested(float: &TokenStream, t: &TensorDecl, values: &[f64]) -> TokenStream {
-    fn go(float: &TokenStream, shape: &[usize], v: &[f64]) -> TokenStream {
-        match shape {
-            [] | [_] => {
-                let items = v.iter().map(|&x| float_lit(float, x));
-                quote!([#(#items),*])
-            }
-            [_, rest @ ..] => {
-                let inner: usize = rest.iter().product();
-                let items = v.chunks(inner.max(1)).map(|c| go(float, rest, c));
-                quote!([#(#items),*])
-            }
-        }
-    }
-    go(float, &t.shape, values)
+    crate::tokens::nested_array(&t.shape, values, &|x| float_lit(float, x))
 }

@@ -5,12 +5,12 @@
 //! edges. No heap, no std, no floating point in `forward`.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, ToTokens};
 
 use crate::diag::Ctxt;
 use crate::embedded_op::Baked;
 use crate::int8::{kernels, Act8, Int8Kernel, Role8};
-use crate::tokens::{lit, rt};
+use crate::tokens::{lit, nested_array, rt};
 use crate::tree::{Node, Resolved};
 
 /// A scale and zero point read from the file.
@@ -263,7 +263,8 @@ impl<'a> Emitter<'a> {
             .iter()
             .map(|&b| lit_i32(b as i32))
             .collect();
-        let weight = nested(&k.weight_shape, self.values(&format!("{p}.weight")));
+        let int = |v: f64| Literal::i64_unsuffixed(v as i64).into_token_stream();
+        let weight = nested_array(&k.weight_shape, self.values(&format!("{p}.weight")), &int);
         let (zi, zo) = (lit_i32(input.zero), lit_i32(out.zero));
         let min = lit_i32(if matches!(act, Act8::Relu) {
             out.zero
@@ -419,19 +420,4 @@ fn slice(b: Buf, write: bool, len: Option<usize>) -> TokenStream {
 
 fn lit_i32(v: i32) -> Literal {
     Literal::i32_unsuffixed(v)
-}
-
-/// `[[1, -2], [3, 4]]`: `values` nested by `shape`.
-fn nested(shape: &[usize], values: &[f64]) -> TokenStream {
-    match shape {
-        [] | [_] => {
-            let v = values.iter().map(|&v| Literal::i64_unsuffixed(v as i64));
-            quote!([#(#v),*])
-        }
-        [_, rest @ ..] => {
-            let inner: usize = rest.iter().product();
-            let parts = values.chunks(inner.max(1)).map(|c| nested(rest, c));
-            quote!([#(#parts),*])
-        }
-    }
 }
