@@ -41,6 +41,8 @@ pub struct Cost<'a> {
     pub custom: Option<String>,
     /// `precision: int8`: the embedded form's bytes are its int8 form's.
     pub int8: bool,
+    /// Whether every layer has an int8 form (the layers' `int8_bytes` then add up to it).
+    pub int8_form: bool,
 }
 
 impl<'a> Cost<'a> {
@@ -58,7 +60,17 @@ impl<'a> Cost<'a> {
             .max()
             .unwrap_or(1);
         let lay = layout(&net.layers, per_step_in, net.output.numel(), widest);
-        let layers: Vec<LayerCost> = net.layers.iter().map(|l| layer_cost(l, &lay)).collect();
+        let int8 = crate::int8::kernels(net);
+        let int8_form = !net.seq
+            && !int8
+                .iter()
+                .any(|k| matches!(k.role, crate::int8::Role8::Unsupported(_)));
+        let layers: Vec<LayerCost> = net
+            .layers
+            .iter()
+            .zip(&int8)
+            .map(|(l, k)| layer_cost(l, &lay, k.bytes()))
+            .collect();
         let custom = net.layers.iter().find_map(|l| {
             let mut tys = Vec::new();
             l.kind.custom_types(&mut tys);
@@ -74,6 +86,7 @@ impl<'a> Cost<'a> {
             layers,
             custom,
             int8: net.int8,
+            int8_form,
         }
     }
 
@@ -83,7 +96,7 @@ impl<'a> Cost<'a> {
     }
 }
 
-fn layer_cost(l: &Node, lay: &Layout) -> LayerCost {
+fn layer_cost(l: &Node, lay: &Layout, int8_bytes: usize) -> LayerCost {
     let values = l
         .tensors()
         .iter()
@@ -104,7 +117,7 @@ fn layer_cost(l: &Node, lay: &Layout) -> LayerCost {
         macs: l.kind.macs(&l.input, &l.output),
         state,
         width: l.output.numel(),
-        int8_bytes: crate::int8::kernel(l).bytes(),
+        int8_bytes,
     }
 }
 

@@ -176,7 +176,7 @@ fn table_bytes(a: &Act8) -> usize {
 }
 
 /// A top-level layer's kernel, on its own.
-pub fn kernel(n: &Node) -> Int8Kernel {
+fn kernel(n: &Node) -> Int8Kernel {
     n.kind.int8(&n.input, &n.output)
 }
 

@@ -33,17 +33,17 @@ pub struct Expected {
 /// Reads and checks the weights file of a float network, or records why it cannot be used.
 pub fn bake(net: &Resolved, file: &LitStr, cx: &mut Ctxt) -> Option<Baked> {
     // A custom layer's tensors are known to the compiler only; its embedded error says why.
-    let expected: Vec<Expected> = net
-        .tensors()
-        .into_iter()
+    let tensors = net.tensors();
+    let expected: Vec<Expected> = tensors
+        .iter()
         .filter(|t| t.from_type.is_none() && !t.is_counter())
         .map(|t| Expected {
-            name: t.name,
-            shape: t.shape,
+            name: t.name.clone(),
+            shape: t.shape.clone(),
             dtype: FileDtype::Float,
         })
         .collect();
-    let declared: Vec<String> = net.tensors().into_iter().map(|t| t.name).collect();
+    let declared: Vec<String> = tensors.into_iter().map(|t| t.name).collect();
     bake_tensors(&expected, &declared, file, cx)
 }
 

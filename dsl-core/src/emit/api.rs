@@ -42,7 +42,7 @@ fn cost_consts(net: &Resolved) -> TokenStream {
         "Multiply-accumulates of {per}'s inference: the products of weighted layers, one per value for normalisations (a custom layer counts none)."
     );
     let tensors = quote!(<Self as #rt::network::Network<T>>::TENSORS);
-    let (int8_model, int8_scratch) = int8_sizes(net, &cost);
+    let (int8_model, int8_scratch) = int8_sizes(&cost);
     quote! {
         /// Trainable scalars.
         pub const PARAMS: usize = #rt::network::scalars(#tensors, false);
@@ -65,17 +65,11 @@ fn cost_consts(net: &Resolved) -> TokenStream {
 }
 
 /// The int8 form's model and scratch bytes, when every layer has one.
-fn int8_sizes(net: &Resolved, cost: &crate::cost::Cost) -> (TokenStream, TokenStream) {
-    use crate::int8::Role8;
-    let kernels = crate::int8::kernels(net);
-    if net.seq
-        || kernels
-            .iter()
-            .any(|k| matches!(k.role, Role8::Unsupported(_)))
-    {
+fn int8_sizes(cost: &crate::cost::Cost) -> (TokenStream, TokenStream) {
+    if !cost.int8_form {
         return (quote!(None), quote!(None));
     }
-    let model = lit(kernels.iter().map(|k| k.bytes()).sum());
+    let model = lit(cost.layers.iter().map(|l| l.int8_bytes).sum());
     let scratch = lit(2 * cost.widest);
     (quote!(Some(#model)), quote!(Some(#scratch)))
 }
