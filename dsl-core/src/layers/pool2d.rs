@@ -201,24 +201,20 @@ impl LayerKind for Pool2d {
 
     fn int8(&self, input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
         let rt = rt();
-        let geometry = self.geometry.get();
-        let padded = (geometry.padding.0, geometry.padding.1) != (0, 0);
-        if !self.max && padded {
-            return crate::int8::Int8Kernel::unsupported(
-                "an int8 average counts only the values inside the map, PyTorch's `avg_pool2d` counts the padding too: use no padding",
-            );
+        let g = self.geometry.get();
+        if (g.padding.0, g.padding.1) != (0, 0) {
+            return crate::int8::Int8Kernel::unsupported(if self.max {
+                "int8 max pooling takes no padding yet"
+            } else {
+                "an int8 average counts only the values inside the map, PyTorch's `avg_pool2d` counts the padding too: use no padding"
+            });
         }
         // The int8 pools take no padding: C, H, W, KH, KW, SH, SW, OH, OW.
-        let g: Vec<_> = self
-            .generics(input)
-            .into_iter()
-            .enumerate()
-            .filter(|(k, _)| *k != 7 && *k != 8)
-            .map(|(_, v)| v)
-            .collect();
-        if self.max && padded {
-            return crate::int8::Int8Kernel::unsupported("int8 max pooling takes no padding yet");
-        }
+        let (c, size) = maps(&input.0, self.one_d).unwrap_or_default();
+        let g = [
+            c, size.0, size.1, g.kernel.0, g.kernel.1, g.stride.0, g.stride.1, g.out.0, g.out.1,
+        ]
+        .map(lit);
         let f = if self.max {
             quote!(max_pool2d_int8)
         } else {
