@@ -28,13 +28,10 @@ pub(crate) fn build<N: Network<f32>>(
         match l.role {
             Int8Role::Product(act) => {
                 // A folded batch norm's output is this layer's.
-                let fold = match N::INT8_LAYERS.get(i + 1) {
-                    Some(next) => match next.role {
-                        Int8Role::Folded { eps } => Some((next.name, eps)),
-                        _ => None,
-                    },
-                    None => None,
-                };
+                let fold = N::INT8_LAYERS.get(i + 1).and_then(|next| match next.role {
+                    Int8Role::Folded { eps } => Some((next.name, eps)),
+                    _ => None,
+                });
                 product::<N>(&mut out, p, cur, params, fold);
                 let own = |(lo, hi)| QuantParams::from_range(lo, hi);
                 let output = own(ranges.output[i + usize::from(fold.is_some())]);
