@@ -4,7 +4,7 @@
 //! sequence length) and the peak resident memory of every training workload.
 //!
 //! cargo bench --bench workloads                   everything
-//! cargo bench --bench workloads -- T1 T4e         only these rows (T4e/T5e: embedded form, T4q: int8;
+//! cargo bench --bench workloads -- T1 T4e         only these rows (T4e/T5e: embedded form, T4q/T5q: int8;
 //!                                                 L1-L4: the expressivity round's layers)
 //! cargo bench --bench workloads -- --scaling      only the scaling tables
 //! cargo bench --bench workloads -- --memory       only the peak-memory table
@@ -93,6 +93,18 @@ network! {
         layers: [lstm(32), dense(1)],
         loss: none,
         embedded: true,
+    }
+}
+
+network! {
+    /// T5 in int8: the trained filter of examples/lstm-stream (T5's shape) as `kiln::quantize`
+    /// wrote it.
+    struct T5LstmInt8 {
+        input: [seq, 1],
+        layers: [lstm(32), dense(1)],
+        loss: none,
+        weights: "examples/lstm-stream/filter.int8.safetensors",
+        precision: int8,
     }
 }
 
@@ -344,6 +356,21 @@ fn t4_int8() -> Workload {
     }
 }
 
+/// T5 in int8: one streamed step.
+fn t5_int8() -> Workload {
+    let net = T5LstmInt8Embedded::WEIGHTS;
+    let (mut y, mut s) = ([0i8; 1], T5LstmInt8EmbeddedScratch::ZERO);
+    let mut v = 3i8;
+    Workload {
+        step: Box::new(move || {
+            net.step(&[black_box(v)], &mut y, &mut s);
+            v = black_box(y[0]);
+        }),
+        work: 1.0,
+        timing: CALL,
+    }
+}
+
 /// T5 through the embedded form: one streamed step.
 fn t5_embedded() -> Workload {
     let net = T5Lstm::<f32>::new(&mut seeded(0)).to_embedded();
@@ -425,6 +452,7 @@ fn workload(id: &str) -> Option<Workload> {
         "T4e" => t4_embedded(),
         "T5e" => t5_embedded(),
         "T4q" => t4_int8(),
+        "T5q" => t5_int8(),
         "L1" => layers::l1(),
         "L2" => layers::l2(),
         "L3" => layers::l3(),
@@ -678,6 +706,7 @@ fn main_tables(only: &[String]) {
         ("T4e", "T4 mlp-infer-1", "ns/call", rtneural.0),
         ("T5e", "T5 lstm-infer-1", "ns/step", rtneural.1),
         ("T4q", "T4 mlp-infer-1 in int8", "ns/call", rtneural.0),
+        ("T5q", "T5 lstm-infer-1 in int8", "ns/step", rtneural.1),
     ];
     let embedded: Vec<_> = embedded
         .iter()

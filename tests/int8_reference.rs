@@ -48,7 +48,7 @@ fn run<const I: usize, const O: usize>(c: &reference::Case) {
     for o in 0..O {
         let s = quantize_weights(&c.w[o * I..(o + 1) * I], &mut layer.weight[o]);
         assert_eq!(s.to_bits(), c.ws[o].to_bits(), "weight scale {o}");
-        layer.out.bias[o] = quantize_bias(c.b[o], p_in.scale, s);
+        layer.out.bias[o] = quantize_bias(c.b[o] as f64, p_in.scale, s);
         let real = p_in.scale as f64 * s as f64 / p_out.scale as f64;
         layer.out.multiplier[o] = QuantizedMultiplier::from_real(real);
         let q = layer.out.multiplier[o];

@@ -28,6 +28,14 @@ fn ui() {
         project.join("digits.int8.safetensors"),
     )
     .unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/lstm-stream/filter.int8.safetensors"
+        ),
+        project.join("filter.int8.safetensors"),
+    )
+    .unwrap();
 
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/fail/*/*.rs");

@@ -149,7 +149,12 @@ pub fn within(b: &Budget, cost: &Cost, key: &syn::Ident, cx: &mut Ctxt) {
         let share = |l: &LayerCost| {
             let is_widest = widest.is_some_and(|i| std::ptr::eq(l, &cost.layers[i]));
             let buffers = if is_widest { 2 * l.width } else { 0 };
-            ((buffers + l.state) * elem) as u64
+            let state = if cost.int8 {
+                l.int8_state
+            } else {
+                l.state * elem
+            };
+            (buffers * elem + state) as u64
         };
         let costliest = costliest(cost, share, bytes_text, need);
         let mut states = String::new();

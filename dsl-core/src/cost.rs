@@ -20,6 +20,8 @@ pub struct LayerCost {
     pub width: usize,
     /// Bytes of its int8 form (`precision: int8`).
     pub int8_bytes: usize,
+    /// Bytes its int8 form adds to the scratch: its recurrent state.
+    pub int8_state: usize,
 }
 
 /// The whole model's cost, with the embedded form's layout it was read from.
@@ -47,11 +49,7 @@ pub struct Cost<'a> {
 
 impl<'a> Cost<'a> {
     pub fn of(net: &'a Resolved) -> Cost<'a> {
-        let per_step_in = if net.seq {
-            net.input.0.last().copied().unwrap_or(1)
-        } else {
-            net.input.numel()
-        };
+        let per_step_in = net.per_step_input();
         let widest = net
             .layers
             .iter()
@@ -61,15 +59,14 @@ impl<'a> Cost<'a> {
             .unwrap_or(1);
         let lay = layout(&net.layers, per_step_in, net.output.numel(), widest);
         let int8 = crate::int8::kernels(net);
-        let int8_form = !net.seq
-            && !int8
-                .iter()
-                .any(|k| matches!(k.role, crate::int8::Role8::Unsupported(_)));
+        let int8_form = !int8
+            .iter()
+            .any(|k| matches!(k.role, crate::int8::Role8::Unsupported(_)));
         let layers: Vec<LayerCost> = net
             .layers
             .iter()
             .zip(&int8)
-            .map(|(l, k)| layer_cost(l, &lay, k.bytes()))
+            .map(|(l, k)| layer_cost(l, &lay, k))
             .collect();
         let custom = net.layers.iter().find_map(|l| {
             let mut tys = Vec::new();
@@ -90,13 +87,24 @@ impl<'a> Cost<'a> {
         }
     }
 
-    /// The embedded scratch's bytes with `elem` bytes per value.
+    /// The embedded scratch's bytes: `elem` bytes per value, or the int8 form's.
     pub fn scratch_bytes(&self, elem: usize) -> u64 {
+        if self.int8 {
+            return self.int8_scratch_bytes() as u64;
+        }
         (self.scratch_values * elem) as u64
+    }
+
+    /// The int8 form's scratch: two i8 buffers of `widest` values and every recurrent state
+    /// (aligned to 2 bytes when an LSTM's int16 cell is there).
+    pub fn int8_scratch_bytes(&self) -> usize {
+        let states: usize = self.layers.iter().map(|l| l.int8_state).sum();
+        let align = if states > 0 { 2 } else { 1 };
+        (2 * self.widest + states).next_multiple_of(align)
     }
 }
 
-fn layer_cost(l: &Node, lay: &Layout, int8_bytes: usize) -> LayerCost {
+fn layer_cost(l: &Node, lay: &Layout, int8: &crate::int8::Int8Kernel) -> LayerCost {
     let values = l
         .tensors()
         .iter()
@@ -117,7 +125,8 @@ fn layer_cost(l: &Node, lay: &Layout, int8_bytes: usize) -> LayerCost {
         macs: l.kind.macs(&l.input, &l.output),
         state,
         width: l.output.numel(),
-        int8_bytes,
+        int8_bytes: int8.bytes(),
+        int8_state: int8.state_bytes(),
     }
 }
 

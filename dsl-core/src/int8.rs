@@ -6,14 +6,17 @@
 //! `quant.zero_point` for the network input; per product layer `weight` (i8, per output
 //! channel symmetric), `bias` (i32), `weight_scale` (f32 per channel), and the output's
 //! `scale`/`zero_point`; a table activation (any but ReLU) adds `table` (i8 [256]) and, when
-//! fused into a product, the product's own `pre_scale`/`pre_zero_point`.
+//! fused into a product, the product's own `pre_scale`/`pre_zero_point`; an LSTM has
+//! `weight_ih_l0`/`weight_hh_l0` (i8), `bias` (i32, both float biases summed),
+//! `weight_ih_scale`/`weight_hh_scale`, `cell_scale` (a power of two) and its hidden state's
+//! `scale`/`zero_point`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::activation::ActSpec;
 use crate::embedded_op::MapCall;
-use crate::tokens::rt;
+use crate::tokens::{lit, rt};
 use crate::tree::{Node, Resolved};
 use crate::weights::{Expected, FileDtype};
 
@@ -59,6 +62,8 @@ pub enum Role8 {
     Keep,
     /// A batch norm folded into the product before it (its epsilon).
     Folded(f64),
+    /// An LSTM of `input` features to `hidden` (`fixed::LstmInt8`), its state in the scratch.
+    Lstm { input: usize, hidden: usize },
     /// No int8 form, and why.
     Unsupported(String),
 }
@@ -99,6 +104,18 @@ impl Int8Kernel {
         Int8Kernel {
             role: Role8::Folded(eps),
             ty: None,
+            weight_shape: Vec::new(),
+            call: None,
+        }
+    }
+
+    /// An LSTM from `input` to `hidden` features per step.
+    pub fn lstm(input: usize, hidden: usize) -> Self {
+        let rt = rt();
+        let (i, h, g) = (lit(input), lit(hidden), lit(4 * hidden));
+        Int8Kernel {
+            role: Role8::Lstm { input, hidden },
+            ty: Some(quote!(#rt::fixed::LstmInt8<#i, #h, #g>)),
             weight_shape: Vec::new(),
             call: None,
         }
@@ -147,21 +164,37 @@ impl Int8Kernel {
             }
             Role8::Keep => quote!(#r::Keep),
             Role8::Folded(eps) => quote!(#r::Folded { eps: #eps }),
+            Role8::Lstm { .. } => quote!(#r::Lstm),
             Role8::Unsupported(why) => quote!(#r::Unsupported(#why)),
         }
     }
 
     /// Bytes of its baked form: a product's `DenseInt8`/`Conv2dInt8` (i8 weights, then per
     /// channel an i32 bias and an 8-byte multiplier, two zero points and the clamp, padded to
-    /// 4 bytes) and a table's 256.
+    /// 4 bytes), a table's 256, an LSTM's `LstmInt8` (i8 weights, per gate row an i32 bias
+    /// and two multipliers, then the output multiplier and three i32).
     pub fn bytes(&self) -> usize {
         match &self.role {
+            &Role8::Lstm { input, hidden } => {
+                let g = 4 * hidden;
+                g * (input + hidden) + 20 * g + 20
+            }
             Role8::Product(a) => {
                 let co = self.weight_shape.first().copied().unwrap_or(0);
                 let w: usize = self.weight_shape.iter().product();
                 (w + 12 * co + 12).next_multiple_of(4) + table_bytes(a)
             }
             Role8::Activation(a) => table_bytes(a),
+            _ => 0,
+        }
+    }
+}
+
+impl Int8Kernel {
+    /// Bytes of its state in the scratch: an LSTM's i8 `h` and i16 `c`.
+    pub fn state_bytes(&self) -> usize {
+        match self.role {
+            Role8::Lstm { hidden, .. } => (3 * hidden).next_multiple_of(2),
             _ => 0,
         }
     }
@@ -244,10 +277,32 @@ pub fn file_tensors(net: &Resolved) -> Vec<Expected> {
                 table(&mut out);
                 qparams(&mut out, &p, "");
             }
+            Role8::Lstm { input, hidden } => {
+                lstm_tensors(&mut out, &p, input, hidden);
+                scalar(&mut out, format!("{p}.cell_scale"), FileDtype::Float);
+                qparams(&mut out, &p, "");
+            }
             _ => {}
         }
     }
     out
+}
+
+/// An LSTM's int8 weights, summed bias and per-row weight scales.
+fn lstm_tensors(out: &mut Vec<Expected>, p: &str, input: usize, hidden: usize) {
+    let g = 4 * hidden;
+    let mut push = |name: &str, shape: Vec<usize>, dtype| {
+        out.push(Expected {
+            name: format!("{p}.{name}"),
+            shape,
+            dtype,
+        })
+    };
+    push("weight_ih_l0", vec![g, input], FileDtype::I8);
+    push("weight_hh_l0", vec![g, hidden], FileDtype::I8);
+    push("bias", vec![g], FileDtype::I32);
+    push("weight_ih_scale", vec![g], FileDtype::Float);
+    push("weight_hh_scale", vec![g], FileDtype::Float);
 }
 
 /// The product layer's weight as the f32 network names and shapes it (PyTorch's).

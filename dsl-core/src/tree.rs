@@ -77,6 +77,15 @@ impl Node {
 }
 
 impl Resolved {
+    /// The input's values per sample, per step for sequences.
+    pub fn per_step_input(&self) -> usize {
+        if self.seq {
+            self.input.0.last().copied().unwrap_or(1)
+        } else {
+            self.input.numel()
+        }
+    }
+
     /// Every tensor of the declaration, layer by layer, as `Network::TENSORS` lists them.
     pub fn tensors(&self) -> Vec<TensorDecl> {
         self.layers.iter().flat_map(Node::tensors).collect()

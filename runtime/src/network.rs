@@ -107,8 +107,9 @@ pub trait Network<T: Float>: Sized + Send + Sync {
     fn forward_flat(&self, x: &[T], y: &mut [T], scratch: &mut Self::Scratch) -> Result<()>;
 
     /// Eval-mode forward of `x.len() / INPUT` samples that shows `observe` every top-level
-    /// layer's output (and the values before a fused activation), for int8 calibration.
-    /// Sequence networks, which have no int8 form, observe nothing.
+    /// layer's output (and the values before a fused activation), for int8 calibration. In a
+    /// sequence network the rows of `x` are one stream of consecutive steps from the zero
+    /// state, each observed as it is run.
     fn forward_observed_flat(
         &self,
         _x: &[T],
@@ -179,6 +180,8 @@ pub struct Observed<'a, T> {
     pub output: &'a [T],
     /// The values before its fused activation, when one is fused.
     pub pre_activation: Option<&'a [T]>,
+    /// A recurrent layer's state after the step (`[h | c]` for an LSTM).
+    pub state: Option<&'a [T]>,
 }
 
 /// One tensor of a network as PyTorch's `state_dict` holds it.

@@ -71,10 +71,50 @@ impl Quantized {
     }
 }
 
-/// Calibrates `net` on `inputs` (whole samples, flat) and quantises it.
+/// Calibrates `net` on `inputs` (whole samples, flat) and quantises it. For a network with
+/// an LSTM, the rows of `inputs` are one stream of consecutive steps from the zero state (see
+/// [`quantize_streams`] for several sequences).
 pub fn quantize<N: Network<f32>>(
     net: &N,
     inputs: &[f32],
+    calibration: Calibration,
+) -> Result<Quantized, QuantizeError> {
+    if holds_state::<N>() {
+        return quantize_streams(net, &[inputs], calibration);
+    }
+    let parts: Vec<&[f32]> = inputs.chunks(BATCH * N::INPUT.max(1)).collect();
+    quantize_parts(net, &parts, inputs.len(), calibration)
+}
+
+/// Calibrates a network with an LSTM on `streams`, each a sequence of consecutive steps (flat
+/// rows of `N::INPUT`) run from the zero state, as the int8 form's `step` will see them.
+pub fn quantize_streams<N: Network<f32>>(
+    net: &N,
+    streams: &[&[f32]],
+    calibration: Calibration,
+) -> Result<Quantized, QuantizeError> {
+    let total = streams.iter().map(|s| s.len()).sum();
+    for s in streams {
+        if !s.len().is_multiple_of(N::INPUT) {
+            return Err(QuantizeError::Samples {
+                len: s.len(),
+                width: N::INPUT,
+            });
+        }
+    }
+    quantize_parts(net, streams, total, calibration)
+}
+
+/// Whether a layer carries state from step to step (its calibration data must not be cut).
+fn holds_state<N: Network<f32>>() -> bool {
+    N::INT8_LAYERS.iter().any(|l| l.role == Int8Role::Lstm)
+}
+
+/// [`quantize`] over `parts` (`total` values), each calibrated by one observed forward.
+fn quantize_parts<N: Network<f32>>(
+    net: &N,
+    parts: &[&[f32]],
+    total: usize,
     calibration: Calibration,
 ) -> Result<Quantized, QuantizeError> {
     check_roles::<N>()?;
@@ -83,13 +123,13 @@ pub fn quantize<N: Network<f32>>(
             return Err(QuantizeError::Percentile(p));
         }
     }
-    if inputs.is_empty() || !inputs.len().is_multiple_of(N::INPUT) {
+    if total == 0 || !total.is_multiple_of(N::INPUT) {
         return Err(QuantizeError::Samples {
-            len: inputs.len(),
+            len: total,
             width: N::INPUT,
         });
     }
-    let ranges = calibrate(net, inputs, calibration)?;
+    let ranges = calibrate(net, parts, calibration)?;
     let mut params = std::collections::HashMap::new();
     net.visit_params(&mut |name, _, v| {
         params.insert(name.to_string(), v.to_vec());
@@ -103,7 +143,7 @@ pub fn quantize<N: Network<f32>>(
         entries,
         input,
         output,
-        samples: inputs.len() / N::INPUT,
+        samples: total / N::INPUT,
     })
 }
 
@@ -126,19 +166,22 @@ pub(crate) struct Ranges {
     pub input: (f32, f32),
     pub output: Vec<(f32, f32)>,
     pub pre: Vec<(f32, f32)>,
+    /// An LSTM's cell state (the second half of its observed state).
+    pub cell: Vec<(f32, f32)>,
 }
 
 const BATCH: usize = 256;
 
 fn calibrate<N: Network<f32>>(
     net: &N,
-    inputs: &[f32],
+    parts: &[&[f32]],
     calibration: Calibration,
 ) -> Result<Ranges, QuantizeError> {
     let n = N::INT8_LAYERS.len();
     let mut input = Observer::default();
     let mut out = vec![Observer::default(); n];
     let mut pre = vec![Observer::default(); n];
+    let mut cell = vec![Observer::default(); n];
     let passes = if matches!(calibration, Calibration::MinMax) {
         1
     } else {
@@ -146,7 +189,7 @@ fn calibrate<N: Network<f32>>(
     };
     let mut scratch = net.new_scratch();
     for pass in 0..passes {
-        for x in inputs.chunks(BATCH * N::INPUT) {
+        for &x in parts.iter().filter(|p| !p.is_empty()) {
             let mut failed = None;
             let mut seen = 0;
             let mut see = |o: &mut Observer, v: &[f32], what: &str| {
@@ -165,13 +208,17 @@ fn calibrate<N: Network<f32>>(
                 if let Some(z) = o.pre_activation {
                     see(&mut pre[o.layer], z, name);
                 }
+                if let (Int8Role::Lstm, Some(s)) = (N::INT8_LAYERS[o.layer].role, o.state) {
+                    see(&mut cell[o.layer], &s[s.len() / 2..], name);
+                }
                 seen += 1;
             })
             .map_err(QuantizeError::Network)?;
             if let Some(e) = failed {
                 return Err(e);
             }
-            if seen != n {
+            // Every layer once per sample (per step of a stream).
+            if seen == 0 || seen % n != 0 {
                 return Err(QuantizeError::NoLayers);
             }
         }
@@ -181,5 +228,6 @@ fn calibrate<N: Network<f32>>(
         input: range(&input),
         output: out.iter().map(range).collect(),
         pre: pre.iter().map(range).collect(),
+        cell: cell.iter().map(range).collect(),
     })
 }

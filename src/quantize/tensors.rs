@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use kiln_runtime::fixed::build_table;
+use kiln_runtime::fixed::{build_table, cell_bits};
 use kiln_runtime::network::Network;
 use kiln_runtime::quant::{quantize_bias, quantize_weights, Int8Act, Int8Role, QuantParams};
 
@@ -54,6 +54,16 @@ pub(crate) fn build<N: Network<f32>>(
                 qparams(&mut out, p, "", to);
                 cur = to;
             }
+            Int8Role::Lstm => {
+                let h = QuantParams::from_range(ranges.output[i].0, ranges.output[i].1);
+                lstm(&mut out, p, cur, params);
+                let (lo, hi) = ranges.cell[i];
+                let bits = cell_bits(lo.abs().max(hi.abs()));
+                let cell_scale = 1.0 / (1u64 << bits) as f32;
+                out.push(Entry::new(format!("{p}.cell_scale"), vec![], &[cell_scale]));
+                qparams(&mut out, p, "", h);
+                cur = h;
+            }
             Int8Role::Activation(_) => {}
             Int8Role::Keep | Int8Role::Folded { .. } | Int8Role::Unsupported(_) => {}
         }
@@ -90,11 +100,43 @@ fn product<N: Network<f32>>(
     for o in 0..co {
         let rows = o * k..(o + 1) * k;
         scales[o] = quantize_weights(&w[rows.clone()], &mut wq[rows]);
-        bq[o] = quantize_bias(b[o], input.scale, scales[o]);
+        bq[o] = quantize_bias(b[o] as f64, input.scale, scales[o]);
     }
     out.push(Entry::int8(name, spec.shape.to_vec(), &wq));
     out.push(Entry::int32(format!("{p}.bias"), vec![co], &bq));
     out.push(Entry::new(format!("{p}.weight_scale"), vec![co], &scales));
+}
+
+/// An LSTM's weights per gate row (`weight_ih_l0`, `weight_hh_l0` with their scales) and
+/// its two biases summed into `bias`, in units of `input.scale * weight_ih_scale`.
+fn lstm(out: &mut Vec<Entry>, p: &str, input: QuantParams, params: &HashMap<String, Vec<f32>>) {
+    let get = |t: &str| &params[&format!("{p}.{t}")];
+    let g = get("bias_ih_l0").len();
+    let mut bias = vec![0i32; g];
+    for which in ["ih", "hh"] {
+        let name = format!("{p}.weight_{which}_l0");
+        let w = &params[&name];
+        let k = w.len() / g;
+        let mut q = vec![0i8; w.len()];
+        let scales: Vec<f32> = w
+            .chunks_exact(k)
+            .zip(q.chunks_exact_mut(k))
+            .map(|(w, q)| quantize_weights(w, q))
+            .collect();
+        if which == "ih" {
+            let (bi, bh) = (get("bias_ih_l0"), get("bias_hh_l0"));
+            for (r, b) in bias.iter_mut().enumerate() {
+                *b = quantize_bias(bi[r] as f64 + bh[r] as f64, input.scale, scales[r]);
+            }
+        }
+        out.push(Entry::int8(name, vec![g, k], &q));
+        out.push(Entry::new(
+            format!("{p}.weight_{which}_scale"),
+            vec![g],
+            &scales,
+        ));
+    }
+    out.push(Entry::int32(format!("{p}.bias"), vec![g], &bias));
 }
 
 /// `w[o] *= s[o]`, `b[o] = (b[o] - mean[o]) s[o] + beta[o]` with `s = gamma / sqrt(var +

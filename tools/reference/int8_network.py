@@ -3,9 +3,14 @@ wrote are read here without kiln, checked against the float weights they came fr
 weight scales and biases quantised per the TFLite int8 specification, tables rebuilt from their
 scales), and run on seeded random int8 inputs with the integer arithmetic of int8_reference.py
 (dense, convolution, pooling, tables, ReLU as a clamp, multipliers from the scales in float64).
+Streaming networks (SEQ_NETS) hold an int8 LSTM (int16 Q3.12 gates, interpolated int16 sigmoid and
+tanh tables, an int16 cell at the file's power-of-two cell scale; int8_reference.lstm_step) and
+are run on one seeded sequence of STEPS int8 inputs from the zero state, one output per step.
 kiln's baked `precision: int8` networks must give the same int8 outputs bit for bit.
 
 Run: /path/to/venv/bin/python tools/reference/int8_network.py > tests/fixtures/int8_network_reference.rs
+     /path/to/venv/bin/python tools/reference/int8_network.py --selftest   (the LSTM arithmetic
+     against a float LSTM, and the gate tables against their functions; prints a report)
 Needs only numpy.
 """
 import json
@@ -17,8 +22,9 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from int8_reference import (QMIN, QMAX, conv2d, dense, ints, pool2d,  # noqa: E402
-                            quantize_multiplier, quantize_weights, round_away, table)
+from int8_reference import (QMIN, QMAX, choose_params, conv2d, dense, ints,  # noqa: E402
+                            lookup16, lstm_mults, lstm_step, pool2d, quantize, quantize_multiplier,
+                            quantize_weights, round_away, sat32, sig_table, table, tanh_table)
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 DTYPES = {"F32": np.float32, "F64": np.float64, "I8": np.int8, "I32": np.int32, "I64": np.int64}
@@ -116,7 +122,52 @@ def apply_table(q, p, act, s_in, z_in, y):
     return [got[v + 128] for v in y]
 
 
-def run(q, f, program, x):
+def cell_k(q, p):
+    """k of the LSTM cell's scale 2^-k, which must be an exact power of two with k in 0..=30."""
+    cs = float(q[f"{p}.cell_scale"].reshape(()))
+    frac, exp = math.frexp(cs)
+    assert frac == 0.5 and 0 <= 1 - exp <= 30, (p, cs)
+    return 1 - exp
+
+
+def check_lstm(q, f, p, s_in):
+    """The LSTM's int8 weights (per row, symmetric), their scales and its int32 bias (the two
+    float biases summed in float64, at the input's scale times the row's input weight scale) are
+    the spec's from the float ones; its cell scale is a power of two."""
+    for w in ("ih", "hh"):
+        wf = f[f"{p}.weight_{w}_l0"]
+        for r in range(wf.shape[0]):
+            wq, ws = quantize_weights(wf[r])
+            assert wq == [int(v) for v in q[f"{p}.weight_{w}_l0"][r]], (p, w, r)
+            assert np.float32(ws) == q[f"{p}.weight_{w}_scale"][r], (p, w, r)
+    b = f[f"{p}.bias_ih_l0"].astype(np.float64) + f[f"{p}.bias_hh_l0"].astype(np.float64)
+    for r, s_w in enumerate(q[f"{p}.weight_ih_scale"]):
+        bq = sat32(int(round_away(b[r] / (float(s_in) * float(s_w)))))
+        assert bq == int(q[f"{p}.bias"][r]), (p, r)
+    cell_k(q, p)
+
+
+def lstm_cell(q, p, s_in, z_in):
+    """The arguments of lstm_step for the file's layer `p` after an input at (s_in, z_in)."""
+    s_h, z_h = qp(q, p)
+    mx, mh, mout = lstm_mults(s_in, s_h, q[f"{p}.weight_ih_scale"], q[f"{p}.weight_hh_scale"])
+    return dict(wih=q[f"{p}.weight_ih_l0"], whh=q[f"{p}.weight_hh_l0"],
+                bias=[int(v) for v in q[f"{p}.bias"]], mx=mx, mh=mh, mout=mout, zx=z_in, zh=z_h,
+                k=cell_k(q, p))
+
+
+def lstm(q, f, p, x, s_in, z_in, state):
+    """One step of the LSTM `p`, its (h, c) carried in `state` (h = z_h, c = 0 at the start)."""
+    check_lstm(q, f, p, s_in)
+    cell = lstm_cell(q, p, s_in, z_in)
+    n = cell["whh"].shape[1]
+    h, c = state.get(p, ([cell["zh"]] * n, [0] * n))
+    state[p] = lstm_step(cell, x, h, c)
+    return state[p][0], qp(q, p)
+
+
+def run(q, f, program, x, state=None):
+    """One input through `program`; `state` holds the LSTMs' states between a sequence's steps."""
     s, z = qp(q, "quant")
     for op in program:
         if op[0] in ("dense", "conv"):
@@ -129,7 +180,15 @@ def run(q, f, program, x):
         elif op[0] == "table":
             x = apply_table(q, op[1], op[2], s, z, x)
             s, z = qp(q, op[1])
+        elif op[0] == "lstm":
+            x, (s, z) = lstm(q, f, op[1], x, s, z, state)
     return x
+
+
+def run_sequence(q, f, program, xs):
+    """The outputs of a streaming network at every step of one sequence, from the zero state."""
+    state = {}
+    return [run(q, f, program, x, state) for x in xs]
 
 
 NS = "no-std-check/weights/"
@@ -170,23 +229,136 @@ NETS = {
               ("dense", "layers.8", None)]),
 }
 
+# Streaming networks, run on one sequence of STEPS inputs of n_in values each (a row of _X and
+# of _Y per step), the LSTM's state carried from step to step.
+STEPS = 24
+SEQ_NETS = {
+    "LSTM": (NS + "lstmq.int8.safetensors", NS + "lstmq.safetensors", 3,
+             [("lstm", "layers.0"), ("dense", "layers.1", None)]),
+    # T5's shape: the streaming filter of examples/lstm-stream.
+    "FILTER": ("examples/lstm-stream/filter.int8.safetensors", "examples/lstm-stream/filter.safetensors", 1,
+               [("lstm", "layers.0"), ("dense", "layers.1", None)]),
+}
+
+
+def emit(name, xs, ys):
+    for what, rows in (("X", xs), ("Y", ys)):
+        print(f"pub const {name}_{what}: &[&[i8]] = &[")
+        for row in rows:
+            print(f"    &[{ints(row)}],")
+        print("];")
+
+
+def emit_nets(rng, nets, n_rows, run_net):
+    """Each net's inputs (drawn whether or not its files exist, so that a missing net changes
+    no other's) and outputs; a net whose files are not written yet is a comment."""
+    for name, (qfile, ffile, n_in, program) in nets.items():
+        xs = [list(map(int, rng.integers(QMIN, QMAX + 1, size=n_in))) for _ in range(n_rows)]
+        missing = [p for p in (qfile, ffile) if not os.path.exists(os.path.join(ROOT, p))]
+        if missing:
+            print(f"// {name}: skipped, {', '.join(missing)} not written yet")
+            continue
+        q, f = read_safetensors(qfile), read_safetensors(ffile)
+        emit(name, xs, run_net(q, f, program, xs))
+
 
 def main():
     rng = np.random.default_rng(2026)
     print(f"// Generated by tools/reference/int8_network.py (numpy {np.__version__}); do not edit.")
-    for name, (qfile, ffile, n_in, program) in NETS.items():
-        q, f = read_safetensors(qfile), read_safetensors(ffile)
-        xs = [list(map(int, rng.integers(QMIN, QMAX + 1, size=n_in))) for _ in range(3)]
-        ys = [run(q, f, program, x) for x in xs]
-        print(f"pub const {name}_X: &[&[i8]] = &[")
-        for x in xs:
-            print(f"    &[{ints(x)}],")
-        print("];")
-        print(f"pub const {name}_Y: &[&[i8]] = &[")
-        for y in ys:
-            print(f"    &[{ints(y)}],")
-        print("];")
+    emit_nets(rng, NETS, 3, lambda q, f, program, xs: [run(q, f, program, x) for x in xs])
+    emit_nets(rng, SEQ_NETS, STEPS, run_sequence)
+
+
+def float_lstm(w_ih, w_hh, b, xs):
+    """A float64 LSTM from the zero state: h and c at every step."""
+    n = w_hh.shape[1]
+    h, c, hs, cs = np.zeros(n), np.zeros(n), [], []
+    for x in xs:
+        a = w_ih @ x + w_hh @ h + b
+        i, f, o = (1.0 / (1.0 + np.exp(-a[j * n:(j + 1) * n])) for j in (0, 1, 3))
+        c = f * c + i * np.tanh(a[2 * n:3 * n])
+        h = o * np.tanh(c)
+        hs.append(h)
+        cs.append(c)
+    return np.array(hs), np.array(cs)
+
+
+def quantized_lstm_files(rng, n_f, n_h, steps, shift):
+    """A random float LSTM (weights and biases ~ U(-0.5, 0.5), plus shift[j] on gate j's bias)
+    on a random sequence, and the int8 file a quantiser following the spec writes from its
+    calibrated x, h and c ranges."""
+    p = "layers.0"
+    f = {f"{p}.weight_ih_l0": rng.uniform(-0.5, 0.5, (4 * n_h, n_f)),
+         f"{p}.weight_hh_l0": rng.uniform(-0.5, 0.5, (4 * n_h, n_h)),
+         f"{p}.bias_ih_l0": rng.uniform(-0.5, 0.5, 4 * n_h) + np.repeat(shift, n_h),
+         f"{p}.bias_hh_l0": rng.uniform(-0.5, 0.5, 4 * n_h)}
+    f = {k: v.astype(np.float32) for k, v in f.items()}
+    xs = rng.normal(0.0, 1.0, (steps, n_f)).astype(np.float32)
+    b = f[f"{p}.bias_ih_l0"].astype(np.float64) + f[f"{p}.bias_hh_l0"].astype(np.float64)
+    hs, cs = float_lstm(f[f"{p}.weight_ih_l0"].astype(np.float64),
+                        f[f"{p}.weight_hh_l0"].astype(np.float64), b, xs.astype(np.float64))
+    s_x, z_x = choose_params(np.float32(xs.min()), np.float32(xs.max()))
+    s_h, z_h = choose_params(np.float32(hs.min()), np.float32(hs.max()))
+    m = float(np.abs(cs).max())
+    k = 15 if m == 0 else min(max(15 - math.ceil(math.log2(m)), 0), 30)
+    q = {"quant.scale": np.float32(s_x), "quant.zero_point": np.int32(z_x),
+         f"{p}.scale": np.float32(s_h), f"{p}.zero_point": np.int32(z_h),
+         f"{p}.cell_scale": np.array(2.0**-k, np.float32)}
+    for w in ("ih", "hh"):
+        rows = [quantize_weights(r) for r in f[f"{p}.weight_{w}_l0"]]
+        q[f"{p}.weight_{w}_l0"] = np.array([r[0] for r in rows], np.int8)
+        q[f"{p}.weight_{w}_scale"] = np.array([r[1] for r in rows], np.float32)
+    q[f"{p}.bias"] = np.array([sat32(int(round_away(b[r] / (float(s_x) * float(s)))))
+                               for r, s in enumerate(q[f"{p}.weight_ih_scale"])], np.int32)
+    return q, f, xs, hs, cs, k
+
+
+def lstm_errors(seed, n_f, n_h, steps, shift=(0, 0, 0, 0)):
+    """The int8 LSTM against the float one, in steps of s_h: max and mean |h error| against the
+    float LSTM on the float inputs, and the max against the float LSTM run on the quantised model
+    (dequantised weights, bias and inputs), which leaves only the arithmetic's own error."""
+    q, f, xs, hs, cs, k = quantized_lstm_files(np.random.default_rng(seed), n_f, n_h, steps, shift)
+    s_x, z_x = qp(q, "quant")
+    s_h, z_h = qp(q, "layers.0")
+    xq = [[quantize(v, s_x, z_x) for v in x] for x in xs]
+    hq = run_sequence(q, f, [("lstm", "layers.0")], xq)
+    err = np.abs(float(s_h) * (np.array(hq, np.float64) - z_h) - hs) / float(s_h)
+    deq = {w: q[f"layers.0.weight_{w}_l0"] * q[f"layers.0.weight_{w}_scale"].astype(np.float64)[:, None]
+           for w in ("ih", "hh")}
+    bias = q["layers.0.bias"] * float(s_x) * q["layers.0.weight_ih_scale"].astype(np.float64)
+    hd, _ = float_lstm(deq["ih"], deq["hh"], bias, float(s_x) * (np.array(xq, np.float64) - z_x))
+    err_q = np.abs(float(s_h) * (np.array(hq, np.float64) - z_h) - hd) / float(s_h)
+    return dict(k=k, s_h=float(s_h), c_max=float(np.abs(cs).max()), max=err.max(), mean=err.mean(),
+                max_q=err_q.max(), last_max=err[-20:].max())
+
+
+def table_errors():
+    """The interpolated tables against sigmoid and tanh at all 65536 Q3.12 inputs, in Q0.15."""
+    v = np.arange(-32768, 32768)
+    exact = {"sigmoid": 1.0 / (1.0 + np.exp(-v / 4096.0)), "tanh": np.tanh(v / 4096.0)}
+    out = {}
+    for name, t in (("sigmoid", sig_table()), ("tanh", tanh_table())):
+        got = np.array([lookup16(t, int(u)) for u in v], np.float64)
+        out[name] = float(np.abs(got - exact[name] * 32768.0).max())
+    return out
+
+
+def selftest():
+    """The spec's arithmetic against float: the gate tables, and int8 LSTMs over 200 steps."""
+    for name, e in table_errors().items():
+        print(f"{name} table, interpolated: max |error| {e:.3f} Q0.15 steps over all int16 inputs")
+    # The spec's case, T5's shape, then a cell that grows past Q3.12's 8 (k < 12: forget gate
+    # near 1, input and cell gates open) and one that stays tiny (k > 15: input gate shut).
+    for seed, n_f, n_h, shift in [(1, 3, 16, (0, 0, 0, 0)), (2, 3, 16, (0, 0, 0, 0)),
+                                  (3, 3, 16, (0, 0, 0, 0)), (4, 1, 32, (0, 0, 0, 0)),
+                                  (5, 1, 32, (0, 0, 0, 0)), (6, 3, 16, (3, 6, 3, 0)),
+                                  (7, 3, 16, (-6, 0, 0, 0))]:
+        e = lstm_errors(seed, n_f, n_h, 200, shift)
+        print(f"seed {seed} F={n_f} H={n_h} gate bias shift {shift}: k={e['k']} "
+              f"(max|c| {e['c_max']:.3f}), s_h={e['s_h']:.5f}; |h - float h| max {e['max']:.2f} mean {e['mean']:.3f} (last 20 steps max "
+              f"{e['last_max']:.2f}) s_h; against the float run of the quantised model max "
+              f"{e['max_q']:.2f} s_h")
 
 
 if __name__ == "__main__":
-    main()
+    selftest() if sys.argv[1:] == ["--selftest"] else main()

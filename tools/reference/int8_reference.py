@@ -6,16 +6,20 @@ An independent implementation, in numpy and Python integers, of the TFLite int8 
 specification as its reference kernels compute it (gemmlowp rounding): the choice of an
 activation tensor's scale and zero point from a range, symmetric per-channel weights, int32
 biases, QuantizeMultiplier (frexp), MultiplyByQuantizedMultiplier (SaturatingRoundingDoubling-
-HighMul, RoundingDivideByPOT) and the per-channel fully-connected kernel. The Rust test
+HighMul, RoundingDivideByPOT) and the per-channel fully-connected kernel; also kiln's int8
+LSTM step (int16 Q3.12 gates, 513-entry int16 sigmoid/tanh tables interpolated to Q0.15, an
+int16 cell at a power-of-two scale), which int8_network.py runs. The Rust test
 (tests/int8_reference.rs) recomputes everything from the float inputs written here and must
 agree bit for bit. Needs only numpy.
 """
+import functools
 import math
 
 import numpy as np
 
 QMIN, QMAX = -128, 127
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT16_MIN, INT16_MAX = -(2**15), 2**15 - 1
 
 
 def round_away(x):
@@ -108,6 +112,86 @@ def dense(wq, bq, mults, xq, zin, zout, lo, hi):
         v = apply(*mults[o], acc) + zout
         out.append(int(min(max(v, lo), hi)))
     return out
+
+
+def sat16(x):
+    return max(min(x, INT16_MAX), INT16_MIN)
+
+
+def wrap32(x):
+    return (x - INT32_MIN) % 2**32 + INT32_MIN
+
+
+def exact32(x):
+    """An int32 sum the spec leaves without saturation: it must not overflow."""
+    assert INT32_MIN <= x <= INT32_MAX, x
+    return x
+
+
+def rdpot(x, exponent):
+    """RoundingDivideByPOT (to nearest, ties away from zero) for any exponent >= 0."""
+    return rdbpot(x, exponent)
+
+
+def gate_table(f):
+    """f at the 513 points x = -8 + n / 32 of Q3.12's range, in Q0.15 clamped to int16."""
+    return tuple(int(sat16(round_away(f(-8.0 + n / 32.0) * 32768.0))) for n in range(513))
+
+
+@functools.lru_cache(maxsize=None)
+def sig_table():
+    return gate_table(lambda x: 1.0 / (1.0 + math.exp(-x)))
+
+
+@functools.lru_cache(maxsize=None)
+def tanh_table():
+    return gate_table(math.tanh)
+
+
+def lookup16(t, v):
+    """A Q3.12 int16 through a 513-entry table, interpolated linearly to Q0.15 (floor shift)."""
+    u = v + 32768
+    n, d = u >> 7, u & 127
+    return t[n] + (((t[n + 1] - t[n]) * d + 64) >> 7)
+
+
+def to_q312(v, k):
+    """An int16 at scale 2^-k to Q3.12."""
+    return rdpot(v, k - 12) if k >= 12 else sat16(v << (12 - k))
+
+
+def lstm_mults(s_x, s_h, s_ih, s_hh):
+    """The LSTM's multipliers from its scales in float64: the x and h products to the gates'
+    Q3.12 (per row), and o * tanh(c) in Q0.30 to h's int8 scale."""
+    mx = [quantize_multiplier(float(s_x) * float(s) / 2.0**-12) for s in s_ih]
+    mh = [quantize_multiplier(float(s_h) * float(s) / 2.0**-12) for s in s_hh]
+    return mx, mh, quantize_multiplier(2.0**-30 / float(s_h))
+
+
+def lstm_gates(cell, x, h):
+    """The 4H int16 Q3.12 gate pre-activations (rows i, f, g, o as PyTorch stacks them)."""
+    ax = np.asarray(cell["wih"], np.int64) @ (np.asarray(x, np.int64) - cell["zx"])
+    ah = np.asarray(cell["whh"], np.int64) @ (np.asarray(h, np.int64) - cell["zh"])
+    return [sat16(exact32(apply(*cell["mx"][r], wrap32(int(ax[r]) + cell["bias"][r]))
+                          + apply(*cell["mh"][r], exact32(int(ah[r])))))
+            for r in range(len(ax))]
+
+
+def lstm_step(cell, x, h, c):
+    """One step of the int8 LSTM: int8 x (zero point zx), int8 h (zh) and int16 c (scale 2^-k)
+    in, the new (h, c) out. cell: int8 rows wih [4H][F], whh [4H][H], int32 bias [4H],
+    multipliers mx, mh [4H] and mout, zero points zx, zh, and k."""
+    n, k = len(h), cell["k"]
+    c = [int(v) for v in c]
+    gate = lstm_gates(cell, x, h)
+    sig, tanh = sig_table(), tanh_table()
+    i, f = [lookup16(sig, v) for v in gate[:n]], [lookup16(sig, v) for v in gate[n:2 * n]]
+    g, o = [lookup16(tanh, v) for v in gate[2 * n:3 * n]], [lookup16(sig, v) for v in gate[3 * n:]]
+    c = [sat16(rdpot(c[u] * f[u], 15) + rdpot(i[u] * g[u], 30 - k)) for u in range(n)]
+    tc = [lookup16(tanh, to_q312(v, k)) for v in c]
+    h = [int(min(max(apply(*cell["mout"], o[u] * tc[u]) + cell["zh"], QMIN), QMAX))
+         for u in range(n)]
+    return h, c
 
 
 def case(rng, n_in, n_out, relu):

@@ -58,8 +58,8 @@ fn cost_consts(net: &Resolved) -> TokenStream {
         /// channel an i32 bias and a multiplier, activation tables); `None` when a layer
         /// has no int8 form.
         pub const MODEL_BYTES_INT8: Option<usize> = #int8_model;
-        /// Bytes of the int8 form's scratch: two i8 buffers of the widest layer's values;
-        /// `None` when a layer has no int8 form.
+        /// Bytes of the int8 form's scratch: two i8 buffers of the widest layer's values and
+        /// each LSTM's state (i8 `h`, i16 `c`); `None` when a layer has no int8 form.
         pub const SCRATCH_BYTES_INT8: Option<usize> = #int8_scratch;
     }
 }
@@ -70,7 +70,7 @@ fn int8_sizes(cost: &crate::cost::Cost) -> (TokenStream, TokenStream) {
         return (quote!(None), quote!(None));
     }
     let model = lit(cost.layers.iter().map(|l| l.int8_bytes).sum());
-    let scratch = lit(2 * cost.widest);
+    let scratch = lit(cost.int8_scratch_bytes());
     (quote!(Some(#model)), quote!(Some(#scratch)))
 }
 

@@ -160,13 +160,10 @@ pub fn training(plan: &Plan) -> TokenStream {
 }
 
 /// [`inference`] that shows `observe` each layer's output and its values before a fused
-/// activation (`Network::forward_observed_flat`, for int8 calibration); feed-forward networks
-/// only (sequence networks keep the trait's default, which observes nothing).
-pub fn observed(net: &Resolved, plan: &Plan) -> TokenStream {
+/// activation (`Network::forward_observed_flat`, for int8 calibration); feed-forward
+/// networks (a sequence network observes a stream: `sequence::observed_stream`).
+pub fn observed(plan: &Plan) -> TokenStream {
     let rt = rt();
-    if net.seq {
-        return quote!();
-    }
     let calls = plan.layers.iter().enumerate().map(|(i, l)| {
         let (f, c, tr, rows, w) = (&l.field, &l.cache, &l.tr, &l.rows_in, &l.width_out);
         let (src, dst, grow) = pingpong(plan, i, &quote!(s), &quote!(x), &quote!(&mut y), None);
@@ -181,7 +178,7 @@ pub fn observed(net: &Resolved, plan: &Plan) -> TokenStream {
         quote! {
             #grow
             let pre = #tr::forward_pre_activation(&self.#f, #src, #dst, #rows, &mut s.#c, &mut z);
-            observe(#rt::network::Observed { layer: #at, output: #out, pre_activation: pre.then_some(&z[..]) });
+            observe(#rt::network::Observed { layer: #at, output: #out, pre_activation: pre.then_some(&z[..]), state: None });
         }
     });
     let (n_in, n_out) = (&plan.n_in, &plan.n_out);

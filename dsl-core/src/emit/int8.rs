@@ -32,15 +32,6 @@ enum Buf {
 /// `{Name}Embedded` in int8, or errors naming the layers without an int8 form.
 pub fn emit(net: &Resolved, cx: &mut Ctxt) -> TokenStream {
     let name = &net.name;
-    if net.seq {
-        cx.error_spanned_by(
-            name,
-            format!(
-                "`{name}` is a sequence network; `precision: int8` takes feed-forward networks"
-            ),
-        );
-        return quote!();
-    }
     let kernels: Vec<(&Node, Int8Kernel)> = net.layers.iter().zip(kernels(net)).collect();
     for (n, k) in &kernels {
         if let Role8::Unsupported(why) = &k.role {
@@ -76,7 +67,13 @@ fn in_range(baked: &Baked, file: &syn::LitStr, cx: &mut Ctxt) -> bool {
     let mut ok = true;
     for name in names {
         let v = &baked.values[name];
-        let bad = if name.ends_with("scale") {
+        let bad = if name.ends_with("cell_scale") {
+            v.iter()
+                .any(|&s| {
+                    !(s > 0.0 && s.log2().fract() == 0.0 && (-30.0..=0.0).contains(&s.log2()))
+                })
+                .then_some("an LSTM's cell scale must be a power of two from 2^-30 to 1")
+        } else if name.ends_with("scale") {
             v.iter()
                 .any(|&s| s <= 0.0)
                 .then_some("scales must be positive")
@@ -99,6 +96,8 @@ struct Emitter<'a> {
     baked: &'a Baked,
     fields: Vec<TokenStream>,
     inits: Vec<TokenStream>,
+    /// Recurrent states in the scratch: field, type and zero value.
+    states: Vec<(proc_macro2::Ident, TokenStream, TokenStream)>,
     body: Vec<TokenStream>,
     cur: Buf,
     /// Values in `cur`.
@@ -113,6 +112,7 @@ impl<'a> Emitter<'a> {
             baked,
             fields: Vec::new(),
             inits: Vec::new(),
+            states: Vec::new(),
             body: Vec::new(),
             cur: Buf::X,
             len: 0,
@@ -139,7 +139,7 @@ impl<'a> Emitter<'a> {
     /// The forward pass as straight calls, then the items.
     fn network(mut self, net: &Resolved, kernels: &[(&Node, Int8Kernel)]) -> TokenStream {
         let input_q = self.q;
-        self.len = net.input.numel();
+        self.len = net.per_step_input();
         for (i, (n, k)) in kernels.iter().enumerate() {
             let last = i + 1 == kernels.len();
             self.layer(n, k, last);
@@ -199,6 +199,17 @@ impl<'a> Emitter<'a> {
                 }
                 None => {}
             },
+            Role8::Lstm { .. } => {
+                let f = format_ident!("layer{}", n.index);
+                let st = format_ident!("state{}", n.index);
+                self.lstm(&f, &st, p, k);
+                let (x, y) = (self.src(), slice(dst, true, Some(len)));
+                self.body.push(quote! {
+                    self.#f.step(#x, &mut s.#st);
+                    (#y).copy_from_slice(&s.#st.h);
+                });
+                self.cur = dst;
+            }
             // The normalisation is in the product's weights already.
             Role8::Folded(_) | Role8::Unsupported(_) => {}
         }
@@ -271,12 +282,10 @@ impl<'a> Emitter<'a> {
         } else {
             -128
         });
-        let ty = &k.ty;
-        self.fields.push(quote!(pub #f: #ty));
-        // A struct literal needs a path, not a generic type: name it first.
-        self.inits.push(quote! {
-            #f: {
-                type L = #ty;
+        self.baked(
+            f,
+            k,
+            quote! {
                 L {
                     weight: #weight,
                     out: #rt::fixed::Requant {
@@ -288,13 +297,88 @@ impl<'a> Emitter<'a> {
                         max: 127,
                     },
                 }
-            }
-        });
+            },
+        );
         self.q = out;
     }
 }
 
 impl Emitter<'_> {
+    /// Field `f` of the layer's runtime type and its baked `value`, a struct literal of `L`
+    /// (a struct literal needs a path, not a generic type: `L` names it first).
+    fn baked(&mut self, f: &proc_macro2::Ident, k: &Int8Kernel, value: TokenStream) {
+        let ty = &k.ty;
+        self.fields.push(quote!(pub #f: #ty));
+        self.inits.push(quote! {
+            #f: {
+                type L = #ty;
+                #value
+            }
+        });
+    }
+
+    /// An LSTM's field, baked value and state; `self.q` becomes its hidden state's.
+    fn lstm(&mut self, f: &proc_macro2::Ident, st: &proc_macro2::Ident, p: &str, k: &Int8Kernel) {
+        let rt = rt();
+        let Role8::Lstm { input, hidden } = k.role else {
+            return;
+        };
+        let (x, h) = (self.q, self.qparams(p, ""));
+        let cell = self.values(&format!("{p}.cell_scale"))[0];
+        let cell_bits = lit_i32(-(cell.log2().round() as i32));
+        let gate = Literal::f32_suffixed(1.0 / 4096.0);
+        let rows = |this: &Self, which: &str, from: Q| -> Vec<TokenStream> {
+            let (i, o) = (Literal::f32_suffixed(from.scale), gate.clone());
+            this.values(&format!("{p}.weight_{which}_scale"))
+                .iter()
+                .map(|&ws| {
+                    let w = Literal::f32_suffixed(ws as f32);
+                    quote!(#rt::quant::QuantizedMultiplier::from_scales(#i, #w, #o))
+                })
+                .collect()
+        };
+        let (mx, mh) = (rows(self, "ih", x), rows(self, "hh", h));
+        let int = |v: f64| Literal::i64_unsuffixed(v as i64).into_token_stream();
+        let g = 4 * hidden;
+        let wi = nested_array(&[g, input], self.values(&format!("{p}.weight_ih_l0")), &int);
+        let wh = nested_array(
+            &[g, hidden],
+            self.values(&format!("{p}.weight_hh_l0")),
+            &int,
+        );
+        let bias: Vec<Literal> = self
+            .values(&format!("{p}.bias"))
+            .iter()
+            .map(|&b| lit_i32(b as i32))
+            .collect();
+        let out = Literal::f64_suffixed(1.0 / (1u64 << 30) as f64 / h.scale as f64);
+        let (zx, zh) = (lit_i32(x.zero), lit_i32(h.zero));
+        self.baked(
+            f,
+            k,
+            quote! {
+                L {
+                    weight_ih: #wi,
+                    weight_hh: #wh,
+                    bias: [#(#bias),*],
+                    input_multiplier: [#(#mx),*],
+                    hidden_multiplier: [#(#mh),*],
+                    output_multiplier: #rt::quant::QuantizedMultiplier::from_real(#out),
+                    input_zero: #zx,
+                    hidden_zero: #zh,
+                    cell_bits: #cell_bits,
+                }
+            },
+        );
+        let hl = lit(hidden);
+        self.states.push((
+            st.clone(),
+            quote!(#rt::fixed::LstmInt8State<#hl>),
+            quote!(#rt::fixed::LstmInt8State::zero(#zh)),
+        ));
+        self.q = h;
+    }
+
     /// The struct, its scratch, the baked value, the consts and `forward`.
     fn items(&self, net: &Resolved, input_q: Q) -> TokenStream {
         let rt = rt();
@@ -302,7 +386,7 @@ impl Emitter<'_> {
         let scratch = format_ident!("{}EmbeddedScratch", net.name);
         let net_name = &net.name;
         let cost = crate::cost::Cost::of(net);
-        let (n_in, n_out) = (lit(net.input.numel()), lit(net.output.numel()));
+        let (n_in, n_out) = (lit(net.per_step_input()), lit(net.output.numel()));
         let widest = lit(cost.widest);
         let params = lit(cost.values);
         let macs = Literal::u64_unsuffixed(cost.macs);
@@ -313,7 +397,47 @@ impl Emitter<'_> {
         };
         let (in_q, out_q) = (qp(input_q), qp(self.q));
         let doc = format!("`{net_name}` in int8 (`precision: int8`), baked from `{}` at compile time: int8 in and out, batch 1, no heap, no floating point in `forward`.", net.weights.as_ref().map(|w| w.value()).unwrap_or_default());
-        let sdoc = format!("The two int8 buffers `{name}::forward` alternates between (on the stack or in a static).");
+        let sdoc = if net.seq {
+            format!("The two int8 buffers `{name}::step` alternates between and each LSTM's state (on the stack or in a static).")
+        } else {
+            format!("The two int8 buffers `{name}::forward` alternates between (on the stack or in a static).")
+        };
+        let state_fields = self.states.iter().map(|s| &s.0);
+        let state_tys = self.states.iter().map(|s| &s.1);
+        let state_init = self.states.iter().map(|s| &s.0);
+        let state_zero = self.states.iter().map(|s| &s.2);
+        // A sequence network streams one step per call; the others run one sample.
+        let (run, run_real, run_doc) = if net.seq {
+            (format_ident!("step"), format_ident!("step_real"), "One time step of one sample, int8 in and int8 out; each LSTM's state is kept in `s` between calls (`s.reset()` starts a new sequence).")
+        } else {
+            (
+                format_ident!("forward"),
+                format_ident!("forward_real"),
+                "One sample, int8 in and int8 out.",
+            )
+        };
+        let real_doc = format!("Real values in and out: quantise, [`Self::{run}`], dequantise.");
+        let run = quote! {
+            #[doc = #run_doc]
+            pub fn #run(&self, x: &[i8; #n_in], y: &mut [i8; #n_out], s: &mut #scratch) {
+                #( #body )*
+            }
+
+            #[doc = #real_doc]
+            pub fn #run_real(&self, x: &[f32; #n_in], s: &mut #scratch) -> [f32; #n_out] {
+                let mut y = [0; #n_out];
+                self.#run(&Self::quantize_input(x), &mut y, s);
+                Self::dequantize_output(&y)
+            }
+        };
+        let reset = (!self.states.is_empty()).then(|| {
+            quote! {
+                /// Every LSTM back to the state a sequence starts from.
+                pub fn reset(&mut self) {
+                    *self = Self::ZERO;
+                }
+            }
+        });
         quote! {
             #[doc = #doc]
             #[derive(Clone, Debug)]
@@ -328,13 +452,15 @@ impl Emitter<'_> {
                 pub a: [i8; #widest],
                 /// The other.
                 pub b: [i8; #widest],
+                #( #[doc = "An LSTM's state."] pub #state_fields: #state_tys, )*
             }
 
             impl #scratch {
-                /// Zeroed buffers.
-                pub const ZERO: Self = #scratch { a: [0; #widest], b: [0; #widest] };
+                /// Zeroed buffers, and each LSTM's state as a sequence starts.
+                pub const ZERO: Self = #scratch { a: [0; #widest], b: [0; #widest], #( #state_init: #state_zero, )* };
                 /// Bytes of the scratch.
                 pub const BYTES: usize = ::core::mem::size_of::<Self>();
+                #reset
             }
 
             impl #name {
@@ -357,10 +483,7 @@ impl Emitter<'_> {
                 /// Bytes of the scratch.
                 pub const SCRATCH_BYTES: usize = ::core::mem::size_of::<#scratch>();
 
-                /// One sample, int8 in and int8 out.
-                pub fn forward(&self, x: &[i8; #n_in], y: &mut [i8; #n_out], s: &mut #scratch) {
-                    #( #body )*
-                }
+                #run
 
                 /// `x` quantised with the input's scale and zero point.
                 pub fn quantize_input(x: &[f32; #n_in]) -> [i8; #n_in] {
@@ -378,13 +501,6 @@ impl Emitter<'_> {
                         *r = Self::OUTPUT_QUANT.dequantize(q);
                     }
                     r
-                }
-
-                /// Real values in and out: quantise, [`Self::forward`], dequantise.
-                pub fn forward_real(&self, x: &[f32; #n_in], s: &mut #scratch) -> [f32; #n_out] {
-                    let mut y = [0; #n_out];
-                    self.forward(&Self::quantize_input(x), &mut y, s);
-                    Self::dequantize_output(&y)
                 }
             }
         }

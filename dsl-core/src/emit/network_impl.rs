@@ -35,7 +35,11 @@ pub fn network_impl(
     let seq_backward = backward::sequence_dims(net);
     let check_first = forward::check_first(plan);
     let fwd = forward::inference(plan);
-    let observed = forward::observed(net, plan);
+    let observed = if net.seq {
+        super::sequence::observed_stream(plan)
+    } else {
+        forward::observed(plan)
+    };
     let int8_layers = net
         .layers
         .iter()

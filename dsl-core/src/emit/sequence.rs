@@ -26,10 +26,6 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
         n_out,
         ..
     } = plan;
-    let (layer_tr, rec_tr) = (
-        quote!(#rt::layers::Layer),
-        quote!(#rt::recurrent::Recurrent),
-    );
     let states: Vec<_> = plan.states().collect();
     let caches = plan.cache_fields();
     let (doc_forward_seq, doc_train_seq) = if net.reduced {
@@ -78,33 +74,7 @@ pub fn sequence_api(net: &Resolved, plan: &Plan, target_ty: &TokenStream) -> Tok
     };
     let cache_names: Vec<_> = plan.layers.iter().map(|l| &l.cache).collect();
     // Streaming: one step for one sample through every layer, state kept between calls.
-    let step_calls = plan.layers.iter().enumerate().map(|(i, l)| {
-        let (f, c) = (&l.field, &l.cache);
-        let (src, dst, grow) = pingpong(
-            plan,
-            i,
-            &quote!(st),
-            &quote!(&x[..]),
-            &quote!(&mut y[..]),
-            Some(&quote!(1)),
-        );
-        if l.recurrent {
-            let (stf, tyi) = (&l.state, &l.ty);
-            quote! {
-                #grow
-                #rt::layers::ensure_len(&mut st.#stf, <#tyi as #rec_tr<T>>::STATE);
-                #rec_tr::step(&self.#f, #src, #dst, 1, &mut st.#stf, &mut st.#c);
-            }
-        } else {
-            // A composite holding recurrent layers streams one step per call (steps = 0).
-            let set = Plan::set_steps(l, &quote!(st), &quote!(0));
-            quote! {
-                #grow
-                #set
-                #layer_tr::forward(&self.#f, #src, #dst, 1, &mut st.#c);
-            }
-        }
-    });
+    let step_calls = (0..plan.layers.len()).map(|i| step_call(plan, i, false));
     let resets = plan.layers.iter().filter(|l| l.holds_recurrent).map(|l| {
         let (c, tr, ty) = (&l.cache, &l.tr, &l.ty);
         quote!(<#ty as #tr<T>>::reset_state(&mut self.#c);)
@@ -292,4 +262,88 @@ pub fn zero_output_padding(
     let rt = rt();
     let n_out = &plan.n_out;
     quote!(#rt::recurrent::lengths::zero_padding(&mut #out[..], steps, seqs, #n_out, &#holder.lengths);)
+}
+
+/// Layer `i`'s part of a streaming step (`st` the stream, `x` the step's input, `y` its
+/// output); with `observe`, it then shows `observe` the layer's output, its values before a
+/// fused activation (in `z`) and a recurrent layer's state, for int8 calibration.
+fn step_call(plan: &Plan, i: usize, observe: bool) -> TokenStream {
+    let rt = rt();
+    let l = &plan.layers[i];
+    let (f, c) = (&l.field, &l.cache);
+    let one = quote!(1);
+    let (src, dst, grow) = pingpong(
+        plan,
+        i,
+        &quote!(st),
+        &quote!(&x[..]),
+        &quote!(&mut y[..]),
+        Some(&one),
+    );
+    let out = if i + 1 == plan.layers.len() {
+        quote!(&y[..])
+    } else if i.is_multiple_of(2) {
+        let w = &l.width_out;
+        quote!(&st.ping[..#w])
+    } else {
+        let w = &l.width_out;
+        quote!(&st.pong[..#w])
+    };
+    let at = crate::tokens::lit(i);
+    if l.recurrent {
+        let (stf, tyi) = (&l.state, &l.ty);
+        let rec_tr = quote!(#rt::recurrent::Recurrent);
+        let seen = observe.then(|| quote! {
+            observe(#rt::network::Observed { layer: #at, output: #out, pre_activation: None, state: Some(&st.#stf[..]) });
+        });
+        quote! {
+            #grow
+            #rt::layers::ensure_len(&mut st.#stf, <#tyi as #rec_tr<T>>::STATE);
+            #rec_tr::step(&self.#f, #src, #dst, 1, &mut st.#stf, &mut st.#c);
+            #seen
+        }
+    } else {
+        // A composite holding recurrent layers streams one step per call (steps = 0).
+        let set = Plan::set_steps(l, &quote!(st), &quote!(0));
+        let tr = &l.tr;
+        if observe {
+            quote! {
+                #grow
+                #set
+                let pre = #tr::forward_pre_activation(&self.#f, #src, #dst, 1, &mut st.#c, &mut z);
+                observe(#rt::network::Observed { layer: #at, output: #out, pre_activation: pre.then_some(&z[..]), state: None });
+            }
+        } else {
+            quote! {
+                #grow
+                #set
+                #rt::layers::Layer::forward(&self.#f, #src, #dst, 1, &mut st.#c);
+            }
+        }
+    }
+}
+
+/// `Network::forward_observed_flat` of a sequence network: the rows of `x` are one stream of
+/// consecutive steps from the zero state, run one step at a time (for int8 calibration).
+pub fn observed_stream(plan: &Plan) -> TokenStream {
+    let rt = rt();
+    let calls = (0..plan.layers.len()).map(|i| step_call(plan, i, true));
+    let (n_in, n_out) = (&plan.n_in, &plan.n_out);
+    quote! {
+        fn forward_observed_flat(
+            &self,
+            x: &[T],
+            _s: &mut Self::Scratch,
+            observe: &mut dyn FnMut(#rt::network::Observed<'_, T>),
+        ) -> #rt::Result<()> {
+            #rt::network::batch_of("network input", x.len(), #n_in)?;
+            let mut st = self.stream();
+            let mut z = ::kiln::__std_lib::vec::Vec::<T>::new();
+            let mut y = [T::ZERO; #n_out];
+            for x in x.chunks_exact(#n_in) {
+                #( #calls )*
+            }
+            Ok(())
+        }
+    }
 }

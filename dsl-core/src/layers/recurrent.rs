@@ -431,6 +431,16 @@ impl LayerKind for RecurrentLayer {
 
     /// One cell, or a stack of them (`layers = n`: `fixed::Stacked`, a state per level),
     /// steps in the embedded form; bidirectional layers need the whole sequence.
+    fn int8(&self, input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
+        use crate::int8::Int8Kernel;
+        match (&self.fwd, &self.bwd, self.layers) {
+            (Cell::Lstm { hidden, .. }, None, 1) => Int8Kernel::lstm(input.numel(), *hidden),
+            (_, Some(_), _) => Int8Kernel::unsupported("a bidirectional layer needs the whole sequence, and the int8 form runs one step at a time"),
+            (Cell::Lstm { .. }, None, _) => Int8Kernel::unsupported("stacked LSTMs have no int8 form yet; declare each level as its own `lstm(..)` layer"),
+            _ => Int8Kernel::unsupported("int8 takes LSTMs (TFLite's integer LSTM); GRU and plain RNN cells have no int8 form yet"),
+        }
+    }
+
     fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
         if self.bwd.is_some() {
             return None;

@@ -3,7 +3,7 @@
 //!
 //! cargo run --release -p lstm-stream --example effect
 
-use lstm_stream::Effect;
+use lstm_stream::{Effect, EffectInt8};
 
 fn main() {
     let n = 48_000;
@@ -22,23 +22,36 @@ fn main() {
         })
         .collect();
     let mut fx = Effect::new();
+    report("f32", &x, &want, |v| fx.process(v));
+    println!(
+        "    model {} bytes (read-only), state {} bytes",
+        Effect::MODEL_BYTES,
+        Effect::STATE_BYTES
+    );
+    let mut q = EffectInt8::new();
+    report("int8", &x, &want, |v| q.process_real(v));
+    println!(
+        "    model {} bytes (read-only), state {} bytes",
+        EffectInt8::MODEL_BYTES,
+        EffectInt8::STATE_BYTES
+    );
+}
+
+/// Streams `x` through `process`, timing it, and prints the error against `want`.
+fn report(what: &str, x: &[f32], want: &[f32], mut process: impl FnMut(f32) -> f32) {
+    let n = x.len();
     let t = std::time::Instant::now();
-    let y: Vec<f32> = x.iter().map(|&v| fx.process(v)).collect();
+    let y: Vec<f32> = x.iter().map(|&v| process(v)).collect();
     let per = t.elapsed().as_nanos() as f64 / n as f64;
     let err: f64 = y
         .iter()
-        .zip(&want)
+        .zip(want)
         .map(|(a, b)| ((a - b) as f64).powi(2))
         .sum::<f64>();
     let pow: f64 = want.iter().map(|b| (*b as f64).powi(2)).sum::<f64>();
     println!(
-        "{n} samples streamed: {per:.0} ns per sample ({:.0}x real time at 48 kHz), relative RMS error {:.4}",
+        "{what}: {n} samples streamed: {per:.0} ns per sample ({:.0}x real time at 48 kHz), relative RMS error {:.4}",
         20_833.0 / per,
         (err / pow).sqrt()
-    );
-    println!(
-        "model {} bytes (read-only), state {} bytes",
-        Effect::MODEL_BYTES,
-        Effect::STATE_BYTES
     );
 }

@@ -3,7 +3,7 @@
 
 use kiln::checkpoint::load_weights;
 use kiln::prelude::*;
-use lstm_stream::Effect;
+use lstm_stream::{Effect, EffectInt8};
 
 network! {
     struct Filter {
@@ -63,4 +63,24 @@ fn streams_like_the_std_network_and_imitates_the_filter() {
     let first: Vec<f32> = x[..10].iter().map(|&v| fresh.process(v)).collect();
     assert_eq!(again, first);
     assert_eq!(Effect::MODEL_BYTES, 4 * (4 * 32 * (1 + 32 + 2) + 32 + 1));
+}
+
+#[test]
+fn the_int8_effect_follows_the_float_one() {
+    let x: Vec<f32> = (0..3000)
+        .map(|t| (0.5 * (0.03 * t as f64).sin() + 0.2 * (0.0071 * t as f64).sin()) as f32)
+        .collect();
+    let want = reference(&x);
+    let (mut f32_fx, mut int8_fx) = (Effect::new(), EffectInt8::new());
+    let (mut err_f32, mut err_int8, mut power) = (0.0f64, 0.0f64, 0.0f64);
+    for (&v, &w) in x.iter().zip(&want) {
+        err_f32 += ((f32_fx.process(v) - w) as f64).powi(2);
+        err_int8 += ((int8_fx.process_real(v) - w) as f64).powi(2);
+        power += (w as f64).powi(2);
+    }
+    let (a, b) = ((err_f32 / power).sqrt(), (err_int8 / power).sqrt());
+    assert!(b < a + 0.01, "int8 relative RMS error {b} vs f32 {a}");
+    // The int8 model is 0.38 of the f32 one; the state is 160 bytes.
+    const { assert!(EffectInt8::MODEL_BYTES * 5 < Effect::MODEL_BYTES * 2) };
+    assert_eq!(EffectInt8::STATE_BYTES, 160);
 }

@@ -10,6 +10,8 @@ mod dense;
 mod dense_int8;
 mod embedding;
 mod gate_math;
+mod gate_tables_int16;
+mod lstm_int8;
 mod lut_int8;
 mod matvec;
 mod maxout;
@@ -29,6 +31,9 @@ pub use conv2d_int8::Conv2dInt8;
 pub use dense::Dense;
 pub use dense_int8::DenseInt8;
 pub use embedding::{one_hot, Embedding};
+pub use lstm_int8::{
+    cell_bits, sigmoid_q15, tanh_q15, LstmInt8, LstmInt8State, GATE_FRACTION_BITS,
+};
 pub use lut_int8::{apply_table, build_table, relu_int8};
 pub use maxout::Maxout;
 pub use norm::{BatchNorm, LayerNorm};

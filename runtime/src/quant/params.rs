@@ -76,9 +76,10 @@ pub fn quantize_weights(w: &[f32], q: &mut [i8]) -> f32 {
 }
 
 /// A bias in int32 units of `input_scale * weight_scale` (TFLite's bias scale), rounded with
-/// ties away from zero and saturated.
-pub fn quantize_bias(b: f32, input_scale: f32, weight_scale: f32) -> i32 {
-    let q = libm::round(b as f64 / (input_scale as f64 * weight_scale as f64));
+/// ties away from zero and saturated. `b` is f64 so that a sum of float biases (an LSTM's
+/// two) is rounded once.
+pub fn quantize_bias(b: f64, input_scale: f32, weight_scale: f32) -> i32 {
+    let q = libm::round(b / (input_scale as f64 * weight_scale as f64));
     if q.is_nan() {
         0
     } else {

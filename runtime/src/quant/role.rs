@@ -80,6 +80,10 @@ pub enum Int8Role {
         /// The normalisation's epsilon.
         eps: f64,
     },
+    /// An LSTM in TFLite's 8x8_16 scheme (`fixed::LstmInt8`): int8 weights symmetric per
+    /// gate row, the two biases summed in int32, int16 gates, an int16 cell state at a
+    /// power-of-two scale, and its output (the hidden state) int8.
+    Lstm,
     /// No int8 form; the reason, for the error.
     Unsupported(&'static str),
 }

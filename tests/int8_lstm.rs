@@ -1,0 +1,170 @@
+//! The int8 LSTM end to end: the streaming filter of `examples/lstm-stream` (benchmark T5's
+//! shape, LSTM 32 on one input, dense read-out) quantised by `kiln::quantize` on a stream and
+//! baked by `precision: int8`.
+
+use kiln::checkpoint::load_weights;
+use kiln::prelude::*;
+use kiln::quantize::{quantize, quantize_streams, Calibration, QuantizeError};
+
+network! {
+    /// The filter in f32, as `examples/train_filter.rs` declares it.
+    struct Filter {
+        input: [seq, 1],
+        layers: [lstm(32), dense(1)],
+        output: [seq, 1],
+        loss: mse,
+    }
+}
+
+network! {
+    /// The filter in int8.
+    struct FilterQ {
+        input: [seq, 1],
+        layers: [lstm(32), dense(1)],
+        output: [seq, 1],
+        loss: none,
+        weights: "examples/lstm-stream/filter.int8.safetensors",
+        precision: int8,
+    }
+}
+
+// The reference holds every int8 network's outputs; each test file checks its own.
+#[allow(dead_code)]
+#[path = "fixtures/int8_network_reference.rs"]
+mod reference;
+
+const FLOAT: &str = "examples/lstm-stream/filter.safetensors";
+const INT8: &str = "examples/lstm-stream/filter.int8.safetensors";
+
+fn filter() -> Filter<f32> {
+    let mut net = Filter::<f32>::new(&mut seeded(1));
+    load_weights(&mut net, FLOAT).unwrap();
+    net
+}
+
+/// The calibration stream: a few sines and a chirp with a little noise, about the training
+/// signal's amplitude (at most about 1).
+fn calibration() -> Vec<f32> {
+    let mut rng = seeded(5);
+    (0..4000)
+        .map(|t| {
+            let t = t as f64;
+            let s = 0.3 * (0.05 * t).sin()
+                + 0.25 * (0.013 * t + 1.0).sin()
+                + 0.3 * (0.002 * t + 0.00003 * t * t).sin();
+            (s + kiln::runtime::rng::normal(&mut rng, 0.0, 0.05)) as f32
+        })
+        .collect()
+}
+
+#[test]
+fn committed_int8_filter_is_what_quantize_writes() {
+    let q = quantize(&filter(), &calibration(), Calibration::MinMax).unwrap();
+    let dir = std::env::temp_dir().join(format!("kiln-int8-lstm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("filter.int8.safetensors");
+    q.save(&path).unwrap();
+    let written = std::fs::read(&path).unwrap();
+    if std::env::var_os("KILN_WRITE_FIXTURES").is_some() {
+        std::fs::write(INT8, &written).unwrap();
+    }
+    assert_eq!(
+        written,
+        std::fs::read(INT8).unwrap(),
+        "re-run with KILN_WRITE_FIXTURES=1"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn int8_steps_equal_the_reference_bit_for_bit() {
+    let net = FilterQEmbedded::WEIGHTS;
+    let mut s = FilterQEmbeddedScratch::ZERO;
+    for (t, (x, want)) in reference::FILTER_X
+        .iter()
+        .zip(reference::FILTER_Y)
+        .enumerate()
+    {
+        let mut y = [0i8; 1];
+        net.step(&[x[0]], &mut y, &mut s);
+        assert_eq!(&y[..], *want, "step {t}");
+    }
+    // A reset starts the same sequence over.
+    s.reset();
+    let mut y = [0i8; 1];
+    net.step(&[reference::FILTER_X[0][0]], &mut y, &mut s);
+    assert_eq!(&y[..], reference::FILTER_Y[0]);
+}
+
+#[test]
+fn int8_filter_tracks_f32_on_an_unseen_signal() {
+    // Sines the calibration did not see (how close both come to the filter being imitated
+    // is `examples/lstm-stream`'s test).
+    let x: Vec<f32> = (0..3000)
+        .map(|t| (0.4 * (0.031 * t as f64).sin() + 0.3 * (0.0047 * t as f64 + 2.0).sin()) as f32)
+        .collect();
+    let f = filter();
+    let mut st = f.stream();
+    let q = FilterQEmbedded::WEIGHTS;
+    let mut s = FilterQEmbeddedScratch::ZERO;
+    let step = FilterQEmbedded::OUTPUT_QUANT.scale as f64;
+    let (mut worst, mut sum) = (0.0f64, 0.0f64);
+    for &v in &x {
+        let a = f.step(&mut st, &[v])[0] as f64;
+        let b = q.step_real(&[v], &mut s)[0] as f64;
+        worst = worst.max((a - b).abs() / step);
+        sum += (a - b).abs() / step;
+    }
+    let mean = sum / x.len() as f64;
+    eprintln!("int8 vs f32: worst {worst:.1}, mean {mean:.2} output steps");
+    assert!(worst <= 6.0, "int8 strays {worst} output steps from f32");
+    assert!(
+        mean <= 1.5,
+        "int8 is {mean} output steps from f32 on average"
+    );
+}
+
+#[test]
+fn int8_sizes_are_what_the_network_declares() {
+    assert_eq!(
+        Filter::<f32>::MODEL_BYTES_INT8,
+        Some(FilterQEmbedded::MODEL_BYTES)
+    );
+    assert_eq!(
+        Filter::<f32>::SCRATCH_BYTES_INT8,
+        Some(FilterQEmbeddedScratch::BYTES)
+    );
+    // Two buffers of 32 and the state: h (32 i8) and c (32 i16).
+    assert_eq!(FilterQEmbeddedScratch::BYTES, 2 * 32 + 3 * 32);
+    // The LSTM: 4H x (1 + H) i8 weights, per gate row a bias and two multipliers, then the
+    // output multiplier and three i32; the dense layer: 32 weights, a bias, a multiplier,
+    // two zero points and the clamp. 0.38 of f32's 4 x (4H (1 + H + 2) + 33) = 18,052.
+    assert_eq!(
+        FilterQEmbedded::MODEL_BYTES,
+        128 * 33 + 20 * 128 + 20 + 32 + 12 + 12
+    );
+}
+
+#[test]
+fn quantize_streams_checks_every_stream() {
+    let net = filter();
+    let cal = calibration();
+    let (a, b) = cal.split_at(2000);
+    let two = quantize_streams(&net, &[a, b], Calibration::MinMax).unwrap();
+    assert_eq!(two.samples, 4000);
+    assert!(matches!(
+        quantize_streams(&net, &[], Calibration::MinMax),
+        Err(QuantizeError::Samples { .. })
+    ));
+    network! {
+        struct Gru { input: [seq, 1], layers: [gru(4), dense(1)], loss: none }
+    }
+    let gru = Gru::<f32>::new(&mut seeded(1));
+    assert!(matches!(
+        quantize(&gru, &cal, Calibration::MinMax),
+        Err(QuantizeError::Unsupported {
+            layer: "layers.0",
+            ..
+        })
+    ));
+}
