@@ -340,11 +340,15 @@ impl Emitter<'_> {
         let (mx, mh) = (rows(self, "ih", x), rows(self, "hh", h));
         let int = |v: f64| Literal::i64_unsuffixed(v as i64).into_token_stream();
         let g = 4 * hidden;
-        let wi = nested_array(&[g, input], self.values(&format!("{p}.weight_ih_l0")), &int);
-        let wh = nested_array(
-            &[g, hidden],
-            self.values(&format!("{p}.weight_hh_l0")),
-            &int,
+        // Stored transposed (`[K][G]`), for the kernel's column-by-column products.
+        let transposed = |name: &str, k: usize| {
+            let w = self.values(&format!("{p}.{name}"));
+            let t: Vec<f64> = (0..k * g).map(|i| w[(i % g) * k + i / g]).collect();
+            nested_array(&[k, g], &t, &int)
+        };
+        let (wi, wh) = (
+            transposed("weight_ih_l0", input),
+            transposed("weight_hh_l0", hidden),
         );
         let bias: Vec<Literal> = self
             .values(&format!("{p}.bias"))
@@ -358,8 +362,8 @@ impl Emitter<'_> {
             k,
             quote! {
                 L {
-                    weight_ih: #wi,
-                    weight_hh: #wh,
+                    weight_ih_t: #wi,
+                    weight_hh_t: #wh,
                     bias: [#(#bias),*],
                     input_multiplier: [#(#mx),*],
                     hidden_multiplier: [#(#mh),*],

@@ -15,7 +15,7 @@
 //! differ from TFLite's).
 
 use super::gate_tables_int16::{SIGMOID_Q15, TANH_Q15};
-use super::{arr, dense_int8::dot_i8_i16, dispatch};
+use super::{arr, dispatch};
 use crate::quant::{rounding_divide_by_pot, QuantizedMultiplier};
 
 /// Fractional bits of the gates before their functions (Q3.12: -8..8).
@@ -26,10 +26,11 @@ const UNIT_FRACTION_BITS: i32 = 15;
 /// An int8 LSTM cell from `IN` to `H` features (`G` = 4H gate rows, i, f, g, o).
 #[derive(Clone, Debug)]
 pub struct LstmInt8<const IN: usize, const H: usize, const G: usize> {
-    /// `[G, IN]`, symmetric per row (`weight_ih_l0`).
-    pub weight_ih: [[i8; IN]; G],
-    /// `[G, H]`, symmetric per row (`weight_hh_l0`).
-    pub weight_hh: [[i8; H]; G],
+    /// Input weights transposed: `weight_ih_t[j][r]` is PyTorch's `weight_ih_l0[r][j]`,
+    /// symmetric per gate row `r`.
+    pub weight_ih_t: [[i8; G]; IN],
+    /// Recurrent weights transposed: `weight_hh_t[j][r]` is PyTorch's `weight_hh_l0[r][j]`.
+    pub weight_hh_t: [[i8; G]; H],
     /// Both float biases summed, in units of `input_scale * weight_ih_scale[r]`.
     pub bias: [i32; G],
     /// Row `r`'s input product to Q3.12: `input_scale * weight_ih_scale[r] * 2^12`.
@@ -70,8 +71,8 @@ impl<const IN: usize, const H: usize, const G: usize> LstmInt8<IN, H, G> {
 
     /// All zeros.
     pub const ZERO: Self = LstmInt8 {
-        weight_ih: [[0; IN]; G],
-        weight_hh: [[0; H]; G],
+        weight_ih_t: [[0; G]; IN],
+        weight_hh_t: [[0; G]; H],
         bias: [0; G],
         input_multiplier: [QuantizedMultiplier::ZERO; G],
         hidden_multiplier: [QuantizedMultiplier::ZERO; G],
@@ -148,13 +149,10 @@ fn lstm_int8_step_kernel<
     for (v, &h) in hz.iter_mut().zip(&s.h) {
         *v = i16::from(h) - cell.hidden_zero as i16;
     }
-    let (mut ax, mut ah) = ([0i32; G], [0i32; G]);
-    for ((a, row), &b) in ax.iter_mut().zip(&cell.weight_ih).zip(&cell.bias) {
-        *a = b.wrapping_add(dot_i8_i16(row, &xz));
-    }
-    for (a, row) in ah.iter_mut().zip(&cell.weight_hh) {
-        *a = dot_i8_i16(row, &hz);
-    }
+    // Column by column over all gate rows at once: vertical SIMD, no per-row reductions.
+    let (mut ax, mut ah) = (cell.bias, [0i32; G]);
+    accumulate_t(&cell.weight_ih_t, &xz, &mut ax);
+    accumulate_t(&cell.weight_hh_t, &hz, &mut ah);
     // The gate pre-activations in Q3.12.
     let mut gates = [0i16; G];
     for r in 0..G {
@@ -165,7 +163,11 @@ fn lstm_int8_step_kernel<
     // Their functions, gate by gate, in Q0.15 (i, f, o sigmoid; g tanh).
     let mut act = [0i16; G];
     for r in 0..G {
-        let table = if r / H == 2 { &TANH_Q15 } else { &SIGMOID_Q15 };
+        let table = if r / H == 2 {
+            &TANH_SEGMENTS
+        } else {
+            &SIGMOID_SEGMENTS
+        };
         act[r] = lookup(table, gates[r]);
     }
     let (i, rest) = act.split_at(H);
@@ -176,10 +178,25 @@ fn lstm_int8_step_kernel<
     }
     let mut tc = [0i16; H];
     for u in 0..H {
-        tc[u] = lookup(&TANH_Q15, cell.cell_to_gate(s.c[u]));
+        tc[u] = lookup(&TANH_SEGMENTS, cell.cell_to_gate(s.c[u]));
     }
     for u in 0..H {
         s.h[u] = cell.hidden(o[u], tc[u]);
+    }
+}
+
+/// `acc[r] += sum_j w_t[j][r] v[j]`: exact in i32 (each product is below 2^15 in size).
+#[inline(always)]
+fn accumulate_t<const K: usize, const G: usize>(
+    w_t: &[[i8; G]; K],
+    v: &[i16; K],
+    acc: &mut [i32; G],
+) {
+    for (row, &v) in w_t.iter().zip(v) {
+        let v = i32::from(v);
+        for (a, &w) in acc.iter_mut().zip(row) {
+            *a += i32::from(w) * v;
+        }
     }
 }
 
@@ -197,25 +214,47 @@ fn sat16(v: i64) -> i16 {
     v.clamp(i16::MIN as i64, i16::MAX as i64) as i16
 }
 
-/// `table` at a Q3.12 value, interpolated between its two nearest points (128 steps apart).
+/// A table's 512 segments, each its start and its rise packed in one word (start in the low
+/// 16 bits), so an interpolated lookup is one load (one gather for a vector of values).
+type Segments = [u32; 512];
+
+const fn segments(table: &[i16; 513]) -> Segments {
+    let mut out = [0u32; 512];
+    let mut n = 0;
+    while n < 512 {
+        let rise = table[n + 1] as i32 - table[n] as i32;
+        out[n] = (table[n] as u16 as u32) | ((rise as u16 as u32) << 16);
+        n += 1;
+    }
+    out
+}
+
+static SIGMOID_SEGMENTS: Segments = segments(&SIGMOID_Q15);
+static TANH_SEGMENTS: Segments = segments(&TANH_Q15);
+
+/// A table at a Q3.12 value, interpolated between its two nearest points (128 steps apart).
 #[inline(always)]
-fn lookup(table: &[i16; 513], v: i16) -> i16 {
+fn lookup(segments: &Segments, v: i16) -> i16 {
     let u = (i32::from(v) + 32768) as usize;
     let (n, d) = (u >> 7, (u & 127) as i32);
-    let (a, b) = (i32::from(table[n]), i32::from(table[n + 1]));
-    (a + (((b - a) * d + 64) >> 7)) as i16
+    let e = segments[n];
+    let (start, rise) = (
+        i32::from(e as u16 as i16),
+        i32::from((e >> 16) as u16 as i16),
+    );
+    (start + ((rise * d + 64) >> 7)) as i16
 }
 
 /// Sigmoid of a Q3.12 value, in Q0.15.
 #[inline(always)]
 pub fn sigmoid_q15(v: i16) -> i16 {
-    lookup(&SIGMOID_Q15, v)
+    lookup(&SIGMOID_SEGMENTS, v)
 }
 
 /// Tanh of a Q3.12 value, in Q0.15.
 #[inline(always)]
 pub fn tanh_q15(v: i16) -> i16 {
-    lookup(&TANH_Q15, v)
+    lookup(&TANH_SEGMENTS, v)
 }
 
 /// The cell state's fractional bits for values up to `max_abs`: the most that keep
