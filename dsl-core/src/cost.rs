@@ -62,12 +62,19 @@ impl<'a> Cost<'a> {
         let int8_form = !int8
             .iter()
             .any(|k| matches!(k.role, crate::int8::Role8::Unsupported(_)));
-        let layers: Vec<LayerCost> = net
+        let mut layers: Vec<LayerCost> = net
             .layers
             .iter()
             .zip(&int8)
             .map(|(l, k)| layer_cost(l, &lay, k))
             .collect();
+        // The LSTMs' shared gate tables, counted with the first.
+        let lstm = int8
+            .iter()
+            .position(|k| matches!(k.role, crate::int8::Role8::Lstm { .. }));
+        if let Some(i) = lstm {
+            layers[i].int8_bytes += crate::int8::LSTM_TABLE_BYTES;
+        }
         let custom = net.layers.iter().find_map(|l| {
             let mut tys = Vec::new();
             l.kind.custom_types(&mut tys);

@@ -20,6 +20,10 @@ use crate::tokens::{lit, rt};
 use crate::tree::{Node, Resolved};
 use crate::weights::{Expected, FileDtype};
 
+/// Bytes of the int8 LSTM's two shared gate tables (the runtime's
+/// `fixed::GATE_TABLE_BYTES`), counted once in a network's int8 model bytes.
+pub const LSTM_TABLE_BYTES: usize = 4096;
+
 /// An element-wise function in int8.
 #[derive(Clone, Debug)]
 pub enum Act8 {

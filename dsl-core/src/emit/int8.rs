@@ -434,6 +434,15 @@ impl Emitter<'_> {
                 Self::dequantize_output(&y)
             }
         };
+        // Every LSTM reads the runtime's two gate tables.
+        let (shared, model_doc) = if self.states.is_empty() {
+            (
+                quote!(),
+                "Bytes of the baked model (int8 weights, int32 biases, multipliers, tables).",
+            )
+        } else {
+            (quote!(+ #rt::fixed::GATE_TABLE_BYTES), "Bytes of the baked model (int8 weights, int32 biases, multipliers, tables), with the 4 KiB of gate tables its LSTMs share.")
+        };
         let reset = (!self.states.is_empty()).then(|| {
             quote! {
                 /// Every LSTM back to the state a sequence starts from.
@@ -482,8 +491,8 @@ impl Emitter<'_> {
                 pub const PARAMS: usize = #params;
                 /// Multiply-accumulates per sample.
                 pub const MACS: u64 = #macs;
-                /// Bytes of the baked model (int8 weights, int32 biases, multipliers, tables).
-                pub const MODEL_BYTES: usize = ::core::mem::size_of::<Self>();
+                #[doc = #model_doc]
+                pub const MODEL_BYTES: usize = ::core::mem::size_of::<Self>() #shared;
                 /// Bytes of the scratch.
                 pub const SCRATCH_BYTES: usize = ::core::mem::size_of::<#scratch>();
 

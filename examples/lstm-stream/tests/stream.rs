@@ -80,7 +80,9 @@ fn the_int8_effect_follows_the_float_one() {
     }
     let (a, b) = ((err_f32 / power).sqrt(), (err_int8 / power).sqrt());
     assert!(b < a + 0.01, "int8 relative RMS error {b} vs f32 {a}");
-    // The int8 model is 0.38 of the f32 one; the state is 160 bytes.
-    const { assert!(EffectInt8::MODEL_BYTES * 5 < Effect::MODEL_BYTES * 2) };
+    // The int8 model is 0.38 of the f32 one, 0.61 with the 4 KiB of gate tables every int8
+    // LSTM shares; the state is 160 bytes.
+    const { assert!((EffectInt8::MODEL_BYTES - 4096) * 5 < Effect::MODEL_BYTES * 2) };
+    const { assert!(EffectInt8::MODEL_BYTES * 5 < Effect::MODEL_BYTES * 4) };
     assert_eq!(EffectInt8::STATE_BYTES, 160);
 }

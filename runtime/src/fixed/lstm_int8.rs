@@ -12,7 +12,8 @@
 //! (`QuantizedMultiplier`). Sigmoid and tanh of int16 values are 513-entry tables over
 //! Q3.12's range with linear interpolation (as TFLite's int16 LOGISTIC and TANH kernels use;
 //! its LSTM kernel computes them with gemmlowp's polynomials instead, so the last bit may
-//! differ from TFLite's).
+//! differ from TFLite's). The two tables take [`GATE_TABLE_BYTES`] (4 KiB) of read-only
+//! memory, shared by every LSTM of a program.
 
 use super::gate_tables_int16::{SIGMOID_Q15, TANH_Q15};
 use super::{arr, dispatch};
@@ -228,6 +229,9 @@ const fn segments(table: &[i16; 513]) -> Segments {
     }
     out
 }
+
+/// Bytes of the two gate tables every int8 LSTM of a program shares (read-only memory).
+pub const GATE_TABLE_BYTES: usize = 2 * core::mem::size_of::<Segments>();
 
 static SIGMOID_SEGMENTS: Segments = segments(&SIGMOID_Q15);
 static TANH_SEGMENTS: Segments = segments(&TANH_Q15);

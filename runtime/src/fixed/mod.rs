@@ -32,7 +32,7 @@ pub use dense::Dense;
 pub use dense_int8::DenseInt8;
 pub use embedding::{one_hot, Embedding};
 pub use lstm_int8::{
-    cell_bits, sigmoid_q15, tanh_q15, LstmInt8, LstmInt8State, GATE_FRACTION_BITS,
+    cell_bits, sigmoid_q15, tanh_q15, LstmInt8, LstmInt8State, GATE_FRACTION_BITS, GATE_TABLE_BYTES,
 };
 pub use lut_int8::{apply_table, build_table, relu_int8};
 pub use maxout::Maxout;
