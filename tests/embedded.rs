@@ -125,7 +125,15 @@ fn int8_outputs() -> Vec<(String, Vec<f32>)> {
         out.push((format!("conv_bn_int8{k}"), ns::conv_bn_int8(&x64).to_vec()));
         out.push((format!("act_int8{k}"), ns::act_int8(&x16).to_vec()));
     }
+    let mut ys = [0.0; 2 * 12];
+    ns::lstm_int8(&lstm_stream(), &mut ys);
+    out.push(("lstm_int8".into(), ys.to_vec()));
     out
+}
+
+/// 12 steps of 3 shared inputs, the int8 LSTM's stream.
+fn lstm_stream() -> Vec<f32> {
+    (0..12).flat_map(input::<3>).collect()
 }
 
 /// 64 of the shared inputs, the int8 networks' calibration data.
@@ -187,6 +195,26 @@ fn int8_forms_are_the_quantised_f32_networks() {
     quantises_to(&conv_bn, &calibration::<64>(), "convbn.int8.safetensors");
     let acts = load(ns::ActInt8::<f32>::new(&mut seeded(1)), "acts.safetensors");
     quantises_to(&acts, &calibration::<16>(), "acts.int8.safetensors");
+    // The LSTM calibrates on one stream of 64 steps.
+    let lstm = load(
+        ns::LstmInt8::<f32>::new(&mut seeded(1)),
+        "lstmq.safetensors",
+    );
+    quantises_to(&lstm, &calibration::<3>(), "lstmq.int8.safetensors");
+    let mut st = lstm.stream();
+    let mut int8 = [0.0; 2 * 12];
+    ns::lstm_int8(&lstm_stream(), &mut int8);
+    let scale = ns::LstmInt8Embedded::OUTPUT_QUANT.scale;
+    for (t, x) in lstm_stream().chunks_exact(3).enumerate() {
+        let f = lstm.step(&mut st, &[x[0], x[1], x[2]]);
+        within_steps(
+            &format!("lstm step {t}"),
+            &f,
+            &int8[2 * t..2 * t + 2],
+            scale,
+            4.0,
+        );
+    }
     // int8 tracks f32 to within a few of its output steps.
     for k in 0..3 {
         let (x16, x64) = (input::<16>(k), input::<64>(k));
@@ -342,7 +370,7 @@ fn regenerate_weights() {
     .unwrap();
 }
 
-/// Writes the weights of the residual and 1-D convolutional networks (the others' files are
+/// Writes the weights of the residual, 1-D convolutional and int8 LSTM networks (the others' files are
 /// left as they are). Run by hand, then `KILN_WRITE_FIXTURES=1` the parity test.
 #[test]
 #[ignore]
@@ -364,6 +392,11 @@ fn regenerate_composite_weights() {
     save_weights(
         &ns::Conv1d::<f32>::new(&mut rng),
         format!("{WEIGHTS}/conv1d.safetensors"),
+    )
+    .unwrap();
+    save_weights(
+        &ns::LstmInt8::<f32>::new(&mut seeded(44)),
+        format!("{WEIGHTS}/lstmq.safetensors"),
     )
     .unwrap();
 }

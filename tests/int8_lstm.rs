@@ -76,24 +76,47 @@ fn committed_int8_filter_is_what_quantize_writes() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Stepping through `xs` from the zero state gives `ys` (the numpy reference's) bit for
+/// bit; after `reset`, the first step again.
+fn streams_like<const I: usize, const O: usize, S>(
+    what: &str,
+    (xs, ys): (&[&[i8]], &[&[i8]]),
+    zero: S,
+    step: impl Fn(&[i8; I], &mut [i8; O], &mut S),
+) {
+    let mut s = zero;
+    for (t, (x, want)) in xs.iter().zip(ys).enumerate() {
+        let mut y = [0i8; O];
+        step(x[..].try_into().unwrap(), &mut y, &mut s);
+        assert_eq!(&y[..], *want, "{what}: step {t}");
+    }
+    assert_eq!(xs.len(), ys.len());
+}
+
 #[test]
 fn int8_steps_equal_the_reference_bit_for_bit() {
-    let net = FilterQEmbedded::WEIGHTS;
-    let mut s = FilterQEmbeddedScratch::ZERO;
-    for (t, (x, want)) in reference::FILTER_X
-        .iter()
-        .zip(reference::FILTER_Y)
-        .enumerate()
-    {
-        let mut y = [0i8; 1];
-        net.step(&[x[0]], &mut y, &mut s);
-        assert_eq!(&y[..], *want, "step {t}");
-    }
+    use kiln_no_std_check as ns;
+    let filter = FilterQEmbedded::WEIGHTS;
+    let both = (reference::FILTER_X, reference::FILTER_Y);
+    streams_like("filter", both, FilterQEmbeddedScratch::ZERO, |x, y, s| {
+        filter.step(x, y, s)
+    });
+    let both = (reference::LSTM_X, reference::LSTM_Y);
+    streams_like(
+        "no-std-check's LSTM",
+        both,
+        ns::LstmInt8EmbeddedScratch::ZERO,
+        |x, y, s| ns::LSTM_INT8.step(x, y, s),
+    );
     // A reset starts the same sequence over.
-    s.reset();
+    let mut s = FilterQEmbeddedScratch::ZERO;
     let mut y = [0i8; 1];
-    net.step(&[reference::FILTER_X[0][0]], &mut y, &mut s);
-    assert_eq!(&y[..], reference::FILTER_Y[0]);
+    filter.step(&[7], &mut y, &mut s);
+    let first = y;
+    filter.step(&[-3], &mut y, &mut s);
+    s.reset();
+    filter.step(&[7], &mut y, &mut s);
+    assert_eq!(y, first);
 }
 
 #[test]

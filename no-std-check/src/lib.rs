@@ -188,6 +188,18 @@ network! {
     }
 }
 
+network! {
+    /// A sensor model over a stream in int8: an LSTM of 16 units on 3 inputs per step (int8
+    /// weights and hidden state, int16 gates and cell), read out by a dense layer.
+    pub struct LstmInt8 {
+        input: [seq, 3],
+        layers: [lstm(16), dense(2)],
+        loss: none,
+        weights: "weights/lstmq.int8.safetensors",
+        precision: int8,
+    }
+}
+
 /// The models as `static`s: weights in read-only memory, nothing built at run time.
 pub static MLP: MlpEmbedded = MlpEmbedded::WEIGHTS;
 pub static CONV: ConvEmbedded = ConvEmbedded::WEIGHTS;
@@ -202,6 +214,7 @@ pub static CONV1D_INT8: Conv1dInt8Embedded = Conv1dInt8Embedded::WEIGHTS;
 pub static DS_CNN_INT8: DsCnnInt8Embedded = DsCnnInt8Embedded::WEIGHTS;
 pub static CONV_BN_INT8: ConvBnInt8Embedded = ConvBnInt8Embedded::WEIGHTS;
 pub static ACT_INT8: ActInt8Embedded = ActInt8Embedded::WEIGHTS;
+pub static LSTM_INT8: LstmInt8Embedded = LstmInt8Embedded::WEIGHTS;
 
 // Memory is exact and known at compile time: the parameters plus a few scalar settings.
 const _: () = assert!(MlpEmbedded::<f32>::BYTES == 4 * (16 * 64 + 64 + 64 * 64 + 64 + 64 * 8 + 8));
@@ -242,6 +255,16 @@ pub fn conv_bn_int8(x: &[f32; 64]) -> [f32; 3] {
 pub fn act_int8(x: &[f32; 16]) -> [f32; 4] {
     let mut s = ActInt8EmbeddedScratch::ZERO;
     ACT_INT8.forward_real(x, &mut s)
+}
+
+/// The int8 LSTM streamed over `xs` (3 values per step) from the start of a sequence, real
+/// values in and out, 2 outputs per step into `ys`.
+pub fn lstm_int8(xs: &[f32], ys: &mut [f32]) {
+    let mut s = LstmInt8EmbeddedScratch::ZERO;
+    for (x, y) in xs.chunks_exact(3).zip(ys.chunks_exact_mut(2)) {
+        let x: [f32; 3] = [x[0], x[1], x[2]];
+        y.copy_from_slice(&LSTM_INT8.step_real(&x, &mut s));
+    }
 }
 
 /// The T4 network on one sample.

@@ -57,6 +57,10 @@ fn same_numbers_as_the_std_build() {
             &kiln_no_std_check::conv1d(&input::<64>(k)),
         );
     }
+    let lstm: Vec<f32> = (0..12).flat_map(input::<3>).collect();
+    let mut ys = [0.0; 2 * 12];
+    kiln_no_std_check::lstm_int8(&lstm, &mut ys);
+    check("lstm_int8", &ys);
     let xs = input::<40>(1);
     let mut ys = [0.0; 40];
     kiln_no_std_check::stream(&xs, &mut ys);
