@@ -405,12 +405,16 @@ impl<'a, 'b> Gen<'a, 'b> {
     }
 
     /// `precision: int8` (now and then `f32` or a slip), mostly with a real int8 file (the
-    /// digits MLP's, which most generated networks do not match).
+    /// digits MLP's or the streaming LSTM filter's, which most generated networks do not match).
     fn precision(&mut self, fields: &mut Vec<String>) {
         let p = self.one_of(&["int8", "int8", "f32", "int4", "int8(2)"]);
         fields.push(format!("precision: {p}"));
         if self.pick(4) > 0 {
-            fields.push("weights: \"../tests/fixtures/digits_mlp.int8.safetensors\"".into());
+            let file = self.one_of(&[
+                "../tests/fixtures/digits_mlp.int8.safetensors",
+                "../examples/lstm-stream/filter.int8.safetensors",
+            ]);
+            fields.push(format!("weights: \"{file}\""));
         }
     }
 

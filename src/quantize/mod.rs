@@ -3,7 +3,9 @@
 //! and maximum, or percentiles), its weights are quantised per output channel (symmetric
 //! int8), biases to int32 in units of `input_scale * weight_scale`, activations per tensor
 //! (asymmetric int8; a batch norm right after a dense layer or convolution is folded into
-//! its weights and bias first), and the result is written as a safetensors file that
+//! its weights and bias first; an LSTM gets TFLite's integer-LSTM tensors: int8 weights per
+//! gate row, an int32 bias, and a power-of-two scale for its int16 cell state from the cell
+//! range seen on a stream), and the result is written as a safetensors file that
 //! `network! { .., weights: "model.int8.safetensors", precision: int8 }` bakes into an int8
 //! embedded form.
 //!
