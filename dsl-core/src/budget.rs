@@ -148,7 +148,11 @@ pub fn within(b: &Budget, cost: &Cost, key: &syn::Ident, cx: &mut Ctxt) {
         let widest = cost.layers.iter().position(|l| l.width == cost.widest);
         let share = |l: &LayerCost| {
             let is_widest = widest.is_some_and(|i| std::ptr::eq(l, &cost.layers[i]));
-            let buffers = if is_widest { 2 * l.width } else { 0 };
+            let buffers = if is_widest {
+                2 * l.width * cost.rows
+            } else {
+                0
+            };
             let state = if cost.int8 {
                 l.int8_state
             } else {

@@ -37,6 +37,9 @@ pub struct Cost<'a> {
     pub scratch_values: usize,
     /// The input's values per sample (per step for sequences).
     pub per_step_in: usize,
+    /// Rows each scratch buffer holds: the sequence's steps when a layer needs the whole
+    /// sequence (the network then runs layer by layer over it), else 1.
+    pub rows: usize,
     /// The embedded forward over the scratch; its `work` is the composites' work area.
     pub layout: Layout<'a>,
     /// A custom layer, whose tensors and products only the compiler sees.
@@ -80,10 +83,20 @@ impl<'a> Cost<'a> {
             l.kind.custom_types(&mut tys);
             (!tys.is_empty()).then(|| l.prefix())
         });
+        let rows = if lay.whole { net.steps.unwrap_or(1) } else { 1 };
+        // A whole-sequence forward after a reduction over time keeps every step's output.
+        let ys = if lay.whole && net.reduced {
+            rows * net.output.numel()
+        } else {
+            0
+        };
         Cost {
             values: layers.iter().map(|l| l.values).sum(),
             macs: layers.iter().map(|l| l.macs).sum(),
-            scratch_values: 2 * widest + lay.work + layers.iter().map(|l| l.state).sum::<usize>(),
+            scratch_values: rows * (2 * widest + lay.work)
+                + ys
+                + layers.iter().map(|l| l.state).sum::<usize>(),
+            rows,
             per_step_in,
             layout: lay,
             widest,

@@ -54,7 +54,7 @@ impl Leaf<'_> {
     /// The values of its recurrent state in the scratch (0 for other layers).
     pub fn state_len(&self) -> usize {
         match self.embedded.op {
-            Op::Step { state_len, .. } => state_len,
+            Op::Step { state_len, .. } | Op::Whole { state_len, .. } => state_len,
             _ => 0,
         }
     }
@@ -114,6 +114,9 @@ pub struct Layout<'a> {
     pub work: usize,
     /// Leaves without an embedded form, in order.
     pub unsupported: Vec<&'a Node>,
+    /// Whether a layer needs the whole sequence (`Op::Whole`): the network then runs layer by
+    /// layer over a fixed-length sequence.
+    pub whole: bool,
 }
 
 /// The layout of `nodes` (a network's layers) from an input of `n_in` values per step to
@@ -125,6 +128,7 @@ pub fn layout(nodes: &[Node], n_in: usize, n_out: usize, widest: usize) -> Layou
             actions: Vec::new(),
             work: 0,
             unsupported: Vec::new(),
+            whole: false,
         },
         top: 0,
     };
@@ -227,7 +231,13 @@ impl<'a> Planner<'a> {
             };
             let leaf = self.out.leaves.len();
             match e.op {
-                Op::Map(_) | Op::Step { .. } => {
+                // Whole-sequence layers run on the scratch's own buffers, so only at the top.
+                Op::Whole { .. } if !names.top => {
+                    self.out.unsupported.push(n);
+                    continue;
+                }
+                Op::Map(_) | Op::Step { .. } | Op::Whole { .. } => {
+                    self.out.whole |= matches!(e.op, Op::Whole { .. });
                     self.out.actions.push(Action::Run {
                         leaf,
                         src: cur,

@@ -20,6 +20,19 @@ pub type MapCall = Box<dyn Fn(&TokenStream, &TokenStream, &TokenStream) -> Token
 pub type StepCall =
     Box<dyn Fn(&TokenStream, &TokenStream, &TokenStream, &TokenStream) -> TokenStream>;
 
+/// Tokens of a whole-sequence call given the layer expression, the input buffer and its
+/// `fixed::Rows`, the output buffer and its `Rows`, and the state.
+pub type WholeCall = Box<
+    dyn Fn(
+        &TokenStream,
+        &TokenStream,
+        &TokenStream,
+        &TokenStream,
+        &TokenStream,
+        &TokenStream,
+    ) -> TokenStream,
+>;
+
 /// What a layer does in the embedded forward pass.
 pub enum Op {
     /// Reads the current buffer and writes the next one.
@@ -35,14 +48,21 @@ pub enum Op {
         state_len: usize,
         call: StepCall,
     },
+    /// A layer that needs the whole sequence at once (a bidirectional one): networks holding
+    /// one run layer by layer over a fixed-length sequence.
+    Whole {
+        state: TokenStream,
+        state_len: usize,
+        call: WholeCall,
+    },
 }
 
 /// A layer's embedded form.
 pub struct EmbeddedLayer {
     /// The field type (generic over `T`); `None` for layers without tensors or settings.
     pub ty: Option<TokenStream>,
-    /// Settings other than tensors, as (field, value).
-    pub config: Vec<(&'static str, Config)>,
+    /// Settings other than tensors, as (field path, value): `eps`, `bwd.reset_before`.
+    pub config: Vec<(String, Config)>,
     /// Tensors (by PyTorch suffix, e.g. `weight`) the runtime type stores transposed, in a
     /// field of the same name without `_l0` and with `_t` (`weight_t`).
     pub transposed: &'static [&'static str],
@@ -55,6 +75,9 @@ pub struct EmbeddedLayer {
     /// Levels of a stacked recurrent layer (`fixed::Stacked`: level 0 in `first`, level
     /// `k` in `rest[k - 1]`, its tensors `*_l{k}`); 1 otherwise.
     pub levels: usize,
+    /// Two directions (`fixed::Bidirectional`: tensors `*_l0` in `fwd`, `*_l0_reverse` in
+    /// `bwd`).
+    pub bidirectional: bool,
     pub op: Op,
 }
 
@@ -76,6 +99,7 @@ impl EmbeddedLayer {
     fn with_op(ty: Option<TokenStream>, op: Op) -> Self {
         EmbeddedLayer {
             levels: 1,
+            bidirectional: false,
             ty,
             config: Vec::new(),
             transposed: &[],

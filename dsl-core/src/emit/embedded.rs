@@ -7,8 +7,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::embedded_actions::{action, At, Strides};
 use crate::diag::Ctxt;
-use crate::embedded_layout::{Action, Buf, Leaf, Region};
 use crate::embedded_op::{Baked, Config, EmbeddedLayer, Op};
 use crate::tensors::TensorDecl;
 use crate::tokens::{lit, rt};
@@ -25,7 +25,6 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     let (per_step_in, n_out) = (cost.per_step_in, net.output.numel());
     let (n_in_l, n_out_l) = (lit(per_step_in), lit(n_out));
     let widest = cost.widest;
-    let widest_l = lit(widest);
     let lay = &cost.layout;
     for n in &lay.unsupported {
         refuse(net, n, cx);
@@ -43,7 +42,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         if let Some(ty) = &e.ty {
             fields.push((format_ident!("{}", l.field), ty.clone(), l.prefix.clone()));
         }
-        if let Op::Step { state, .. } = &e.op {
+        if let Op::Step { state, .. } | Op::Whole { state, .. } = &e.op {
             states.push((
                 format_ident!("{}", l.state_field()),
                 state.clone(),
@@ -59,8 +58,35 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         .iter()
         .map(|(f, ty, _)| quote!(#f: <#ty>::ZERO,))
         .collect();
-    let body: Vec<TokenStream> = lay.actions.iter().map(|a| action(a, layers)).collect();
     let work = lay.work;
+    // A layer that needs the whole sequence makes the network run layer by layer over it.
+    let steps = match (lay.whole, net.steps) {
+        (false, _) => None,
+        (true, Some(n)) => Some(n),
+        (true, None) => {
+            whole_needs_a_length(net, layers, cx);
+            return quote!();
+        }
+    };
+    let body: Vec<TokenStream> = match steps {
+        None => lay
+            .actions
+            .iter()
+            .map(|a| action(a, layers, At::Step))
+            .collect(),
+        Some(n) => super::embedded_seq::program(
+            lay,
+            n,
+            Strides {
+                x: per_step_in,
+                y: n_out,
+                ab: widest,
+                work,
+                ys: net.reduced,
+            },
+        ),
+    };
+    let rows = steps.unwrap_or(1);
 
     // Constructors: settings, then (with a weights file) every tensor.
     // In the `f32`/`f64` impls, `T` names that type (the field types are written with `T`).
@@ -75,18 +101,19 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             let e = &l.embedded;
             let f = format_ident!("{}", l.field);
             for (k, v) in &e.config {
-                let k = format_ident!("{}", k);
+                let k = k.split('.').map(|k| format_ident!("{}", k));
                 let v = match v {
                     Config::Float(x) => float_lit(&float, *x),
                     Config::Bool(b) => quote!(#b),
                 };
                 for at in config_paths(e) {
-                    sets.push(quote!(n.#f #at.#k = #v;));
+                    let k = k.clone();
+                    sets.push(quote!(n.#f #at #(.#k)* = #v;));
                 }
             }
             if let Some(b) = baked {
                 for t in l.tensors().iter().filter(|t| !t.is_counter()) {
-                    let (field, transposed) = field_of(e, &t.name);
+                    let (field, transposed) = field_of(e, &l.prefix, &t.name);
                     let suffix = t.name.rsplit('.').next().unwrap_or(&t.name);
                     let value = if transposed {
                         nested_transposed(&float, t, &b.values[&t.name])
@@ -134,7 +161,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         }
         let f = format_ident!("{}", l.field);
         for t in l.tensors().into_iter().filter(|t| !t.is_counter()) {
-            let (field, transposed) = field_of(e, &t.name);
+            let (field, transposed) = field_of(e, &l.prefix, &t.name);
             let n = &t.name;
             let len = lit(t.shape.iter().product());
             let check = quote! {
@@ -217,12 +244,27 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
         "The embedded form of the network `{}`: inline arrays only (no heap, no std), {params} parameters; `size_of` is [`{name}::BYTES`].",
         net.name
     );
+    let widest_l = lit(widest * rows);
+    let (ys_field, ys_zero) = match steps {
+        Some(n) if net.reduced => {
+            let len = lit(n * n_out);
+            (
+                quote! {
+                    /// Every step's output, the last of which `forward_seq` returns.
+                    pub ys: [T; #len],
+                },
+                quote!(ys: [T::ZERO; #len],),
+            )
+        }
+        _ => (quote!(), quote!()),
+    };
     let scratch_doc = format!(
-        "Working memory of [`{name}`]: two buffers of {widest} values{}{}; `size_of` is [`{scratch}::BYTES`].",
+        "Working memory of [`{name}`]: two buffers of {} values{}{}; `size_of` is [`{scratch}::BYTES`].",
+        widest * rows,
         if work == 0 { String::new() } else { format!(", a work area of {work} for the composites' branches") },
         if states.is_empty() { "" } else { " and each recurrent layer's state" }
     );
-    let work_l = lit(work);
+    let work_l = lit(work * rows);
     let (work_field, work_zero) = if work == 0 {
         (quote!(), quote!())
     } else {
@@ -239,7 +281,13 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
     } else {
         ""
     };
-    let run = if seq {
+    let run = if let Some(n) = steps {
+        let resets: Vec<_> = states
+            .iter()
+            .map(|(st, ty, _)| quote!(s.#st = <#ty>::ZERO;))
+            .collect();
+        super::embedded_seq::forward_seq(net, &scratch, n, &resets, &body)
+    } else if seq {
         quote! {
             /// One time step: `x` in, `y` out; recurrent state is kept in `s` between calls
             /// (`s.reset()` starts a new sequence).
@@ -274,6 +322,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             /// The other buffer.
             pub b: [T; #widest_l],
             #work_field
+            #ys_field
             #( #state_fields )*
         }
 
@@ -281,7 +330,7 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             /// Exact size in bytes.
             pub const BYTES: usize = ::core::mem::size_of::<Self>();
             /// Zeroed buffers and states.
-            pub const ZERO: Self = #scratch { a: [T::ZERO; #widest_l], b: [T::ZERO; #widest_l], #work_zero #( #state_zero )* };
+            pub const ZERO: Self = #scratch { a: [T::ZERO; #widest_l], b: [T::ZERO; #widest_l], #work_zero #ys_zero #( #state_zero )* };
             /// Clears every recurrent state (a new sequence starts).
             pub fn reset(&mut self) {
                 *self = Self::ZERO;
@@ -373,6 +422,11 @@ fn refuse(net: &Resolved, n: &Node, cx: &mut Ctxt) {
         cx.error_spanned_by(n.loc, format!("{why}, so `{name}` cannot be `embedded`"));
         return;
     }
+    let whole = n.kind.embedded(&n.input, &n.output);
+    if whole.is_some_and(|e| matches!(e.op, Op::Whole { .. })) {
+        cx.error_spanned_by(n.loc, format!("a bidirectional layer inside a composite has no embedded form yet (it needs the whole sequence, and the composite's branches run step by step), so `{name}` cannot be `embedded`: declare it at the top level"));
+        return;
+    }
     let what = n
         .uses
         .last()
@@ -387,106 +441,20 @@ fn refuse(net: &Resolved, n: &Node, cx: &mut Ctxt) {
     );
 }
 
-/// One action of the layout as a call on slices of the scratch.
-fn action(a: &Action, layers: &[Leaf]) -> TokenStream {
-    let layer = |i: usize| {
-        let f = format_ident!("{}", layers[i].field);
-        quote!(self.#f)
-    };
-    match a {
-        Action::Run { leaf, src, dst } => {
-            bind(&[*src], *dst, |x, y| match &layers[*leaf].embedded.op {
-                Op::Map(call) => call(&layer(*leaf), &x[0], &y),
-                Op::Step { call, .. } => {
-                    let st = format_ident!("{}", layers[*leaf].state_field());
-                    call(&layer(*leaf), &x[0], &y, &quote!(s.#st))
-                }
-                _ => unreachable!("kiln bug: a run of a layer that is no map or step"),
-            })
-        }
-        Action::InPlace { leaf, at } => bind(&[], *at, |_, y| match &layers[*leaf].embedded.op {
-            Op::InPlace(apply) => apply(&y),
-            _ => unreachable!("kiln bug: an in-place action of a layer that is not in place"),
-        }),
-        Action::Copy { src, dst } => bind(&[*src], *dst, |x, y| {
-            let x = &x[0];
-            quote!((#y).copy_from_slice(#x);)
-        }),
-        Action::Join { a, b, dst, act } => bind(&[*a, *b], *dst, |x, y| {
-            let rt = rt();
-            let (a, b) = (&x[0], &x[1]);
-            let act = crate::kind::act_tokens(*act);
-            quote! {
-                let __join = #y;
-                #rt::fixed::add(#a, #b, __join);
-                #act.forward(__join);
-            }
-        }),
-    }
-}
-
-/// `f(reads, write)` with the regions as slice expressions: regions of the work area that a
-/// write into it would alias come from `fixed::split_work`, the rest are plain slices.
-fn bind(
-    reads: &[Region],
-    write: Region,
-    f: impl FnOnce(Vec<TokenStream>, TokenStream) -> TokenStream,
-) -> TokenStream {
-    if write.buf != Buf::W {
-        let xs = reads.iter().map(|r| slice(*r, false)).collect();
-        let call = f(xs, slice(write, true));
-        return quote!({ #call });
-    }
-    let rt = rt();
-    let in_work: Vec<&Region> = reads.iter().filter(|r| r.buf == Buf::W).collect();
-    let names: Vec<_> = (0..in_work.len())
-        .map(|i| format_ident!("__r{i}"))
-        .collect();
-    let spans = in_work.iter().map(|r| {
-        let (o, n) = (lit(r.off), lit(r.len));
-        quote!((#o, #n))
-    });
-    let mut k = 0;
-    let xs = reads
+/// The error for a network whose layer needs the whole sequence without a declared length.
+fn whole_needs_a_length(net: &Resolved, layers: &[crate::embedded_layout::Leaf], cx: &mut Ctxt) {
+    let at = layers
         .iter()
-        .map(|r| {
-            if r.buf == Buf::W {
-                k += 1;
-                let n = &names[k - 1];
-                quote!(#n)
-            } else {
-                slice(*r, false)
-            }
-        })
-        .collect();
-    let (wo, wn) = (lit(write.off), lit(write.len));
-    let call = f(xs, quote!(__w));
-    quote!({
-        let ([#(#names),*], __w) = #rt::fixed::split_work(&mut s.work, [#(#spans),*], (#wo, #wn));
-        #call
-    })
-}
-
-/// A region as a slice expression (`&s.a[..16]`, `&mut s.work[32..48]`, `&x[..]`).
-fn slice(r: Region, write: bool) -> TokenStream {
-    let base = match r.buf {
-        Buf::X => quote!(x),
-        Buf::Y => quote!(y),
-        Buf::A => quote!(s.a),
-        Buf::B => quote!(s.b),
-        Buf::W => quote!(s.work),
-    };
-    let end = lit(r.off + r.len);
-    let range = if r.off == 0 {
-        quote!(..#end)
-    } else {
-        let off = lit(r.off);
-        quote!(#off..#end)
-    };
-    if write {
-        quote!(&mut #base[#range])
-    } else {
-        quote!(&#base[#range])
+        .find(|l| matches!(l.embedded.op, Op::Whole { .. }));
+    if let Some(l) = at {
+        cx.error_spanned_by(
+            l.node.loc,
+            format!(
+                "a bidirectional layer needs the whole sequence, so `{}`'s embedded form runs over a fixed-length one: declare the length, `input: [seq(N), {}]`",
+                net.name,
+                net.per_step_input()
+            ),
+        );
     }
 }
 
@@ -504,10 +472,24 @@ fn float_lit(float: &TokenStream, x: f64) -> TokenStream {
     }
 }
 
-/// The field holding tensor `name` of a layer (a path into a stacked layer's levels:
-/// `rest[0].weight_ih_t` for `weight_ih_l1`), and whether it is stored transposed.
-fn field_of(e: &EmbeddedLayer, name: &str) -> (TokenStream, bool) {
+/// The field holding tensor `name` of the layer at `prefix` (a path into a stacked layer's
+/// levels: `rest[0].weight_ih_t` for `weight_ih_l1`; into a bidirectional layer's
+/// directions: `bwd.weight_ih_t`), and whether it is stored transposed.
+fn field_of(e: &EmbeddedLayer, prefix: &str, name: &str) -> (TokenStream, bool) {
     let suffix = name.rsplit('.').next().unwrap_or(name);
+    // A bidirectional layer's backward direction: `*_reverse` (two cells alike, PyTorch's
+    // names) or `{prefix}.1.*` (two different cells).
+    let rest = name
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('.'))
+        .unwrap_or(name);
+    let backward = rest.starts_with("1.") || suffix.ends_with("_reverse");
+    let suffix = suffix.trim_end_matches("_reverse");
+    let direction = match (e.bidirectional, backward) {
+        (false, _) => quote!(),
+        (true, true) => quote!(bwd.),
+        (true, false) => quote!(fwd.),
+    };
     let (base, level) = match suffix.rsplit_once("_l") {
         Some((b, l)) if e.levels > 1 => (b, l.parse::<usize>().unwrap_or(0)),
         _ => (suffix.trim_end_matches("_l0"), 0),
@@ -521,7 +503,7 @@ fn field_of(e: &EmbeddedLayer, name: &str) -> (TokenStream, bool) {
         format_ident!("{}", base)
     };
     let path = match (e.levels > 1, level) {
-        (false, _) => quote!(#field),
+        (false, _) => quote!(#direction #field),
         (true, 0) => quote!(first.#field),
         (true, k) => {
             let k = lit(k - 1);

@@ -8,6 +8,8 @@
 pub mod api;
 pub mod backward;
 pub mod embedded;
+pub mod embedded_actions;
+pub mod embedded_seq;
 pub mod exports;
 pub mod fallback;
 pub mod forward;

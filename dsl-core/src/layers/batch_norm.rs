@@ -130,8 +130,9 @@ impl LayerKind for BatchNorm {
         let n = lit(input.numel());
         Some(EmbeddedLayer {
             levels: 1,
+            bidirectional: false,
             ty: Some(quote!(#rt::fixed::BatchNorm<T, #n>)),
-            config: vec![("eps", Config::Float(self.eps))],
+            config: vec![("eps".into(), Config::Float(self.eps))],
             transposed: &[],
             unsqueezed: &[],
             flat: &[],

@@ -82,8 +82,9 @@ impl LayerKind for BatchNorm2d {
         let n = lit(input.0[0]);
         Some(EmbeddedLayer {
             levels: 1,
+            bidirectional: false,
             ty: Some(quote!(#rt::fixed::BatchNorm<T, #n>)),
-            config: vec![("eps", Config::Float(self.eps))],
+            config: vec![("eps".into(), Config::Float(self.eps))],
             transposed: &[],
             unsqueezed: &[],
             flat: &[],

@@ -73,8 +73,9 @@ impl LayerKind for LayerNorm {
         let n = lit(input.numel());
         Some(EmbeddedLayer {
             levels: 1,
+            bidirectional: false,
             ty: Some(quote!(#rt::fixed::LayerNorm<T, #n>)),
-            config: vec![("eps", Config::Float(self.eps))],
+            config: vec![("eps".into(), Config::Float(self.eps))],
             transposed: &[],
             unsqueezed: &[],
             flat: &["weight", "bias"],

@@ -74,6 +74,7 @@ impl LayerKind for OverTime {
             proc_macro2::Ident::new(&self.variant.to_lowercase(), proc_macro2::Span::call_site());
         Some(EmbeddedLayer {
             levels: 1,
+            bidirectional: false,
             ty: None,
             config: Vec::new(),
             transposed: &[],

@@ -423,12 +423,6 @@ impl LayerKind for RecurrentLayer {
             .sum()
     }
 
-    fn embedded_refusal(&self) -> Option<String> {
-        self.bwd.as_ref().map(|_| {
-            "a bidirectional layer has no embedded form yet: its backward direction starts at the sequence's last step, and the embedded form streams one step at a time".to_string()
-        })
-    }
-
     /// One cell, or a stack of them (`layers = n`: `fixed::Stacked`, a state per level),
     /// steps in the embedded form; bidirectional layers need the whole sequence.
     fn int8(&self, input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
@@ -442,8 +436,8 @@ impl LayerKind for RecurrentLayer {
     }
 
     fn embedded(&self, input: &Shape, _output: &Shape) -> Option<EmbeddedLayer> {
-        if self.bwd.is_some() {
-            return None;
+        if let Some(bwd) = &self.bwd {
+            return Some(self.bidirectional_embedded(bwd, input.numel()));
         }
         let rt = rt();
         let h = self.fwd.hidden();
@@ -474,8 +468,12 @@ impl LayerKind for RecurrentLayer {
         };
         Some(EmbeddedLayer {
             levels,
+            bidirectional: false,
             ty: Some(ty),
-            config,
+            config: config
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
             transposed: &["weight_ih_l0", "weight_hh_l0"],
             unsqueezed: &[],
             flat: &[],
@@ -485,6 +483,38 @@ impl LayerKind for RecurrentLayer {
                 call,
             },
         })
+    }
+}
+
+impl RecurrentLayer {
+    /// Both directions as `fixed::Bidirectional`, run over the whole sequence at once.
+    fn bidirectional_embedded(&self, bwd: &Cell, n: usize) -> EmbeddedLayer {
+        let rt = rt();
+        let (tf, sf, lf, cf) = self.fwd.embedded(n);
+        let (tb, sb, lb, cb) = bwd.embedded(n);
+        let directed = |dir: &str, c: Vec<(&'static str, Config)>| {
+            c.into_iter()
+                .map(move |(k, v)| (format!("{dir}.{k}"), v))
+                .collect::<Vec<_>>()
+        };
+        let mut config = directed("fwd", cf);
+        config.extend(directed("bwd", cb));
+        let call: crate::embedded_op::WholeCall =
+            Box::new(|l, x, xr, y, yr, s| quote!(#l.forward_seq(#x, #xr, #y, #yr, &mut #s);));
+        EmbeddedLayer {
+            levels: 1,
+            bidirectional: true,
+            ty: Some(quote!(#rt::fixed::Bidirectional<T, #tf, #tb>)),
+            config,
+            transposed: &["weight_ih_l0", "weight_hh_l0"],
+            unsqueezed: &[],
+            flat: &[],
+            op: Op::Whole {
+                state: quote!(#rt::fixed::BidirectionalState<#sf, #sb>),
+                state_len: lf + lb,
+                call,
+            },
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! tensors in PyTorch's layout as `pub` fields, so a generated `const` can bake them in, and
 //! has a `ZERO` const; kernels read and write slices whose lengths the generated code fixes.
 
+mod bidirectional;
 mod compose;
 mod conv2d;
 mod conv2d_int8;
@@ -25,6 +26,7 @@ mod requant_int8;
 mod softmax;
 mod stacked;
 
+pub use bidirectional::{Bidirectional, BidirectionalState, Rows};
 pub use compose::{add, split_work};
 pub use conv2d::Conv2d;
 pub use conv2d_int8::Conv2dInt8;
