@@ -1,6 +1,7 @@
 //! The embedded form (`{Name}Embedded`, batch 1, inline arrays, weights baked at compile time)
 //! against the heap-backed network loaded from the same safetensors file: the same numbers
-//! for dense, conv/pool/norm, LSTM, GRU (both forms), RNN, embedding and one-hot networks.
+//! for dense, conv/pool/norm, LSTM, GRU (both forms), RNN, bidirectional, embedding and
+//! one-hot networks.
 //! The networks live in the `#![no_std]` crate `no-std-check`, whose own tests check the
 //! values recorded here (`no-std-check/tests/expected/mod.rs`) in a build of kiln without std.
 
@@ -67,6 +68,16 @@ fn std_outputs() -> Vec<(String, Vec<f32>)> {
     }
     // The int8 forms: what the std build computes is what the no_std build must.
     out.extend(int8_outputs());
+    let bi = load(
+        ns::BiSeq::<f32>::new(&mut seeded(1)),
+        "bidirectional.safetensors",
+    );
+    for k in 0..3 {
+        let x = window(k);
+        let mut y = [[0.0; 2]; 1];
+        bi.forward_seq(&x, 8, &mut y, &mut bi.scratch()).unwrap();
+        out.push((format!("bi_seq{k}"), y[0].to_vec()));
+    }
     let stream = load(ns::Stream::<f32>::new(&mut seeded(1)), "stream.safetensors");
     let mut st = stream.stream();
     let xs = input::<40>(1);
@@ -102,6 +113,9 @@ fn embedded_outputs() -> Vec<(String, Vec<f32>)> {
         out.push((format!("conv1d{k}"), ns::conv1d(&input::<64>(k)).to_vec()));
     }
     out.extend(int8_outputs());
+    for k in 0..3 {
+        out.push((format!("bi_seq{k}"), ns::bi_seq(&window(k)).to_vec()));
+    }
     let xs = input::<40>(1);
     let mut ys = [0.0; 40];
     ns::stream(&xs, &mut ys);
@@ -129,6 +143,11 @@ fn int8_outputs() -> Vec<(String, Vec<f32>)> {
     ns::lstm_int8(&lstm_stream(), &mut ys);
     out.push(("lstm_int8".into(), ys.to_vec()));
     out
+}
+
+/// A window of 8 steps of 2 shared inputs, the bidirectional classifier's input.
+fn window(k: usize) -> [[f32; 2]; 8] {
+    std::array::from_fn(|t| input::<2>(k + t))
 }
 
 /// 12 steps of 3 shared inputs, the int8 LSTM's stream.
@@ -370,7 +389,7 @@ fn regenerate_weights() {
     .unwrap();
 }
 
-/// Writes the weights of the residual, 1-D convolutional and int8 LSTM networks (the others' files are
+/// Writes the weights of the residual, 1-D convolutional, int8 LSTM and bidirectional networks (the others' files are
 /// left as they are). Run by hand, then `KILN_WRITE_FIXTURES=1` the parity test.
 #[test]
 #[ignore]
@@ -397,6 +416,11 @@ fn regenerate_composite_weights() {
     save_weights(
         &ns::LstmInt8::<f32>::new(&mut seeded(44)),
         format!("{WEIGHTS}/lstmq.safetensors"),
+    )
+    .unwrap();
+    save_weights(
+        &ns::BiSeq::<f32>::new(&mut seeded(45)),
+        format!("{WEIGHTS}/bidirectional.safetensors"),
     )
     .unwrap();
 }

@@ -189,6 +189,17 @@ network! {
 }
 
 network! {
+    /// A classifier over a window of 8 steps: both directions (LSTM forwards, GRU backwards)
+    /// over the whole sequence, the last step, a dense read-out.
+    pub struct BiSeq {
+        input: [seq(8), 2],
+        layers: [bidirectional(lstm(4), gru(3)), last_step, dense(2)],
+        loss: none,
+        weights: "weights/bidirectional.safetensors",
+    }
+}
+
+network! {
     /// A sensor model over a stream in int8: an LSTM of 16 units on 3 inputs per step (int8
     /// weights and hidden state, int16 gates and cell), read out by a dense layer.
     pub struct LstmInt8 {
@@ -215,6 +226,7 @@ pub static DS_CNN_INT8: DsCnnInt8Embedded = DsCnnInt8Embedded::WEIGHTS;
 pub static CONV_BN_INT8: ConvBnInt8Embedded = ConvBnInt8Embedded::WEIGHTS;
 pub static ACT_INT8: ActInt8Embedded = ActInt8Embedded::WEIGHTS;
 pub static LSTM_INT8: LstmInt8Embedded = LstmInt8Embedded::WEIGHTS;
+pub static BI_SEQ: BiSeqEmbedded = BiSeqEmbedded::WEIGHTS;
 
 // Memory is exact and known at compile time: the parameters plus a few scalar settings.
 const _: () = assert!(MlpEmbedded::<f32>::BYTES == 4 * (16 * 64 + 64 + 64 * 64 + 64 + 64 * 8 + 8));
@@ -264,6 +276,15 @@ pub fn lstm_int8(xs: &[f32], ys: &mut [f32]) {
     for (x, y) in xs.chunks_exact(3).zip(ys.chunks_exact_mut(2)) {
         let x: [f32; 3] = [x[0], x[1], x[2]];
         y.copy_from_slice(&LSTM_INT8.step_real(&x, &mut s));
+    }
+}
+
+/// The bidirectional classifier on a window of 8 steps of 2 values.
+pub fn bi_seq(x: &[[f32; 2]; 8]) -> [f32; 2] {
+    let (mut y, mut s) = ([0.0; 2], BiSeqEmbeddedScratch::ZERO);
+    match BI_SEQ.forward_seq(x, &mut y, &mut s) {
+        Ok(()) => y,
+        Err(_) => unreachable!("recurrent layers take any input"),
     }
 }
 

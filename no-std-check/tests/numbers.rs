@@ -57,6 +57,10 @@ fn same_numbers_as_the_std_build() {
             &kiln_no_std_check::conv1d(&input::<64>(k)),
         );
     }
+    for k in 0..3 {
+        let window: [[f32; 2]; 8] = std::array::from_fn(|t| input::<2>(k + t));
+        check(&format!("bi_seq{k}"), &kiln_no_std_check::bi_seq(&window));
+    }
     let lstm: Vec<f32> = (0..12).flat_map(input::<3>).collect();
     let mut ys = [0.0; 2 * 12];
     kiln_no_std_check::lstm_int8(&lstm, &mut ys);
