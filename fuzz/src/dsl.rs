@@ -177,8 +177,8 @@ struct Gen<'a, 'b> {
     blocks: Vec<Block>,
     /// Layers written so far.
     layers: u32,
-    /// Whether a layer that may have no embedded form (bidirectional, a composite of a
-    /// sequence network, a block use, ...) was written.
+    /// Whether a layer that may have no embedded form (a composite of a sequence network, a
+    /// block use, ...) was written.
     host_only: bool,
 }
 
@@ -910,7 +910,7 @@ impl<'a, 'b> Gen<'a, 'b> {
                 ])
                 .into(),
             _ => {
-                self.host_only = true;
+                // Embedded over `[seq(k), n]` (forward_seq), an error over `[seq, n]`.
                 let b = self.width();
                 let second = if self.slip() {
                     "dense"

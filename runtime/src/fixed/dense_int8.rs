@@ -25,8 +25,21 @@ impl<const I: usize, const O: usize> DenseInt8<I, O> {
     pub fn forward(&self, x: &[i8], y: &mut [i8]) {
         let x: &[i8; I] = super::arr(x, "int8 dense input");
         let y: &mut [i8; O] = super::arr_mut(y, "int8 dense output");
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if vnni() {
+            // SAFETY: the CPU has AVX-512F/BW and VNNI (checked once, cached).
+            unsafe { super::dense_int8_vnni::dense(&self.weight, &self.out, x, y) };
+            return;
+        }
         dense_int8(&self.weight, &self.out, x, y);
     }
+}
+
+/// Whether the VNNI kernel runs here: detected once.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+fn vnni() -> bool {
+    static VNNI: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *VNNI.get_or_init(super::dense_int8_vnni::available)
 }
 
 /// `sum w (x - z)` in i32 with `x - z` given as i16 (in -255..=255): every product fits 16

@@ -9,6 +9,7 @@ mod conv2d;
 mod conv2d_int8;
 mod dense;
 mod dense_int8;
+mod dense_int8_vnni;
 mod embedding;
 mod gate_math;
 mod gate_tables_int16;
