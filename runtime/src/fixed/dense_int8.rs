@@ -42,6 +42,17 @@ fn vnni() -> bool {
     *VNNI.get_or_init(super::dense_int8_vnni::available)
 }
 
+/// `x - zero` in i16 (in -255..=255), for 16-bit products.
+#[inline(always)]
+pub(crate) fn centred<const N: usize>(x: &[i8; N], zero: i32) -> [i16; N] {
+    let z = zero as i16;
+    let mut xz = [0i16; N];
+    for (v, &x) in xz.iter_mut().zip(x) {
+        *v = i16::from(x) - z;
+    }
+    xz
+}
+
 /// `sum w (x - z)` in i32 with `x - z` given as i16 (in -255..=255): every product fits 16
 /// bits, so SIMD units multiply in 16 bits and add pairwise into 32 (`pmaddwd`); exact below
 /// 2^16 values.
@@ -64,11 +75,7 @@ fn dense_int8_kernel<const I: usize, const O: usize, const V: usize, const FMA: 
 ) {
     // The input's zero point subtracted once, not once per row. Plain loops, no closures
     // passed on: a closure would not inherit the dispatch's instruction set.
-    let z = out.input_zero as i16;
-    let mut xz = [0i16; I];
-    for (v, &x) in xz.iter_mut().zip(x) {
-        *v = i16::from(x) - z;
-    }
+    let xz = centred(x, out.input_zero);
     let mut acc = [0i32; O];
     for (a, row) in acc.iter_mut().zip(w) {
         *a = dot_i8_i16(row, &xz);

@@ -34,11 +34,7 @@ mod x86 {
         x: &[i8; I],
         y: &mut [i8; O],
     ) {
-        let z = out.input_zero as i16;
-        let mut xz = [0i16; I];
-        for (v, &x) in xz.iter_mut().zip(x) {
-            *v = i16::from(x) - z;
-        }
+        let xz = super::super::dense_int8::centred(x, out.input_zero);
         let mut acc = [0i32; O];
         let blocks = O / ROWS * ROWS;
         for o in (0..blocks).step_by(ROWS) {

@@ -15,6 +15,7 @@
 //! differ from TFLite's). The two tables take [`GATE_TABLE_BYTES`] (4 KiB) of read-only
 //! memory, shared by every LSTM of a program.
 
+use super::dense_int8::centred;
 use super::gate_tables_int16::{SIGMOID_Q15, TANH_Q15};
 use super::{arr, dispatch};
 use crate::quant::{rounding_divide_by_pot, QuantizedMultiplier};
@@ -142,14 +143,7 @@ fn lstm_int8_step_kernel<
     x: &[i8; IN],
     s: &mut LstmInt8State<H>,
 ) {
-    let mut xz = [0i16; IN];
-    for (v, &x) in xz.iter_mut().zip(x) {
-        *v = i16::from(x) - cell.input_zero as i16;
-    }
-    let mut hz = [0i16; H];
-    for (v, &h) in hz.iter_mut().zip(&s.h) {
-        *v = i16::from(h) - cell.hidden_zero as i16;
-    }
+    let (xz, hz) = (centred(x, cell.input_zero), centred(&s.h, cell.hidden_zero));
     // Column by column over all gate rows at once: vertical SIMD, no per-row reductions.
     let (mut ax, mut ah) = (cell.bias, [0i32; G]);
     accumulate_t(&cell.weight_ih_t, &xz, &mut ax);
