@@ -49,41 +49,96 @@ impl<const CI: usize, const CO: usize, const KH: usize, const KW: usize, const G
             x.len() == G * CI * H * W && y.len() == CO * OH * OW && CO.is_multiple_of(G),
             "kiln bug: int8 conv2d sizes"
         );
-        for (o, out) in y.chunks_exact_mut(OH * OW).enumerate() {
-            let group = &x[(o / (CO / G)) * CI * H * W..][..CI * H * W];
-            for (p, v) in out.iter_mut().enumerate() {
-                let (oy, ox) = (p / OW, p % OW);
-                let planes = group.chunks_exact(H * W).enumerate();
-                let acc = planes.fold(0i32, |acc, (c, plane)| {
-                    acc.wrapping_add(self.window::<H, W, PH, PW>(o, c, plane, oy * SH, ox * SW))
-                });
-                *v = self.out.output(o, acc);
-            }
-        }
+        conv2d_int8::<CI, CO, KH, KW, G, H, W, SH, SW, PH, PW, OH, OW>(self, x, y);
     }
+}
 
-    /// One kernel's products over the window whose top-left corner is `(y0 - PH, x0 - PW)`.
-    #[inline]
-    fn window<const H: usize, const W: usize, const PH: usize, const PW: usize>(
-        &self,
-        o: usize,
-        c: usize,
-        plane: &[i8],
-        y0: usize,
-        x0: usize,
-    ) -> i32 {
-        let mut acc = 0i32;
-        for (ky, krow) in self.weight[o][c].iter().enumerate() {
+/// One output row's sums: for each kernel tap, one pass over the output positions whose input
+/// lies inside the image (a padded position stands for the zero point and adds nothing), so
+/// with stride 1 the inner loop runs along contiguous input and vectorises.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn row_sums<
+    const CI: usize,
+    const CO: usize,
+    const KH: usize,
+    const KW: usize,
+    const G: usize,
+    const H: usize,
+    const W: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const OW: usize,
+>(
+    layer: &Conv2dInt8<CI, CO, KH, KW, G>,
+    o: usize,
+    group: &[i8],
+    y0: usize,
+    acc: &mut [i32; OW],
+) {
+    let z = layer.out.input_zero;
+    for (c, plane) in group.chunks_exact(H * W).enumerate() {
+        for (ky, krow) in layer.weight[o][c].iter().enumerate() {
             let Some(iy) = (y0 + ky).checked_sub(PH).filter(|&iy| iy < H) else {
                 continue;
             };
+            let line = &plane[iy * W..(iy + 1) * W];
             for (kx, &w) in krow.iter().enumerate() {
-                let Some(ix) = (x0 + kx).checked_sub(PW).filter(|&ix| ix < W) else {
-                    continue;
-                };
-                acc += w as i32 * (plane[iy * W + ix] as i32 - self.out.input_zero);
+                // Output positions `ox` with `0 <= ox SW + kx - PW < W`.
+                let lo = PW.saturating_sub(kx).div_ceil(SW);
+                let hi = (W + PW).saturating_sub(kx).div_ceil(SW).min(OW);
+                let w = i32::from(w);
+                for ox in lo..hi {
+                    let v = i32::from(line[ox * SW + kx - PW]) - z;
+                    acc[ox] = acc[ox].wrapping_add(w * v);
+                }
             }
         }
-        acc
     }
+}
+
+/// [`Conv2dInt8::forward`] for vectors of `V` bytes (the dispatch's width, unused: the
+/// compiler vectorises for the instruction set enabled).
+#[inline(always)]
+fn conv2d_int8_kernel<
+    const CI: usize,
+    const CO: usize,
+    const KH: usize,
+    const KW: usize,
+    const G: usize,
+    const H: usize,
+    const W: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const OH: usize,
+    const OW: usize,
+    const V: usize,
+    const FMA: bool,
+>(
+    layer: &Conv2dInt8<CI, CO, KH, KW, G>,
+    x: &[i8],
+    y: &mut [i8],
+) {
+    for (o, out) in y.chunks_exact_mut(OH * OW).enumerate() {
+        let group = &x[(o / (CO / G)) * CI * H * W..][..CI * H * W];
+        for (oy, row) in out.chunks_exact_mut(OW).enumerate() {
+            let mut acc = [0i32; OW];
+            row_sums::<CI, CO, KH, KW, G, H, W, SW, PH, PW, OW>(layer, o, group, oy * SH, &mut acc);
+            for (v, &a) in row.iter_mut().zip(&acc) {
+                *v = layer.out.output(o, a);
+            }
+        }
+    }
+}
+
+super::dispatch! {
+    /// The int8 convolution for the best instruction set this CPU has.
+    fn conv2d_int8 = conv2d_int8_kernel<; const CI, const CO, const KH, const KW, const G, const H, const W, const SH, const SW, const PH, const PW, const OH, const OW>(
+        layer: &Conv2dInt8<CI, CO, KH, KW, G>,
+        x: &[i8],
+        y: &mut [i8],
+    )
 }
