@@ -4,7 +4,7 @@
 //! sequence length) and the peak resident memory of every training workload.
 //!
 //! cargo bench --bench workloads                   everything
-//! cargo bench --bench workloads -- T1 T4e         only these rows (T4e/T5e: embedded form, T4q/T5q: int8;
+//! cargo bench --bench workloads -- T1 T4e         only these rows (T4e/T5e/LeNet5e: embedded form, T4q/T5q/LeNet5q: int8;
 //!                                                 L1-L4: the expressivity round's layers)
 //! cargo bench --bench workloads -- --scaling      only the scaling tables
 //! cargo bench --bench workloads -- --memory       only the peak-memory table
@@ -108,6 +108,35 @@ network! {
     }
 }
 
+network! {
+    /// LeNet-5 of kiln-models with its committed trained weights, embedded in f32.
+    struct LeNetF32 {
+        input: [1, 28, 28],
+        layers: [
+            conv2d(6, 5, padding = 2), relu, max_pool2d(2),
+            conv2d(16, 5), relu, max_pool2d(2),
+            flatten(400), dense(120), relu, dense(84), relu, dense(10),
+        ],
+        loss: none,
+        weights: "tests/fixtures/lenet5.safetensors",
+    }
+}
+
+network! {
+    /// The same weights quantised by `kiln::quantize` (the committed int8 file).
+    struct LeNetInt8 {
+        input: [1, 28, 28],
+        layers: [
+            conv2d(6, 5, padding = 2), relu, max_pool2d(2),
+            conv2d(16, 5), relu, max_pool2d(2),
+            flatten(400), dense(120), relu, dense(84), relu, dense(10),
+        ],
+        loss: none,
+        weights: "tests/fixtures/lenet5.int8.safetensors",
+        precision: int8,
+    }
+}
+
 /// How a workload is timed: warm-up calls, then the median of `repeats` x `inner` calls.
 #[derive(Clone, Copy)]
 struct Timing {
@@ -136,6 +165,13 @@ const CALL: Timing = Timing {
     warmup: 1000,
     repeats: 7,
     inner: 50_000,
+};
+
+/// Batch-1 inference of a convolutional network (tens of microseconds a call).
+const CALL_SLOW: Timing = Timing {
+    warmup: 100,
+    repeats: 7,
+    inner: 500,
 };
 
 /// One prepared workload: a step closure and the work one step does (samples, tokens,
@@ -356,6 +392,39 @@ fn t4_int8() -> Workload {
     }
 }
 
+/// LeNet-5 on one MNIST-sized image through the f32 embedded form.
+fn lenet_embedded() -> Workload {
+    let net = LeNetF32Embedded::WEIGHTS;
+    let mut rng = seeded(0);
+    let x: [f32; 784] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
+    let (mut y, mut s) = ([0.0f32; 10], Box::new(LeNetF32EmbeddedScratch::ZERO));
+    Workload {
+        step: Box::new(move || {
+            net.forward(black_box(&x), &mut y, &mut s).unwrap();
+            black_box(&y);
+        }),
+        work: 1.0,
+        timing: CALL_SLOW,
+    }
+}
+
+/// LeNet-5 on one image in int8.
+fn lenet_int8() -> Workload {
+    let net = LeNetInt8Embedded::WEIGHTS;
+    let mut rng = seeded(0);
+    let x: [f32; 784] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
+    let xq = LeNetInt8Embedded::quantize_input(&x);
+    let (mut y, mut s) = ([0i8; 10], Box::new(LeNetInt8EmbeddedScratch::ZERO));
+    Workload {
+        step: Box::new(move || {
+            net.forward(black_box(&xq), &mut y, &mut s);
+            black_box(&y);
+        }),
+        work: 1.0,
+        timing: CALL_SLOW,
+    }
+}
+
 /// T5 in int8: one streamed step.
 fn t5_int8() -> Workload {
     let net = T5LstmInt8Embedded::WEIGHTS;
@@ -453,6 +522,8 @@ fn workload(id: &str) -> Option<Workload> {
         "T5e" => t5_embedded(),
         "T4q" => t4_int8(),
         "T5q" => t5_int8(),
+        "LeNet5e" => lenet_embedded(),
+        "LeNet5q" => lenet_int8(),
         "L1" => layers::l1(),
         "L2" => layers::l2(),
         "L3" => layers::l3(),
@@ -707,6 +778,8 @@ fn main_tables(only: &[String]) {
         ("T5e", "T5 lstm-infer-1", "ns/step", rtneural.1),
         ("T4q", "T4 mlp-infer-1 in int8", "ns/call", rtneural.0),
         ("T5q", "T5 lstm-infer-1 in int8", "ns/step", rtneural.1),
+        ("LeNet5e", "LeNet-5, one image", "ns/call", None),
+        ("LeNet5q", "LeNet-5, one image, in int8", "ns/call", None),
     ];
     let embedded: Vec<_> = embedded
         .iter()
