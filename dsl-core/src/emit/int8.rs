@@ -550,3 +550,67 @@ fn slice(b: Buf, write: bool, len: Option<usize>) -> TokenStream {
 fn lit_i32(v: i32) -> Literal {
     Literal::i32_unsuffixed(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+    use safetensors::tensor::TensorView;
+    use safetensors::SafeTensors;
+
+    use crate::tests::errors_of;
+
+    /// The LSTM filter's int8 file with `layers.0.cell_scale` set to `cell`, written to a
+    /// temporary file; its path.
+    fn filter_with_cell_scale(cell: f32, tag: &str) -> std::path::PathBuf {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let bytes = std::fs::read(format!(
+            "{dir}/../examples/lstm-stream/filter.int8.safetensors"
+        ))
+        .unwrap();
+        let st = SafeTensors::deserialize(&bytes).unwrap();
+        let scale = cell.to_le_bytes();
+        let mut views = Vec::new();
+        for (name, v) in st.tensors() {
+            let data: &[u8] = if name == "layers.0.cell_scale" {
+                &scale
+            } else {
+                v.data()
+            };
+            views.push((
+                name,
+                TensorView::new(v.dtype(), v.shape().to_vec(), data).unwrap(),
+            ));
+        }
+        let out = safetensors::serialize(views, None).unwrap();
+        let path = std::env::temp_dir().join(format!(
+            "kiln-dsl-cell-{}-{tag}.safetensors",
+            std::process::id()
+        ));
+        std::fs::write(&path, out).unwrap();
+        path
+    }
+
+    fn errors_with(cell: f32, tag: &str) -> Vec<String> {
+        let path = filter_with_cell_scale(cell, tag);
+        let file = path.to_string_lossy().to_string();
+        let out = crate::expand(quote! {
+            struct F { input: [seq, 1], layers: [lstm(32), dense(1)], loss: none, weights: #file, precision: int8 }
+        });
+        std::fs::remove_file(&path).ok();
+        errors_of(&out)
+    }
+
+    #[test]
+    fn an_lstm_cell_scale_must_be_a_power_of_two() {
+        assert!(errors_with(1.0 / 2048.0, "good").is_empty());
+        for (cell, tag) in [(0.0003, "odd"), (4.0, "big"), (0.0, "zero")] {
+            let errors = errors_with(cell, tag);
+            assert_eq!(errors.len(), 1, "{cell}: {errors:#?}");
+            assert!(
+                errors[0].contains("`layers.0.cell_scale`") && errors[0].contains("power of two"),
+                "{}",
+                errors[0]
+            );
+        }
+    }
+}
