@@ -175,6 +175,17 @@ fn int8_sizes_are_what_the_network_declares() {
 }
 
 #[test]
+fn percentile_calibration_narrows_the_ranges_of_a_stream() {
+    let (net, cal) = (filter(), calibration());
+    let min_max = quantize(&net, &cal, Calibration::MinMax).unwrap();
+    let pct = quantize(&net, &cal, Calibration::Percentile(99.0)).unwrap();
+    assert!(pct.input.scale < min_max.input.scale);
+    assert!(pct.output.scale <= min_max.output.scale);
+    assert_eq!(pct.names(), min_max.names());
+    assert!(pct.names().contains(&"layers.0.cell_scale"));
+}
+
+#[test]
 fn quantize_streams_checks_every_stream() {
     let net = filter();
     let cal = calibration();
