@@ -28,6 +28,27 @@ network! {
     }
 }
 
+network! {
+    /// Three stacked LSTM levels in f32 (`tests/fixtures/stacked_lstm.safetensors`, seeded
+    /// weights).
+    struct Stacked {
+        input: [seq, 2],
+        layers: [lstm(6, layers = 3), dense(2)],
+        loss: none,
+    }
+}
+
+network! {
+    /// The same in int8: each level its own `LstmInt8` on the hidden state of the one below.
+    struct StackedQ {
+        input: [seq, 2],
+        layers: [lstm(6, layers = 3), dense(2)],
+        loss: none,
+        weights: "tests/fixtures/stacked_lstm.int8.safetensors",
+        precision: int8,
+    }
+}
+
 // The reference holds every int8 network's outputs; each test file checks its own.
 #[allow(dead_code)]
 #[path = "fixtures/int8_network_reference.rs"]
@@ -108,6 +129,11 @@ fn int8_steps_equal_the_reference_bit_for_bit() {
         ns::LstmInt8EmbeddedScratch::ZERO,
         |x, y, s| ns::LSTM_INT8.step(x, y, s),
     );
+    let stacked = StackedQEmbedded::WEIGHTS;
+    let both = (reference::STACKED_X, reference::STACKED_Y);
+    streams_like("stacked", both, StackedQEmbeddedScratch::ZERO, |x, y, s| {
+        stacked.step(x, y, s)
+    });
     // A reset starts the same sequence over.
     let mut s = FilterQEmbeddedScratch::ZERO;
     let mut y = [0i8; 1];
@@ -207,4 +233,51 @@ fn quantize_streams_checks_every_stream() {
             ..
         })
     ));
+}
+
+#[test]
+fn stacked_levels_quantise_to_the_committed_file_and_track_f32() {
+    let mut net = Stacked::<f32>::new(&mut seeded(1));
+    load_weights(&mut net, "tests/fixtures/stacked_lstm.safetensors").unwrap();
+    let cal: Vec<f32> = (0..400).map(|t| (t as f32 * 0.13).sin() * 0.8).collect();
+    let q = quantize(&net, &cal, Calibration::MinMax).unwrap();
+    let path =
+        std::env::temp_dir().join(format!("kiln-stacked-{}.safetensors", std::process::id()));
+    q.save(&path).unwrap();
+    let written = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(
+        written,
+        std::fs::read("tests/fixtures/stacked_lstm.int8.safetensors").unwrap()
+    );
+    // Level 1 and 2 have their own tensors; the two lower levels their hidden scales.
+    for name in [
+        "layers.0.weight_ih_l2",
+        "layers.0.bias_l2",
+        "layers.0.cell_scale_l1",
+        "layers.0.hidden_scale_l1",
+    ] {
+        assert!(q.names().contains(&name), "{name}");
+    }
+    let (mut st, e) = (net.stream(), StackedQEmbedded::WEIGHTS);
+    let mut s = StackedQEmbeddedScratch::ZERO;
+    let step = StackedQEmbedded::OUTPUT_QUANT.scale;
+    for t in 0..300 {
+        let x = [
+            (t as f32 * 0.07).sin() * 0.7,
+            (t as f32 * 0.011).cos() * 0.5,
+        ];
+        let (a, b) = (net.step(&mut st, &x), e.step_real(&x, &mut s));
+        for (a, b) in a.iter().zip(b) {
+            assert!((a - b).abs() <= 6.0 * step, "step {t}: f32 {a}, int8 {b}");
+        }
+    }
+    assert_eq!(
+        Stacked::<f32>::MODEL_BYTES_INT8,
+        Some(StackedQEmbedded::MODEL_BYTES)
+    );
+    assert_eq!(
+        Stacked::<f32>::SCRATCH_BYTES_INT8,
+        Some(StackedQEmbeddedScratch::BYTES)
+    );
 }

@@ -66,8 +66,13 @@ pub enum Role8 {
     Keep,
     /// A batch norm folded into the product before it (its epsilon).
     Folded(f64),
-    /// An LSTM of `input` features to `hidden` (`fixed::LstmInt8`), its state in the scratch.
-    Lstm { input: usize, hidden: usize },
+    /// An LSTM of `input` features to `hidden` (`fixed::LstmInt8`), `levels` stacked, each
+    /// level's state in the scratch.
+    Lstm {
+        input: usize,
+        hidden: usize,
+        levels: usize,
+    },
     /// No int8 form, and why.
     Unsupported(String),
 }
@@ -113,12 +118,17 @@ impl Int8Kernel {
         }
     }
 
-    /// An LSTM from `input` to `hidden` features per step.
-    pub fn lstm(input: usize, hidden: usize) -> Self {
+    /// An LSTM from `input` to `hidden` features per step, `levels` stacked (`ty` is level
+    /// 0's type; the others read `hidden` features).
+    pub fn lstm(input: usize, hidden: usize, levels: usize) -> Self {
         let rt = rt();
         let (i, h, g) = (lit(input), lit(hidden), lit(4 * hidden));
         Int8Kernel {
-            role: Role8::Lstm { input, hidden },
+            role: Role8::Lstm {
+                input,
+                hidden,
+                levels,
+            },
             ty: Some(quote!(#rt::fixed::LstmInt8<#i, #h, #g>)),
             weight_shape: Vec::new(),
             call: None,
@@ -168,7 +178,7 @@ impl Int8Kernel {
             }
             Role8::Keep => quote!(#r::Keep),
             Role8::Folded(eps) => quote!(#r::Folded { eps: #eps }),
-            Role8::Lstm { .. } => quote!(#r::Lstm),
+            Role8::Lstm { levels, .. } => quote!(#r::Lstm { levels: #levels }),
             Role8::Unsupported(why) => quote!(#r::Unsupported(#why)),
         }
     }
@@ -179,9 +189,14 @@ impl Int8Kernel {
     /// and two multipliers, then the output multiplier and three i32).
     pub fn bytes(&self) -> usize {
         match &self.role {
-            &Role8::Lstm { input, hidden } => {
+            &Role8::Lstm {
+                input,
+                hidden,
+                levels,
+            } => {
                 let g = 4 * hidden;
-                g * (input + hidden) + 20 * g + 20
+                let level = |i: usize| g * (i + hidden) + 20 * g + 20;
+                level(input) + (levels - 1) * level(hidden)
             }
             Role8::Product(a) => {
                 let co = self.weight_shape.first().copied().unwrap_or(0);
@@ -198,7 +213,7 @@ impl Int8Kernel {
     /// Bytes of its state in the scratch: an LSTM's i8 `h` and i16 `c`.
     pub fn state_bytes(&self) -> usize {
         match self.role {
-            Role8::Lstm { hidden, .. } => (3 * hidden).next_multiple_of(2),
+            Role8::Lstm { hidden, levels, .. } => levels * (3 * hidden).next_multiple_of(2),
             _ => 0,
         }
     }
@@ -281,9 +296,23 @@ pub fn file_tensors(net: &Resolved) -> Vec<Expected> {
                 table(&mut out);
                 qparams(&mut out, &p, "");
             }
-            Role8::Lstm { input, hidden } => {
-                lstm_tensors(&mut out, &p, input, hidden);
-                scalar(&mut out, format!("{p}.cell_scale"), FileDtype::Float);
+            Role8::Lstm {
+                input,
+                hidden,
+                levels,
+            } => {
+                for level in 0..levels {
+                    let from = if level == 0 { input } else { hidden };
+                    lstm_tensors(&mut out, &p, level, from, hidden);
+                    let cell = lstm_level_name("cell_scale", level);
+                    scalar(&mut out, format!("{p}.{cell}"), FileDtype::Float);
+                    if level + 1 < levels {
+                        let s = lstm_level_name("hidden_scale", level);
+                        let z = lstm_level_name("hidden_zero_point", level);
+                        scalar(&mut out, format!("{p}.{s}"), FileDtype::Float);
+                        scalar(&mut out, format!("{p}.{z}"), FileDtype::I32);
+                    }
+                }
                 qparams(&mut out, &p, "");
             }
             _ => {}
@@ -292,21 +321,37 @@ pub fn file_tensors(net: &Resolved) -> Vec<Expected> {
     out
 }
 
-/// An LSTM's int8 weights, summed bias and per-row weight scales.
-fn lstm_tensors(out: &mut Vec<Expected>, p: &str, input: usize, hidden: usize) {
+/// The name of an int8 LSTM tensor of `level`: `base` for level 0, `{base}_l{level}` above
+/// (as `kiln::quantize` writes them: the runtime's `quant::lstm_level_name`).
+pub fn lstm_level_name(base: &str, level: usize) -> String {
+    if level == 0 {
+        base.to_string()
+    } else {
+        format!("{base}_l{level}")
+    }
+}
+
+/// An LSTM level's int8 weights, summed bias and per-row weight scales.
+fn lstm_tensors(out: &mut Vec<Expected>, p: &str, level: usize, input: usize, hidden: usize) {
     let g = 4 * hidden;
-    let mut push = |name: &str, shape: Vec<usize>, dtype| {
+    let mut push = |name: String, shape: Vec<usize>, dtype| {
         out.push(Expected {
             name: format!("{p}.{name}"),
             shape,
             dtype,
         })
     };
-    push("weight_ih_l0", vec![g, input], FileDtype::I8);
-    push("weight_hh_l0", vec![g, hidden], FileDtype::I8);
-    push("bias", vec![g], FileDtype::I32);
-    push("weight_ih_scale", vec![g], FileDtype::Float);
-    push("weight_hh_scale", vec![g], FileDtype::Float);
+    push(format!("weight_ih_l{level}"), vec![g, input], FileDtype::I8);
+    push(
+        format!("weight_hh_l{level}"),
+        vec![g, hidden],
+        FileDtype::I8,
+    );
+    push(lstm_level_name("bias", level), vec![g], FileDtype::I32);
+    for which in ["ih", "hh"] {
+        let name = lstm_level_name(&format!("weight_{which}_scale"), level);
+        push(name, vec![g], FileDtype::Float);
+    }
 }
 
 /// The product layer's weight as the f32 network names and shapes it (PyTorch's).

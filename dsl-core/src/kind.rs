@@ -94,7 +94,7 @@ pub trait LayerKind: AsAny {
     /// The layer's int8 form (`precision: int8`, `kiln::quantize`).
     fn int8(&self, _input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
         crate::int8::Int8Kernel::unsupported(
-            "this layer has no int8 kernel yet; int8 takes dense, conv2d and conv1d (grouped and depthwise too, no dilation), activations, max and average pooling without padding, global_avg_pool, dropout, flatten, batch norms right after a dense layer or convolution (folded into it), and lstm (one direction, one level)",
+            "this layer has no int8 kernel yet; int8 takes dense, conv2d and conv1d (grouped and depthwise too, no dilation), activations, max and average pooling without padding, global_avg_pool, dropout, flatten, batch norms right after a dense layer or convolution (folded into it), and lstm (one direction, stacked too)",
         )
     }
     /// The user-written layer types (with `T`) in this layer, itself included, for the

@@ -109,7 +109,9 @@ pub fn quantize_streams<N: Network<f32>>(
 
 /// Whether a layer carries state from step to step (its calibration data must not be cut).
 fn holds_state<N: Network<f32>>() -> bool {
-    N::INT8_LAYERS.iter().any(|l| l.role == Int8Role::Lstm)
+    N::INT8_LAYERS
+        .iter()
+        .any(|l| matches!(l.role, Int8Role::Lstm { .. }))
 }
 
 /// [`quantize`] over `parts` (`total` values), each calibrated by one observed forward.
@@ -168,8 +170,9 @@ pub(crate) struct Ranges {
     pub input: (f32, f32),
     pub output: Vec<(f32, f32)>,
     pub pre: Vec<(f32, f32)>,
-    /// An LSTM's cell state (the second half of its observed state).
-    pub cell: Vec<(f32, f32)>,
+    /// A recurrent layer's state in blocks of its hidden width: an LSTM's `h` and `c` per
+    /// level (`[h0, c0, h1, c1, ..]`).
+    pub state: Vec<Vec<(f32, f32)>>,
 }
 
 const BATCH: usize = 256;
@@ -183,7 +186,7 @@ fn calibrate<N: Network<f32>>(
     let mut input = Observer::default();
     let mut out = vec![Observer::default(); n];
     let mut pre = vec![Observer::default(); n];
-    let mut cell = vec![Observer::default(); n];
+    let mut state: Vec<Vec<Observer>> = vec![Vec::new(); n];
     let passes = if matches!(calibration, Calibration::MinMax) {
         1
     } else {
@@ -210,8 +213,15 @@ fn calibrate<N: Network<f32>>(
                 if let Some(z) = o.pre_activation {
                     see(&mut pre[o.layer], z, name);
                 }
-                if let (Int8Role::Lstm, Some(s)) = (N::INT8_LAYERS[o.layer].role, o.state) {
-                    see(&mut cell[o.layer], &s[s.len() / 2..], name);
+                if let (Int8Role::Lstm { levels }, Some(s)) =
+                    (N::INT8_LAYERS[o.layer].role, o.state)
+                {
+                    let blocks = &mut state[o.layer];
+                    blocks.resize(2 * levels, Observer::default());
+                    let width = s.len() / (2 * levels);
+                    for (ob, v) in blocks.iter_mut().zip(s.chunks_exact(width.max(1))) {
+                        see(ob, v, name);
+                    }
                 }
                 seen += 1;
             })
@@ -230,6 +240,9 @@ fn calibrate<N: Network<f32>>(
         input: range(&input),
         output: out.iter().map(range).collect(),
         pre: pre.iter().map(range).collect(),
-        cell: cell.iter().map(range).collect(),
+        state: state
+            .iter()
+            .map(|b| b.iter().map(range).collect())
+            .collect(),
     })
 }

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use kiln_runtime::fixed::{build_table, cell_bits};
 use kiln_runtime::network::Network;
-use kiln_runtime::quant::{quantize_bias, quantize_weights, Int8Act, Int8Role, QuantParams};
+use kiln_runtime::quant::{
+    lstm_level_name, quantize_bias, quantize_weights, Int8Act, Int8Role, QuantParams,
+};
 
 use super::Ranges;
 use crate::checkpoint::file::Entry;
@@ -54,15 +56,34 @@ pub(crate) fn build<N: Network<f32>>(
                 qparams(&mut out, p, "", to);
                 cur = to;
             }
-            Int8Role::Lstm => {
+            Int8Role::Lstm { levels } => {
                 let h = QuantParams::from_range(ranges.output[i].0, ranges.output[i].1);
-                lstm(&mut out, p, cur, params);
-                let (lo, hi) = ranges.cell[i];
-                let bits = cell_bits(lo.abs().max(hi.abs()));
-                let cell_scale = 1.0 / (1u64 << bits) as f32;
-                out.push(Entry::new(format!("{p}.cell_scale"), vec![], &[cell_scale]));
+                for level in 0..levels {
+                    // Every level's hidden state is the next one's input; the top one's is
+                    // the layer's output.
+                    let block = |b: usize| ranges.state[i].get(2 * level + b).copied();
+                    let hidden = match (level + 1 == levels, block(0)) {
+                        (false, Some((lo, hi))) => QuantParams::from_range(lo, hi),
+                        _ => h,
+                    };
+                    lstm(&mut out, p, level, cur, params);
+                    let (lo, hi) = block(1).unwrap_or((0.0, 0.0));
+                    let cell_scale = 1.0 / (1u64 << cell_bits(lo.abs().max(hi.abs()))) as f32;
+                    let name = lstm_level_name("cell_scale", level);
+                    out.push(Entry::new(format!("{p}.{name}"), vec![], &[cell_scale]));
+                    if level + 1 < levels {
+                        let s = lstm_level_name("hidden_scale", level);
+                        let z = lstm_level_name("hidden_zero_point", level);
+                        out.push(Entry::new(format!("{p}.{s}"), vec![], &[hidden.scale]));
+                        out.push(Entry::int32(
+                            format!("{p}.{z}"),
+                            vec![],
+                            &[hidden.zero_point],
+                        ));
+                    }
+                    cur = hidden;
+                }
                 qparams(&mut out, p, "", h);
-                cur = h;
             }
             Int8Role::Activation(_) => {}
             Int8Role::Keep | Int8Role::Folded { .. } | Int8Role::Unsupported(_) => {}
@@ -107,14 +128,21 @@ fn product<N: Network<f32>>(
     out.push(Entry::new(format!("{p}.weight_scale"), vec![co], &scales));
 }
 
-/// An LSTM's weights per gate row (`weight_ih_l0`, `weight_hh_l0` with their scales) and
-/// its two biases summed into `bias`, in units of `input.scale * weight_ih_scale`.
-fn lstm(out: &mut Vec<Entry>, p: &str, input: QuantParams, params: &HashMap<String, Vec<f32>>) {
-    let get = |t: &str| &params[&format!("{p}.{t}")];
-    let g = get("bias_ih_l0").len();
+/// An LSTM level's weights per gate row (`weight_ih_l{k}`, `weight_hh_l{k}` with their
+/// scales) and its two biases summed into `bias` (`bias_l{k}` above level 0), in units of
+/// `input.scale * weight_ih_scale`.
+fn lstm(
+    out: &mut Vec<Entry>,
+    p: &str,
+    level: usize,
+    input: QuantParams,
+    params: &HashMap<String, Vec<f32>>,
+) {
+    let get = |t: &str| &params[&format!("{p}.{t}_l{level}")];
+    let g = get("bias_ih").len();
     let mut bias = vec![0i32; g];
     for which in ["ih", "hh"] {
-        let name = format!("{p}.weight_{which}_l0");
+        let name = format!("{p}.weight_{which}_l{level}");
         let w = &params[&name];
         let k = w.len() / g;
         let mut q = vec![0i8; w.len()];
@@ -124,19 +152,17 @@ fn lstm(out: &mut Vec<Entry>, p: &str, input: QuantParams, params: &HashMap<Stri
             .map(|(w, q)| quantize_weights(w, q))
             .collect();
         if which == "ih" {
-            let (bi, bh) = (get("bias_ih_l0"), get("bias_hh_l0"));
+            let (bi, bh) = (get("bias_ih"), get("bias_hh"));
             for (r, b) in bias.iter_mut().enumerate() {
                 *b = quantize_bias(bi[r] as f64 + bh[r] as f64, input.scale, scales[r]);
             }
         }
         out.push(Entry::int8(name, vec![g, k], &q));
-        out.push(Entry::new(
-            format!("{p}.weight_{which}_scale"),
-            vec![g],
-            &scales,
-        ));
+        let scale = lstm_level_name(&format!("weight_{which}_scale"), level);
+        out.push(Entry::new(format!("{p}.{scale}"), vec![g], &scales));
     }
-    out.push(Entry::int32(format!("{p}.bias"), vec![g], &bias));
+    let bias_name = lstm_level_name("bias", level);
+    out.push(Entry::int32(format!("{p}.{bias_name}"), vec![g], &bias));
 }
 
 /// `w[o] *= s[o]`, `b[o] = (b[o] - mean[o]) s[o] + beta[o]` with `s = gamma / sqrt(var +

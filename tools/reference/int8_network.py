@@ -122,48 +122,70 @@ def apply_table(q, p, act, s_in, z_in, y):
     return [got[v + 128] for v in y]
 
 
-def cell_k(q, p):
-    """k of the LSTM cell's scale 2^-k, which must be an exact power of two with k in 0..=30."""
-    cs = float(q[f"{p}.cell_scale"].reshape(()))
+def level_name(base, level):
+    """An int8 LSTM tensor's name at a stacked level: `base` at level 0, `base_l{k}` above."""
+    return base if level == 0 else f"{base}_l{level}"
+
+
+def cell_k(q, p, level=0):
+    """k of the LSTM level's cell scale 2^-k, an exact power of two with k in 0..=30."""
+    cs = float(q[f"{p}.{level_name('cell_scale', level)}"].reshape(()))
     frac, exp = math.frexp(cs)
-    assert frac == 0.5 and 0 <= 1 - exp <= 30, (p, cs)
+    assert frac == 0.5 and 0 <= 1 - exp <= 30, (p, level, cs)
     return 1 - exp
 
 
-def check_lstm(q, f, p, s_in):
-    """The LSTM's int8 weights (per row, symmetric), their scales and its int32 bias (the two
-    float biases summed in float64, at the input's scale times the row's input weight scale) are
-    the spec's from the float ones; its cell scale is a power of two."""
+def check_lstm(q, f, p, level, s_in):
+    """The LSTM level's int8 weights (per row, symmetric), their scales and its int32 bias (the
+    two float biases summed in float64, at the input's scale times the row's input weight scale)
+    are the spec's from the float ones; its cell scale is a power of two."""
     for w in ("ih", "hh"):
-        wf = f[f"{p}.weight_{w}_l0"]
+        wf = f[f"{p}.weight_{w}_l{level}"]
+        scales = q[f"{p}.{level_name(f'weight_{w}_scale', level)}"]
         for r in range(wf.shape[0]):
             wq, ws = quantize_weights(wf[r])
-            assert wq == [int(v) for v in q[f"{p}.weight_{w}_l0"][r]], (p, w, r)
-            assert np.float32(ws) == q[f"{p}.weight_{w}_scale"][r], (p, w, r)
-    b = f[f"{p}.bias_ih_l0"].astype(np.float64) + f[f"{p}.bias_hh_l0"].astype(np.float64)
-    for r, s_w in enumerate(q[f"{p}.weight_ih_scale"]):
+            assert wq == [int(v) for v in q[f"{p}.weight_{w}_l{level}"][r]], (p, level, w, r)
+            assert np.float32(ws) == scales[r], (p, level, w, r)
+    b = f[f"{p}.bias_ih_l{level}"].astype(np.float64) + f[f"{p}.bias_hh_l{level}"].astype(np.float64)
+    bias = q[f"{p}.{level_name('bias', level)}"]
+    for r, s_w in enumerate(q[f"{p}.{level_name('weight_ih_scale', level)}"]):
         bq = sat32(int(round_away(b[r] / (float(s_in) * float(s_w)))))
-        assert bq == int(q[f"{p}.bias"][r]), (p, r)
-    cell_k(q, p)
+        assert bq == int(bias[r]), (p, level, r)
+    cell_k(q, p, level)
 
 
-def lstm_cell(q, p, s_in, z_in):
-    """The arguments of lstm_step for the file's layer `p` after an input at (s_in, z_in)."""
-    s_h, z_h = qp(q, p)
-    mx, mh, mout = lstm_mults(s_in, s_h, q[f"{p}.weight_ih_scale"], q[f"{p}.weight_hh_scale"])
-    return dict(wih=q[f"{p}.weight_ih_l0"], whh=q[f"{p}.weight_hh_l0"],
-                bias=[int(v) for v in q[f"{p}.bias"]], mx=mx, mh=mh, mout=mout, zx=z_in, zh=z_h,
-                k=cell_k(q, p))
+def hidden_qp(q, p, level, levels):
+    """The level's hidden state quantisation: the layer's output at the top, its own below."""
+    if level + 1 == levels:
+        return qp(q, p)
+    s = np.float32(q[f"{p}.{level_name('hidden_scale', level)}"].reshape(()))
+    z = int(q[f"{p}.{level_name('hidden_zero_point', level)}"].reshape(()))
+    return s, z
 
 
-def lstm(q, f, p, x, s_in, z_in, state):
-    """One step of the LSTM `p`, its (h, c) carried in `state` (h = z_h, c = 0 at the start)."""
-    check_lstm(q, f, p, s_in)
-    cell = lstm_cell(q, p, s_in, z_in)
-    n = cell["whh"].shape[1]
-    h, c = state.get(p, ([cell["zh"]] * n, [0] * n))
-    state[p] = lstm_step(cell, x, h, c)
-    return state[p][0], qp(q, p)
+def lstm_cell(q, p, level, levels, s_in, z_in):
+    """The arguments of lstm_step for level `level` of the file's layer `p` after an input at
+    (s_in, z_in)."""
+    s_h, z_h = hidden_qp(q, p, level, levels)
+    mx, mh, mout = lstm_mults(s_in, s_h, q[f"{p}.{level_name('weight_ih_scale', level)}"],
+                              q[f"{p}.{level_name('weight_hh_scale', level)}"])
+    return dict(wih=q[f"{p}.weight_ih_l{level}"], whh=q[f"{p}.weight_hh_l{level}"],
+                bias=[int(v) for v in q[f"{p}.{level_name('bias', level)}"]], mx=mx, mh=mh,
+                mout=mout, zx=z_in, zh=z_h, k=cell_k(q, p, level))
+
+
+def lstm(q, f, p, levels, x, s_in, z_in, state):
+    """One step of the (stacked) LSTM `p`: each level's (h, c) carried in `state` (h = z_h,
+    c = 0 at the start), each level reading the hidden state of the one below."""
+    for level in range(levels):
+        check_lstm(q, f, p, level, s_in)
+        cell = lstm_cell(q, p, level, levels, s_in, z_in)
+        n = cell["whh"].shape[1]
+        h, c = state.get((p, level), ([cell["zh"]] * n, [0] * n))
+        state[(p, level)] = lstm_step(cell, x, h, c)
+        x = state[(p, level)][0]
+        s_in, z_in = hidden_qp(q, p, level, levels)
+    return x, (s_in, z_in)
 
 
 def run(q, f, program, x, state=None):
@@ -181,7 +203,8 @@ def run(q, f, program, x, state=None):
             x = apply_table(q, op[1], op[2], s, z, x)
             s, z = qp(q, op[1])
         elif op[0] == "lstm":
-            x, (s, z) = lstm(q, f, op[1], x, s, z, state)
+            levels = op[2] if len(op) > 2 else 1
+            x, (s, z) = lstm(q, f, op[1], levels, x, s, z, state)
     return x
 
 
@@ -235,6 +258,9 @@ STEPS = 24
 SEQ_NETS = {
     "LSTM": (NS + "lstmq.int8.safetensors", NS + "lstmq.safetensors", 3,
              [("lstm", "layers.0"), ("dense", "layers.1", None)]),
+    # Three stacked levels (lstm(6, layers = 3)): each level's own hidden scale.
+    "STACKED": ("tests/fixtures/stacked_lstm.int8.safetensors", "tests/fixtures/stacked_lstm.safetensors", 2,
+                [("lstm", "layers.0", 3), ("dense", "layers.1", None)]),
     # T5's shape: the streaming filter of examples/lstm-stream.
     "FILTER": ("examples/lstm-stream/filter.int8.safetensors", "examples/lstm-stream/filter.safetensors", 1,
                [("lstm", "layers.0"), ("dense", "layers.1", None)]),

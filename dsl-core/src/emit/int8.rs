@@ -9,7 +9,7 @@ use quote::{format_ident, quote, ToTokens};
 
 use crate::diag::Ctxt;
 use crate::embedded_op::Baked;
-use crate::int8::{kernels, Act8, Int8Kernel, Role8};
+use crate::int8::{kernels, lstm_level_name, Act8, Int8Kernel, Role8};
 use crate::tokens::{lit, nested_array, rt};
 use crate::tree::{Node, Resolved};
 
@@ -199,15 +199,23 @@ impl<'a> Emitter<'a> {
                 }
                 None => {}
             },
-            Role8::Lstm { .. } => {
-                let f = format_ident!("layer{}", n.index);
-                let st = format_ident!("state{}", n.index);
-                self.lstm(&f, &st, p, k);
-                let (x, y) = (self.src(), slice(dst, true, Some(len)));
-                self.body.push(quote! {
-                    self.#f.step(#x, &mut s.#st);
-                    (#y).copy_from_slice(&s.#st.h);
-                });
+            Role8::Lstm { levels, .. } => {
+                // Level 0 reads the input, every other level the hidden state below it.
+                let mut below = self.src();
+                for level in 0..*levels {
+                    let sfx = if level == 0 {
+                        String::new()
+                    } else {
+                        format!("_l{level}")
+                    };
+                    let f = format_ident!("layer{}{sfx}", n.index);
+                    let st = format_ident!("state{}{sfx}", n.index);
+                    self.lstm(&f, &st, p, k, level);
+                    self.body.push(quote!(self.#f.step(#below, &mut s.#st);));
+                    below = quote!(&s.#st.h);
+                }
+                let y = slice(dst, true, Some(len));
+                self.body.push(quote!((#y).copy_from_slice(#below);));
                 self.cur = dst;
             }
             // The normalisation is in the product's weights already.
@@ -282,9 +290,10 @@ impl<'a> Emitter<'a> {
         } else {
             -128
         });
+        let ty = k.ty.clone().unwrap_or_default();
         self.baked(
             f,
-            k,
+            &ty,
             quote! {
                 L {
                     weight: #weight,
@@ -306,8 +315,7 @@ impl<'a> Emitter<'a> {
 impl Emitter<'_> {
     /// Field `f` of the layer's runtime type and its baked `value`, a struct literal of `L`
     /// (a struct literal needs a path, not a generic type: `L` names it first).
-    fn baked(&mut self, f: &proc_macro2::Ident, k: &Int8Kernel, value: TokenStream) {
-        let ty = &k.ty;
+    fn baked(&mut self, f: &proc_macro2::Ident, ty: &TokenStream, value: TokenStream) {
         self.fields.push(quote!(pub #f: #ty));
         self.inits.push(quote! {
             #f: {
@@ -317,19 +325,42 @@ impl Emitter<'_> {
         });
     }
 
-    /// An LSTM's field, baked value and state; `self.q` becomes its hidden state's.
-    fn lstm(&mut self, f: &proc_macro2::Ident, st: &proc_macro2::Ident, p: &str, k: &Int8Kernel) {
+    /// An LSTM level's field, baked value and state; `self.q` (its input's quantisation)
+    /// becomes its hidden state's.
+    fn lstm(
+        &mut self,
+        f: &proc_macro2::Ident,
+        st: &proc_macro2::Ident,
+        p: &str,
+        k: &Int8Kernel,
+        level: usize,
+    ) {
         let rt = rt();
-        let Role8::Lstm { input, hidden } = k.role else {
+        let Role8::Lstm {
+            input,
+            hidden,
+            levels,
+        } = k.role
+        else {
             return;
         };
-        let (x, h) = (self.q, self.qparams(p, ""));
-        let cell = self.values(&format!("{p}.cell_scale"))[0];
+        let input = if level == 0 { input } else { hidden };
+        let name = |base: &str| format!("{p}.{}", lstm_level_name(base, level));
+        let x = self.q;
+        let h = if level + 1 == levels {
+            self.qparams(p, "")
+        } else {
+            Q {
+                scale: self.values(&name("hidden_scale"))[0] as f32,
+                zero: self.values(&name("hidden_zero_point"))[0] as i32,
+            }
+        };
+        let cell = self.values(&name("cell_scale"))[0];
         let cell_bits = lit_i32(-(cell.log2().round() as i32));
         let gate = Literal::f32_suffixed(1.0 / 4096.0);
         let rows = |this: &Self, which: &str, from: Q| -> Vec<TokenStream> {
             let (i, o) = (Literal::f32_suffixed(from.scale), gate.clone());
-            this.values(&format!("{p}.weight_{which}_scale"))
+            this.values(&name(&format!("weight_{which}_scale")))
                 .iter()
                 .map(|&ws| {
                     let w = Literal::f32_suffixed(ws as f32);
@@ -341,25 +372,24 @@ impl Emitter<'_> {
         let int = |v: f64| Literal::i64_unsuffixed(v as i64).into_token_stream();
         let g = 4 * hidden;
         // Stored transposed (`[K][G]`), for the kernel's column-by-column products.
-        let transposed = |name: &str, k: usize| {
-            let w = self.values(&format!("{p}.{name}"));
+        let transposed = |which: &str, k: usize| {
+            let w = self.values(&format!("{p}.weight_{which}_l{level}"));
             let t: Vec<f64> = (0..k * g).map(|i| w[(i % g) * k + i / g]).collect();
             nested_array(&[k, g], &t, &int)
         };
-        let (wi, wh) = (
-            transposed("weight_ih_l0", input),
-            transposed("weight_hh_l0", hidden),
-        );
+        let (wi, wh) = (transposed("ih", input), transposed("hh", hidden));
         let bias: Vec<Literal> = self
-            .values(&format!("{p}.bias"))
+            .values(&name("bias"))
             .iter()
             .map(|&b| lit_i32(b as i32))
             .collect();
         let out = Literal::f64_suffixed(1.0 / (1u64 << 30) as f64 / h.scale as f64);
         let (zx, zh) = (lit_i32(x.zero), lit_i32(h.zero));
+        let (il, hl, gl) = (lit(input), lit(hidden), lit(g));
+        let ty = quote!(#rt::fixed::LstmInt8<#il, #hl, #gl>);
         self.baked(
             f,
-            k,
+            &ty,
             quote! {
                 L {
                     weight_ih_t: #wi,
@@ -374,7 +404,6 @@ impl Emitter<'_> {
                 }
             },
         );
-        let hl = lit(hidden);
         self.states.push((
             st.clone(),
             quote!(#rt::fixed::LstmInt8State<#hl>),

@@ -428,9 +428,10 @@ impl LayerKind for RecurrentLayer {
     fn int8(&self, input: &Shape, _output: &Shape) -> crate::int8::Int8Kernel {
         use crate::int8::Int8Kernel;
         match (&self.fwd, &self.bwd, self.layers) {
-            (Cell::Lstm { hidden, .. }, None, 1) => Int8Kernel::lstm(input.numel(), *hidden),
+            (Cell::Lstm { hidden, .. }, None, levels) => {
+                Int8Kernel::lstm(input.numel(), *hidden, levels)
+            }
             (_, Some(_), _) => Int8Kernel::unsupported("a bidirectional layer needs the whole sequence, and the int8 form runs one step at a time"),
-            (Cell::Lstm { .. }, None, _) => Int8Kernel::unsupported("stacked LSTMs have no int8 form yet; declare each level as its own `lstm(..)` layer"),
             _ => Int8Kernel::unsupported("int8 takes LSTMs (TFLite's integer LSTM); GRU and plain RNN cells have no int8 form yet"),
         }
     }

@@ -82,8 +82,12 @@ pub enum Int8Role {
     },
     /// An LSTM in TFLite's 8x8_16 scheme (`fixed::LstmInt8`): int8 weights symmetric per
     /// gate row, the two biases summed in int32, int16 gates, an int16 cell state at a
-    /// power-of-two scale, and its output (the hidden state) int8.
-    Lstm,
+    /// power-of-two scale, and its output (the hidden state) int8; `levels` stacked
+    /// (`layers = n`), each its own cell on the hidden state of the one below.
+    Lstm {
+        /// Stacked levels (1 for a single LSTM).
+        levels: usize,
+    },
     /// No int8 form; the reason, for the error.
     Unsupported(&'static str),
 }
@@ -95,4 +99,14 @@ pub struct Int8Layer {
     pub name: &'static str,
     /// What it becomes in int8.
     pub role: Int8Role,
+}
+
+/// The name of an int8 LSTM tensor of level `level`: `base` for level 0 (`bias`,
+/// `cell_scale`), `{base}_l{level}` above it, as PyTorch suffixes its stacked levels.
+pub fn lstm_level_name(base: &str, level: usize) -> String {
+    if level == 0 {
+        base.to_string()
+    } else {
+        format!("{base}_l{level}")
+    }
 }
