@@ -16,4 +16,6 @@ pub use params::{quantize_bias, quantize_weights, QuantParams};
 pub use requantize::{
     rounding_divide_by_pot, saturating_rounding_doubling_high_mul, QuantizedMultiplier,
 };
-pub use role::{lstm_level_name, Int8Act, Int8Layer, Int8Role};
+#[cfg(feature = "std")]
+pub use role::lstm_level_name;
+pub use role::{Int8Act, Int8Layer, Int8Role};

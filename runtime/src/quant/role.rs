@@ -103,6 +103,7 @@ pub struct Int8Layer {
 
 /// The name of an int8 LSTM tensor of level `level`: `base` for level 0 (`bias`,
 /// `cell_scale`), `{base}_l{level}` above it, as PyTorch suffixes its stacked levels.
+#[cfg(feature = "std")]
 pub fn lstm_level_name(base: &str, level: usize) -> String {
     if level == 0 {
         base.to_string()
