@@ -16,7 +16,7 @@ use quote::quote;
 
 use crate::activation::ActSpec;
 use crate::embedded_op::MapCall;
-use crate::tokens::{lit, rt};
+use crate::tokens::rt;
 use crate::tree::{Node, Resolved};
 use crate::weights::{Expected, FileDtype};
 
@@ -118,18 +118,16 @@ impl Int8Kernel {
         }
     }
 
-    /// An LSTM from `input` to `hidden` features per step, `levels` stacked (`ty` is level
-    /// 0's type; the others read `hidden` features).
+    /// An LSTM from `input` to `hidden` features per step, `levels` stacked (the emitter
+    /// writes each level's `fixed::LstmInt8`).
     pub fn lstm(input: usize, hidden: usize, levels: usize) -> Self {
-        let rt = rt();
-        let (i, h, g) = (lit(input), lit(hidden), lit(4 * hidden));
         Int8Kernel {
             role: Role8::Lstm {
                 input,
                 hidden,
                 levels,
             },
-            ty: Some(quote!(#rt::fixed::LstmInt8<#i, #h, #g>)),
+            ty: None,
             weight_shape: Vec::new(),
             call: None,
         }

@@ -101,13 +101,12 @@ pub fn emit(net: &Resolved, baked: Option<&Baked>, cx: &mut Ctxt) -> TokenStream
             let e = &l.embedded;
             let f = format_ident!("{}", l.field);
             for (k, v) in &e.config {
-                let k = k.split('.').map(|k| format_ident!("{}", k));
+                let k: Vec<_> = k.split('.').map(|k| format_ident!("{}", k)).collect();
                 let v = match v {
                     Config::Float(x) => float_lit(&float, *x),
                     Config::Bool(b) => quote!(#b),
                 };
                 for at in config_paths(e) {
-                    let k = k.clone();
                     sets.push(quote!(n.#f #at #(.#k)* = #v;));
                 }
             }

@@ -29,14 +29,29 @@ pub fn pingpong(
     if i == plan.layers.len() - 1 {
         return (src, output.clone(), quote!());
     }
-    let buf = if i.is_multiple_of(2) {
-        quote!(#holder.ping)
-    } else {
-        quote!(#holder.pong)
-    };
+    let buf = written_buffer(i, holder);
     let w = &plan.layers[i].width_out;
     let grow = quote!(#rt::layers::ensure_len(&mut #buf, #rows * #w););
     (src, quote!(&mut #buf), grow)
+}
+
+/// The buffer layer `i` writes in [`pingpong`] when it is not the last.
+fn written_buffer(i: usize, holder: &TokenStream) -> TokenStream {
+    if i.is_multiple_of(2) {
+        quote!(#holder.ping)
+    } else {
+        quote!(#holder.pong)
+    }
+}
+
+/// What layer `i` wrote in [`pingpong`], to read: `&y[..]` for the last layer, else its
+/// `rows` rows of the holder's buffer.
+pub fn written(plan: &Plan, i: usize, holder: &TokenStream, rows: &TokenStream) -> TokenStream {
+    if i + 1 == plan.layers.len() {
+        return quote!(&y[..]);
+    }
+    let (buf, w) = (written_buffer(i, holder), &plan.layers[i].width_out);
+    quote!(&#buf[..#rows * #w])
 }
 
 /// `steps` and `seqs` from the batch of a sequence network, checked (`holder.steps` is set by
@@ -165,15 +180,9 @@ pub fn training(plan: &Plan) -> TokenStream {
 pub fn observed(plan: &Plan) -> TokenStream {
     let rt = rt();
     let calls = plan.layers.iter().enumerate().map(|(i, l)| {
-        let (f, c, tr, rows, w) = (&l.field, &l.cache, &l.tr, &l.rows_in, &l.width_out);
+        let (f, c, tr, rows) = (&l.field, &l.cache, &l.tr, &l.rows_in);
         let (src, dst, grow) = pingpong(plan, i, &quote!(s), &quote!(x), &quote!(&mut y), None);
-        let out = if i + 1 == plan.layers.len() {
-            quote!(&y[..])
-        } else if i % 2 == 0 {
-            quote!(&s.ping[..#rows * #w])
-        } else {
-            quote!(&s.pong[..#rows * #w])
-        };
+        let out = written(plan, i, &quote!(s), rows);
         let at = lit(i);
         quote! {
             #grow

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::forward::pingpong;
+use super::forward::{pingpong, written};
 use super::plan::Plan;
 use crate::tokens::rt;
 use crate::tree::Resolved;
@@ -280,15 +280,7 @@ fn step_call(plan: &Plan, i: usize, observe: bool) -> TokenStream {
         &quote!(&mut y[..]),
         Some(&one),
     );
-    let out = if i + 1 == plan.layers.len() {
-        quote!(&y[..])
-    } else if i.is_multiple_of(2) {
-        let w = &l.width_out;
-        quote!(&st.ping[..#w])
-    } else {
-        let w = &l.width_out;
-        quote!(&st.pong[..#w])
-    };
+    let out = written(plan, i, &quote!(st), &one);
     let at = crate::tokens::lit(i);
     if l.recurrent {
         let (stf, tyi) = (&l.state, &l.ty);

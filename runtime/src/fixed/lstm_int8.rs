@@ -84,11 +84,6 @@ impl<const IN: usize, const H: usize, const G: usize> LstmInt8<IN, H, G> {
         cell_bits: 15,
     };
 
-    /// The state a sequence starts from.
-    pub const fn zero_state(&self) -> LstmInt8State<H> {
-        LstmInt8State::zero(self.hidden_zero)
-    }
-
     /// One step: `x` (IN int8 values) in, `s.h` out.
     pub fn step(&self, x: &[i8], s: &mut LstmInt8State<H>) {
         #[allow(clippy::let_unit_value)]
@@ -158,12 +153,11 @@ fn lstm_int8_step_kernel<
     // Their functions, gate by gate, in Q0.15 (i, f, o sigmoid; g tanh).
     let mut act = [0i16; G];
     for r in 0..G {
-        let table = if r / H == 2 {
-            &TANH_SEGMENTS
+        act[r] = if r / H == 2 {
+            tanh_q15(gates[r])
         } else {
-            &SIGMOID_SEGMENTS
+            sigmoid_q15(gates[r])
         };
-        act[r] = lookup(table, gates[r]);
     }
     let (i, rest) = act.split_at(H);
     let (f, rest) = rest.split_at(H);
@@ -173,7 +167,7 @@ fn lstm_int8_step_kernel<
     }
     let mut tc = [0i16; H];
     for u in 0..H {
-        tc[u] = lookup(&TANH_SEGMENTS, cell.cell_to_gate(s.c[u]));
+        tc[u] = tanh_q15(cell.cell_to_gate(s.c[u]));
     }
     for u in 0..H {
         s.h[u] = cell.hidden(o[u], tc[u]);
