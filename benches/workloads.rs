@@ -8,6 +8,8 @@
 //!                                                 L1-L4: the expressivity round's layers)
 //! cargo bench --bench workloads -- --scaling      only the scaling tables
 //! cargo bench --bench workloads -- --memory       only the peak-memory table
+//! cargo bench --bench workloads -- --replicas     only the data-parallel table (T1/T2/T3/T8 on
+//!                                                 1 and 2 thread replicas)
 //! KILN_BENCH_NO_TORCH=1                           skip PyTorch
 //! KILN_BENCH_NO_GUARD=1                           T1/T6 with the training guard off (its cost)
 
@@ -17,6 +19,7 @@ use std::time::Instant;
 
 use kiln::prelude::*;
 use kiln::runtime::optim::{Adam, Sgd};
+use kiln::runtime::replica::Replicas;
 use kiln::runtime::rng::uniform;
 
 #[path = "workloads/layers.rs"]
@@ -506,6 +509,97 @@ fn t8() -> Workload {
     }
 }
 
+/// `net` trained on `replicas` thread replicas (`Replicas::train_step`) on the flat batch
+/// `x`/`y` of `steps` time steps; also returns where the replicas report their join time.
+fn replicated<N, Y>(
+    mut net: N,
+    x: Vec<f32>,
+    y: Vec<Y>,
+    steps: usize,
+    mut opt: Box<dyn kiln::runtime::optim::Optimizer<f32>>,
+    replicas: usize,
+    like: Workload,
+) -> (Workload, std::rc::Rc<std::cell::Cell<f64>>)
+where
+    N: Network<f32> + Clone + 'static,
+    N::Loss: kiln::runtime::loss::Loss<f32, Target = [Y]>,
+    Y: Clone + Send + Sync + 'static,
+{
+    let mut r = Replicas::new(&net, replicas, 0).unwrap();
+    r.each_state(|t| N::set_steps(t, steps));
+    let join = std::rc::Rc::new(std::cell::Cell::new(0.0));
+    let seen = join.clone();
+    let step = Box::new(move || {
+        black_box(r.train_step(&mut net, &x, &y, &mut *opt).unwrap());
+        seen.set(r.join_seconds());
+    });
+    let w = Workload {
+        step,
+        work: like.work,
+        timing: like.timing,
+    };
+    (w, join)
+}
+
+/// T1, T1 at batch 8 (`T1b8`), T2, T3 or T8 on `replicas` thread replicas.
+fn data_parallel(base: &str, replicas: usize) -> (Workload, std::rc::Rc<std::cell::Cell<f64>>) {
+    let mut rng = seeded(0);
+    let sgd = || Box::new(Sgd::new(0.01).unwrap().momentum(0.9).unwrap());
+    match base {
+        "T1" | "T1b8" => {
+            let batch = if base == "T1" { 64 } else { 8 };
+            let net = T1Mlp::<f32>::new(&mut rng);
+            let x = rows::<784>(&mut rng, batch).concat();
+            replicated(net, x, labels(batch), 1, sgd(), replicas, t1(batch))
+        }
+        "T2" => {
+            let net = kiln_models::LeNet5::<f32>::new(&mut rng);
+            let x = rows::<784>(&mut rng, 64).concat();
+            replicated(net, x, labels(64), 1, sgd(), replicas, t2())
+        }
+        "T3" => {
+            let net = T3Lstm::<f32>::new(&mut seeded(0));
+            let (x, y) = one_hot_batch(32);
+            let adam = Box::new(Adam::new(1e-3).unwrap());
+            replicated(net, x.concat(), y, 32, adam, replicas, t3(32))
+        }
+        _ => {
+            let net = kiln_models::ResNet18Cifar::<f32>::new(&mut rng);
+            let x = rows::<{ 3 * 32 * 32 }>(&mut rng, 32).concat();
+            replicated(net, x, labels(32), 1, sgd(), replicas, t8())
+        }
+    }
+}
+
+/// Throughput of T1 (and T1 at batch 8), T2, T3 and T8 single-process and on 1 and 2 thread replicas, with the
+/// time per step the replicas spend joining (weights out, gradients summed).
+fn replicas_table() {
+    println!("Data-parallel training on thread replicas (`Fit::replicas`), same global batch:\n");
+    println!("| id | unit | one process | 1 replica | 2 replicas | 2 replicas / one process | join per step (2 replicas) |");
+    println!("|---|---|---|---|---|---|---|");
+    for (id, unit) in [
+        ("T1", "samples/s"),
+        ("T1b8", "samples/s"),
+        ("T2", "samples/s"),
+        ("T3", "tokens/s"),
+        ("T8", "samples/s"),
+    ] {
+        let one = workload(id).unwrap().measure(true);
+        let r1 = data_parallel(id, 1).0.measure(true);
+        let (w2, join) = data_parallel(id, 2);
+        let r2 = w2.measure(true);
+        println!(
+            "| {id} | {unit} | {} | {} | {} | {:.2}x | {:.0} us |",
+            fmt(one),
+            fmt(r1),
+            fmt(r2),
+            r2 / one,
+            join.get() * 1e6
+        );
+    }
+    println!();
+}
+
 /// The workload named `id` (`T1`, `T1b8`, `T3s128`, `T6w256`, `T4e`, ...).
 fn workload(id: &str) -> Option<Workload> {
     Some(match id {
@@ -900,12 +994,15 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .cloned()
         .collect();
-    let sections = flags("--scaling") || flags("--memory");
+    let sections = flags("--scaling") || flags("--memory") || flags("--replicas");
     if !sections || !only.is_empty() {
         main_tables(&only);
     }
     if only.is_empty() && (!sections || flags("--scaling")) {
         scaling_tables();
+    }
+    if only.is_empty() && (!sections || flags("--replicas")) {
+        replicas_table();
     }
     if only.is_empty() && (!sections || flags("--memory")) {
         memory_table();

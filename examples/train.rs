@@ -36,6 +36,7 @@ struct Args {
     patience: Option<usize>,
     resume: bool,
     constant_lr: bool,
+    replicas: usize,
 }
 
 fn usage() -> String {
@@ -75,6 +76,8 @@ options (defaults depend on the model):
   --seed N           seed of the split, initialisation, batch order and dropout (default 1)
   --patience N       stop early after N epochs without a better validation loss (RMSE
                      for mlp-regressor) and keep the best epoch's weights
+  --replicas N       train on N thread replicas of the model, each taking part of every
+                     batch (data parallelism; the same result as 1, to rounding)
   --out DIR          where the checkpoint and plot go (default runs/<model>)
   --resume           continue the run saved in DIR/checkpoint.safetensors
   -h, --help         this text
@@ -120,6 +123,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         seed: 1,
         resume: false,
         constant_lr: false,
+        replicas: 1,
     };
     let mut i = 0;
     let mut seen: Vec<&str> = Vec::new();
@@ -146,6 +150,12 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
                 }
             }
             "--seed" => a.seed = num(value(i, flag)?, flag)?,
+            "--replicas" => {
+                a.replicas = num(value(i, flag)?, flag)? as usize;
+                if a.replicas == 0 {
+                    return Err("--replicas 0: training takes at least one replica".into());
+                }
+            }
             "--patience" => a.patience = Some(num(value(i, flag)?, flag)? as usize),
             "--lr" => {
                 let v = value(i, flag)?;
@@ -227,7 +237,7 @@ fn run<Y, N>(
 ) -> Result<(), Box<dyn std::error::Error>>
 where
     Y: TargetKind,
-    N: Network<f32>,
+    N: Network<f32> + Clone,
     N::Loss: Loss<f32, Target = [Y]>,
 {
     let mut opt = optimizer(&a.optimizer, a.lr)?;
@@ -242,6 +252,7 @@ where
     };
     let mut fit = Fit::new(a.epochs, a.batch)?
         .seed(a.seed)
+        .replicas(a.replicas)?
         .checkpoint(&ckpt)
         .metadata(extras.metadata.clone())
         .plot(
@@ -271,6 +282,14 @@ where
     }
     if a.resume {
         fit = fit.resume(&ckpt);
+    }
+    if a.replicas > 1 {
+        println!(
+            "data parallel: {} thread replicas, each taking about {} samples of every batch of {}",
+            a.replicas,
+            a.batch.div_ceil(a.replicas),
+            a.batch
+        );
     }
     let history = fit.run(&mut net, opt.as_mut(), train, Some(val))?;
     let m = evaluate(&net, val, 512)?;

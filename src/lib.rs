@@ -98,6 +98,8 @@ pub mod prelude {
     pub use kiln_runtime::optim::Optimizer;
     #[cfg(feature = "std")]
     pub use kiln_runtime::rng::{seeded, KilnRng};
+    #[cfg(feature = "std")]
+    pub use kiln_runtime::train_ctx::TrainCtx;
     pub use kiln_runtime::{Float, KilnError, Result};
     #[cfg(feature = "std")]
     pub use kiln_runtime::{Param, ParamKind, ParamSet};

@@ -7,6 +7,7 @@ use kiln::runtime::layers::{CustomLayer, GradVisitor, Layer};
 use kiln::runtime::network::TensorSpec;
 use kiln::runtime::param::ParamKind;
 use kiln::runtime::rng::{uniform, KilnRng};
+use kiln::runtime::train_ctx::TrainCtx;
 use kiln::runtime::Float;
 
 /// `IN` inputs, `OUT` gated outputs per sample.
@@ -77,7 +78,7 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T> for GatedLinear<T, IN
         y: &mut [T],
         batch: usize,
         z: &mut Vec<T>,
-        _rng: &mut KilnRng,
+        _rng: &mut TrainCtx,
     ) -> kiln::runtime::Result<()> {
         self.forward(x, y, batch, z);
         Ok(())

@@ -121,6 +121,8 @@ pub enum KilnError {
     },
     /// A loss without a masked form was asked to skip the padding steps of a padded batch.
     NoMaskedLoss,
+    /// A loss that does not say what it averages over was trained data-parallel.
+    NoMeanOver,
     /// `freeze` was given a name that is no parameter tensor and no layer holding one.
     #[cfg(feature = "std")]
     NoSuchParameter {
@@ -198,6 +200,10 @@ impl fmt::Display for KilnError {
             KilnError::SequenceLength { index, length, steps } => write!(
                 f,
                 "sequence {index} has length {length}, but lengths in a padded batch lie in 1..={steps} (the batch's steps)"
+            ),
+            KilnError::NoMeanOver => write!(
+                f,
+                "this loss cannot be split across replicas: implement `Loss::mean_over` (what its mean divides by) to train it data-parallel"
             ),
             KilnError::NoMaskedLoss => write!(
                 f,

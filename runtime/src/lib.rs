@@ -9,6 +9,8 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod activation;
+#[cfg(feature = "std")]
+pub mod collective;
 pub mod error;
 #[cfg(feature = "std")]
 pub mod finite;
@@ -36,6 +38,8 @@ pub mod quant;
 #[cfg(feature = "std")]
 pub mod recurrent;
 #[cfg(feature = "std")]
+pub mod replica;
+#[cfg(feature = "std")]
 pub mod restore_point;
 #[cfg(feature = "std")]
 pub mod rng;
@@ -43,6 +47,8 @@ pub mod rng;
 pub mod schedule;
 #[cfg(feature = "std")]
 pub mod softmax;
+#[cfg(feature = "std")]
+pub mod train_ctx;
 
 pub use error::{KilnError, Result};
 pub use float::Float;

@@ -13,6 +13,7 @@ use kiln_runtime::float::Float;
 use kiln_runtime::loss::Loss;
 use kiln_runtime::network::{check_params, check_step, GradsOf, Network, WithGrads};
 use kiln_runtime::optim::{clip_grad_norm, Optimizer};
+use kiln_runtime::replica::Replicas;
 use kiln_runtime::restore_point::{put_weights, weights_into, RestorePoint};
 use kiln_runtime::rng::seeded;
 use kiln_runtime::schedule::LrSchedule;
@@ -107,6 +108,7 @@ pub struct Fit<'a> {
     check_finite: bool,
     spikes: Option<LossSpikes>,
     memory_limit: Option<u64>,
+    replicas: usize,
 }
 
 impl<'a> Fit<'a> {
@@ -141,6 +143,7 @@ impl<'a> Fit<'a> {
             check_finite: true,
             spikes: None,
             memory_limit: None,
+            replicas: 1,
         })
     }
 
@@ -270,6 +273,24 @@ impl<'a> Fit<'a> {
         self
     }
 
+    /// Trains on `n` thread replicas of the network (data parallelism, default 1): each
+    /// takes a contiguous part of every batch and their gradients are joined before the
+    /// one update, so the run equals the single-process run to the reordering of sums (batch
+    /// norm takes the whole batch's statistics, dropout the same masks; see
+    /// [`kiln_runtime::replica`]). It pays off where one replica's products are too small to
+    /// split well across cores (small models at small batches). Checkpoints are the same
+    /// whatever `n`, so a run resumes with any replica count. `n` must be at least 1.
+    pub fn replicas(mut self, n: usize) -> Result<Self, TrainError> {
+        if n == 0 {
+            return Err(TrainError::Invalid {
+                what: "number of replicas",
+                why: "must be at least 1".into(),
+            });
+        }
+        self.replicas = n;
+        Ok(self)
+    }
+
     /// No progress display or epoch lines (callbacks still run).
     pub fn quiet(mut self) -> Self {
         self.quiet = true;
@@ -289,24 +310,27 @@ impl<'a> Fit<'a> {
     where
         T: Float,
         Y: TargetKind,
-        N: Network<T>,
+        N: Network<T> + Clone,
         N::Loss: Loss<T, Target = [Y]>,
     {
         self.check_run::<T, Y, N>(train, val)?;
         let per_epoch = train.len().div_ceil(self.batch);
-        let mut state = net.new_train(self.seed);
-        N::set_steps(&mut state, train.steps());
+        let mut replicas = Replicas::new(net, self.replicas, self.seed)?;
+        replicas.each_state(|t| N::set_steps(t, train.steps()));
         for name in &self.freeze {
-            N::set_frozen(&mut state, name, true)?;
+            let mut matched = Ok(0);
+            replicas.each_state(|t| matched = N::set_frozen(t, name, true));
+            matched?;
         }
-        check_batch_memory(net, opt, &mut state, train, self.batch, self.memory_limit)?;
+        let state = replicas.lead();
+        check_batch_memory(net, opt, state, train, self.batch, self.memory_limit)?;
         let data = fingerprint(train)?;
         let mut history = History::default();
         let mut best_weights: Option<Vec<T>> = None;
 
         let mut start = 0;
         if let Some(path) = self.resume.clone() {
-            start = self.restore(&path, net, opt, &state, &data, &mut history)?;
+            start = self.restore(&path, net, opt, replicas.lead(), &data, &mut history)?;
         }
         let mut progress = if self.quiet {
             Progress::hidden()
@@ -314,10 +338,11 @@ impl<'a> Fit<'a> {
             Progress::new(((self.epochs.saturating_sub(start)) * per_epoch) as u64)
         };
         // The optimiser's state exists from the start, so the first epoch's snapshot holds it.
+        let state = replicas.lead();
         opt.init_state(&mut WithGrads {
             net: &mut *net,
-            grads: N::grads(&state),
-            frozen: N::frozen(&state),
+            grads: N::grads(state),
+            frozen: N::frozen(state),
         })?;
         // Taken before every step under the guard, else at the start of every epoch.
         let mut point = RestorePoint::new();
@@ -334,7 +359,7 @@ impl<'a> Fit<'a> {
                 spikes: spikes.as_mut(),
             };
             let (train_metrics, skipped) =
-                match self.train_epoch(net, opt, &mut state, train, run, &mut progress) {
+                match self.train_epoch(net, opt, &mut replicas, train, run, &mut progress) {
                     Ok(m) => m,
                     Err(e) => {
                         if e.is_diverged() {
@@ -386,7 +411,8 @@ impl<'a> Fit<'a> {
             if let Some(g) = &spikes {
                 run_state.push(("kiln.train.loss_spikes".into(), g.encode()));
             }
-            self.save_epoch(net, opt, N::frozen(&state), epoch, &history, run_state)?;
+            let frozen = N::frozen(replicas.lead());
+            self.save_epoch(net, opt, frozen, epoch, &history, run_state)?;
             if let Some((path, title)) = &self.plot {
                 history.plot(path, title)?;
             }
@@ -442,7 +468,7 @@ impl<'a> Fit<'a> {
         &self,
         net: &mut N,
         opt: &mut dyn Optimizer<T>,
-        state: &mut N::Train,
+        replicas: &mut Replicas<T, N>,
         train: &dyn Samples<T, Y>,
         run: EpochRun<'_, T>,
         progress: &mut Progress,
@@ -460,7 +486,7 @@ impl<'a> Fit<'a> {
             mut spikes,
         } = run;
         let epoch_seed = mix(self.seed, epoch as u64);
-        N::reseed(state, epoch_seed ^ 0x5eed_d20b);
+        replicas.each_state(|t| N::reseed(t, epoch_seed ^ 0x5eed_d20b));
         let mut aug_rng = seeded(epoch_seed ^ 0xa06e);
         let order = permutation(train.len(), epoch_seed);
         let mut tally = Tally::new(train.task(), N::OUTPUT, train.target_scaler());
@@ -478,12 +504,7 @@ impl<'a> Fit<'a> {
             if self.check_finite || spikes.is_some() {
                 point.take(&*net, opt);
             }
-            net.forward_train_flat(&x, state)?;
-            let (out, d_out) = N::output_and_grad(state);
-            let loss = net
-                .loss_fn()
-                .loss_and_grad(out, N::OUTPUT, &targets, d_out)?
-                .to_f64();
+            let loss = replicas.forward_backward(net, &x, &targets)?.to_f64();
             if !loss.is_finite() {
                 return Err(TrainError::Diverged {
                     epoch: epoch + 1,
@@ -498,25 +519,23 @@ impl<'a> Fit<'a> {
                 progress.step(loss);
                 continue;
             }
-            Y::count(&mut tally, out, &targets);
+            replicas.each_output(&targets, |out, targets| Y::count(&mut tally, out, targets))?;
             tally.add_loss(loss, targets.len());
-            self.update(net, opt, state, &x, step + 1, loss)?;
+            self.update(net, opt, replicas.lead(), step + 1, loss)?;
             progress.step(loss);
         }
         Ok((tally.finish(), skipped))
     }
 
-    /// Backward and the optimiser's update after a forward pass, with the guard's checks.
+    /// The optimiser's update after the forward and backward passes, with the guard's checks.
     fn update<T: Float, N: Network<T>>(
         &self,
         net: &mut N,
         opt: &mut dyn Optimizer<T>,
         state: &mut N::Train,
-        x: &[T],
         step: u64,
         loss: f64,
     ) -> Result<(), TrainError> {
-        net.backward_flat(x, state, None)?;
         if self.check_finite {
             check_step::<T, N>(step, loss, state)?;
         }

@@ -91,6 +91,10 @@ pub fn network_impl(
                 Some(&mut t.restore_point)
             }
 
+            fn train_ctx(t: &mut Self::Train) -> Option<&mut #rt::train_ctx::TrainCtx> {
+                Some(&mut t.rng)
+            }
+
             fn frozen(t: &Self::Train) -> &[bool] {
                 &t.frozen
             }
@@ -122,7 +126,7 @@ pub fn network_impl(
             }
 
             fn reseed(t: &mut Self::Train, seed: u64) {
-                t.rng = #rt::rng::seeded(seed);
+                t.rng.reseed(seed);
             }
 
             fn forward_flat(&self, x: &[T], y: &mut [T], s: &mut Self::Scratch) -> #rt::Result<()> {

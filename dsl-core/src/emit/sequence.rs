@@ -235,6 +235,9 @@ pub fn set_steps(net: &Resolved) -> TokenStream {
         fn set_steps(t: &mut Self::Train, steps: usize) {
             t.steps = steps;
         }
+        fn steps(t: &Self::Train) -> usize {
+            t.steps
+        }
         fn set_scratch_steps(s: &mut Self::Scratch, steps: usize) {
             s.steps = steps;
         }

@@ -76,7 +76,7 @@ pub fn structs(net: &Resolved, plan: &Plan, loss_ty: &TokenStream) -> TokenStrea
             d_a: #vec,
             d_b: #vec,
             batch: usize,
-            rng: #rt::rng::KilnRng,
+            rng: #rt::train_ctx::TrainCtx,
         }
 
         impl<T: #rt::Float> ::core::clone::Clone for #name<T> #bounds {
@@ -154,7 +154,7 @@ pub fn constructors(net: &Resolved, plan: &Plan, loss_ctor: &TokenStream) -> Tok
                 d_a: #new_vec,
                 d_b: #new_vec,
                 batch: 0,
-                rng: #rt::rng::seeded(seed),
+                rng: #rt::train_ctx::TrainCtx::new(seed),
             }
         }
     }

@@ -5,6 +5,7 @@
 //! condition variable. One product uses the pool at a time: a call that finds it busy (another
 //! user thread is multiplying) runs single-threaded instead of waiting.
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -24,6 +25,25 @@ pub(crate) fn max_threads() -> usize {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .min(MAX_THREADS)
     })
+}
+
+std::thread_local! {
+    /// Set while [`serial`] runs: this thread's products and batch parts do not use the pool.
+    static SERIAL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with every product and batch split on this thread single-threaded: for threads
+/// that are themselves one of several running side by side (data-parallel replicas), so
+/// they do not also compete for the worker pool.
+pub fn serial<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SERIAL.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SERIAL.with(|s| s.replace(true)));
+    f()
 }
 
 /// A unit of work: run `run(data, part)`.
@@ -217,8 +237,11 @@ pub(crate) unsafe fn try_parallel(
     run: unsafe fn(*const (), usize),
     data: *const (),
 ) -> bool {
+    if parts < 2 || SERIAL.with(Cell::get) {
+        return false;
+    }
     let pool = pool();
-    if parts < 2 || pool.started.load(Ordering::Acquire) < parts - 1 {
+    if pool.started.load(Ordering::Acquire) < parts - 1 {
         return false;
     }
     if pool

@@ -5,7 +5,7 @@ use super::{GradVisitor, Layer};
 use crate::activation::Activation;
 use crate::float::Float;
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 /// `y = f(x)` element-wise over `F` features.
@@ -58,7 +58,7 @@ impl<T: Float, const F: usize> Layer<T> for Act<T, F> {
         y: &mut [T],
         b: usize,
         c: &mut (),
-        _r: &mut KilnRng,
+        _r: &mut TrainCtx,
     ) -> Result<()> {
         self.forward(x, y, b, c);
         Ok(())

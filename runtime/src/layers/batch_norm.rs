@@ -6,11 +6,12 @@
 //! Eval: normalise with the running estimates. Backward runs through the batch statistics:
 //! `dx = gamma / (m sigma) (m dy - sum dy - x^ sum(dy x^))`.
 
+use super::batch_stats::{counted, global_sums, sum_across, sum_with_count};
 use super::{boxed_vector, ensure_len, GradVisitor, Layer};
-use crate::error::{check_hyper, KilnError};
+use crate::error::check_hyper;
 use crate::float::Float;
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
+use crate::train_ctx::{Shard, TrainCtx};
 use crate::Result;
 
 /// Batch norm over `F` features with learnable scale (`weight`) and shift (`bias`).
@@ -41,6 +42,10 @@ pub struct BatchNorm<T: Float, const F: usize> {
 pub struct BatchNormCache<T> {
     xhat: Vec<T>,
     inv_std: Vec<T>,
+    /// Samples the statistics were taken over (the global batch in data-parallel training).
+    count: usize,
+    /// The replica's shard in data-parallel training, whose sums backward joins too.
+    shard: Option<Shard>,
 }
 
 impl<T: Float, const F: usize> BatchNorm<T, F> {
@@ -115,23 +120,22 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
         y: &mut [T],
         batch: usize,
         cache: &mut Self::Cache,
-        _rng: &mut KilnRng,
+        ctx: &mut TrainCtx,
     ) -> Result<()> {
-        if batch < 2 {
-            return Err(KilnError::InvalidHyperParameter {
-                what: "batch size for batch norm in training",
-                value: batch as f64,
-                why: "needs at least 2 samples to estimate a variance (use eval mode for single samples)",
-            });
-        }
-        self.num_batches_tracked[0] += T::ONE;
-        let m = T::from_usize(batch);
+        let shard = ctx.shard();
         let mut mean = [T::ZERO; F];
         for xr in x.chunks_exact(F) {
             for j in 0..F {
                 mean[j] += xr[j];
             }
         }
+        let count = sum_with_count(shard, &mut mean, batch);
+        let m = counted(
+            count,
+            "batch size for batch norm in training",
+            "needs at least 2 samples to estimate a variance (use eval mode for single samples)",
+        )?;
+        self.num_batches_tracked[0] += T::ONE;
         for v in mean.iter_mut() {
             *v /= m;
         }
@@ -142,9 +146,12 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
                 var[j] += d * d;
             }
         }
+        sum_across(shard, &mut var);
         for v in var.iter_mut() {
             *v /= m;
         }
+        cache.count = count;
+        cache.shard = shard.cloned();
         ensure_len(&mut cache.inv_std, F);
         ensure_len(&mut cache.xhat, x.len());
         let eps = T::from_f64(self.eps);
@@ -176,7 +183,7 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
         _y: &[T],
         dy: &mut [T],
         dx: Option<&mut [T]>,
-        batch: usize,
+        _batch: usize,
         cache: &mut Self::Cache,
         grads: &mut Self,
     ) {
@@ -190,7 +197,9 @@ impl<T: Float, const F: usize> Layer<T> for BatchNorm<T, F> {
             }
         }
         if let Some(dx) = dx {
-            let m = T::from_usize(batch);
+            let m = T::from_usize(cache.count);
+            let mut joined = Vec::new();
+            let (gw, gb) = global_sums(cache.shard.as_ref(), &gw[..], &gb[..], &mut joined);
             for ((xr, dr), hr) in dx
                 .chunks_exact_mut(F)
                 .zip(dy.chunks_exact(F))
@@ -243,8 +252,14 @@ mod tests {
         let x = [1.0, 10.0, 3.0, 20.0];
         let mut y = [0.0; 4];
         let mut c = BatchNormCache::default();
-        bn.forward_train(&x, &mut y, 2, &mut c, &mut crate::rng::seeded(0))
-            .unwrap();
+        bn.forward_train(
+            &x,
+            &mut y,
+            2,
+            &mut c,
+            &mut crate::train_ctx::TrainCtx::new(0),
+        )
+        .unwrap();
         // mean [2, 15], biased var [1, 25] -> normalised +-1 (up to eps)
         let s0 = 1.0 / (1.0f64 + 1e-5).sqrt();
         let s1 = 5.0 / (25.0f64 + 1e-5).sqrt();
@@ -263,7 +278,13 @@ mod tests {
             "eval uses running stats"
         );
         assert!(bn
-            .forward_train(&x[..2], &mut y[..2], 1, &mut c, &mut crate::rng::seeded(0))
+            .forward_train(
+                &x[..2],
+                &mut y[..2],
+                1,
+                &mut c,
+                &mut crate::train_ctx::TrainCtx::new(0)
+            )
             .is_err());
     }
 

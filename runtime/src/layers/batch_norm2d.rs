@@ -7,11 +7,12 @@
 //! eval normalises with the running estimates. Backward per channel:
 //! `dx = gamma / (m sigma) (m dy - sum dy - x^ sum(dy x^))`.
 
+use super::batch_stats::{counted, global_sums, sum_across, sum_with_count};
 use super::{boxed_vector, ensure_len, GradVisitor, Layer};
-use crate::error::{check_hyper, KilnError};
+use crate::error::check_hyper;
 use crate::float::Float;
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
+use crate::train_ctx::{Shard, TrainCtx};
 use crate::Result;
 
 /// Batch norm over `C` channels of `HW` pixels with learnable per-channel scale (`weight`) and
@@ -44,6 +45,11 @@ pub struct BatchNorm2d<T: Float, const C: usize, const HW: usize> {
 pub struct BatchNorm2dCache<T> {
     mean: Vec<T>,
     inv_std: Vec<T>,
+    /// Values per channel the statistics were taken over (batch x H x W; the global batch's
+    /// in data-parallel training).
+    count: usize,
+    /// The replica's shard in data-parallel training, whose sums backward joins too.
+    shard: Option<Shard>,
 }
 
 impl<T: Float, const C: usize, const HW: usize> BatchNorm2d<T, C, HW> {
@@ -129,40 +135,46 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
         y: &mut [T],
         batch: usize,
         cache: &mut Self::Cache,
-        _rng: &mut KilnRng,
+        ctx: &mut TrainCtx,
     ) -> Result<()> {
-        let count = batch * HW;
-        if count < 2 {
-            return Err(KilnError::InvalidHyperParameter {
-                what: "values per channel for batch norm 2d in training (batch x H x W)",
-                value: count as f64,
-                why: "needs at least 2 to estimate a variance (use eval mode)",
-            });
+        let shard = ctx.shard();
+        // The channel's planes of every sample.
+        let planes = |c: usize| {
+            x.chunks_exact(C * HW)
+                .take(batch)
+                .map(move |s| &s[c * HW..(c + 1) * HW])
+        };
+        // Two passes (mean, then squared deviations) over each channel's planes.
+        let mut mean = [T::ZERO; C];
+        for (c, mc) in mean.iter_mut().enumerate() {
+            for p in planes(c) {
+                *mc += p.iter().copied().sum::<T>();
+            }
         }
+        let count = sum_with_count(shard, &mut mean, batch * HW);
+        let m = counted(
+            count,
+            "values per channel for batch norm 2d in training (batch x H x W)",
+            "needs at least 2 to estimate a variance (use eval mode)",
+        )?;
         self.num_batches_tracked[0] += T::ONE;
-        let m = T::from_usize(count);
+        let mut var = [T::ZERO; C];
+        for (c, (mc, vc)) in mean.iter_mut().zip(&mut var).enumerate() {
+            *mc /= m;
+            for p in planes(c) {
+                *vc += p.iter().map(|&v| (v - *mc) * (v - *mc)).sum::<T>();
+            }
+        }
+        sum_across(shard, &mut var);
         ensure_len(&mut cache.inv_std, C);
         ensure_len(&mut cache.mean, C);
+        cache.count = count;
+        cache.shard = shard.cloned();
         let mom = T::from_f64(self.momentum);
         let eps = T::from_f64(self.eps);
         let unbias = m / (m - T::ONE);
         for c in 0..C {
-            // Two passes (mean, then squared deviations) over the channel's planes.
-            let planes = || {
-                x.chunks_exact(C * HW)
-                    .take(batch)
-                    .map(|s| &s[c * HW..(c + 1) * HW])
-            };
-            let mut mean = T::ZERO;
-            for p in planes() {
-                mean += p.iter().copied().sum::<T>();
-            }
-            mean /= m;
-            let mut var = T::ZERO;
-            for p in planes() {
-                var += p.iter().map(|&v| (v - mean) * (v - mean)).sum::<T>();
-            }
-            var /= m;
+            let (mean, var) = (mean[c], var[c] / m);
             let inv_std = T::ONE / (var + eps).sqrt();
             cache.inv_std[c] = inv_std;
             cache.mean[c] = mean;
@@ -209,7 +221,9 @@ impl<T: Float, const C: usize, const HW: usize> Layer<T> for BatchNorm2d<T, C, H
             }
         }
         let Some(dx) = dx else { return };
-        let m = T::from_usize(batch * HW);
+        let m = T::from_usize(cache.count);
+        let mut joined = Vec::new();
+        let (gw, gb) = global_sums(cache.shard.as_ref(), &gw[..], &gb[..], &mut joined);
         for ((dxs, ds), xs) in dx
             .chunks_exact_mut(C * HW)
             .zip(dy.chunks_exact(C * HW))
@@ -281,8 +295,14 @@ mod tests {
         let x = [1.0, 3.0, 10.0, 30.0, 1.0, 3.0, 20.0, 20.0];
         let mut y = [0.0; 8];
         let mut c = BatchNorm2dCache::default();
-        bn.forward_train(&x, &mut y, 2, &mut c, &mut crate::rng::seeded(0))
-            .unwrap();
+        bn.forward_train(
+            &x,
+            &mut y,
+            2,
+            &mut c,
+            &mut crate::train_ctx::TrainCtx::new(0),
+        )
+        .unwrap();
         let s0 = 1.0 / (1.0f64 + 1e-5).sqrt();
         let s1 = 10.0 / (50.0f64 + 1e-5).sqrt();
         assert_close(&y, &[-s0, s0, -s1, s1, -s0, s0, 0.0, 0.0], 1e-12);
@@ -300,10 +320,22 @@ mod tests {
         // One value per channel cannot be normalised in training; two (1 sample x 2 px) can.
         let mut one = BatchNorm2d::<f64, 2, 1>::new(0.1, 1e-5).unwrap();
         assert!(one
-            .forward_train(&x[..2], &mut y[..2], 1, &mut c, &mut crate::rng::seeded(0))
+            .forward_train(
+                &x[..2],
+                &mut y[..2],
+                1,
+                &mut c,
+                &mut crate::train_ctx::TrainCtx::new(0)
+            )
             .is_err());
         assert!(bn
-            .forward_train(&x[..4], &mut y[..4], 1, &mut c, &mut crate::rng::seeded(0))
+            .forward_train(
+                &x[..4],
+                &mut y[..4],
+                1,
+                &mut c,
+                &mut crate::train_ctx::TrainCtx::new(0)
+            )
             .is_ok());
     }
 
@@ -325,8 +357,14 @@ mod tests {
         bn.running_var.copy_from_slice(&r::BN_RUNNING_VAR_BEFORE);
         let mut cache = BatchNorm2dCache::default();
         let mut y = vec![0.0; r::X.len()];
-        bn.forward_train(&r::X, &mut y, 2, &mut cache, &mut crate::rng::seeded(0))
-            .unwrap();
+        bn.forward_train(
+            &r::X,
+            &mut y,
+            2,
+            &mut cache,
+            &mut crate::train_ctx::TrainCtx::new(0),
+        )
+        .unwrap();
         assert_close(&y, &r::BN_Y, 1e-12);
         assert_close(&bn.running_mean[..], &r::BN_RUNNING_MEAN, 1e-12);
         assert_close(&bn.running_var[..], &r::BN_RUNNING_VAR, 1e-12);

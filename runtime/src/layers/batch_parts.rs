@@ -42,12 +42,7 @@ impl<'a, T> Disjoint<'a, T> {
     }
 }
 
-/// Samples of part `p` when `batch` is split into `parts` near-equal contiguous ranges.
-pub(crate) fn part_range(batch: usize, parts: usize, p: usize) -> Range<usize> {
-    let (base, rem) = (batch / parts, batch % parts);
-    let start = p * base + p.min(rem);
-    start..start + base + usize::from(p < rem)
-}
+pub(crate) use crate::replica::part_range;
 
 /// Runs `f(part, samples)` over `parts` ranges covering `0..batch` in parallel, or, when
 /// `parts < 2` or the pool is busy, once as part 0 over the whole batch. Returns the number
@@ -67,20 +62,6 @@ pub(crate) fn run_parts(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranges_cover_the_batch() {
-        for (batch, parts) in [(7, 2), (2, 2), (64, 3), (5, 5)] {
-            let mut next = 0;
-            for p in 0..parts {
-                let r = part_range(batch, parts, p);
-                assert_eq!(r.start, next);
-                assert!(r.len() == batch / parts || r.len() == batch / parts + 1);
-                next = r.end;
-            }
-            assert_eq!(next, batch);
-        }
-    }
 
     #[test]
     fn parts_write_disjoint_ranges() {

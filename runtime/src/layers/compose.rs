@@ -8,6 +8,7 @@
 //!   sample's outputs `[a | b]`), for Inception and dense blocks; children `prefix.0.*`, `prefix.1.*`.
 //! - [`Identity`]: `y = x`, the identity shortcut or branch.
 
+use crate::train_ctx::TrainCtx;
 use core::marker::PhantomData;
 
 use super::scratch_pool::{kept_or_lent, with_buffer, with_buffers};
@@ -15,7 +16,6 @@ use super::{ensure_len, GradVisitor, Layer};
 use crate::activation::Activation;
 use crate::float::Float;
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
 use crate::Result;
 
 /// The index-based visitors of a composite with two children `$a` then `$b`: the second
@@ -97,7 +97,7 @@ impl<T: Float, const F: usize> Layer<T> for Identity<T, F> {
         y: &mut [T],
         _b: usize,
         _c: &mut (),
-        _r: &mut KilnRng,
+        _r: &mut TrainCtx,
     ) -> Result<()> {
         y.copy_from_slice(x);
         Ok(())
@@ -211,7 +211,7 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Chain<T, A, B> {
         y: &mut [T],
         batch: usize,
         c: &mut Self::Cache,
-        rng: &mut KilnRng,
+        rng: &mut TrainCtx,
     ) -> Result<()> {
         // The intermediate is kept for backward only when one of the two reads it.
         let keep = self.a.backward_reads_output() || self.b.backward_reads_input();
@@ -356,7 +356,7 @@ impl<T: Float, M: Layer<T>, S: Layer<T>> Layer<T> for Residual<T, M, S> {
         y: &mut [T],
         batch: usize,
         c: &mut Self::Cache,
-        rng: &mut KilnRng,
+        rng: &mut TrainCtx,
     ) -> Result<()> {
         // Each branch's output is kept for backward only when that branch reads it.
         let keep_main = self.main.backward_reads_output();
@@ -561,7 +561,7 @@ impl<T: Float, A: Layer<T>, B: Layer<T>> Layer<T> for Concat<T, A, B> {
         y: &mut [T],
         batch: usize,
         c: &mut Self::Cache,
-        rng: &mut KilnRng,
+        rng: &mut TrainCtx,
     ) -> Result<()> {
         // Each branch's output is kept for backward only when that branch reads it.
         let (keep_a, keep_b) = (
@@ -746,7 +746,13 @@ mod tests {
         assert!(check_layer(&mut block, &x, 3, 0) < 1e-6);
         let mut c = <_ as Default>::default();
         block
-            .forward_train(&x, &mut [0.0; 96], 3, &mut c, &mut crate::rng::seeded(0))
+            .forward_train(
+                &x,
+                &mut [0.0; 96],
+                3,
+                &mut c,
+                &mut crate::train_ctx::TrainCtx::new(0),
+            )
             .unwrap();
         let main = &c.a.m;
         let kept = [

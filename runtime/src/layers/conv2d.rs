@@ -27,6 +27,7 @@ use crate::gemm::{gemm_unchecked, max_threads, Trans};
 use crate::init::{conv_fans, fill_orthogonal, Init};
 use crate::param::ParamKind;
 use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 /// A kernel `[CO, CI, KH, KW]` as PyTorch stores it.
@@ -526,7 +527,7 @@ impl<
         y: &mut [T],
         batch: usize,
         cache: &mut Self::Cache,
-        _rng: &mut KilnRng,
+        _rng: &mut TrainCtx,
     ) -> Result<()> {
         let keep = self.act.needs_input().then_some(&mut cache.z);
         self.forward_into(x, y, batch, keep);
@@ -837,8 +838,14 @@ mod tests {
         l.bias.as_mut().unwrap().copy_from_slice(&r::CONV_BIAS);
         let mut cache = Conv2dCache::default();
         let mut y = vec![0.0; r::CONV_Y.len()];
-        l.forward_train(&r::X, &mut y, 2, &mut cache, &mut crate::rng::seeded(0))
-            .unwrap();
+        l.forward_train(
+            &r::X,
+            &mut y,
+            2,
+            &mut cache,
+            &mut crate::train_ctx::TrainCtx::new(0),
+        )
+        .unwrap();
         assert_close(&y, &r::CONV_Y, 1e-12);
         let mut dy = r::CONV_G.to_vec();
         let mut dx = vec![f64::NAN; r::X.len()];
@@ -909,7 +916,7 @@ mod tests {
             let mut dx = vec![0.0; x.len()];
             let mut g = l.zeros_like();
             let mut cache = L::Cache::default();
-            let mut rng = crate::rng::seeded(0);
+            let mut rng = crate::train_ctx::TrainCtx::new(0);
             let mut dy = vec![0.0; batch * L::OUT];
             let mut run = |l: &mut L, y: &mut Vec<f32>, cache: &mut L::Cache| {
                 l.forward_train(&x, y, batch, cache, &mut rng).unwrap();

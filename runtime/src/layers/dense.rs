@@ -11,6 +11,7 @@ use crate::gemm::{gemm_unchecked, matvec_rows, Trans};
 use crate::init::Init;
 use crate::param::ParamKind;
 use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 /// Fully connected layer from `IN` to `OUT` features with an optional bias and a fused
@@ -136,7 +137,7 @@ impl<T: Float, const IN: usize, const OUT: usize> Layer<T> for Dense<T, IN, OUT>
         y: &mut [T],
         batch: usize,
         cache: &mut Self::Cache,
-        _rng: &mut KilnRng,
+        _rng: &mut TrainCtx,
     ) -> Result<()> {
         let keep = self.act.needs_input().then_some(&mut cache.z);
         self.forward_into(x, y, batch, keep);

@@ -6,7 +6,7 @@ use super::{ensure_len, GradVisitor, Layer};
 use crate::error::check_hyper;
 use crate::float::Float;
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 use rand::Rng;
 
@@ -71,17 +71,16 @@ impl<T: Float, const F: usize> Layer<T> for Dropout<T, F> {
         y: &mut [T],
         _batch: usize,
         cache: &mut Self::Cache,
-        rng: &mut KilnRng,
+        rng: &mut TrainCtx,
     ) -> Result<()> {
         ensure_len(&mut cache.mask, x.len());
         let keep = T::from_f64(1.0 / (1.0 - self.p));
-        for m in cache.mask.iter_mut() {
-            *m = if rng.random::<f64>() < self.p {
-                T::ZERO
-            } else {
-                keep
-            };
-        }
+        let (mask, p) = (&mut cache.mask, self.p);
+        rng.draw_rows(x.len() / F, F, |r, g| {
+            for m in &mut mask[r * F..(r + 1) * F] {
+                *m = if g.random::<f64>() < p { T::ZERO } else { keep };
+            }
+        });
         for ((o, &i), &m) in y.iter_mut().zip(x).zip(&cache.mask) {
             *o = i * m;
         }
@@ -121,8 +120,14 @@ mod tests {
         let x = vec![1.0; 10_000];
         let mut y = vec![0.0; 10_000];
         let mut cache = DropoutCache::default();
-        d.forward_train(&x, &mut y, 10, &mut cache, &mut crate::rng::seeded(5))
-            .unwrap();
+        d.forward_train(
+            &x,
+            &mut y,
+            10,
+            &mut cache,
+            &mut crate::train_ctx::TrainCtx::new(5),
+        )
+        .unwrap();
         let zeros = y.iter().filter(|&&v| v == 0.0).count() as f64 / 1e4;
         assert!((zeros - 0.3).abs() < 0.02, "{zeros}");
         let mean = y.iter().sum::<f64>() / 1e4;

@@ -11,6 +11,7 @@ use crate::float::Float;
 use crate::init::Init;
 use crate::param::ParamKind;
 use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 /// Checks that every row is a token id below `v`.
@@ -78,7 +79,7 @@ impl<T: Float, const V: usize, const D: usize> Layer<T> for Embedding<T, V, D> {
         y: &mut [T],
         b: usize,
         c: &mut (),
-        _r: &mut KilnRng,
+        _r: &mut TrainCtx,
     ) -> Result<()> {
         check_ids(x, V)?;
         self.forward(x, y, b, c);
@@ -157,7 +158,7 @@ impl<T: Float, const V: usize> Layer<T> for OneHot<T, V> {
         y: &mut [T],
         b: usize,
         c: &mut (),
-        _r: &mut KilnRng,
+        _r: &mut TrainCtx,
     ) -> Result<()> {
         check_ids(x, V)?;
         self.forward(x, y, b, c);
@@ -198,8 +199,14 @@ mod tests {
         .unwrap();
         let x = [2.0, 0.0, 2.0];
         let mut y = [0.0; 6];
-        e.forward_train(&x, &mut y, 3, &mut (), &mut crate::rng::seeded(0))
-            .unwrap();
+        e.forward_train(
+            &x,
+            &mut y,
+            3,
+            &mut (),
+            &mut crate::train_ctx::TrainCtx::new(0),
+        )
+        .unwrap();
         assert_eq!(&y[0..2], &e.weight[2]);
         assert_eq!(&y[2..4], &e.weight[0]);
         let mut dy = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];

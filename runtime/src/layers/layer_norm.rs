@@ -6,7 +6,7 @@ use super::{boxed_vector, ensure_len, GradVisitor, Layer};
 use crate::error::check_hyper;
 use crate::float::Float;
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 /// Layer norm over `F` features.
@@ -87,7 +87,7 @@ impl<T: Float, const F: usize> Layer<T> for LayerNorm<T, F> {
         y: &mut [T],
         batch: usize,
         cache: &mut Self::Cache,
-        _rng: &mut KilnRng,
+        _rng: &mut TrainCtx,
     ) -> Result<()> {
         ensure_len(&mut cache.xhat, x.len());
         ensure_len(&mut cache.inv_std, batch);

@@ -9,6 +9,7 @@ use crate::gemm::{gemm_unchecked, Trans};
 use crate::init::Init;
 use crate::param::ParamKind;
 use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 /// Maxout from `IN` to `OUT` features with `K` pieces each.
@@ -127,7 +128,7 @@ impl<T: Float, const IN: usize, const OUT: usize, const K: usize> Layer<T>
         y: &mut [T],
         batch: usize,
         cache: &mut Self::Cache,
-        _rng: &mut KilnRng,
+        _rng: &mut TrainCtx,
     ) -> Result<()> {
         self.run(x, y, batch, &mut cache.z, Some(&mut cache.arg));
         Ok(())

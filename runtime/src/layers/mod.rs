@@ -7,13 +7,14 @@
 
 use crate::float::Float;
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 pub mod activation;
 pub mod batch_norm;
 pub mod batch_norm2d;
 pub(crate) mod batch_parts;
+mod batch_stats;
 pub mod compose;
 pub mod conv2d;
 pub mod custom;
@@ -65,6 +66,7 @@ pub type GradVisitor<'a, T> = dyn FnMut(usize, ParamKind, &mut [T], &[T]) + 'a;
 /// use kiln_runtime::init::Init;
 /// use kiln_runtime::layers::{Dense, Layer};
 /// use kiln_runtime::rng::seeded;
+/// use kiln_runtime::train_ctx::TrainCtx;
 ///
 /// // 2 -> 1 with a bias and no activation: y = w . x + b.
 /// let mut layer =
@@ -80,7 +82,7 @@ pub type GradVisitor<'a, T> = dyn FnMut(usize, ParamKind, &mut [T], &[T]) + 'a;
 /// assert_eq!(y, [3.5, 0.5]);
 ///
 /// // Training: the forward keeps what backward needs, backward gives every gradient.
-/// layer.forward_train(&x, &mut y, 2, &mut cache, &mut seeded(0)).unwrap();
+/// layer.forward_train(&x, &mut y, 2, &mut cache, &mut TrainCtx::new(0)).unwrap();
 /// let mut dy = [1.0, -1.0]; // dL/dy of the two samples
 /// let mut dx = [0.0; 4];
 /// let mut grads = layer.zeros_like();
@@ -170,7 +172,7 @@ pub trait Layer<T: Float>: Send + Sync + Sized {
         y: &mut [T],
         batch: usize,
         cache: &mut Self::Cache,
-        rng: &mut KilnRng,
+        rng: &mut TrainCtx,
     ) -> Result<()>;
     /// Backward of the last `forward_train`: `dy` is dL/dy (overwritten), gradients of the
     /// parameters are written into `grads`, and dL/dx into `dx` when given.
@@ -256,7 +258,7 @@ pub(crate) mod testutil {
         let run = |layer: &mut L, x: &[f64]| -> f64 {
             let mut y = vec![0.0; out];
             let mut cache = L::Cache::default();
-            let mut rng = crate::rng::seeded(seed);
+            let mut rng = crate::train_ctx::TrainCtx::new(seed);
             layer
                 .forward_train(x, &mut y, batch, &mut cache, &mut rng)
                 .unwrap();
@@ -264,7 +266,7 @@ pub(crate) mod testutil {
         };
         let mut y = vec![0.0; out];
         let mut cache = L::Cache::default();
-        let mut rng = crate::rng::seeded(seed);
+        let mut rng = crate::train_ctx::TrainCtx::new(seed);
         layer
             .forward_train(x, &mut y, batch, &mut cache, &mut rng)
             .unwrap();

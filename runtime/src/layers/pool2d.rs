@@ -12,7 +12,7 @@ use super::batch_parts::{run_parts, Disjoint};
 use super::{GradVisitor, Layer};
 use crate::float::Float;
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 /// Input elements of a batch from which max pooling is split over the worker pool.
@@ -287,7 +287,7 @@ impl<
         y: &mut [T],
         batch: usize,
         cache: &mut Self::Cache,
-        _rng: &mut KilnRng,
+        _rng: &mut TrainCtx,
     ) -> Result<()> {
         let (sin, out) = (C * H * W, C * OH * OW);
         cache.idx.resize(batch * out, 0);
@@ -449,7 +449,7 @@ impl<
         y: &mut [T],
         batch: usize,
         cache: &mut (),
-        _rng: &mut KilnRng,
+        _rng: &mut TrainCtx,
     ) -> Result<()> {
         self.forward(x, y, batch, cache);
         Ok(())
@@ -536,7 +536,7 @@ impl<T: Float, const C: usize, const H: usize, const W: usize> Layer<T>
         y: &mut [T],
         batch: usize,
         cache: &mut (),
-        _rng: &mut KilnRng,
+        _rng: &mut TrainCtx,
     ) -> Result<()> {
         self.forward(x, y, batch, cache);
         Ok(())
@@ -585,8 +585,14 @@ mod tests {
     fn run<L: Layer<f64>>(mut l: L, x: &[f64], dy: &[f64], batch: usize) -> (Vec<f64>, Vec<f64>) {
         let mut y = vec![0.0; batch * L::OUT];
         let mut cache = L::Cache::default();
-        l.forward_train(x, &mut y, batch, &mut cache, &mut crate::rng::seeded(0))
-            .unwrap();
+        l.forward_train(
+            x,
+            &mut y,
+            batch,
+            &mut cache,
+            &mut crate::train_ctx::TrainCtx::new(0),
+        )
+        .unwrap();
         let mut e = vec![0.0; y.len()];
         l.forward(x, &mut e, batch, &mut L::Cache::default());
         let bits = |v: &[f64]| v.iter().map(|a| a.to_bits()).collect::<Vec<_>>();

@@ -8,7 +8,7 @@ use super::{boxed_vector, GradVisitor, Layer};
 use crate::activation::prelu::{prelu_backward, prelu_forward};
 use crate::float::Float;
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 /// PReLU over `F` values with `C` slopes, each shared by a run of `S` values (`C` is 1 or
@@ -62,7 +62,7 @@ impl<T: Float, const F: usize, const C: usize, const S: usize> Layer<T> for PRel
         y: &mut [T],
         b: usize,
         c: &mut (),
-        _r: &mut KilnRng,
+        _r: &mut TrainCtx,
     ) -> Result<()> {
         self.forward(x, y, b, c);
         Ok(())

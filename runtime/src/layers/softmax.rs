@@ -5,10 +5,10 @@
 use super::{GradVisitor, Layer};
 use crate::float::Float;
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
 use crate::softmax::{
     log_softmax_backward_rows, log_softmax_rows, softmax_backward_rows, softmax_rows,
 };
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 /// Softmax (or, with `log`, log-softmax) of each sample's `F` values.
@@ -64,7 +64,7 @@ impl<T: Float, const F: usize> Layer<T> for Softmax<T, F> {
         y: &mut [T],
         _b: usize,
         _c: &mut (),
-        _r: &mut KilnRng,
+        _r: &mut TrainCtx,
     ) -> Result<()> {
         self.apply(x, y)
     }

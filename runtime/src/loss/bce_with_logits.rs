@@ -131,6 +131,8 @@ impl<T: Float> Loss<T> for BceWithLogits {
             None => elementwise(output, width, target, None, self.reduction, bce),
         }
     }
+
+    super::mean_over_terms!(|_, width| width);
 }
 
 #[cfg(test)]

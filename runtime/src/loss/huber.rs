@@ -84,6 +84,8 @@ impl<T: Float> Loss<T> for Huber {
             huber(x, y, t, T::ONE)
         })
     }
+
+    super::mean_over_terms!(|_, width| width);
 }
 
 impl SmoothL1 {
@@ -125,4 +127,6 @@ impl<T: Float> Loss<T> for SmoothL1 {
     fn loss(&self, output: &[T], width: usize, target: &[T]) -> Result<T> {
         elementwise(output, width, target, None, self.reduction, self.element())
     }
+
+    super::mean_over_terms!(|_, width| width);
 }

@@ -47,6 +47,8 @@ impl<T: Float> Loss<T> for Mae {
     fn loss(&self, output: &[T], width: usize, target: &[T]) -> Result<T> {
         elementwise(output, width, target, None, self.reduction, mae)
     }
+
+    super::mean_over_terms!(|_, width| width);
 }
 
 #[cfg(test)]

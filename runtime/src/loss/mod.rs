@@ -103,6 +103,67 @@ pub trait Loss<T: Float> {
         let _ = (output, width, target, keep, grad);
         Err(KilnError::NoMaskedLoss)
     }
+
+    /// What the loss of these rows (only the `keep` ones, when given) averages over:
+    /// `Some(count)` for a mean (rows, elements, or the summed class weights of the labels),
+    /// `None` for a plain sum. Data-parallel training weighs each replica's loss and
+    /// gradient by its share of the global count, which makes the step equal to one over
+    /// the whole batch. The built-in losses implement it; others return
+    /// [`KilnError::NoMeanOver`].
+    fn mean_over(
+        &self,
+        output_len: usize,
+        width: usize,
+        target: &Self::Target,
+        keep: Option<&[bool]>,
+    ) -> Result<Option<f64>> {
+        let _ = (output_len, width, target, keep);
+        Err(KilnError::NoMeanOver)
+    }
+}
+
+/// Rows of an `output_len`-long output of `width` columns that count: the `keep` ones when
+/// given, else all.
+pub(crate) fn kept_rows(output_len: usize, width: usize, keep: Option<&[bool]>) -> usize {
+    match keep {
+        Some(k) => k.iter().filter(|&&k| k).count(),
+        None => output_len / width.max(1),
+    }
+}
+
+/// [`Loss::mean_over`] of a loss whose mean is over `per_row` terms of every kept row.
+pub(crate) fn mean_over_rows(
+    reduction: Reduction,
+    output_len: usize,
+    width: usize,
+    keep: Option<&[bool]>,
+    per_row: usize,
+) -> Option<f64> {
+    match reduction {
+        Reduction::Mean => Some((kept_rows(output_len, width, keep) * per_row) as f64),
+        Reduction::Sum => None,
+    }
+}
+
+/// [`Loss::mean_over`] of a loss whose mean divides by the summed weights of the kept rows'
+/// labels (all 1 without class weights).
+pub(crate) fn mean_over_weighted(
+    reduction: Reduction,
+    labels: &[usize],
+    keep: Option<&[bool]>,
+    weight: impl Fn(usize) -> f64,
+) -> Option<f64> {
+    match reduction {
+        Reduction::Mean => Some(
+            labels
+                .iter()
+                .enumerate()
+                .filter(|&(r, _)| keep.is_none_or(|k| k.get(r).copied().unwrap_or(false)))
+                .map(|(_, &y)| weight(y))
+                .sum(),
+        ),
+        Reduction::Sum => None,
+    }
 }
 
 /// [`Loss::loss_and_grad_masked`] for a loss whose targets are a slice with the same number
@@ -160,6 +221,55 @@ macro_rules! masked_by_rows {
     };
 }
 pub(crate) use masked_by_rows;
+
+/// [`Loss::mean_over`] of a built-in loss whose mean is over `per_row` terms of every kept
+/// row (`self.reduction`; `per_row(self, width)` gives the terms).
+macro_rules! mean_over_terms {
+    ($per_row:expr) => {
+        fn mean_over(
+            &self,
+            output_len: usize,
+            width: usize,
+            _target: &Self::Target,
+            keep: Option<&[bool]>,
+        ) -> Result<Option<f64>> {
+            let per_row: fn(&Self, usize) -> usize = $per_row;
+            let n = per_row(self, width);
+            Ok(super::mean_over_rows(
+                self.reduction,
+                output_len,
+                width,
+                keep,
+                n,
+            ))
+        }
+    };
+}
+pub(crate) use mean_over_terms;
+
+/// [`Loss::mean_over`] of a built-in loss over class labels whose mean divides by the summed
+/// weights of the kept rows' labels (`self.class_weights`, all 1 without).
+macro_rules! mean_over_labels {
+    () => {
+        fn mean_over(
+            &self,
+            _output_len: usize,
+            _width: usize,
+            labels: &[usize],
+            keep: Option<&[bool]>,
+        ) -> Result<Option<f64>> {
+            let w = self.class_weights.as_deref();
+            let weight = |y: usize| w.map_or(1.0, |w| w.get(y).copied().unwrap_or(0.0));
+            Ok(super::mean_over_weighted(
+                self.reduction,
+                labels,
+                keep,
+                weight,
+            ))
+        }
+    };
+}
+pub(crate) use mean_over_labels;
 
 /// Checks that `output` is a non-empty `[rows, width]` matrix and returns `rows`.
 pub(crate) fn check_output(len: usize, width: usize) -> Result<usize> {

@@ -52,6 +52,8 @@ impl<T: Float> Loss<T> for Mse {
     fn loss(&self, output: &[T], width: usize, target: &[T]) -> Result<T> {
         self.eval(output, width, target, None)
     }
+
+    super::mean_over_terms!(|_, width| width);
 }
 
 #[cfg(test)]

@@ -100,4 +100,6 @@ impl<T: Float> Loss<T> for Nll {
     fn loss(&self, output: &[T], width: usize, labels: &[usize]) -> Result<T> {
         self.eval(output, width, labels, None)
     }
+
+    super::mean_over_labels!();
 }

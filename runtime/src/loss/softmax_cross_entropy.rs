@@ -252,6 +252,8 @@ impl<T: Float> Loss<T> for SoftmaxCrossEntropy {
     fn loss(&self, output: &[T], width: usize, labels: &[usize]) -> Result<T> {
         self.eval(output, width, labels, None)
     }
+
+    super::mean_over_labels!();
 }
 
 #[cfg(test)]

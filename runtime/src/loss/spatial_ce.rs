@@ -102,4 +102,6 @@ impl<T: Float> Loss<T> for SpatialSoftmaxCrossEntropy {
     fn loss(&self, output: &[T], width: usize, labels: &[usize]) -> Result<T> {
         self.eval(output, width, labels, None)
     }
+
+    super::mean_over_terms!(|l, _| l.positions);
 }

@@ -219,7 +219,7 @@ impl<T: Float, F: Recurrent<T> + 'static, B: Recurrent<T> + 'static> Recurrent<T
         batch: usize,
         state: &mut [T],
         c: &mut Self::Cache,
-        rng: &mut crate::rng::KilnRng,
+        rng: &mut crate::train_ctx::TrainCtx,
     ) -> Result<()> {
         check_shapes(x.len(), y.len(), state.len(), steps, batch, Self::widths())?;
         Self::prepare(x, steps, batch, state, c);
@@ -482,7 +482,7 @@ mod tests {
             batch,
             &mut state,
             &mut cache,
-            &mut crate::rng::seeded(0),
+            &mut crate::train_ctx::TrainCtx::new(0),
         )
         .unwrap();
         assert!(max_diff(&y, &r::BILSTM_Y) < 1e-12);

@@ -555,7 +555,8 @@ mod tests {
     #[test]
     fn bptt_matches_finite_differences() {
         for form in [GruForm::PyTorch, GruForm::ResetBefore] {
-            let mut l = Gru::<f64, 3, 4>::new(form, &mut crate::rng::seeded(11)).unwrap();
+            let mut l =
+                Gru::<f64, 3, 4>::new(form, &mut crate::train_ctx::TrainCtx::new(11)).unwrap();
             l.visit_params_mut(&mut |_, _, v| v.iter_mut().for_each(|w| *w *= 2.0));
             // Batch 6 takes the packed-weights path of the per-step products.
             for (steps, batch) in [(6, 2), (5, 6)] {
@@ -574,7 +575,8 @@ mod tests {
     #[test]
     fn one_hot_input_is_gathered_exactly() {
         for form in [GruForm::PyTorch, GruForm::ResetBefore] {
-            let mut l = Gru::<f64, 9, 4>::new(form, &mut crate::rng::seeded(5)).unwrap();
+            let mut l =
+                Gru::<f64, 9, 4>::new(form, &mut crate::train_ctx::TrainCtx::new(5)).unwrap();
             let err = check_one_hot(&mut l, 4, 6);
             assert!(err < 1e-6, "{form:?}: {err}");
         }
@@ -583,7 +585,8 @@ mod tests {
     #[test]
     fn forward_step_and_carry_agree() {
         for form in [GruForm::PyTorch, GruForm::ResetBefore] {
-            let mut l = Gru::<f64, 3, 4>::new(form, &mut crate::rng::seeded(12)).unwrap();
+            let mut l =
+                Gru::<f64, 3, 4>::new(form, &mut crate::train_ctx::TrainCtx::new(12)).unwrap();
             for (steps, batch) in [(9, 2), (9, 6)] {
                 let x = probe(steps * batch * 3, 2, 1.0);
                 check_consistency(&mut l, &x, steps, batch, &probe(batch * 4, 3, 0.5), true);
@@ -614,7 +617,7 @@ mod tests {
             batch,
             &mut state,
             &mut cache,
-            &mut crate::rng::seeded(0),
+            &mut crate::train_ctx::TrainCtx::new(0),
         )
         .unwrap();
         assert!(max_diff(&y, &r::GRU_Y) < 1e-12);

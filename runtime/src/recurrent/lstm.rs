@@ -464,7 +464,7 @@ mod tests {
     }
 
     fn probe_lstm() -> Lstm<f64, 3, 4> {
-        let mut l = Lstm::<f64, 3, 4>::new(1.0, &mut crate::rng::seeded(7)).unwrap();
+        let mut l = Lstm::<f64, 3, 4>::new(1.0, &mut crate::train_ctx::TrainCtx::new(7)).unwrap();
         // Larger weights than the default make the gates far from linear.
         l.visit_params_mut(&mut |_, _, v| v.iter_mut().for_each(|w| *w *= 2.0));
         l
@@ -472,8 +472,8 @@ mod tests {
 
     #[test]
     fn forget_bias_is_added_to_bias_ih() {
-        let a = Lstm::<f64, 3, 4>::new(0.0, &mut crate::rng::seeded(3)).unwrap();
-        let b = Lstm::<f64, 3, 4>::new(2.0, &mut crate::rng::seeded(3)).unwrap();
+        let a = Lstm::<f64, 3, 4>::new(0.0, &mut crate::train_ctx::TrainCtx::new(3)).unwrap();
+        let b = Lstm::<f64, 3, 4>::new(2.0, &mut crate::train_ctx::TrainCtx::new(3)).unwrap();
         for k in 0..16 {
             let want = if (4..8).contains(&k) { 2.0 } else { 0.0 };
             assert!((b.bias_ih[k] - a.bias_ih[k] - want).abs() < 1e-15);
@@ -481,7 +481,7 @@ mod tests {
         assert_eq!(a.bias_hh, b.bias_hh);
         let r = 0.5;
         assert!(a.weight_hh.iter().all(|w| w.abs() <= r) && a.bias_hh.iter().any(|&b| b != 0.0));
-        assert!(Lstm::<f64, 3, 4>::new(f64::NAN, &mut crate::rng::seeded(3)).is_err());
+        assert!(Lstm::<f64, 3, 4>::new(f64::NAN, &mut crate::train_ctx::TrainCtx::new(3)).is_err());
     }
 
     #[test]
@@ -499,7 +499,7 @@ mod tests {
 
     #[test]
     fn one_hot_input_is_gathered_exactly() {
-        let mut l = Lstm::<f64, 9, 4>::new(0.5, &mut crate::rng::seeded(4)).unwrap();
+        let mut l = Lstm::<f64, 9, 4>::new(0.5, &mut crate::train_ctx::TrainCtx::new(4)).unwrap();
         let err = check_one_hot(&mut l, 4, 6);
         assert!(err < 1e-7, "{err}");
     }
@@ -526,7 +526,7 @@ mod tests {
             2,
             &mut s,
             &mut LstmCache::default(),
-            &mut crate::rng::seeded(0),
+            &mut crate::train_ctx::TrainCtx::new(0),
         );
         assert!(r.is_err());
     }
@@ -558,7 +558,7 @@ mod tests {
             batch,
             &mut state,
             &mut cache,
-            &mut crate::rng::seeded(0),
+            &mut crate::train_ctx::TrainCtx::new(0),
         )
         .unwrap();
         assert!(max_diff(&y, &r::LSTM_Y) < 1e-12);
@@ -593,7 +593,8 @@ mod tests {
         fn time<const IN: usize>() {
             const H: usize = 256;
             let (steps, batch) = (32, 32);
-            let mut l = Lstm::<f32, IN, H>::new(1.0, &mut crate::rng::seeded(1)).unwrap();
+            let mut l =
+                Lstm::<f32, IN, H>::new(1.0, &mut crate::train_ctx::TrainCtx::new(1)).unwrap();
             let x: Vec<f32> = (0..steps * batch * IN)
                 .map(|i| ((i * 7 % 13) as f32 - 6.0) / 6.0)
                 .collect();
@@ -614,7 +615,7 @@ mod tests {
                     batch,
                     &mut state,
                     &mut cache,
-                    &mut crate::rng::seeded(0),
+                    &mut crate::train_ctx::TrainCtx::new(0),
                 )
                 .unwrap();
                 let t1 = std::time::Instant::now();

@@ -145,7 +145,7 @@ pub trait Recurrent<T: Float>: Send + Sync + Sized {
         batch: usize,
         state: &mut [T],
         cache: &mut Self::Cache,
-        rng: &mut crate::rng::KilnRng,
+        rng: &mut crate::train_ctx::TrainCtx,
     ) -> Result<()>;
     /// BPTT over the last training forward: `dy` is `[steps, batch, OUT]` (overwritten),
     /// parameter gradients are written (overwritten) into `grads`, and dL/dx into `dx` when
@@ -254,7 +254,7 @@ macro_rules! cell_common {
             batch: usize,
             state: &mut [T],
             cache: &mut Self::Cache,
-            _rng: &mut crate::rng::KilnRng,
+            _rng: &mut crate::train_ctx::TrainCtx,
         ) -> Result<()> {
             check_shapes(x.len(), y.len(), state.len(), steps, batch, (IN, H, $state))?;
             self.run(x, y, steps, batch, state, cache);
@@ -453,7 +453,7 @@ pub(crate) mod testutil {
                 batch,
                 &mut state,
                 &mut cache,
-                &mut crate::rng::seeded(0),
+                &mut crate::train_ctx::TrainCtx::new(0),
             )
             .unwrap();
         y.iter().zip(c).map(|(a, b)| a * b).sum()
@@ -489,7 +489,7 @@ pub(crate) mod testutil {
                     batch,
                     &mut state,
                     &mut cache,
-                    &mut crate::rng::seeded(0),
+                    &mut crate::train_ctx::TrainCtx::new(0),
                 )
                 .unwrap();
             let mut dy: Vec<f64> = (0..y.len()).map(|i| (i as f64 * 0.3).sin()).collect();
@@ -527,7 +527,7 @@ pub(crate) mod testutil {
                 batch,
                 &mut state,
                 &mut cache,
-                &mut crate::rng::seeded(0),
+                &mut crate::train_ctx::TrainCtx::new(0),
             )
             .unwrap();
         let mut dy = c.clone();
@@ -623,7 +623,7 @@ pub(crate) mod testutil {
                 batch,
                 &mut state2,
                 &mut cache,
-                &mut crate::rng::seeded(0),
+                &mut crate::train_ctx::TrainCtx::new(0),
             )
             .unwrap();
         assert!(max_diff(&y, &y2) < 1e-14 && max_diff(&state, &state2) < 1e-14);

@@ -8,7 +8,7 @@ use super::Recurrent;
 use crate::float::Float;
 use crate::layers::{ensure_len, GradVisitor, Layer};
 use crate::param::ParamKind;
-use crate::rng::KilnRng;
+use crate::train_ctx::TrainCtx;
 use crate::Result;
 
 /// `R` driven through [`Layer`].
@@ -96,7 +96,7 @@ impl<T: Float, R: Recurrent<T>> Layer<T> for OverSteps<T, R> {
         y: &mut [T],
         batch: usize,
         c: &mut Self::Cache,
-        rng: &mut KilnRng,
+        rng: &mut TrainCtx,
     ) -> Result<()> {
         let (steps, seqs) = Self::dims(c, batch);
         self.inner

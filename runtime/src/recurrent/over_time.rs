@@ -166,7 +166,7 @@ impl<T: Float, const F: usize> Recurrent<T> for OverTime<T, F> {
         batch: usize,
         _state: &mut [T],
         cache: &mut Self::Cache,
-        _rng: &mut crate::rng::KilnRng,
+        _rng: &mut crate::train_ctx::TrainCtx,
     ) -> Result<()> {
         check(x.len(), y.len(), steps, batch, F)?;
         self.run(x, y, steps.max(1), batch, cache);
@@ -292,7 +292,7 @@ mod tests {
                     batch,
                     &mut [],
                     &mut cache,
-                    &mut crate::rng::seeded(0),
+                    &mut crate::train_ctx::TrainCtx::new(0),
                 )
                 .unwrap();
             let mut dx = vec![f64::NAN; x.len()];

@@ -322,7 +322,8 @@ mod tests {
     #[test]
     fn bptt_matches_finite_differences() {
         for act in ACTS {
-            let mut l = Rnn::<f64, 3, 4>::new(act, &mut crate::rng::seeded(21)).unwrap();
+            let mut l =
+                Rnn::<f64, 3, 4>::new(act, &mut crate::train_ctx::TrainCtx::new(21)).unwrap();
             l.visit_params_mut(&mut |_, _, v| v.iter_mut().for_each(|w| *w *= 2.0));
             let (steps, batch) = (6, 2);
             let x = probe(steps * batch * 3, 1, 1.0);
@@ -336,7 +337,8 @@ mod tests {
     #[test]
     fn forward_step_and_carry_agree() {
         for act in ACTS {
-            let mut l = Rnn::<f64, 3, 4>::new(act, &mut crate::rng::seeded(22)).unwrap();
+            let mut l =
+                Rnn::<f64, 3, 4>::new(act, &mut crate::train_ctx::TrainCtx::new(22)).unwrap();
             let (steps, batch) = (9, 2);
             let x = probe(steps * batch * 3, 2, 1.0);
             check_consistency(&mut l, &x, steps, batch, &probe(2 * 4, 3, 0.5), true);
@@ -399,7 +401,7 @@ mod tests {
                 batch,
                 &mut state,
                 &mut cache,
-                &mut crate::rng::seeded(0),
+                &mut crate::train_ctx::TrainCtx::new(0),
             )
             .unwrap();
             assert!(max_diff(&y, want_y) < 1e-12, "{act:?}");

@@ -6,6 +6,7 @@
 //!
 //! State: `[lower's block (batch * A::STATE) | upper's block]`.
 
+use crate::train_ctx::TrainCtx;
 use core::marker::PhantomData;
 
 use super::Recurrent;
@@ -13,7 +14,7 @@ use crate::error::{check_hyper, Result};
 use crate::float::Float;
 use crate::layers::{ensure_len, GradVisitor};
 use crate::param::ParamKind;
-use crate::rng::{uniform, KilnRng};
+use crate::rng::uniform;
 
 /// `lower` then `upper`, with dropout between them in training.
 #[derive(Debug, Clone)]
@@ -124,7 +125,7 @@ impl<T: Float, A: Recurrent<T>, B: Recurrent<T>> Recurrent<T> for Stacked<T, A, 
         batch: usize,
         state: &mut [T],
         c: &mut Self::Cache,
-        rng: &mut KilnRng,
+        rng: &mut TrainCtx,
     ) -> Result<()> {
         let n = steps * batch * A::OUT;
         for v in [&mut c.mid, &mut c.dropped, &mut c.mask] {
@@ -135,17 +136,22 @@ impl<T: Float, A: Recurrent<T>, B: Recurrent<T>> Recurrent<T> for Stacked<T, A, 
             .forward_train(x, &mut c.mid[..n], steps, batch, sa, &mut c.lower, rng)?;
         let keep = 1.0 - self.dropout;
         let scale = T::from_f64(1.0 / keep);
-        for ((m, d), &v) in c.mask[..n]
-            .iter_mut()
-            .zip(&mut c.dropped[..n])
-            .zip(&c.mid[..n])
-        {
-            *m = if self.dropout == 0.0 || uniform(rng, 0.0, 1.0) < keep {
-                scale
-            } else {
-                T::ZERO
-            };
-            *d = v * *m;
+        if self.dropout == 0.0 {
+            c.mask[..n].fill(scale);
+        } else {
+            let mask = &mut c.mask[..n];
+            rng.draw_rows(steps * batch, A::OUT, |r, g| {
+                for m in &mut mask[r * A::OUT..(r + 1) * A::OUT] {
+                    *m = if uniform::<f64, _>(g, 0.0, 1.0) < keep {
+                        scale
+                    } else {
+                        T::ZERO
+                    };
+                }
+            });
+        }
+        for ((d, &m), &v) in c.dropped[..n].iter_mut().zip(&c.mask[..n]).zip(&c.mid[..n]) {
+            *d = v * m;
         }
         self.upper
             .forward_train(&c.dropped[..n], y, steps, batch, sb, &mut c.upper, rng)
