@@ -511,9 +511,15 @@ mod tests {
             "--optimizer",
             "--lr",
             "--seed",
+            "--replicas",
         ] {
             assert!(help.contains(opt), "--help lacks {opt}");
         }
+        assert_eq!(parse(args("--replicas 2")).unwrap().replicas, 2);
+        assert!(parse(args("--replicas 0"))
+            .err()
+            .unwrap()
+            .contains("at least one replica"));
         let a = parse(args("--model char-lstm --lr 0.01 --seed 7")).unwrap();
         assert_eq!((a.epochs, a.batch, a.optimizer.as_str()), (3, 32, "adam"));
         assert_eq!((a.lr, a.seed), (0.01, 7));
