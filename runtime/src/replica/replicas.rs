@@ -213,6 +213,31 @@ impl<T: Float, N: Network<T>> Others<T, N> {
         let start = Instant::now();
         flatten_weights(net, &mut self.flat);
         let mut joined = start.elapsed();
+        let loss = self.run_parts(net, lead, x, target, active, steps)?;
+        let start = Instant::now();
+        self.sum_grads(lead, active);
+        joined += start.elapsed();
+        self.joined += joined;
+        self.joins += 1;
+        Ok(T::from_f64(loss))
+    }
+
+    /// Every active replica's part of the step, each on its own thread; returns the loss
+    /// over the global batch, or the error of the replica that failed first.
+    fn run_parts<Y>(
+        &mut self,
+        net: &mut N,
+        lead: &mut N::Train,
+        x: &[T],
+        target: &[Y],
+        active: usize,
+        steps: usize,
+    ) -> Result<f64>
+    where
+        Y: Clone + Send + Sync,
+        N::Loss: Loss<T, Target = [Y]>,
+    {
+        let samples = self.samples;
         let part = |p: usize| Part {
             rank: p,
             samples: part_range(samples, active, p),
@@ -236,14 +261,14 @@ impl<T: Float, N: Network<T>> Others<T, N> {
                 let r = crate::gemm::serial(|| part(p).run(*n, *t, x, target, lengths, group));
                 if r.is_err() {
                     // Release the other replicas from their sums.
-                    group.abort();
+                    group.abort(p);
                 }
                 r
             }));
             match ran {
                 Ok(r) => *shares[p].lock().unwrap_or_else(PoisonError::into_inner) = Some(r),
                 Err(panic) => {
-                    group.abort();
+                    group.abort(p);
                     resume_unwind(panic);
                 }
             }
@@ -260,23 +285,18 @@ impl<T: Float, N: Network<T>> Others<T, N> {
             });
         }
         drop(slots);
-        let shares = shares.into_iter().map(|m| {
-            m.into_inner()
-                .unwrap_or_else(PoisonError::into_inner)
-                .unwrap_or(Err(KilnError::EmptyShape {
-                    what: "replica result (a replica did not run)",
-                }))
-        });
-        let mut loss = 0.0;
-        for share in shares {
-            loss += share?;
+        let mut shares: Vec<Result<f64>> = shares
+            .into_iter()
+            .map(|m| {
+                let r = m.into_inner().unwrap_or_else(PoisonError::into_inner);
+                r.expect("every replica's part ran")
+            })
+            .collect();
+        if let Some(first) = self.group.first_abort() {
+            // The others' errors, if any, follow from the abort.
+            return shares.swap_remove(first);
         }
-        let start = Instant::now();
-        self.sum_grads(lead, active);
-        joined += start.elapsed();
-        self.joined += joined;
-        self.joins += 1;
-        Ok(T::from_f64(loss))
+        shares.into_iter().sum()
     }
 
     /// Adds the gradients of replicas `1..active` to `lead`'s, in rank order.

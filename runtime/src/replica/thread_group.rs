@@ -23,6 +23,8 @@ struct Round {
     generation: u64,
     total: Vec<f64>,
     aborted: bool,
+    /// The replica that aborted first: its error is the step's, the others' are knock-on.
+    first_abort: Option<usize>,
 }
 
 impl ThreadGroup {
@@ -42,16 +44,26 @@ impl ThreadGroup {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Releases every replica waiting in a sum, now and until [`ThreadGroup::reset`].
-    pub fn abort(&self) {
-        self.lock().aborted = true;
+    /// Releases every replica waiting in a sum, now and until [`ThreadGroup::reset`]; `rank`
+    /// is the replica that failed.
+    pub fn abort(&self, rank: usize) {
+        let mut r = self.lock();
+        r.aborted = true;
+        r.first_abort.get_or_insert(rank);
+        drop(r);
         self.done.notify_all();
+    }
+
+    /// The replica whose failure aborted the group first, if one did since the last reset.
+    pub fn first_abort(&self) -> Option<usize> {
+        self.lock().first_abort
     }
 
     /// Makes the group usable again after an abort (call it while no replica runs).
     pub fn reset(&self) {
         let mut r = self.lock();
         r.aborted = false;
+        r.first_abort = None;
         r.arrived = 0;
     }
 }
@@ -135,9 +147,11 @@ mod tests {
                 g.sum(0, &mut v);
                 v[0]
             });
-            g.abort();
+            g.abort(1);
             assert_eq!(h.join().unwrap(), 1.0, "left as it was");
         });
+        assert_eq!(g.first_abort(), Some(1));
         g.reset();
+        assert_eq!(g.first_abort(), None);
     }
 }
