@@ -354,3 +354,64 @@ fn lenet_in_f32_agrees_to_rounding() {
         "it trained"
     );
 }
+
+network! {
+    /// A per-step tagger over the digits read row by row, with a dense layer to freeze.
+    struct RowTagger {
+        input: [seq, 8],
+        layers: [dense(12), tanh, gru(16), dropout(0.1), dense(10)],
+        loss: softmax_cross_entropy,
+    }
+}
+
+/// `Fit` on sequences with per-step labels, a frozen layer and gradient clipping: 2 replicas
+/// (sequences split, time-major) give the same history and weights as 1, and the frozen
+/// layer keeps its values.
+#[test]
+fn fit_on_sequences_with_freezing_and_clipping_equals_one_replica() {
+    let mut d = kiln::data::digits().unwrap();
+    d.scale(1.0 / 16.0);
+    let (train, val) = kiln::data::Sequences::from_rows(&d, 8, true)
+        .unwrap()
+        .split(0.8, 5)
+        .unwrap();
+    let run = |replicas: usize| {
+        let mut net = RowTagger::<f64>::new(&mut seeded(8));
+        let h = kiln::train::Fit::new(2, 25)
+            .unwrap()
+            .seed(3)
+            .quiet()
+            .freeze(&["layers.0"])
+            .clip_grad_norm(0.5)
+            .unwrap()
+            .replicas(replicas)
+            .unwrap()
+            .run(&mut net, &mut Adam::new(0.01).unwrap(), &train, Some(&val))
+            .unwrap();
+        (h, net)
+    };
+    let ((one, net1), (two, net2)) = (run(1), run(2));
+    for (a, b) in one.epochs.iter().zip(&two.epochs) {
+        assert_close(&[a.train.loss], &[b.train.loss], "training loss");
+        assert_eq!(a.train.accuracy, b.train.accuracy, "training accuracy");
+        let (va, vb) = (a.val.as_ref().unwrap(), b.val.as_ref().unwrap());
+        assert_close(&[va.loss], &[vb.loss], "validation loss");
+    }
+    assert_close(&params(&net2), &params(&net1), "weights");
+    let start = RowTagger::<f64>::new(&mut seeded(8));
+    let first = |n: &RowTagger<f64>| {
+        let mut v = Vec::new();
+        n.visit_params(&mut |name, _, p| {
+            if name.starts_with("layers.0.") {
+                v.extend_from_slice(p)
+            }
+        });
+        v
+    };
+    assert_eq!(
+        first(&net2),
+        first(&start),
+        "the frozen layer kept its values"
+    );
+    assert_ne!(params(&net2), params(&start), "the rest trained");
+}
