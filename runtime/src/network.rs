@@ -475,12 +475,9 @@ pub fn forward_backward<T: Float, N: Network<T>>(
     net.forward_train_flat(x, train)?;
     let keep = N::output_rows_kept(train);
     let (out, d_out) = N::output_and_grad(train);
-    let loss = match keep {
-        None => net.loss_fn().loss_and_grad(out, N::OUTPUT, target, d_out)?,
-        Some(keep) => net
-            .loss_fn()
-            .loss_and_grad_masked(out, N::OUTPUT, target, &keep, d_out)?,
-    };
+    let loss = net
+        .loss_fn()
+        .loss_and_grad_kept(out, N::OUTPUT, target, keep.as_deref(), d_out)?;
     net.backward_flat(x, train, None)?;
     Ok(loss)
 }

@@ -104,6 +104,22 @@ pub trait Loss<T: Float> {
         Err(KilnError::NoMaskedLoss)
     }
 
+    /// [`Loss::loss_and_grad`] over every row, or [`Loss::loss_and_grad_masked`] over the
+    /// `keep` ones when given: what a training pass calls with the rows its network kept.
+    fn loss_and_grad_kept(
+        &self,
+        output: &[T],
+        width: usize,
+        target: &Self::Target,
+        keep: Option<&[bool]>,
+        grad: &mut [T],
+    ) -> Result<T> {
+        match keep {
+            None => self.loss_and_grad(output, width, target, grad),
+            Some(k) => self.loss_and_grad_masked(output, width, target, k, grad),
+        }
+    }
+
     /// What the loss of these rows (only the `keep` ones, when given) averages over:
     /// `Some(count)` for a mean (rows, elements, or the summed class weights of the labels),
     /// `None` for a plain sum. Data-parallel training weighs each replica's loss and

@@ -380,10 +380,7 @@ impl Part {
         let (out, d_out) = N::output_and_grad(train);
         let target = shard_targets(target, out.len() / N::OUTPUT, steps, self.global, part)?;
         let loss = net.loss_fn();
-        let value = match &keep {
-            None => loss.loss_and_grad(out, N::OUTPUT, &target, d_out)?,
-            Some(k) => loss.loss_and_grad_masked(out, N::OUTPUT, &target, k, d_out)?,
-        };
+        let value = loss.loss_and_grad_kept(out, N::OUTPUT, &target, keep.as_deref(), d_out)?;
         let share = match loss.mean_over(out.len(), N::OUTPUT, &target, keep.as_deref())? {
             None => 1.0,
             Some(mine) => {
