@@ -221,6 +221,15 @@ impl Workload {
     }
 }
 
+/// An inference workload timed per call: `call` is one call (batch 1, or one streamed step).
+fn per_call(timing: Timing, call: impl FnMut() + 'static) -> Workload {
+    Workload {
+        step: Box::new(call),
+        work: 1.0,
+        timing,
+    }
+}
+
 /// Whether T1 and T6 run with the training guard (`KILN_BENCH_NO_GUARD` unset, the default).
 fn guard_on() -> bool {
     std::env::var_os("KILN_BENCH_NO_GUARD").is_none()
@@ -339,26 +348,18 @@ fn t4() -> Workload {
     let net = T4Mlp::<f32>::new(&mut rng);
     let x: [f32; 16] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
     let mut s = net.scratch();
-    Workload {
-        step: Box::new(move || {
-            black_box(net.forward_one(black_box(&x), &mut s));
-        }),
-        work: 1.0,
-        timing: CALL,
-    }
+    per_call(CALL, move || {
+        black_box(net.forward_one(black_box(&x), &mut s));
+    })
 }
 
 fn t5() -> Workload {
     let net = T5Lstm::<f32>::new(&mut seeded(0));
     let mut st = net.stream();
     let mut v = 0.1f32;
-    Workload {
-        step: Box::new(move || {
-            v = black_box(net.step(&mut st, &[black_box(v)])[0]).clamp(-1.0, 1.0);
-        }),
-        work: 1.0,
-        timing: CALL,
-    }
+    per_call(CALL, move || {
+        v = black_box(net.step(&mut st, &[black_box(v)])[0]).clamp(-1.0, 1.0);
+    })
 }
 
 /// T4 through the embedded form (batch 1, inline arrays, no allocation).
@@ -367,14 +368,10 @@ fn t4_embedded() -> Workload {
     let net = T4Mlp::<f32>::new(&mut rng).to_embedded();
     let x: [f32; 16] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
     let (mut y, mut s) = ([0.0f32; 8], T4MlpEmbeddedScratch::ZERO);
-    Workload {
-        step: Box::new(move || {
-            net.forward(black_box(&x), &mut y, &mut s).unwrap();
-            black_box(&y);
-        }),
-        work: 1.0,
-        timing: CALL,
-    }
+    per_call(CALL, move || {
+        net.forward(black_box(&x), &mut y, &mut s).unwrap();
+        black_box(&y);
+    })
 }
 
 /// T4 in int8 (`precision: int8`): the T4 network of `no-std-check` quantised by
@@ -385,14 +382,10 @@ fn t4_int8() -> Workload {
     let x: [f32; 16] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
     let xq = MlpInt8Embedded::quantize_input(&x);
     let (mut y, mut s) = ([0i8; 8], MlpInt8EmbeddedScratch::ZERO);
-    Workload {
-        step: Box::new(move || {
-            MLP_INT8.forward(black_box(&xq), &mut y, &mut s);
-            black_box(&y);
-        }),
-        work: 1.0,
-        timing: CALL,
-    }
+    per_call(CALL, move || {
+        MLP_INT8.forward(black_box(&xq), &mut y, &mut s);
+        black_box(&y);
+    })
 }
 
 /// LeNet-5 on one MNIST-sized image through the f32 embedded form.
@@ -401,14 +394,10 @@ fn lenet_embedded() -> Workload {
     let mut rng = seeded(0);
     let x: [f32; 784] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
     let (mut y, mut s) = ([0.0f32; 10], Box::new(LeNetF32EmbeddedScratch::ZERO));
-    Workload {
-        step: Box::new(move || {
-            net.forward(black_box(&x), &mut y, &mut s).unwrap();
-            black_box(&y);
-        }),
-        work: 1.0,
-        timing: CALL_SLOW,
-    }
+    per_call(CALL_SLOW, move || {
+        net.forward(black_box(&x), &mut y, &mut s).unwrap();
+        black_box(&y);
+    })
 }
 
 /// LeNet-5 on one image in int8.
@@ -418,14 +407,10 @@ fn lenet_int8() -> Workload {
     let x: [f32; 784] = std::array::from_fn(|_| uniform(&mut rng, 0.0, 1.0));
     let xq = LeNetInt8Embedded::quantize_input(&x);
     let (mut y, mut s) = ([0i8; 10], Box::new(LeNetInt8EmbeddedScratch::ZERO));
-    Workload {
-        step: Box::new(move || {
-            net.forward(black_box(&xq), &mut y, &mut s);
-            black_box(&y);
-        }),
-        work: 1.0,
-        timing: CALL_SLOW,
-    }
+    per_call(CALL_SLOW, move || {
+        net.forward(black_box(&xq), &mut y, &mut s);
+        black_box(&y);
+    })
 }
 
 /// T5 in int8: one streamed step.
@@ -433,14 +418,10 @@ fn t5_int8() -> Workload {
     let net = T5LstmInt8Embedded::WEIGHTS;
     let (mut y, mut s) = ([0i8; 1], T5LstmInt8EmbeddedScratch::ZERO);
     let mut v = 3i8;
-    Workload {
-        step: Box::new(move || {
-            net.step(&[black_box(v)], &mut y, &mut s);
-            v = black_box(y[0]);
-        }),
-        work: 1.0,
-        timing: CALL,
-    }
+    per_call(CALL, move || {
+        net.step(&[black_box(v)], &mut y, &mut s);
+        v = black_box(y[0]);
+    })
 }
 
 /// T5 through the embedded form: one streamed step.
@@ -448,14 +429,10 @@ fn t5_embedded() -> Workload {
     let net = T5Lstm::<f32>::new(&mut seeded(0)).to_embedded();
     let (mut y, mut s) = ([0.0f32; 1], T5LstmEmbeddedScratch::ZERO);
     let mut v = 0.1f32;
-    Workload {
-        step: Box::new(move || {
-            net.step(&[black_box(v)], &mut y, &mut s).unwrap();
-            v = black_box(y[0]).clamp(-1.0, 1.0);
-        }),
-        work: 1.0,
-        timing: CALL,
-    }
+    per_call(CALL, move || {
+        net.step(&[black_box(v)], &mut y, &mut s).unwrap();
+        v = black_box(y[0]).clamp(-1.0, 1.0);
+    })
 }
 
 /// T6-shaped MLP training (1024 -> width -> width -> 1024, batch 256, MSE, SGD); the work
