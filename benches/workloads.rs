@@ -10,15 +10,19 @@
 //! cargo bench --bench workloads -- --memory       only the peak-memory table
 //! cargo bench --bench workloads -- --replicas     only the data-parallel table (T1/T2/T3/T8 on
 //!                                                 1 and 2 thread replicas)
+//! mpirun -n 2 <bench binary> --processes [ids]    the same on 2 MPI processes (build with
+//!                                                 `cargo bench --bench workloads --features mpi --no-run`)
 //! KILN_BENCH_NO_TORCH=1                           skip PyTorch
 //! KILN_BENCH_NO_GUARD=1                           T1/T6 with the training guard off (its cost)
 
 use std::hint::black_box;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Instant;
 
 use kiln::prelude::*;
 use kiln::runtime::optim::{Adam, Sgd};
+use kiln::runtime::processes::Processes;
 use kiln::runtime::replica::Replicas;
 use kiln::runtime::rng::uniform;
 
@@ -486,15 +490,24 @@ fn t8() -> Workload {
     }
 }
 
-/// `net` trained on `replicas` thread replicas (`Replicas::train_step`) on the flat batch
-/// `x`/`y` of `steps` time steps; also returns where the replicas report their join time.
+/// Where a data-parallel workload's replicas run.
+enum Parallel {
+    /// On this many threads of one process.
+    Threads(usize),
+    /// One in each process of an MPI job (this process's).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    Processes(Arc<dyn Processes>),
+}
+
+/// `net` trained data-parallel (`Replicas::train_step`) on the flat batch `x`/`y` of `steps`
+/// time steps; also returns where the replicas report their join (or allreduce) time.
 fn replicated<N, Y>(
     mut net: N,
     x: Vec<f32>,
     y: Vec<Y>,
     steps: usize,
     mut opt: Box<dyn kiln::runtime::optim::Optimizer<f32>>,
-    replicas: usize,
+    how: &Parallel,
     like: Workload,
 ) -> (Workload, std::rc::Rc<std::cell::Cell<f64>>)
 where
@@ -502,7 +515,11 @@ where
     N::Loss: kiln::runtime::loss::Loss<f32, Target = [Y]>,
     Y: Clone + Send + Sync + 'static,
 {
-    let mut r = Replicas::new(&net, replicas, 0).unwrap();
+    let mut r = match how {
+        Parallel::Threads(n) => Replicas::new(&net, *n, 0),
+        Parallel::Processes(p) => Replicas::across(p.clone(), &mut net, 0),
+    }
+    .unwrap();
     r.each_state(|t| N::set_steps(t, steps));
     let join = std::rc::Rc::new(std::cell::Cell::new(0.0));
     let seen = join.clone();
@@ -518,8 +535,8 @@ where
     (w, join)
 }
 
-/// T1, T1 at batch 8 (`T1b8`), T2, T3 or T8 on `replicas` thread replicas.
-fn data_parallel(base: &str, replicas: usize) -> (Workload, std::rc::Rc<std::cell::Cell<f64>>) {
+/// T1, T1 at batch 8 (`T1b8`), T2, T3 or T8 data-parallel.
+fn data_parallel(base: &str, replicas: &Parallel) -> (Workload, std::rc::Rc<std::cell::Cell<f64>>) {
     let mut rng = seeded(0);
     let sgd = || Box::new(Sgd::new(0.01).unwrap().momentum(0.9).unwrap());
     match base {
@@ -548,22 +565,25 @@ fn data_parallel(base: &str, replicas: usize) -> (Workload, std::rc::Rc<std::cel
     }
 }
 
+/// The data-parallel tables' workloads and their units.
+const DATA_PARALLEL: [(&str, &str); 5] = [
+    ("T1", "samples/s"),
+    ("T1b8", "samples/s"),
+    ("T2", "samples/s"),
+    ("T3", "tokens/s"),
+    ("T8", "samples/s"),
+];
+
 /// Throughput of T1 (and T1 at batch 8), T2, T3 and T8 single-process and on 1 and 2 thread replicas, with the
 /// time per step the replicas spend joining (weights out, gradients summed).
 fn replicas_table() {
     println!("Data-parallel training on thread replicas (`Fit::replicas`), same global batch:\n");
     println!("| id | unit | one process | 1 replica | 2 replicas | 2 replicas / one process | join per step (2 replicas) |");
     println!("|---|---|---|---|---|---|---|");
-    for (id, unit) in [
-        ("T1", "samples/s"),
-        ("T1b8", "samples/s"),
-        ("T2", "samples/s"),
-        ("T3", "tokens/s"),
-        ("T8", "samples/s"),
-    ] {
+    for (id, unit) in DATA_PARALLEL {
         let one = workload(id).unwrap().measure(true);
-        let r1 = data_parallel(id, 1).0.measure(true);
-        let (w2, join) = data_parallel(id, 2);
+        let r1 = data_parallel(id, &Parallel::Threads(1)).0.measure(true);
+        let (w2, join) = data_parallel(id, &Parallel::Threads(2));
         let r2 = w2.measure(true);
         println!(
             "| {id} | {unit} | {} | {} | {} | {:.2}x | {:.0} us |",
@@ -575,6 +595,68 @@ fn replicas_table() {
         );
     }
     println!();
+}
+
+/// The data-parallel workloads on the processes of the MPI job this one belongs to
+/// (`mpirun -n 2 <bench binary> --processes`); process 0 prints the rows.
+#[cfg(feature = "mpi")]
+fn processes_table(only: &[String]) {
+    let mpi = kiln::mpi::Mpi::init().unwrap();
+    let (n, lead) = (mpi.size(), mpi.rank() == 0);
+    if lead {
+        println!(
+            "Data-parallel training on {n} MPI processes (`Fit::processes`), same global batch:\n"
+        );
+        println!("| id | unit | {n} processes | allreduce per step | allreduce alone |");
+        println!("|---|---|---|---|---|");
+    }
+    let how = Parallel::Processes(mpi.clone());
+    for (id, unit) in DATA_PARALLEL {
+        if !(only.is_empty() || only.iter().any(|o| o == id)) {
+            continue;
+        }
+        let (w, sum) = data_parallel(id, &how);
+        let r = w.measure(true);
+        let alone = allreduce_alone(&*mpi, param_count(id));
+        if lead {
+            println!(
+                "| {id} | {unit} | {} | {:.0} us | {:.0} us |",
+                fmt(r),
+                sum.get() * 1e6,
+                alone * 1e6
+            );
+        }
+    }
+}
+
+/// Seconds of one sum of `n` f32 across the processes when they all arrive together (20
+/// back to back after a warm-up; each sum waits for every process, so they run in step).
+#[cfg(feature = "mpi")]
+fn allreduce_alone(p: &dyn Processes, n: usize) -> f64 {
+    let mut v = vec![1.0f32; n];
+    p.sum_f32(&mut v);
+    let start = Instant::now();
+    for _ in 0..20 {
+        p.sum_f32(&mut v);
+    }
+    start.elapsed().as_secs_f64() / 20.0
+}
+
+/// Parameters of the network of data-parallel workload `id`.
+#[cfg(feature = "mpi")]
+fn param_count(id: &str) -> usize {
+    let mut rng = seeded(0);
+    match id {
+        "T1" | "T1b8" => T1Mlp::<f32>::new(&mut rng).param_count(),
+        "T2" => kiln_models::LeNet5::<f32>::new(&mut rng).param_count(),
+        "T3" => T3Lstm::<f32>::new(&mut rng).param_count(),
+        _ => kiln_models::ResNet18Cifar::<f32>::new(&mut rng).param_count(),
+    }
+}
+
+#[cfg(not(feature = "mpi"))]
+fn processes_table(_: &[String]) {
+    eprintln!("--processes needs kiln's `mpi` feature: cargo bench --bench workloads --features mpi --no-run, then mpirun -n 2 <the bench binary it names> --processes");
 }
 
 /// The workload named `id` (`T1`, `T1b8`, `T3s128`, `T6w256`, `T4e`, ...).
@@ -971,6 +1053,10 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .cloned()
         .collect();
+    if flags("--processes") {
+        processes_table(&only);
+        return;
+    }
     let sections = flags("--scaling") || flags("--memory") || flags("--replicas");
     if !sections || !only.is_empty() {
         main_tables(&only);

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use kiln::checkpoint::save_weights_with;
 use kiln::data::{
@@ -14,8 +15,12 @@ use kiln::data::{
 };
 use kiln::prelude::*;
 use kiln::runtime::optim::{Adadelta, Adagrad, Adam, AdamW, NAdam, RmsProp, Sgd};
+use kiln::runtime::processes::Processes;
 use kiln::runtime::schedule::Cosine;
-use kiln::train::{evaluate, EarlyStopping, Fit, Metric, Metrics, ReduceLrOnPlateau, TargetKind};
+use kiln::train::{
+    evaluate, launched_processes, EarlyStopping, Fit, Metric, Metrics, ReduceLrOnPlateau,
+    TargetKind,
+};
 use kiln_models::{CharLstm, DigitsMlp, LeNet5, MlpRegressor};
 
 const MODELS: &str = "lenet5 | digits-mlp | char-lstm | mlp-regressor";
@@ -37,6 +42,15 @@ struct Args {
     resume: bool,
     constant_lr: bool,
     replicas: usize,
+    /// The processes of an MPI job this one trains with (under `mpirun`).
+    processes: Option<Arc<dyn Processes>>,
+}
+
+impl Args {
+    /// Whether this process reports: the only one, or process 0 of an MPI job.
+    fn reports(&self) -> bool {
+        self.processes.as_ref().is_none_or(|p| p.rank() == 0)
+    }
 }
 
 fn usage() -> String {
@@ -78,6 +92,11 @@ options (defaults depend on the model):
                      for mlp-regressor) and keep the best epoch's weights
   --replicas N       train on N thread replicas of the model, each taking part of every
                      batch (data parallelism; the same result as 1, to rounding)
+
+Across processes: built with kiln's `mpi` feature and started by `mpirun -n N`, the same
+command trains on N processes (one replica each, on this machine or several):
+  cargo build --release --features mpi --example train
+  mpirun -n 2 target/release/examples/train
   --out DIR          where the checkpoint and plot go (default runs/<model>)
   --resume           continue the run saved in DIR/checkpoint.safetensors
   -h, --help         this text
@@ -124,6 +143,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         resume: false,
         constant_lr: false,
         replicas: 1,
+        processes: None,
     };
     let mut i = 0;
     let mut seen: Vec<&str> = Vec::new();
@@ -283,15 +303,24 @@ where
     if a.resume {
         fit = fit.resume(&ckpt);
     }
-    if a.replicas > 1 {
+    let (replicas, kind) = match &a.processes {
+        Some(p) => {
+            fit = fit.processes(p.clone());
+            (p.size(), "MPI processes")
+        }
+        None => (a.replicas, "thread replicas"),
+    };
+    if replicas > 1 && a.reports() {
         println!(
-            "data parallel: {} thread replicas, each taking about {} samples of every batch of {}",
-            a.replicas,
-            a.batch.div_ceil(a.replicas),
+            "data parallel: {replicas} {kind}, each taking about {} samples of every batch of {}",
+            a.batch.div_ceil(replicas),
             a.batch
         );
     }
     let history = fit.run(&mut net, opt.as_mut(), train, Some(val))?;
+    if !a.reports() {
+        return Ok(());
+    }
     let m = evaluate(&net, val, 512)?;
     let weights = a.out.join("weights.safetensors");
     save_weights_with(&net, &weights, &extras.metadata)?;
@@ -371,10 +400,10 @@ fn regression_data(a: &Args) -> Result<(Table, Table, Extras), Box<dyn std::erro
     let notes = vec![format!(
         "always predicting the training mean would give RMSE {base:.2}"
     )];
-    eprintln!(
+    a.reports().then(|| eprintln!(
         "MLP regressor: `{}` from {} feature columns; {} training and {} held-out rows; {}, lr {}, batch {}, up to {} epochs",
         train.target_names[0], train.width(), train.len(), val.len(), a.optimizer, a.lr, a.batch, a.epochs
-    );
+    ));
     Ok((
         train.padded_to(width)?,
         val.padded_to(width)?,
@@ -395,7 +424,7 @@ fn check_out_dir(dir: &Path) -> Result<(), String> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let help = args.iter().any(|a| a == "-h" || a == "--help");
-    let a = match parse(args) {
+    let mut a = match parse(args) {
         Ok(a) => a,
         Err(msg) => {
             eprintln!("{msg}");
@@ -406,12 +435,34 @@ fn main() -> ExitCode {
             };
         }
     };
-    match train(&a) {
+    let started = mpi_processes(&a).map(|p| a.processes = p);
+    match started.and_then(|_| train(&a)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The processes of the MPI job that started this one, if one did.
+#[cfg(feature = "mpi")]
+fn mpi_processes(a: &Args) -> Result<Option<Arc<dyn Processes>>, Box<dyn std::error::Error>> {
+    if launched_processes().is_none() {
+        return Ok(None);
+    }
+    if a.replicas > 1 {
+        return Err("--replicas is for threads of one process; under mpirun every process is one replica: start more processes instead".into());
+    }
+    Ok(Some(kiln::mpi::Mpi::init()?))
+}
+
+/// Without the `mpi` feature: refuses to run as one of several copies under `mpirun`.
+#[cfg(not(feature = "mpi"))]
+fn mpi_processes(_: &Args) -> Result<Option<Arc<dyn Processes>>, Box<dyn std::error::Error>> {
+    match launched_processes() {
+        Some(n) if n > 1 => Err(format!("started by mpirun as one of {n} processes, but built without kiln's `mpi` feature, so each would train alone: build with `cargo build --release --features mpi --example train`").into()),
+        _ => Ok(None),
     }
 }
 
@@ -432,10 +483,10 @@ fn train(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
                 None => mnist_t10k()?,
             };
             let (train, val) = data.split(0.9, a.seed)?;
-            eprintln!(
+            a.reports().then(|| eprintln!(
                 "LeNet-5 on MNIST: {} training and {} held-out 28x28 images; {}, lr {}, batch {}, {} epochs",
                 train.len(), val.len(), a.optimizer, a.lr, a.batch, a.epochs
-            );
+            ));
             run(
                 a,
                 LeNet5::<f32>::new(rng),
@@ -452,10 +503,10 @@ fn train(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             };
             data.scale(1.0 / 16.0);
             let (train, val) = data.split(0.8, a.seed)?;
-            eprintln!(
+            a.reports().then(|| eprintln!(
                 "digits MLP: {} training and {} held-out 8x8 images; {}, lr {}, batch {}, {} epochs",
                 train.len(), val.len(), a.optimizer, a.lr, a.batch, a.epochs
-            );
+            ));
             run(
                 a,
                 DigitsMlp::<f32>::new(rng),
@@ -476,10 +527,10 @@ fn train(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
             let rows = TokenRows::OneHot { vocab: vocab.len() };
             let train = TextWindows::new(ids[..cut].to_vec(), 64, rows)?;
             let val = TextWindows::new(ids[cut..].to_vec(), 64, rows)?;
-            eprintln!(
+            a.reports().then(|| eprintln!(
                 "char LSTM: {} training and {} held-out windows of 64 characters; {}, lr {}, batch {}, {} epochs",
                 train.windows(), val.windows(), a.optimizer, a.lr, a.batch, a.epochs
-            );
+            ));
             run(
                 a,
                 CharLstm::<f32>::new(rng),

@@ -50,6 +50,8 @@ pub mod data;
 pub mod dsl;
 #[cfg(feature = "std")]
 pub mod guide;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 #[cfg(feature = "std")]
 pub mod quantize;
 #[cfg(feature = "std")]

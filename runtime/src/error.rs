@@ -123,6 +123,12 @@ pub enum KilnError {
     NoMaskedLoss,
     /// A loss that does not say what it averages over was trained data-parallel.
     NoMeanOver,
+    /// Another process of a data-parallel run failed this step (its own error is reported
+    /// by that process); every process stops the step unchanged.
+    ProcessFailed {
+        /// The first process (by rank) that failed.
+        rank: usize,
+    },
     /// `freeze` was given a name that is no parameter tensor and no layer holding one.
     #[cfg(feature = "std")]
     NoSuchParameter {
@@ -204,6 +210,10 @@ impl fmt::Display for KilnError {
             KilnError::NoMeanOver => write!(
                 f,
                 "this loss cannot be split across replicas: implement `Loss::mean_over` (what its mean divides by) to train it data-parallel"
+            ),
+            KilnError::ProcessFailed { rank } => write!(
+                f,
+                "process {rank} of the data-parallel run failed this step (its output gives the reason); no process updated its weights"
             ),
             KilnError::NoMaskedLoss => write!(
                 f,

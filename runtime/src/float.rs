@@ -155,6 +155,10 @@ pub trait Float:
     #[cfg(feature = "std")]
     #[doc(hidden)]
     fn gemm_kernel(isa: crate::gemm::Isa) -> &'static crate::gemm::Kernel<Self>;
+    /// Sums `v` across processes in this element type (kiln-internal).
+    #[cfg(feature = "std")]
+    #[doc(hidden)]
+    fn sum_across(processes: &dyn crate::processes::Processes, v: &mut [Self]);
     /// `self * a + b` through the hardware fused multiply-add when the calling code is
     /// compiled with FMA (kiln-internal: elsewhere it may be a slow software routine).
     #[doc(hidden)]
@@ -162,7 +166,7 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ident, $kernel:ident) => {
+    ($t:ident, $kernel:ident, $sum:ident) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -229,6 +233,10 @@ macro_rules! impl_float {
             fn gemm_kernel(isa: crate::gemm::Isa) -> &'static crate::gemm::Kernel<Self> {
                 crate::gemm::$kernel(isa)
             }
+            #[cfg(feature = "std")]
+            fn sum_across(processes: &dyn crate::processes::Processes, v: &mut [Self]) {
+                processes.$sum(v)
+            }
             #[inline(always)]
             fn mul_add_hw(self, a: Self, b: Self) -> Self {
                 $t::mul_add(self, a, b)
@@ -237,8 +245,8 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, kernel_f32);
-impl_float!(f64, kernel_f64);
+impl_float!(f32, kernel_f32, sum_f32);
+impl_float!(f64, kernel_f64, sum_f64);
 
 #[cfg(test)]
 mod tests {

@@ -34,6 +34,8 @@ pub mod network;
 pub mod optim;
 #[cfg(feature = "std")]
 pub mod param;
+#[cfg(feature = "std")]
+pub mod processes;
 pub mod quant;
 #[cfg(feature = "std")]
 pub mod recurrent;

@@ -77,6 +77,14 @@ pub fn read_metadata(path: impl AsRef<Path>) -> Result<HashMap<String, String>, 
     Reader::open(path.as_ref())?.metadata()
 }
 
+/// [`read_metadata`] of a checkpoint already in memory (`name` names it in errors).
+pub fn metadata_from_bytes(
+    name: &str,
+    bytes: &[u8],
+) -> Result<HashMap<String, String>, CheckpointError> {
+    Reader::from_bytes(name.into(), Cow::Borrowed(bytes))?.metadata()
+}
+
 /// Reads parameters and buffers from `path` into `net`. Tensors may be stored as F64, F32,
 /// F16 or BF16; the file's `optimizer.*` tensors, if any, are ignored. See [`save_weights`]
 /// for an example.

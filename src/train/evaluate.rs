@@ -3,7 +3,10 @@
 use kiln_runtime::float::Float;
 use kiln_runtime::loss::Loss;
 use kiln_runtime::network::Network;
+use kiln_runtime::processes::Processes;
+use kiln_runtime::replica::part_range;
 
+use super::across::gather_outputs;
 use super::{Metrics, Tally, TargetKind, TrainError};
 use crate::data::Samples;
 
@@ -45,6 +48,23 @@ where
     N: Network<T>,
     N::Loss: Loss<T, Target = [Y]>,
 {
+    evaluate_across(net, data, batch, None)
+}
+
+/// [`evaluate`] shared by `processes`: each evaluates its part of every batch and all count
+/// every part, in rank order, so every process gets the same metrics.
+pub(super) fn evaluate_across<T, Y, N>(
+    net: &N,
+    data: &dyn Samples<T, Y>,
+    batch: usize,
+    processes: Option<&dyn Processes>,
+) -> Result<Metrics, TrainError>
+where
+    T: Float,
+    Y: TargetKind,
+    N: Network<T>,
+    N::Loss: Loss<T, Target = [Y]>,
+{
     check_fits::<T, Y, N>(data)?;
     let mut scratch = net.new_scratch();
     N::set_scratch_steps(&mut scratch, data.steps());
@@ -52,12 +72,34 @@ where
     let mut tally = Tally::new(data.task(), N::OUTPUT, data.target_scaler());
     let order: Vec<usize> = (0..data.len()).collect();
     for idx in order.chunks(batch.max(1)) {
-        data.gather(idx, &mut x, &mut targets)?;
-        out.resize(Y::rows(&targets, N::OUTPUT) * N::OUTPUT, T::ZERO);
-        net.forward_flat(&x, &mut out, &mut scratch)?;
-        let loss = net.loss_fn().loss(&out, N::OUTPUT, &targets)?;
-        tally.add_loss(loss.to_f64(), targets.len());
-        Y::count(&mut tally, &out, &targets);
+        let idx = match processes {
+            Some(p) => {
+                let active = p.size().min(idx.len());
+                let part = part_range(idx.len(), active, p.rank().min(active));
+                &idx[part.start.min(idx.len())..part.end.min(idx.len())]
+            }
+            None => idx,
+        };
+        let mut loss = 0.0;
+        out.clear();
+        targets.clear();
+        if !idx.is_empty() {
+            data.gather(idx, &mut x, &mut targets)?;
+            out.resize(Y::rows(&targets, N::OUTPUT) * N::OUTPUT, T::ZERO);
+            net.forward_flat(&x, &mut out, &mut scratch)?;
+            loss = net.loss_fn().loss(&out, N::OUTPUT, &targets)?.to_f64();
+        }
+        let Some(p) = processes else {
+            tally.add_loss(loss, targets.len());
+            Y::count(&mut tally, &out, &targets);
+            continue;
+        };
+        for part in gather_outputs(p, loss, &out, &targets)? {
+            if !part.targets.is_empty() {
+                tally.add_loss(part.loss, part.targets.len());
+                Y::count(&mut tally, &part.out, &part.targets);
+            }
+        }
     }
     Ok(tally.finish())
 }

@@ -7,28 +7,30 @@
 //! uninterrupted run bit for bit.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use kiln_runtime::float::Float;
 use kiln_runtime::loss::Loss;
 use kiln_runtime::network::{check_params, check_step, GradsOf, Network, WithGrads};
 use kiln_runtime::optim::{clip_grad_norm, Optimizer};
+use kiln_runtime::processes::Processes;
 use kiln_runtime::replica::Replicas;
 use kiln_runtime::restore_point::{put_weights, weights_into, RestorePoint};
 use kiln_runtime::rng::seeded;
 use kiln_runtime::schedule::LrSchedule;
 
+use super::across::{agree, gather_outputs, read_shared};
 use super::batch_memory::check_batch_memory;
 use super::early_stopping::Verdict;
-use super::evaluate::check_fits;
+use super::evaluate::{check_fits, evaluate_across};
 use super::fingerprint::fingerprint;
 use super::loss_spikes::LossSpikes;
 use super::{
-    evaluate, EarlyStopping, EpochRecord, History, Progress, ReduceLrOnPlateau, Tally, TargetKind,
-    TrainError,
+    EarlyStopping, EpochRecord, History, Progress, ReduceLrOnPlateau, Tally, TargetKind, TrainError,
 };
 use crate::checkpoint::{
-    load_training, load_weights, read_metadata, save_training, save_weights_with,
+    load_training_from_bytes, load_weights, metadata_from_bytes, save_training, save_weights_with,
 };
 use crate::data::{permutation, Augment, Samples};
 
@@ -109,6 +111,7 @@ pub struct Fit<'a> {
     spikes: Option<LossSpikes>,
     memory_limit: Option<u64>,
     replicas: usize,
+    processes: Option<Arc<dyn Processes>>,
 }
 
 impl<'a> Fit<'a> {
@@ -144,6 +147,7 @@ impl<'a> Fit<'a> {
             spikes: None,
             memory_limit: None,
             replicas: 1,
+            processes: None,
         })
     }
 
@@ -291,6 +295,27 @@ impl<'a> Fit<'a> {
         Ok(self)
     }
 
+    /// Trains as one of several processes (data parallelism across processes, one replica
+    /// each; with the `mpi` feature, `kiln::mpi::Mpi` over `mpirun`). Every process runs
+    /// the same program with the same data and settings:
+    /// - process 0's initial weights (or the checkpoint it resumes from, which only it
+    ///   reads) go to every process;
+    /// - each process gathers only its part of every batch (the whole batch with
+    ///   [`Fit::augment`], whose transforms draw from one stream) and of every validation
+    ///   batch;
+    /// - one sum joins the gradients of a step, so every process applies the same update;
+    /// - every process gets the same history; only process 0 shows progress and writes
+    ///   checkpoints and the plot, and its callbacks' verdict (stop or go on) is every
+    ///   process's.
+    ///
+    /// The run equals the single-process run to the reordering of sums, as with
+    /// [`Fit::replicas`], and its checkpoints resume with any number of processes. Not
+    /// combined with `replicas(n)` for `n > 1`: start more processes instead.
+    pub fn processes(mut self, processes: Arc<dyn Processes>) -> Self {
+        self.processes = Some(processes);
+        self
+    }
+
     /// No progress display or epoch lines (callbacks still run).
     pub fn quiet(mut self) -> Self {
         self.quiet = true;
@@ -315,7 +340,13 @@ impl<'a> Fit<'a> {
     {
         self.check_run::<T, Y, N>(train, val)?;
         let per_epoch = train.len().div_ceil(self.batch);
-        let mut replicas = Replicas::new(net, self.replicas, self.seed)?;
+        let processes = self.processes.clone();
+        let mut replicas = match &processes {
+            Some(p) => Replicas::across(p.clone(), net, self.seed)?,
+            None => Replicas::new(net, self.replicas, self.seed)?,
+        };
+        // Process 0 (or the only one) shows progress and writes the files.
+        let writes = processes.as_ref().is_none_or(|p| p.rank() == 0);
         replicas.each_state(|t| N::set_steps(t, train.steps()));
         for name in &self.freeze {
             let mut matched = Ok(0);
@@ -330,9 +361,12 @@ impl<'a> Fit<'a> {
 
         let mut start = 0;
         if let Some(path) = self.resume.clone() {
-            start = self.restore(&path, net, opt, replicas.lead(), &data, &mut history)?;
+            let bytes = read_shared(processes.as_deref(), &path)?;
+            let file = path.display().to_string();
+            let lead = replicas.lead();
+            start = self.restore(&file, &bytes, net, opt, lead, &data, &mut history)?;
         }
-        let mut progress = if self.quiet {
+        let mut progress = if self.quiet || !writes {
             Progress::hidden()
         } else {
             Progress::new(((self.epochs.saturating_sub(start)) * per_epoch) as u64)
@@ -369,7 +403,12 @@ impl<'a> Fit<'a> {
                     }
                 };
             let val_metrics = match val {
-                Some(v) => Some(evaluate(&*net, v, self.eval_batch)?),
+                Some(v) => Some(evaluate_across(
+                    &*net,
+                    v,
+                    self.eval_batch,
+                    processes.as_deref(),
+                )?),
                 None => None,
             };
             let mut record = EpochRecord {
@@ -388,10 +427,23 @@ impl<'a> Fit<'a> {
             progress.println(&epoch_line(&record, self.epochs));
 
             let mut stop = false;
+            // Files only process 0 writes; the others learn whether it could.
+            let mut written = Ok(true);
             if let Some(es) = self.early.as_mut() {
                 match es.update(&record)? {
                     Verdict::Improved if es.restore_best => match &self.checkpoint {
-                        Some(p) => save_weights_with(net, best_path(p), &self.metadata)?,
+                        Some(p) if processes.is_none() => {
+                            save_weights_with(net, best_path(p), &self.metadata)?
+                        }
+                        Some(p) => {
+                            if writes {
+                                written = save_weights_with(net, best_path(p), &self.metadata)
+                                    .map(|_| true)
+                                    .map_err(TrainError::from);
+                            }
+                            // Every process keeps them: the file may be out of its reach.
+                            weights_into(&*net, best_weights.get_or_insert_default());
+                        }
                         None => weights_into(&*net, best_weights.get_or_insert_default()),
                     },
                     Verdict::Stop => {
@@ -412,20 +464,36 @@ impl<'a> Fit<'a> {
                 run_state.push(("kiln.train.loss_spikes".into(), g.encode()));
             }
             let frozen = N::frozen(replicas.lead());
-            self.save_epoch(net, opt, frozen, epoch, &history, run_state)?;
-            if let Some((path, title)) = &self.plot {
-                history.plot(path, title)?;
+            if writes && written.is_ok() {
+                written = self
+                    .save_epoch(net, opt, frozen, epoch, &history, run_state)
+                    .and_then(|_| self.write_plot(&history))
+                    .map(|_| true);
             }
             for cb in &mut self.callbacks {
                 stop |= cb(history.last().expect("just pushed")) == Control::Stop;
+            }
+            if let Some(p) = &processes {
+                agree(&**p, written)?;
+                stop = agree(&**p, Ok(stop))?;
+            } else {
+                written?;
             }
             if stop {
                 break;
             }
         }
         progress.finish();
-        self.restore_best(net, best_weights, &mut history)?;
+        self.restore_best(net, best_weights, &mut history, writes)?;
         Ok(history)
+    }
+
+    /// Writes the training-curve plot, if the run has one.
+    fn write_plot(&self, history: &History) -> Result<(), TrainError> {
+        if let Some((path, title)) = &self.plot {
+            history.plot(path, title)?;
+        }
+        Ok(())
     }
 
     /// Refuses a run that cannot work before any step is taken.
@@ -450,6 +518,12 @@ impl<'a> Fit<'a> {
             return Err(TrainError::Invalid {
                 what,
                 why: "it watches a validation metric, so the run needs a validation set".into(),
+            });
+        }
+        if self.processes.is_some() && self.replicas > 1 {
+            return Err(TrainError::Invalid {
+                what: "number of replicas",
+                why: "a run across processes has one replica per process: start more processes instead of threads".into(),
             });
         }
         if self.plateau.is_some() && self.schedule.is_some() {
@@ -492,9 +566,20 @@ impl<'a> Fit<'a> {
         let mut tally = Tally::new(train.task(), N::OUTPUT, train.target_scaler());
         let (mut x, mut targets) = (Vec::new(), Vec::new());
         let mut skipped = 0;
+        let processes = replicas.processes().cloned();
         for (b, idx) in order.chunks(self.batch).enumerate() {
             let step = (epoch * per_epoch + b) as u64;
-            train.gather(idx, &mut x, &mut targets)?;
+            // Across processes, each gathers only its part (all of it to augment: the
+            // transforms draw from one stream over the batch).
+            let part = match self.augment {
+                Some(_) => 0..idx.len(),
+                None => replicas.part(idx.len()),
+            };
+            x.clear();
+            targets.clear();
+            if !part.is_empty() {
+                train.gather(&idx[part], &mut x, &mut targets)?;
+            }
             if let Some(a) = &self.augment {
                 a.apply_batch(&mut x, &mut aug_rng)?;
             }
@@ -504,7 +589,11 @@ impl<'a> Fit<'a> {
             if self.check_finite || spikes.is_some() {
                 point.take(&*net, opt);
             }
-            let loss = replicas.forward_backward(net, &x, &targets)?.to_f64();
+            let loss = match self.augment {
+                Some(_) => replicas.forward_backward(net, &x, &targets)?,
+                None => replicas.forward_backward_part(net, &x, &targets, idx.len())?,
+            }
+            .to_f64();
             if !loss.is_finite() {
                 return Err(TrainError::Diverged {
                     epoch: epoch + 1,
@@ -519,8 +608,13 @@ impl<'a> Fit<'a> {
                 progress.step(loss);
                 continue;
             }
-            replicas.each_output(&targets, |out, targets| Y::count(&mut tally, out, targets))?;
-            tally.add_loss(loss, targets.len());
+            match &processes {
+                None => {
+                    replicas.each_output(&targets, |out, t| Y::count(&mut tally, out, t))?;
+                    tally.add_loss(loss, targets.len());
+                }
+                Some(p) => count_across(&**p, replicas, &targets, loss, &mut tally)?,
+            }
             self.update(net, opt, replicas.lead(), step + 1, loss)?;
             progress.step(loss);
         }
@@ -592,6 +686,7 @@ impl<'a> Fit<'a> {
         net: &mut N,
         best_weights: Option<Vec<T>>,
         history: &mut History,
+        shows: bool,
     ) -> Result<(), TrainError> {
         let Some(es) = self.early.as_ref().filter(|es| es.restore_best) else {
             return Ok(());
@@ -599,23 +694,26 @@ impl<'a> Fit<'a> {
         let best = es.best.map(|(_, e)| e);
         let last = history.last().map(|r| r.epoch);
         if best.is_some() && best != last {
-            match (&self.checkpoint, best_weights) {
-                (Some(p), _) => load_weights(net, best_path(p))?,
-                (None, Some(w)) => put_weights(net, &w),
+            match (best_weights, &self.checkpoint) {
+                (Some(w), _) => put_weights(net, &w),
+                (None, Some(p)) => load_weights(net, best_path(p))?,
                 (None, None) => {}
             }
             history.restored_epoch = best;
-            if !self.quiet {
+            if shows && !self.quiet {
                 eprintln!("restored the weights of epoch {}", best.unwrap_or(0));
             }
         }
         Ok(())
     }
 
-    /// Restores a checkpoint written by [`Fit::checkpoint`]; returns the epochs it covers.
+    /// Restores a checkpoint written by [`Fit::checkpoint`] (the bytes of `file`); returns
+    /// the epochs it covers.
+    #[allow(clippy::too_many_arguments)]
     fn restore<T: Float, N: Network<T>>(
         &mut self,
-        path: &Path,
+        file: &str,
+        bytes: &[u8],
         net: &mut N,
         opt: &mut dyn Optimizer<T>,
         state: &N::Train,
@@ -624,8 +722,7 @@ impl<'a> Fit<'a> {
     ) -> Result<usize, TrainError> {
         // The run's settings are checked against the file's before anything is loaded.
         let frozen = N::frozen(state);
-        let meta = read_metadata(path)?;
-        let file = path.display().to_string();
+        let meta = metadata_from_bytes(file, bytes)?;
         let get = |key: &str| {
             meta.get(key).cloned().ok_or_else(|| TrainError::Invalid {
                 what: "checkpoint to resume",
@@ -650,7 +747,7 @@ impl<'a> Fit<'a> {
             "frozen tensors",
         )?;
         same("kiln.train.data", data.to_string(), "training set")?;
-        load_training(path, net, opt, N::grads(state), frozen)?;
+        load_training_from_bytes(file, bytes, net, opt, N::grads(state), frozen)?;
         let unreadable = |what: &str| TrainError::Invalid {
             what: "checkpoint to resume",
             why: format!("{file}: unreadable {what}"),
@@ -675,6 +772,31 @@ impl<'a> Fit<'a> {
         }
         Ok(epoch)
     }
+}
+
+/// Counts every process's outputs of the last step into `tally`, in rank order, with the
+/// step's `loss` over all of them.
+fn count_across<T, Y, N>(
+    processes: &dyn Processes,
+    replicas: &mut Replicas<T, N>,
+    targets: &[Y],
+    loss: f64,
+    tally: &mut Tally,
+) -> Result<(), TrainError>
+where
+    T: Float,
+    Y: TargetKind,
+    N: Network<T>,
+{
+    let (mut out, mut mine) = (Vec::new(), Vec::new());
+    replicas.each_output(targets, |o, t| (out, mine) = (o.to_vec(), t.to_vec()))?;
+    let mut counted = 0;
+    for part in gather_outputs(processes, 0.0, &out, &mine)? {
+        Y::count(tally, &part.out, &part.targets);
+        counted += part.targets.len();
+    }
+    tally.add_loss(loss, counted);
+    Ok(())
 }
 
 /// `run/model.safetensors` -> `run/model.best.safetensors`.

@@ -2,6 +2,7 @@
 //! learning-rate reduction on plateaus, checkpoints, training-curve plots, callbacks),
 //! evaluation, and the command-line options the examples share.
 
+mod across;
 mod batch_memory;
 mod confusion;
 mod early_stopping;
@@ -10,6 +11,7 @@ mod evaluate;
 mod fingerprint;
 mod fit;
 mod history;
+mod launch;
 mod loss_spikes;
 mod metrics;
 mod options;
@@ -24,6 +26,7 @@ pub use error::TrainError;
 pub use evaluate::evaluate;
 pub use fit::{best_path, Control, Fit};
 pub use history::{EpochRecord, History};
+pub use launch::launched_processes;
 pub use metrics::{LabelScore, Metric, Metrics};
 pub use options::{exit_code, Options};
 pub use plateau::{ReduceLrOnPlateau, Threshold};

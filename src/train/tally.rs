@@ -19,6 +19,9 @@ pub trait TargetKind: Copy + Send + Sync + 'static {
 
     /// The target's exact value as bits, for fingerprinting a data set.
     fn bits(self) -> u64;
+
+    /// The target whose [`TargetKind::bits`] these are (targets sent between processes).
+    fn from_bits(bits: u64) -> Self;
 }
 
 impl TargetKind for usize {
@@ -33,6 +36,10 @@ impl TargetKind for usize {
     fn bits(self) -> u64 {
         self as u64
     }
+
+    fn from_bits(bits: u64) -> Self {
+        bits as usize
+    }
 }
 
 impl TargetKind for f32 {
@@ -43,6 +50,10 @@ impl TargetKind for f32 {
     fn bits(self) -> u64 {
         self.to_bits() as u64
     }
+
+    fn from_bits(bits: u64) -> Self {
+        f32::from_bits(bits as u32)
+    }
 }
 
 impl TargetKind for f64 {
@@ -52,6 +63,10 @@ impl TargetKind for f64 {
 
     fn bits(self) -> u64 {
         self.to_bits()
+    }
+
+    fn from_bits(bits: u64) -> Self {
+        f64::from_bits(bits)
     }
 }
 

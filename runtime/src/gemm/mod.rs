@@ -27,7 +27,7 @@ use core::cell::Cell;
 pub(crate) use halves::for_halves;
 pub use matvec_rows::matvec_rows;
 pub use packed::{gemm_packed_b, PackedB};
-pub use pool::serial;
+pub use pool::{limit_threads, serial};
 
 use crate::error::{KilnError, Result};
 use crate::float::Float;

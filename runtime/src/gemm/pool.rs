@@ -16,8 +16,7 @@ const MAX_THREADS: usize = 64;
 /// Threads a product may use: `KILN_NUM_THREADS` if set to a positive integer, else the
 /// machine's available parallelism. Read once.
 pub(crate) fn max_threads() -> usize {
-    static THREADS: OnceLock<usize> = OnceLock::new();
-    *THREADS.get_or_init(|| {
+    *max_threads_cell().get_or_init(|| {
         std::env::var("KILN_NUM_THREADS")
             .ok()
             .and_then(|s| s.trim().parse::<usize>().ok())
@@ -25,6 +24,23 @@ pub(crate) fn max_threads() -> usize {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .min(MAX_THREADS)
     })
+}
+
+/// Caps the threads a product may use at `n` (at least 1) for the rest of the process, when
+/// `KILN_NUM_THREADS` is not set and no product has run yet: for several processes sharing a
+/// machine (data-parallel training across processes), so they do not oversubscribe its
+/// cores. Returns whether the cap took effect.
+pub fn limit_threads(n: usize) -> bool {
+    if std::env::var_os("KILN_NUM_THREADS").is_some() {
+        return false;
+    }
+    let cap = n.clamp(1, MAX_THREADS);
+    max_threads_cell().set(cap).is_ok()
+}
+
+fn max_threads_cell() -> &'static OnceLock<usize> {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    &THREADS
 }
 
 std::thread_local! {

@@ -15,9 +15,14 @@
 //! - Sequence networks are split by sequences (each replica takes the time-major rows of its
 //!   sequences).
 //!
-//! [`Replicas`] runs the replicas as threads of one process; the sums go through a
-//! [`crate::collective::Collective`].
+//! [`Replicas`] runs the replicas as threads of one process, or one per process across
+//! processes ([`Replicas::across`], over a [`crate::processes::Processes`] such as kiln's
+//! MPI transport); the sums inside the passes go through a
+//! [`crate::collective::Collective`]. Across processes, the gradients, the loss and a
+//! failure flag per process are joined by one sum over a single flat buffer per step.
 
+mod across;
+mod part;
 mod replicas;
 mod split;
 mod thread_group;

@@ -1,11 +1,12 @@
 //! [`Replicas`]: data-parallel training on threads of one process.
 
-use std::ops::Range;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::split::{gather_rows, part_range, shard_targets};
+use super::across::Across;
+use super::part::{Agreement, Given, Part};
+use super::split::{part_range, shard_targets};
 use super::thread_group::ThreadGroup;
 use crate::collective::Collective as _;
 use crate::error::{KilnError, Result};
@@ -13,7 +14,7 @@ use crate::float::Float;
 use crate::loss::Loss;
 use crate::network::{batch_of, guarded_step, Network};
 use crate::optim::Optimizer;
-use crate::train_ctx::Shard;
+use crate::processes::Processes;
 
 /// `R` replicas of a network training as one: replica 0 is the caller's network and
 /// [`Replicas::lead`] its training state, where the joined gradients land; the others are
@@ -47,6 +48,8 @@ use crate::train_ctx::Shard;
 pub struct Replicas<T: Float, N: Network<T>> {
     lead: N::Train,
     others: Others<T, N>,
+    /// Across processes: this process's side (its replica is the caller's network).
+    across: Option<Across<T>>,
 }
 
 /// The replicas besides the caller's, and what a step needs around them.
@@ -55,6 +58,8 @@ struct Others<T: Float, N: Network<T>> {
     /// The sums of the last step's replicas (a group per replica count).
     group: Arc<ThreadGroup>,
     lengths: Vec<usize>,
+    /// Samples of the global batch the last step was given.
+    given: std::ops::Range<usize>,
     /// The caller's parameters and buffers, flat, copied into the other replicas.
     flat: Vec<T>,
     /// Replicas of the last step (fewer than all when its batch had fewer samples) and the
@@ -86,20 +91,67 @@ impl<T: Float, N: Network<T> + Clone> Replicas<T, N> {
                     .collect(),
                 group: Arc::new(ThreadGroup::new(replicas)),
                 lengths: Vec::new(),
+                given: 0..0,
                 flat: Vec::new(),
                 active: 0,
                 samples: 0,
                 joined: Duration::ZERO,
                 joins: 0,
             },
+            across: None,
         })
+    }
+
+    /// This process's replica of a run across `processes` (one replica per process, e.g.
+    /// MPI ranks): `net` takes process 0's parameters and buffers, so every process starts
+    /// from the same weights, and its training state is seeded with `seed`. Every process
+    /// then passes the same global batches (or, through
+    /// [`Replicas::forward_backward_part`], only its [`Replicas::part`] of them) and applies
+    /// the same update to the same joined gradients.
+    pub fn across(processes: Arc<dyn Processes>, net: &mut N, seed: u64) -> Result<Self> {
+        let mut r = Self::new(net, 1, seed)?;
+        let mut flat = Vec::new();
+        flatten_weights(net, &mut flat);
+        let mut bytes: Vec<u8> = flat.iter().flat_map(|v| v.to_f64().to_le_bytes()).collect();
+        processes.broadcast_bytes(&mut bytes);
+        if bytes.len() != flat.len() * 8 {
+            return Err(KilnError::LengthMismatch {
+                what: "weights broadcast by process 0 (is every process running the same network?)",
+                expected: flat.len(),
+                actual: bytes.len() / 8,
+            });
+        }
+        for (v, b) in flat.iter_mut().zip(bytes.chunks_exact(8)) {
+            *v = T::from_f64(f64::from_le_bytes(b.try_into().expect("8 bytes")));
+        }
+        copy_weights(net, &flat);
+        r.across = Some(Across::new(processes));
+        Ok(r)
     }
 }
 
 impl<T: Float, N: Network<T>> Replicas<T, N> {
-    /// Number of replicas.
+    /// Number of replicas (across processes: the number of processes).
     pub fn replicas(&self) -> usize {
-        1 + self.others.replicas.len()
+        match &self.across {
+            Some(a) => a.processes.size(),
+            None => 1 + self.others.replicas.len(),
+        }
+    }
+
+    /// The processes of a run across processes.
+    pub fn processes(&self) -> Option<&Arc<dyn Processes>> {
+        self.across.as_ref().map(|a| &a.processes)
+    }
+
+    /// The samples of a global batch of `samples` this process's replica takes: all of them
+    /// on threads of one process; its contiguous part across processes (empty when the batch
+    /// has fewer samples than there are processes and this one has none).
+    pub fn part(&self, samples: usize) -> std::ops::Range<usize> {
+        match &self.across {
+            Some(a) => a.part(samples),
+            None => 0..samples,
+        }
     }
 
     /// Replica 0's training state: the joined gradients after a step, and the settings
@@ -119,7 +171,12 @@ impl<T: Float, N: Network<T>> Replicas<T, N> {
     /// weights out to the other replicas and summing their gradients), over the steps that
     /// ran on more than one replica; 0 before any. Batch norm's sums inside the passes are
     /// not included.
+    /// Across processes: the mean seconds per step of the sum of the flat gradient buffer
+    /// across processes (the allreduce, with copying the gradients in and out).
     pub fn join_seconds(&self) -> f64 {
+        if let Some(a) = &self.across {
+            return a.sum_seconds();
+        }
         let o = &self.others;
         o.joined.as_secs_f64() / o.joins.max(1) as f64
     }
@@ -138,7 +195,40 @@ impl<T: Float, N: Network<T>> Replicas<T, N> {
         Y: Clone + Send + Sync,
         N::Loss: Loss<T, Target = [Y]>,
     {
-        self.others.run(net, &mut self.lead, x, target)
+        let steps = N::steps(&self.lead).max(1);
+        let samples = batch_of("network input", x.len(), steps * N::INPUT)?;
+        let given = Given {
+            x,
+            target,
+            rows: 0..samples,
+        };
+        let across = self.across.as_mut();
+        self.others
+            .step(across, net, &mut self.lead, &given, samples)
+    }
+
+    /// [`Replicas::forward_backward`] given only samples [`Replicas::part`]`(samples)` of a
+    /// global batch of `samples` (inputs and targets laid out as for a batch of that part
+    /// alone): across processes, each process reads only its own rows.
+    pub fn forward_backward_part<Y>(
+        &mut self,
+        net: &mut N,
+        x: &[T],
+        target: &[Y],
+        samples: usize,
+    ) -> Result<T>
+    where
+        Y: Clone + Send + Sync,
+        N::Loss: Loss<T, Target = [Y]>,
+    {
+        let given = Given {
+            x,
+            target,
+            rows: self.part(samples),
+        };
+        let across = self.across.as_mut();
+        self.others
+            .step(across, net, &mut self.lead, &given, samples)
     }
 
     /// A whole data-parallel step: [`Replicas::forward_backward`], then the guard's checks,
@@ -155,14 +245,22 @@ impl<T: Float, N: Network<T>> Replicas<T, N> {
         Y: Clone + Send + Sync,
         N::Loss: Loss<T, Target = [Y]>,
     {
-        let others = &mut self.others;
+        let (others, across) = (&mut self.others, &mut self.across);
         guarded_step(net, opt, &mut self.lead, |net, lead| {
-            others.run(net, lead, x, target)
+            let steps = N::steps(lead).max(1);
+            let samples = batch_of("network input", x.len(), steps * N::INPUT)?;
+            let given = Given {
+                x,
+                target,
+                rows: 0..samples,
+            };
+            others.step(across.as_mut(), net, lead, &given, samples)
         })
     }
 
     /// Calls `f(output, targets)` for each replica's output of the last step, in rank order,
-    /// with its part of the step's `target` (for metrics over the whole batch).
+    /// with its part of the step's `target` (the target the step was given: for metrics over
+    /// the whole batch). Across processes, only this process's replica's.
     pub fn each_output<Y: Clone>(
         &mut self,
         target: &[Y],
@@ -170,6 +268,21 @@ impl<T: Float, N: Network<T>> Replicas<T, N> {
     ) -> Result<()> {
         let (active, n) = (self.others.active, self.others.samples);
         let steps = N::steps(&self.lead).max(1);
+        let given = self.others.given.clone();
+        if self.across.is_some() {
+            let part = self.part(n);
+            if part.is_empty() {
+                return Ok(());
+            }
+            let mine = part.start - given.start..part.end - given.start;
+            let out = N::output_and_grad(&mut self.lead).0;
+            let rows = out.len() / N::OUTPUT;
+            f(
+                out,
+                &shard_targets(target, rows, steps, given.len(), &mine)?,
+            );
+            return Ok(());
+        }
         let rest = self.others.replicas.iter_mut().map(|(_, t)| t);
         for (p, t) in core::iter::once(&mut self.lead)
             .chain(rest)
@@ -188,13 +301,38 @@ impl<T: Float, N: Network<T>> Replicas<T, N> {
 }
 
 impl<T: Float, N: Network<T>> Others<T, N> {
-    /// One data-parallel forward and backward: the global batch split, every replica's pass
-    /// on its own thread (replica 0 on the caller's), the gradients summed into `lead`.
-    fn run<Y>(&mut self, net: &mut N, lead: &mut N::Train, x: &[T], target: &[Y]) -> Result<T>
+    /// One step's forward and backward over the rows `given` holds of a global batch of
+    /// `samples`: across processes through `across`, else on the threads.
+    fn step<Y>(
+        &mut self,
+        across: Option<&mut Across<T>>,
+        net: &mut N,
+        lead: &mut N::Train,
+        given: &Given<'_, T, Y>,
+        samples: usize,
+    ) -> Result<T>
     where
         Y: Clone + Send + Sync,
         N::Loss: Loss<T, Target = [Y]>,
     {
+        self.given = given.rows.clone();
+        match across {
+            Some(a) => {
+                self.samples = samples;
+                a.run(net, lead, given, samples, &self.lengths)
+            }
+            None => self.run(net, lead, given),
+        }
+    }
+
+    /// One data-parallel forward and backward: the global batch split, every replica's pass
+    /// on its own thread (replica 0 on the caller's), the gradients summed into `lead`.
+    fn run<Y>(&mut self, net: &mut N, lead: &mut N::Train, given: &Given<'_, T, Y>) -> Result<T>
+    where
+        Y: Clone + Send + Sync,
+        N::Loss: Loss<T, Target = [Y]>,
+    {
+        let (x, target) = (given.x, given.target);
         let steps = N::steps(lead).max(1);
         let samples = batch_of("network input", x.len(), steps * N::INPUT)?;
         let active = (1 + self.replicas.len()).min(samples);
@@ -213,7 +351,7 @@ impl<T: Float, N: Network<T>> Others<T, N> {
         let start = Instant::now();
         flatten_weights(net, &mut self.flat);
         let mut joined = start.elapsed();
-        let loss = self.run_parts(net, lead, x, target, active, steps)?;
+        let loss = self.run_parts(net, lead, given, active, steps)?;
         let start = Instant::now();
         self.sum_grads(lead, active);
         joined += start.elapsed();
@@ -228,8 +366,7 @@ impl<T: Float, N: Network<T>> Others<T, N> {
         &mut self,
         net: &mut N,
         lead: &mut N::Train,
-        x: &[T],
-        target: &[Y],
+        given: &Given<'_, T, Y>,
         active: usize,
         steps: usize,
     ) -> Result<f64>
@@ -258,7 +395,9 @@ impl<T: Float, N: Network<T>> Others<T, N> {
                     // Each replica takes the caller's weights on its own thread.
                     copy_weights(*n, flat);
                 }
-                let r = crate::gemm::serial(|| part(p).run(*n, *t, x, target, lengths, group));
+                let r = crate::gemm::serial(|| {
+                    part(p).run(*n, *t, given, lengths, group.clone(), Agreement::Threads)
+                });
                 if r.is_err() {
                     // Release the other replicas from their sums.
                     group.abort(p);
@@ -328,82 +467,4 @@ fn copy_weights<T: Float, N: Network<T>>(net: &mut N, flat: &[T]) {
     };
     net.visit_params_mut(&mut |_, _, v| copy(v));
     net.visit_buffers_mut(&mut |_, v| copy(v));
-}
-
-/// One replica's part of a step.
-struct Part {
-    rank: usize,
-    samples: Range<usize>,
-    global: usize,
-    steps: usize,
-}
-
-impl Part {
-    /// The replica's forward, loss and backward on its samples; returns its share of the
-    /// global loss.
-    fn run<T, N, Y>(
-        &self,
-        net: &mut N,
-        train: &mut N::Train,
-        x: &[T],
-        target: &[Y],
-        lengths: &[usize],
-        group: &Arc<ThreadGroup>,
-    ) -> Result<f64>
-    where
-        T: Float,
-        N: Network<T>,
-        Y: Clone,
-        N::Loss: Loss<T, Target = [Y]>,
-    {
-        if let Some(ctx) = N::train_ctx(train) {
-            ctx.set_shard(Some(Shard {
-                rank: self.rank,
-                offset: self.samples.start,
-                samples: self.samples.len(),
-                global: self.global,
-                sync: group.clone(),
-            }));
-        }
-        let (steps, part) = (self.steps, &self.samples);
-        if !lengths.is_empty() {
-            let mine = lengths.get(part.clone()).ok_or(KilnError::LengthMismatch {
-                what: "sequence lengths (one per sequence of the batch)",
-                expected: self.global,
-                actual: lengths.len(),
-            })?;
-            N::set_lengths(train, mine);
-        }
-        let x = gather_rows(x, steps, self.global, N::INPUT, part);
-        net.forward_train_flat(&x, train)?;
-        let keep = N::output_rows_kept(train);
-        let (out, d_out) = N::output_and_grad(train);
-        let target = shard_targets(target, out.len() / N::OUTPUT, steps, self.global, part)?;
-        let loss = net.loss_fn();
-        let value = loss.loss_and_grad_kept(out, N::OUTPUT, &target, keep.as_deref(), d_out)?;
-        let share = match loss.mean_over(out.len(), N::OUTPUT, &target, keep.as_deref())? {
-            None => 1.0,
-            Some(mine) => {
-                let mut all = [mine];
-                group.sum(self.rank, &mut all);
-                if mine == 0.0 {
-                    0.0
-                } else {
-                    mine / all[0]
-                }
-            }
-        };
-        if share != 1.0 {
-            let w = T::from_f64(share);
-            d_out
-                .iter_mut()
-                .for_each(|d| *d = if share == 0.0 { T::ZERO } else { *d * w });
-        }
-        net.backward_flat(&x, train, None)?;
-        Ok(if share == 0.0 {
-            0.0
-        } else {
-            value.to_f64() * share
-        })
-    }
 }
