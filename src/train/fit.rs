@@ -341,18 +341,9 @@ impl<'a> Fit<'a> {
         self.check_run::<T, Y, N>(train, val)?;
         let per_epoch = train.len().div_ceil(self.batch);
         let processes = self.processes.clone();
-        let mut replicas = match &processes {
-            Some(p) => Replicas::across(p.clone(), net, self.seed)?,
-            None => Replicas::new(net, self.replicas, self.seed)?,
-        };
+        let mut replicas = self.replicas_of(net, train.steps())?;
         // Process 0 (or the only one) shows progress and writes the files.
         let writes = processes.as_ref().is_none_or(|p| p.rank() == 0);
-        replicas.each_state(|t| N::set_steps(t, train.steps()));
-        for name in &self.freeze {
-            let mut matched = Ok(0);
-            replicas.each_state(|t| matched = N::set_frozen(t, name, true));
-            matched?;
-        }
         let state = replicas.lead();
         check_batch_memory(net, opt, state, train, self.batch, self.memory_limit)?;
         let data = fingerprint(train)?;
@@ -426,32 +417,11 @@ impl<'a> Fit<'a> {
             }
             progress.println(&epoch_line(&record, self.epochs));
 
-            let mut stop = false;
-            // Files only process 0 writes; the others learn whether it could.
-            let mut written = Ok(true);
-            if let Some(es) = self.early.as_mut() {
-                match es.update(&record)? {
-                    Verdict::Improved if es.restore_best => match &self.checkpoint {
-                        Some(p) if processes.is_none() => {
-                            save_weights_with(net, best_path(p), &self.metadata)?
-                        }
-                        Some(p) => {
-                            if writes {
-                                written = save_weights_with(net, best_path(p), &self.metadata)
-                                    .map(|_| true)
-                                    .map_err(TrainError::from);
-                            }
-                            // Every process keeps them: the file may be out of its reach.
-                            weights_into(&*net, best_weights.get_or_insert_default());
-                        }
-                        None => weights_into(&*net, best_weights.get_or_insert_default()),
-                    },
-                    Verdict::Stop => {
-                        stop = true;
-                        history.stopped_early = Some(record.epoch);
-                    }
-                    _ => {}
-                }
+            let across = processes.is_some();
+            let (stop, mut written) =
+                self.early_verdict(&*net, &record, &mut best_weights, writes, across)?;
+            if stop {
+                history.stopped_early = Some(record.epoch);
             }
             // Only the latest epoch keeps its confusion matrix (callbacks see every one), so
             // a long run's history stays a few numbers per epoch.
@@ -470,22 +440,89 @@ impl<'a> Fit<'a> {
                     .and_then(|_| self.write_plot(&history))
                     .map(|_| true);
             }
-            for cb in &mut self.callbacks {
-                stop |= cb(history.last().expect("just pushed")) == Control::Stop;
-            }
-            if let Some(p) = &processes {
-                agree(&**p, written)?;
-                stop = agree(&**p, Ok(stop))?;
-            } else {
-                written?;
-            }
-            if stop {
+            if self.decide(&history, stop, written, processes.as_deref())? {
                 break;
             }
         }
         progress.finish();
         self.restore_best(net, best_weights, &mut history, writes)?;
         Ok(history)
+    }
+
+    /// The run's replicas (threads, or this process's across processes) with the data's
+    /// step count and the frozen tensors set.
+    fn replicas_of<T: Float, N: Network<T> + Clone>(
+        &self,
+        net: &mut N,
+        steps: usize,
+    ) -> Result<Replicas<T, N>, TrainError> {
+        let mut replicas = match &self.processes {
+            Some(p) => Replicas::across(p.clone(), net, self.seed)?,
+            None => Replicas::new(net, self.replicas, self.seed)?,
+        };
+        replicas.each_state(|t| N::set_steps(t, steps));
+        for name in &self.freeze {
+            let mut matched = Ok(0);
+            replicas.each_state(|t| matched = N::set_frozen(t, name, true));
+            matched?;
+        }
+        Ok(replicas)
+    }
+
+    /// Early stopping's verdict on the epoch (whether to stop), keeping the best weights
+    /// when it improved; the second value is whether the best weights' file could be written
+    /// (process 0's; the others keep the weights in memory, the file may be out of reach).
+    #[allow(clippy::type_complexity)]
+    fn early_verdict<T: Float, N: Network<T>>(
+        &mut self,
+        net: &N,
+        record: &EpochRecord,
+        best: &mut Option<Vec<T>>,
+        writes: bool,
+        across: bool,
+    ) -> Result<(bool, Result<bool, TrainError>), TrainError> {
+        let Some(es) = self.early.as_mut() else {
+            return Ok((false, Ok(true)));
+        };
+        let mut written = Ok(true);
+        match es.update(record)? {
+            Verdict::Improved if es.restore_best => {
+                if let Some(p) = &self.checkpoint {
+                    if writes {
+                        written = save_weights_with(net, best_path(p), &self.metadata)
+                            .map(|_| true)
+                            .map_err(TrainError::from);
+                    }
+                }
+                if across || self.checkpoint.is_none() {
+                    weights_into(net, best.get_or_insert_default());
+                }
+                Ok((false, written))
+            }
+            Verdict::Stop => Ok((true, written)),
+            _ => Ok((false, written)),
+        }
+    }
+
+    /// Whether the run stops after this epoch: early stopping's `stop` or a callback's; across
+    /// processes, process 0's decision and its files' fate (`written`) reach every process.
+    fn decide(
+        &mut self,
+        history: &History,
+        mut stop: bool,
+        written: Result<bool, TrainError>,
+        processes: Option<&dyn Processes>,
+    ) -> Result<bool, TrainError> {
+        for cb in &mut self.callbacks {
+            stop |= cb(history.last().expect("just pushed")) == Control::Stop;
+        }
+        match processes {
+            Some(p) => {
+                agree(p, written)?;
+                agree(p, Ok(stop))
+            }
+            None => written.map(|_| stop),
+        }
     }
 
     /// Writes the training-curve plot, if the run has one.
