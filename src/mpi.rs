@@ -24,7 +24,7 @@ use mpi::environment::Universe;
 use mpi::topology::{Color, Communicator, SimpleCommunicator};
 use mpi::Threading;
 
-use kiln_runtime::collective::Collective;
+use kiln_runtime::collective::{add_in_rank_order, Collective};
 use kiln_runtime::float::Float;
 use kiln_runtime::processes::Processes;
 
@@ -138,16 +138,6 @@ fn checksum<X: Float>(v: &[X]) -> u64 {
     })
 }
 
-/// `out` = the sum of the `out.len()`-long parts of `all`, added in rank order.
-fn add_in_rank_order<X: Copy + std::ops::AddAssign>(all: &[X], out: &mut [X]) {
-    out.copy_from_slice(&all[..out.len()]);
-    for part in all.chunks_exact(out.len().max(1)).skip(1) {
-        for (t, &x) in out.iter_mut().zip(part) {
-            *t += x;
-        }
-    }
-}
-
 impl Processes for Mpi {
     fn rank(&self) -> usize {
         self.rank
@@ -238,6 +228,6 @@ impl Collective for Group {
         let _l = self.library.lock();
         let mut all = vec![0.0; v.len() * self.replicas()];
         self.comm.0.all_gather_into(&*v, &mut all[..]);
-        add_in_rank_order(&all, v);
+        add_in_rank_order(all.chunks_exact(v.len().max(1)), v);
     }
 }

@@ -12,16 +12,18 @@ use kiln::prelude::*;
 use kiln::runtime::collective::Collective;
 use kiln::runtime::optim::{Adam, Sgd};
 use kiln::runtime::processes::Processes;
+use kiln::runtime::replica::ThreadGroup;
 use kiln::train::{Control, EarlyStopping, Fit, History, Metric};
 
 /// What a group of threads exchanges: every member puts its bytes in its slot, waits for the
-/// others, and reads every slot.
+/// others, and reads every slot. Sums go through the runtime's `ThreadGroup`.
 struct Hub {
     n: usize,
     slots: Mutex<Vec<Vec<u8>>>,
     barrier: Barrier,
-    /// The hubs of the first `n` members, made by the first to ask.
-    firsts: Mutex<HashMap<usize, Arc<Hub>>>,
+    sums: ThreadGroup,
+    /// The sums of the first `n` members, made by the first to ask.
+    firsts: Mutex<HashMap<usize, Arc<ThreadGroup>>>,
 }
 
 impl Hub {
@@ -30,6 +32,7 @@ impl Hub {
             n,
             slots: Mutex::new(vec![Vec::new(); n]),
             barrier: Barrier::new(n),
+            sums: ThreadGroup::new(n),
             firsts: Mutex::new(HashMap::new()),
         })
     }
@@ -41,18 +44,6 @@ impl Hub {
         let all = lock().clone();
         self.barrier.wait();
         all
-    }
-
-    /// The rank-ordered sum of every member's `v` (every member gets the same bits).
-    fn sum(&self, rank: usize, v: &mut [f64]) {
-        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-        let all = self.exchange(rank, &bytes);
-        v.fill(0.0);
-        for part in &all {
-            for (t, b) in v.iter_mut().zip(part.chunks_exact(8)) {
-                *t += f64::from_le_bytes(b.try_into().unwrap());
-            }
-        }
     }
 }
 
@@ -72,12 +63,12 @@ impl Processes for Member {
     }
 
     fn sum_f64(&self, v: &mut [f64]) {
-        self.hub.sum(self.rank, v);
+        self.hub.sums.sum(self.rank, v);
     }
 
     fn sum_f32(&self, v: &mut [f32]) {
         let mut wide: Vec<f64> = v.iter().map(|&x| x as f64).collect();
-        self.hub.sum(self.rank, &mut wide);
+        self.hub.sums.sum(self.rank, &mut wide);
         v.iter_mut().zip(wide).for_each(|(x, w)| *x = w as f32);
     }
 
@@ -90,26 +81,16 @@ impl Processes for Member {
     }
 
     fn first(&self, n: usize) -> Option<Arc<dyn Collective>> {
-        let hub = {
+        let group = {
             let mut firsts = self.hub.firsts.lock().unwrap();
-            firsts.entry(n).or_insert_with(|| Hub::new(n)).clone()
+            firsts
+                .entry(n)
+                .or_insert_with(|| Arc::new(ThreadGroup::new(n)))
+                .clone()
         };
         // Every member asks before any uses it (as a communicator split is collective).
         self.hub.barrier.wait();
-        (self.rank < n).then(|| Arc::new(Sub(hub)) as Arc<dyn Collective>)
-    }
-}
-
-/// Batch norm's sums among the first members.
-struct Sub(Arc<Hub>);
-
-impl Collective for Sub {
-    fn replicas(&self) -> usize {
-        self.0.n
-    }
-
-    fn sum(&self, rank: usize, v: &mut [f64]) {
-        self.0.sum(rank, v);
+        (self.rank < n).then_some(group as Arc<dyn Collective>)
     }
 }
 

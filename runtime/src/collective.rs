@@ -16,3 +16,18 @@ pub trait Collective: Send + Sync {
     /// timing.
     fn sum(&self, rank: usize, v: &mut [f64]);
 }
+
+/// `out` = the element-wise sum of `parts` (each as long as `out`), added in rank order:
+/// the first copied, the others added one after the other, so every caller with the same
+/// parts gets the same bits. The sum behind every [`Collective`].
+pub fn add_in_rank_order<'a>(parts: impl IntoIterator<Item = &'a [f64]>, out: &mut [f64]) {
+    let mut parts = parts.into_iter();
+    if let Some(first) = parts.next() {
+        out.copy_from_slice(first);
+    }
+    for part in parts {
+        for (t, &x) in out.iter_mut().zip(part) {
+            *t += x;
+        }
+    }
+}

@@ -62,20 +62,8 @@ pub(super) fn agree(
     processes: &dyn Processes,
     verdict: Result<bool, TrainError>,
 ) -> Result<bool, TrainError> {
-    let mut bytes = match &verdict {
-        Ok(v) => vec![u8::from(*v)],
-        Err(e) => [&[2u8][..], e.to_string().as_bytes()].concat(),
-    };
-    processes.broadcast_bytes(&mut bytes);
-    match (processes.rank(), bytes.split_first()) {
-        (0, _) => verdict,
-        (_, Some((&2, why))) => Err(TrainError::Invalid {
-            what: "data-parallel run",
-            why: format!("process 0 stopped: {}", String::from_utf8_lossy(why)),
-        }),
-        (_, Some((&v, _))) => Ok(v == 1),
-        (_, None) => Err(garbled()),
-    }
+    let bytes = verdict.map(|v| vec![u8::from(v)]);
+    from_process_0(processes, bytes, "data-parallel run", "process 0 stopped").map(|b| b == [1])
 }
 
 /// The bytes of the file at `path`: read by process 0 and sent to the others (which may not
@@ -93,24 +81,36 @@ pub(super) fn read_shared(
         })
     };
     let Some(p) = processes else { return read() };
-    let mine = (p.rank() == 0).then(read);
-    let mut bytes = match &mine {
-        Some(Ok(b)) => [&[0u8][..], b].concat(),
-        Some(Err(e)) => [&[2u8][..], e.to_string().as_bytes()].concat(),
-        None => Vec::new(),
+    let mine = if p.rank() == 0 {
+        read()
+    } else {
+        Ok(Vec::new())
     };
-    p.broadcast_bytes(&mut bytes);
-    if let Some(mine) = mine {
-        return mine;
+    let failed = "process 0 could not read it";
+    from_process_0(p, mine, "checkpoint to resume", failed)
+}
+
+/// Process 0's `result` on every process (the others' is not read): its bytes, or its
+/// error, which the others report as an invalid `what`, "`failed`: <process 0's message>".
+fn from_process_0(
+    processes: &dyn Processes,
+    result: Result<Vec<u8>, TrainError>,
+    what: &'static str,
+    failed: &str,
+) -> Result<Vec<u8>, TrainError> {
+    let mut bytes = match &result {
+        Ok(b) => [&[0u8][..], b].concat(),
+        Err(e) => [&[2u8][..], e.to_string().as_bytes()].concat(),
+    };
+    processes.broadcast_bytes(&mut bytes);
+    if processes.rank() == 0 {
+        return result;
     }
     match bytes.split_first() {
-        Some((0, file)) => Ok(file.to_vec()),
+        Some((0, b)) => Ok(b.to_vec()),
         Some((2, why)) => Err(TrainError::Invalid {
-            what: "checkpoint to resume",
-            why: format!(
-                "process 0 could not read it: {}",
-                String::from_utf8_lossy(why)
-            ),
+            what,
+            why: format!("{failed}: {}", String::from_utf8_lossy(why)),
         }),
         _ => Err(garbled()),
     }

@@ -4,7 +4,7 @@ use kiln_runtime::float::Float;
 use kiln_runtime::loss::Loss;
 use kiln_runtime::network::Network;
 use kiln_runtime::processes::Processes;
-use kiln_runtime::replica::part_range;
+use kiln_runtime::replica::part_of;
 
 use super::across::gather_outputs;
 use super::{Metrics, Tally, TargetKind, TrainError};
@@ -73,11 +73,7 @@ where
     let order: Vec<usize> = (0..data.len()).collect();
     for idx in order.chunks(batch.max(1)) {
         let idx = match processes {
-            Some(p) => {
-                let active = p.size().min(idx.len());
-                let part = part_range(idx.len(), active, p.rank().min(active));
-                &idx[part.start.min(idx.len())..part.end.min(idx.len())]
-            }
+            Some(p) => &idx[part_of(idx.len(), p.size(), p.rank())],
             None => idx,
         };
         let mut loss = 0.0;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::part::{Agreement, Given, Part};
-use super::split::part_range;
+use super::split::part_of;
 use crate::collective::Collective;
 use crate::error::{KilnError, Result};
 use crate::float::Float;
@@ -44,13 +44,7 @@ impl<T: Float> Across<T> {
 
     /// Samples of a global batch of `samples` this process takes.
     pub fn part(&self, samples: usize) -> std::ops::Range<usize> {
-        let (rank, size) = (self.processes.rank(), self.processes.size());
-        let active = size.min(samples);
-        if rank < active {
-            part_range(samples, active, rank)
-        } else {
-            samples..samples
-        }
+        part_of(samples, self.processes.size(), self.processes.rank())
     }
 
     /// Forward, loss and backward of this process's part of a global batch of `global`

@@ -28,5 +28,5 @@ mod split;
 mod thread_group;
 
 pub use replicas::Replicas;
-pub use split::part_range;
+pub use split::{part_of, part_range};
 pub use thread_group::ThreadGroup;

@@ -9,7 +9,7 @@ use crate::collective::Collective;
 use crate::error::{KilnError, Result};
 use crate::float::Float;
 use crate::loss::Loss;
-use crate::network::Network;
+use crate::network::{batch_of, Network};
 use crate::train_ctx::Shard;
 
 /// The rows of a global batch a caller hands over: samples `rows` of it (all of them, or
@@ -18,6 +18,18 @@ pub(super) struct Given<'a, T, Y> {
     pub x: &'a [T],
     pub target: &'a [Y],
     pub rows: Range<usize>,
+}
+
+impl<'a, T, Y> Given<'a, T, Y> {
+    /// A whole global batch of samples of `steps` rows `width` wide.
+    pub fn whole(x: &'a [T], target: &'a [Y], steps: usize, width: usize) -> Result<Self> {
+        let samples = batch_of("network input", x.len(), steps * width)?;
+        Ok(Given {
+            x,
+            target,
+            rows: 0..samples,
+        })
+    }
 }
 
 /// How the replicas of a step learn their shares of the loss and of each other's failures.

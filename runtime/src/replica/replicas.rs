@@ -171,6 +171,7 @@ impl<T: Float, N: Network<T>> Replicas<T, N> {
     /// weights out to the other replicas and summing their gradients), over the steps that
     /// ran on more than one replica; 0 before any. Batch norm's sums inside the passes are
     /// not included.
+    ///
     /// Across processes: the mean seconds per step of the sum of the flat gradient buffer
     /// across processes (the allreduce, with copying the gradients in and out).
     pub fn join_seconds(&self) -> f64 {
@@ -195,14 +196,8 @@ impl<T: Float, N: Network<T>> Replicas<T, N> {
         Y: Clone + Send + Sync,
         N::Loss: Loss<T, Target = [Y]>,
     {
-        let steps = N::steps(&self.lead).max(1);
-        let samples = batch_of("network input", x.len(), steps * N::INPUT)?;
-        let given = Given {
-            x,
-            target,
-            rows: 0..samples,
-        };
-        let across = self.across.as_mut();
+        let given = Given::whole(x, target, N::steps(&self.lead).max(1), N::INPUT)?;
+        let (across, samples) = (self.across.as_mut(), given.rows.len());
         self.others
             .step(across, net, &mut self.lead, &given, samples)
     }
@@ -247,13 +242,8 @@ impl<T: Float, N: Network<T>> Replicas<T, N> {
     {
         let (others, across) = (&mut self.others, &mut self.across);
         guarded_step(net, opt, &mut self.lead, |net, lead| {
-            let steps = N::steps(lead).max(1);
-            let samples = batch_of("network input", x.len(), steps * N::INPUT)?;
-            let given = Given {
-                x,
-                target,
-                rows: 0..samples,
-            };
+            let given = Given::whole(x, target, N::steps(lead).max(1), N::INPUT)?;
+            let samples = given.rows.len();
             others.step(across.as_mut(), net, lead, &given, samples)
         })
     }
@@ -269,31 +259,22 @@ impl<T: Float, N: Network<T>> Replicas<T, N> {
         let (active, n) = (self.others.active, self.others.samples);
         let steps = N::steps(&self.lead).max(1);
         let given = self.others.given.clone();
-        if self.across.is_some() {
-            let part = self.part(n);
-            if part.is_empty() {
-                return Ok(());
-            }
+        // Each replica here with its samples of the global batch.
+        let parts: Vec<_> = match &self.across {
+            Some(a) => Some(a.part(n))
+                .filter(|p| !p.is_empty())
+                .into_iter()
+                .collect(),
+            None => (0..active).map(|p| part_range(n, active, p)).collect(),
+        };
+        let rest = self.others.replicas.iter_mut().map(|(_, t)| t);
+        for (t, part) in core::iter::once(&mut self.lead).chain(rest).zip(parts) {
+            let out = N::output_and_grad(t).0;
             let mine = part.start - given.start..part.end - given.start;
-            let out = N::output_and_grad(&mut self.lead).0;
             let rows = out.len() / N::OUTPUT;
             f(
                 out,
                 &shard_targets(target, rows, steps, given.len(), &mine)?,
-            );
-            return Ok(());
-        }
-        let rest = self.others.replicas.iter_mut().map(|(_, t)| t);
-        for (p, t) in core::iter::once(&mut self.lead)
-            .chain(rest)
-            .take(active)
-            .enumerate()
-        {
-            let out = N::output_and_grad(t).0;
-            let part = part_range(n, active, p);
-            f(
-                out,
-                &shard_targets(target, out.len() / N::OUTPUT, steps, n, &part)?,
             );
         }
         Ok(())

@@ -14,6 +14,17 @@ pub fn part_range(samples: usize, parts: usize, p: usize) -> Range<usize> {
     start..start + base + usize::from(p < rem)
 }
 
+/// Samples of replica `p` of `parts` when no part may be empty: the batch is split among the
+/// first `min(parts, samples)` (as [`part_range`]) and the others get none.
+pub fn part_of(samples: usize, parts: usize, p: usize) -> Range<usize> {
+    let active = parts.min(samples);
+    if p < active {
+        part_range(samples, active, p)
+    } else {
+        samples..samples
+    }
+}
+
 /// The rows of samples `part` out of `[steps, samples, width]` time-major rows (a slice of
 /// `rows` when there is one step).
 pub fn gather_rows<'a, X: Clone>(

@@ -3,7 +3,7 @@
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use crate::collective::Collective;
+use crate::collective::{add_in_rank_order, Collective};
 
 /// The sums across `n` thread replicas. A replica whose pass fails calls
 /// [`ThreadGroup::abort`], which releases the others from every sum until
@@ -83,13 +83,8 @@ impl Collective for ThreadGroup {
         r.arrived += 1;
         if r.arrived == self.n {
             let Round { parts, total, .. } = &mut *r;
-            total.clear();
-            total.extend_from_slice(&parts[0]);
-            for p in &parts[1..] {
-                for (t, &x) in total.iter_mut().zip(p) {
-                    *t += x;
-                }
-            }
+            total.resize(v.len(), 0.0);
+            add_in_rank_order(parts.iter().map(Vec::as_slice), total);
             r.arrived = 0;
             r.generation += 1;
             self.done.notify_all();
